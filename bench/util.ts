@@ -1,0 +1,81 @@
+// Shared bench harness: time a function (warm-up, then median of repeats), print a table of
+// ours-vs-peer rows with ms, GFLOP/s and ratio, and write bench/results/<name>.json atomically.
+// Benches are run by hand or `npm run bench`; nothing here is imported by library code.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomicSync } from '../src/io/atomic-write.js';
+
+export interface Timing {
+  /** Median wall time per call, milliseconds. */
+  ms: number;
+  /** Every measured repeat, milliseconds. */
+  samples: number[];
+}
+
+/** Runs `fn` `warmup` times untimed, then `repeats` times timed; returns the median. Awaits promises. */
+export async function time(fn: () => unknown, { warmup = 1, repeats = 3 } = {}): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { ms: sorted[Math.floor(sorted.length / 2)], samples };
+}
+
+export interface BenchRow {
+  case: string;
+  ours: string;
+  peer: string;
+  oursMs: number;
+  peerMs: number;
+  /** Floating-point operations of one call, when the case has a meaningful count. */
+  flops?: number;
+  note?: string;
+}
+
+/** peerMs / oursMs: how many times faster we are. */
+export function ratio(row: BenchRow): number {
+  return row.peerMs / row.oursMs;
+}
+
+function gflops(flops: number | undefined, ms: number): string {
+  return flops ? (flops / ms / 1e6).toFixed(2) : '-';
+}
+
+/** Prints the table and writes `bench/results/<name>.json`. */
+export function report(name: string, rows: BenchRow[], meta: Record<string, unknown> = {}): void {
+  const header = ['case', 'ours', 'ms', 'GFLOP/s', 'peer', 'peer ms', 'peer GFLOP/s', 'speedup'];
+  const lines = rows.map((r) => [
+    r.case,
+    r.ours,
+    r.oursMs.toFixed(1),
+    gflops(r.flops, r.oursMs),
+    r.peer,
+    r.peerMs.toFixed(1),
+    gflops(r.flops, r.peerMs),
+    `${ratio(r).toFixed(1)}x`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  console.log(`\n${name}`);
+  console.log(fmt(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) console.log(fmt(l));
+  for (const r of rows) if (r.note) console.log(`  ${r.case}: ${r.note}`);
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const out = path.join(here, 'results', `${name}.json`);
+  const body = {
+    name,
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    ...meta,
+    rows: rows.map((r) => ({ ...r, speedup: ratio(r), oursGflops: r.flops ? r.flops / r.oursMs / 1e6 : undefined })),
+  };
+  writeFileAtomicSync(fs, path, out, JSON.stringify(body, null, 2) + '\n');
+  console.log(`wrote ${path.relative(process.cwd(), out)}`);
+}

@@ -1,0 +1,133 @@
+// Elementwise kernels of the cpu backend: unary maps, broadcasting binary maps, where.
+// Same-shape and scalar operands take straight loops; the rest walk strided.
+import type { BinaryOp, UnaryOp } from '../backend.js';
+import { broadcastStrides, walk } from './strided.js';
+
+const UNARY: Record<UnaryOp, (x: number) => number> = {
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  abs: Math.abs,
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN),
+  relu: (x) => (x > 0 ? x : 0),
+  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  tanh: Math.tanh,
+  square: (x) => x * x,
+  reciprocal: (x) => 1 / x,
+  sin: Math.sin,
+  cos: Math.cos,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: Math.round,
+  isFinite: (x) => (Number.isFinite(x) ? 1 : 0),
+};
+
+const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
+  minimum: (a, b) => (a <= b || Number.isNaN(a) ? a : b),
+  eq: (a, b) => (a === b ? 1 : 0),
+  ne: (a, b) => (a !== b ? 1 : 0),
+  gt: (a, b) => (a > b ? 1 : 0),
+  ge: (a, b) => (a >= b ? 1 : 0),
+  lt: (a, b) => (a < b ? 1 : 0),
+  le: (a, b) => (a <= b ? 1 : 0),
+  reluGrad: (dy, y) => (y > 0 ? dy : 0),
+  sigmoidGrad: (dy, y) => dy * y * (1 - y),
+  tanhGrad: (dy, y) => dy * (1 - y * y),
+};
+
+export function unary(op: UnaryOp, x: Float32Array): Float32Array {
+  const out = new Float32Array(x.length);
+  switch (op) {
+    case 'exp':
+      for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
+      return out;
+    case 'relu':
+      for (let i = 0; i < x.length; i++) out[i] = x[i] > 0 ? x[i] : 0;
+      return out;
+    case 'neg':
+      for (let i = 0; i < x.length; i++) out[i] = -x[i];
+      return out;
+    default: {
+      const f = UNARY[op];
+      if (!f) throw new Error(`cpu backend: unknown unary op '${op}'`);
+      for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
+      return out;
+    }
+  }
+}
+
+function sameShapeFast(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): boolean {
+  const n = out.length;
+  switch (op) {
+    case 'add': for (let i = 0; i < n; i++) out[i] = a[i] + b[i]; return true;
+    case 'sub': for (let i = 0; i < n; i++) out[i] = a[i] - b[i]; return true;
+    case 'mul': for (let i = 0; i < n; i++) out[i] = a[i] * b[i]; return true;
+    case 'div': for (let i = 0; i < n; i++) out[i] = a[i] / b[i]; return true;
+    default: return false;
+  }
+}
+
+function scalarFast(op: BinaryOp, a: Float32Array, s: number, out: Float32Array): boolean {
+  const n = out.length;
+  switch (op) {
+    case 'add': for (let i = 0; i < n; i++) out[i] = a[i] + s; return true;
+    case 'sub': for (let i = 0; i < n; i++) out[i] = a[i] - s; return true;
+    case 'mul': for (let i = 0; i < n; i++) out[i] = a[i] * s; return true;
+    case 'div': for (let i = 0; i < n; i++) out[i] = a[i] / s; return true;
+    default: return false;
+  }
+}
+
+export function binary(
+  op: BinaryOp,
+  a: Float32Array, aShape: readonly number[],
+  b: Float32Array, bShape: readonly number[],
+  outShape: readonly number[],
+): Float32Array {
+  let n = 1;
+  for (const d of outShape) n *= d;
+  const out = new Float32Array(n);
+  const f = BINARY[op];
+  if (!f) throw new Error(`cpu backend: unknown binary op '${op}'`);
+  if (a.length === n && b.length === n) {
+    if (sameShapeFast(op, a, b, out)) return out;
+    for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+    return out;
+  }
+  if (a.length === n && b.length === 1) {
+    if (scalarFast(op, a, b[0], out)) return out;
+    const s = b[0];
+    for (let i = 0; i < n; i++) out[i] = f(a[i], s);
+    return out;
+  }
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
+  walk(outShape, [sa, sb], (o, [oa, ob], count, [ia, ib]) => {
+    for (let i = 0; i < count; i++) out[o + i] = f(a[oa + i * ia], b[ob + i * ib]);
+  });
+  return out;
+}
+
+export function where(
+  cond: Float32Array, cShape: readonly number[],
+  a: Float32Array, aShape: readonly number[],
+  b: Float32Array, bShape: readonly number[],
+  outShape: readonly number[],
+): Float32Array {
+  let n = 1;
+  for (const d of outShape) n *= d;
+  const out = new Float32Array(n);
+  const strides = [broadcastStrides(cShape, outShape), broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)];
+  walk(outShape, strides, (o, [oc, oa, ob], count, [ic, ia, ib]) => {
+    for (let i = 0; i < count; i++) out[o + i] = cond[oc + i * ic] !== 0 ? a[oa + i * ia] : b[ob + i * ib];
+  });
+  return out;
+}

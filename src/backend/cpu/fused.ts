@@ -1,0 +1,131 @@
+// Fused row kernels of the cpu backend: softmax/logSoftmax and the LSTM cell (forward and
+// backward), plus the optimizer updates. One pass per row, no temporaries.
+import type { AdamHyper, SgdHyper } from '../backend.js';
+
+export function softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * n * inner + j;
+      let m = -Infinity;
+      for (let i = 0; i < n; i++) m = Math.max(m, x[base + i * inner]);
+      if (m === -Infinity) m = 0; // all -inf: avoid NaN from -inf - -inf
+      let s = 0;
+      for (let i = 0; i < n; i++) s += Math.exp(x[base + i * inner] - m);
+      if (log) {
+        const ls = Math.log(s) + m;
+        for (let i = 0; i < n; i++) out[base + i * inner] = x[base + i * inner] - ls;
+      } else {
+        const inv = 1 / s;
+        for (let i = 0; i < n; i++) out[base + i * inner] = Math.exp(x[base + i * inner] - m) * inv;
+      }
+    }
+  }
+  return out;
+}
+
+const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+export function lstmCell(
+  gates: Float32Array, cPrev: Float32Array, hPrev: Float32Array, mask: Float32Array | null, B: number, H: number,
+): { h: Float32Array; c: Float32Array; acts: Float32Array } {
+  const h = new Float32Array(B * H);
+  const c = new Float32Array(B * H);
+  const acts = new Float32Array(B * 5 * H);
+  for (let b = 0; b < B; b++) {
+    const g0 = b * 4 * H;
+    const a0 = b * 5 * H;
+    const valid = mask === null || mask[b] !== 0;
+    for (let j = 0; j < H; j++) {
+      const i = sigmoid(gates[g0 + j]);
+      const f = sigmoid(gates[g0 + H + j]);
+      const g = Math.tanh(gates[g0 + 2 * H + j]);
+      const o = sigmoid(gates[g0 + 3 * H + j]);
+      const cNew = f * cPrev[b * H + j] + i * g;
+      const tc = Math.tanh(cNew);
+      acts[a0 + j] = i;
+      acts[a0 + H + j] = f;
+      acts[a0 + 2 * H + j] = g;
+      acts[a0 + 3 * H + j] = o;
+      acts[a0 + 4 * H + j] = tc;
+      if (valid) {
+        c[b * H + j] = cNew;
+        h[b * H + j] = o * tc;
+      } else {
+        c[b * H + j] = cPrev[b * H + j];
+        h[b * H + j] = hPrev[b * H + j];
+      }
+    }
+  }
+  return { h, c, acts };
+}
+
+export function lstmCellGrad(
+  dh: Float32Array, dc: Float32Array, acts: Float32Array, cPrev: Float32Array, mask: Float32Array | null, B: number, H: number,
+): { dGates: Float32Array; dcPrev: Float32Array; dhPrevSkip: Float32Array } {
+  const dGates = new Float32Array(B * 4 * H);
+  const dcPrev = new Float32Array(B * H);
+  const dhPrevSkip = new Float32Array(B * H);
+  for (let b = 0; b < B; b++) {
+    const valid = mask === null || mask[b] !== 0;
+    if (!valid) {
+      // The step was skipped: state passed through unchanged.
+      for (let j = 0; j < H; j++) {
+        dcPrev[b * H + j] = dc[b * H + j];
+        dhPrevSkip[b * H + j] = dh[b * H + j];
+      }
+      continue;
+    }
+    const g0 = b * 4 * H;
+    const a0 = b * 5 * H;
+    for (let j = 0; j < H; j++) {
+      const i = acts[a0 + j];
+      const f = acts[a0 + H + j];
+      const g = acts[a0 + 2 * H + j];
+      const o = acts[a0 + 3 * H + j];
+      const tc = acts[a0 + 4 * H + j];
+      const dhv = dh[b * H + j];
+      const dct = dc[b * H + j] + dhv * o * (1 - tc * tc);
+      dGates[g0 + j] = dct * g * i * (1 - i);
+      dGates[g0 + H + j] = dct * cPrev[b * H + j] * f * (1 - f);
+      dGates[g0 + 2 * H + j] = dct * i * (1 - g * g);
+      dGates[g0 + 3 * H + j] = dhv * tc * o * (1 - o);
+      dcPrev[b * H + j] = dct * f;
+    }
+  }
+  return { dGates, dcPrev, dhPrevSkip };
+}
+
+/** torch.optim.Adam's update, in place (L2 weight decay added to the gradient). */
+export function adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | null, h: AdamHyper): void {
+  const bc1 = 1 - Math.pow(h.beta1, h.step);
+  const bc2 = 1 - Math.pow(h.beta2, h.step);
+  const stepSize = h.lr / bc1;
+  const sqrtBc2 = Math.sqrt(bc2);
+  const { beta1, beta2, eps, weightDecay } = h;
+  for (let i = 0; i < p.length; i++) {
+    const grad = weightDecay !== 0 ? g[i] + weightDecay * p[i] : g[i];
+    const mi = beta1 * m[i] + (1 - beta1) * grad;
+    const vi = beta2 * v[i] + (1 - beta2) * grad * grad;
+    m[i] = mi;
+    v[i] = vi;
+    let denomV = vi;
+    if (vMax) {
+      if (vi > vMax[i]) vMax[i] = vi;
+      denomV = vMax[i];
+    }
+    p[i] -= (stepSize * mi) / (Math.sqrt(denomV) / sqrtBc2 + eps);
+  }
+}
+
+/** torch.optim.SGD's update with momentum, dampening and Nesterov, in place. */
+export function sgdUpdate(p: Float32Array, g: Float32Array, buf: Float32Array | null, h: SgdHyper): void {
+  for (let i = 0; i < p.length; i++) {
+    let d = h.weightDecay !== 0 ? g[i] + h.weightDecay * p[i] : g[i];
+    if (buf) {
+      buf[i] = h.firstStep ? d : h.momentum * buf[i] + (1 - h.dampening) * d;
+      d = h.nesterov ? d + h.momentum * buf[i] : buf[i];
+    }
+    p[i] -= h.lr * d;
+  }
+}

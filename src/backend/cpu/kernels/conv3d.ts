@@ -1,0 +1,173 @@
+// conv3d forward, grad-input and grad-weight on the packed GEMM: im2col is never materialised,
+// the driver packs it panel by panel from the input in the wasm heap. Stride-1 grad-input is the
+// forward conv of dy with the flipped, transposed weight; other strides use GEMM + col2im.
+// Imports the frozen geometry type only from outside this folder; no node modules.
+import type { Conv3dGeometry } from '../../../tensor/geometry.js';
+import { packA, newJob, planChunks } from './gemm.js';
+import { getRuntime, type Runtime } from './runtime.js';
+import { runJob } from './threads.js';
+
+/** The plain numbers of a conv3d geometry (the frozen object, or one we derive for grad-input). */
+type ConvShape = Omit<Conv3dGeometry, 'key'>;
+
+function expectLength(op: string, name: string, arr: Float32Array, want: number, shape: number[]): void {
+  if (arr.length !== want) {
+    throw new Error(`${op}: ${name} must have ${want} elements for shape [${shape.join(', ')}], got ${arr.length}`);
+  }
+}
+
+function setGeometry(rt: Runtime, job: Int32Array, g: ConvShape, xOff: number): void {
+  const F = rt.driver.F;
+  job[F.BOFF] = xOff;
+  job[F.GC] = g.inChannels; job[F.GD] = g.inD; job[F.GH] = g.inH; job[F.GW] = g.inW;
+  job[F.KD] = g.kD; job[F.KH] = g.kH; job[F.KW] = g.kW;
+  job[F.SD] = g.strideD; job[F.SH] = g.strideH; job[F.SW] = g.strideW;
+  job[F.PD] = g.padD; job[F.PH] = g.padH; job[F.PW] = g.padW;
+  job[F.DD] = g.dilationD; job[F.DH] = g.dilationH; job[F.DW] = g.dilationW;
+  job[F.OD] = g.outD; job[F.OH] = g.outH; job[F.OW] = g.outW;
+}
+
+/** y = W[Cout, Cin*k^3] x im2col(x)[Cin*k^3, S] (+ bias) per batch item; the heap holds one item. */
+function forward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: ConvShape): Float32Array {
+  const rt = getRuntime();
+  const { F, MR, B_IM2COL } = rt.driver;
+  const M = g.outChannels, K = g.inChannels * g.kD * g.kH * g.kW, S = g.outD * g.outH * g.outW;
+  const xLen = g.inChannels * g.inD * g.inH * g.inW;
+  const y = new Float32Array(g.batch * M * S);
+  if (y.length === 0) return y;
+  rt.reset();
+  const aP = rt.alloc(Math.ceil(M / MR) * MR * K), xP = rt.alloc(xLen), yP = rt.alloc(M * S);
+  packA(rt, w, 0, false, M, K, aP);
+  const job = newJob(rt);
+  for (let n = 0; n < g.batch; n++) {
+    const h = rt.heap();
+    h.set(x.subarray(n * xLen, (n + 1) * xLen), xP);
+    // Bias goes in as C's starting value (accumulate on), saving a pass over y.
+    if (bias) for (let c = 0; c < M; c++) h.fill(bias[c], yP + c * S, yP + (c + 1) * S);
+    planChunks(rt, job, M, S, K);
+    job[F.APACK] = aP;
+    job[F.C] = yP;
+    job[F.LDC] = S;
+    job[F.ACC] = bias ? 1 : 0;
+    job[F.BKIND] = B_IM2COL;
+    setGeometry(rt, job, g, xP);
+    runJob(rt, job);
+    y.set(rt.heap().subarray(yP, yP + M * S), n * M * S);
+  }
+  return y;
+}
+
+/** conv3d forward: x [N,Cin,D,H,W], w [Cout,Cin,kD,kH,kW], bias [Cout] or null -> [N,Cout,oD,oH,oW]. */
+export function conv3dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv3dGeometry): Float32Array {
+  expectLength('conv3dForward', 'x', x, g.batch * g.inChannels * g.inD * g.inH * g.inW, [g.batch, g.inChannels, g.inD, g.inH, g.inW]);
+  expectLength('conv3dForward', 'w', w, g.outChannels * g.inChannels * g.kD * g.kH * g.kW, [g.outChannels, g.inChannels, g.kD, g.kH, g.kW]);
+  if (bias) expectLength('conv3dForward', 'bias', bias, g.outChannels, [g.outChannels]);
+  return forward(x, w, bias, g);
+}
+
+/** Gradient of conv3d with respect to its weight: sum over the batch of dy[Cout, S] x im2col(x)^T. */
+export function conv3dGradWeight(x: Float32Array, dy: Float32Array, g: Conv3dGeometry): Float32Array {
+  const M = g.outChannels, N = g.inChannels * g.kD * g.kH * g.kW, S = g.outD * g.outH * g.outW;
+  const xLen = g.inChannels * g.inD * g.inH * g.inW;
+  expectLength('conv3dGradWeight', 'x', x, g.batch * xLen, [g.batch, g.inChannels, g.inD, g.inH, g.inW]);
+  expectLength('conv3dGradWeight', 'dy', dy, g.batch * M * S, [g.batch, M, g.outD, g.outH, g.outW]);
+  const dw = new Float32Array(M * N);
+  if (g.batch === 0 || S === 0 || dw.length === 0) return dw;
+  const rt = getRuntime();
+  const { F, MR, B_IM2COL_T } = rt.driver;
+  rt.reset();
+  const aP = rt.alloc(Math.ceil(M / MR) * MR * S), xP = rt.alloc(xLen), cP = rt.alloc(M * N);
+  const job = newJob(rt);
+  for (let n = 0; n < g.batch; n++) {
+    packA(rt, dy, n * M * S, false, M, S, aP);
+    rt.heap().set(x.subarray(n * xLen, (n + 1) * xLen), xP);
+    planChunks(rt, job, M, N, S);
+    job[F.APACK] = aP;
+    job[F.C] = cP;
+    job[F.LDC] = N;
+    job[F.ACC] = n > 0 ? 1 : 0;
+    job[F.BKIND] = B_IM2COL_T;
+    setGeometry(rt, job, g, xP);
+    runJob(rt, job);
+  }
+  dw.set(rt.heap().subarray(cP, cP + M * N));
+  return dw;
+}
+
+/** Gradient of conv3d with respect to its input x: [N, Cin, D, H, W]. */
+export function conv3dGradInput(dy: Float32Array, w: Float32Array, g: Conv3dGeometry): Float32Array {
+  const kVol = g.kD * g.kH * g.kW, S = g.outD * g.outH * g.outW;
+  expectLength('conv3dGradInput', 'dy', dy, g.batch * g.outChannels * S, [g.batch, g.outChannels, g.outD, g.outH, g.outW]);
+  expectLength('conv3dGradInput', 'w', w, g.outChannels * g.inChannels * kVol, [g.outChannels, g.inChannels, g.kD, g.kH, g.kW]);
+  const pD = g.dilationD * (g.kD - 1) - g.padD, pH = g.dilationH * (g.kH - 1) - g.padH, pW = g.dilationW * (g.kW - 1) - g.padW;
+  if (g.strideD === 1 && g.strideH === 1 && g.strideW === 1 && pD >= 0 && pH >= 0 && pW >= 0) {
+    // dx = conv(dy, W') with W'[ci, co, a, b, c] = W[co, ci, kD-1-a, kH-1-b, kW-1-c], "full" padding.
+    const wt = new Float32Array(w.length);
+    const Ci = g.inChannels, Co = g.outChannels;
+    for (let co = 0; co < Co; co++) {
+      for (let ci = 0; ci < Ci; ci++) {
+        const src = (co * Ci + ci) * kVol, dst = (ci * Co + co) * kVol;
+        for (let t = 0; t < kVol; t++) wt[dst + kVol - 1 - t] = w[src + t];
+      }
+    }
+    const gt: ConvShape = {
+      batch: g.batch, inChannels: Co, outChannels: Ci, inD: g.outD, inH: g.outH, inW: g.outW,
+      kD: g.kD, kH: g.kH, kW: g.kW, strideD: 1, strideH: 1, strideW: 1, padD: pD, padH: pH, padW: pW,
+      dilationD: g.dilationD, dilationH: g.dilationH, dilationW: g.dilationW, outD: g.inD, outH: g.inH, outW: g.inW,
+    };
+    return forward(dy, wt, null, gt);
+  }
+  return gradInputCol2im(dy, w, g);
+}
+
+/** General strides: dcol = W^T x dy over spatial column chunks, scattered back by col2im. */
+function gradInputCol2im(dy: Float32Array, w: Float32Array, g: Conv3dGeometry): Float32Array {
+  const rt = getRuntime();
+  const { F, MR, NR, B_DENSE } = rt.driver;
+  const Co = g.outChannels, K = g.inChannels * g.kD * g.kH * g.kW, S = g.outD * g.outH * g.outW;
+  const D = g.inD, H = g.inH, W = g.inW, xLen = g.inChannels * D * H * W;
+  const dx = new Float32Array(g.batch * xLen);
+  if (dx.length === 0 || S === 0) return dx;
+  // Bound the column buffer at 16 Mi floats (64 MB).
+  const chunk = Math.max(NR, Math.min(S, Math.floor((1 << 24) / K / NR) * NR));
+  rt.reset();
+  const aP = rt.alloc(Math.ceil(K / MR) * MR * Co), bP = rt.alloc(Co * S), cP = rt.alloc(K * chunk);
+  packA(rt, w, 0, true, K, Co, aP);
+  const job = newJob(rt);
+  const kHW = g.kH * g.kW, kVol = g.kD * kHW, oHW = g.outH * g.outW;
+  for (let n = 0; n < g.batch; n++) {
+    rt.heap().set(dy.subarray(n * Co * S, (n + 1) * Co * S), bP);
+    for (let s0 = 0; s0 < S; s0 += chunk) {
+      const ns = Math.min(chunk, S - s0);
+      planChunks(rt, job, K, ns, Co);
+      job[F.APACK] = aP;
+      job[F.C] = cP;
+      job[F.LDC] = ns;
+      job[F.ACC] = 0;
+      job[F.BKIND] = B_DENSE;
+      job[F.BOFF] = bP + s0;
+      job[F.BTRANS] = 0;
+      job[F.BLD] = S;
+      runJob(rt, job);
+      const h = rt.heap();
+      const xBase = n * xLen;
+      for (let kid = 0; kid < K; kid++) {
+        const ci = Math.floor(kid / kVol);
+        let rem = kid - ci * kVol;
+        const kd = Math.floor(rem / kHW);
+        rem -= kd * kHW;
+        const kh = Math.floor(rem / g.kW), kw = rem - kh * g.kW;
+        const offD = kd * g.dilationD - g.padD, offH = kh * g.dilationH - g.padH, offW = kw * g.dilationW - g.padW;
+        const cb = xBase + ci * D * H * W;
+        let src = cP + kid * ns;
+        for (let s = s0; s < s0 + ns; s++, src++) {
+          const od = Math.floor(s / oHW), r = s - od * oHW, oh = Math.floor(r / g.outW), ow = r - oh * g.outW;
+          const id = od * g.strideD + offD, ih = oh * g.strideH + offH, iw = ow * g.strideW + offW;
+          if (id < 0 || id >= D || ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+          dx[cb + (id * H + ih) * W + iw] += h[src];
+        }
+      }
+    }
+  }
+  return dx;
+}

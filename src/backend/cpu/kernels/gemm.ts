@@ -1,0 +1,160 @@
+// General matrix product on the wasm SIMD kernel: packs op(A) once into the heap, copies B and C
+// in, plans chunks of C for the threads and copies C out. Also owns the job helpers conv3d builds
+// on (A packing, chunk planning). Must not import node modules or anything outside this folder.
+import { getRuntime, type Runtime } from './runtime.js';
+import { kernelThreads, runJob } from './threads.js';
+
+/** Options of {@link gemm}: offsets address batched slices; `accumulate` adds into C. */
+export interface GemmOptions {
+  accumulate?: boolean;
+  aOffset?: number;
+  bOffset?: number;
+  cOffset?: number;
+}
+
+/** Below this many multiply-adds a plain loop beats packing (measured on the bench machine). */
+const SMALL_MACS = 4096;
+/** Below this many flops a job stays on the calling thread: waking a worker costs tens of µs. */
+const THREAD_MIN_FLOPS = 4e6;
+
+/**
+ * Packs op(A) (M x K; A stored [M, K], or [K, M] when `trans`) into the driver's layout at `dst`:
+ * K blocks of KC, each holding ceil(M/MR) panels of kc x MR floats, rows past M zeroed.
+ */
+export function packA(rt: Runtime, src: Float32Array, off: number, trans: boolean, M: number, K: number, dst: number): void {
+  const h = rt.heap();
+  const { MR, KC } = rt.driver;
+  const mPad = Math.ceil(M / MR) * MR;
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = Math.min(KC, K - pc);
+    let p = dst + pc * mPad;
+    for (let i0 = 0; i0 < mPad; i0 += MR) {
+      const rows = Math.min(MR, M - i0);
+      if (!trans && rows === MR) {
+        const s0 = off + i0 * K + pc;
+        const s1 = s0 + K, s2 = s1 + K, s3 = s2 + K;
+        for (let k = 0; k < kc; k++, p += 4) {
+          h[p] = src[s0 + k]; h[p + 1] = src[s1 + k]; h[p + 2] = src[s2 + k]; h[p + 3] = src[s3 + k];
+        }
+      } else if (trans && rows === MR) {
+        let s = off + pc * M + i0;
+        for (let k = 0; k < kc; k++, p += 4, s += M) {
+          h[p] = src[s]; h[p + 1] = src[s + 1]; h[p + 2] = src[s + 2]; h[p + 3] = src[s + 3];
+        }
+      } else {
+        for (let k = 0; k < kc; k++, p += MR) {
+          for (let r = 0; r < MR; r++) {
+            h[p + r] = r < rows ? (trans ? src[off + (pc + k) * M + i0 + r] : src[off + (i0 + r) * K + pc + k]) : 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+const jobScratch: { job: Int32Array | null } = { job: null };
+
+/** A zeroed job descriptor (reused between calls) with the thread scratch fields filled in. */
+export function newJob(rt: Runtime): Int32Array {
+  const F = rt.driver.F;
+  const job = jobScratch.job ?? (jobScratch.job = new Int32Array(F.SIZE));
+  job.fill(0);
+  job[F.SCRATCH] = rt.scratchBase;
+  job[F.SCRATCHSTRIDE] = rt.scratchStride;
+  return job;
+}
+
+/**
+ * Splits C (M x N) into chunks for the threads: along whichever dimension has more register
+ * tiles, about four chunks per thread so a slow core does not hold up the job.
+ */
+export function planChunks(rt: Runtime, job: Int32Array, M: number, N: number, K: number): void {
+  const { F, MR, NR } = rt.driver;
+  const threads = kernelThreads();
+  let rowChunks = 1, colChunks = 1;
+  if (threads > 1 && 2 * M * N * K >= THREAD_MIN_FLOPS) {
+    const target = threads * 4;
+    const colTiles = Math.ceil(N / NR), rowTiles = Math.ceil(M / MR);
+    if (colTiles >= rowTiles) colChunks = Math.min(target, colTiles);
+    else rowChunks = Math.min(target, rowTiles);
+  }
+  const colChunk = Math.ceil(Math.ceil(N / colChunks) / NR) * NR;
+  const rowChunk = Math.ceil(Math.ceil(M / rowChunks) / MR) * MR;
+  job[F.M] = M;
+  job[F.N] = N;
+  job[F.K] = K;
+  job[F.ROWCHUNK] = rowChunk;
+  job[F.COLCHUNK] = colChunk;
+  job[F.NCOLCHUNKS] = Math.ceil(N / colChunk);
+  job[F.NCHUNKS] = Math.ceil(M / rowChunk) * Math.ceil(N / colChunk);
+}
+
+function checkSpan(name: string, arr: Float32Array, off: number, need: number, what: string): void {
+  if (!Number.isInteger(off) || off < 0 || off + need > arr.length) {
+    throw new Error(`gemm: ${name} needs ${need} elements from offset ${off} (${what}) but has length ${arr.length}`);
+  }
+}
+
+/**
+ * Row-major C[M,N] = op(A) * op(B) (+ C when `accumulate`). op(A) is A [M,K], or A^T when
+ * `transA` (A stored [K,M]); op(B) is B [K,N], or B^T when `transB` (B stored [N,K]).
+ * Float32 accumulation in blocks of 256 along K.
+ */
+export function gemm(
+  transA: boolean, transB: boolean, M: number, N: number, K: number,
+  A: Float32Array, B: Float32Array, C: Float32Array, opts: GemmOptions = {},
+): void {
+  const aOff = opts.aOffset ?? 0, bOff = opts.bOffset ?? 0, cOff = opts.cOffset ?? 0, acc = opts.accumulate ?? false;
+  for (const [n, v] of [['M', M], ['N', N], ['K', K]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`gemm: ${n} must be a non-negative integer, got ${v}`);
+  }
+  checkSpan('A', A, aOff, M * K, transA ? `A^T stored [${K}, ${M}]` : `A [${M}, ${K}]`);
+  checkSpan('B', B, bOff, K * N, transB ? `B^T stored [${N}, ${K}]` : `B [${K}, ${N}]`);
+  checkSpan('C', C, cOff, M * N, `C [${M}, ${N}]`);
+  if (M === 0 || N === 0) return;
+  if (K === 0) {
+    if (!acc) C.fill(0, cOff, cOff + M * N);
+    return;
+  }
+  if (M * N * K <= SMALL_MACS) {
+    smallGemm(transA, transB, M, N, K, A, B, C, aOff, bOff, cOff, acc);
+    return;
+  }
+  const rt = getRuntime();
+  const { F, MR, B_DENSE } = rt.driver;
+  rt.reset();
+  const aP = rt.alloc(Math.ceil(M / MR) * MR * K), bP = rt.alloc(K * N), cP = rt.alloc(M * N);
+  packA(rt, A, aOff, transA, M, K, aP);
+  const h = rt.heap();
+  h.set(B.subarray(bOff, bOff + K * N), bP);
+  if (acc) h.set(C.subarray(cOff, cOff + M * N), cP);
+  const job = newJob(rt);
+  planChunks(rt, job, M, N, K);
+  job[F.APACK] = aP;
+  job[F.C] = cP;
+  job[F.LDC] = N;
+  job[F.ACC] = acc ? 1 : 0;
+  job[F.BKIND] = B_DENSE;
+  job[F.BOFF] = bP;
+  job[F.BTRANS] = transB ? 1 : 0;
+  job[F.BLD] = transB ? K : N;
+  runJob(rt, job);
+  C.set(rt.heap().subarray(cP, cP + M * N), cOff);
+}
+
+/** The plain loop for tiny products, where packing would cost more than the arithmetic. */
+function smallGemm(
+  transA: boolean, transB: boolean, M: number, N: number, K: number,
+  A: Float32Array, B: Float32Array, C: Float32Array, aOff: number, bOff: number, cOff: number, acc: boolean,
+): void {
+  const aI = transA ? 1 : K, aK = transA ? M : 1, bK = transB ? 1 : N, bJ = transB ? K : 1;
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      let pa = aOff + i * aI, pb = bOff + j * bJ;
+      for (let k = 0; k < K; k++, pa += aK, pb += bK) s += A[pa] * B[pb];
+      const c = cOff + i * N + j;
+      C[c] = acc ? C[c] + s : s;
+    }
+  }
+}

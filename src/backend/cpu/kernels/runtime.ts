@@ -1,0 +1,123 @@
+// Owns the one WebAssembly memory and GEMM instance of this thread, the chunk driver bound to
+// them, and a bump arena over the heap that each public kernel call resets. The memory is shared
+// when worker threads can be used (Node), plain otherwise (browsers). Must not import node modules.
+import { gemmModuleBytes } from './gemm-module.js';
+import { createDriver, type Driver } from './chunk-driver.js';
+
+/** 2 GiB: byte addresses stay below 2^31, so the wasm side can use signed i32 arithmetic. */
+const MAX_PAGES = 32768;
+const PAGE_FLOATS = 16384;
+
+/** Reads `process.getBuiltinModule` without importing anything (undefined outside Node >= 20.16). */
+export function nodeBuiltin<T>(name: string): T | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
+  try {
+    return (proc?.getBuiltinModule?.(name) as T | undefined) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The most threads we ever plan for; the scratch region is sized for this many. */
+export function hardwareThreads(): number {
+  const os = nodeBuiltin<{ availableParallelism?: () => number; cpus: () => unknown[] }>('node:os');
+  const n = os ? (os.availableParallelism?.() ?? os.cpus().length) : 1;
+  return Math.max(1, Math.min(16, n));
+}
+
+export interface Runtime {
+  readonly memory: WebAssembly.Memory;
+  readonly module: WebAssembly.Module;
+  readonly shared: boolean;
+  readonly driver: Driver;
+  /** Job descriptor, SharedArrayBuffer-backed when `shared`. */
+  readonly desc: Int32Array;
+  /** Thread `t`'s scratch starts at `scratchBase + t * scratchStride` (floats). */
+  readonly scratchBase: number;
+  readonly scratchStride: number;
+  readonly maxThreads: number;
+  /** The current heap view (re-created after growth). */
+  heap(): Float32Array;
+  /** Starts a fresh arena for one public kernel call. */
+  reset(): void;
+  /** Reserves `floats` (64-byte aligned) and grows memory as needed; returns a float offset. */
+  alloc(floats: number): number;
+}
+
+let runtime: Runtime | null = null;
+
+function canShareMemory(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
+  if (nodeBuiltin('node:worker_threads') === null) return false;
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The lazily created runtime of this thread. */
+export function getRuntime(): Runtime {
+  if (runtime) return runtime;
+  const shared = canShareMemory();
+  const maxThreads = shared ? hardwareThreads() : 1;
+  const initial = 64;
+  const memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES, ...(shared ? { shared: true } : {}) });
+  const module = new WebAssembly.Module(gemmModuleBytes({ mr: 4, nr: 8 }, { initial, maximum: MAX_PAGES, shared }));
+  const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
+  let view = new Float32Array(memory.buffer);
+  const heap = (): Float32Array => {
+    if (view.buffer.byteLength !== memory.buffer.byteLength || view.byteLength === 0) view = new Float32Array(memory.buffer);
+    return view;
+  };
+  const macro = instance.exports.macro as Parameters<typeof createDriver>[0];
+  const driver = createDriver(macro, heap);
+  const scratchStride = Math.ceil(driver.scratchFloats / 16) * 16;
+  const scratchBase = 0;
+  const jobBase = scratchBase + scratchStride * maxThreads;
+  let top = jobBase;
+  const ensure = (floats: number): void => {
+    const have = memory.buffer.byteLength / 4;
+    if (floats <= have) return;
+    const pages = Math.ceil((floats - have) / PAGE_FLOATS);
+    if (have / PAGE_FLOATS + pages > MAX_PAGES) {
+      throw new Error(`cpu kernels: a call needs ${(floats * 4 / 2 ** 20).toFixed(0)} MiB of kernel heap, more than the 2 GiB limit`);
+    }
+    memory.grow(pages);
+  };
+  ensure(jobBase);
+  const descBuffer = shared ? new SharedArrayBuffer(64 * 4) : new ArrayBuffer(64 * 4);
+  runtime = {
+    memory, module, shared, driver, maxThreads, scratchBase, scratchStride,
+    desc: new Int32Array(descBuffer),
+    heap,
+    reset: () => { top = jobBase; },
+    alloc: (floats: number) => {
+      const p = top;
+      top += Math.ceil(floats / 16) * 16;
+      ensure(top);
+      return p;
+    },
+  };
+  warmUp(runtime);
+  return runtime;
+}
+
+/**
+ * Calls the macro-kernel enough times on a small block that V8 tiers it up from its baseline
+ * compiler (several times slower) before real work arrives.
+ */
+export function warmUp(rt: Pick<Runtime, 'driver' | 'scratchBase' | 'heap'>): void {
+  const { driver } = rt;
+  const base = rt.scratchBase;
+  const d = new Int32Array(driver.F.SIZE);
+  const F = driver.F;
+  // A 16 x 64 x 64 product entirely inside thread 0's scratch: A at base, B at base + 4096.
+  rt.heap().fill(0, base, base + driver.scratchFloats);
+  d[F.M] = 16; d[F.N] = 64; d[F.K] = 64; d[F.APACK] = base; d[F.C] = base + 2048; d[F.LDC] = 64;
+  d[F.ROWCHUNK] = 16; d[F.COLCHUNK] = 64; d[F.NCOLCHUNKS] = 1; d[F.NCHUNKS] = 1;
+  d[F.BKIND] = driver.B_DENSE; d[F.BOFF] = base + 8192; d[F.BLD] = 64;
+  d[F.SCRATCH] = base + 16384; d[F.SCRATCHSTRIDE] = 0;
+  for (let i = 0; i < 200; i++) driver.runChunk(d, 0, 0);
+}

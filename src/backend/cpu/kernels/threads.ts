@@ -1,0 +1,141 @@
+// Runs a GEMM job's chunks on the calling thread plus worker threads that share its wasm memory,
+// blocking with Atomics.wait so kernels stay synchronous. Workers come from node:worker_threads
+// (read through process.getBuiltinModule, never a top-level import), run the driver from its source
+// text, are unref()'d and start lazily; without them every chunk runs here.
+import { createDriver } from './chunk-driver.js';
+import { getRuntime, nodeBuiltin, warmUp, type Runtime } from './runtime.js';
+
+// Control words (Int32Array on a SharedArrayBuffer).
+const SEQ = 0, NEXT = 1, DONE = 2, ACTIVE = 3, READY = 4, ERROR = 5;
+
+interface WorkerLike {
+  unref(): void;
+  on(event: string, cb: (...args: unknown[]) => void): void;
+}
+interface WorkerThreads {
+  Worker: new (src: string, opts: { eval: true; workerData: unknown }) => WorkerLike;
+}
+
+let wanted: number | null = null;
+let ctrl: Int32Array | null = null;
+const workers: WorkerLike[] = [];
+let workersFailed = false;
+
+/** The worker's whole program: instantiate the shared module, warm up, then serve jobs forever. */
+function workerSource(): string {
+  // `__name` is what esbuild's keepNames (used by tsx) inserts into function bodies.
+  return `
+var __name = (f) => f;
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctrl, desc, index, scratchBase } = workerData;
+const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
+let view = new Float32Array(memory.buffer);
+const heap = () => {
+  if (view.buffer.byteLength !== memory.buffer.byteLength) view = new Float32Array(memory.buffer);
+  return view;
+};
+const createDriver = ${createDriver.toString()};
+const warmUp = ${warmUp.toString()};
+const driver = createDriver(instance.exports.macro, heap);
+warmUp({ driver, heap, scratchBase });
+Atomics.add(ctrl, ${READY}, 1);
+let seen = Atomics.load(ctrl, ${SEQ});
+for (;;) {
+  Atomics.wait(ctrl, ${SEQ}, seen);
+  seen = Atomics.load(ctrl, ${SEQ});
+  Atomics.add(ctrl, ${ACTIVE}, 1);
+  if (Atomics.load(ctrl, ${SEQ}) === seen) {
+    const n = desc[driver.F.NCHUNKS];
+    for (;;) {
+      const c = Atomics.add(ctrl, ${NEXT}, 1);
+      if (c >= n) break;
+      try { driver.runChunk(desc, c, index); } catch (e) { Atomics.store(ctrl, ${ERROR}, 1); }
+      Atomics.add(ctrl, ${DONE}, 1);
+      Atomics.notify(ctrl, ${DONE});
+    }
+  }
+  Atomics.sub(ctrl, ${ACTIVE}, 1);
+  Atomics.notify(ctrl, ${ACTIVE});
+}
+`;
+}
+
+function spawnWorkers(rt: Runtime, count: number): void {
+  const wt = nodeBuiltin<WorkerThreads>('node:worker_threads');
+  if (!wt || !ctrl) { workersFailed = true; return; }
+  while (workers.length < count) {
+    const index = workers.length + 1;
+    try {
+      const w = new wt.Worker(workerSource(), {
+        eval: true,
+        workerData: {
+          module: rt.module, memory: rt.memory, ctrl, desc: rt.desc, index,
+          scratchBase: rt.scratchBase + index * rt.scratchStride,
+        },
+      });
+      w.unref();
+      // A dead worker never takes chunks again; running ones are counted by READY only.
+      w.on('error', () => { workersFailed = true; });
+      workers.push(w);
+    } catch {
+      workersFailed = true;
+      return;
+    }
+  }
+}
+
+/** Threads kernels will use (1 = everything on the calling thread). */
+export function kernelThreads(): number {
+  const rt = getRuntime();
+  if (!rt.shared) return 1;
+  return Math.max(1, Math.min(wanted ?? rt.maxThreads, rt.maxThreads));
+}
+
+/** Caps the threads used by kernels; 1 disables workers. Workers already started stay idle. */
+export function setKernelThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`setKernelThreads: n must be an integer >= 1, got ${n}`);
+  wanted = n;
+}
+
+/**
+ * Runs all chunks of `job` (a driver descriptor). Workers join when the job has at least two
+ * chunks and threads > 1; the caller takes chunks too, so a job never waits on a worker that is
+ * not running yet.
+ */
+export function runJob(rt: Runtime, job: Int32Array): void {
+  const nChunks = job[rt.driver.F.NCHUNKS];
+  const threads = kernelThreads();
+  if (threads <= 1 || nChunks < 2 || workersFailed) {
+    for (let c = 0; c < nChunks; c++) rt.driver.runChunk(job, c, 0);
+    return;
+  }
+  if (!ctrl) ctrl = new Int32Array(new SharedArrayBuffer(16 * 4));
+  if (workers.length < threads - 1) spawnWorkers(rt, threads - 1);
+  const cw = ctrl;
+  if (Atomics.load(cw, READY) === 0) {
+    for (let c = 0; c < nChunks; c++) rt.driver.runChunk(job, c, 0);
+    return;
+  }
+  // A worker still leaving the previous job must be out before the shared descriptor changes.
+  for (let a = Atomics.load(cw, ACTIVE); a !== 0; a = Atomics.load(cw, ACTIVE)) Atomics.wait(cw, ACTIVE, a, 20);
+  const d = rt.desc;
+  d.set(job);
+  Atomics.store(cw, NEXT, 0);
+  Atomics.store(cw, DONE, 0);
+  Atomics.store(cw, ERROR, 0);
+  Atomics.add(cw, SEQ, 1);
+  Atomics.notify(cw, SEQ);
+  for (;;) {
+    const c = Atomics.add(cw, NEXT, 1);
+    if (c >= nChunks) break;
+    rt.driver.runChunk(d, c, 0);
+    Atomics.add(cw, DONE, 1);
+  }
+  for (let n = Atomics.load(cw, DONE); n < nChunks; n = Atomics.load(cw, DONE)) Atomics.wait(cw, DONE, n, 20);
+  if (Atomics.load(cw, ERROR) !== 0) throw new Error('cpu kernels: a worker thread failed while running a chunk');
+}
+
+/** Workers that have started and warmed up (for kernelInfo and tests). */
+export function readyWorkers(): number {
+  return ctrl ? Atomics.load(ctrl, READY) : 0;
+}

@@ -1,0 +1,144 @@
+// A tiny WebAssembly binary emitter: LEB128, the few sections a kernel module needs (types, one
+// imported memory, functions, exports, code) and the scalar + SIMD (0xFD-prefixed) opcodes our
+// kernels use. It knows nothing about GEMM; it must not import anything.
+
+/** Value types used by our kernels. */
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+
+/** Unsigned LEB128. */
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 (32-bit range). */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  n |= 0;
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function name(s: string): number[] {
+  const bytes = Array.from(new TextEncoder().encode(s));
+  return [...uleb(bytes.length), ...bytes];
+}
+
+/**
+ * Builds one function body. Methods append opcodes and return `this` so bodies read like
+ * assembly. Locals are declared up front: params first, then `local(type)` hands out indices.
+ */
+export class FunctionBuilder {
+  readonly code: number[] = [];
+  private readonly extra: number[] = [];
+  constructor(readonly params: number[], readonly results: number[] = []) {}
+
+  /** Declares a local of `type`, returning its index. */
+  local(type: number): number {
+    this.extra.push(type);
+    return this.params.length + this.extra.length - 1;
+  }
+  op(...bytes: number[]): this {
+    for (const b of bytes) this.code.push(b);
+    return this;
+  }
+  get(i: number): this { return this.op(0x20, ...uleb(i)); }
+  set(i: number): this { return this.op(0x21, ...uleb(i)); }
+  tee(i: number): this { return this.op(0x22, ...uleb(i)); }
+  i32(v: number): this { return this.op(0x41, ...sleb(v)); }
+  f32(v: number): this {
+    const b = new Uint8Array(new Float32Array([v]).buffer);
+    return this.op(0x43, ...b);
+  }
+  /** Structured control: `block`/`loop`/`if` with empty result type. */
+  block(): this { return this.op(0x02, 0x40); }
+  loop(): this { return this.op(0x03, 0x40); }
+  if(): this { return this.op(0x04, 0x40); }
+  else(): this { return this.op(0x05); }
+  end(): this { return this.op(0x0b); }
+  br(depth: number): this { return this.op(0x0c, ...uleb(depth)); }
+  brIf(depth: number): this { return this.op(0x0d, ...uleb(depth)); }
+  add(): this { return this.op(0x6a); }
+  sub(): this { return this.op(0x6b); }
+  mul(): this { return this.op(0x6c); }
+  ltS(): this { return this.op(0x48); }
+  geS(): this { return this.op(0x4e); }
+  gtS(): this { return this.op(0x4a); }
+  ne(): this { return this.op(0x47); }
+  eqz(): this { return this.op(0x45); }
+  and(): this { return this.op(0x71); }
+  /** Untyped `select` (works for i32 and f32). */
+  select(): this { return this.op(0x1b); }
+  f32Load(offset = 0): this { return this.op(0x2a, 2, ...uleb(offset)); }
+  f32Store(offset = 0): this { return this.op(0x38, 2, ...uleb(offset)); }
+  f32Add(): this { return this.op(0x92); }
+  private simd(op: number, ...imm: number[]): this { return this.op(0xfd, ...uleb(op), ...imm); }
+  v128Load(offset = 0): this { return this.simd(0x00, 4, ...uleb(offset)); }
+  v128Load32Splat(offset = 0): this { return this.simd(0x09, 2, ...uleb(offset)); }
+  v128Store(offset = 0): this { return this.simd(0x0b, 4, ...uleb(offset)); }
+  v128Zero(): this { return this.simd(0x0c, ...new Array(16).fill(0)); }
+  f32x4Add(): this { return this.simd(0xe4); }
+  f32x4Mul(): this { return this.simd(0xe6); }
+
+  /** The encoded body: local declarations (run-length grouped) then code. */
+  encode(): number[] {
+    const groups: number[][] = [];
+    for (const t of this.extra) {
+      const last = groups[groups.length - 1];
+      if (last && last[1] === t) last[0]++;
+      else groups.push([1, t]);
+    }
+    const body = [...vec(groups.map(([n, t]) => [...uleb(n), t])), ...this.code, 0x0b];
+    return [...uleb(body.length), ...body];
+  }
+}
+
+/** Memory import description: `shared` needs `maximum`. */
+export interface MemoryImport {
+  initial: number;
+  maximum: number;
+  shared: boolean;
+}
+
+/** Assembles a module that imports `env.mem` and exports `fns` under their names. */
+export function emitModule(memory: MemoryImport, fns: Array<{ name: string; fn: FunctionBuilder }>): Uint8Array<ArrayBuffer> {
+  const types = fns.map(({ fn }) => [0x60, ...vec(fn.params.map((p) => [p])), ...vec(fn.results.map((r) => [r]))]);
+  const limits = memory.shared
+    ? [0x03, ...uleb(memory.initial), ...uleb(memory.maximum)]
+    : [0x01, ...uleb(memory.initial), ...uleb(memory.maximum)];
+  const imports = vec([[...name('env'), ...name('mem'), 0x02, ...limits]]);
+  const funcs = vec(fns.map((_, i) => uleb(i)));
+  const exports = vec(fns.map(({ name: n }, i) => [...name(n), 0x00, ...uleb(i)]));
+  const code = vec(fns.map(({ fn }) => fn.encode()));
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, imports),
+    ...section(3, funcs),
+    ...section(7, exports),
+    ...section(10, code),
+  ]);
+}

@@ -1,0 +1,71 @@
+// Data movement kernels of the cpu backend: permute, slice, padSlice (slice's adjoint), concat.
+import { walk } from './strided.js';
+
+function contiguousStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+export function permute(x: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
+  const inStrides = contiguousStrides(shape);
+  const outShape = perm.map((p) => shape[p]);
+  const src = perm.map((p) => inStrides[p]);
+  const out = new Float32Array(x.length);
+  walk(outShape, [src], (o, [xi], count, [is]) => {
+    for (let i = 0; i < count; i++) out[o + i] = x[xi + i * is];
+  });
+  return out;
+}
+
+export function slice(x: Float32Array, shape: readonly number[], begin: readonly number[], size: readonly number[]): Float32Array {
+  const strides = contiguousStrides(shape);
+  let n = 1;
+  for (const d of size) n *= d;
+  const out = new Float32Array(n);
+  if (n === 0) return out;
+  let start = 0;
+  for (let i = 0; i < shape.length; i++) start += begin[i] * strides[i];
+  walk(size, [strides], (o, [xi], count) => {
+    out.set(x.subarray(start + xi, start + xi + count), o);
+  });
+  return out;
+}
+
+export function padSlice(x: Float32Array, size: readonly number[], outShape: readonly number[], begin: readonly number[]): Float32Array {
+  const strides = contiguousStrides(outShape);
+  let n = 1;
+  for (const d of outShape) n *= d;
+  const out = new Float32Array(n);
+  if (x.length === 0) return out;
+  let start = 0;
+  for (let i = 0; i < outShape.length; i++) start += begin[i] * strides[i];
+  walk(size, [strides], (o, [yi], count) => {
+    out.set(x.subarray(o, o + count), start + yi);
+  });
+  return out;
+}
+
+export function concat(xs: readonly Float32Array[], shapes: readonly (readonly number[])[], axis: number): Float32Array {
+  const first = shapes[0];
+  let outer = 1;
+  for (let i = 0; i < axis; i++) outer *= first[i];
+  let inner = 1;
+  for (let i = axis + 1; i < first.length; i++) inner *= first[i];
+  const chunks = shapes.map((s) => s[axis] * inner);
+  const rowLen = chunks.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(outer * rowLen);
+  for (let o = 0; o < outer; o++) {
+    let off = o * rowLen;
+    for (let k = 0; k < xs.length; k++) {
+      const c = chunks[k];
+      out.set(xs[k].subarray(o * c, o * c + c), off);
+      off += c;
+    }
+  }
+  return out;
+}

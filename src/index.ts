@@ -1,0 +1,22 @@
+// The package root: everything a user imports from 'plm-ipe'. Registers the cpu backend.
+import './backend/cpu/cpu-backend.js';
+
+export { Tensor } from './tensor/tensor.js';
+export type { GradNode } from './tensor/tensor.js';
+export { setBackend, getBackend, ready, liveTensorCount, memory, noGrad, isGradEnabled, tidy, keep } from './tensor/engine.js';
+export type { BackendOptions } from './tensor/engine.js';
+export { tensor, zeros, ones, full, rand, randn, arange } from './tensor/creation.js';
+export type { TensorOptions } from './tensor/creation.js';
+export { manualSeed, createRng } from './tensor/random.js';
+export type { Size3, Conv3dOptions, Pool3dOptions, Conv3dGeometry, Pool3dGeometry } from './tensor/geometry.js';
+export { conv3dGeometry, pool3dGeometry } from './tensor/geometry.js';
+export {
+  add, sub, mul, div, pow, maximum, minimum, equal, greater, less, greaterEqual, lessEqual,
+  neg, exp, log, sqrt, abs, square, relu, sigmoid, tanh, sin, cos, isFinite, sign,
+  sum, mean, max, min, argMax,
+  reshape, flatten, squeeze, unsqueeze, permute, transpose, slice, concat, stack, broadcastTo, clone, onesLike, zerosLike,
+  matmul, linear, softmax, logSoftmax, conv3d, maxPool3d, avgPool3d, dropout, where, lstmSequence,
+} from './tensor/ops/index.js';
+export type { LstmWeights, LstmSequenceResult } from './tensor/ops/index.js';
+export type { Backend, DataId, UnaryOp, BinaryOp, ReduceOp, AdamHyper, SgdHyper } from './backend/backend.js';
+export { registerBackend } from './backend/backend.js';

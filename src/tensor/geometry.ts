@@ -1,0 +1,170 @@
+// Geometry of 3D convolution and pooling, computed once per call and frozen: it validates the
+// shapes (errors name the op and both shapes), drives the CPU loops, keys kernel caches and
+// feeds the backward pass. Pure shape arithmetic; imports nothing but the shape type.
+
+/** A size option: one number for all three spatial dims, or a `[d, h, w]` triple. */
+export type Size3 = number | readonly [number, number, number];
+
+/** Expands a {@link Size3} option to a triple, checking it is made of integers >= `min`. */
+export function triple(op: string, name: string, value: Size3, min: number): [number, number, number] {
+  const t: [number, number, number] =
+    typeof value === 'number' ? [value, value, value] : [value[0], value[1], value[2]];
+  if (typeof value !== 'number' && (!Array.isArray(value) || value.length !== 3)) {
+    throw new Error(`${op}: ${name} must be a number or a [d, h, w] triple, got ${JSON.stringify(value)}`);
+  }
+  for (const v of t) {
+    if (!Number.isInteger(v) || v < min) {
+      throw new Error(`${op}: ${name} must be integers >= ${min}, got ${JSON.stringify(value)}`);
+    }
+  }
+  return t;
+}
+
+/** Everything a conv3d kernel (forward, grad-input, grad-weight) needs to know. NCDHW layout. */
+export interface Conv3dGeometry {
+  readonly batch: number;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  /** Input spatial dims. */
+  readonly inD: number;
+  readonly inH: number;
+  readonly inW: number;
+  /** Kernel dims. */
+  readonly kD: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly strideD: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  /** Zero padding added before (and after) each spatial dim. */
+  readonly padD: number;
+  readonly padH: number;
+  readonly padW: number;
+  readonly dilationD: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+  /** Output spatial dims. */
+  readonly outD: number;
+  readonly outH: number;
+  readonly outW: number;
+  /** A string that identifies this geometry, for kernel caches. */
+  readonly key: string;
+}
+
+function outSize(op: string, dim: string, inSize: number, k: number, stride: number, pad: number, dil: number): number {
+  const span = dil * (k - 1) + 1;
+  const padded = inSize + 2 * pad;
+  if (span > padded) {
+    throw new Error(
+      `${op}: kernel extent ${span} along ${dim} (kernel ${k}, dilation ${dil}) is larger than the padded input ${padded} (input ${inSize}, padding ${pad})`,
+    );
+  }
+  return Math.floor((padded - span) / stride) + 1;
+}
+
+export interface Conv3dOptions {
+  stride?: Size3;
+  padding?: Size3;
+  dilation?: Size3;
+}
+
+/** Validates input `[N, C, D, H, W]` against weight `[out, in, kD, kH, kW]` and computes the output dims. */
+export function conv3dGeometry(
+  xShape: readonly number[],
+  wShape: readonly number[],
+  options: Conv3dOptions = {},
+  op = 'conv3d',
+): Conv3dGeometry {
+  if (xShape.length !== 5) {
+    throw new Error(`${op}: input x must be 5-D [N, C, D, H, W], got shape [${xShape.join(', ')}]`);
+  }
+  if (wShape.length !== 5) {
+    throw new Error(`${op}: weight must be 5-D [out, in, kD, kH, kW], got shape [${wShape.join(', ')}]`);
+  }
+  const [batch, inChannels, inD, inH, inW] = xShape;
+  const [outChannels, wIn, kD, kH, kW] = wShape;
+  if (wIn !== inChannels) {
+    throw new Error(
+      `${op}: weight expects ${wIn} input channels (weight shape [${wShape.join(', ')}]) but input x has ${inChannels} (shape [${xShape.join(', ')}])`,
+    );
+  }
+  const [strideD, strideH, strideW] = triple(op, 'stride', options.stride ?? 1, 1);
+  const [padD, padH, padW] = triple(op, 'padding', options.padding ?? 0, 0);
+  const [dilationD, dilationH, dilationW] = triple(op, 'dilation', options.dilation ?? 1, 1);
+  const outD = outSize(op, 'depth', inD, kD, strideD, padD, dilationD);
+  const outH = outSize(op, 'height', inH, kH, strideH, padH, dilationH);
+  const outW = outSize(op, 'width', inW, kW, strideW, padW, dilationW);
+  const key = [batch, inChannels, outChannels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, dilationD, dilationH, dilationW].join(',');
+  return Object.freeze({
+    batch, inChannels, outChannels, inD, inH, inW, kD, kH, kW,
+    strideD, strideH, strideW, padD, padH, padW, dilationD, dilationH, dilationW,
+    outD, outH, outW, key,
+  });
+}
+
+/** Geometry of max/avg pooling over `[N, C, D, H, W]`. */
+export interface Pool3dGeometry {
+  readonly batch: number;
+  readonly channels: number;
+  readonly inD: number;
+  readonly inH: number;
+  readonly inW: number;
+  readonly kD: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly strideD: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padD: number;
+  readonly padH: number;
+  readonly padW: number;
+  readonly outD: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly key: string;
+}
+
+export interface Pool3dOptions {
+  kernelSize: Size3;
+  /** Defaults to `kernelSize`, as in PyTorch. */
+  stride?: Size3;
+  padding?: Size3;
+  /** Use ceil instead of floor for the output size (PyTorch's `ceil_mode`). */
+  ceilMode?: boolean;
+}
+
+/** Validates a pooling call with PyTorch's rules (padding at most half the kernel). */
+export function pool3dGeometry(xShape: readonly number[], options: Pool3dOptions, op = 'maxPool3d'): Pool3dGeometry {
+  if (xShape.length !== 5) {
+    throw new Error(`${op}: input x must be 5-D [N, C, D, H, W], got shape [${xShape.join(', ')}]`);
+  }
+  if (options === undefined || options.kernelSize === undefined) {
+    throw new Error(`${op}: options.kernelSize is required`);
+  }
+  const [batch, channels, inD, inH, inW] = xShape;
+  const [kD, kH, kW] = triple(op, 'kernelSize', options.kernelSize, 1);
+  const [strideD, strideH, strideW] = triple(op, 'stride', options.stride ?? options.kernelSize, 1);
+  const [padD, padH, padW] = triple(op, 'padding', options.padding ?? 0, 0);
+  const dims = [
+    ['depth', inD, kD, strideD, padD],
+    ['height', inH, kH, strideH, padH],
+    ['width', inW, kW, strideW, padW],
+  ] as const;
+  const out = dims.map(([dim, n, k, s, p]) => {
+    if (p * 2 > k) {
+      throw new Error(`${op}: padding along ${dim} must be at most half the kernel size (kernel ${k}), got ${p}`);
+    }
+    if (k > n + 2 * p) {
+      throw new Error(`${op}: kernel ${k} along ${dim} is larger than the padded input ${n + 2 * p} (input ${n}, padding ${p})`);
+    }
+    let o = options.ceilMode ? Math.ceil((n + 2 * p - k) / s) + 1 : Math.floor((n + 2 * p - k) / s) + 1;
+    // PyTorch: with ceil mode the last window must start inside the input or left padding.
+    if (options.ceilMode && (o - 1) * s >= n + p) o--;
+    return o;
+  });
+  const [outD, outH, outW] = out;
+  const key = [batch, channels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, outD, outH, outW].join(',');
+  return Object.freeze({
+    batch, channels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, outD, outH, outW, key,
+  });
+}

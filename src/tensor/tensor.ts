@@ -1,0 +1,330 @@
+// The Tensor: a float32 array of a shape on one backend, with reverse-mode autograd. A tensor
+// owns one reference to its storage; ops that need values in backward save their own
+// reference (see `saveForBackward`), so disposing a handle never breaks a pending backward.
+// Chainable methods delegate to src/tensor/ops; this file holds the autograd engine itself.
+import type { Backend, DataId } from '../backend/backend.js';
+import { ENGINE, keep, noGrad, tidy } from './engine.js';
+import { fmt, sizeOf, type Shape } from './shape.js';
+import * as ops from './ops/index.js';
+
+/** One recorded op in the autograd graph: how to turn dL/dout into dL/dinputs. */
+export interface GradNode {
+  /** Op name, for error messages. */
+  readonly op: string;
+  /** The op's tensor inputs (null where an input is not a tensor). */
+  readonly inputs: readonly (Tensor | null)[];
+  /** Returns dL/dinput for each input (null where not needed). Runs under noGrad. */
+  backward(dy: Tensor): (Tensor | null)[];
+  /** Tensors saved for backward; released after backward or when the graph is dropped. */
+  readonly saved: Tensor[];
+}
+
+const RELEASED: GradNode = Object.freeze({
+  op: 'released',
+  inputs: [],
+  saved: [],
+  backward(): never {
+    throw new Error('plm-ipe internal: released node');
+  },
+});
+
+interface HandleState {
+  id: DataId;
+  disposed: boolean;
+}
+
+// Frees storage of tensors that were never disposed once JavaScript collects them, so code
+// that never calls dispose/tidy does not leak; tidy and dispose make the release deterministic.
+const handleRegistry = new FinalizationRegistry<HandleState>((state) => {
+  if (state.disposed) return;
+  state.disposed = true;
+  ENGINE.liveHandles--;
+  ENGINE.decRef(state.id);
+});
+
+const nodeRegistry = new FinalizationRegistry<HandleState[]>((states) => {
+  for (const s of states) {
+    if (s.disposed) continue;
+    s.disposed = true;
+    ENGINE.liveHandles--;
+    ENGINE.decRef(s.id);
+  }
+});
+
+let nextId = 0;
+
+/**
+ * A float32 n-dimensional array with reverse-mode automatic differentiation. Layout is
+ * row-major; video is `[N, C, D, H, W]` as in PyTorch.
+ * @example
+ * const x = tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true });
+ * const y = x.mul(x).sum();
+ * y.backward();
+ * x.grad!.dataSync(); // Float32Array [2, 4, 6, 8]
+ */
+export class Tensor {
+  /** Unique id, for debugging. */
+  readonly id = nextId++;
+  readonly shape: readonly number[];
+  /** Number of elements. */
+  readonly size: number;
+  /** Whether gradients flow to this tensor. Leaves with `requiresGrad` get `.grad` on backward. */
+  requiresGrad: boolean;
+  /** dL/dthis after `backward()`, for leaf tensors that require grad. */
+  grad: Tensor | null = null;
+  /** The op that made this tensor (null for leaves). */
+  node: GradNode | null = null;
+  /** The backend that owns the storage. */
+  readonly backend: Backend;
+  private readonly state: HandleState;
+
+  /** @internal Use the factories (`tensor`, `zeros`, ...) or ops. Takes ownership of one reference to `dataId`. */
+  constructor(dataId: DataId, shape: Shape, backend: Backend, requiresGrad = false, inScope = true) {
+    this.shape = Object.freeze([...shape]);
+    this.size = sizeOf(shape);
+    this.backend = backend;
+    this.requiresGrad = requiresGrad;
+    this.state = { id: dataId, disposed: false };
+    ENGINE.liveHandles++;
+    handleRegistry.register(this, this.state, this);
+    if (inScope) ENGINE.registerInScope(this);
+  }
+
+  /** @internal The storage handle; throws if disposed. */
+  get dataId(): DataId {
+    if (this.state.disposed) {
+      throw new Error(`Tensor ${fmt(this.shape)} (id ${this.id}) was disposed and can no longer be used`);
+    }
+    return this.state.id;
+  }
+
+  get isDisposed(): boolean {
+    return this.state.disposed;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** True for tensors not made by a recorded op. */
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  /** Releases this handle's storage reference. Idempotent. */
+  dispose(): void {
+    if (this.state.disposed) return;
+    this.state.disposed = true;
+    handleRegistry.unregister(this);
+    ENGINE.liveHandles--;
+    ENGINE.decRef(this.state.id);
+    // The node stays: tensors made from this one may still back-propagate through it.
+  }
+
+  /** Synchronous readback (a copy). Throws on backends that cannot block; use `await data()` there. */
+  dataSync(): Float32Array {
+    return this.backend.readSync(this.dataId);
+  }
+
+  /** Asynchronous readback (a copy). Works on every backend. */
+  async data(): Promise<Float32Array> {
+    return this.backend.read(this.dataId);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: tensor must have exactly one element, got shape ${fmt(this.shape)}`);
+    return this.dataSync()[0];
+  }
+
+  /** Nested arrays of the values, for printing and tests. */
+  toArray(): unknown {
+    const data = this.dataSync();
+    if (this.rank === 0) return data[0];
+    const build = (dim: number, offset: number): unknown[] => {
+      const n = this.shape[dim];
+      const inner = sizeOf(this.shape.slice(dim + 1));
+      const out: unknown[] = [];
+      for (let i = 0; i < n; i++) {
+        out.push(dim === this.rank - 1 ? data[offset + i] : build(dim + 1, offset + i * inner));
+      }
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  toString(): string {
+    return `Tensor(shape=${fmt(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  /** A tensor sharing this one's storage, outside the graph (no gradient flows through it). */
+  detach(): Tensor {
+    ENGINE.incRef(this.dataId);
+    return new Tensor(this.dataId, this.shape, this.backend, false);
+  }
+
+  /** Sets `requiresGrad` in place and returns `this` (for leaves). */
+  requiresGrad_(value = true): this {
+    if (!this.isLeaf && !value) throw new Error('requiresGrad_: only leaf tensors can stop requiring grad; use detach()');
+    this.requiresGrad = value;
+    return this;
+  }
+
+  /**
+   * Back-propagates from this tensor: fills `.grad` of every leaf that requires grad
+   * (accumulating into an existing `.grad`, as PyTorch does). `grad` defaults to 1 for a
+   * one-element tensor. The graph's saved tensors are freed as each node is visited.
+   */
+  backward(grad?: Tensor): void {
+    runBackward(this, grad);
+  }
+
+  // ---- chainable ops (see src/tensor/ops for the definitions) ----
+  add(other: Tensor | number): Tensor { return ops.add(this, other); }
+  sub(other: Tensor | number): Tensor { return ops.sub(this, other); }
+  mul(other: Tensor | number): Tensor { return ops.mul(this, other); }
+  div(other: Tensor | number): Tensor { return ops.div(this, other); }
+  pow(exponent: Tensor | number): Tensor { return ops.pow(this, exponent); }
+  maximum(other: Tensor | number): Tensor { return ops.maximum(this, other); }
+  minimum(other: Tensor | number): Tensor { return ops.minimum(this, other); }
+  neg(): Tensor { return ops.neg(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  abs(): Tensor { return ops.abs(this); }
+  square(): Tensor { return ops.square(this); }
+  relu(): Tensor { return ops.relu(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
+  sum(dim?: number | readonly number[], keepDim = false): Tensor { return ops.sum(this, dim, keepDim); }
+  mean(dim?: number | readonly number[], keepDim = false): Tensor { return ops.mean(this, dim, keepDim); }
+  max(dim?: number | readonly number[], keepDim = false): Tensor { return ops.max(this, dim, keepDim); }
+  min(dim?: number | readonly number[], keepDim = false): Tensor { return ops.min(this, dim, keepDim); }
+  argMax(dim: number): Tensor { return ops.argMax(this, dim); }
+  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  view(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
+  squeeze(dim?: number): Tensor { return ops.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return ops.unsqueeze(this, dim); }
+  permute(perm: readonly number[]): Tensor { return ops.permute(this, perm); }
+  transpose(dim0 = -2, dim1 = -1): Tensor { return ops.transpose(this, dim0, dim1); }
+  /** Slices `[begin, begin + size)` per dim; a size of -1 means "to the end". */
+  slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
+  clone(): Tensor { return ops.clone(this); }
+}
+
+/** @internal Records `node` as the creator of `out` if grad mode is on and an input needs grad. */
+export function recordOp(out: Tensor, node: Omit<GradNode, 'saved'> & { saved?: Tensor[] }): Tensor {
+  if (!ENGINE.gradEnabled || !node.inputs.some((t) => t !== null && t.requiresGrad)) {
+    if (node.saved) for (const s of node.saved) s.dispose();
+    return out;
+  }
+  out.requiresGrad = true;
+  const full: GradNode = { ...node, saved: node.saved ?? [] };
+  out.node = full;
+  if (full.saved.length > 0) {
+    nodeRegistry.register(full, full.saved.map((s) => (s as unknown as { state: HandleState }).state), full);
+  }
+  return out;
+}
+
+/**
+ * @internal A reference to `t`'s storage owned by an autograd node rather than by user code:
+ * it survives `tidy` and the user disposing `t`, and is released after backward.
+ * Call only when the op will record a node (check `needsGrad`), else it leaks until GC.
+ */
+export function saveForBackward(t: Tensor): Tensor {
+  ENGINE.incRef(t.dataId);
+  return new Tensor(t.dataId, t.shape, t.backend, false, false);
+}
+
+/** @internal True when an op on these inputs will record a node. */
+export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
+  return ENGINE.gradEnabled && inputs.some((t) => t != null && t.requiresGrad);
+}
+
+function releaseNode(node: GradNode): void {
+  nodeRegistry.unregister(node);
+  for (const s of node.saved) s.dispose();
+}
+
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  // Iterative DFS: deep graphs (long LSTMs unrolled by hand) must not overflow the stack.
+  const stack: [Tensor, number][] = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    const inputs = t.node ? t.node.inputs : [];
+    if (i < inputs.length) {
+      top[1]++;
+      const next = inputs[i];
+      if (next && next.requiresGrad && !visited.has(next)) {
+        visited.add(next);
+        stack.push([next, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order.reverse();
+}
+
+function runBackward(root: Tensor, grad?: Tensor): void {
+  if (!root.requiresGrad) {
+    throw new Error('backward: tensor does not require grad (no input had requiresGrad, or it was made under noGrad)');
+  }
+  if (root.node === RELEASED) {
+    throw new Error('backward: the graph of this tensor was already freed by an earlier backward()');
+  }
+  if (grad === undefined && root.size !== 1) {
+    throw new Error(`backward: grad must be given for a non-scalar tensor of shape ${fmt(root.shape)}`);
+  }
+  if (grad !== undefined && grad.size !== root.size) {
+    throw new Error(`backward: grad shape ${fmt(grad.shape)} does not match tensor shape ${fmt(root.shape)}`);
+  }
+  const order = topoOrder(root);
+  // All temporaries of the backward pass live in this scope; only leaf grads are kept.
+  tidy(() =>
+    noGrad(() => {
+      const grads = new Map<Tensor, Tensor>();
+      grads.set(root, grad ? ops.reshape(grad, root.shape) : ops.onesLike(root));
+      for (const t of order) {
+        const g = grads.get(t);
+        if (!g) continue;
+        grads.delete(t);
+        const node = t.node;
+        if (node === null) {
+          if (!t.requiresGrad) continue;
+          const acc = t.grad ? ops.add(t.grad, g) : ops.reshape(g, t.shape);
+          if (t.grad && t.grad !== acc) t.grad.dispose();
+          t.grad = keep(acc);
+          continue;
+        }
+        if (node === RELEASED) {
+          throw new Error('backward: part of the graph was already freed by an earlier backward()');
+        }
+        const inputGrads = node.backward(g);
+        for (let i = 0; i < node.inputs.length; i++) {
+          const input = node.inputs[i];
+          const gi = inputGrads[i];
+          if (!input || !input.requiresGrad || !gi) continue;
+          if (gi.size !== input.size) {
+            throw new Error(`plm-ipe internal: ${node.op} backward gave grad ${fmt(gi.shape)} for input ${fmt(input.shape)}`);
+          }
+          const prev = grads.get(input);
+          grads.set(input, prev ? ops.add(prev, gi) : gi);
+        }
+        releaseNode(node);
+        t.node = RELEASED;
+      }
+    }),
+  );
+}
+
+/** @internal */
+export { RELEASED };
