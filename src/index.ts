@@ -20,3 +20,28 @@ export {
 export type { LstmWeights, LstmSequenceResult } from './tensor/ops/index.js';
 export type { Backend, DataId, UnaryOp, BinaryOp, ReduceOp, AdamHyper, SgdHyper } from './backend/backend.js';
 export { registerBackend } from './backend/backend.js';
+
+export { Module } from './layers/module.js';
+export type { StateDict } from './layers/module.js';
+export { Linear } from './layers/linear.js';
+export type { LinearOptions } from './layers/linear.js';
+export { Conv3d } from './layers/conv3d.js';
+export type { Conv3dLayerOptions } from './layers/conv3d.js';
+export { MaxPool3d, AvgPool3d, ReLU, Dropout, Flatten, Sequential } from './layers/simple.js';
+export { LSTM, LSTMCell, lengthsToMask } from './layers/lstm.js';
+export type { LSTMOptions, LSTMState, LSTMForwardOptions, LSTMOutput } from './layers/lstm.js';
+
+export { crossEntropy } from './losses/cross-entropy.js';
+export type { CrossEntropyOptions } from './losses/cross-entropy.js';
+export { klDiv } from './losses/kl-div.js';
+export type { KlDivOptions } from './losses/kl-div.js';
+
+export { Optimizer } from './optim/optimizer.js';
+export type { OptimizerState } from './optim/optimizer.js';
+export { Adam } from './optim/adam.js';
+export type { AdamOptions } from './optim/adam.js';
+export { SGD } from './optim/sgd.js';
+export type { SGDOptions } from './optim/sgd.js';
+
+export { serializeSafetensors, parseSafetensors, saveSafetensors, loadSafetensors } from './io/safetensors.js';
+export type { NamedTensors } from './io/safetensors.js';

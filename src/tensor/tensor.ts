@@ -121,6 +121,16 @@ export class Tensor {
     // The node stays: tensors made from this one may still back-propagate through it.
   }
 
+  /**
+   * @internal Replaces this tensor's values in place with new storage of the same size (used by
+   * `loadStateDict`, so optimizers holding this tensor keep working). Outside autograd.
+   */
+  _replaceStorage(newId: DataId): void {
+    const old = this.dataId;
+    this.state.id = newId;
+    ENGINE.decRef(old);
+  }
+
   /** Synchronous readback (a copy). Throws on backends that cannot block; use `await data()` there. */
   dataSync(): Float32Array {
     return this.backend.readSync(this.dataId);
@@ -212,6 +222,9 @@ export class Tensor {
   /** Slices `[begin, begin + size)` per dim; a size of -1 means "to the end". */
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
   clone(): Tensor { return ops.clone(this); }
+  broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
+  softmax(dim: number): Tensor { return ops.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
 }
 
 /** @internal Records `node` as the creator of `out` if grad mode is on and an input needs grad. */

@@ -22,7 +22,8 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, name: string = op)
   return wrap(a.backend.binary(op, a.dataId, a.shape, b.dataId, b.shape, outShape), outShape, a);
 }
 
-type GradRule = (dy: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+/** `a`, `b`, `out` are the saved references (which never require grad); `needB` tells whether b's gradient is wanted. */
+type GradRule = (dy: Tensor, a: Tensor, b: Tensor, out: Tensor, needB: boolean) => [Tensor | null, Tensor | null];
 
 function defineBinary(op: BinaryOp, name: string, rule: GradRule, saves: { a: boolean; b: boolean; out: boolean }) {
   return (x: Tensor | number, y: Tensor | number): Tensor => {
@@ -41,7 +42,7 @@ function defineBinary(op: BinaryOp, name: string, rule: GradRule, saves: { a: bo
       inputs: [a, b],
       saved,
       backward: (dy) => {
-        const [ga, gb] = rule(dy, sa, sb, so);
+        const [ga, gb] = rule(dy, sa, sb, so, b.requiresGrad);
         return [
           ga && a.requiresGrad ? sumToShape(ga, a.shape) : null,
           gb && b.requiresGrad ? sumToShape(gb, b.shape) : null,
@@ -73,11 +74,11 @@ export const div = defineBinary(
 export const pow = defineBinary(
   'pow',
   'pow',
-  (dy, a, b, out) => {
+  (dy, a, b, out, needB) => {
     // d/da = b * a^(b-1) = b * out / a, computed without dividing by a (a may be 0).
     const bm1 = binaryRaw('sub', b, asTensor(1, b, 'pow'));
     const ga = binaryRaw('mul', dy, binaryRaw('mul', b, binaryRaw('pow', a, bm1)));
-    const gb = b.requiresGrad ? binaryRaw('mul', dy, binaryRaw('mul', out, wrap(a.backend.unary('log', a.dataId, a.size), a.shape, a))) : null;
+    const gb = needB ? binaryRaw('mul', dy, binaryRaw('mul', out, wrap(a.backend.unary('log', a.dataId, a.size), a.shape, a))) : null;
     return [ga, gb];
   },
   { a: true, b: true, out: true },

@@ -127,7 +127,8 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   tensors.forEach((t, i) => checkTensor('concat', `tensors[${i}]`, t));
   const first = tensors[0];
   const axis = normAxis('concat', dim, first.rank);
-  for (const [i, t] of tensors.entries()) {
+  for (let i = 0; i < tensors.length; i++) {
+    const t: Tensor = tensors[i];
     if (t.backend !== first.backend) throw new Error(`concat: tensors[${i}] is on backend '${t.backend.name}', tensors[0] on '${first.backend.name}'`);
     if (t.rank !== first.rank || t.shape.some((d, j) => j !== axis && d !== first.shape[j])) {
       throw new Error(`concat: tensors[${i}] has shape ${fmt(t.shape)}, incompatible with tensors[0] ${fmt(first.shape)} along dim ${axis}`);

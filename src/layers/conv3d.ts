@@ -1,0 +1,44 @@
+// Conv3d: PyTorch's nn.Conv3d (weight [out, in, kD, kH, kW], bias [out], default init).
+import { conv3d } from '../tensor/ops/conv3d.js';
+import { triple, type Size3 } from '../tensor/geometry.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+import { defaultUniform } from './init.js';
+
+export interface Conv3dLayerOptions {
+  stride?: Size3;
+  padding?: Size3;
+  dilation?: Size3;
+  /** Add a learnable bias (default true). */
+  bias?: boolean;
+}
+
+/**
+ * A 3D convolution layer over `[N, C, D, H, W]`.
+ * @example
+ * const conv1 = new Conv3d(3, 64, 3, { padding: 1 }); // C3D's conv1
+ */
+export class Conv3d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly kernelSize: [number, number, number];
+
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size3, readonly options: Conv3dLayerOptions = {}) {
+    super();
+    for (const [name, v] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new Error(`Conv3d: ${name} must be a positive integer, got ${v}`);
+    }
+    this.kernelSize = triple('Conv3d', 'kernelSize', kernelSize, 1);
+    const fanIn = inChannels * this.kernelSize[0] * this.kernelSize[1] * this.kernelSize[2];
+    this.weight = this.registerParameter('weight', defaultUniform([outChannels, inChannels, ...this.kernelSize], fanIn));
+    this.bias = options.bias === false ? null : this.registerParameter('bias', defaultUniform([outChannels], fanIn));
+  }
+
+  forward(x: Tensor): Tensor {
+    return conv3d(x, this.weight, this.bias, this.options);
+  }
+
+  protected override describe(): string {
+    return `Conv3d(${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize.join(', ')}])`;
+  }
+}
