@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The memory tests force garbage collection to prove the FinalizationRegistry frees storage.
+    execArgv: ['--expose-gc'],
   },
 });

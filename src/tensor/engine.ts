@@ -171,6 +171,10 @@ export function tidy<T extends Tidyable | Promise<never>>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
+  } catch (err) {
+    // A scope that throws still frees what it made.
+    for (const t of scope) if (!ENGINE.kept.has(t)) t.dispose();
+    throw err;
   } finally {
     ENGINE.scopes.pop();
   }
@@ -180,8 +184,10 @@ export function tidy<T extends Tidyable | Promise<never>>(fn: () => T): T {
     if (survivors.has(t) || ENGINE.kept.has(t)) continue;
     t.dispose();
   }
-  // Returned tensors belong to the enclosing scope now.
-  for (const s of survivors) ENGINE.registerInScope(s as Disposable);
+  // Returned tensors made in this scope belong to the enclosing scope now. Returned tensors
+  // made before it (an input passed through) keep the owner they had: moving them into the
+  // enclosing scope would let that scope dispose a tensor it never made.
+  for (const s of survivors) if (scope.has(s as Disposable)) ENGINE.registerInScope(s as Disposable);
   return result;
 }
 

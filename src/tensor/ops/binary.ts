@@ -32,12 +32,21 @@ function defineBinary(op: BinaryOp, name: string, rule: GradRule, saves: { a: bo
     const a = asTensor(x, like, name);
     const b = asTensor(y, like, name);
     const out = binaryRaw(op, a, b, name);
-    if (!needsGrad(a, b)) return out;
+    // Scalars made from number arguments are this call's temporaries (a node saves its own
+    // reference), so code outside tidy does not leave a hidden handle behind per call.
+    const release = () => {
+      if (a !== x) a.dispose();
+      if (b !== y) b.dispose();
+    };
+    if (!needsGrad(a, b)) {
+      release();
+      return out;
+    }
     const sa = saves.a ? saveForBackward(a) : a;
     const sb = saves.b ? saveForBackward(b) : b;
     const so = saves.out ? saveForBackward(out) : out;
     const saved = [saves.a ? sa : null, saves.b ? sb : null, saves.out ? so : null].filter((t): t is Tensor => t !== null);
-    return recordOp(out, {
+    const result = recordOp(out, {
       op: name,
       inputs: [a, b],
       saved,
@@ -49,6 +58,8 @@ function defineBinary(op: BinaryOp, name: string, rule: GradRule, saves: { a: bo
         ];
       },
     });
+    release();
+    return result;
   };
 }
 
@@ -99,7 +110,12 @@ function compare(op: BinaryOp) {
   return (x: Tensor | number, y: Tensor | number): Tensor => {
     const like = typeof x === 'number' ? (y as Tensor) : x;
     checkTensor(op, 'input', like);
-    return binaryRaw(op, asTensor(x, like, op), asTensor(y, like, op));
+    const a = asTensor(x, like, op);
+    const b = asTensor(y, like, op);
+    const out = binaryRaw(op, a, b);
+    if (a !== x) a.dispose();
+    if (b !== y) b.dispose();
+    return out;
   };
 }
 

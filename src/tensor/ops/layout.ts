@@ -1,7 +1,7 @@
 // Ops that move or view data without arithmetic: reshape (and its aliases flatten, squeeze,
 // unsqueeze), permute/transpose, slice, concat/stack, broadcastTo, clone. Each backward is the
 // inverse movement.
-import { ENGINE } from '../engine.js';
+import { ENGINE, tidy } from '../engine.js';
 import { fmt, normAxis, shapesEqual, sizeOf, broadcastShapes, type Shape } from '../shape.js';
 import { Tensor, recordOp, needsGrad } from '../tensor.js';
 import { checkTensor, wrap } from './util.js';
@@ -164,7 +164,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const axis = normAxis('stack', dim, tensors[0].rank + 1);
-  return concat(tensors.map((t) => unsqueeze(t, axis)), axis);
+  return tidy(() => concat(tensors.map((t) => unsqueeze(t, axis)), axis)); // tidy: frees the unsqueezed views
 }
 
 /** Broadcasts `x` to `shape` (a real copy), with the gradient summed back. */

@@ -1,7 +1,8 @@
 // Matrix products: `matmul` (NumPy rules: 1-D operands promoted, batch dims broadcast when one
 // side has none or they match) and `linear` (x W^T + b, PyTorch's layout), each with its
 // gradient written as transposed products so no transpose is ever materialised.
-import { fmt, sizeOf } from '../shape.js';
+import { broadcastShapes, fmt, sizeOf } from '../shape.js';
+import { tidy } from '../engine.js';
 import { recordOp, needsGrad, saveForBackward, type Tensor } from '../tensor.js';
 import { checkTensor, wrap } from './util.js';
 import { reshape } from './layout.js';
@@ -35,24 +36,25 @@ export function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean
   }
   const aBatch = sizeOf(A.batchShape);
   const bBatch = sizeOf(B.batchShape);
-  let batchShape: number[];
-  if (aBatch === bBatch && (A.batchShape.length === B.batchShape.length || aBatch === 1)) {
-    batchShape = A.batchShape.length >= B.batchShape.length ? A.batchShape : B.batchShape;
-  } else if (bBatch === 1) {
-    batchShape = A.batchShape;
-  } else if (aBatch === 1) {
-    batchShape = B.batchShape;
-  } else {
+  // NumPy broadcasting of the batch dims, limited to what one strided pass does: each side is
+  // either the whole batch (then its layout is the output's) or a single matrix reused.
+  let batchShape: number[] | null = null;
+  try {
+    batchShape = broadcastShapes(op, A.batchShape, B.batchShape);
+  } catch {
+    batchShape = null;
+  }
+  const batch = batchShape ? sizeOf(batchShape) : -1;
+  if (batchShape === null || (aBatch !== batch && aBatch !== 1) || (bBatch !== batch && bBatch !== 1)) {
     throw new Error(`${op}: batch dims of a ${fmt(a.shape)} and b ${fmt(b.shape)} must match or one side must be a single matrix`);
   }
-  const batch = sizeOf(batchShape);
   const id = a.backend.matmul(a.dataId, b.dataId, batch, M, N, K, transA, transB, aBatch === 1 ? 0 : M * K, bBatch === 1 ? 0 : K * N);
   return wrap(id, [...batchShape, M, N], a);
 }
 
 /** Sums a batched gradient back over the batch when the operand was a single broadcast matrix. */
 function unbatch(g: Tensor, target: Tensor): Tensor {
-  if (g.rank === target.rank && g.size === target.size) return reshape(g, target.shape);
+  if (g.size === target.size) return reshape(g, target.shape);
   const batchAxes = g.shape.slice(0, -2).map((_, i) => i);
   return reshape(reduceSum(g, batchAxes, false), target.shape);
 }
@@ -66,18 +68,19 @@ function unbatch(g: Tensor, target: Tensor): Tensor {
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor('matmul', 'a', a);
   checkTensor('matmul', 'b', b);
-  if (a.rank === 0 || b.rank === 0) throw new Error(`matmul: operands must have rank >= 1, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  for (const [name, t] of [['a', a], ['b', b]] as const) {
+    if (t.rank === 0) throw new Error(`matmul: ${name} must have rank >= 1 (a scalar is not a matrix), got shape ${fmt(t.shape)}`);
+  }
   if (a.backend !== b.backend) throw new Error(`matmul: a is on '${a.backend.name}' and b on '${b.backend.name}'`);
-  const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]]) : a;
-  const b2 = b.rank === 1 ? reshape(b, [b.shape[0], 1]) : b;
-  let out = matmul2(a2, b2);
-  if (a.rank === 1 || b.rank === 1) {
+  if (a.rank > 1 && b.rank > 1) return matmul2(a, b);
+  // tidy: the promoted operands and the 2-D product are temporaries.
+  return tidy(() => {
+    const out = matmul2(a.rank === 1 ? reshape(a, [1, a.shape[0]]) : a, b.rank === 1 ? reshape(b, [b.shape[0], 1]) : b);
     const shape = out.shape.slice(0, -2);
     if (a.rank !== 1) shape.push(out.shape[out.rank - 2]);
     if (b.rank !== 1) shape.push(out.shape[out.rank - 1]);
-    out = reshape(out, shape);
-  }
-  return out;
+    return reshape(out, shape);
+  });
 }
 
 function matmul2(a: Tensor, b: Tensor): Tensor {
@@ -125,8 +128,12 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const outShape = [...x.shape.slice(0, -1), outF];
   const out = reshape(y, outShape);
   y.dispose();
-  if (!needsGrad(x, weight, bias)) return out;
+  if (!needsGrad(x, weight, bias)) {
+    x2.dispose();
+    return out;
+  }
   const sx = saveForBackward(x2);
+  x2.dispose();
   const sw = saveForBackward(weight);
   return recordOp(out, {
     op: 'linear',

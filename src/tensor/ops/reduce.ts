@@ -3,6 +3,7 @@
 // (PyTorch's amax/amin rule).
 import type { ReduceOp } from '../../backend/backend.js';
 import { normAxes, normAxis, type Shape } from '../shape.js';
+import { tidy } from '../engine.js';
 import { recordOp, needsGrad, saveForBackward, type Tensor } from '../tensor.js';
 import { checkTensor, wrap } from './util.js';
 import { broadcastTo, reshape } from './layout.js';
@@ -47,7 +48,7 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepDim = fals
   const axes = normAxes('mean', dim, x.rank);
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
   if (count === 0) throw new Error(`mean: reducing over an empty dim of shape [${x.shape.join(', ')}]`);
-  return reduceSum(x, axes, keepDim).mul(1 / count);
+  return tidy(() => reduceSum(x, axes, keepDim).mul(1 / count)); // tidy: no hidden intermediate handle
 }
 
 function extreme(op: 'max' | 'min') {

@@ -1,0 +1,321 @@
+// Test helpers: a finite-difference gradient checker for float32 ops and `expectClose` for
+// arrays. Uses only the public API (src/index.ts); imports no backend and no test framework,
+// so a failure is a plain Error whose message names the op, the input, the element and both
+// values.
+import { createRng, noGrad, tensor, tidy, type Tensor } from '../../src/index.js';
+
+/** Unit roundoff of float32 (half an ulp of 1). */
+export const F32_EPS = 2 ** -24;
+
+// ---------------------------------------------------------------------------------------------
+// expectClose
+
+export interface CloseOptions {
+  /** Relative tolerance: allowed |a - e| grows with |e|. */
+  rtol?: number;
+  /** Absolute floor, for elements near zero. */
+  atol?: number;
+  /** Prefix for the error message (which op / which output). */
+  label?: string;
+}
+
+/**
+ * Asserts |actual[i] - expected[i]| <= atol + rtol * |expected[i]| for every i (and equal
+ * lengths, and NaN only where NaN is expected). Throws naming the first bad elements.
+ */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, options: CloseOptions = {}): void {
+  const rtol = options.rtol ?? 1e-5;
+  const atol = options.atol ?? 1e-6;
+  const label = options.label ? `${options.label}: ` : '';
+  if (actual.length !== expected.length) {
+    throw new Error(`${label}length mismatch: actual has ${actual.length} elements, expected ${expected.length}`);
+  }
+  const bad: string[] = [];
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    const ok = Number.isNaN(e)
+      ? Number.isNaN(a)
+      : a === e || Math.abs(a - e) <= atol + rtol * Math.abs(e);
+    if (!ok) {
+      worst = Math.max(worst, Math.abs(a - e));
+      if (bad.length < 6) bad.push(`[${i}] actual ${a} expected ${e} (|diff| ${Math.abs(a - e).toExponential(2)}, tol ${(atol + rtol * Math.abs(e)).toExponential(2)})`);
+    }
+  }
+  if (bad.length > 0) {
+    throw new Error(`${label}values differ (rtol ${rtol}, atol ${atol}, worst |diff| ${worst.toExponential(2)}):\n  ${bad.join('\n  ')}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input generators (seeded, so failures reproduce)
+
+/** `n` values uniform in [lo, hi) from a seeded generator. */
+export function uniform(n: number, lo: number, hi: number, seed: number | string): Float32Array {
+  const rng = createRng(`uniform:${seed}`);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * rng();
+  return out;
+}
+
+/**
+ * `n` distinct values, pairwise at least `gap` apart, in random order: inputs for max/min and
+ * max pooling, whose gradient is only defined away from ties. Perturbing one element by less
+ * than gap/2 never changes which element wins.
+ */
+export function distinct(n: number, seed: number | string, gap = 0.1): Float32Array {
+  const rng = createRng(`distinct:${seed}`);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return Float32Array.from(order, (k) => (k - n / 2) * gap);
+}
+
+/** Uniform values in ±[margin, hi): for ops with a kink at 0 (relu, abs) and divisors. */
+export function awayFromZero(n: number, margin: number, hi: number, seed: number | string): Float32Array {
+  const rng = createRng(`away:${seed}`);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (rng() < 0.5 ? -1 : 1) * (margin + (hi - margin) * rng());
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// gradcheck
+
+export interface GradInput {
+  shape: readonly number[];
+  /** Values; default uniform in `range`. */
+  values?: ArrayLike<number>;
+  /** Range of the default uniform values; default [-1, 1]. */
+  range?: readonly [number, number];
+  /** Whether to check (and request) this input's gradient; default true. */
+  requiresGrad?: boolean;
+  /** Name for error messages, shown after the index: `inputs[1] (weight)`. */
+  name?: string;
+}
+
+export interface GradcheckOptions {
+  /** Central-difference step; 1e-2 by default (see the tolerance note below). */
+  eps?: number;
+  /** Relative tolerance; default 1e-2. */
+  rtol?: number;
+  /** Absolute tolerance floor; default 1e-3. */
+  atol?: number;
+  /** Inputs with more elements are checked on this many sampled elements; default 40. */
+  maxElements?: number;
+  /** Random directions checked in addition to single elements; default 2. */
+  directions?: number;
+  /** Seed of the weights R, the sampled elements and the directions. */
+  seed?: number | string;
+}
+
+export interface GradcheckReport {
+  /** Number of single-element comparisons made. */
+  elementChecks: number;
+  /** Number of random-direction comparisons made. */
+  directionChecks: number;
+  /** Largest |num - ana| / tolerance seen (<= 1 when passing). */
+  worstRatio: number;
+}
+
+type OpFn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
+
+function asList(out: Tensor | readonly Tensor[]): readonly Tensor[] {
+  return Array.isArray(out) ? (out as readonly Tensor[]) : [out as Tensor];
+}
+
+function coords(flat: number, shape: readonly number[]): string {
+  const c = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    c[d] = flat % shape[d];
+    flat = Math.floor(flat / shape[d]);
+  }
+  return `[${c.join(', ')}]`;
+}
+
+/**
+ * Checks autograd's gradients of `fn` against central finite differences.
+ *
+ * The scalar checked is L = sum_k sum(out_k * R_k) with fixed random weights R_k in [-1, 1)
+ * (a sum of outputs alone would hide errors that cancel, and would make every dL/dout equal).
+ * The analytic gradient comes from `out.backward(R)` (one output) or from backward on L built
+ * with `mul`/`sum` (several outputs). The numeric one evaluates `fn` in float32 under noGrad
+ * and sums L in float64, once per perturbed element (all elements of small inputs, a seeded
+ * sample of `maxElements` of bigger ones) and along `directions` random directions that move
+ * every checked input at once (this catches gradients that are right element by element only
+ * because of which elements were sampled, and cross-input mix-ups).
+ *
+ * Tolerance, per comparison: |num - ana| <= atol + rtol * |ana| + 8 u S / h, where
+ * - rtol (1e-2) absorbs the O(eps^2 f''') truncation error of central differences;
+ * - u = 2^-24 is float32's unit roundoff and S = sum |out_k * R_k| bounds |L|: each output is
+ *   rounded to float32 (a few roundings inside an op, hence 8 u), so L(x + h) - L(x - h) is off
+ *   by at most ~8 u S and the difference quotient by 8 u S / h, where h is the actual float32
+ *   step taken. This is what forbids a tiny eps, and why the bound scales with |L|;
+ * - atol (1e-3) is the floor for gradients near zero.
+ * A directional comparison uses sum_i |g_i v_i| in place of |ana|, so that cancellation in
+ * the dot product does not shrink the tolerance to nothing.
+ */
+export function gradcheck(op: string, fn: OpFn, inputs: readonly GradInput[], options: GradcheckOptions = {}): GradcheckReport {
+  const eps = options.eps ?? 1e-2;
+  const rtol = options.rtol ?? 1e-2;
+  const atol = options.atol ?? 1e-3;
+  const maxElements = options.maxElements ?? 40;
+  const directions = options.directions ?? 2;
+  const seed = options.seed ?? 0;
+  const rng = createRng(`gradcheck:${op}:${seed}`);
+  const names = inputs.map((s, i) => (s.name ? `inputs[${i}] (${s.name})` : `inputs[${i}]`));
+
+  const base: Float32Array[] = inputs.map((spec, i) => {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    if (spec.values) {
+      if (spec.values.length !== size) throw new Error(`gradcheck(${op}): ${names[i]} has ${spec.values.length} values for shape [${spec.shape.join(', ')}]`);
+      return Float32Array.from(spec.values);
+    }
+    const [lo, hi] = spec.range ?? [-1, 1];
+    return uniform(size, lo, hi, `${op}:${seed}:${i}`);
+  });
+  const checked = inputs.map((s) => s.requiresGrad ?? true);
+
+  // Output shapes, then one fixed weight tensor per output.
+  const outShapes = tidy(() => noGrad(() => asList(fn(...inputs.map((s, i) => tensor(base[i], s.shape)))).map((t) => [...t.shape])));
+  const weights = outShapes.map((shape) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const w = new Float32Array(n);
+    for (let i = 0; i < n; i++) w[i] = 2 * rng() - 1;
+    return w;
+  });
+
+  /** L and S = sum |out * R| at the given input values, forward in float32, sum in float64. */
+  const loss = (values: readonly Float32Array[]): { L: number; S: number } =>
+    tidy(() =>
+      noGrad(() => {
+        const outs = asList(fn(...inputs.map((s, i) => tensor(values[i], s.shape))));
+        let L = 0;
+        let S = 0;
+        outs.forEach((o, k) => {
+          const v = o.dataSync();
+          for (let i = 0; i < v.length; i++) {
+            if (!Number.isFinite(v[i])) throw new Error(`gradcheck(${op}): output ${k} element ${i} is ${v[i]}`);
+            const t = v[i] * weights[k][i];
+            L += t;
+            S += Math.abs(t);
+          }
+        });
+        return { L, S };
+      }),
+    );
+
+  // Analytic gradients.
+  let analytic: (Float64Array | null)[] = [];
+  tidy(() => {
+    const leaves = inputs.map((s, i) => tensor(base[i], s.shape, { requiresGrad: checked[i] }));
+    const outs = asList(fn(...leaves));
+    if (!outs.some((o) => o.requiresGrad)) throw new Error(`gradcheck(${op}): no output requires grad; the op recorded no graph`);
+    if (outs.length === 1) {
+      outs[0].backward(tensor(weights[0], outShapes[0]));
+    } else {
+      let L: Tensor | null = null;
+      outs.forEach((o, k) => {
+        if (!o.requiresGrad) return;
+        const term = o.mul(tensor(weights[k], outShapes[k])).sum();
+        L = L ? L.add(term) : term;
+      });
+      (L as unknown as Tensor).backward();
+    }
+    analytic = leaves.map((leaf, i) => {
+      if (!checked[i]) return null;
+      const g = leaf.grad;
+      if (g) {
+        if (g.shape.join() !== leaf.shape.join()) {
+          throw new Error(`gradcheck(${op}): grad of ${names[i]} has shape [${g.shape.join(', ')}], input has [${leaf.shape.join(', ')}]`);
+        }
+        const v = Float64Array.from(g.dataSync());
+        g.dispose();
+        leaf.grad = null;
+        return v;
+      }
+      return new Float64Array(leaf.size); // unused input: zero gradient
+    });
+  });
+
+  const roundoff = (S: number, h: number) => (8 * F32_EPS * S) / h;
+  const failures: string[] = [];
+  let worstRatio = 0;
+  let elementChecks = 0;
+  let directionChecks = 0;
+
+  // Single elements.
+  inputs.forEach((spec, k) => {
+    const ana = analytic[k];
+    if (!ana) return;
+    const n = base[k].length;
+    let indices = Array.from({ length: n }, (_, i) => i);
+    if (n > maxElements) {
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(rng() * (i + 1));
+        [indices[i], indices[j]] = [indices[j], indices[i]];
+      }
+      indices = indices.slice(0, maxElements).sort((a, b) => a - b);
+    }
+    for (const i of indices) {
+      const plus = base.map((b) => b);
+      const minus = base.map((b) => b);
+      plus[k] = Float32Array.from(base[k]);
+      minus[k] = Float32Array.from(base[k]);
+      plus[k][i] = base[k][i] + eps;
+      minus[k][i] = base[k][i] - eps;
+      const h = plus[k][i] - minus[k][i]; // the float32 step actually taken
+      const lp = loss(plus);
+      const lm = loss(minus);
+      const num = (lp.L - lm.L) / h;
+      const tol = atol + rtol * Math.abs(ana[i]) + roundoff(Math.max(lp.S, lm.S), h);
+      const err = Math.abs(num - ana[i]);
+      worstRatio = Math.max(worstRatio, err / tol);
+      elementChecks++;
+      if (!(err <= tol) && failures.length < 8) {
+        failures.push(`${names[k]} element ${i} ${coords(i, spec.shape)}: numeric ${num.toPrecision(7)}, analytic ${ana[i].toPrecision(7)}, |diff| ${err.toExponential(2)} > tol ${tol.toExponential(2)}`);
+      }
+    }
+  });
+
+  // Random directions over all checked inputs.
+  for (let d = 0; d < directions; d++) {
+    const plus = base.map((b) => Float32Array.from(b));
+    const minus = base.map((b) => Float32Array.from(b));
+    let ana = 0;
+    let anaAbs = 0;
+    inputs.forEach((_, k) => {
+      const g = analytic[k];
+      if (!g) return;
+      for (let i = 0; i < base[k].length; i++) {
+        const v = 2 * rng() - 1;
+        plus[k][i] = base[k][i] + eps * v;
+        minus[k][i] = base[k][i] - eps * v;
+        const step = plus[k][i] - minus[k][i];
+        ana += g[i] * step;
+        anaAbs += Math.abs(g[i] * step);
+      }
+    });
+    const span = 2 * eps;
+    const lp = loss(plus);
+    const lm = loss(minus);
+    // Compare as derivatives along the direction (divide by the nominal 2 eps).
+    const num = (lp.L - lm.L) / span;
+    const anaD = ana / span;
+    const tol = atol + (rtol * anaAbs) / span + roundoff(Math.max(lp.S, lm.S), span);
+    const err = Math.abs(num - anaD);
+    worstRatio = Math.max(worstRatio, err / tol);
+    directionChecks++;
+    if (!(err <= tol) && failures.length < 8) {
+      failures.push(`random direction ${d} over ${names.filter((_, k) => checked[k]).join(', ')}: numeric ${num.toPrecision(7)}, analytic ${anaD.toPrecision(7)}, |diff| ${err.toExponential(2)} > tol ${tol.toExponential(2)}`);
+    }
+  }
+
+  if (failures.length > 0) {
+    throw new Error(`gradcheck(${op}) failed (eps ${eps}, rtol ${rtol}, atol ${atol}):\n  ${failures.join('\n  ')}`);
+  }
+  return { elementChecks, directionChecks, worstRatio };
+}
