@@ -2,9 +2,7 @@
 // keeps; backward frees the graph's saved tensors; live handles (liveTensorCount) and live
 // backend buffers (memory().buffers) return to their baseline after a training step, inside
 // tidy or with explicit dispose; and, given a collectable garbage collector, tensors nobody
-// disposed are freed by the FinalizationRegistry. The gc part needs node's --expose-gc, which
-// vitest.config.ts does not pass; run it with
-//   npx vitest run test/engine --execArgv=--expose-gc
+// disposed are freed by the FinalizationRegistry (vitest.config.ts passes --expose-gc for that).
 import { describe, expect, it } from 'vitest';
 import {
   conv3d, keep, linear, liveTensorCount, logSoftmax, lstmSequence, maxPool3d, memory, randn, relu, tensor, tidy,
@@ -12,6 +10,7 @@ import {
 } from '../../src/index.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('memory tests need node --expose-gc (set in vitest.config.ts execArgv)');
 
 function counts(): { tensors: number; buffers: number } {
   const m = memory();
@@ -185,7 +184,7 @@ describe('memory returns to its baseline', () => {
     expect(counts()).toEqual(before);
   });
 
-  describe.skipIf(!gc)('via the FinalizationRegistry after gc (needs --expose-gc)', () => {
+  describe('via the FinalizationRegistry after gc (needs --expose-gc)', () => {
     async function collect(target: { tensors: number; buffers: number }): Promise<void> {
       for (let i = 0; i < 20; i++) {
         gc!();
@@ -218,7 +217,6 @@ describe('memory returns to its baseline', () => {
       expect(counts()).toEqual(before);
     });
   });
-  it.skipIf(!!gc)('[skipped] gc-based checks need node --expose-gc: npx vitest run test/engine --execArgv=--expose-gc', () => {});
 });
 
 describe('disposed tensors', () => {

@@ -1,6 +1,6 @@
 // The blocked GEMM driver that runs one chunk (a rectangle of C) of a job: it packs B panels
-// (dense, im2col or transposed im2col, straight from the wasm heap) and calls the wasm
-// macro-kernel over the pre-packed A. It runs on the main thread and, via its source text, inside
+// (dense, im2col or transposed im2col, from the wasm heap via the wasm `seg` copy) and calls the
+// wasm macro-kernel over the pre-packed A. It runs on the main thread and, via its source text, inside
 // worker threads, so `createDriver` must stay self-contained: no imports, no outer references.
 
 /** What `createDriver` returns; the `F` table names the fields of a job descriptor (Int32Array). */
@@ -10,7 +10,7 @@ export interface Driver {
   KC: number;
   NC: number;
   MC: number;
-  /** Floats of per-thread scratch (a packed B block plus one edge tile). */
+  /** Floats of per-thread scratch (a packed B block, one edge tile, NR rows of KC for packing). */
   scratchFloats: number;
   F: Record<
     | 'M' | 'N' | 'K' | 'APACK' | 'C' | 'LDC' | 'ACC' | 'ROWCHUNK' | 'COLCHUNK' | 'NCOLCHUNKS' | 'NCHUNKS'
@@ -26,14 +26,21 @@ export interface Driver {
   runChunk(d: Int32Array, chunk: number, thread: number): void;
 }
 
+/** The wasm exports the driver calls (see gemm-module.ts); addresses are bytes. */
+export interface DriverExports {
+  macro(a: number, b: number, c: number, ldc: number, m: number, n: number, kc: number, acc: number, scratch: number): void;
+  seg(q: number, lane: number, groupLen: number, jump: number, dstStep: number, src: number, srcStep: number, count: number): void;
+  packA4(dst: number, src: number, ldBytes: number, kc: number, dstStrideBytes: number): void;
+  walk(...args: number[]): void;
+}
+
 /**
- * Builds a driver around the wasm `macro` export and a getter for the current heap view (the
- * getter re-creates the view after memory growth). Heap offsets in descriptors count floats.
+ * Builds a driver around the wasm exports. All packing happens in wasm memory through `seg`, so
+ * the driver never touches a heap view. Heap offsets in descriptors count floats; heap float 0
+ * must stay zero.
  */
-export function createDriver(
-  macro: (a: number, b: number, c: number, ldc: number, m: number, n: number, kc: number, acc: number, scratch: number) => void,
-  getHeap: () => Float32Array,
-): Driver {
+export function createDriver(exports: DriverExports): Driver {
+  const macro = exports.macro, seg = exports.seg, packA4 = exports.packA4, walk = exports.walk;
   // 4x8 measured best or equal among 4x8/6x8/4x12/5x8/3x16 (19.8 GFLOP/s in-cache on one core).
   const MR = 4, NR = 8;
   // KC*MR*4 B of A (4 KB) and KC*NR*4 B of B (8 KB) per micro panel sit in L1; a KC x NC packed
@@ -47,50 +54,72 @@ export function createDriver(
   };
   const B_DENSE = 0, B_IM2COL = 1, B_IM2COL_T = 2;
 
+  // Float 0 of the heap is a permanent zero: `seg` reads it with step 0 to write padding.
+  const ZERO = 0;
+  const BIG = 0x7fffffff;
+  // Cursor of the panel writer: float index `q` and lane within the current panel row.
+  let q = 0, lane = 0, jumpBytes = 0;
+
+  /** Appends `count` floats (from `src`, step `step`, floats) along a row of packed panels. */
+  function toPanels(src: number, step: number, count: number): void {
+    if (count <= 0) return;
+    seg(q * 4, lane, NR, jumpBytes, 4, src * 4, step * 4, count);
+    const total = lane + count, wraps = Math.floor(total / NR);
+    q += count + wraps * (jumpBytes >> 2);
+    lane = total - wraps * NR;
+  }
+
+  /** Appends `count` floats contiguously at `q`. */
+  function toRow(src: number, step: number, count: number): void {
+    if (count <= 0) return;
+    seg(q * 4, 0, BIG, 0, 4, src * 4, step * 4, count);
+    q += count;
+  }
+
+  /** Appends `count` floats down one panel column (stride NR), from `q`. */
+  function downPanel(src: number, step: number, count: number): void {
+    if (count <= 0) return;
+    seg(q * 4, 0, BIG, 0, NR * 4, src * 4, step * 4, count);
+    q += count * NR;
+  }
+
   /** Dense B (row-major [K, N], or [N, K] when transposed) into NR-column panels. */
-  function packDense(h: Float32Array, d: Int32Array, pc: number, kc: number, jc: number, nc: number, dst: number): void {
+  function packDense(d: Int32Array, pc: number, kc: number, jc: number, nc: number, dst: number): void {
     const off = d[F.BOFF], ld = d[F.BLD];
-    let p = dst;
     if (d[F.BTRANS] === 0) {
-      for (let j0 = 0; j0 < nc; j0 += NR) {
-        const w = Math.min(NR, nc - j0);
-        let s = off + pc * ld + jc + j0;
-        if (w === NR) {
-          for (let k = 0; k < kc; k++, p += 8, s += ld) {
-            h[p] = h[s]; h[p + 1] = h[s + 1]; h[p + 2] = h[s + 2]; h[p + 3] = h[s + 3];
-            h[p + 4] = h[s + 4]; h[p + 5] = h[s + 5]; h[p + 6] = h[s + 6]; h[p + 7] = h[s + 7];
-          }
-        } else {
-          for (let k = 0; k < kc; k++, p += 8, s += ld) {
-            let t = 0;
-            for (; t < w; t++) h[p + t] = h[s + t];
-            for (; t < NR; t++) h[p + t] = 0;
-          }
-        }
+      jumpBytes = (kc - 1) * NR * 4;
+      for (let k = 0; k < kc; k++) {
+        q = dst + k * NR;
+        lane = 0;
+        toPanels(off + (pc + k) * ld + jc, 1, nc);
+        if (lane !== 0) toPanels(ZERO, 0, NR - lane);
       }
     } else {
+      // Stored rows of B^T are op(B)'s columns: four at a time go through the wasm transpose.
       for (let j0 = 0; j0 < nc; j0 += NR) {
-        const w = Math.min(NR, nc - j0);
-        for (let t = 0; t < NR; t++) {
-          let q = p + t;
-          if (t < w) {
-            const s = off + (jc + j0 + t) * ld + pc;
-            for (let k = 0; k < kc; k++, q += 8) h[q] = h[s + k];
-          } else {
-            for (let k = 0; k < kc; k++, q += 8) h[q] = 0;
+        const panel = dst + j0 * kc;
+        for (let half = 0; half < NR; half += 4) {
+          const j = j0 + half;
+          if (j + 4 <= nc) {
+            packA4((panel + half) * 4, (off + (jc + j) * ld + pc) * 4, ld * 4, kc, NR * 4);
+            continue;
+          }
+          for (let t = 0; t < 4; t++) {
+            q = panel + half + t;
+            if (j + t < nc) downPanel(off + (jc + j + t) * ld + pc, 1, kc);
+            else downPanel(ZERO, 0, kc);
           }
         }
-        p += kc * NR;
       }
     }
   }
 
   /** im2col rows pc..pc+kc (kernel taps) by output positions jc..jc+nc, written as panels. */
-  function packIm2col(h: Float32Array, d: Int32Array, pc: number, kc: number, jc: number, nc: number, dst: number): void {
+  function packIm2col(d: Int32Array, pc: number, kc: number, jc: number, nc: number, dst: number): void {
     const D = d[F.GD], H = d[F.GH], W = d[F.GW], kD = d[F.KD], kH = d[F.KH], kW = d[F.KW];
     const sD = d[F.SD], sH = d[F.SH], sW = d[F.SW], oH = d[F.OH], oW = d[F.OW];
     const HW = H * W, DHW = D * HW, kHW = kH * kW, kDHW = kD * kHW, ohw = oH * oW;
-    const jump = (kc - 1) * NR;
+    jumpBytes = (kc - 1) * NR * 4;
     const od0 = Math.floor(jc / ohw), r0 = jc - od0 * ohw, oh0 = Math.floor(r0 / oW), ow0 = r0 - oh0 * oW;
     for (let k = 0; k < kc; k++) {
       const kid = pc + k;
@@ -101,47 +130,29 @@ export function createDriver(
       const kh = Math.floor(rem / kW), kw = rem - kh * kW;
       const offD = kd * d[F.DD] - d[F.PD], offH = kh * d[F.DH] - d[F.PH], offW = kw * d[F.DW] - d[F.PW];
       const xb = d[F.BOFF] + ci * DHW;
-      let q = dst + k * NR, lane = 0, left = nc, od = od0, oh = oh0, ow = ow0;
-      while (left > 0) {
-        const run = Math.min(oW - ow, left);
-        const id = od * sD + offD, ih = oh * sH + offH;
-        if (id < 0 || id >= D || ih < 0 || ih >= H) {
-          for (let t = 0; t < run; t++) {
-            h[q++] = 0;
-            if (++lane === NR) { lane = 0; q += jump; }
-          }
-        } else {
-          const rb = xb + id * HW + ih * W;
-          let iw = ow * sW + offW;
-          for (let t = 0; t < run; t++, iw += sW) {
-            h[q++] = iw >= 0 && iw < W ? h[rb + iw] : 0;
-            if (++lane === NR) { lane = 0; q += jump; }
-          }
-        }
-        left -= run;
-        ow = 0;
-        if (++oh === oH) { oh = 0; od++; }
-      }
-      while (lane !== 0 && lane < NR) { h[q++] = 0; lane++; }
+      walk((dst + k * NR) * 4, 0, NR, jumpBytes, 4, xb * 4, D, H, W, sD, sH, sW, offD, offH, offW, oH, oW, od0, oh0, ow0, nc, ZERO * 4);
+      const wraps = Math.floor(nc / NR);
+      q = dst + k * NR + nc + wraps * (kc - 1) * NR;
+      lane = nc - wraps * NR;
+      if (lane !== 0) toPanels(ZERO, 0, NR - lane);
     }
   }
 
-  /** Transposed im2col: rows are output positions pc..pc+kc, columns kernel taps jc..jc+nc. */
-  function packIm2colT(h: Float32Array, d: Int32Array, pc: number, kc: number, jc: number, nc: number, dst: number): void {
+  /**
+   * Transposed im2col: rows are output positions pc..pc+kc, columns kernel taps jc..jc+nc. Each
+   * tap's run over positions is contiguous in x, so the NR taps of a panel are first written as
+   * rows of `tmp` (vector copies), then transposed into the panel four by four in wasm.
+   */
+  function packIm2colT(d: Int32Array, pc: number, kc: number, jc: number, nc: number, dst: number, tmp: number): void {
     const D = d[F.GD], H = d[F.GH], W = d[F.GW], kD = d[F.KD], kH = d[F.KH], kW = d[F.KW];
     const sD = d[F.SD], sH = d[F.SH], sW = d[F.SW], oH = d[F.OH], oW = d[F.OW];
     const HW = H * W, DHW = D * HW, kHW = kH * kW, kDHW = kD * kHW, ohw = oH * oW;
     const od0 = Math.floor(pc / ohw), r0 = pc - od0 * ohw, oh0 = Math.floor(r0 / oW), ow0 = r0 - oh0 * oW;
     for (let j0 = 0; j0 < nc; j0 += NR) {
-      const w = Math.min(NR, nc - j0);
-      const panel = dst + j0 * kc;
       for (let t = 0; t < NR; t++) {
-        let q = panel + t;
-        if (t >= w) {
-          for (let k = 0; k < kc; k++, q += NR) h[q] = 0;
-          continue;
-        }
+        q = tmp + t * kc;
         const kid = jc + j0 + t;
+        if (j0 + t >= nc) { toRow(ZERO, 0, kc); continue; }
         const ci = Math.floor(kid / kDHW);
         let rem = kid - ci * kDHW;
         const kd = Math.floor(rem / kHW);
@@ -149,40 +160,27 @@ export function createDriver(
         const kh = Math.floor(rem / kW), kw = rem - kh * kW;
         const offD = kd * d[F.DD] - d[F.PD], offH = kh * d[F.DH] - d[F.PH], offW = kw * d[F.DW] - d[F.PW];
         const xb = d[F.BOFF] + ci * DHW;
-        let left = kc, od = od0, oh = oh0, ow = ow0;
-        while (left > 0) {
-          const run = Math.min(oW - ow, left);
-          const id = od * sD + offD, ih = oh * sH + offH;
-          if (id < 0 || id >= D || ih < 0 || ih >= H) {
-            for (let u = 0; u < run; u++, q += NR) h[q] = 0;
-          } else {
-            const rb = xb + id * HW + ih * W;
-            let iw = ow * sW + offW;
-            for (let u = 0; u < run; u++, iw += sW, q += NR) h[q] = iw >= 0 && iw < W ? h[rb + iw] : 0;
-          }
-          left -= run;
-          ow = 0;
-          if (++oh === oH) { oh = 0; od++; }
-        }
+        walk(q * 4, 0, BIG, 0, 4, xb * 4, D, H, W, sD, sH, sW, offD, offH, offW, oH, oW, od0, oh0, ow0, kc, ZERO * 4);
       }
+      const panel = dst + j0 * kc;
+      for (let half = 0; half < NR; half += 4) packA4((panel + half) * 4, (tmp + half * kc) * 4, kc * 4, kc, NR * 4);
     }
   }
 
   function runChunk(d: Int32Array, chunk: number, thread: number): void {
-    const h = getHeap();
     const M = d[F.M], N = d[F.N], K = d[F.K], ncc = d[F.NCOLCHUNKS];
     const rc = Math.floor(chunk / ncc), cc = chunk - rc * ncc;
     const r0 = rc * d[F.ROWCHUNK], r1 = Math.min(M, r0 + d[F.ROWCHUNK]);
     const c0 = cc * d[F.COLCHUNK], c1 = Math.min(N, c0 + d[F.COLCHUNK]);
-    const bufB = d[F.SCRATCH] + thread * d[F.SCRATCHSTRIDE], tile = bufB + KC * NC;
+    const bufB = d[F.SCRATCH] + thread * d[F.SCRATCHSTRIDE], tile = bufB + KC * NC, tmp = tile + MR * NR;
     const mPad = Math.ceil(M / MR) * MR, aPack = d[F.APACK], cOff = d[F.C], ldc = d[F.LDC], kind = d[F.BKIND];
     for (let jc = c0; jc < c1; jc += NC) {
       const nc = Math.min(NC, c1 - jc);
       for (let pc = 0; pc < K; pc += KC) {
         const kc = Math.min(KC, K - pc);
-        if (kind === B_DENSE) packDense(h, d, pc, kc, jc, nc, bufB);
-        else if (kind === B_IM2COL) packIm2col(h, d, pc, kc, jc, nc, bufB);
-        else packIm2colT(h, d, pc, kc, jc, nc, bufB);
+        if (kind === B_DENSE) packDense(d, pc, kc, jc, nc, bufB);
+        else if (kind === B_IM2COL) packIm2col(d, pc, kc, jc, nc, bufB);
+        else packIm2colT(d, pc, kc, jc, nc, bufB, tmp);
         const acc = d[F.ACC] !== 0 || pc > 0 ? 1 : 0;
         for (let ic = r0; ic < r1; ic += MC) {
           const mc = Math.min(MC, r1 - ic);
@@ -192,5 +190,5 @@ export function createDriver(
     }
   }
 
-  return { MR, NR, KC, NC, MC, scratchFloats: KC * NC + MR * NR + 16, F, B_DENSE, B_IM2COL, B_IM2COL_T, runChunk };
+  return { MR, NR, KC, NC, MC, scratchFloats: KC * NC + MR * NR + NR * KC + 16, F, B_DENSE, B_IM2COL, B_IM2COL_T, runChunk };
 }

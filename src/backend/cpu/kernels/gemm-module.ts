@@ -93,10 +93,180 @@ function buildMacro({ mr, nr }: TileShape): FunctionBuilder {
   return f;
 }
 
+/**
+ * `seg(q, lane, groupLen, jump, dstStep, src, srcStep, count)`: copies `count` floats read at
+ * `src` (+`srcStep` each) to `q` (+`dstStep` each); after every `groupLen` writes (counting from
+ * `lane`) `q` also skips `jump` bytes. That one loop writes im2col runs into packed panels
+ * (dstStep 4, groupLen NR) or down a panel column (dstStep NR*4); `srcStep` 0 on a zero word
+ * writes zero padding. JS typed-array loops ran ~3-8 ns per float here; this runs well under 1.
+ */
+function buildSeg(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [q, lane, groupLen, jump, dstStep, src, srcStep, count] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const vec = f.local(I32);
+  // Contiguous source and destination: copy four floats per step with one (unaligned) v128
+  // whenever they do not cross a group end (stride-1 im2col runs and dense rows).
+  f.get(srcStep).i32(4).eq().get(dstStep).i32(4).eq().and().set(vec);
+  f.block().loop();
+  f.get(count).i32(1).ltS().brIf(1);
+  f.get(vec).get(count).i32(4).geS().and().get(lane).i32(4).add().get(groupLen).leS().and();
+  f.if();
+  f.get(q).get(src).v128Load().v128Store();
+  f.get(src).i32(16).add().set(src);
+  f.get(q).i32(16).add().set(q);
+  f.get(count).i32(4).sub().set(count);
+  f.get(lane).i32(4).add().tee(lane).get(groupLen).eq().if();
+  f.i32(0).set(lane).get(q).get(jump).add().set(q);
+  f.end();
+  f.br(1);
+  f.end();
+  f.get(q).get(src).f32Load().f32Store();
+  f.get(src).get(srcStep).add().set(src);
+  f.get(q).get(dstStep).add().set(q);
+  f.get(lane).i32(1).add().tee(lane).get(groupLen).eq().if();
+  f.i32(0).set(lane).get(q).get(jump).add().set(q);
+  f.end();
+  f.get(count).i32(1).sub().set(count);
+  f.br(0);
+  f.end().end();
+  return f;
+}
+
+/**
+ * `packA4(dst, src, ldBytes, kc, dstStride)`: four rows (row-major, `ldBytes` apart) of kc floats
+ * into kc groups of 4 floats, `dstStride` bytes apart (16: an A panel; NR*4: half a B panel row),
+ * four k at a time through a 4x4 in-register transpose.
+ */
+function buildPackA4(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32]);
+  const [dst, src, ld, kc, ds] = [0, 1, 2, 3, 4];
+  const k = f.local(I32);
+  const v = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const t = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  f.i32(0).set(k);
+  f.block().loop();
+  f.get(k).i32(4).add().get(kc).gtS().brIf(1);
+  for (let r = 0; r < 4; r++) {
+    f.get(src);
+    if (r > 0) f.get(ld).i32(r).mul().add();
+    f.v128Load().set(v[r]);
+  }
+  f.get(v[0]).get(v[1]).shuffleF32([0, 4, 1, 5]).set(t[0]);
+  f.get(v[0]).get(v[1]).shuffleF32([2, 6, 3, 7]).set(t[1]);
+  f.get(v[2]).get(v[3]).shuffleF32([0, 4, 1, 5]).set(t[2]);
+  f.get(v[2]).get(v[3]).shuffleF32([2, 6, 3, 7]).set(t[3]);
+  f.get(dst).get(t[0]).get(t[2]).shuffleF32([0, 1, 4, 5]).v128Store(0);
+  f.get(dst).get(ds).add().tee(dst).get(t[0]).get(t[2]).shuffleF32([2, 3, 6, 7]).v128Store(0);
+  f.get(dst).get(ds).add().tee(dst).get(t[1]).get(t[3]).shuffleF32([0, 1, 4, 5]).v128Store(0);
+  f.get(dst).get(ds).add().tee(dst).get(t[1]).get(t[3]).shuffleF32([2, 3, 6, 7]).v128Store(0);
+  f.get(dst).get(ds).add().set(dst).get(src).i32(16).add().set(src).get(k).i32(4).add().set(k);
+  f.br(0).end().end();
+  // The last kc % 4 columns one float at a time.
+  f.block().loop();
+  f.get(k).get(kc).geS().brIf(1);
+  for (let r = 0; r < 4; r++) {
+    f.get(dst).get(src);
+    if (r > 0) f.get(ld).i32(r).mul().add();
+    f.f32Load().f32Store(4 * r);
+  }
+  f.get(dst).get(ds).add().set(dst).get(src).i32(4).add().set(src).get(k).i32(1).add().set(k);
+  f.br(0).end().end();
+  return f;
+}
+
+/** `copy4(dst, src, srcStride, count)`: `count` 4-float vectors from `src` (+srcStride bytes each) to consecutive `dst`. */
+function buildCopy4(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32]);
+  const [dst, src, stride, count] = [0, 1, 2, 3];
+  f.block();
+  f.get(count).i32(1).ltS().brIf(0);
+  f.loop();
+  f.get(dst).get(src).v128Load().v128Store();
+  f.get(dst).i32(16).add().set(dst).get(src).get(stride).add().set(src);
+  f.get(count).i32(1).sub().tee(count).brIf(0);
+  f.end().end();
+  return f;
+}
+
+/** Function index of `seg` in the module (for `walk`'s calls). */
+const SEG_INDEX = 1;
+
+/**
+ * `walk(q, lane, groupLen, jump, dstStep, xb, D, H, W, sD, sH, sW, offD, offH, offW, oH, oW,
+ * od, oh, ow, count, zero)`: the im2col values of one kernel tap (input channel base `xb`, tap
+ * offsets off*) for `count` output positions from (od, oh, ow), written through `seg`'s cursor
+ * rules. Per output row it writes zeros left of the input, the in-bounds stretch, zeros right;
+ * rows outside the input are zeros. Doing the walk here saves the JS glue and call per stretch.
+ */
+function buildWalk(): FunctionBuilder {
+  const f = new FunctionBuilder(new Array(22).fill(I32));
+  const [q, lane, groupLen, jump, dstStep, xb, D, H, W, sD, sH, sW, offD, offH, offW, oH, oW, od, oh, ow, count, zero] =
+    Array.from({ length: 22 }, (_, i) => i);
+  const run = f.local(I32), id = f.local(I32), ih = f.local(I32), rb = f.local(I32), iw0 = f.local(I32);
+  const lo = f.local(I32), hi = f.local(I32), tot = f.local(I32), wraps = f.local(I32), n = f.local(I32), t = f.local(I32);
+  /** seg(src, step) for `n` floats, then the cursor moves exactly as seg moved it. */
+  const emit = (src: () => void, step: () => void): void => {
+    f.get(n).i32(0).gtS().if();
+    f.get(q).get(lane).get(groupLen).get(jump).get(dstStep);
+    src();
+    step();
+    f.get(n).call(SEG_INDEX);
+    f.get(lane).get(n).add().tee(tot).get(groupLen).divU().set(wraps);
+    f.get(q).get(n).get(dstStep).mul().add().get(wraps).get(jump).mul().add().set(q);
+    f.get(tot).get(wraps).get(groupLen).mul().sub().set(lane);
+    f.end();
+  };
+  const zeroSrc = (): void => { f.get(zero); };
+  const noStep = (): void => { f.i32(0); };
+  f.block().loop();
+  f.get(count).i32(1).ltS().brIf(1);
+  // run = min(oW - ow, count)
+  f.get(oW).get(ow).sub().tee(t).get(count).get(t).get(count).ltS().select().set(run);
+  f.get(od).get(sD).mul().get(offD).add().set(id);
+  f.get(oh).get(sH).mul().get(offH).add().set(ih);
+  f.get(ow).get(sW).mul().get(offW).add().set(iw0);
+  f.get(id).get(D).ltU().get(ih).get(H).ltU().and().if();
+  f.get(xb).get(id).get(H).mul().get(ih).add().get(W).mul().i32(4).mul().add().set(rb);
+  // lo = iw0 >= 0 ? 0 : min(run, ceil(-iw0 / sW))
+  f.i32(0).set(lo);
+  f.get(iw0).i32(0).ltS().if();
+  f.get(sW).i32(1).sub().get(iw0).sub().get(sW).divS().tee(t).get(run).get(t).get(run).ltS().select().set(lo);
+  f.end();
+  // hi = iw0 > W - 1 ? lo : max(lo, min(run, floor((W - 1 - iw0) / sW) + 1))
+  f.get(lo).set(hi);
+  f.get(iw0).get(W).ltS().if();
+  f.get(W).i32(1).sub().get(iw0).sub().get(sW).divS().i32(1).add().tee(t).get(run).get(t).get(run).ltS().select().tee(t);
+  f.get(lo).get(t).get(lo).gtS().select().set(hi);
+  f.end();
+  f.get(lo).set(n);
+  emit(zeroSrc, noStep);
+  f.get(hi).get(lo).sub().set(n);
+  emit(() => { f.get(rb).get(iw0).get(lo).get(sW).mul().add().i32(4).mul().add(); }, () => { f.get(sW).i32(4).mul(); });
+  f.get(run).get(hi).sub().set(n);
+  emit(zeroSrc, noStep);
+  f.else();
+  f.get(run).set(n);
+  emit(zeroSrc, noStep);
+  f.end();
+  f.get(count).get(run).sub().set(count);
+  f.i32(0).set(ow);
+  f.get(oh).i32(1).add().tee(oh).get(oH).eq().if();
+  f.i32(0).set(oh).get(od).i32(1).add().set(od);
+  f.end();
+  f.br(0).end().end();
+  return f;
+}
+
 /** The module bytes for a tile shape and memory import. */
 export function gemmModuleBytes(tile: TileShape, memory: MemoryImport): Uint8Array<ArrayBuffer> {
+  if (tile.mr !== 4) throw new Error(`gemm-module: the A packers assume MR = 4, got ${tile.mr}`);
   if (tile.nr % 4 !== 0) throw new Error(`gemm-module: NR must be a multiple of 4, got ${tile.nr}`);
-  const bytes = emitModule(memory, [{ name: 'macro', fn: buildMacro(tile) }]);
+  const bytes = emitModule(memory, [
+    { name: 'macro', fn: buildMacro(tile) }, { name: 'seg', fn: buildSeg() },
+    { name: 'packA4', fn: buildPackA4() },
+    { name: 'copy4', fn: buildCopy4() },
+    { name: 'walk', fn: buildWalk() },
+  ]);
   if (!WebAssembly.validate(bytes)) throw new Error('gemm-module: emitted module does not validate');
   return bytes;
 }

@@ -12,44 +12,42 @@ export interface GemmOptions {
   cOffset?: number;
 }
 
-/** Below this many multiply-adds a plain loop beats packing (measured on the bench machine). */
-const SMALL_MACS = 4096;
+/** Below this many multiply-adds a plain loop beats packing: the wasm path costs ~5 µs a call, the loop ~5 ns a multiply-add. */
+const SMALL_MACS = 512;
 /** Below this many flops a job stays on the calling thread: waking a worker costs tens of µs. */
 const THREAD_MIN_FLOPS = 4e6;
 
 /**
  * Packs op(A) (M x K; A stored [M, K], or [K, M] when `trans`) into the driver's layout at `dst`:
- * K blocks of KC, each holding ceil(M/MR) panels of kc x MR floats, rows past M zeroed.
+ * K blocks of KC, each holding ceil(M/MR) panels of kc x MR floats, rows past M zeroed. A is first
+ * copied into the heap (a memcpy) so full panels pack in wasm: a 4x4 SIMD transpose for row-major
+ * A, straight 4-float copies for A^T. JS loops ran ~3 ns a float here.
  */
 export function packA(rt: Runtime, src: Float32Array, off: number, trans: boolean, M: number, K: number, dst: number): void {
-  const h = rt.heap();
   const { MR, KC } = rt.driver;
-  const mPad = Math.ceil(M / MR) * MR;
+  const mPad = Math.ceil(M / MR) * MR, full = Math.floor(M / MR) * MR;
+  const mark = rt.mark();
+  const raw = rt.alloc(M * K);
+  const h = rt.heap();
+  h.set(src.subarray(off, off + M * K), raw);
+  const w = rt.wasm;
   for (let pc = 0; pc < K; pc += KC) {
     const kc = Math.min(KC, K - pc);
     let p = dst + pc * mPad;
-    for (let i0 = 0; i0 < mPad; i0 += MR) {
-      const rows = Math.min(MR, M - i0);
-      if (!trans && rows === MR) {
-        const s0 = off + i0 * K + pc;
-        const s1 = s0 + K, s2 = s1 + K, s3 = s2 + K;
-        for (let k = 0; k < kc; k++, p += 4) {
-          h[p] = src[s0 + k]; h[p + 1] = src[s1 + k]; h[p + 2] = src[s2 + k]; h[p + 3] = src[s3 + k];
-        }
-      } else if (trans && rows === MR) {
-        let s = off + pc * M + i0;
-        for (let k = 0; k < kc; k++, p += 4, s += M) {
-          h[p] = src[s]; h[p + 1] = src[s + 1]; h[p + 2] = src[s + 2]; h[p + 3] = src[s + 3];
-        }
-      } else {
-        for (let k = 0; k < kc; k++, p += MR) {
-          for (let r = 0; r < MR; r++) {
-            h[p + r] = r < rows ? (trans ? src[off + (pc + k) * M + i0 + r] : src[off + (i0 + r) * K + pc + k]) : 0;
-          }
+    for (let i0 = 0; i0 < full; i0 += MR, p += kc * MR) {
+      if (trans) w.copy4(p * 4, (raw + pc * M + i0) * 4, M * 4, kc);
+      else w.packA4(p * 4, (raw + i0 * K + pc) * 4, K * 4, kc, 16);
+    }
+    if (full < M) {
+      const rows = M - full;
+      for (let k = 0; k < kc; k++, p += MR) {
+        for (let r = 0; r < MR; r++) {
+          h[p + r] = r < rows ? (trans ? h[raw + (pc + k) * M + full + r] : h[raw + (full + r) * K + pc + k]) : 0;
         }
       }
     }
   }
+  rt.release(mark);
 }
 
 const jobScratch: { job: Int32Array | null } = { job: null };

@@ -2,7 +2,7 @@
 // them, and a bump arena over the heap that each public kernel call resets. The memory is shared
 // when worker threads can be used (Node), plain otherwise (browsers). Must not import node modules.
 import { gemmModuleBytes } from './gemm-module.js';
-import { createDriver, type Driver } from './chunk-driver.js';
+import { createDriver, type Driver, type DriverExports } from './chunk-driver.js';
 
 /** 2 GiB: byte addresses stay below 2^31, so the wasm side can use signed i32 arithmetic. */
 const MAX_PAGES = 32768;
@@ -25,11 +25,17 @@ export function hardwareThreads(): number {
   return Math.max(1, Math.min(16, n));
 }
 
+/** Every export of the kernel module: the driver's two plus the A packers. Addresses are bytes. */
+export interface KernelExports extends DriverExports {
+  copy4(dst: number, src: number, srcStrideBytes: number, count: number): void;
+}
+
 export interface Runtime {
   readonly memory: WebAssembly.Memory;
   readonly module: WebAssembly.Module;
   readonly shared: boolean;
   readonly driver: Driver;
+  readonly wasm: KernelExports;
   /** Job descriptor, SharedArrayBuffer-backed when `shared`. */
   readonly desc: Int32Array;
   /** Thread `t`'s scratch starts at `scratchBase + t * scratchStride` (floats). */
@@ -42,6 +48,9 @@ export interface Runtime {
   reset(): void;
   /** Reserves `floats` (64-byte aligned) and grows memory as needed; returns a float offset. */
   alloc(floats: number): number;
+  /** The arena top, to hand back temporary space with `release`. */
+  mark(): number;
+  release(mark: number): void;
 }
 
 let runtime: Runtime | null = null;
@@ -71,10 +80,11 @@ export function getRuntime(): Runtime {
     if (view.buffer.byteLength !== memory.buffer.byteLength || view.byteLength === 0) view = new Float32Array(memory.buffer);
     return view;
   };
-  const macro = instance.exports.macro as Parameters<typeof createDriver>[0];
-  const driver = createDriver(macro, heap);
+  const wasm = instance.exports as unknown as KernelExports;
+  const driver = createDriver(wasm);
   const scratchStride = Math.ceil(driver.scratchFloats / 16) * 16;
-  const scratchBase = 0;
+  // Floats 0..15 stay zero forever: the packers read padding from there.
+  const scratchBase = 16;
   const jobBase = scratchBase + scratchStride * maxThreads;
   let top = jobBase;
   const ensure = (floats: number): void => {
@@ -89,10 +99,12 @@ export function getRuntime(): Runtime {
   ensure(jobBase);
   const descBuffer = shared ? new SharedArrayBuffer(64 * 4) : new ArrayBuffer(64 * 4);
   runtime = {
-    memory, module, shared, driver, maxThreads, scratchBase, scratchStride,
+    memory, module, shared, driver, wasm, maxThreads, scratchBase, scratchStride,
     desc: new Int32Array(descBuffer),
     heap,
     reset: () => { top = jobBase; },
+    mark: () => top,
+    release: (m: number) => { top = m; },
     alloc: (floats: number) => {
       const p = top;
       top += Math.ceil(floats / 16) * 16;
@@ -113,7 +125,7 @@ export function warmUp(rt: Pick<Runtime, 'driver' | 'scratchBase' | 'heap'>): vo
   const base = rt.scratchBase;
   const d = new Int32Array(driver.F.SIZE);
   const F = driver.F;
-  // A 16 x 64 x 64 product entirely inside thread 0's scratch: A at base, B at base + 4096.
+  // A 16 x 64 x 64 product inside this thread's scratch: A at base, C at +2048, B at +8192.
   rt.heap().fill(0, base, base + driver.scratchFloats);
   d[F.M] = 16; d[F.N] = 64; d[F.K] = 64; d[F.APACK] = base; d[F.C] = base + 2048; d[F.LDC] = 64;
   d[F.ROWCHUNK] = 16; d[F.COLCHUNK] = 64; d[F.NCOLCHUNKS] = 1; d[F.NCHUNKS] = 1;

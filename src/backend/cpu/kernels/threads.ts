@@ -6,7 +6,7 @@ import { createDriver } from './chunk-driver.js';
 import { getRuntime, nodeBuiltin, warmUp, type Runtime } from './runtime.js';
 
 // Control words (Int32Array on a SharedArrayBuffer).
-const SEQ = 0, NEXT = 1, DONE = 2, ACTIVE = 3, READY = 4, ERROR = 5;
+const SEQ = 0, NEXT = 1, DONE = 2, ACTIVE = 3, READY = 4, ERROR = 5, WORKED = 6;
 
 interface WorkerLike {
   unref(): void;
@@ -36,7 +36,7 @@ const heap = () => {
 };
 const createDriver = ${createDriver.toString()};
 const warmUp = ${warmUp.toString()};
-const driver = createDriver(instance.exports.macro, heap);
+const driver = createDriver(instance.exports);
 warmUp({ driver, heap, scratchBase });
 Atomics.add(ctrl, ${READY}, 1);
 let seen = Atomics.load(ctrl, ${SEQ});
@@ -50,6 +50,7 @@ for (;;) {
       const c = Atomics.add(ctrl, ${NEXT}, 1);
       if (c >= n) break;
       try { driver.runChunk(desc, c, index); } catch (e) { Atomics.store(ctrl, ${ERROR}, 1); }
+      Atomics.add(ctrl, ${WORKED}, 1);
       Atomics.add(ctrl, ${DONE}, 1);
       Atomics.notify(ctrl, ${DONE});
     }
@@ -135,7 +136,16 @@ export function runJob(rt: Runtime, job: Int32Array): void {
   if (Atomics.load(cw, ERROR) !== 0) throw new Error('cpu kernels: a worker thread failed while running a chunk');
 }
 
-/** Workers that have started and warmed up (for kernelInfo and tests). */
-export function readyWorkers(): number {
-  return ctrl ? Atomics.load(ctrl, READY) : 0;
+/** Workers that have started and warmed up, and chunks they have run so far (for tests, benches). */
+export function workerStats(): { ready: number; chunks: number } {
+  return ctrl ? { ready: Atomics.load(ctrl, READY), chunks: Atomics.load(ctrl, WORKED) } : { ready: 0, chunks: 0 };
+}
+
+/** Starts the workers now (they otherwise start at the first large job) so tests and benches can wait for them. */
+export function startWorkers(): void {
+  const rt = getRuntime();
+  const threads = kernelThreads();
+  if (threads <= 1) return;
+  if (!ctrl) ctrl = new Int32Array(new SharedArrayBuffer(16 * 4));
+  spawnWorkers(rt, threads - 1);
 }

@@ -86,8 +86,14 @@ export class FunctionBuilder {
   mul(): this { return this.op(0x6c); }
   ltS(): this { return this.op(0x48); }
   geS(): this { return this.op(0x4e); }
+  leS(): this { return this.op(0x4c); }
+  ltU(): this { return this.op(0x49); }
+  divS(): this { return this.op(0x6d); }
+  divU(): this { return this.op(0x6e); }
+  call(fn: number): this { return this.op(0x10, ...uleb(fn)); }
   gtS(): this { return this.op(0x4a); }
   ne(): this { return this.op(0x47); }
+  eq(): this { return this.op(0x46); }
   eqz(): this { return this.op(0x45); }
   and(): this { return this.op(0x71); }
   /** Untyped `select` (works for i32 and f32). */
@@ -100,6 +106,10 @@ export class FunctionBuilder {
   v128Load32Splat(offset = 0): this { return this.simd(0x09, 2, ...uleb(offset)); }
   v128Store(offset = 0): this { return this.simd(0x0b, 4, ...uleb(offset)); }
   v128Zero(): this { return this.simd(0x0c, ...new Array(16).fill(0)); }
+  /** i8x16.shuffle of the two vectors on the stack, given as four f32 lane picks (0-7). */
+  shuffleF32(lanes: [number, number, number, number]): this {
+    return this.simd(0x0d, ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
+  }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Mul(): this { return this.simd(0xe6); }
 
