@@ -45,3 +45,5 @@ export type { SGDOptions } from './optim/sgd.js';
 
 export { serializeSafetensors, parseSafetensors, saveSafetensors, loadSafetensors } from './io/safetensors.js';
 export type { NamedTensors } from './io/safetensors.js';
+
+export { kernelInfo, setKernelThreads } from './backend/cpu/hot-kernels.js';

@@ -1,7 +1,7 @@
-// Emits the WebAssembly SIMD GEMM macro-kernel: an MR x NR register-blocked micro-kernel over
-// packed A and B panels, looped over a whole block, with edge tiles merged through a scratch
-// tile. Owns the instruction sequence only; packing, blocking and memory live elsewhere.
-// Imports only the byte emitter.
+// Emits the kernel module: the SIMD GEMM macro-kernel (an MR x NR register-blocked micro-kernel
+// over packed panels, edge tiles merged through a scratch tile) and the wasm halves of packing
+// (`seg` strided copies, `walk` im2col rows, `packA4` 4x4 transposes, `copy4`). Owns instruction
+// sequences only; blocking, job layout and memory live elsewhere. Imports only the byte emitter.
 import { FunctionBuilder, I32, V128, emitModule, type MemoryImport } from './wasm-emitter.js';
 
 /** Register tile shape. MR rows of A (splatted scalars) by NR columns of B (NR/4 vectors). */
@@ -98,7 +98,7 @@ function buildMacro({ mr, nr }: TileShape): FunctionBuilder {
  * `src` (+`srcStep` each) to `q` (+`dstStep` each); after every `groupLen` writes (counting from
  * `lane`) `q` also skips `jump` bytes. That one loop writes im2col runs into packed panels
  * (dstStep 4, groupLen NR) or down a panel column (dstStep NR*4); `srcStep` 0 on a zero word
- * writes zero padding. JS typed-array loops ran ~3-8 ns per float here; this runs well under 1.
+ * writes zero padding. JS typed-array loops ran ~3-8 ns per float here; this runs ~1 ns or less.
  */
 function buildSeg(): FunctionBuilder {
   const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32]);

@@ -1,0 +1,20 @@
+// The cpu backend's hot primitives, all synchronous on Float32Array: GEMM, conv3d forward and
+// gradients, 3D max/avg pooling, plus runtime facts. The backend imports only from this file.
+// Must not import node modules at top level (the bundle also runs in browsers).
+import { getRuntime } from './runtime.js';
+import { kernelThreads } from './threads.js';
+
+export { gemm, type GemmOptions } from './gemm.js';
+export { conv3dForward, conv3dGradInput, conv3dGradWeight } from './conv3d.js';
+export { maxPool3dForward, maxPool3dBackward, avgPool3dForward, avgPool3dBackward } from './pool3d.js';
+export { setKernelThreads } from './threads.js';
+
+/**
+ * Which path runs: `simd` is true when the WebAssembly SIMD GEMM kernel compiled (always, on
+ * Node 20 and current browsers; the module throws at first use otherwise); `threads` is how many
+ * threads large products use (1 without worker_threads + shared memory, or after setKernelThreads(1)).
+ */
+export function kernelInfo(): { simd: boolean; threads: number } {
+  getRuntime();
+  return { simd: true, threads: kernelThreads() };
+}

@@ -1,0 +1,132 @@
+// Max and average 3D pooling over NCDHW with PyTorch semantics (max: -inf padding, argmax as a
+// flat index into x, first maximum in (d, h, w) scan order wins, NaN propagates; avg:
+// count_include_pad). Plain loops: pooling is memory-bound. Imports only the geometry type.
+import type { Pool3dGeometry } from '../../../tensor/geometry.js';
+
+function expectLength(op: string, name: string, arr: { length: number }, want: number): void {
+  if (arr.length !== want) throw new Error(`${op}: ${name} must have ${want} elements, got ${arr.length}`);
+}
+
+/** Max pooling; `argmax[o]` is the flat index into `x` of output `o`'s maximum. */
+export function maxPool3dForward(x: Float32Array, g: Pool3dGeometry): { y: Float32Array; argmax: Int32Array } {
+  const { inD: D, inH: H, inW: W, outD, outH, outW } = g;
+  expectLength('maxPool3dForward', 'x', x, g.batch * g.channels * D * H * W);
+  const planes = g.batch * g.channels, plane = D * H * W;
+  const y = new Float32Array(planes * outD * outH * outW);
+  const argmax = new Int32Array(y.length);
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * plane;
+    for (let od = 0; od < outD; od++) {
+      const d0 = Math.max(od * g.strideD - g.padD, 0), d1 = Math.min(od * g.strideD - g.padD + g.kD, D);
+      for (let oh = 0; oh < outH; oh++) {
+        const h0 = Math.max(oh * g.strideH - g.padH, 0), h1 = Math.min(oh * g.strideH - g.padH + g.kH, H);
+        for (let ow = 0; ow < outW; ow++, o++) {
+          const w0 = Math.max(ow * g.strideW - g.padW, 0), w1 = Math.min(ow * g.strideW - g.padW + g.kW, W);
+          let best = -Infinity, at = base + (d0 * H + h0) * W + w0;
+          for (let d = d0; d < d1; d++) {
+            for (let h = h0; h < h1; h++) {
+              const row = base + (d * H + h) * W;
+              for (let w = w0; w < w1; w++) {
+                const v = x[row + w];
+                // Strict > keeps the first of equal maxima; a NaN always takes over, as in PyTorch.
+                if (v > best || v !== v) { best = v; at = row + w; }
+              }
+            }
+          }
+          y[o] = best;
+          argmax[o] = at;
+        }
+      }
+    }
+  }
+  return { y, argmax };
+}
+
+/** Gradient of max pooling w.r.t. x: each dy goes to its argmax (summed where windows overlap). */
+export function maxPool3dBackward(dy: Float32Array, argmax: Int32Array, g: Pool3dGeometry): Float32Array {
+  const n = g.batch * g.channels * g.outD * g.outH * g.outW;
+  expectLength('maxPool3dBackward', 'dy', dy, n);
+  expectLength('maxPool3dBackward', 'argmax', argmax, n);
+  const dx = new Float32Array(g.batch * g.channels * g.inD * g.inH * g.inW);
+  for (let o = 0; o < n; o++) dx[argmax[o]] += dy[o];
+  return dx;
+}
+
+/**
+ * Window bounds and divisor of one output along one dim, as PyTorch computes them: the window is
+ * first clipped to the padded extent (that size is the count-include-pad divisor), then to the input.
+ */
+function span(o: number, stride: number, pad: number, k: number, n: number, out: Int32Array): void {
+  let a = o * stride - pad;
+  let b = Math.min(a + k, n + pad);
+  out[2] = b - a;
+  a = Math.max(a, 0);
+  b = Math.min(b, n);
+  out[0] = a;
+  out[1] = b;
+}
+
+/** Average pooling; `countIncludePad` as PyTorch's count_include_pad. */
+export function avgPool3dForward(x: Float32Array, g: Pool3dGeometry, countIncludePad: boolean): Float32Array {
+  const { inD: D, inH: H, inW: W, outD, outH, outW } = g;
+  expectLength('avgPool3dForward', 'x', x, g.batch * g.channels * D * H * W);
+  const planes = g.batch * g.channels, plane = D * H * W;
+  const y = new Float32Array(planes * outD * outH * outW);
+  const sd = new Int32Array(3), sh = new Int32Array(3), sw = new Int32Array(3);
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * plane;
+    for (let od = 0; od < outD; od++) {
+      span(od, g.strideD, g.padD, g.kD, D, sd);
+      for (let oh = 0; oh < outH; oh++) {
+        span(oh, g.strideH, g.padH, g.kH, H, sh);
+        for (let ow = 0; ow < outW; ow++, o++) {
+          span(ow, g.strideW, g.padW, g.kW, W, sw);
+          let s = 0;
+          for (let d = sd[0]; d < sd[1]; d++) {
+            for (let h = sh[0]; h < sh[1]; h++) {
+              const row = base + (d * H + h) * W;
+              for (let w = sw[0]; w < sw[1]; w++) s += x[row + w];
+            }
+          }
+          const count = countIncludePad ? sd[2] * sh[2] * sw[2] : (sd[1] - sd[0]) * (sh[1] - sh[0]) * (sw[1] - sw[0]);
+          y[o] = count > 0 ? s / count : 0;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/** Gradient of average pooling w.r.t. x. */
+export function avgPool3dBackward(dy: Float32Array, g: Pool3dGeometry, countIncludePad: boolean): Float32Array {
+  const { inD: D, inH: H, inW: W, outD, outH, outW } = g;
+  const planes = g.batch * g.channels, plane = D * H * W;
+  expectLength('avgPool3dBackward', 'dy', dy, planes * outD * outH * outW);
+  const dx = new Float32Array(planes * plane);
+  const sd = new Int32Array(3), sh = new Int32Array(3), sw = new Int32Array(3);
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * plane;
+    for (let od = 0; od < outD; od++) {
+      span(od, g.strideD, g.padD, g.kD, D, sd);
+      for (let oh = 0; oh < outH; oh++) {
+        span(oh, g.strideH, g.padH, g.kH, H, sh);
+        for (let ow = 0; ow < outW; ow++, o++) {
+          span(ow, g.strideW, g.padW, g.kW, W, sw);
+          const count = countIncludePad ? sd[2] * sh[2] * sw[2] : (sd[1] - sd[0]) * (sh[1] - sh[0]) * (sw[1] - sw[0]);
+          if (count <= 0) continue;
+          const v = dy[o] / count;
+          for (let d = sd[0]; d < sd[1]; d++) {
+            for (let h = sh[0]; h < sh[1]; h++) {
+              const row = base + (d * H + h) * W;
+              for (let w = sw[0]; w < sw[1]; w++) dx[row + w] += v;
+            }
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}

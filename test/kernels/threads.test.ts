@@ -1,0 +1,43 @@
+// Two threads give bit-identical results to one (chunks split C, never the K sum), workers really
+// take chunks, and kernels still work while workers are starting. Skipped where shared memory or
+// worker_threads are missing (kernelInfo().threads === 1 by default there).
+import { describe, expect, it } from 'vitest';
+import { conv3dForward, conv3dGradInput, conv3dGradWeight, gemm, kernelInfo, setKernelThreads } from '../../src/backend/cpu/kernels/index.js';
+import { startWorkers, workerStats } from '../../src/backend/cpu/kernels/threads.js';
+import { conv3dGeometry } from '../../src/tensor/geometry.js';
+import { random } from './reference.js';
+
+const multi = kernelInfo().threads > 1;
+
+function runAll(): Float32Array[] {
+  const M = 150, N = 260, K = 300;
+  const A = random(M * K, 1), B = random(K * N, 2);
+  const out: Float32Array[] = [];
+  for (const [tA, tB] of [[false, false], [true, true]] as const) {
+    const C = new Float32Array(M * N);
+    gemm(tA, tB, M, N, K, A, B, C);
+    out.push(C);
+  }
+  const g = conv3dGeometry([2, 8, 6, 12, 12], [16, 8, 3, 3, 3], { padding: 1 });
+  const x = random(2 * 8 * 6 * 12 * 12, 3), w = random(16 * 8 * 27, 4);
+  const dy = random(2 * 16 * 6 * 12 * 12, 5);
+  out.push(conv3dForward(x, w, null, g), conv3dGradInput(dy, w, g), conv3dGradWeight(x, dy, g));
+  return out;
+}
+
+describe.skipIf(!multi)('kernel threads', () => {
+  it('match one thread bit for bit, with workers taking chunks', async () => {
+    setKernelThreads(1);
+    const one = runAll();
+    setKernelThreads(2);
+    startWorkers();
+    for (let i = 0; i < 200 && workerStats().ready === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(workerStats().ready).toBeGreaterThan(0);
+    const before = workerStats().chunks;
+    let two = runAll();
+    // A worker that is slow to wake may leave every chunk to this thread; it should not, often.
+    for (let i = 0; i < 5 && workerStats().chunks === before; i++) two = runAll();
+    expect(workerStats().chunks).toBeGreaterThan(before);
+    for (let i = 0; i < one.length; i++) expect(two[i]).toEqual(one[i]);
+  });
+});
