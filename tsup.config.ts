@@ -10,7 +10,8 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'neutral',
-  external: ['node:fs', 'node:path', 'node:os', 'node:worker_threads', 'node:url', 'node:crypto'],
+  // Node built-ins are loaded lazily where used; the face-api provider's packages are optional peers.
+  external: [/^node:/, '@vladmandic/face-api', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'gpu.js'],
   splitting: false,
   treeshake: true,
 });

@@ -1,5 +1,4 @@
-// The package root: everything a user imports from 'plm-ipe'. Registers the cpu backend.
-import './backend/cpu/cpu-backend.js';
+// The package root: everything a user imports from 'plm-ipe'.
 
 export { Tensor } from './tensor/tensor.js';
 export type { GradNode } from './tensor/tensor.js';
@@ -47,3 +46,6 @@ export { serializeSafetensors, parseSafetensors, saveSafetensors, loadSafetensor
 export type { NamedTensors } from './io/safetensors.js';
 
 export { kernelInfo, setKernelThreads } from './backend/cpu/hot-kernels.js';
+
+// The landmark-based descriptor (paper section 3.3): alignment, 36 regions, Farneback flow, 72-d frames.
+export * from './landmarks/index.js';

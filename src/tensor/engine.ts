@@ -2,7 +2,14 @@
 // reference-counted: a Tensor handle holds one count until disposed (or garbage-collected),
 // and every autograd node holds one per tensor it saved for backward until backward ran. The
 // backend frees a buffer when its count reaches zero. `tidy` disposes the handles a scope made.
-import { backendFactory, registeredBackends, type Backend, type DataId } from '../backend/backend.js';
+import { backendFactory, registerBackend, registeredBackends, type Backend, type DataId } from '../backend/backend.js';
+import { CpuBackend } from '../backend/cpu/cpu-backend.js';
+
+// The cpu backend is always available. Registered on first use rather than by an import's side
+// effect, which bundlers drop under `sideEffects: false`.
+function ensureBuiltinBackends(): void {
+  if (!backendFactory('cpu')) registerBackend('cpu', () => new CpuBackend());
+}
 
 interface StorageRecord {
   backend: Backend;
@@ -28,6 +35,7 @@ class Engine {
 
   getBackend(): Backend {
     if (this.backend === null) {
+      ensureBuiltinBackends();
       const factory = backendFactory('cpu');
       if (!factory) throw new Error('plm-ipe: no backend registered (import the package root, not a deep path)');
       this.backend = factory();
@@ -86,6 +94,7 @@ export type BackendOptions = Record<string, unknown>;
  * console.log(getBackend()); // { name: 'cpu', mode: 'js+wasm-simd' }
  */
 export function setBackend(name: string, options?: BackendOptions): void {
+  ensureBuiltinBackends();
   const factory = backendFactory(name);
   if (!factory) {
     throw new Error(`setBackend: unknown backend '${name}', registered: ${registeredBackends().join(', ')}`);

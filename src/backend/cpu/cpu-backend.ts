@@ -2,7 +2,6 @@
 // folder, with matmul, conv3d and pooling on the WebAssembly SIMD kernels (./kernels via
 // ./hot-kernels). Synchronous readback is always available here.
 import type { AdamHyper, Backend, BinaryOp, DataId, LstmCellOutputs, ReduceOp, SgdHyper, UnaryOp } from '../backend.js';
-import { registerBackend } from '../backend.js';
 import type { Conv3dGeometry, Pool3dGeometry } from '../../tensor/geometry.js';
 import * as elementwise from './elementwise.js';
 import * as reduction from './reduce.js';
@@ -152,4 +151,3 @@ export class CpuBackend implements Backend {
   }
 }
 
-registerBackend('cpu', () => new CpuBackend());

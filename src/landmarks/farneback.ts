@@ -1,0 +1,414 @@
+// Dense optical flow by Farnebäck's polynomial-expansion method (SCIA 2003), written from the algorithm
+// with OpenCV's `calcOpticalFlowFarneback` parameter names, defaults of meaning and numeric conventions
+// (levels+1 layers, 0-255 intensities, 1e-3 determinant regulariser, 5-px border damping).
+// Owns the pyramid, the per-pixel displacement equations and the window averaging; imports only
+// image.ts, polynomial-expansion.ts and errors.ts.
+import { argumentError, checkGray } from './errors.js';
+import {
+  applySeparable,
+  blurResizeTaps,
+  BufferPool,
+  cvRound,
+  gaussianKernel,
+  resizeArea,
+  resizeBilinear,
+  type TapTable,
+} from './image.js';
+import { polyExpKernel, polynomialExpansion, type PolyExpKernel } from './polynomial-expansion.js';
+import type { FlowField, GrayImage } from './types.js';
+
+/**
+ * Options of {@link farneback}, named and meant as in OpenCV's `calcOpticalFlowFarneback`.
+ * Defaults are the ones recommended for 128-px aligned face crops and consecutive frames:
+ * `(pyrScale 0.5, levels 2, winSize 9, iterations 3, polyN 5, polySigma 1.1, box window)`.
+ */
+export interface FarnebackOptions {
+  /** Scale between pyramid layers, in (0, 1). 0.5 halves each layer. Default 0.5. */
+  pyrScale?: number;
+  /**
+   * Number of extra coarse layers: `levels + 1` layers are built (0 = the image only), as OpenCV's code
+   * does; layers stop once a side would fall below 32 px. Default 2.
+   */
+  levels?: number;
+  /** Side of the averaging window. Larger is more robust to noise and allows more motion, but blurs. Default 9. */
+  winSize?: number;
+  /** Solve-and-rewarp passes per layer. Default 3. */
+  iterations?: number;
+  /** Radius n of the polynomial-expansion neighbourhood (2n+1 taps). Typically 5 or 7. Default 5. */
+  polyN?: number;
+  /** Std of the expansion's Gaussian applicability: 1.1 suits polyN 5, 1.5 suits polyN 7. Default 1.1. */
+  polySigma?: number;
+  /** Gaussian window instead of a box (OpenCV's `OPTFLOW_FARNEBACK_GAUSSIAN`). Default false. */
+  gaussianWindow?: boolean;
+  /** Starting estimate (OpenCV's `OPTFLOW_USE_INITIAL_FLOW`), same size as the images. */
+  initialFlow?: FlowField;
+  /** Buffers to reuse across calls; pass one per concurrent caller. Default: a module-wide pool. */
+  workspace?: FarnebackWorkspace;
+}
+
+/**
+ * Scratch memory for {@link farneback}. Reusing one across calls of the same image size removes all
+ * allocation except the returned flow.
+ */
+export class FarnebackWorkspace {
+  /** @internal */
+  readonly pool = new BufferPool();
+  /** @internal */
+  kernelKey = '';
+  /** @internal */
+  kernel: PolyExpKernel | null = null;
+  /** @internal Blur-and-resize operators per (size, layer) key. */
+  readonly tables = new Map<string, { tx: TapTable; ty: TapTable }>();
+}
+
+const sharedWorkspace = new FarnebackWorkspace();
+const FN = 'farneback';
+
+/**
+ * Dense forward flow from `prev` to `next` on `prev`'s grid: `prev(y, x) ≈ next(y + dy, x + dx)`.
+ *
+ * Inputs are one-channel images in 0–255 (the algorithm's 1e-3 regulariser assumes that range; images
+ * in [0, 1] give near-zero flow). The result is `CV_32FC2`-like: (dx, dy) interleaved per pixel.
+ *
+ * @example
+ * ```ts
+ * const flow = farneback(prevGray, nextGray, { levels: 2, winSize: 9 });
+ * const i = 2 * (y * flow.width + x);
+ * console.log(flow.data[i], flow.data[i + 1]); // dx, dy at (x, y)
+ * ```
+ */
+export function farneback(prev: GrayImage, next: GrayImage, options: FarnebackOptions = {}): FlowField {
+  checkGray(FN, 'prev', prev);
+  checkGray(FN, 'next', next);
+  if (prev.width !== next.width || prev.height !== next.height) {
+    throw argumentError(FN, 'next', `size ${prev.width}x${prev.height} (same as prev)`, `${next.width}x${next.height}`);
+  }
+  const pyrScale = options.pyrScale ?? 0.5;
+  const levels = options.levels ?? 2;
+  const winSize = options.winSize ?? 9;
+  const iterations = options.iterations ?? 3;
+  const polyN = options.polyN ?? 5;
+  const polySigma = options.polySigma ?? 1.1;
+  if (!(pyrScale > 0 && pyrScale < 1)) throw argumentError(FN, 'options.pyrScale', 'a number in (0, 1)', String(pyrScale));
+  if (!Number.isInteger(levels) || levels < 0) throw argumentError(FN, 'options.levels', 'an integer >= 0', String(levels));
+  if (!Number.isInteger(winSize) || winSize < 1) throw argumentError(FN, 'options.winSize', 'an integer >= 1', String(winSize));
+  if (!Number.isInteger(iterations) || iterations < 1) {
+    throw argumentError(FN, 'options.iterations', 'an integer >= 1', String(iterations));
+  }
+  if (!Number.isInteger(polyN) || polyN < 1) throw argumentError(FN, 'options.polyN', 'an integer >= 1', String(polyN));
+  if (!(polySigma >= 0)) throw argumentError(FN, 'options.polySigma', 'a number >= 0', String(polySigma));
+  const init = options.initialFlow;
+  if (init && (init.width !== prev.width || init.height !== prev.height || init.data.length !== prev.width * prev.height * 2)) {
+    throw argumentError(
+      FN,
+      'options.initialFlow',
+      `a ${prev.width}x${prev.height} flow with ${prev.width * prev.height * 2} values`,
+      `${init.width}x${init.height} with ${init.data.length} values`,
+    );
+  }
+
+  const ws = options.workspace ?? sharedWorkspace;
+  const pool = ws.pool;
+  const W = prev.width;
+  const H = prev.height;
+  const key = `${polyN}:${polySigma}`;
+  if (ws.kernelKey !== key || !ws.kernel) {
+    ws.kernel = polyExpKernel(polyN, polySigma);
+    ws.kernelKey = key;
+  }
+  const kernel = ws.kernel;
+
+  const img0 = toFloat(prev.data, pool.get('img0', W * H));
+  const img1 = toFloat(next.data, pool.get('img1', W * H));
+
+  // OpenCV: count the coarse layers whose smaller side stays >= 32 px.
+  let L = 0;
+  for (let s = 1; L < levels; L++) {
+    s *= pyrScale;
+    if (W * s < 32 || H * s < 32) break;
+  }
+
+  const out = new Float32Array(W * H * 2);
+  let prevFlow: Float32Array | null = null;
+  let prevW = 0;
+  let prevH = 0;
+  for (let k = L; k >= 0; k--) {
+    let scale = 1;
+    for (let i = 0; i < k; i++) scale *= pyrScale;
+    const sigma = (1 / scale - 1) * 0.5;
+    const smoothSize = Math.max(cvRound(sigma * 5) | 1, 3);
+    const w = cvRound(W * scale);
+    const h = cvRound(H * scale);
+    const flow = k === 0 ? out : pool.get(`flow${k}`, w * h * 2);
+
+    if (prevFlow === null) {
+      if (init) {
+        resizeArea(init.data, W, H, flow, w, h, 2);
+        for (let i = 0; i < flow.length; i++) flow[i] *= scale;
+      } else {
+        flow.fill(0);
+      }
+    } else {
+      resizeBilinear(prevFlow, prevW, prevH, flow, w, h, 2);
+      const up = 1 / pyrScale;
+      for (let i = 0; i < flow.length; i++) flow[i] *= up;
+    }
+
+    // Each layer comes from the full-resolution image (blur, then resize; not recursive). The blur
+    // and the resize are folded into one separable operator that only computes the kept samples.
+    const tkey = `${W}x${H}>${w}x${h}:${smoothSize}:${sigma}`;
+    let tables = ws.tables.get(tkey);
+    if (!tables) {
+      const gk = gaussianKernel(smoothSize, sigma);
+      tables = { tx: blurResizeTaps(W, w, gk), ty: blurResizeTaps(H, h, gk) };
+      ws.tables.set(tkey, tables);
+    }
+    const tmp = pool.get('layerTmp', H * w);
+    const layer = pool.get('layer', w * h);
+    const row = pool.get('polyRow', (w + 2 * polyN) * 3);
+    const R0 = pool.get64('R0', w * h * 5);
+    const R1 = pool.get64('R1', w * h * 5);
+    applySeparable(img0, W, H, tables.tx, tables.ty, layer, tmp);
+    polynomialExpansion(layer, w, h, kernel, R0, row);
+    applySeparable(img1, W, H, tables.tx, tables.ty, layer, tmp);
+    polynomialExpansion(layer, w, h, kernel, R1, row);
+
+    const M = pool.get64('M', w * h * 5);
+    updateMatrices(R0, R1, flow, M, w, h, 0, h);
+    for (let it = 0; it < iterations; it++) {
+      const update = it < iterations - 1;
+      if (options.gaussianWindow) updateFlowGaussian(R0, R1, flow, M, w, h, winSize, pool, update);
+      else updateFlowBox(R0, R1, flow, M, w, h, winSize, pool, update);
+    }
+    prevFlow = flow;
+    prevW = w;
+    prevH = h;
+  }
+  return { width: W, height: H, data: out };
+}
+
+/** Copies any numeric array into a float buffer (typed-array `set` is a fast native copy). */
+function toFloat(src: ArrayLike<number>, dst: Float32Array): Float32Array {
+  if (ArrayBuffer.isView(src)) dst.set(src as unknown as ArrayLike<number>);
+  else for (let i = 0; i < dst.length; i++) dst[i] = src[i];
+  return dst;
+}
+
+const BORDER = [0.14, 0.14, 0.4472, 0.4472, 0.4472];
+
+/**
+ * Builds the per-pixel normal equations G = AᵀA, h = AᵀΔb for the current flow (OpenCV's
+ * FarnebackUpdateMatrices) for rows [y0, y1): A averages both images' quadratic terms at x and x + d(x);
+ * Δb compares their linear terms. Pixels within 5 px of the border are damped.
+ */
+function updateMatrices(
+  R0: Float64Array,
+  R1: Float64Array,
+  flow: Float32Array,
+  M: Float64Array,
+  w: number,
+  h: number,
+  y0: number,
+  y1: number,
+): void {
+  const step = w * 5;
+  for (let y = y0; y < y1; y++) {
+    const wy = y < 5 ? BORDER[y] : y >= h - 5 ? BORDER[h - y - 1] : 1;
+    for (let x = 0; x < w; x++) {
+      const p = y * w + x;
+      const dx = flow[2 * p];
+      const dy = flow[2 * p + 1];
+      let fx = x + dx;
+      let fy = y + dy;
+      const x1 = Math.floor(fx);
+      const y1 = Math.floor(fy);
+      const o = p * 5;
+      let r2: number;
+      let r3: number;
+      let r4: number;
+      let r5: number;
+      let r6: number;
+      if (x1 >= 0 && y1 >= 0 && x1 < w - 1 && y1 < h - 1) {
+        fx -= x1;
+        fy -= y1;
+        const a00 = (1 - fx) * (1 - fy);
+        const a01 = fx * (1 - fy);
+        const a10 = (1 - fx) * fy;
+        const a11 = fx * fy;
+        const q = y1 * step + x1 * 5;
+        const q1 = q + step;
+        r2 = a00 * R1[q] + a01 * R1[q + 5] + a10 * R1[q1] + a11 * R1[q1 + 5];
+        r3 = a00 * R1[q + 1] + a01 * R1[q + 6] + a10 * R1[q1 + 1] + a11 * R1[q1 + 6];
+        r4 = a00 * R1[q + 2] + a01 * R1[q + 7] + a10 * R1[q1 + 2] + a11 * R1[q1 + 7];
+        r5 = a00 * R1[q + 3] + a01 * R1[q + 8] + a10 * R1[q1 + 3] + a11 * R1[q1 + 8];
+        r6 = a00 * R1[q + 4] + a01 * R1[q + 9] + a10 * R1[q1 + 4] + a11 * R1[q1 + 9];
+        r4 = (R0[o + 2] + r4) * 0.5;
+        r5 = (R0[o + 3] + r5) * 0.5;
+        r6 = (R0[o + 4] + r6) * 0.25;
+      } else {
+        // Displaced point left the image: OpenCV's fallback uses the first image's terms alone.
+        r2 = 0;
+        r3 = 0;
+        r4 = R0[o + 2];
+        r5 = R0[o + 3];
+        r6 = R0[o + 4] * 0.5;
+      }
+      r2 = (R0[o] - r2) * 0.5;
+      r3 = (R0[o + 1] - r3) * 0.5;
+      r2 += r4 * dy + r6 * dx;
+      r3 += r6 * dy + r5 * dx;
+      if (wy !== 1 || x < 5 || x >= w - 5) {
+        const s = wy * (x < 5 ? BORDER[x] : 1) * (x >= w - 5 ? BORDER[w - x - 1] : 1);
+        r2 *= s;
+        r3 *= s;
+        r4 *= s;
+        r5 *= s;
+        r6 *= s;
+      }
+      M[o] = r4 * r4 + r6 * r6;
+      M[o + 1] = (r4 + r5) * r6;
+      M[o + 2] = r5 * r5 + r6 * r6;
+      M[o + 3] = r4 * r2 + r6 * r3;
+      M[o + 4] = r6 * r2 + r5 * r3;
+    }
+  }
+}
+
+/** Solves the regularised 2×2 system for one pixel and writes (dx, dy). */
+function solve(flow: Float32Array, p: number, g11: number, g12: number, g22: number, h1: number, h2: number): void {
+  const idet = 1 / (g11 * g22 - g12 * g12 + 1e-3);
+  flow[2 * p] = (g11 * h2 - g12 * h1) * idet;
+  flow[2 * p + 1] = (g22 * h1 - g12 * h2) * idet;
+}
+
+/**
+ * Box-window averaging of the five G/h maps with replicated borders (running sums in double, as
+ * OpenCV's FarnebackUpdateFlow_Blur), then the per-pixel solve. Normalised by winSize², like OpenCV.
+ */
+function updateFlowBox(
+  R0: Float64Array,
+  R1: Float64Array,
+  flow: Float32Array,
+  M: Float64Array,
+  w: number,
+  h: number,
+  block: number,
+  pool: BufferPool,
+  update: boolean,
+): void {
+  const m = block >> 1;
+  const scale = 1 / (block * block);
+  const n5 = w * 5;
+  const padL = (m + 1) * 5;
+  // vsum holds column sums with m+1 replicated pixels on each side.
+  const vsum = pool.get64('vsum', (w + 2 * m + 2) * 5);
+  const minStripe = Math.max(Math.floor(1024 / w), block);
+  let yDone = 0;
+  for (let x = 0; x < n5; x++) vsum[padL + x] = M[x] * (m + 2);
+  for (let y = 1; y < m; y++) {
+    const r = Math.min(y, h - 1) * n5;
+    for (let x = 0; x < n5; x++) vsum[padL + x] += M[r + x];
+  }
+  for (let y = 0; y < h; y++) {
+    const r0 = Math.max(y - m - 1, 0) * n5;
+    const r1 = Math.min(y + m, h - 1) * n5;
+    for (let x = 0; x < n5; x++) vsum[padL + x] += M[r1 + x] - M[r0 + x];
+    for (let x = 0; x < padL; x++) {
+      vsum[padL - 1 - x] = vsum[padL + 4 - (x % 5)];
+      vsum[padL + n5 + x] = vsum[padL + n5 - 5 + (x % 5)];
+    }
+    let g11 = vsum[padL] * (m + 2);
+    let g12 = vsum[padL + 1] * (m + 2);
+    let g22 = vsum[padL + 2] * (m + 2);
+    let h1 = vsum[padL + 3] * (m + 2);
+    let h2 = vsum[padL + 4] * (m + 2);
+    for (let x = 1; x < m; x++) {
+      const o = padL + x * 5;
+      g11 += vsum[o];
+      g12 += vsum[o + 1];
+      g22 += vsum[o + 2];
+      h1 += vsum[o + 3];
+      h2 += vsum[o + 4];
+    }
+    const rowP = y * w;
+    for (let x = 0; x < w; x++) {
+      const a = padL + (x + m) * 5;
+      const b = padL + (x - m) * 5 - 5;
+      g11 += vsum[a] - vsum[b];
+      g12 += vsum[a + 1] - vsum[b + 1];
+      g22 += vsum[a + 2] - vsum[b + 2];
+      h1 += vsum[a + 3] - vsum[b + 3];
+      h2 += vsum[a + 4] - vsum[b + 4];
+      solve(flow, rowP + x, g11 * scale, g12 * scale, g22 * scale, h1 * scale, h2 * scale);
+    }
+    // Rebuild G/h for rows no later window will read, while they are still in cache (as OpenCV does).
+    const yUpd = y === h - 1 ? h : y - block;
+    if (update && (yUpd === h || yUpd >= yDone + minStripe)) {
+      updateMatrices(R0, R1, flow, M, w, h, yDone, yUpd);
+      yDone = yUpd;
+    }
+  }
+}
+
+/**
+ * Gaussian-window averaging (σ = 0.3·⌊winSize/2⌋, radius ⌊winSize/2⌋, replicated borders; float
+ * sums as OpenCV's FarnebackUpdateFlow_GaussianBlur), then the per-pixel solve.
+ */
+function updateFlowGaussian(
+  R0: Float64Array,
+  R1: Float64Array,
+  flow: Float32Array,
+  M: Float64Array,
+  w: number,
+  h: number,
+  block: number,
+  pool: BufferPool,
+  update: boolean,
+): void {
+  const m = block >> 1;
+  const sigma = m * 0.3;
+  const kern = new Float32Array(m + 1);
+  let s = 1;
+  kern[0] = 1;
+  for (let i = 1; i <= m; i++) {
+    kern[i] = Math.exp((-i * i) / (2 * sigma * sigma));
+    s += kern[i] * 2;
+  }
+  for (let i = 0; i <= m; i++) kern[i] = kern[i] / s;
+  const n5 = w * 5;
+  const padL = m * 5;
+  const vsum = pool.get('gvsum', (w + 2 * m) * 5);
+  const hsum = pool.get('ghsum', n5);
+  const minStripe = Math.max(Math.floor(1024 / w), block);
+  let yDone = 0;
+  for (let y = 0; y < h; y++) {
+    const c = y * n5;
+    const k0 = kern[0];
+    for (let x = 0; x < n5; x++) vsum[padL + x] = M[c + x] * k0;
+    for (let i = 1; i <= m; i++) {
+      const up = Math.max(y - i, 0) * n5;
+      const dn = Math.min(y + i, h - 1) * n5;
+      const ki = kern[i];
+      for (let x = 0; x < n5; x++) vsum[padL + x] += (M[dn + x] + M[up + x]) * ki;
+    }
+    for (let x = 0; x < padL; x++) {
+      vsum[padL - 1 - x] = vsum[padL + 4 - (x % 5)];
+      vsum[padL + n5 + x] = vsum[padL + n5 - 5 + (x % 5)];
+    }
+    for (let x = 0; x < n5; x++) {
+      let sum = vsum[padL + x] * k0;
+      for (let i = 1; i <= m; i++) sum += kern[i] * (vsum[padL + x - i * 5] + vsum[padL + x + i * 5]);
+      hsum[x] = sum;
+    }
+    const rowP = y * w;
+    for (let x = 0; x < w; x++) {
+      const o = x * 5;
+      solve(flow, rowP + x, hsum[o], hsum[o + 1], hsum[o + 2], hsum[o + 3], hsum[o + 4]);
+    }
+    const yUpd = y === h - 1 ? h : y - block;
+    if (update && (yUpd === h || yUpd >= yDone + minStripe)) {
+      updateMatrices(R0, R1, flow, M, w, h, yDone, yUpd);
+      yDone = yUpd;
+    }
+  }
+}
