@@ -86,6 +86,37 @@ function scalarFast(op: BinaryOp, a: Float32Array, s: number, out: Float32Array)
   }
 }
 
+/** True when `shape` (right-aligned) equals the trailing dims of `outShape` after dropping leading 1s. */
+function isTrailingTile(shape: readonly number[], outShape: readonly number[]): boolean {
+  let i = 0;
+  while (i < shape.length && shape[i] === 1) i++;
+  const rest = shape.length - i;
+  if (rest > outShape.length) return false;
+  for (let k = 0; k < rest; k++) if (shape[i + k] !== outShape[outShape.length - rest + k]) return false;
+  return true;
+}
+
+function tiledFast(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): boolean {
+  const m = b.length;
+  const rows = out.length / m;
+  switch (op) {
+    case 'add':
+      for (let r = 0, o = 0; r < rows; r++, o += m) for (let j = 0; j < m; j++) out[o + j] = a[o + j] + b[j];
+      return true;
+    case 'sub':
+      for (let r = 0, o = 0; r < rows; r++, o += m) for (let j = 0; j < m; j++) out[o + j] = a[o + j] - b[j];
+      return true;
+    case 'mul':
+      for (let r = 0, o = 0; r < rows; r++, o += m) for (let j = 0; j < m; j++) out[o + j] = a[o + j] * b[j];
+      return true;
+    case 'div':
+      for (let r = 0, o = 0; r < rows; r++, o += m) for (let j = 0; j < m; j++) out[o + j] = a[o + j] / b[j];
+      return true;
+    default:
+      return false;
+  }
+}
+
 export function binary(
   op: BinaryOp,
   a: Float32Array, aShape: readonly number[],
@@ -106,6 +137,13 @@ export function binary(
     if (scalarFast(op, a, b[0], out)) return out;
     const s = b[0];
     for (let i = 0; i < n; i++) out[i] = f(a[i], s);
+    return out;
+  }
+  // A trailing-dims operand (a bias row [C] against [N, C], a [T, B, 1] mask, ...): tile it.
+  if (a.length === n && isTrailingTile(bShape, outShape)) {
+    const m = b.length;
+    if (m > 0 && tiledFast(op, a, b, out)) return out;
+    for (let i = 0; i < n; i++) out[i] = f(a[i], b[i % m]);
     return out;
   }
   const sa = broadcastStrides(aShape, outShape);

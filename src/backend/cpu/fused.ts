@@ -24,7 +24,10 @@ export function softmax(x: Float32Array, outer: number, n: number, inner: number
   return out;
 }
 
-const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+// One exp each. 1 / (1 + e^-x) is exact at both tails in float64 (e^-x overflows to Infinity
+// giving 0, underflows to 0 giving 1); tanh via the same form avoids the slower Math.tanh.
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const tanh = (x: number): number => 2 / (1 + Math.exp(-2 * x)) - 1;
 
 export function lstmCell(
   gates: Float32Array, cPrev: Float32Array, hPrev: Float32Array, mask: Float32Array | null, B: number, H: number,
@@ -39,10 +42,10 @@ export function lstmCell(
     for (let j = 0; j < H; j++) {
       const i = sigmoid(gates[g0 + j]);
       const f = sigmoid(gates[g0 + H + j]);
-      const g = Math.tanh(gates[g0 + 2 * H + j]);
+      const g = tanh(gates[g0 + 2 * H + j]);
       const o = sigmoid(gates[g0 + 3 * H + j]);
       const cNew = f * cPrev[b * H + j] + i * g;
-      const tc = Math.tanh(cNew);
+      const tc = tanh(cNew);
       acts[a0 + j] = i;
       acts[a0 + H + j] = f;
       acts[a0 + 2 * H + j] = g;
