@@ -49,3 +49,6 @@ export { kernelInfo, setKernelThreads } from './backend/cpu/hot-kernels.js';
 
 // The landmark-based descriptor (paper section 3.3): alignment, 36 regions, Farneback flow, 72-d frames.
 export * from './landmarks/index.js';
+
+// Data: the built-in synthetic dataset, video decoding, preprocessing, manifests and splits, caching.
+export * from './data/index.js';
