@@ -14,7 +14,7 @@ import {
   resizeBilinear,
   type TapTable,
 } from './image.js';
-import { polyExpKernel, polynomialExpansion, type PolyExpKernel } from './polynomial-expansion.js';
+import { polyExpKernel, polynomialExpansionPlanar, type PolyExpKernel } from './polynomial-expansion.js';
 import type { FlowField, GrayImage } from './types.js';
 
 /**
@@ -165,15 +165,15 @@ export function farneback(prev: GrayImage, next: GrayImage, options: FarnebackOp
     }
     const tmp = pool.get('layerTmp', H * w);
     const layer = pool.get('layer', w * h);
-    const row = pool.get('polyRow', (w + 2 * polyN) * 3);
-    const R0 = pool.get64('R0', w * h * 5);
-    const R1 = pool.get64('R1', w * h * 5);
+    // Expansions are planar float32 (5 planes), as OpenCV stores them in float.
+    const R0 = pool.get('R0', w * h * 5);
+    const R1 = pool.get('R1', w * h * 5);
     applySeparable(img0, W, H, tables.tx, tables.ty, layer, tmp);
-    polynomialExpansion(layer, w, h, kernel, R0, row);
+    polynomialExpansionPlanar(layer, w, h, kernel, R0);
     applySeparable(img1, W, H, tables.tx, tables.ty, layer, tmp);
-    polynomialExpansion(layer, w, h, kernel, R1, row);
+    polynomialExpansionPlanar(layer, w, h, kernel, R1);
 
-    const M = pool.get64('M', w * h * 5);
+    const M = pool.get('M', w * h * 5);
     updateMatrices(R0, R1, flow, M, w, h, 0, h);
     for (let it = 0; it < iterations; it++) {
       const update = it < iterations - 1;
@@ -194,70 +194,77 @@ function toFloat(src: ArrayLike<number>, dst: Float32Array): Float32Array {
   return dst;
 }
 
-const BORDER = [0.14, 0.14, 0.4472, 0.4472, 0.4472];
+// OpenCV's border damping factors (float constants), for the 5 pixels next to each edge.
+const BORDER = new Float64Array([0.14, 0.14, 0.4472, 0.4472, 0.4472].map(Math.fround));
 
 /**
  * Builds the per-pixel normal equations G = AᵀA, h = AᵀΔb for the current flow (OpenCV's
  * FarnebackUpdateMatrices) for rows [y0, y1): A averages both images' quadratic terms at x and x + d(x);
- * Δb compares their linear terms. Pixels within 5 px of the border are damped.
+ * Δb compares their linear terms. Pixels within 5 px of the border are damped. R0/R1 are planar
+ * expansions; M gets 5 interleaved values per pixel (g11, g12, g22, h1, h2) for the window pass.
  */
 function updateMatrices(
-  R0: Float64Array,
-  R1: Float64Array,
+  R0: Float32Array,
+  R1: Float32Array,
   flow: Float32Array,
-  M: Float64Array,
+  M: Float32Array,
   w: number,
   h: number,
   y0: number,
   y1: number,
 ): void {
-  const step = w * 5;
+  const N = w * h;
+  const N2 = 2 * N;
+  const N3 = 3 * N;
+  const N4 = 4 * N;
+  const xMax = w - 1;
+  const yMax = h - 1;
   for (let y = y0; y < y1; y++) {
     const wy = y < 5 ? BORDER[y] : y >= h - 5 ? BORDER[h - y - 1] : 1;
-    for (let x = 0; x < w; x++) {
-      const p = y * w + x;
+    const damped = wy !== 1;
+    for (let x = 0, p = y * w; x < w; x++, p++) {
       const dx = flow[2 * p];
       const dy = flow[2 * p + 1];
       let fx = x + dx;
       let fy = y + dy;
-      const x1 = Math.floor(fx);
-      const y1 = Math.floor(fy);
-      const o = p * 5;
       let r2: number;
       let r3: number;
       let r4: number;
       let r5: number;
       let r6: number;
-      if (x1 >= 0 && y1 >= 0 && x1 < w - 1 && y1 < h - 1) {
+      // floor(f) in [0, w-1) is f in [0, w-1), so the test needs no floor; NaN fails it like OpenCV's.
+      if (fx >= 0 && fx < xMax && fy >= 0 && fy < yMax) {
+        const x1 = fx | 0;
+        const y1i = fy | 0;
         fx -= x1;
-        fy -= y1;
+        fy -= y1i;
         const a00 = (1 - fx) * (1 - fy);
         const a01 = fx * (1 - fy);
         const a10 = (1 - fx) * fy;
         const a11 = fx * fy;
-        const q = y1 * step + x1 * 5;
-        const q1 = q + step;
-        r2 = a00 * R1[q] + a01 * R1[q + 5] + a10 * R1[q1] + a11 * R1[q1 + 5];
-        r3 = a00 * R1[q + 1] + a01 * R1[q + 6] + a10 * R1[q1 + 1] + a11 * R1[q1 + 6];
-        r4 = a00 * R1[q + 2] + a01 * R1[q + 7] + a10 * R1[q1 + 2] + a11 * R1[q1 + 7];
-        r5 = a00 * R1[q + 3] + a01 * R1[q + 8] + a10 * R1[q1 + 3] + a11 * R1[q1 + 8];
-        r6 = a00 * R1[q + 4] + a01 * R1[q + 9] + a10 * R1[q1 + 4] + a11 * R1[q1 + 9];
-        r4 = (R0[o + 2] + r4) * 0.5;
-        r5 = (R0[o + 3] + r5) * 0.5;
-        r6 = (R0[o + 4] + r6) * 0.25;
+        const q = y1i * w + x1;
+        const q1 = q + w;
+        r2 = a00 * R1[q] + a01 * R1[q + 1] + a10 * R1[q1] + a11 * R1[q1 + 1];
+        r3 = a00 * R1[N + q] + a01 * R1[N + q + 1] + a10 * R1[N + q1] + a11 * R1[N + q1 + 1];
+        r4 = a00 * R1[N2 + q] + a01 * R1[N2 + q + 1] + a10 * R1[N2 + q1] + a11 * R1[N2 + q1 + 1];
+        r5 = a00 * R1[N3 + q] + a01 * R1[N3 + q + 1] + a10 * R1[N3 + q1] + a11 * R1[N3 + q1 + 1];
+        r6 = a00 * R1[N4 + q] + a01 * R1[N4 + q + 1] + a10 * R1[N4 + q1] + a11 * R1[N4 + q1 + 1];
+        r4 = (R0[N2 + p] + r4) * 0.5;
+        r5 = (R0[N3 + p] + r5) * 0.5;
+        r6 = (R0[N4 + p] + r6) * 0.25;
       } else {
         // Displaced point left the image: OpenCV's fallback uses the first image's terms alone.
         r2 = 0;
         r3 = 0;
-        r4 = R0[o + 2];
-        r5 = R0[o + 3];
-        r6 = R0[o + 4] * 0.5;
+        r4 = R0[N2 + p];
+        r5 = R0[N3 + p];
+        r6 = R0[N4 + p] * 0.5;
       }
-      r2 = (R0[o] - r2) * 0.5;
-      r3 = (R0[o + 1] - r3) * 0.5;
+      r2 = (R0[p] - r2) * 0.5;
+      r3 = (R0[N + p] - r3) * 0.5;
       r2 += r4 * dy + r6 * dx;
       r3 += r6 * dy + r5 * dx;
-      if (wy !== 1 || x < 5 || x >= w - 5) {
+      if (damped || x < 5 || x >= w - 5) {
         const s = wy * (x < 5 ? BORDER[x] : 1) * (x >= w - 5 ? BORDER[w - x - 1] : 1);
         r2 *= s;
         r3 *= s;
@@ -265,6 +272,7 @@ function updateMatrices(
         r5 *= s;
         r6 *= s;
       }
+      const o = p * 5;
       M[o] = r4 * r4 + r6 * r6;
       M[o + 1] = (r4 + r5) * r6;
       M[o + 2] = r5 * r5 + r6 * r6;
@@ -274,22 +282,18 @@ function updateMatrices(
   }
 }
 
-/** Solves the regularised 2×2 system for one pixel and writes (dx, dy). */
-function solve(flow: Float32Array, p: number, g11: number, g12: number, g22: number, h1: number, h2: number): void {
-  const idet = 1 / (g11 * g22 - g12 * g12 + 1e-3);
-  flow[2 * p] = (g11 * h2 - g12 * h1) * idet;
-  flow[2 * p + 1] = (g22 * h1 - g12 * h2) * idet;
-}
-
 /**
- * Box-window averaging of the five G/h maps with replicated borders (running sums in double, as
- * OpenCV's FarnebackUpdateFlow_Blur), then the per-pixel solve. Normalised by winSize², like OpenCV.
+ * Box-window averaging of the five G/h maps with replicated borders, then the per-pixel regularised
+ * 2×2 solve (OpenCV's FarnebackUpdateFlow_Blur): column sums run down the image in double, the window
+ * slides along each row, and the sums are normalised by winSize² like OpenCV (its initial column sum
+ * counts row 0 m+2 times, then the first step subtracts it once). Rows that no later window reads get
+ * their G/h rebuilt from the new flow right away, while they are still in cache.
  */
 function updateFlowBox(
-  R0: Float64Array,
-  R1: Float64Array,
+  R0: Float32Array,
+  R1: Float32Array,
   flow: Float32Array,
-  M: Float64Array,
+  M: Float32Array,
   w: number,
   h: number,
   block: number,
@@ -299,49 +303,51 @@ function updateFlowBox(
   const m = block >> 1;
   const scale = 1 / (block * block);
   const n5 = w * 5;
-  const padL = (m + 1) * 5;
-  // vsum holds column sums with m+1 replicated pixels on each side.
-  const vsum = pool.get64('vsum', (w + 2 * m + 2) * 5);
+  const vsum = pool.get64('vsum', n5);
   const minStripe = Math.max(Math.floor(1024 / w), block);
   let yDone = 0;
-  for (let x = 0; x < n5; x++) vsum[padL + x] = M[x] * (m + 2);
+  for (let x = 0; x < n5; x++) vsum[x] = M[x] * (m + 2);
   for (let y = 1; y < m; y++) {
     const r = Math.min(y, h - 1) * n5;
-    for (let x = 0; x < n5; x++) vsum[padL + x] += M[r + x];
+    for (let x = 0; x < n5; x++) vsum[x] += M[r + x];
   }
+  const last = (w - 1) * 5;
   for (let y = 0; y < h; y++) {
     const r0 = Math.max(y - m - 1, 0) * n5;
     const r1 = Math.min(y + m, h - 1) * n5;
-    for (let x = 0; x < n5; x++) vsum[padL + x] += M[r1 + x] - M[r0 + x];
-    for (let x = 0; x < padL; x++) {
-      vsum[padL - 1 - x] = vsum[padL + 4 - (x % 5)];
-      vsum[padL + n5 + x] = vsum[padL + n5 - 5 + (x % 5)];
-    }
-    let g11 = vsum[padL] * (m + 2);
-    let g12 = vsum[padL + 1] * (m + 2);
-    let g22 = vsum[padL + 2] * (m + 2);
-    let h1 = vsum[padL + 3] * (m + 2);
-    let h2 = vsum[padL + 4] * (m + 2);
+    for (let x = 0; x < n5; x++) vsum[x] += M[r1 + x] - M[r0 + x];
+    let g11 = vsum[0] * (m + 2);
+    let g12 = vsum[1] * (m + 2);
+    let g22 = vsum[2] * (m + 2);
+    let h1 = vsum[3] * (m + 2);
+    let h2 = vsum[4] * (m + 2);
     for (let x = 1; x < m; x++) {
-      const o = padL + x * 5;
+      const o = Math.min(x * 5, last);
       g11 += vsum[o];
       g12 += vsum[o + 1];
       g22 += vsum[o + 2];
       h1 += vsum[o + 3];
       h2 += vsum[o + 4];
     }
-    const rowP = y * w;
-    for (let x = 0; x < w; x++) {
-      const a = padL + (x + m) * 5;
-      const b = padL + (x - m) * 5 - 5;
+    let f = 2 * y * w;
+    for (let x = 0; x < w; x++, f += 2) {
+      // Column x+m enters and column x-m-1 leaves the window, both clamped to the image.
+      const a = x + m < w ? (x + m) * 5 : last;
+      const b = x > m ? (x - m - 1) * 5 : 0;
       g11 += vsum[a] - vsum[b];
       g12 += vsum[a + 1] - vsum[b + 1];
       g22 += vsum[a + 2] - vsum[b + 2];
       h1 += vsum[a + 3] - vsum[b + 3];
       h2 += vsum[a + 4] - vsum[b + 4];
-      solve(flow, rowP + x, g11 * scale, g12 * scale, g22 * scale, h1 * scale, h2 * scale);
+      const G11 = g11 * scale;
+      const G12 = g12 * scale;
+      const G22 = g22 * scale;
+      const H1 = h1 * scale;
+      const H2 = h2 * scale;
+      const idet = 1 / (G11 * G22 - G12 * G12 + 1e-3);
+      flow[f] = (G11 * H2 - G12 * H1) * idet;
+      flow[f + 1] = (G22 * H1 - G12 * H2) * idet;
     }
-    // Rebuild G/h for rows no later window will read, while they are still in cache (as OpenCV does).
     const yUpd = y === h - 1 ? h : y - block;
     if (update && (yUpd === h || yUpd >= yDone + minStripe)) {
       updateMatrices(R0, R1, flow, M, w, h, yDone, yUpd);
@@ -355,10 +361,10 @@ function updateFlowBox(
  * sums as OpenCV's FarnebackUpdateFlow_GaussianBlur), then the per-pixel solve.
  */
 function updateFlowGaussian(
-  R0: Float64Array,
-  R1: Float64Array,
+  R0: Float32Array,
+  R1: Float32Array,
   flow: Float32Array,
-  M: Float64Array,
+  M: Float32Array,
   w: number,
   h: number,
   block: number,
@@ -403,7 +409,14 @@ function updateFlowGaussian(
     const rowP = y * w;
     for (let x = 0; x < w; x++) {
       const o = x * 5;
-      solve(flow, rowP + x, hsum[o], hsum[o + 1], hsum[o + 2], hsum[o + 3], hsum[o + 4]);
+      const g11 = hsum[o];
+      const g12 = hsum[o + 1];
+      const g22 = hsum[o + 2];
+      const h1 = hsum[o + 3];
+      const h2 = hsum[o + 4];
+      const idet = 1 / (g11 * g22 - g12 * g12 + 1e-3);
+      flow[2 * (rowP + x)] = (g11 * h2 - g12 * h1) * idet;
+      flow[2 * (rowP + x) + 1] = (g22 * h1 - g12 * h2) * idet;
     }
     const yUpd = y === h - 1 ? h : y - block;
     if (update && (yUpd === h || yUpd >= yDone + minStripe)) {

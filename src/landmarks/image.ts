@@ -123,6 +123,10 @@ export function resizeBilinear(
     xf[x] = f;
   }
   const rowStride = sw * channels;
+  if (channels === 2) {
+    resizeBilinear2(src, sw, sh, dst, dw, dh, xi, xf);
+    return;
+  }
   for (let y = 0; y < dh; y++) {
     let fy = (y + 0.5) * sy - 0.5;
     let iy = Math.floor(fy);
@@ -148,6 +152,54 @@ export function resizeBilinear(
         const bot = src[r1 + a + c] + f * (src[r1 + b + c] - src[r1 + a + c]);
         dst[out + x * channels + c] = top + fy * (bot - top);
       }
+    }
+  }
+}
+
+/** Source row and weight of output row y for a bilinear resize (OpenCV geometry, clamped). */
+function bilinearRow(y: number, sh: number, dh: number): [number, number] {
+  let fy = (y + 0.5) * (sh / dh) - 0.5;
+  let iy = Math.floor(fy);
+  fy -= iy;
+  if (iy < 0) {
+    iy = 0;
+    fy = 0;
+  }
+  if (iy >= sh - 1) {
+    iy = sh - 1;
+    fy = 0;
+  }
+  return [iy, fy];
+}
+
+/** {@link resizeBilinear} for two interleaved channels (flow fields), with the channel loop unrolled. */
+function resizeBilinear2(
+  src: Float32Array,
+  sw: number,
+  sh: number,
+  dst: Float32Array,
+  dw: number,
+  dh: number,
+  xi: Int32Array,
+  xf: Float32Array,
+): void {
+  const rowStride = sw * 2;
+  for (let y = 0; y < dh; y++) {
+    const [iy, fy] = bilinearRow(y, sh, dh);
+    const r0 = iy * rowStride;
+    const r1 = iy + 1 < sh ? r0 + rowStride : r0;
+    let o = y * dw * 2;
+    for (let x = 0; x < dw; x++, o += 2) {
+      const i = xi[x];
+      const f = xf[x];
+      const a = i * 2;
+      const b = i + 1 < sw ? a + 2 : a;
+      const t0 = src[r0 + a] + f * (src[r0 + b] - src[r0 + a]);
+      const b0 = src[r1 + a] + f * (src[r1 + b] - src[r1 + a]);
+      const t1 = src[r0 + a + 1] + f * (src[r0 + b + 1] - src[r0 + a + 1]);
+      const b1 = src[r1 + a + 1] + f * (src[r1 + b + 1] - src[r1 + a + 1]);
+      dst[o] = t0 + fy * (b0 - t0);
+      dst[o + 1] = t1 + fy * (b1 - t1);
     }
   }
 }
@@ -301,25 +353,27 @@ export function applySeparable(
   const xw = tx.w;
   const yi = ty.idx;
   const yw = ty.w;
+  // Rows first: every source row to tx.size samples.
   for (let y = 0; y < height; y++) {
     const row = y * width;
     const out = y * dw;
     for (let x = 0, t0 = 0; x < dw; x++, t0 += TX) {
       let s = 0;
-      for (let t = t0; t < t0 + TX; t++) s += xw[t] * src[row + xi[t]];
+      for (let t = 0; t < TX; t++) s += xw[t0 + t] * src[row + xi[t0 + t]];
       tmp[out + x] = s;
     }
   }
+  // Then columns, accumulating whole rows so memory is walked contiguously. Zero-weight padding taps
+  // are multiplied like the others: a branch on them costs more than the multiply (and deoptimised).
   for (let y = 0, t0 = 0; y < dh; y++, t0 += TY) {
     const out = y * dw;
-    let base = yi[t0] * dw;
-    let wt = yw[t0];
+    const base = yi[t0] * dw;
+    const wt = yw[t0];
     for (let x = 0; x < dw; x++) dst[out + x] = wt * tmp[base + x];
-    for (let t = t0 + 1; t < t0 + TY; t++) {
-      base = yi[t] * dw;
-      wt = yw[t];
-      if (wt === 0) continue;
-      for (let x = 0; x < dw; x++) dst[out + x] += wt * tmp[base + x];
+    for (let t = 1; t < TY; t++) {
+      const b = yi[t0 + t] * dw;
+      const wb = yw[t0 + t];
+      for (let x = 0; x < dw; x++) dst[out + x] += wb * tmp[b + x];
     }
   }
 }
