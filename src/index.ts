@@ -52,3 +52,6 @@ export * from './landmarks/index.js';
 
 // Data: the built-in synthetic dataset, video decoding, preprocessing, manifests and splits, caching.
 export * from './data/index.js';
+
+// The PLM-IPE models: C3D, the pixel and landmark estimators, mutual learning, baselines, checkpoints.
+export * from './models/index.js';
