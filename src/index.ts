@@ -55,3 +55,8 @@ export * from './data/index.js';
 
 // The PLM-IPE models: C3D, the pixel and landmark estimators, mutual learning, baselines, checkpoints.
 export * from './models/index.js';
+
+// The gpu.js backend (WebGL2/WebGL, headless GL, WebAssembly): call registerGpuBackend() once,
+// then setBackend('gpu', { mode }). Not registered by default: importing gpu.js costs ~160 ms.
+export { registerGpuBackend, GpuBackend } from './backend/gpu/index.js';
+export type { GpuBackendOptions, GpuMode, GpuModeRequest } from './backend/gpu/index.js';

@@ -6,7 +6,7 @@ export type { C3DConfig, C3DOptions, C3DGeometry } from './c3d.js';
 export { PixelEstimator, splitIntoClips, clipsFromVideos, countVideos } from './pixel-estimator.js';
 export type { PixelInput, PixelEstimatorConfig, PixelEstimatorOptions } from './pixel-estimator.js';
 export { LandmarkEstimator, PAPER_LANDMARK_CONFIG } from './landmark-estimator.js';
-export type { LandmarkInput, LandmarkEstimatorConfig } from './landmark-estimator.js';
+export type { DescriptorBatch, LandmarkEstimatorConfig } from './landmark-estimator.js';
 export { predictionLoss, softKl, mutualKlTerm, fuseProbabilities, mixtureCrossEntropy, checkLabels } from './objectives.js';
 export type { BatchReduction, KlDirection, KlScale } from './objectives.js';
 export { checkBatch } from './method.js';

@@ -15,9 +15,9 @@ import { LSTM } from '../layers/lstm.js';
  * frames first, with `lengths` (frames per sequence) or a `[N, T]` 0/1 `mask`; neither means
  * every sequence has T frames.
  * @example
- * const input: LandmarkInput = { descriptors: randn([2, 50, 72]), lengths: [50, 31] };
+ * const input: DescriptorBatch = { descriptors: randn([2, 50, 72]), lengths: [50, 31] };
  */
-export interface LandmarkInput {
+export interface DescriptorBatch {
   descriptors: Tensor;
   lengths?: readonly number[];
   mask?: Tensor;
@@ -61,7 +61,7 @@ export class LandmarkEstimator extends Module {
   }
 
   /** Checks the input and returns the batch size N. */
-  batchSize(input: LandmarkInput): number {
+  batchSize(input: DescriptorBatch): number {
     const op = 'LandmarkEstimator';
     if (input === null || typeof input !== 'object' || !(input.descriptors instanceof Tensor)) {
       throw new Error(`${op}: input must be { descriptors: Tensor [N, T, ${this.config.inputSize}], lengths? | mask? }`);
@@ -77,19 +77,19 @@ export class LandmarkEstimator extends Module {
   }
 
   /** f^L of eq. 3: the LSTM's hidden state at each sequence's last valid frame, `[N, hiddenSize]`. */
-  videoFeatures(input: LandmarkInput): Tensor {
+  videoFeatures(input: DescriptorBatch): Tensor {
     this.batchSize(input);
     const { h } = this.lstm.forward(input.descriptors, null, { lengths: input.lengths, mask: input.mask });
     return squeeze(h, 0);
   }
 
   /** Preference logits `[N, numClasses]` (W_L f^L + b_L, before the softmax of eq. 4). */
-  forward(input: LandmarkInput): Tensor {
+  forward(input: DescriptorBatch): Tensor {
     return this.fc.forward(this.videoFeatures(input));
   }
 
   /** ŷ^L of eq. 4: class probabilities `[N, numClasses]`. */
-  predictProba(input: LandmarkInput): Tensor {
+  predictProba(input: DescriptorBatch): Tensor {
     return softmax(this.forward(input), 1);
   }
 }

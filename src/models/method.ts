@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { Module } from '../layers/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { PixelEstimator, PixelInput } from './pixel-estimator.js';
-import type { LandmarkEstimator, LandmarkInput } from './landmark-estimator.js';
+import type { LandmarkEstimator, DescriptorBatch } from './landmark-estimator.js';
 import { checkLabels } from './objectives.js';
 
 /**
@@ -21,7 +21,7 @@ import { checkLabels } from './objectives.js';
  */
 export interface PreferenceBatch {
   pixel: PixelInput;
-  landmark: LandmarkInput;
+  landmark: DescriptorBatch;
   labels?: readonly number[];
 }
 

@@ -1,0 +1,79 @@
+// Launchers of 3D convolution and pooling (kernel bodies: ../kernel-sources/conv3d.ts and
+// pool3d.ts). The frozen geometry becomes the baked constants, so the kernel cache keys on it.
+import type { Conv3dGeometry, Pool3dGeometry } from '../../../tensor/geometry.js';
+import type { DeviceValue } from '../storage.js';
+import type { Device } from './device.js';
+
+function convConstants(g: Conv3dGeometry): Record<string, number> {
+  return {
+    N: g.batch, Ci: g.inChannels, Co: g.outChannels,
+    inD: g.inD, inH: g.inH, inW: g.inW, kD: g.kD, kH: g.kH, kW: g.kW,
+    strideD: g.strideD, strideH: g.strideH, strideW: g.strideW,
+    padD: g.padD, padH: g.padH, padW: g.padW,
+    dilD: g.dilationD, dilH: g.dilationH, dilW: g.dilationW,
+    outD: g.outD, outH: g.outH, outW: g.outW,
+  };
+}
+
+function poolConstants(g: Pool3dGeometry): Record<string, number> {
+  return {
+    inD: g.inD, inH: g.inH, inW: g.inW, kD: g.kD, kH: g.kH, kW: g.kW,
+    strideD: g.strideD, strideH: g.strideH, strideW: g.strideW,
+    padD: g.padD, padH: g.padH, padW: g.padW,
+    outD: g.outD, outH: g.outH, outW: g.outW,
+  };
+}
+
+const ySize = (g: Conv3dGeometry) => g.batch * g.outChannels * g.outD * g.outH * g.outW;
+const xSize = (g: Conv3dGeometry) => g.batch * g.inChannels * g.inD * g.inH * g.inW;
+const wSize = (g: Conv3dGeometry) => g.outChannels * g.inChannels * g.kD * g.kH * g.kW;
+
+export function conv3d(dev: Device, x: DeviceValue, w: DeviceValue, bias: DeviceValue | null, g: Conv3dGeometry): DeviceValue {
+  const n = ySize(g);
+  if (n === 0) return dev.fill(0, 0);
+  // Without a bias the kernel never reads its third argument; x stands in so types stay stable.
+  return dev.kernels.run('conv3dForward', n, { ...convConstants(g), hasBias: bias ? 1 : 0 }, [x, w, bias ?? x]);
+}
+
+export function conv3dGradInput(dev: Device, dy: DeviceValue, w: DeviceValue, g: Conv3dGeometry): DeviceValue {
+  const n = xSize(g);
+  if (n === 0 || ySize(g) === 0) return dev.fill(n, 0);
+  return dev.kernels.run('conv3dGradInput', n, convConstants(g), [dy, w]);
+}
+
+export function conv3dGradWeight(dev: Device, x: DeviceValue, dy: DeviceValue, g: Conv3dGeometry): DeviceValue {
+  const n = wSize(g);
+  if (n === 0 || ySize(g) === 0) return dev.fill(n, 0);
+  return dev.kernels.run('conv3dGradWeight', n, convConstants(g), [x, dy]);
+}
+
+const poolOut = (g: Pool3dGeometry) => g.batch * g.channels * g.outD * g.outH * g.outW;
+const poolIn = (g: Pool3dGeometry) => g.batch * g.channels * g.inD * g.inH * g.inW;
+
+export function maxPool3d(dev: Device, x: DeviceValue, g: Pool3dGeometry): { y: DeviceValue; argmax: DeviceValue } {
+  const n = poolOut(g);
+  if (n === 0) return { y: dev.fill(0, 0), argmax: dev.fill(0, 0) };
+  const c = poolConstants(g);
+  return {
+    y: dev.kernels.run('maxPoolWindow', n, { ...c, wantIndex: 0 }, [x]),
+    argmax: dev.kernels.run('maxPoolWindow', n, { ...c, wantIndex: 1 }, [x]),
+  };
+}
+
+export function maxPool3dGrad(dev: Device, dy: DeviceValue, argmax: DeviceValue, g: Pool3dGeometry): DeviceValue {
+  const n = poolIn(g);
+  if (n === 0 || poolOut(g) === 0) return dev.fill(n, 0);
+  return dev.kernels.run('maxPoolGrad', n, poolConstants(g), [dy, argmax]);
+}
+
+export function avgPool3d(dev: Device, x: DeviceValue, g: Pool3dGeometry, countIncludePad: boolean): DeviceValue {
+  const n = poolOut(g);
+  if (n === 0) return dev.fill(0, 0);
+  return dev.kernels.run('avgPoolWindow', n, { ...poolConstants(g), includePad: countIncludePad ? 1 : 0 }, [x]);
+}
+
+export function avgPool3dGrad(dev: Device, dy: DeviceValue, g: Pool3dGeometry, countIncludePad: boolean): DeviceValue {
+  const n = poolIn(g);
+  if (n === 0 || poolOut(g) === 0) return dev.fill(n, 0);
+  return dev.kernels.run('avgPoolGrad', n, { ...poolConstants(g), includePad: countIncludePad ? 1 : 0 }, [dy]);
+}
