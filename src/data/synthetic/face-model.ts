@@ -1,23 +1,11 @@
 // The synthetic face's geometry: the 68-point iBUG mean shape lifted to 3D, per-subject identity
 // changes, expression blend shapes (smile, brow raise, frown, lip press, mouth open, blink) and head
-// pose, projected to pixel landmarks. Pure math on Float64Arrays; imports nothing.
+// pose, projected to pixel landmarks. Pure math on Float64Arrays; imports only the landmark template.
+import { TEMPLATE_68 } from '../../landmarks/template.js';
 
-/**
- * OpenFace's mean 68-point shape (normalised, iBUG order), as in the landmark spec §4.1. A copy of
- * the landmark module's table, kept here so the generator does not depend on that module.
- */
-const TEMPLATE: readonly number[] = [
-  0.0792, 0.3392, 0.0829, 0.457, 0.0968, 0.5756, 0.1221, 0.6919, 0.1687, 0.8003, 0.2398, 0.8957, 0.3257, 0.9771,
-  0.4223, 1.0433, 0.5318, 1.0608, 0.6413, 1.0398, 0.7381, 0.9723, 0.8244, 0.8896, 0.8948, 0.7925, 0.9394, 0.6815,
-  0.9611, 0.5622, 0.9706, 0.4418, 0.9712, 0.3221, 0.1638, 0.2492, 0.2178, 0.2043, 0.2913, 0.1924, 0.3675, 0.2036,
-  0.4393, 0.2331, 0.5864, 0.2281, 0.6602, 0.1959, 0.7375, 0.1824, 0.8132, 0.1928, 0.8708, 0.2353, 0.5153, 0.3186,
-  0.5162, 0.3962, 0.5171, 0.4738, 0.5182, 0.5532, 0.4337, 0.6041, 0.4755, 0.6208, 0.5207, 0.6343, 0.5659, 0.6188,
-  0.6071, 0.6016, 0.2524, 0.3311, 0.2987, 0.3026, 0.3557, 0.303, 0.4037, 0.3387, 0.3525, 0.35, 0.2968, 0.3505,
-  0.6313, 0.3341, 0.6791, 0.2965, 0.736, 0.2947, 0.7829, 0.3213, 0.7403, 0.3418, 0.685, 0.3437, 0.3532, 0.7462,
-  0.4146, 0.7191, 0.4777, 0.7068, 0.5227, 0.7171, 0.5698, 0.7054, 0.6352, 0.7157, 0.6995, 0.7394, 0.6394, 0.8052,
-  0.5764, 0.8354, 0.5254, 0.8417, 0.4764, 0.8375, 0.4138, 0.81, 0.3801, 0.75, 0.478, 0.7451, 0.5234, 0.7489,
-  0.5711, 0.7433, 0.6724, 0.7442, 0.5725, 0.7766, 0.524, 0.7834, 0.4776, 0.7785,
-];
+// OpenFace's mean 68-point shape (normalised, iBUG order), shared with the descriptor's alignment
+// template so generated faces and the alignment target agree exactly.
+const TEMPLATE: readonly number[] = TEMPLATE_68;
 
 /** Number of model points: the 68 landmarks, then the extra points below. */
 export const FOREHEAD_POINTS = 11;
