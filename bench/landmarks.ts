@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alignFace, invertTransform } from '../src/landmarks/align.js';
 import { describeVideo, landmarkDescriptor } from '../src/landmarks/descriptor.js';
-import { farneback, FarnebackWorkspace, type FarnebackOptions } from '../src/landmarks/farneback.js';
+import { farneback, FarnebackWorkspace, setFarnebackWasm, type FarnebackOptions } from '../src/landmarks/farneback.js';
 import { writeDescriptorOverlay } from '../src/landmarks/overlay.js';
 import { faceRegions, regionLabelMap } from '../src/landmarks/regions.js';
 import type { Frame, Point2 } from '../src/landmarks/types.js';
@@ -55,6 +55,23 @@ async function benchFarneback(rows: BenchRow[]): Promise<void> {
       note: `mean |ours - opencv| = ${(diff / (S * S)).toExponential(2)} px`,
     });
   }
+  // The pure-JS fallback (no WebAssembly) on the default parameters, against the same peer.
+  const p = configs[0][1];
+  setFarnebackWasm(false);
+  const js1 = await time(() => farneback(a, b, { ...p, workspace: ws }), { warmup: 20, repeats: reps });
+  setFarnebackWasm(true);
+  const peer1 = await time(() => opencvFarneback(cv, S, S, prev, next, p), { warmup: 20, repeats: reps });
+  setFarnebackWasm(false);
+  const js2 = await time(() => farneback(a, b, { ...p, workspace: ws }), { warmup: 0, repeats: reps });
+  setFarnebackWasm(true);
+  const peer2 = await time(() => opencvFarneback(cv, S, S, prev, next, p), { warmup: 0, repeats: reps });
+  rows.push({
+    case: `farneback 128x128 ${configs[0][0]}, JS fallback`,
+    ours: 'plm-ipe (TS, no wasm)',
+    peer: 'opencv-js 4.12 (wasm)',
+    oursMs: Math.min(js1.ms, js2.ms),
+    peerMs: Math.min(peer1.ms, peer2.ms),
+  });
 }
 
 async function benchVideo(rows: BenchRow[]): Promise<Record<string, unknown>> {

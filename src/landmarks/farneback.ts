@@ -2,7 +2,9 @@
 // with OpenCV's `calcOpticalFlowFarneback` parameter names, defaults of meaning and numeric conventions
 // (levels+1 layers, 0-255 intensities, 1e-3 determinant regulariser, 5-px border damping).
 // Owns the pyramid, the per-pixel displacement equations and the window averaging; imports only
-// image.ts, polynomial-expansion.ts and errors.ts.
+// image.ts, polynomial-expansion.ts, errors.ts and the WebAssembly version of the per-layer work
+// (fast/flow-wasm.ts, used for the box window when WebAssembly SIMD is available; this file's JS
+// functions are the fallback and the reference).
 import { argumentError, checkGray } from './errors.js';
 import {
   applySeparable,
@@ -14,7 +16,13 @@ import {
   resizeBilinear,
   type TapTable,
 } from './image.js';
-import { polyExpKernel, polynomialExpansionPlanar, type PolyExpKernel } from './polynomial-expansion.js';
+import { FlowPyramidWasm } from './fast/flow-wasm.js';
+import {
+  polyExpKernel,
+  polynomialExpansionPlanar,
+  polynomialExpansionPlanarJs,
+  type PolyExpKernel,
+} from './polynomial-expansion.js';
 import type { FlowField, GrayImage } from './types.js';
 
 /**
@@ -63,6 +71,12 @@ export class FarnebackWorkspace {
 
 const sharedWorkspace = new FarnebackWorkspace();
 const FN = 'farneback';
+
+let useWasm = true;
+/** @internal Turns the WebAssembly flow kernels off or on (tests and benches compare the two paths). */
+export function setFarnebackWasm(on: boolean): void {
+  useWasm = on;
+}
 
 /**
  * Dense forward flow from `prev` to `next` on `prev`'s grid: `prev(y, x) ≈ next(y + dy, x + dx)`.
@@ -118,15 +132,21 @@ export function farneback(prev: GrayImage, next: GrayImage, options: FarnebackOp
   }
   const kernel = ws.kernel;
 
-  const img0 = toFloat(prev.data, pool.get('img0', W * H));
-  const img1 = toFloat(next.data, pool.get('img1', W * H));
-
   // OpenCV: count the coarse layers whose smaller side stays >= 32 px.
   let L = 0;
   for (let s = 1; L < levels; L++) {
     s *= pyrScale;
     if (W * s < 32 || H * s < 32) break;
   }
+  const sizes: Array<{ w: number; h: number }> = [];
+  for (let k = 0, scale = 1; k <= L; k++, scale *= pyrScale) sizes.push({ w: cvRound(W * scale), h: cvRound(H * scale) });
+  // The box window runs in WebAssembly where available: images, layers, expansions, matrices and flows
+  // then live in the module's memory, reserved here for the whole pyramid.
+  const fast = useWasm && !options.gaussianWindow ? FlowPyramidWasm.create(kernel, sizes, winSize) : null;
+
+  const img0 = toFloat(prev.data, fast ? fast.image(0) : pool.get('img0', W * H));
+  const img1 = toFloat(next.data, fast ? fast.image(1) : pool.get('img1', W * H));
+
 
   const out = new Float32Array(W * H * 2);
   let prevFlow: Float32Array | null = null;
@@ -139,7 +159,7 @@ export function farneback(prev: GrayImage, next: GrayImage, options: FarnebackOp
     const smoothSize = Math.max(cvRound(sigma * 5) | 1, 3);
     const w = cvRound(W * scale);
     const h = cvRound(H * scale);
-    const flow = k === 0 ? out : pool.get(`flow${k}`, w * h * 2);
+    const flow = fast ? fast.flow(k, w, h) : k === 0 ? out : pool.get(`flow${k}`, w * h * 2);
 
     if (prevFlow === null) {
       if (init) {
@@ -164,6 +184,18 @@ export function farneback(prev: GrayImage, next: GrayImage, options: FarnebackOp
       ws.tables.set(tkey, tables);
     }
     const tmp = pool.get('layerTmp', H * w);
+    if (fast) {
+      const layer = fast.layer(w, h);
+      for (const i of [0, 1] as const) {
+        if (!fast.buildLayer(i, tables.tx, tables.ty)) applySeparable(i ? img1 : img0, W, H, tables.tx, tables.ty, layer, tmp);
+        fast.expand(i, w, h, kernel, polynomialExpansionPlanarJs);
+      }
+      fast.solve(k, w, h, winSize, iterations);
+      prevFlow = flow;
+      prevW = w;
+      prevH = h;
+      continue;
+    }
     const layer = pool.get('layer', w * h);
     // Expansions are planar float32 (5 planes), as OpenCV stores them in float.
     const R0 = pool.get('R0', w * h * 5);
@@ -184,6 +216,7 @@ export function farneback(prev: GrayImage, next: GrayImage, options: FarnebackOp
     prevW = w;
     prevH = h;
   }
+  if (fast) out.set(prevFlow!);
   return { width: W, height: H, data: out };
 }
 

@@ -2,7 +2,7 @@
 // motion: sub-pixel and multi-pixel translation, a small rotation and a local warp. Checks both the
 // endpoint error against the true motion and the agreement with OpenCV's own field.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { farneback, type FarnebackOptions } from '../../src/landmarks/farneback.js';
+import { farneback, setFarnebackWasm, type FarnebackOptions } from '../../src/landmarks/farneback.js';
 import { polyExpKernel, polynomialExpansion } from '../../src/landmarks/polynomial-expansion.js';
 import { makeTexture, renderGray } from './helpers.js';
 import { loadOpenCv, opencvFarneback } from './opencv.js';
@@ -148,4 +148,29 @@ describe('polynomial expansion', () => {
       expect(R[o + 4]).toBeCloseTo(0.01, 4); // r_xy
     }
   });
+});
+
+describe('WebAssembly and JavaScript paths', () => {
+  // The wasm kernels keep the JS path's float64 operation order, so the two agree bit for bit.
+  const cases: [string, number, number, Partial<FarnebackOptions>][] = [
+    ['128x128 defaults', 128, 128, {}],
+    ['101x77, pyrScale 0.7', 101, 77, { pyrScale: 0.7, levels: 3 }],
+    ['96x64, polyN 7', 96, 64, { polyN: 7, polySigma: 1.5, winSize: 13 }],
+  ];
+  for (const [name, w, h, opts] of cases) {
+    it(`give identical flow: ${name}`, () => {
+      const tex = makeTexture(7);
+      const prev = { width: w, height: h, data: renderGray(w, h, tex) };
+      const next = { width: w, height: h, data: renderGray(w, h, (x, y) => tex(x - 1.3, y + 0.6)) };
+      try {
+        setFarnebackWasm(true);
+        const fast = farneback(prev, next, opts).data;
+        setFarnebackWasm(false);
+        const js = farneback(prev, next, opts).data;
+        expect(Array.from(fast)).toEqual(Array.from(js));
+      } finally {
+        setFarnebackWasm(true);
+      }
+    });
+  }
 });

@@ -22,7 +22,7 @@ const F32X4_SUB = 0xe5;
  * - `dst`: plane 0 of the output; `plane` bytes between planes.
  * - `consts`: g[0..n], xg[0..n], xxg[0..n], ig11, ig03, ig33, ig55 as f32.
  */
-function buildPolyExp(n: number): FunctionBuilder {
+export function buildPolyExp(n: number): FunctionBuilder {
   const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32]);
   const [pW4, pH, pTab, pV, pDst, pPlane, pK] = [0, 1, 2, 3, 4, 5, 6];
   const y = f.local(I32);
@@ -242,6 +242,27 @@ export function polyExpWasm(src: Float32Array, width: number, height: number, k:
   if (pages > have) inst.memory.grow(pages - have);
   const buf = inst.memory.buffer;
 
+  writePolyExpTables(buf, consts, tab, k, width, height, srcOff);
+  new Float32Array(buf, srcOff, N).set(src.subarray(0, N));
+  inst.run(4 * width, height, tab, rows, dstOff, 4 * N, consts);
+  dst.set(new Float32Array(buf, dstOff, 5 * N));
+  return true;
+}
+
+/**
+ * Writes the kernel constants (`3n + 7` floats at `consts`) and the clamped source-row table
+ * (`height·(2n+1)` i32 at `tab`, rows of `src` at byte address `srcOff`) that `polyexp` reads.
+ */
+export function writePolyExpTables(
+  buf: ArrayBuffer,
+  consts: number,
+  tab: number,
+  k: PolyExpKernel,
+  width: number,
+  height: number,
+  srcOff: number,
+): void {
+  const n = k.n;
   const c = new Float32Array(buf, consts, 3 * n + 7);
   c.set(k.g, 0);
   c.set(k.xg, n + 1);
@@ -254,10 +275,6 @@ export function polyExpWasm(src: Float32Array, width: number, height: number, k:
   for (let y = 0, i = 0; y < height; y++) {
     for (let j = -n; j <= n; j++, i++) t[i] = srcOff + 4 * width * Math.min(Math.max(y + j, 0), height - 1);
   }
-  new Float32Array(buf, srcOff, N).set(src.subarray(0, N));
-  inst.run(4 * width, height, tab, rows, dstOff, 4 * N, consts);
-  dst.set(new Float32Array(buf, dstOff, 5 * N));
-  return true;
 }
 
 function align16(v: number): number {
