@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 // ESM + CJS + .d.ts. Library code never minifies identifiers: gpu.js kernels (a later backend)
 // are translated from source text, and readable stack traces matter more than bytes here.
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

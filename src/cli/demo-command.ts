@@ -1,0 +1,26 @@
+// `plm-ipe demo`: generate the built-in synthetic dataset, extract features, train the five methods
+// of Table 1, print Tables 1 and 2 with PLM-IPE's confusion matrix and per-class F1, and write the
+// report folder. Option parsing and wiring only; the work is in src/pipeline/demo.ts.
+import { Command, Option } from 'commander';
+import { demoConfig } from '../pipeline/demo-config.js';
+import { runDemo } from '../pipeline/demo.js';
+import { integer, oneOf, positiveInt } from './errors.js';
+import { log, selectBackend } from './setup.js';
+
+/** Builds the `demo` command. */
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('generate a synthetic dataset, train PBE, LBE, EarlyFusion, LateFusion and PLM-IPE, print Tables 1 and 2, write a report')
+    .addOption(new Option('--preset <preset>', 'small: CPU sizes (minutes); paper: 112x112 16-frame clips, full C3D, 500 epochs, batch 32 (days)').argParser(oneOf(['small', 'paper'] as const)).default('small'))
+    .addOption(new Option('--size <size>', 'dataset size of the small preset: tiny (CI, about a minute) or small').argParser(oneOf(['tiny', 'small'] as const)).default('small'))
+    .option('--seed <n>', 'seed of the dataset, split and training', integer, 1)
+    .addOption(new Option('--backend <backend>', 'compute backend').argParser(oneOf(['cpu', 'gpu'] as const)).default('cpu'))
+    .option('--out <dir>', 'output folder (cache, checkpoints, report); a rerun resumes', 'runs/demo')
+    .option('--epochs <n>', 'training epochs (default: the preset\'s)', positiveInt)
+    .action(async (opts: { preset: 'small' | 'paper'; size: 'tiny' | 'small'; seed: number; backend: 'cpu' | 'gpu'; out: string; epochs?: number }) => {
+      const backend = await selectBackend(opts.backend);
+      const config = demoConfig({ preset: opts.preset, size: opts.size, seed: opts.seed, epochs: opts.epochs });
+      log(`plm-ipe demo: preset ${opts.preset}, size ${opts.size}, seed ${opts.seed}, ${config.training.epochs} epochs, backend ${backend}, output ${opts.out}`);
+      await runDemo({ config, out: opts.out, log, progress: process.stderr });
+    });
+}

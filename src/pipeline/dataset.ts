@@ -1,0 +1,99 @@
+// In-memory features of a dataset and their batching into the models' PreferenceBatch: the pixel
+// view as one flat clip list plus a video index, the landmark view as zero-padded descriptor
+// sequences with their lengths. Also the paper's subject split over extracted features and the
+// seeded per-epoch shuffle. Plain arrays in, tensors out; no disk, no models.
+import { tensor } from '../tensor/creation.js';
+import { createRng } from '../tensor/random.js';
+import { splitBySubject, type ManifestEntry } from '../data/manifest.js';
+import type { PreferenceBatch } from '../models/method.js';
+import type { VideoFeatures } from './extract.js';
+
+/** Train and test indices into a feature list. */
+export interface FeatureSplit {
+  train: number[];
+  test: number[];
+  testSubjects: string[];
+}
+
+/**
+ * The paper's split (section 4.1) over extracted features: about 20 % of subjects, each with a
+ * single session, go to the test set; no subject is in both.
+ */
+export function splitFeatures(features: readonly VideoFeatures[], options: { seed?: number | string; testFraction?: number } = {}): FeatureSplit {
+  const entries: ManifestEntry[] = features.map((f) => ({ id: f.id, video: f.id, subject: f.subject, session: f.session, score: 50, gender: f.gender }));
+  const split = splitBySubject(entries, { seed: options.seed ?? 0, testFraction: options.testFraction ?? 0.2 });
+  const testIds = new Set(split.test.map((e) => e.id));
+  const train: number[] = [];
+  const test: number[] = [];
+  features.forEach((f, i) => (testIds.has(f.id) ? test : train).push(i));
+  return { train, test, testSubjects: split.testSubjects };
+}
+
+/**
+ * One batch of the given videos. Every video keeps all its cached clips; descriptor sequences are
+ * zero-padded to the longest one and `lengths` tells the LSTM where each ends.
+ * @example
+ * const batch = makeBatch(features, [3, 7, 9]); // { pixel: { clips, videoIndex }, landmark: { descriptors, lengths }, labels }
+ */
+export function makeBatch(features: readonly VideoFeatures[], indices: readonly number[]): PreferenceBatch {
+  if (indices.length === 0) throw new Error('makeBatch: no videos');
+  const first = features[indices[0]];
+  const [, c, l, h, w] = first.clipShape;
+  const per = c * l * h * w;
+  const dim = first.dim;
+  let totalClips = 0;
+  let maxLen = 0;
+  for (const i of indices) {
+    const f = features[i];
+    const [k, c2, l2, h2, w2] = f.clipShape;
+    if (c2 !== c || l2 !== l || h2 !== h || w2 !== w) {
+      throw new Error(`makeBatch: video '${f.id}' has clips [${f.clipShape.slice(1).join(', ')}] but '${first.id}' has [${first.clipShape.slice(1).join(', ')}]; extract both with the same options`);
+    }
+    if (f.dim !== dim) throw new Error(`makeBatch: video '${f.id}' has ${f.dim}-d descriptors but '${first.id}' has ${dim}-d`);
+    totalClips += k;
+    maxLen = Math.max(maxLen, f.valid.length);
+  }
+  const clips = new Float32Array(totalClips * per);
+  const videoIndex: number[] = [];
+  const descriptors = new Float32Array(indices.length * maxLen * dim);
+  const lengths: number[] = [];
+  const labels: number[] = [];
+  let offset = 0;
+  indices.forEach((idx, n) => {
+    const f = features[idx];
+    clips.set(f.clips, offset * per);
+    for (let j = 0; j < f.clipShape[0]; j++) videoIndex.push(n);
+    offset += f.clipShape[0];
+    descriptors.set(f.descriptors, n * maxLen * dim);
+    lengths.push(f.valid.length);
+    labels.push(f.label);
+  });
+  return {
+    pixel: { clips: tensor(clips, [totalClips, c, l, h, w]), videoIndex },
+    landmark: { descriptors: tensor(descriptors, [indices.length, maxLen, dim]), lengths },
+    labels,
+  };
+}
+
+/** Splits indices into batches of `batchSize`, shuffled with a seeded generator (same seed and epoch, same order). */
+export function batchIndices(indices: readonly number[], batchSize: number, shuffle: { seed: number | string; epoch: number } | null): number[][] {
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+  const order = [...indices];
+  if (shuffle) {
+    const rng = createRng(`${shuffle.seed}/epoch/${shuffle.epoch}`);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+  }
+  const out: number[][] = [];
+  for (let i = 0; i < order.length; i += batchSize) out.push(order.slice(i, i + batchSize));
+  return out;
+}
+
+/** Class counts `[negative, neutral, positive]` of the given videos. */
+export function classCounts(features: readonly VideoFeatures[], indices: readonly number[]): [number, number, number] {
+  const counts: [number, number, number] = [0, 0, 0];
+  for (const i of indices) counts[features[i].label]++;
+  return counts;
+}

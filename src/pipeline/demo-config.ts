@@ -1,0 +1,64 @@
+// The demo's configurations: how big a synthetic dataset to generate, how videos become features,
+// and the training preset, for the `small` CPU preset (sizes tiny and small) and the paper's
+// full sizes. One place for every number, so the report can print the exact config.
+import { PAPER_PRESET, CPU_PRESET, type TrainingPreset } from '../models/presets.js';
+import type { SyntheticOptions } from '../data/synthetic/dataset.js';
+import { PAPER_EXTRACT, type ExtractOptions } from './extract.js';
+
+/** A full demo configuration. */
+export interface DemoConfig {
+  preset: 'small' | 'paper';
+  size: 'tiny' | 'small';
+  seed: number;
+  dataset: SyntheticOptions;
+  extract: ExtractOptions;
+  training: TrainingPreset;
+}
+
+/** Dataset sizes of the CPU demo. tiny: CI, about a minute; small: the default, a few minutes. */
+const DATASETS: Record<'tiny' | 'small', SyntheticOptions> = {
+  tiny: { subjects: 10, sessionsPerSubject: 1, size: 64, fps: 8 },
+  small: { subjects: 20, sessionsPerSubject: [1, 2], size: 64, fps: 10 },
+};
+
+/**
+ * The CPU demo's features: 8-frame 32x32 face crops (at most 1 clip per video: the pixel branch is
+ * trained end to end, and its cost grows with clips), 64-px flow crops.
+ */
+export const SMALL_EXTRACT: Readonly<ExtractOptions> = Object.freeze({
+  clipLength: 8,
+  clipSize: 32,
+  crop: 'face' as const,
+  normalize: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
+  maxClips: 1,
+  frameStep: 1,
+  descriptorSize: 64,
+});
+
+/**
+ * The CPU demo's training: a width-1/16 C3D trained end to end (a frozen random C3D carries no
+ * class signal), no dropout at this size, LSTM with 64 hidden units, batch 16.
+ */
+export const SMALL_TRAINING: Readonly<TrainingPreset> = Object.freeze({
+  ...CPU_PRESET,
+  c3d: { width: 1 / 16, clipLength: 8, inputSize: 32, temporalPools: 3, dropout: 0 },
+  landmark: { inputSize: 72, hiddenSize: 64, numClasses: 3 },
+  pixelLr: 3e-3,
+  batchSize: 16,
+  epochs: 10,
+  trainBackbone: true,
+});
+
+/** Builds the configuration of `plm-ipe demo`. */
+export function demoConfig(options: { preset?: 'small' | 'paper'; size?: 'tiny' | 'small'; seed?: number; epochs?: number }): DemoConfig {
+  const preset = options.preset ?? 'small';
+  const size = options.size ?? 'small';
+  const seed = options.seed ?? 1;
+  if (preset === 'paper') {
+    // The paper's sizes: 112x112 frames, 16-frame clips, full C3D, 500 epochs, batch 32 (days on a CPU).
+    const training: TrainingPreset = { ...PAPER_PRESET, epochs: options.epochs ?? PAPER_PRESET.epochs };
+    return { preset, size, seed, dataset: { seed, subjects: 24, size: 112, fps: 25 }, extract: { ...PAPER_EXTRACT }, training };
+  }
+  const training: TrainingPreset = { ...SMALL_TRAINING, epochs: options.epochs ?? (size === 'tiny' ? 6 : SMALL_TRAINING.epochs) };
+  return { preset, size, seed, dataset: { seed, ...DATASETS[size] }, extract: { ...SMALL_EXTRACT }, training };
+}

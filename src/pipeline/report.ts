@@ -1,0 +1,111 @@
+// The results of a run as text: Table 1 (accuracy per method) and Table 2 (the mutual-learning
+// ablation) laid out like the paper's, confusion matrices and per-class F1, and the report folder
+// (report.md, SVG training curves, the exact config as JSON). Formatting and files only.
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { LABELS } from '../data/manifest.js';
+import type { ClassificationReport } from '../eval/metrics.js';
+import { lineChart } from '../report/svg-chart.js';
+import type { EpochRecord } from './train.js';
+
+/** One row of the tables: a method (or a branch of PLM-IPE) and its test report. */
+export interface ResultRow {
+  name: string;
+  report: ClassificationReport;
+}
+
+/** Everything a report shows. */
+export interface RunResults {
+  /** Table 1 rows in the paper's order: PBE, LBE, EarlyFusion, LateFusion, PLM-IPE. */
+  table1: ResultRow[];
+  /** Table 2 rows: PBE, LBE, PBE-w/-Mut, LBE-w/-Mut. */
+  table2: ResultRow[];
+  /** Training history per trained method. */
+  histories: Record<string, EpochRecord[]>;
+  /** Test-set size and class counts [negative, neutral, positive]. */
+  testCounts: [number, number, number];
+  trainCounts: [number, number, number];
+}
+
+const pct = (v: number): string => (Number.isFinite(v) ? (100 * v).toFixed(2) : '-');
+
+/** A plain-text (and Markdown) table. */
+export function formatTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`;
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+/** Table 1 or 2: method and accuracy (%), plus macro F1. */
+export function accuracyTable(rows: readonly ResultRow[]): string {
+  return formatTable(['Method', 'Accuracy(%)', 'Macro F1'], rows.map((r) => [r.name, pct(r.report.accuracy), r.report.macroF1.toFixed(3)]));
+}
+
+/** The confusion matrix (rows: true class, columns: predicted) and per-class precision, recall, F1. */
+export function confusionText(row: ResultRow): string {
+  const conf = formatTable(['true \\ predicted', ...LABELS], row.report.confusion.map((r, i) => [LABELS[i], ...r.map(String)]));
+  const f1 = formatTable(['class', 'precision', 'recall', 'F1', 'support'], row.report.perClass.map((c, i) => [
+    LABELS[i], c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), String(c.support),
+  ]));
+  return `${conf}\n\n${f1}`;
+}
+
+/** The console summary: both tables, then PLM-IPE's confusion matrix and per-class F1. */
+export function summaryText(results: RunResults): string {
+  const plm = results.table1.find((r) => r.name === 'PLM-IPE');
+  const n = results.testCounts.reduce((a, b) => a + b, 0);
+  const parts = [
+    `Test set: ${n} videos (negative ${results.testCounts[0]}, neutral ${results.testCounts[1]}, positive ${results.testCounts[2]}); chance is about 33%.`,
+    '',
+    'Table 1: Performance comparison among different methods.',
+    accuracyTable(results.table1),
+    '',
+    'Table 2: The ablation study of our proposed method.',
+    accuracyTable(results.table2),
+  ];
+  if (plm) parts.push('', 'PLM-IPE confusion matrix and per-class F1 (test set):', confusionText(plm));
+  return parts.join('\n');
+}
+
+/** report.md: both tables, every method's confusion matrix and F1, the curves and the config. */
+export function reportMarkdown(results: RunResults, info: { title: string; config: unknown; wallSeconds: number; checkpoints: Record<string, string> }): string {
+  const out: string[] = [`# ${info.title}`, ''];
+  const n = results.testCounts.reduce((a, b) => a + b, 0);
+  const m = results.trainCounts.reduce((a, b) => a + b, 0);
+  out.push(`Train: ${m} videos (negative / neutral / positive: ${results.trainCounts.join(' / ')}). ` +
+    `Test: ${n} videos (${results.testCounts.join(' / ')}), subjects disjoint from training. Wall time ${info.wallSeconds.toFixed(0)} s.`, '');
+  out.push('## Table 1: Performance comparison among different methods', '', accuracyTable(results.table1), '');
+  out.push('## Table 2: The ablation study of our proposed method', '', accuracyTable(results.table2), '');
+  out.push('## Training curves', '', '![training loss](loss.svg)', '', '![test accuracy](test-accuracy.svg)', '', '![train accuracy](train-accuracy.svg)', '');
+  out.push('## Confusion matrices and per-class F1 (test set)', '');
+  const seen = new Set<string>();
+  for (const row of [...results.table1, ...results.table2]) {
+    if (seen.has(row.name)) continue;
+    seen.add(row.name);
+    out.push(`### ${row.name}`, '', confusionText(row), '');
+  }
+  out.push('## Per-epoch history', '');
+  for (const [name, h] of Object.entries(results.histories)) {
+    out.push(`### ${name}`, '', formatTable(['epoch', 'loss', 'train acc (%)', 'test acc (%)', 'seconds'],
+      h.map((r) => [String(r.epoch), r.loss.toFixed(4), pct(r.trainAccuracy), pct(r.testAccuracy), r.seconds.toFixed(1)])), '');
+  }
+  out.push('## Checkpoints', '', ...Object.entries(info.checkpoints).map(([k, v]) => `- ${k}: \`${v}\``), '');
+  out.push('## Configuration', '', 'Also in `config.json`.', '', '```json', JSON.stringify(info.config, null, 2), '```', '');
+  return out.join('\n');
+}
+
+/** Writes report.md, results.json, config.json and the three SVG charts into `dir` (each atomically). */
+export async function writeReport(dir: string, results: RunResults, info: { title: string; config: unknown; wallSeconds: number; checkpoints: Record<string, string> }): Promise<string> {
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  await fs.mkdir(dir, { recursive: true });
+  const series = (pick: (r: EpochRecord) => number) => Object.entries(results.histories).map(([name, h]) => ({ name, values: h.map(pick) }));
+  await writeFileAtomic(path.join(dir, 'loss.svg'), lineChart(series((r) => r.loss), { title: 'training loss per epoch', xLabel: 'epoch', yLabel: 'loss' }));
+  await writeFileAtomic(path.join(dir, 'test-accuracy.svg'), lineChart(series((r) => 100 * r.testAccuracy), { title: 'test accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy (%)', yRange: [0, 100] }));
+  await writeFileAtomic(path.join(dir, 'train-accuracy.svg'), lineChart(series((r) => 100 * r.trainAccuracy), { title: 'train accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy (%)', yRange: [0, 100] }));
+  await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(info.config, null, 2));
+  await writeFileAtomic(path.join(dir, 'results.json'), JSON.stringify({ ...results, wallSeconds: info.wallSeconds, checkpoints: info.checkpoints }, null, 1));
+  const file = path.join(dir, 'report.md');
+  await writeFileAtomic(file, reportMarkdown(results, info));
+  return file;
+}

@@ -1,0 +1,216 @@
+// Training one method of Tables 1-2 for E epochs on extracted features: seeded shuffles, per-epoch
+// loss and train/test accuracy, and a checkpoint per epoch (model, optimizer state, history)
+// written atomically with a small state file written last, so an interrupted run resumes from the
+// last complete epoch. A NaN/Inf loss stops training with the method, epoch and batch named.
+import { manualSeed } from '../tensor/random.js';
+import { serializeSafetensors, parseSafetensors, type NamedTensors } from '../io/safetensors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { createMethod, createOptimizers, METHOD_NAMES, type MethodName, type TrainingPreset } from '../models/presets.js';
+import type { MethodOptimizers, PreferenceMethod } from '../models/method.js';
+import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
+import { loadModelInto, saveModel, type SavableModel } from '../models/checkpoint.js';
+import { batchIndices, makeBatch, type FeatureSplit } from './dataset.js';
+import { accuracyOf } from './evaluate.js';
+import type { VideoFeatures } from './extract.js';
+
+/** The five methods that are trained (PBE-w/-Mut and LBE-w/-Mut are PLM-IPE's branches). */
+export const TRAINED_METHODS = ['PBE', 'LBE', 'EarlyFusion', 'LateFusion', 'PLM-IPE'] as const satisfies readonly MethodName[];
+
+/** One epoch of the training history. */
+export interface EpochRecord {
+  epoch: number;
+  /** Mean training loss over the epoch's batches (the method's `loss` term). */
+  loss: number;
+  /** Mean of every loss term the method reports (`pixel.ce`, `landmark.kl`, ...). */
+  terms: Record<string, number>;
+  trainAccuracy: number;
+  testAccuracy: number;
+  seconds: number;
+}
+
+/** What a training run needs. */
+export interface TrainOptions {
+  method: MethodName;
+  preset: Readonly<TrainingPreset>;
+  features: readonly VideoFeatures[];
+  split: FeatureSplit;
+  /** Epochs in all (a resumed run trains the missing ones). Default: the preset's. */
+  epochs?: number;
+  /** Default: the preset's. */
+  batchSize?: number;
+  seed?: number | string;
+  /** Folder of this method's checkpoints; resumes from it when it holds a state file. */
+  checkpointDir: string;
+  /** Keep every epoch's checkpoint (default: only the last, older ones are deleted after the next is complete). */
+  keepAll?: boolean;
+  /** Skip the train-set accuracy (a forward pass over the training set each epoch). */
+  skipTrainAccuracy?: boolean;
+  /** Called after each epoch (and once per resumed epoch with `resumed` true). */
+  onEpoch?: (record: EpochRecord, resumed: boolean) => void;
+}
+
+/** The result of {@link trainMethod}. */
+export interface TrainResult {
+  method: PreferenceMethod;
+  history: EpochRecord[];
+  /** Epochs read back from a previous run. */
+  resumedEpochs: number;
+  /** Base path of the last checkpoint (`<dir>/epoch-003`). */
+  checkpoint: string;
+}
+
+/** The state file: what was completed, written after the checkpoint it points to. */
+interface TrainState {
+  format: 'plm-ipe-train-state';
+  method: string;
+  epoch: number;
+  checkpoint: string;
+  history: EpochRecord[];
+}
+
+/** `PBE-w/-Mut` -> `pbe-w-mut`: a folder name for a method. */
+export function methodSlug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+/** Checks a method name from the user. */
+export function parseMethodName(name: string): MethodName {
+  const found = METHOD_NAMES.find((m) => m.toLowerCase() === name.toLowerCase());
+  if (!found) throw new Error(`unknown method '${name}'; known: ${TRAINED_METHODS.join(', ')}`);
+  return found;
+}
+
+function optimizerEntries(optimizers: MethodOptimizers): [string, Optimizer][] {
+  return (['pixel', 'landmark'] as const).filter((k) => optimizers[k]).map((k) => [k, optimizers[k]!]);
+}
+
+/** Optimizer states as one safetensors file: slots as `<which>.<param>.<slot>`, steps and hyper-parameters as metadata. */
+function serializeOptimizers(optimizers: MethodOptimizers): Uint8Array {
+  const tensors: NamedTensors = {};
+  const meta: Record<string, unknown> = {};
+  for (const [which, opt] of optimizerEntries(optimizers)) {
+    const s = opt.stateDict();
+    const steps: Record<string, number> = {};
+    for (const [i, rec] of Object.entries(s.state)) {
+      steps[i] = rec.step;
+      for (const [slot, t] of Object.entries(rec.slots)) tensors[`${which}.${i}.${slot}`] = t;
+    }
+    meta[which] = { hyper: s.hyper, steps };
+  }
+  return serializeSafetensors(tensors, { optimizers: JSON.stringify(meta) });
+}
+
+function restoreOptimizers(optimizers: MethodOptimizers, bytes: Uint8Array, file: string): void {
+  const { tensors, metadata } = parseSafetensors(bytes, file);
+  const meta = JSON.parse(metadata.optimizers ?? '{}') as Record<string, { hyper: OptimizerState['hyper']; steps: Record<string, number> }>;
+  for (const [which, opt] of optimizerEntries(optimizers)) {
+    const m = meta[which];
+    if (!m) throw new Error(`${file}: no '${which}' optimizer state; the checkpoint is from another method`);
+    const state: OptimizerState['state'] = {};
+    for (const [i, step] of Object.entries(m.steps)) state[Number(i)] = { step, slots: {} };
+    for (const [name, t] of Object.entries(tensors)) {
+      const [w, i, slot] = name.split('.');
+      if (w === which) state[Number(i)].slots[slot] = t;
+    }
+    opt.loadStateDict({ hyper: m.hyper, state });
+  }
+  for (const t of Object.values(tensors)) t.dispose();
+}
+
+async function readState(dir: string, method: string): Promise<TrainState | null> {
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  const file = path.join(dir, 'state.json');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const state = JSON.parse(text) as TrainState;
+  if (state.format !== 'plm-ipe-train-state') throw new Error(`${file} is not a training state file`);
+  if (state.method !== method) throw new Error(`${file} belongs to method '${state.method}', not '${method}'; use another --out folder`);
+  return state;
+}
+
+/**
+ * Trains (or resumes) one method and returns it with its history.
+ * @example
+ * const { method, history } = await trainMethod({ method: 'PLM-IPE', preset, features, split, checkpointDir: 'runs/x/plm-ipe' });
+ */
+export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  const { features, split, preset } = options;
+  const epochs = options.epochs ?? preset.epochs;
+  const batchSize = options.batchSize ?? preset.batchSize;
+  const seed = options.seed ?? 0;
+  const name = options.method;
+  if (!(Number.isInteger(epochs) && epochs >= 1)) throw new Error(`epochs must be a positive integer, got ${epochs}`);
+  if (split.train.length === 0) throw new Error('the training split is empty');
+  await fs.mkdir(options.checkpointDir, { recursive: true });
+
+  // Same seed and method, same initial weights and dropout masks.
+  manualSeed(`${seed}/${name}/init`);
+  const method = createMethod(name, preset);
+  const optimizers = createOptimizers(method, preset);
+  const history: EpochRecord[] = [];
+  let checkpoint = '';
+
+  const state = await readState(options.checkpointDir, name);
+  if (state) {
+    checkpoint = path.join(options.checkpointDir, state.checkpoint);
+    await loadModelInto(method as SavableModel, checkpoint);
+    restoreOptimizers(optimizers, await fs.readFile(`${checkpoint}.optim.safetensors`), `${checkpoint}.optim.safetensors`);
+    history.push(...state.history.slice(0, Math.min(state.epoch, epochs)));
+    for (const r of history) options.onEpoch?.(r, true);
+  }
+  const resumedEpochs = history.length;
+
+  for (let epoch = resumedEpochs + 1; epoch <= epochs; epoch++) {
+    const t0 = performance.now();
+    manualSeed(`${seed}/${name}/epoch/${epoch}`);
+    method.train();
+    const sums: Record<string, number> = {};
+    const batches = batchIndices(split.train, batchSize, { seed, epoch });
+    batches.forEach((chunk, b) => {
+      const batch = makeBatch(features, chunk);
+      try {
+        const losses = method.trainStep(batch, optimizers);
+        for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v;
+      } catch (err) {
+        throw new Error(`training ${name} stopped in epoch ${epoch}, batch ${b + 1}/${batches.length}: ${(err as Error).message}` +
+          (checkpoint ? `; the last good checkpoint is ${checkpoint}` : ''));
+      } finally {
+        batch.pixel.clips?.dispose();
+        batch.landmark.descriptors.dispose();
+      }
+    });
+    const terms = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / batches.length]));
+    const record: EpochRecord = {
+      epoch,
+      loss: terms.loss ?? NaN,
+      terms,
+      trainAccuracy: options.skipTrainAccuracy ? NaN : accuracyOf(method, features, split.train),
+      testAccuracy: accuracyOf(method, features, split.test),
+      seconds: 0,
+    };
+    record.seconds = (performance.now() - t0) / 1000;
+    history.push(record);
+
+    // Model, then optimizer, then the state file that points at them: a crash anywhere leaves
+    // the previous state file pointing at a complete previous checkpoint.
+    const stem = `epoch-${String(epoch).padStart(3, '0')}`;
+    const base = path.join(options.checkpointDir, stem);
+    await saveModel(method as SavableModel, base);
+    await writeFileAtomic(`${base}.optim.safetensors`, serializeOptimizers(optimizers));
+    const next: TrainState = { format: 'plm-ipe-train-state', method: name, epoch, checkpoint: stem, history };
+    await writeFileAtomic(path.join(options.checkpointDir, 'state.json'), JSON.stringify(next, null, 1));
+    if (checkpoint && !options.keepAll) {
+      for (const ext of ['.safetensors', '.json', '.optim.safetensors']) await fs.rm(`${checkpoint}${ext}`, { force: true });
+    }
+    checkpoint = base;
+    options.onEpoch?.(record, false);
+  }
+  return { method, history, resumedEpochs, checkpoint };
+}
