@@ -1,12 +1,14 @@
-// The gpu backend: the Backend contract on gpu.js kernels (WebGL2, WebGL, headless GL or
-// WebAssembly). Storage is a mutable GpuData box (./storage.ts); primitives are launchers in
-// ./kernels. On GL modes tensors stay in textures between ops; on webasm they are host
-// Float32Arrays. Knows nothing of autograd; imports gpu.js only through ./kernel-cache and ./mode.
+// The gpu backend: the Backend contract on gpu.js kernels (WebGPU, WebGL2, WebGL, headless GL
+// or WebAssembly). Storage is a mutable GpuData box (./storage.ts); primitives are launchers in
+// ./kernels. On GL and WebGPU modes tensors stay on the device between ops; on webasm they are
+// host Float32Arrays. Knows nothing of autograd; imports gpu.js only through ./kernel-cache,
+// ./mode and ./webgpu-value.
 import type { AdamHyper, Backend, BinaryOp, DataId, LstmCellOutputs, ReduceOp, SgdHyper, UnaryOp } from '../backend.js';
 import type { Conv3dGeometry, Pool3dGeometry } from '../../tensor/geometry.js';
 import { KernelCache } from './kernel-cache.js';
-import { chooseMode, warnOnce, type Capabilities, type GpuMode, type GpuModeRequest } from './mode.js';
-import { GpuData, isTexture, releaseValue, textureToFloat32, type DeviceValue } from './storage.js';
+import { bestAvailable, chooseMode, probeCapabilities, warnOnce, type Capabilities, type GpuMode, type GpuModeRequest } from './mode.js';
+import { GpuData, readValue, readValueSync, releaseValue, type DeviceValue } from './storage.js';
+import { HOST_SHADOW_LIMIT, webgpuClasses, WebGpuValue } from './webgpu-value.js';
 import type { Device } from './kernels/device.js';
 import * as elementwise from './kernels/elementwise.js';
 import * as layout from './kernels/layout.js';
@@ -18,7 +20,7 @@ import * as fused from './kernels/fused.js';
 export interface GpuBackendOptions {
   /** Which gpu.js mode to run; `'auto'` picks the best available (default). */
   mode?: GpuModeRequest;
-  /** Most compiled kernels kept alive (least recently used ones are destroyed). Default 400. */
+  /** Most compiled kernels kept alive (least recently used ones are destroyed). Default 400 (64 on webasm). */
   kernelCacheSize?: number;
   /** @internal Simulated runtime capabilities, for tests of the fallback rules. */
   capabilities?: Capabilities;
@@ -28,31 +30,41 @@ export class GpuBackend implements Backend {
   readonly name = 'gpu';
   /** The mode that was asked for. */
   readonly requestedMode: GpuModeRequest;
-  /** Why the running mode differs from the request (null if it does not). */
-  readonly fallbackReason: string | null;
-  private readonly running: GpuMode;
-  private readonly kernels: KernelCache;
-  private readonly device: Device;
+  private running: GpuMode;
+  private why: string | null;
+  private kernels: KernelCache;
+  private device: Device;
+  private readonly options: GpuBackendOptions;
+  private webgpuChecked: Promise<void> | null = null;
   private live = 0;
   private bytes = 0;
 
   constructor(options: GpuBackendOptions = {}) {
+    this.options = options;
     const choice = chooseMode(options.mode ?? 'auto', options.capabilities);
     this.requestedMode = choice.requested;
     this.running = choice.mode;
-    this.fallbackReason = choice.fallback;
+    this.why = choice.fallback;
     if (choice.fallback) warnOnce(choice.fallback);
     this.kernels = new KernelCache(choice.mode, options.kernelCacheSize);
-    const self = this;
-    this.device = {
+    this.device = this.makeDevice();
+  }
+
+  private makeDevice(): Device {
+    return {
       kernels: this.kernels,
-      upload: (values) => self.uploadValue(values),
-      fill: (size, value) => self.fillValue(size, value),
+      upload: (values) => this.uploadValue(values),
+      fill: (size, value) => this.fillValue(size, value),
       release: releaseValue,
     };
   }
 
-  /** The gpu.js mode actually running: 'webgl2', 'webgl', 'headlessgl' or 'webasm'. */
+  /** Why the running mode differs from the request (null if it does not). */
+  get fallbackReason(): string | null {
+    return this.why;
+  }
+
+  /** The gpu.js mode actually running: 'webgpu', 'webgl2', 'webgl', 'headlessgl' or 'webasm'. */
   get mode(): string {
     return this.running;
   }
@@ -62,13 +74,42 @@ export class GpuBackend implements Backend {
     return { cached: this.kernels.size, built: this.kernels.builds };
   }
 
-  async ready(): Promise<void> {}
+  /**
+   * On WebGPU: acquires the device, and when the browser has no adapter (navigator.gpu exists
+   * but requestAdapter() gives null, e.g. headless Chromium without --enable-unsafe-webgpu)
+   * switches to the best other mode, provided no tensor was made yet. Other modes: nothing.
+   */
+  ready(): Promise<void> {
+    if (this.running !== 'webgpu') return Promise.resolve();
+    this.webgpuChecked ??= webgpuClasses.WebGPUContext.acquire().then(
+      () => undefined,
+      (e: unknown) => this.leaveWebGpu(e),
+    );
+    return this.webgpuChecked;
+  }
+
+  private leaveWebGpu(e: unknown): void {
+    const message = (e as Error)?.message ?? String(e);
+    const reason = /no adapter/.test(message)
+      ? 'navigator.gpu.requestAdapter() gave no adapter (headless Chromium gives one only with --enable-unsafe-webgpu)'
+      : message;
+    const alt = bestAvailable({ ...(this.options.capabilities ?? probeCapabilities()), webgpu: false });
+    if (this.live > 0 || alt === null) {
+      throw new Error(`gpu backend: webgpu: ${reason}${this.live > 0 ? ` (${this.live} tensors already live: call await ready() before making tensors)` : ''}`);
+    }
+    this.kernels.destroy();
+    this.running = alt;
+    this.why = `webgpu: ${reason}; running ${alt}`;
+    warnOnce(this.why);
+    this.kernels = new KernelCache(alt, this.options.kernelCacheSize);
+    this.device = this.makeDevice();
+  }
 
   // ---- storage ----
 
   private uploadValue(values: Float32Array): DeviceValue {
     if (values.length === 0 || !this.kernels.onDevice) return new Float32Array(values);
-    return this.kernels.run('copyFlat', values.length, {}, [values]);
+    return this.shadow(this.kernels.run('copyFlat', values.length, {}, [values]), () => new Float32Array(values));
   }
 
   private fillValue(size: number, value: number): DeviceValue {
@@ -77,7 +118,13 @@ export class GpuBackend implements Backend {
       if (value !== 0) a.fill(value);
       return a;
     }
-    return this.kernels.run('fillValue', size, {}, [new Float32Array([value])]);
+    return this.shadow(this.kernels.run('fillValue', size, {}, [new Float32Array([value])]), () => new Float32Array(size).fill(value));
+  }
+
+  /** WebGPU cannot read synchronously: small uploads and fills keep a host copy for readSync. */
+  private shadow(v: DeviceValue, host: () => Float32Array): DeviceValue {
+    if (v instanceof WebGpuValue && v.size <= HOST_SHADOW_LIMIT) v.host = host();
+    return v;
   }
 
   private box(value: DeviceValue, size: number): DataId {
@@ -110,13 +157,14 @@ export class GpuBackend implements Backend {
   fill(size: number, value: number): DataId {
     return this.box(this.fillValue(size, value), size);
   }
-  async read(id: DataId): Promise<Float32Array> {
-    return this.readSync(id);
+  read(id: DataId): Promise<Float32Array> {
+    const d = this.data(id);
+    return readValue(d.value as DeviceValue, d.size);
   }
+  /** Synchronous readback; on WebGPU only small uploads and fills can answer (else throws). */
   readSync(id: DataId): Float32Array {
     const d = this.data(id);
-    const v = d.value as DeviceValue;
-    return isTexture(v) ? textureToFloat32(v, d.size) : new Float32Array(v);
+    return readValueSync(d.value as DeviceValue, d.size);
   }
   disposeData(id: DataId): void {
     const d = this.data(id);

@@ -10,7 +10,7 @@ export type { GpuMode, GpuModeRequest, Capabilities, ModeChoice } from './mode.j
 export { chooseMode, probeCapabilities } from './mode.js';
 
 /**
- * Registers the `'gpu'` backend (gpu.js: WebGL2, WebGL, headless GL or WebAssembly).
+ * Registers the `'gpu'` backend (gpu.js: WebGPU, WebGL2, WebGL, headless GL or WebAssembly).
  * @example
  * registerGpuBackend();
  * setBackend('gpu', { mode: 'auto' });

@@ -2,10 +2,13 @@
 // in as constants because loop bounds must be compile-time (gpujs-notes §1 Loops), and a
 // kernel is built on first use then reused. Least-recently-used kernels beyond `limit` are
 // destroyed (each pins a shader program, or a wasm memory on webasm). Owns the GPU instance.
+// WebGPU calls go through ./webgpu-launch.ts (results are buffer handles, possibly pending).
 import { GPU } from 'gpu.js';
 import { KERNEL_SOURCES, type KernelName } from './kernels.generated.js';
 import type { GpuMode } from './mode.js';
 import type { DeviceValue } from './storage.js';
+import { launchWebGpu, type WebGpuShortcut } from './webgpu-launch.js';
+import { WebGpuValue } from './webgpu-value.js';
 
 type Constants = Record<string, number>;
 type Arg = DeviceValue;
@@ -16,23 +19,34 @@ interface CompiledKernel {
 }
 
 function argSize(a: Arg): number {
-  if (a instanceof Float32Array) return a.length;
+  if (a instanceof Float32Array || a instanceof WebGpuValue) return a instanceof Float32Array ? a.length : a.size;
   const out = (a as { output?: readonly number[] }).output;
   if (!out) throw new Error('gpu backend internal: kernel argument is neither a Float32Array nor a gpu.js texture');
   return out.reduce((x, y) => x * y, 1);
 }
 
+/**
+ * Default number of live kernels. webasm gets fewer: each webasm kernel owns a WebAssembly.Memory,
+ * and V8 reserves ~8 GiB of address space per memory within a ~1 TiB total, so ~120 live kernels
+ * make `new WebAssembly.Memory` throw "could not allocate memory" (seen in Chromium).
+ */
+export function defaultKernelLimit(mode: GpuMode): number {
+  return mode === 'webasm' ? 64 : 400;
+}
+
 export class KernelCache {
   readonly gpu: GPU;
   private readonly kernels = new Map<string, CompiledKernel>();
+  private readonly limit: number;
   /** Kernels built so far (including evicted ones), for tests and reports. */
   builds = 0;
 
-  constructor(readonly mode: GpuMode, private readonly limit = 400) {
+  constructor(readonly mode: GpuMode, limit?: number) {
+    this.limit = limit ?? defaultKernelLimit(mode);
     this.gpu = new GPU({ mode } as ConstructorParameters<typeof GPU>[0]);
   }
 
-  /** True where kernel outputs are device textures (GL); false on webasm (host arrays). */
+  /** True where kernel outputs stay on the device (GL textures, WebGPU buffers); false on webasm. */
   get onDevice(): boolean {
     return this.mode !== 'webasm';
   }
@@ -43,7 +57,7 @@ export class KernelCache {
 
   /**
    * Runs kernel `name` with `size` output cells and the given constants, building it on first use.
-   * Returns a texture on GL and a fresh Float32Array on webasm.
+   * Returns a texture on GL, a buffer handle on WebGPU and a fresh Float32Array on webasm.
    */
   run(name: KernelName, size: number, constants: Constants, args: readonly Arg[]): DeviceValue {
     // Argument sizes are part of the signature: gpu.js bakes them into the compiled kernel
@@ -64,6 +78,7 @@ export class KernelCache {
         old.destroy?.();
       }
     }
+    if (this.mode === 'webgpu') return launchWebGpu(k as unknown as WebGpuShortcut, args as (Float32Array | WebGpuValue)[], size);
     const out = k(...args);
     if (this.onDevice) return out as DeviceValue;
     if (out instanceof Float32Array) return out;

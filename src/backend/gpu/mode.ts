@@ -5,7 +5,7 @@
 import { GPU } from 'gpu.js';
 
 export type GpuModeRequest = 'auto' | 'webgpu' | 'webgl2' | 'webgl' | 'headlessgl' | 'webasm';
-export type GpuMode = 'webgl2' | 'webgl' | 'headlessgl' | 'webasm';
+export type GpuMode = 'webgpu' | 'webgl2' | 'webgl' | 'headlessgl' | 'webasm';
 
 export const MODE_REQUESTS: readonly GpuModeRequest[] = ['auto', 'webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm'];
 
@@ -49,7 +49,7 @@ export interface ModeChoice {
   fallback: string | null;
 }
 
-function bestAvailable(c: Capabilities): GpuMode | null {
+export function bestAvailable(c: Capabilities): GpuMode | null {
   if (c.webgl2) return 'webgl2';
   if (c.webgl) return 'webgl';
   if (c.headlessgl) return 'headlessgl';
@@ -77,11 +77,10 @@ export function chooseMode(requested: GpuModeRequest, c: Capabilities = probeCap
       return pick(bestAvailable(c), null);
     }
     case 'webgpu': {
+      // navigator.gpu may exist without an adapter: GpuBackend.ready() checks and falls back then.
+      if (c.webgpu) return pick('webgpu', null);
       const alt = bestAvailable(c);
-      const why = c.webgpu
-        ? `webgpu: gpu.js 2.24.1 WebGPU kernels return a Promise from every call and the backend contract is synchronous, running ${alt} instead (docs/backends.md)`
-        : `webgpu: no WebGPU in this runtime (navigator.gpu is missing), running ${alt}`;
-      return pick(alt, why);
+      return pick(alt, `webgpu: no WebGPU in this runtime (navigator.gpu is missing), running ${alt}`);
     }
     case 'webgl2':
     case 'webgl': {

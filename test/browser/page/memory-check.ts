@@ -1,0 +1,57 @@
+// Page side: the memory test of test/gpu/memory.test.ts in the browser — training steps of a
+// small Linear + LSTM + Adam model keep the backend's live buffers (and, on WebGPU, the real
+// GPUBuffers) at their post-warm-up count, and the loss falls. Losses are read with `await data()`.
+import { Adam, crossEntropy, Linear, LSTM, memory, randn, setBackend, tidy, manualSeed, type Tensor } from '../../../src/index.js';
+import { liveGpuBuffers } from './gpu-buffer-count.js';
+import { useGpu } from './backends.js';
+import type { GpuModeRequest } from '../../../src/backend/gpu/index.js';
+
+export interface MemoryReport {
+  mode: string;
+  steps: number;
+  buffersBase: number;
+  buffersAfter: number;
+  gpuBuffersBase: number;
+  gpuBuffersAfter: number;
+  firstLoss: number;
+  lastLoss: number;
+}
+
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+
+export async function runMemoryCheck(mode: GpuModeRequest, steps: number): Promise<MemoryReport> {
+  const mode0 = await useGpu(mode);
+  try {
+    manualSeed(3);
+    const proj = new Linear(6, 8);
+    const lstm = new LSTM({ inputSize: 8, hiddenSize: 8, batchFirst: true });
+    const head = new Linear(8, 3);
+    const opt = new Adam([...proj.parameters(), ...lstm.parameters(), ...head.parameters()], { lr: 0.01 });
+    const x = randn([4, 5, 6]);
+    const targets = [0, 1, 2, 1];
+    const step = async (): Promise<number> => {
+      const loss: Tensor = tidy(() => {
+        opt.zeroGrad();
+        const { h } = lstm.forward(proj.forward(x));
+        const l = crossEntropy(head.forward(h.squeeze(0)), targets);
+        l.backward();
+        opt.step();
+        return l;
+      });
+      const v = (await loss.data())[0];
+      loss.dispose();
+      return v;
+    };
+    const firstLoss = await step();
+    for (let i = 0; i < 4; i++) await step();
+    await settle();
+    const buffersBase = memory().buffers;
+    const gpuBuffersBase = liveGpuBuffers();
+    let lastLoss = firstLoss;
+    for (let i = 0; i < steps; i++) lastLoss = await step();
+    await settle();
+    return { mode: mode0, steps, buffersBase, buffersAfter: memory().buffers, gpuBuffersBase, gpuBuffersAfter: liveGpuBuffers(), firstLoss, lastLoss };
+  } finally {
+    setBackend('cpu');
+  }
+}
