@@ -4,7 +4,7 @@
 // Chainable methods delegate to src/tensor/ops; this file holds the autograd engine itself.
 import type { Backend, DataId } from '../backend/backend.js';
 import { ENGINE, keep, noGrad, tidy } from './engine.js';
-import { fmt, sizeOf, type Shape } from './shape.js';
+import { fmt, shapesEqual, sizeOf, type Shape } from './shape.js';
 import * as ops from './ops/index.js';
 
 /** One recorded op in the autograd graph: how to turn dL/dout into dL/dinputs. */
@@ -297,7 +297,7 @@ function runBackward(root: Tensor, grad?: Tensor): void {
   if (grad === undefined && root.size !== 1) {
     throw new Error(`backward: grad must be given for a non-scalar tensor of shape ${fmt(root.shape)}`);
   }
-  if (grad !== undefined && grad.size !== root.size) {
+  if (grad !== undefined && !shapesEqual(grad.shape, root.shape)) {
     throw new Error(`backward: grad shape ${fmt(grad.shape)} does not match tensor shape ${fmt(root.shape)}`);
   }
   const order = topoOrder(root);

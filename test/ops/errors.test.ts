@@ -103,7 +103,7 @@ describe('broadcasting, reshape, slice, concat', () => {
     tidy(() => {
       expect(() => reshape(z(2, 3), [4])).toThrow(/reshape: cannot reshape a tensor of shape \[2, 3\] \(6 elements\) to \[4\]/);
       expect(() => reshape(z(2, 3), [4, -1])).toThrow(/reshape: cannot infer -1 in \[4, -1\] for a tensor of shape \[2, 3\] \(6 elements\)/);
-      expect(() => reshape(z(2, 3), [-1, -1])).toThrow(/reshape: .*\[2, 3\].*to \[-1, -1\]/);
+      expect(() => reshape(z(2, 3), [-1, -1])).toThrow(/reshape: only one dim may be -1, got \[-1, -1\]/);
     });
   });
   it('slice out of bounds names begin, size, shape and the dim', () => {
@@ -163,3 +163,4 @@ describe('softmax, dropout, lstm, non-tensor inputs', () => {
     });
   });
 });
+

@@ -16,6 +16,9 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('reshape', 'x', x);
   const target = [...shape];
   const unknown = target.indexOf(-1);
+  if (target.lastIndexOf(-1) !== unknown) {
+    throw new Error(`reshape: only one dim may be -1, got ${fmt(shape)}`);
+  }
   if (unknown >= 0) {
     const known = sizeOf(target.filter((_, i) => i !== unknown));
     if (known === 0 || x.size % known !== 0) {
