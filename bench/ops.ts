@@ -155,6 +155,7 @@ async function main() {
     console.log(`  ${row.case}: ours ${row.oursMs.toFixed(1)} ms, ${row.peer} ${row.peerMs.toFixed(1)} ms, ${(row.peerMs / row.oursMs).toFixed(1)}x`);
     rows.push(row);
   }
+  // The conv cases make tfjs run for minutes; run them alone with --only=conv2 / --only=conv3a if needed.
   report(quick ? 'ops-quick' : only ? `ops-${only.replace(/,/g, '-')}` : 'ops', rows, { quick, kernels: kernelInfo(), backend: getBackend() });
 }
 

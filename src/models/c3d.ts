@@ -7,6 +7,7 @@ import { maxPool3d } from '../tensor/ops/pool3d.js';
 import { dropout } from '../tensor/ops/dropout.js';
 import { fmt } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { randn, zeros } from '../tensor/creation.js';
 import { Module } from '../layers/module.js';
 import { Conv3d } from '../layers/conv3d.js';
 import { Linear } from '../layers/linear.js';
@@ -28,6 +29,14 @@ export interface C3DConfig {
   temporalPools: number;
   /** Dropout after fc6 and fc7 in training mode (0.5). */
   dropout: number;
+  /**
+   * Weight initialisation when training from scratch: `'pytorch'` (default) is PyTorch's layer
+   * default, U(±1/sqrt(fan_in)) for weights and biases (variance 1/(3·fan_in), so activations
+   * shrink about sqrt(6) per ReLU layer; harmless when a checkpoint is loaded over it);
+   * `'kaiming'` is He et al.'s N(0, 2/fan_in) for every conv and fc weight with zero biases,
+   * which keeps the activation scale through the 10 layers, so a small C3D trains from scratch.
+   */
+  init: 'pytorch' | 'kaiming';
 }
 
 /** Options of the {@link C3D} constructor: any subset of {@link C3DConfig}; `inputSize` may be one number. */
@@ -41,6 +50,7 @@ export const PAPER_C3D_CONFIG: Readonly<C3DConfig> = Object.freeze({
   inChannels: 3,
   temporalPools: 4,
   dropout: 0.5,
+  init: 'pytorch' as const,
 });
 
 /** The shapes through a C3D of one configuration, per clip (batch dim left out). */
@@ -78,6 +88,8 @@ export function resolveC3DConfig(options: C3DOptions = {}): C3DConfig {
   }
   const p = options.dropout ?? PAPER_C3D_CONFIG.dropout;
   if (!(p >= 0 && p < 1)) throw new Error(`C3D: dropout must be in [0, 1), got ${p}`);
+  const init = options.init ?? PAPER_C3D_CONFIG.init;
+  if (init !== 'pytorch' && init !== 'kaiming') throw new Error(`C3D: init must be 'pytorch' or 'kaiming', got ${String(init)}`);
   return {
     width,
     clipLength: positiveInt('clipLength', options.clipLength ?? PAPER_C3D_CONFIG.clipLength),
@@ -85,6 +97,7 @@ export function resolveC3DConfig(options: C3DOptions = {}): C3DConfig {
     inChannels: positiveInt('inChannels', options.inChannels ?? PAPER_C3D_CONFIG.inChannels),
     temporalPools,
     dropout: p,
+    init,
   };
 }
 
@@ -182,6 +195,18 @@ export class C3D extends Module {
     this.fc6 = this.registerModule('fc6', new Linear(this.geometry.fc6In, this.geometry.featureSize));
     this.fc7 = this.registerModule('fc7', new Linear(this.geometry.featureSize, this.geometry.featureSize));
     this.pools = c3dPools(this.config);
+    if (this.config.init === 'kaiming') this.kaimingInit();
+  }
+
+  /** He (fan_in, ReLU gain sqrt 2) normal weights and zero biases for every conv and fc layer, from the seeded generator. */
+  private kaimingInit(): void {
+    const state: Record<string, Tensor> = {};
+    for (const [name, p] of this.namedParameters()) {
+      const fanIn = p.shape.slice(1).reduce((a, b) => a * b, 1);
+      state[name] = name.endsWith('.bias') ? zeros(p.shape) : randn(p.shape).mul(Math.sqrt(2 / fanIn));
+    }
+    this.loadStateDict(state);
+    for (const t of Object.values(state)) t.dispose();
   }
 
   /** The size of the features `forward` returns (4096 x width). */

@@ -29,6 +29,12 @@ export interface ExtractOptions {
   frameStep: number;
   /** Side of the aligned face crop the optical flow runs on (describeVideo's `size`, 128 by default). */
   descriptorSize: number;
+  /**
+   * The descriptor's magnitude block (describeVideo's `magnitude`): `'max'` divides by the frame's
+   * largest region motion (the paper's per-frame normalisation, default); `'iod'` keeps absolute
+   * motion in inter-ocular distances, so idle drift stays small next to a real expression.
+   */
+  descriptorMagnitude?: 'max' | 'iod';
 }
 
 /** The paper's extraction: 16-frame 112x112 centre crops, C3D mean, every clip, 128-px flow crops. */
@@ -168,7 +174,7 @@ export function computeFeatures(video: RgbVideo, landmarks: LandmarkTrack, optio
   keep.forEach((src, dst) => clips.set(batch.data.subarray(src * per, (src + 1) * per), dst * per));
   const pts = track.map((f) => Array.from({ length: 68 }, (_, i) => [f[2 * i], f[2 * i + 1]] as [number, number]));
   const rgb = frames.map((data) => ({ width: video.width, height: video.height, data, channels: 3 as const }));
-  const d = describeVideo(rgb, pts, { size: options.descriptorSize, fps: sub.fps });
+  const d = describeVideo(rgb, pts, { size: options.descriptorSize, fps: sub.fps, magnitude: options.descriptorMagnitude ?? 'max' });
   return { clips, clipShape: [keep.length, c, l, h, w], descriptors: d.values, valid: d.valid, dim: d.dim };
 }
 

@@ -65,4 +65,7 @@ describe('plm-ipe demo --size tiny', () => {
     expect(r.out).toContain('Table 2: The ablation study of our proposed method.');
     for (const m of ['PBE', 'LBE', 'EarlyFusion', 'LateFusion', 'PLM-IPE', 'PBE-w/-Mut', 'LBE-w/-Mut']) expect(r.out).toContain(`| ${m}`);
   }, 320_000);
+  // Issue 6: the tiny demo must also learn (PLM-IPE test accuracy above chance, ~33 %). It does not
+  // yet: the synthetic reactions are not separable across subjects at these sizes (see the issue).
+  it.todo('PLM-IPE test accuracy is above chance');
 });

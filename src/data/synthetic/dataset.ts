@@ -36,6 +36,18 @@ export interface SyntheticOptions {
   maxSeconds?: number;
   /** Detector-like landmark noise, as a fraction of the inter-ocular distance. Default 0.01. */
   landmarkJitter?: number;
+  /**
+   * Multiplies the strength of every reaction (saturating at about 1.5). Default 1. Raise it for
+   * small frames, where a weak smile is a pixel or two.
+   */
+  reactionGain?: number;
+  /** Shown valence (-1..1) below which a face does not react. Default 0.2 (the half-width of the neutral label band). */
+  neutralBand?: number;
+  /**
+   * Scales how far an expression moves the face (smile, frown, brow raise...; not blinks or head
+   * motion). Default 1, a subtle expression; larger values make the reaction visible at small frame sizes.
+   */
+  expressionScale?: number;
 }
 
 /** A manifest entry of the synthetic set, with what the renderer needs. */
@@ -106,6 +118,12 @@ export function generateDataset(options: SyntheticOptions = {}): SyntheticDatase
   const minSeconds = options.minSeconds ?? 2;
   const maxSeconds = options.maxSeconds ?? 3;
   const landmarkJitter = options.landmarkJitter ?? 0.01;
+  const reactionGain = options.reactionGain ?? 1;
+  const expressionScale = options.expressionScale ?? 1;
+  if (!(expressionScale > 0 && Number.isFinite(expressionScale))) throw new Error(`generateDataset: expressionScale must be a positive number, got ${expressionScale}`);
+  const neutralBand = options.neutralBand ?? 0.2;
+  if (!(reactionGain > 0 && Number.isFinite(reactionGain))) throw new Error(`generateDataset: reactionGain must be a positive number, got ${reactionGain}`);
+  if (!(neutralBand >= 0 && neutralBand < 1)) throw new Error(`generateDataset: neutralBand must be in [0, 1), got ${neutralBand}`);
   if (!(Number.isInteger(nSubjects) && nSubjects >= 1)) throw new Error(`generateDataset: subjects must be a positive integer, got ${nSubjects}`);
   if (!(sps[0] >= 1 && sps[1] >= sps[0] && Number.isInteger(sps[0]) && Number.isInteger(sps[1]))) {
     throw new Error(`generateDataset: sessionsPerSubject must be a positive integer or [min, max], got ${JSON.stringify(spsRaw)}`);
@@ -169,7 +187,7 @@ export function generateDataset(options: SyntheticOptions = {}): SyntheticDatase
   }
   const byId = new Map(entries.map((e) => [e.id, e]));
   const sessions = new Map<string, Session>();
-  const resolved = { seed, subjects: nSubjects, sessionsPerSubject: sps, outfitsPerSession, outfitPool, width, height, fps, minSeconds, maxSeconds, landmarkJitter };
+  const resolved = { seed, subjects: nSubjects, sessionsPerSubject: sps, outfitsPerSession, outfitPool, width, height, fps, minSeconds, maxSeconds, landmarkJitter, reactionGain, neutralBand, expressionScale };
 
   const renderVideo = (ref: SyntheticEntry | string): SyntheticVideo => {
     const entry = typeof ref === 'string' ? byId.get(ref) : byId.get(ref.id);
@@ -191,11 +209,11 @@ function renderSynthetic(
   entry: SyntheticEntry,
   subject: Subject,
   session: Session,
-  o: { seed: string; width: number; height: number; fps: number; landmarkJitter: number },
+  o: { seed: string; width: number; height: number; fps: number; landmarkJitter: number; reactionGain: number; neutralBand: number; expressionScale: number },
 ): SyntheticVideo {
   const { width: W, height: H, fps } = o;
   const rng = createRng(`${o.seed}/video/${entry.id}`);
-  const plan = planReaction(subject, entry.score, entry.synthetic.frames, fps, rng);
+  const plan = planReaction(subject, entry.score, entry.synthetic.frames, fps, rng, { gain: o.reactionGain, neutralBand: o.neutralBand });
   const identity = identityFace(subject.shape);
   const canvas = new Canvas(W, H);
   const ctx = {
@@ -221,7 +239,7 @@ function renderSynthetic(
       x: (session.faceX + state.dx) * W,
       y: (session.faceY + state.dy) * H - HEAD.cy * scale * subject.shape.length,
     };
-    const face = expressFace(identity, state.expression, subject.shape.width, subject.shape.length);
+    const face = expressFace(identity, state.expression, subject.shape.width, subject.shape.length, o.expressionScale);
     const P = projectFace(face, pose);
     const out = new Uint8Array(W * H * 3);
     const gain = 1 + 0.012 * Math.sin(2 * Math.PI * 0.7 * (frames.length / fps) + flickerPhase) + normal(rng, 0, 0.003);

@@ -220,15 +220,20 @@ function apply(p: Float64Array, shape: Shape, amount: number, sx: number, sy: nu
   }
 }
 
-/** The face with an expression applied (a new array; `identity` is left alone). */
-export function expressFace(identity: Float64Array, e: Expression, shapeWidth = 1, shapeLength = 1): Float64Array {
+/**
+ * The face with an expression applied (a new array; `identity` is left alone). `amplitude` scales
+ * every blend shape's displacement (not blinks): 1 is a natural, subtle expression.
+ */
+export function expressFace(identity: Float64Array, e: Expression, shapeWidth = 1, shapeLength = 1, amplitude = 1): Float64Array {
   const p = Float64Array.from(identity);
-  apply(p, SMILE, e.smile, shapeWidth, shapeLength);
-  apply(p, BROW_RAISE, e.browRaise, shapeWidth, shapeLength);
-  apply(p, FROWN_BROW, e.frownBrow, shapeWidth, shapeLength);
-  apply(p, FROWN_MOUTH, e.frownMouth, shapeWidth, shapeLength);
-  apply(p, LIP_PRESS, e.lipPress, shapeWidth, shapeLength);
-  apply(p, MOUTH_OPEN, e.mouthOpen, shapeWidth, shapeLength);
+  const sx = shapeWidth * amplitude;
+  const sy = shapeLength * amplitude;
+  apply(p, SMILE, e.smile, sx, sy);
+  apply(p, BROW_RAISE, e.browRaise, sx, sy);
+  apply(p, FROWN_BROW, e.frownBrow, sx, sy);
+  apply(p, FROWN_MOUTH, e.frownMouth, sx, sy);
+  apply(p, LIP_PRESS, e.lipPress, sx, sy);
+  apply(p, MOUTH_OPEN, e.mouthOpen, sx, sy);
   // Blink: upper lid points travel toward the lower lid (90 % so the closed eye keeps a sliver).
   if (e.blink > 0) {
     const pairs: Array<[number, number]> = [[37, 41], [38, 40], [43, 47], [44, 46]];

@@ -52,6 +52,17 @@ export interface ReactionPlan {
 /** Probability that a video's reaction ignores its score entirely (mislabelled or unreadable reaction). */
 export const LABEL_NOISE = 0.1;
 
+/** How strongly faces react (the dataset's `reactionGain` and `neutralBand` knobs). */
+export interface ReactionOptions {
+  /**
+   * Multiplies every reaction's strength (1: the default). Above 1 the strength saturates smoothly
+   * at about 1.5, so strong reactions stay plausible while weak ones become visible.
+   */
+  gain?: number;
+  /** Shown valence below which the face shows no reaction, 0-1 (0.2: the neutral label band's half-width). */
+  neutralBand?: number;
+}
+
 function smoothstep(x: number): number {
   const t = clamp(x, 0, 1);
   return t * t * (3 - 2 * t);
@@ -61,14 +72,18 @@ function smoothstep(x: number): number {
  * Plans one reaction video of `frameCount` frames at `fps` for a subject who rated the outfit `score`.
  * `rng` must be this video's own generator.
  */
-export function planReaction(subject: Subject, score: number, frameCount: number, fps: number, rng: Uniform): ReactionPlan {
+export function planReaction(subject: Subject, score: number, frameCount: number, fps: number, rng: Uniform, options: ReactionOptions = {}): ReactionPlan {
   const duration = frameCount / fps;
+  const gain = options.gain ?? 1;
+  const band = options.neutralBand ?? 0.2;
   // What the face shows: the rating's valence plus noise; now and then something unrelated.
   let valence = (score - 50) / 50 + normal(rng, 0, 0.18);
   if (rng() < LABEL_NOISE) valence = uniform(rng, -1, 1);
   valence = clamp(valence, -1, 1);
-  const magnitude = Math.max(0, Math.abs(valence) - 0.2) / 0.8;
-  const intensity = subject.expressiveness * Math.pow(magnitude, 0.8) * Math.exp(normal(rng, 0, 0.25));
+  const magnitude = Math.max(0, Math.abs(valence) - band) / (1 - band);
+  const raw = subject.expressiveness * Math.pow(magnitude, 0.8) * Math.exp(normal(rng, 0, 0.25));
+  // gain 1 keeps the raw strength; above 1, 1.5·tanh(gain·raw/1.5) (about gain·raw when small).
+  const intensity = gain === 1 ? raw : 1.5 * Math.tanh((gain * raw) / 1.5);
   const positive = valence > 0;
   const w = clamp(subject.style + normal(rng, 0, 0.08), 0, 1);
   const ns = subject.negStyle;
