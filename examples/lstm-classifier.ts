@@ -10,7 +10,7 @@ import {
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
-const epochs = Number(args.get('epochs') ?? 12);
+const epochs = Number(args.get("epochs") ?? 15);
 const seed = Number(args.get('seed') ?? 0);
 const outDir = args.get('out') ?? path.join('runs', 'lstm-classifier');
 const FEATURES = 72;
@@ -89,7 +89,7 @@ async function main() {
   const train = makeDataset(600, rng);
   const test = makeDataset(200, rng);
   const model = new SequenceClassifier();
-  const opt = new Adam(model.parameters(), { lr: 5e-3, betas: [0.9, 0.999] });
+  const opt = new Adam(model.parameters(), { lr: 2e-3, betas: [0.9, 0.999] });
   console.log(`plm-ipe example: LSTM classifier on generated descriptor sequences (backend ${JSON.stringify(getBackend())})`);
   console.log(`train ${train.labels.length} sequences, test ${test.labels.length}, classes ${CLASSES.join('/')}, ${epochs} epochs`);
   const t0 = performance.now();

@@ -17,6 +17,7 @@ import type { Conv3dGeometry, Pool3dGeometry } from '../tensor/geometry.js';
 /** An opaque handle to a backend's float32 storage. */
 export type DataId = object;
 
+/** Elementwise unary primitives a backend implements. */
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh'
   | 'square' | 'reciprocal' | 'sin' | 'cos' | 'floor' | 'ceil' | 'round' | 'isFinite';
@@ -31,6 +32,7 @@ export type BinaryOp =
   | 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'
   | 'reluGrad' | 'sigmoidGrad' | 'tanhGrad';
 
+/** Reductions a backend implements. */
 export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';
 
 /** Hyper-parameters of one Adam step (PyTorch's torch.optim.Adam, L2 weight decay). */
@@ -66,6 +68,7 @@ export interface LstmCellOutputs {
   acts: DataId;
 }
 
+/** The backend contract: storage handles plus the closed set of primitive kernels every backend implements (see docs/backends.md). */
 export interface Backend {
   /** Backend name as given to `setBackend` (`'cpu'`, `'gpu'`). */
   readonly name: string;
@@ -92,7 +95,9 @@ export interface Backend {
   liveBytes(): number;
 
   // ---- elementwise and layout ----
+  /** The `unary` primitive (see the op of the same name for the semantics). */
   unary(op: UnaryOp, x: DataId, size: number): DataId;
+  /** The `binary` primitive (see the op of the same name for the semantics). */
   binary(op: BinaryOp, a: DataId, aShape: readonly number[], b: DataId, bShape: readonly number[], outShape: readonly number[]): DataId;
   /** `cond ? a : b` elementwise with broadcasting; `cond` is nonzero/zero. */
   where(cond: DataId, condShape: readonly number[], a: DataId, aShape: readonly number[], b: DataId, bShape: readonly number[], outShape: readonly number[]): DataId;
@@ -100,11 +105,13 @@ export interface Backend {
   reduce(op: ReduceOp, x: DataId, shape: readonly number[], axes: readonly number[]): DataId;
   /** Index of the max along `axis`, as float32 values. Output drops `axis`. Ties: first index. */
   argMax(x: DataId, shape: readonly number[], axis: number): DataId;
+  /** The `permute` primitive (see the op of the same name for the semantics). */
   permute(x: DataId, shape: readonly number[], perm: readonly number[]): DataId;
   /** Copies the box `[begin, begin + size)` of `x`. */
   slice(x: DataId, shape: readonly number[], begin: readonly number[], size: readonly number[]): DataId;
   /** Zero tensor of `outShape` with `x` written at `begin` (the adjoint of slice). */
   padSlice(x: DataId, shape: readonly number[], outShape: readonly number[], begin: readonly number[]): DataId;
+  /** The `concat` primitive (see the op of the same name for the semantics). */
   concat(xs: readonly DataId[], shapes: readonly (readonly number[])[], axis: number): DataId;
 
   // ---- linear algebra ----
@@ -116,16 +123,22 @@ export interface Backend {
   matmul(a: DataId, b: DataId, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): DataId;
 
   // ---- convolution and pooling (geometry from src/tensor/geometry.ts) ----
+  /** The `conv3d` primitive (see the op of the same name for the semantics). */
   conv3d(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry): DataId;
+  /** The `conv3dGradInput` primitive (see the op of the same name for the semantics). */
   conv3dGradInput(dy: DataId, w: DataId, g: Conv3dGeometry): DataId;
+  /** The `conv3dGradWeight` primitive (see the op of the same name for the semantics). */
   conv3dGradWeight(x: DataId, dy: DataId, g: Conv3dGeometry): DataId;
   /**
    * Max pooling. `argmax` records where each output's maximum came from, in a backend-private
    * encoding that only `maxPool3dGrad` reads (never shown to users).
    */
   maxPool3d(x: DataId, g: Pool3dGeometry): { y: DataId; argmax: DataId };
+  /** The `maxPool3dGrad` primitive (see the op of the same name for the semantics). */
   maxPool3dGrad(dy: DataId, argmax: DataId, g: Pool3dGeometry): DataId;
+  /** The `avgPool3d` primitive (see the op of the same name for the semantics). */
   avgPool3d(x: DataId, g: Pool3dGeometry, countIncludePad: boolean): DataId;
+  /** The `avgPool3dGrad` primitive (see the op of the same name for the semantics). */
   avgPool3dGrad(dy: DataId, g: Pool3dGeometry, countIncludePad: boolean): DataId;
 
   // ---- fused rows ----
@@ -145,7 +158,9 @@ export interface Backend {
   lstmCellGrad(dh: DataId, dc: DataId, acts: DataId, cPrev: DataId, mask: DataId | null, B: number, H: number): { dGates: DataId; dcPrev: DataId; dhPrevSkip: DataId };
 
   // ---- optimizer updates (in place) ----
+  /** The `adamUpdate` primitive (see the op of the same name for the semantics). */
   adamUpdate(param: DataId, grad: DataId, m: DataId, v: DataId, vMax: DataId | null, size: number, h: AdamHyper): void;
+  /** The `sgdUpdate` primitive (see the op of the same name for the semantics). */
   sgdUpdate(param: DataId, grad: DataId, momentumBuf: DataId | null, size: number, h: SgdHyper): void;
 }
 

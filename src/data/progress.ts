@@ -4,6 +4,7 @@
 
 /** Where progress goes: `process.stderr`, a file stream or anything with `write`. */
 export interface ProgressStream {
+  /** Writes a chunk of text. */
   write(text: string): unknown;
   /** True for a terminal: the bar is redrawn in place with `\r`. */
   isTTY?: boolean;

@@ -71,7 +71,7 @@ export function polyExpKernel(n: number, sigma: number): PolyExpKernel {
  * Polynomial expansion of a float image into `dst` (5 interleaved channels per pixel, OpenCV's layout):
  * `[b_y, b_x, r_yy, r_xx, r_xy]`, where b is the linear term and r the quadratic coefficients
  * (A = [[r_xx, r_xy/2], [r_xy/2, r_yy]]). Borders replicate. `scratch` is kept for API compatibility
- * (the work rows are module-level). The flow code uses {@link polynomialExpansionPlanar} directly.
+ * (the work rows are module-level). The flow code uses `polynomialExpansionPlanar` directly.
  */
 export function polynomialExpansion(
   src: Float32Array,

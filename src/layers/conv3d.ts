@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { defaultUniform } from './init.js';
 
+/** Options of the {@link Conv3d} layer: the {@link Conv3dOptions} geometry and whether it has a bias. */
 export interface Conv3dLayerOptions {
   stride?: Size3;
   padding?: Size3;
@@ -34,6 +35,7 @@ export class Conv3d extends Module {
     this.bias = options.bias === false ? null : this.registerParameter('bias', defaultUniform([outChannels], fanIn));
   }
 
+  /** Applies the layer to its input. */
   forward(x: Tensor): Tensor {
     return conv3d(x, this.weight, this.bias, this.options);
   }

@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { defaultUniform } from './init.js';
 
+/** Options of {@link Linear}. */
 export interface LinearOptions {
   /** Add a learnable bias (default true). */
   bias?: boolean;
@@ -28,6 +29,7 @@ export class Linear extends Module {
     this.bias = options.bias === false ? null : this.registerParameter('bias', defaultUniform([outFeatures], inFeatures));
   }
 
+  /** Applies the layer to its input. */
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }

@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { uniform } from './init.js';
 
+/** Options of {@link LSTM} (as `torch.nn.LSTM`, one layer). */
 export interface LSTMOptions {
   inputSize: number;
   hiddenSize: number;
@@ -23,6 +24,7 @@ export interface LSTMOptions {
   dropout?: number;
 }
 
+/** Hidden and cell state `[1, N, H]` of an {@link LSTM}. */
 export interface LSTMState {
   /** `[numLayers, B, H]` */
   h: Tensor;
@@ -30,6 +32,7 @@ export interface LSTMState {
   c: Tensor;
 }
 
+/** Per-call options of {@link LSTM.forward}: sequence lengths or a mask for padded batches. */
 export interface LSTMForwardOptions {
   /** Valid length of each sequence in the batch (valid steps first). */
   lengths?: ArrayLike<number>;
@@ -37,6 +40,7 @@ export interface LSTMForwardOptions {
   mask?: Tensor;
 }
 
+/** What {@link LSTM.forward} returns: the output sequence and the final state. */
 export interface LSTMOutput {
   /** Hidden state of the last layer at every step: `[B, T, H]` if batchFirst else `[T, B, H]`; 0 at padded steps. */
   output: Tensor;
@@ -99,6 +103,7 @@ export class LSTM extends Module {
     }
   }
 
+  /** Applies the layer to its input. */
   forward(x: Tensor, state?: LSTMState | null, options: LSTMForwardOptions = {}): LSTMOutput {
     if (x.rank !== 3) {
       throw new Error(`LSTM: x must be 3-D ${this.batchFirst ? '[batch, time, features]' : '[time, batch, features]'}, got ${fmt(x.shape)}`);

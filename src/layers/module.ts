@@ -27,6 +27,7 @@ export abstract class Module {
   private readonly ownParams = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
 
+  /** Applies the layer to its input. */
   abstract forward(...args: unknown[]): unknown;
 
   /** Registers a parameter (a leaf that requires grad and survives every `tidy`). */

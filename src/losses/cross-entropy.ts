@@ -7,6 +7,7 @@ import { logSoftmax } from '../tensor/ops/softmax.js';
 import { fmt } from '../tensor/shape.js';
 import { checkFinite, checkReduction } from './reduction.js';
 
+/** Options of {@link crossEntropy}. */
 export interface CrossEntropyOptions {
   /** 'mean' over the batch (default), 'sum', or 'none' (one loss per row). */
   reduction?: 'mean' | 'sum' | 'none';

@@ -8,6 +8,7 @@ import { onesLike } from '../tensor/ops/layout.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
 import { checkFinite, checkReduction } from './reduction.js';
 
+/** Options of {@link klDiv}. */
 export interface KlDivOptions {
   /** 'batchmean' (default: sum / batch size, the true KL), 'sum', 'mean' (over all elements) or 'none'. */
   reduction?: 'batchmean' | 'sum' | 'mean' | 'none';

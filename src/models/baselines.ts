@@ -63,6 +63,7 @@ export class PixelOnly extends Module implements PreferenceMethod {
     this.config = Object.freeze({ pixel: this.pixelEstimator.config, reduction: checkReduction('PixelOnly', options.reduction ?? 'mean') });
   }
 
+  /** Applies the layer to its input. */
   forward(batch: PreferenceBatch): Tensor {
     return this.predictProba(batch);
   }
@@ -105,6 +106,7 @@ export class LandmarkOnly extends Module implements PreferenceMethod {
     this.config = Object.freeze({ landmark: this.landmarkEstimator.config, reduction: checkReduction('LandmarkOnly', options.reduction ?? 'mean') });
   }
 
+  /** Applies the layer to its input. */
   forward(batch: PreferenceBatch): Tensor {
     return this.predictProba(batch);
   }
@@ -131,7 +133,7 @@ export class LandmarkOnly extends Module implements PreferenceMethod {
 export interface FusionConfig {
   pixel: PixelEstimatorConfig;
   landmark: LandmarkEstimatorConfig;
-  /** [β1, β2]: weights of ŷL and ŷP in the fused distribution (default [0.3, 0.7], PLM-IPE's λ, so the methods differ only in training). */
+  /** `[β1, β2]`: weights of ŷL and ŷP in the fused distribution (default [0.3, 0.7], PLM-IPE's λ, so the methods differ only in training). */
   weights: [number, number];
   reduction: BatchReduction;
 }
@@ -192,6 +194,7 @@ export class EarlyFusion extends TwoViewBaseline {
     super('EarlyFusion', options);
   }
 
+  /** One optimisation step on a batch; returns the losses. */
   trainStep(batch: PreferenceBatch, optimizers: MethodOptimizers): StepLosses {
     const op = 'EarlyFusion.trainStep';
     const pOpt = checkOptimizerOwns(op, 'pixel', optimizers?.pixel, this.pixelEstimator, 'pixelEstimator');
@@ -223,6 +226,7 @@ export class LateFusion extends TwoViewBaseline {
     super('LateFusion', options);
   }
 
+  /** One optimisation step on a batch; returns the losses. */
   trainStep(batch: PreferenceBatch, optimizers: MethodOptimizers): StepLosses {
     const op = 'LateFusion.trainStep';
     const pOpt = checkOptimizerOwns(op, 'pixel', optimizers?.pixel, this.pixelEstimator, 'pixelEstimator');

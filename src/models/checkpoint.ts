@@ -28,6 +28,7 @@ const KINDS = {
 
 /** Model classes that save and load with {@link saveModel} / {@link loadModel}. */
 export type ModelKind = keyof typeof KINDS;
+/** A model {@link saveModel} can save: an instance of one of the {@link ModelKind} classes. */
 export type SavableModel = InstanceType<(typeof KINDS)[ModelKind]['cls']>;
 
 /** The JSON file beside the weights. */

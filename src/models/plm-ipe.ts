@@ -112,6 +112,7 @@ export class PLMIPE extends Module implements PreferenceMethod {
     return { fused: 'PLM-IPE', pixel: 'PBE-w/-Mut', landmark: 'LBE-w/-Mut' }[this.config.output];
   }
 
+  /** Applies the layer to its input. */
   forward(batch: PreferenceBatch): Tensor {
     return this.predictProba(batch);
   }

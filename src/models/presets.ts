@@ -89,6 +89,7 @@ export function createOptimizers(method: PreferenceMethod, preset: Readonly<Trai
 
 /** The row names of Tables 1 and 2 that this library implements. */
 export const METHOD_NAMES = ['PBE', 'LBE', 'EarlyFusion', 'LateFusion', 'PLM-IPE', 'PBE-w/-Mut', 'LBE-w/-Mut'] as const;
+/** The name of one of the paper's methods (Table 1 rows). */
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 /**

@@ -11,6 +11,7 @@ import { noGrad } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, checkPositive } from './optimizer.js';
 
+/** Options of {@link Adam} (as `torch.optim.Adam`). */
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
   lr?: number;
@@ -80,10 +81,12 @@ export class Adam extends Optimizer {
     });
   }
 
+  /** The hyper-parameters saved by `stateDict()`. */
   protected hyper() {
     return { lr: this.lr, betas: [...this.betas], eps: this.eps, weightDecay: this.weightDecay, amsgrad: this.amsgrad };
   }
 
+  /** Restores hyper-parameters saved by `stateDict()`. */
   protected setHyper(h: Record<string, number | boolean | number[]>): void {
     this.lr = h.lr as number;
     this.betas = [...(h.betas as number[])] as [number, number];

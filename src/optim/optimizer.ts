@@ -12,6 +12,7 @@ export interface OptimizerState {
   state: Record<number, { step: number; slots: Record<string, Tensor> }>;
 }
 
+/** The base of {@link Adam} and {@link SGD}: parameter groups, `zeroGrad()`, `step()` and a saveable state. */
 export abstract class Optimizer {
   readonly params: Tensor[];
   protected readonly slots = new Map<Tensor, { step: number; slots: Record<string, Tensor> }>();
@@ -36,7 +37,9 @@ export abstract class Optimizer {
     }
   }
 
+  /** The hyper-parameters saved by `stateDict()`. */
   protected abstract hyper(): Record<string, number | boolean | number[]>;
+  /** Restores hyper-parameters saved by `stateDict()`. */
   protected abstract setHyper(h: Record<string, number | boolean | number[]>): void;
 
   /** The state record of `p` (step count and slots), created on first use. */

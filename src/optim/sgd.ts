@@ -4,6 +4,7 @@ import { noGrad } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, checkPositive } from './optimizer.js';
 
+/** Options of {@link SGD} (as `torch.optim.SGD`). */
 export interface SGDOptions {
   lr: number;
   momentum?: number;
@@ -62,10 +63,12 @@ export class SGD extends Optimizer {
     });
   }
 
+  /** The hyper-parameters saved by `stateDict()`. */
   protected hyper() {
     return { lr: this.lr, momentum: this.momentum, dampening: this.dampening, weightDecay: this.weightDecay, nesterov: this.nesterov };
   }
 
+  /** Restores hyper-parameters saved by `stateDict()`. */
   protected setHyper(h: Record<string, number | boolean | number[]>): void {
     this.lr = h.lr as number;
     this.momentum = h.momentum as number;

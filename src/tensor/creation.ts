@@ -5,6 +5,7 @@ import { checkShape, fmt, sizeOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 import { fillNormal, fillUniform } from './random.js';
 
+/** Options of the tensor factories ({@link tensor}, {@link zeros}, {@link randn}, ...). */
 export interface TensorOptions {
   /** Track gradients for this (leaf) tensor. */
   requiresGrad?: boolean;

@@ -62,6 +62,7 @@ function outSize(op: string, dim: string, inSize: number, k: number, stride: num
   return Math.floor((padded - span) / stride) + 1;
 }
 
+/** Stride, padding and dilation of {@link conv3d} (PyTorch semantics); each a number or `[d, h, w]`. */
 export interface Conv3dOptions {
   stride?: Size3;
   padding?: Size3;
@@ -124,6 +125,7 @@ export interface Pool3dGeometry {
   readonly key: string;
 }
 
+/** Window, stride and padding of {@link maxPool3d} / {@link avgPool3d} (PyTorch semantics). */
 export interface Pool3dOptions {
   kernelSize: Size3;
   /** Defaults to `kernelSize`, as in PyTorch. */

@@ -4,7 +4,9 @@
 // capability probes.
 import { GPU } from 'gpu.js';
 
+/** A mode to ask for: a {@link GpuMode}, or `'auto'` for the best available. */
 export type GpuModeRequest = 'auto' | 'webgpu' | 'webgl2' | 'webgl' | 'headlessgl' | 'webasm';
+/** A gpu.js mode the backend can run in. */
 export type GpuMode = 'webgpu' | 'webgl2' | 'webgl' | 'headlessgl' | 'webasm';
 
 export const MODE_REQUESTS: readonly GpuModeRequest[] = ['auto', 'webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm'];

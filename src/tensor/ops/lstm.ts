@@ -12,6 +12,7 @@ import { binaryRaw } from './binary.js';
 import { matmulRaw } from './matmul.js';
 import { reduceSum } from './reduce.js';
 
+/** The weights of one LSTM layer for {@link lstmSequence}: PyTorch layout, gate order i, f, g, o. */
 export interface LstmWeights {
   /** `[4H, I]` */
   weightIh: Tensor;
@@ -23,6 +24,7 @@ export interface LstmWeights {
   biasHh: Tensor | null;
 }
 
+/** What {@link lstmSequence} returns: every step's hidden state and the final states. */
 export interface LstmSequenceResult {
   /** `[B, T, H]`; zero at padded steps. */
   output: Tensor;
