@@ -7,6 +7,8 @@ import {
   LSTM, Linear, Module, Adam, crossEntropy, tensor, tidy, noGrad, manualSeed, createRng,
   saveSafetensors, getBackend, Tensor,
 } from '../src/index.js';
+import { lineChart } from '../src/report/svg-chart.js';
+import { writeFileAtomic } from '../src/io/atomic-write.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -93,6 +95,8 @@ async function main() {
   console.log(`plm-ipe example: LSTM classifier on generated descriptor sequences (backend ${JSON.stringify(getBackend())})`);
   console.log(`train ${train.labels.length} sequences, test ${test.labels.length}, classes ${CLASSES.join('/')}, ${epochs} epochs`);
   const t0 = performance.now();
+  const lossCurve: number[] = [];
+  const accCurve: number[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const order = Array.from(train.labels.keys()).sort(() => rng() - 0.5);
     let lossSum = 0;
@@ -110,13 +114,20 @@ async function main() {
       batches++;
     }
     const acc = accuracy(model, test);
+    lossCurve.push(lossSum / batches);
+    accCurve.push(acc);
     const secs = (performance.now() - t0) / 1000;
     console.log(`epoch ${String(epoch).padStart(2)}/${epochs}  loss ${(lossSum / batches).toFixed(4)}  test accuracy ${(acc * 100).toFixed(1)}%  (${secs.toFixed(1)} s)`);
   }
   const finalAcc = accuracy(model, test);
   const file = path.join(outDir, 'model.safetensors');
   await saveSafetensors(model.stateDict(), file, { accuracy: finalAcc.toFixed(4), epochs: String(epochs), seed: String(seed) });
-  console.log(`final test accuracy ${(finalAcc * 100).toFixed(1)}% (chance 33.3%); checkpoint written to ${file}`);
+  const svg = lineChart(
+    [{ name: 'train loss', values: lossCurve }, { name: 'test accuracy', values: accCurve }],
+    { title: 'LSTM classifier on generated descriptor sequences', xLabel: 'epoch', yRange: [0, 1.2] },
+  );
+  await writeFileAtomic(path.join(outDir, 'curves.svg'), svg);
+  console.log(`final test accuracy ${(finalAcc * 100).toFixed(1)}% (chance 33.3%); checkpoint written to ${file}, curves to ${path.join(outDir, 'curves.svg')}`);
   if (finalAcc < 0.5) {
     console.error('accuracy is not clearly above chance: something is wrong');
     process.exit(1);
