@@ -1,5 +1,5 @@
-// Shape arithmetic shared by ops: sizes, strides, broadcasting, axis normalisation. Pure
-// functions on number arrays; imports nothing.
+// Shape arithmetic shared by ops and backends: sizes, strides, broadcasting, axis normalisation.
+// Pure functions on number arrays; imports nothing.
 
 export type Shape = readonly number[];
 
@@ -17,6 +17,18 @@ export function stridesOf(shape: Shape): number[] {
     acc *= shape[i];
   }
   return s;
+}
+
+/** Strides of `inShape` viewed as `outShape` (right-aligned), 0 along broadcast dims. */
+export function broadcastStrides(inShape: readonly number[], outShape: readonly number[]): number[] {
+  const out = new Array<number>(outShape.length).fill(0);
+  let acc = 1;
+  for (let i = inShape.length - 1; i >= 0; i--) {
+    const o = outShape.length - inShape.length + i;
+    out[o] = inShape[i] === 1 ? 0 : acc;
+    acc *= inShape[i];
+  }
+  return out;
 }
 
 export function shapesEqual(a: Shape, b: Shape): boolean {

@@ -1,7 +1,8 @@
 // Elementwise kernels of the cpu backend: unary maps, broadcasting binary maps, where.
 // Same-shape and scalar operands take straight loops; the rest walk strided.
 import type { BinaryOp, UnaryOp } from '../backend.js';
-import { broadcastStrides, walk } from './strided.js';
+import { broadcastStrides } from '../../tensor/shape.js';
+import { walk } from './strided.js';
 
 const UNARY: Record<UnaryOp, (x: number) => number> = {
   neg: (x) => -x,

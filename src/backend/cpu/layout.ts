@@ -1,18 +1,9 @@
 // Data movement kernels of the cpu backend: permute, slice, padSlice (slice's adjoint), concat.
+import { stridesOf } from '../../tensor/shape.js';
 import { walk } from './strided.js';
 
-function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
-
 export function permute(x: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
-  const inStrides = contiguousStrides(shape);
+  const inStrides = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]);
   const src = perm.map((p) => inStrides[p]);
   const out = new Float32Array(x.length);
@@ -23,7 +14,7 @@ export function permute(x: Float32Array, shape: readonly number[], perm: readonl
 }
 
 export function slice(x: Float32Array, shape: readonly number[], begin: readonly number[], size: readonly number[]): Float32Array {
-  const strides = contiguousStrides(shape);
+  const strides = stridesOf(shape);
   let n = 1;
   for (const d of size) n *= d;
   const out = new Float32Array(n);
@@ -37,7 +28,7 @@ export function slice(x: Float32Array, shape: readonly number[], begin: readonly
 }
 
 export function padSlice(x: Float32Array, size: readonly number[], outShape: readonly number[], begin: readonly number[]): Float32Array {
-  const strides = contiguousStrides(outShape);
+  const strides = stridesOf(outShape);
   let n = 1;
   for (const d of outShape) n *= d;
   const out = new Float32Array(n);

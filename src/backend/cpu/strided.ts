@@ -1,18 +1,6 @@
-// Strided iteration for the cpu backend: broadcast strides and an odometer that walks an
+// Strided iteration for the cpu backend: an odometer that walks an
 // output shape while tracking the matching offsets of up to three inputs, with the innermost
 // dim as a plain loop. Used by broadcasting elementwise ops, permute and slicing.
-
-/** Strides of `inShape` viewed as `outShape` (right-aligned), 0 along broadcast dims. */
-export function broadcastStrides(inShape: readonly number[], outShape: readonly number[]): number[] {
-  const out = new Array<number>(outShape.length).fill(0);
-  let acc = 1;
-  for (let i = inShape.length - 1; i >= 0; i--) {
-    const o = outShape.length - inShape.length + i;
-    out[o] = inShape[i] === 1 ? 0 : acc;
-    acc *= inShape[i];
-  }
-  return out;
-}
 
 /**
  * Calls `inner(outOffset, offsets, count, innerStrides)` for each run of the innermost dim of

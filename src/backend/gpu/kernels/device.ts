@@ -14,34 +14,6 @@ export interface Device {
   release(v: DeviceValue): void;
 }
 
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
-
-/** Strides of `inShape` viewed as `outShape` (right-aligned), 0 along broadcast dims. */
-export function broadcastStrides(inShape: readonly number[], outShape: readonly number[]): number[] {
-  const out = new Array<number>(outShape.length).fill(0);
-  let acc = 1;
-  for (let i = inShape.length - 1; i >= 0; i--) {
-    const o = outShape.length - inShape.length + i;
-    out[o] = inShape[i] === 1 ? 0 : acc;
-    acc *= inShape[i];
-  }
-  return out;
-}
-
 export const MAX_RANK = 6;
 
 /**

@@ -2,7 +2,8 @@
 // unary maps, binary maps with broadcasting, where. Op codes are the `op` constant.
 import type { BinaryOp, UnaryOp } from '../../backend.js';
 import type { DeviceValue } from '../storage.js';
-import { broadcastStrides, sizeOf, stridedConstants, type Device } from './device.js';
+import { broadcastStrides, sizeOf } from '../../../tensor/shape.js';
+import { stridedConstants, type Device } from './device.js';
 
 export const UNARY_CODES: Record<UnaryOp, number> = {
   neg: 0, exp: 1, log: 2, sqrt: 3, rsqrt: 4, abs: 5, sign: 6, relu: 7, sigmoid: 8, tanh: 9,

@@ -1,17 +1,18 @@
 // Launchers of the data-movement family (kernel bodies: ../kernel-sources/layout.ts):
 // permute, slice, padSlice and concat as gathers over the output.
 import type { DeviceValue } from '../storage.js';
-import { contiguousStrides, MAX_RANK, sizeOf, stridedConstants, type Device } from './device.js';
+import { sizeOf, stridesOf } from '../../../tensor/shape.js';
+import { MAX_RANK, stridedConstants, type Device } from './device.js';
 
 export function permute(dev: Device, x: DeviceValue, shape: readonly number[], perm: readonly number[]): DeviceValue {
-  const inStrides = contiguousStrides(shape);
+  const inStrides = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]);
   const c = stridedConstants('permute', outShape, [perm.map((p) => inStrides[p])], ['s']);
   return dev.kernels.run('gatherStrided', sizeOf(outShape), { ...c, off: 0 }, [x]);
 }
 
 export function slice(dev: Device, x: DeviceValue, shape: readonly number[], begin: readonly number[], size: readonly number[]): DeviceValue {
-  const strides = contiguousStrides(shape);
+  const strides = stridesOf(shape);
   let off = 0;
   for (let i = 0; i < shape.length; i++) off += begin[i] * strides[i];
   const c = stridedConstants('slice', size, [strides], ['s']);
@@ -21,7 +22,7 @@ export function slice(dev: Device, x: DeviceValue, shape: readonly number[], beg
 export function padSlice(dev: Device, x: DeviceValue, shape: readonly number[], outShape: readonly number[], begin: readonly number[]): DeviceValue {
   if (outShape.length > MAX_RANK) throw new Error(`gpu backend: padSlice supports rank <= ${MAX_RANK}, got [${outShape.join(', ')}]`);
   const pad = MAX_RANK - outShape.length;
-  const xs = contiguousStrides(shape);
+  const xs = stridesOf(shape);
   const c: Record<string, number> = {};
   for (let i = 0; i < MAX_RANK; i++) {
     const r = i - pad;

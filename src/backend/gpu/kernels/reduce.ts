@@ -3,7 +3,8 @@
 // is permuted first (one gather) so the reduction kernel stays a single strided loop.
 import type { ReduceOp } from '../../backend.js';
 import type { DeviceValue } from '../storage.js';
-import { sizeOf, type Device } from './device.js';
+import { sizeOf } from '../../../tensor/shape.js';
+import type { Device } from './device.js';
 import { permute } from './layout.js';
 
 const REDUCE_CODES: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2, prod: 3 };
