@@ -142,38 +142,28 @@ export class PLMIPE extends Module implements PreferenceMethod {
     return tidy(() => {
       const pixelLogits = this.pixelEstimator.forward(batch.pixel);
 
-      const landmark = tidy((): HalfStepLosses => {
-        const logits = this.landmarkEstimator.forward(batch.landmark);
-        const ce = predictionLoss(logits, labels, reduction);
-        const { kl, scaled } = mutualKlTerm(logits, pixelLogits, klOptions);
-        const total = ce.add(scaled);
-        const losses = {
-          ce: checkLoss(op, 'landmark', 'CE', ce.item(), step),
-          kl: checkLoss(op, 'landmark', 'KL', kl.item(), step),
-          total: checkLoss(op, 'landmark', 'total', total.item(), step),
-        };
-        landmarkOpt.zeroGrad();
-        total.backward();
-        landmarkOpt.step();
-        return losses;
-      });
-      options.onHalfStep?.('landmark', landmark);
+      // One half of eq. 7: the branch's CE plus the KL toward its (detached) peer, then its own update.
+      const halfStep = (branch: 'landmark' | 'pixel', logits: () => Tensor, peer: () => Tensor, opt: { zeroGrad(): void; step(): void }): HalfStepLosses =>
+        tidy(() => {
+          const own = logits();
+          const ce = predictionLoss(own, labels, reduction);
+          const { kl, scaled } = mutualKlTerm(own, peer(), klOptions);
+          const total = ce.add(scaled);
+          const losses = {
+            ce: checkLoss(op, branch, 'CE', ce.item(), step),
+            kl: checkLoss(op, branch, 'KL', kl.item(), step),
+            total: checkLoss(op, branch, 'total', total.item(), step),
+          };
+          opt.zeroGrad();
+          total.backward();
+          opt.step();
+          return losses;
+        });
 
-      const pixel = tidy((): HalfStepLosses => {
-        const peer = noGrad(() => this.landmarkEstimator.forward(batch.landmark));
-        const ce = predictionLoss(pixelLogits, labels, reduction);
-        const { kl, scaled } = mutualKlTerm(pixelLogits, peer, klOptions);
-        const total = ce.add(scaled);
-        const losses = {
-          ce: checkLoss(op, 'pixel', 'CE', ce.item(), step),
-          kl: checkLoss(op, 'pixel', 'KL', kl.item(), step),
-          total: checkLoss(op, 'pixel', 'total', total.item(), step),
-        };
-        pixelOpt.zeroGrad();
-        total.backward();
-        pixelOpt.step();
-        return losses;
-      });
+      const landmark = halfStep('landmark', () => this.landmarkEstimator.forward(batch.landmark), () => pixelLogits, landmarkOpt);
+      options.onHalfStep?.('landmark', landmark);
+      // The peer is the landmark estimator as just updated (DML's order).
+      const pixel = halfStep('pixel', () => pixelLogits, () => noGrad(() => this.landmarkEstimator.forward(batch.landmark)), pixelOpt);
       options.onHalfStep?.('pixel', pixel);
       return { landmark, pixel };
     });
