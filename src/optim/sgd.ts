@@ -27,7 +27,8 @@ export class SGD extends Optimizer {
 
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
     super(params, 'SGD');
-    this.lr = options?.lr;
+    if (options?.lr === undefined) throw new Error('SGD: options.lr is required (torch.optim.SGD has no default learning rate)');
+    this.lr = options.lr;
     this.momentum = options.momentum ?? 0;
     this.dampening = options.dampening ?? 0;
     this.weightDecay = options.weightDecay ?? 0;

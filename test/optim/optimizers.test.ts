@@ -101,6 +101,11 @@ describe('Adam', () => {
 });
 
 describe('SGD', () => {
+  it('requires a learning rate', () => {
+    const p = tensor([1], [1], { requiresGrad: true });
+    expect(() => new SGD([p], undefined as never)).toThrow(/SGD: options.lr is required/);
+  });
+
   for (const nesterov of [false, true]) {
     it(`matches torch.optim.SGD's rule with momentum${nesterov ? ' (Nesterov)' : ''}`, () => {
       const p0 = [1, -2, 3];
