@@ -8,6 +8,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { PixelEstimator, PixelInput } from './pixel-estimator.js';
 import type { LandmarkEstimator, DescriptorBatch } from './landmark-estimator.js';
 import { checkLabels } from './objectives.js';
+import { argmaxRows } from '../eval/metrics.js';
 
 /**
  * One batch of N videos seen through both views, and their labels (class indices: the trainer
@@ -122,13 +123,5 @@ export function inEvalMode<T>(module: Module, fn: () => T): T {
 
 /** Arg-max of each row of a `[N, C]` tensor. */
 export function argMaxRows(probs: Tensor): number[] {
-  const [n, c] = probs.shape;
-  const v = probs.dataSync();
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let k = 1; k < c; k++) if (v[i * c + k] > v[i * c + best]) best = k;
-    out.push(best);
-  }
-  return out;
+  return argmaxRows(probs.dataSync(), probs.shape[1]);
 }

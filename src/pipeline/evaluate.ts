@@ -2,7 +2,7 @@
 // gradients), then accuracy, confusion matrix and per-class F1. For PLM-IPE also each branch on
 // its own, which are Table 2's PBE-w/-Mut and LBE-w/-Mut. No training, no disk.
 import { tidy } from '../tensor/engine.js';
-import { classificationReport, type ClassificationReport } from '../eval/metrics.js';
+import { argmaxRows, classificationReport, type ClassificationReport } from '../eval/metrics.js';
 import { PLMIPE } from '../models/plm-ipe.js';
 import type { PreferenceMethod } from '../models/method.js';
 import { batchIndices, makeBatch } from './dataset.js';
@@ -20,13 +20,8 @@ export interface MethodEvaluation extends Evaluation {
   branches?: { pixel: Evaluation; landmark: Evaluation };
 }
 
-function argMax3(p: Float32Array, i: number): number {
-  const a = p[3 * i], b = p[3 * i + 1], c = p[3 * i + 2];
-  return a >= b && a >= c ? 0 : b >= c ? 1 : 2;
-}
-
 function score(probs: Float32Array, truth: number[]): Evaluation {
-  const predicted = truth.map((_, i) => argMax3(probs, i));
+  const predicted = argmaxRows(probs, 3);
   return { probs, predicted, report: classificationReport(truth, predicted, 3) };
 }
 
