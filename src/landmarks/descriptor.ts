@@ -32,8 +32,14 @@ export interface RegionFeatureOptions {
    * which keeps absolute intensity and frame-rate invariance.
    */
   magnitude?: 'max' | 'iod';
-  /** Frames per second, for `magnitude: 'iod'`. Default 25. */
+  /** Frames per second, for `magnitude: 'iod'` with consecutive-frame flow. Default 25. */
   fps?: number;
+  /**
+   * What the flow measures, for `magnitude: 'iod'`: `'step'` (default) motion between consecutive
+   * frames, scaled by fps/25 and clipped at 0.1·IOD; `'displacement'` motion since a reference frame
+   * (no fps scaling, clipped at 0.5·IOD). Set by the stream from its `reference` option.
+   */
+  motion?: 'step' | 'displacement';
   /** Inter-ocular distance in crop px, for `magnitude: 'iod'` and `rhoIod`. Default 0.4164·S (the template's). */
   iod?: number;
   /**
@@ -142,7 +148,9 @@ export function describeFlow(
   const values = new Float32Array(sincos ? 3 * R : 2 * R);
   const magOffset = sincos ? 2 * R : R;
   const iod = options.iod ?? 0.4164 * size;
-  const fpsScale = (options.fps ?? 25) / 25;
+  const displacement = options.motion === 'displacement';
+  const fpsScale = displacement ? 1 : (options.fps ?? 25) / 25;
+  const iodClip = displacement ? 0.5 : 0.1;
   for (let k = 0; k < R; k++) {
     const rho = rhoOut[k];
     if (pixels[k] < minPixels || rho < rhoStatic) continue;
@@ -152,7 +160,7 @@ export function describeFlow(
     } else {
       values[k] = thetaOut[k] / TWO_PI;
     }
-    values[magOffset + k] = options.magnitude === 'iod' ? Math.min((rho / iod) * fpsScale, 0.1) : rho / Math.max(maxRho, rhoFloor);
+    values[magOffset + k] = options.magnitude === 'iod' ? Math.min((rho / iod) * fpsScale, iodClip) : rho / Math.max(maxRho, rhoFloor);
   }
   return { values, rho: rhoOut, theta: thetaOut, pixels };
 }
@@ -301,6 +309,17 @@ function describePair(
 /** Options of {@link DescriptorStream} and {@link describeVideo}. */
 export interface StreamOptions extends DescriptorOptions {
   /**
+   * The frame each flow starts from. `'previous'` (default): consecutive frames, the motion into frame t.
+   * `'first'`: the first frame with a face (MDMO's choice), so row t is the displacement accumulated since
+   * the stream started or was {@link DescriptorStream.reset reset}: a reaction then shows for as long as it
+   * is held, not only during its few onset frames, which makes subtle expressions far easier to learn
+   * at low frame rates. With `'first'`, `alignment` defaults to `'per-frame'` (each frame aligned with its
+   * own landmarks; head motion since the reference would otherwise dominate the flow) and `'iod'`
+   * magnitudes are displacements (see {@link RegionFeatureOptions.motion}). Reset the stream when a new
+   * stimulus (outfit) appears.
+   */
+  reference?: 'previous' | 'first';
+  /**
    * Frames a lost face's last landmarks are reused for (about 0.2 s at 25 fps). Beyond that, rows are
    * zero with validity 0, and the chain restarts at re-detection (that frame has no flow). A row t is
    * valid only when frames t−1 and t both have landmarks, detected or held. Default 5.
@@ -325,6 +344,7 @@ export interface StreamOptions extends DescriptorOptions {
 export class DescriptorStream {
   private readonly options: StreamOptions;
   private readonly workspace = new FarnebackWorkspace();
+  private readonly fromFirst: boolean;
   private prevFrame: Frame | null = null;
   private prevLandmarks: Float64Array | null = null;
   private lastGood: Float64Array | null = null;
@@ -335,7 +355,14 @@ export class DescriptorStream {
     if (!Number.isInteger(hold) || hold < 0) {
       throw argumentError('DescriptorStream', 'options.holdFrames', 'an integer >= 0', String(hold));
     }
-    this.options = options;
+    const reference = options.reference ?? 'previous';
+    if (reference !== 'previous' && reference !== 'first') {
+      throw argumentError('DescriptorStream', 'options.reference', "'previous' or 'first'", String(reference));
+    }
+    this.fromFirst = reference === 'first';
+    this.options = this.fromFirst
+      ? { ...options, alignment: options.alignment ?? 'per-frame', motion: options.motion ?? 'displacement' }
+      : options;
   }
 
   /** Adds frame t with its landmarks (or null when no face was found) and returns the descriptor of t−1 → t. */
@@ -360,8 +387,11 @@ export class DescriptorStream {
     } else {
       out = invalid(this.options);
     }
-    this.prevFrame = frame;
-    this.prevLandmarks = current;
+    // With reference 'first' the pair's first frame stays put until the face is lost for good.
+    if (!this.fromFirst || !current || !this.prevFrame || !this.prevLandmarks) {
+      this.prevFrame = current ? frame : null;
+      this.prevLandmarks = current;
+    }
     return out;
   }
 

@@ -35,6 +35,18 @@ export interface ExtractOptions {
    * motion in inter-ocular distances, so idle drift stays small next to a real expression.
    */
   descriptorMagnitude?: 'max' | 'iod';
+  /**
+   * The frame each flow starts from (describeVideo's `reference`): `'previous'` (consecutive frames,
+   * default) or `'first'` (the video's first frame, MDMO's choice: a held reaction stays visible).
+   */
+  descriptorReference?: 'previous' | 'first';
+  /**
+   * `'first-frame'` subtracts the video's first (preprocessed) frame from every clip frame, so the pixel
+   * branch sees what changed since the stimulus appeared rather than who the person is: with few
+   * training subjects a small C3D otherwise memorises identity, skin tone and lighting. Default
+   * `'none'` (the paper's raw clips).
+   */
+  clipBaseline?: 'none' | 'first-frame';
 }
 
 /** The paper's extraction: 16-frame 112x112 centre crops, C3D mean, every clip, 128-px flow crops. */
@@ -157,6 +169,19 @@ export function pickClips(k: number, max: number): number[] {
   return Array.from({ length: max }, (_, i) => Math.floor(((i + 0.5) * k) / max));
 }
 
+/** clips[k, ch, t] -= first[0, ch, 0] for every kept clip k and frame t (layout [K, C, L, H*W]). */
+function subtractFirstFrame(clips: Float32Array, all: Float32Array, k: number, c: number, l: number, hw: number): void {
+  for (let ch = 0; ch < c; ch++) {
+    const first = all.subarray(ch * l * hw, ch * l * hw + hw);
+    for (let i = 0; i < k; i++) {
+      for (let t = 0; t < l; t++) {
+        const base = ((i * c + ch) * l + t) * hw;
+        for (let p = 0; p < hw; p++) clips[base + p] -= first[p];
+      }
+    }
+  }
+}
+
 /** Computes one video's features from its frames and landmark track (no cache). */
 export function computeFeatures(video: RgbVideo, landmarks: LandmarkTrack, options: ExtractOptions, name: string): { clips: Float32Array; clipShape: VideoFeatures['clipShape']; descriptors: Float32Array; valid: Uint8Array; dim: number } {
   const frames = everyNth(video.frames, options.frameStep);
@@ -172,9 +197,10 @@ export function computeFeatures(video: RgbVideo, landmarks: LandmarkTrack, optio
   const per = c * l * h * w;
   const clips = new Float32Array(keep.length * per);
   keep.forEach((src, dst) => clips.set(batch.data.subarray(src * per, (src + 1) * per), dst * per));
+  if ((options.clipBaseline ?? 'none') === 'first-frame') subtractFirstFrame(clips, batch.data, keep.length, c, l, h * w);
   const pts = track.map((f) => Array.from({ length: 68 }, (_, i) => [f[2 * i], f[2 * i + 1]] as [number, number]));
   const rgb = frames.map((data) => ({ width: video.width, height: video.height, data, channels: 3 as const }));
-  const d = describeVideo(rgb, pts, { size: options.descriptorSize, fps: sub.fps, magnitude: options.descriptorMagnitude ?? 'max' });
+  const d = describeVideo(rgb, pts, { size: options.descriptorSize, fps: sub.fps, magnitude: options.descriptorMagnitude ?? 'max', reference: options.descriptorReference ?? 'previous' });
   return { clips, clipShape: [keep.length, c, l, h, w], descriptors: d.values, valid: d.valid, dim: d.dim };
 }
 

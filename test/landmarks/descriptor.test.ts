@@ -126,6 +126,51 @@ describe('missing faces', () => {
   });
 });
 
+describe("reference: 'first'", () => {
+  // Region 2 keeps moving up by 0.3 px per frame: consecutive flow sees 0.3 px every frame, flow from
+  // the first frame sees the growing displacement 0.3·t.
+  const frames = Array.from({ length: 5 }, (_, t) => faceFrame({ texture, mask: regionMask(2), shift: { x: 0, y: -0.3 * t } }));
+  const marks = frames.map(() => lm);
+  const rho = (v: ReturnType<typeof describeVideo>, t: number) => v.rhoIod[t * 36 + 1] * 53.3;
+
+  it('measures the displacement since the first frame, growing with t', () => {
+    const prev = describeVideo(frames, marks, { magnitude: 'iod' });
+    const first = describeVideo(frames, marks, { magnitude: 'iod', reference: 'first' });
+    expect(Array.from(first.valid)).toEqual([0, 1, 1, 1, 1]);
+    for (let t = 1; t < 5; t++) {
+      // Farneback recovers ~45 % of a motion confined to one small region (its window averages in the
+      // still surroundings), so compare against 0.3·(0.3 px·t) and against the consecutive flow.
+      expect(rho(prev, t)).toBeLessThan(0.25);
+      expect(rho(first, t)).toBeGreaterThan(0.3 * 0.3 * t);
+      // Region 2 is the largest motion, and it points up (θ ≈ 270°).
+      const mags = Array.from(first.values.subarray(t * 72 + 36, t * 72 + 72));
+      expect(mags.indexOf(Math.max(...mags))).toBe(1);
+      expect(angleDiff(first.values[t * 72 + 1] * 360, 270)).toBeLessThan(25);
+    }
+    expect(rho(first, 4)).toBeGreaterThan(3 * rho(first, 1));
+    // 'iod' magnitudes are displacements here: no fps scaling, so the value is rho / IOD.
+    expect(first.values[4 * 72 + 36 + 1]).toBeCloseTo(first.rhoIod[4 * 36 + 1], 5);
+  });
+
+  it('restarts from the next detected frame after the face is lost, and on reset()', () => {
+    const lost = frames.map((_, t) => (t === 2 ? null : lm));
+    const v = describeVideo(frames, lost, { reference: 'first', holdFrames: 0 });
+    expect(Array.from(v.valid)).toEqual([0, 1, 0, 0, 1]);
+    const stream = new DescriptorStream({ reference: 'first' });
+    stream.push(frames[0], lm);
+    stream.push(frames[1], lm);
+    stream.reset();
+    expect(stream.push(frames[3], lm).valid).toBe(false);
+    const d = stream.push(frames[4], lm);
+    expect(d.valid).toBe(true);
+    expect(d.rhoIod[1] * 53.3).toBeLessThan(0.5);
+  });
+
+  it('rejects an unknown reference', () => {
+    expect(() => new DescriptorStream({ reference: 'last' as never })).toThrow(/options\.reference.*'previous' or 'first'.*last/);
+  });
+});
+
 describe('describeFlow', () => {
   const S = 128;
   const labels = regionLabelMap(faceRegions(templateLandmarks(S)), S);

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDataset } from '../../src/index.js';
-import { extractFeatures, syntheticSources, type ExtractOptions, type VideoFeatures } from '../../src/pipeline/extract.js';
+import { computeFeatures, extractFeatures, syntheticSources, type ExtractOptions, type VideoFeatures } from '../../src/pipeline/extract.js';
 import { batchIndices, makeBatch, splitFeatures } from '../../src/pipeline/dataset.js';
 import { trainMethod } from '../../src/pipeline/train.js';
 import { summaryText, accuracyTable } from '../../src/pipeline/report.js';
@@ -63,6 +63,24 @@ describe('extraction cache', () => {
     // Another option is another key: nothing is reused.
     const other = await extractFeatures(sources.slice(0, 2), { cacheDir: dir, extract: { ...EXTRACT, maxClips: 2 } });
     expect(other.cached).toBe(0);
+  });
+});
+
+describe('clip baseline', () => {
+  it("'first-frame' subtracts the video's first frame from every clip frame", () => {
+    const ds = tinySet();
+    const video = ds.renderVideo(ds.entries[0]);
+    const opts = { ...EXTRACT, maxClips: 0, clipLength: 4 };
+    const raw = computeFeatures(video, video.landmarks, opts, 'v');
+    const diff = computeFeatures(video, video.landmarks, { ...opts, clipBaseline: 'first-frame' }, 'v');
+    const [K, C, L, H, W] = raw.clipShape;
+    expect(K).toBeGreaterThan(1);
+    const at = (a: Float32Array, k: number, c: number, t: number, p: number) => a[(((k * C + c) * L + t) * H * W) + p];
+    for (const [k, c, t, p] of [[0, 0, 0, 5], [0, 2, 3, 100], [K - 1, 1, L - 1, H * W - 1]]) {
+      expect(at(diff.clips, k, c, t, p)).toBeCloseTo(at(raw.clips, k, c, t, p) - at(raw.clips, 0, c, 0, p), 6);
+    }
+    expect(Array.from(diff.clips.subarray(0, H * W)).every((v) => v === 0)).toBe(true);
+    expect(Array.from(diff.descriptors)).toEqual(Array.from(raw.descriptors));
   });
 });
 

@@ -1,0 +1,48 @@
+// Per-class means of a few interpretable descriptor signals (vertical motion of the mouth-corner and
+// brow regions), and a leave-subjects-out nearest-centroid accuracy on (cos, sin)·magnitude features.
+import { generateDataset } from '../../src/data/synthetic/dataset.ts';
+import { extractFeatures, syntheticSources } from '../../src/pipeline/extract.ts';
+import { demoConfig } from '../../src/pipeline/demo-config.ts';
+const cfg = JSON.parse(process.env.CFG ?? '{}');
+const base = demoConfig({ size: cfg.size ?? 'tiny', seed: 1 });
+const ds = generateDataset({ ...base.dataset, ...(cfg.dataset ?? {}) });
+const ex = await extractFeatures(syntheticSources(ds), { cacheDir: '/tmp/exp/cache', extract: { ...base.extract, ...(cfg.extract ?? {}) } });
+const F = ex.features;
+const d = F[0].dim;
+// per-video: mean over valid frames of m_k * (cos θ, sin θ)
+const feat = F.map((f) => {
+  const out = new Array(72).fill(0); let n = 0;
+  for (let t = 0; t < f.valid.length; t++) if (f.valid[t]) { n++; for (let k = 0; k < 36; k++) { const th = f.descriptors[t * d + k] * 2 * Math.PI, m = f.descriptors[t * d + 36 + k]; out[k] += m * Math.cos(th); out[36 + k] += m * Math.sin(th); } }
+  return out.map((v) => v / Math.max(1, n));
+});
+const names: Record<string, number> = { 'Rmouth y': 36 + 25, 'Lmouth y': 36 + 26, 'Rmouth x': 25, 'Lmouth x': 26, 'R brow y': 36 + 1, 'L brow y': 36 + 4, 'chinR y': 36 + 33 };
+for (const [nm, j] of Object.entries(names)) {
+  const m = [0, 1, 2].map((c) => { const v = F.map((f, i) => [f.label, feat[i][j]]).filter(([l]) => l === c).map(([, x]) => x); return v.reduce((a, b) => a + b, 0) / v.length; });
+  console.log(nm.padEnd(10), m.map((v) => v.toFixed(4)).join('  '));
+}
+console.log('labels', [0, 1, 2].map((c) => F.filter((f) => f.label === c).length).join(' '));
+
+function logreg(X: number[][], y: number[], tr: number[], te: number[]): [number, number] {
+  const d = X[0].length; // standardize
+  const mu = new Array(d).fill(0), sd = new Array(d).fill(0);
+  for (const i of tr) X[i].forEach((v, j) => (mu[j] += v / tr.length));
+  for (const i of tr) X[i].forEach((v, j) => (sd[j] += (v - mu[j]) ** 2 / tr.length));
+  const Z = X.map((r) => r.map((v, j) => (v - mu[j]) / (Math.sqrt(sd[j]) + 1e-6)));
+  const W = Array.from({ length: 3 }, () => new Array(d + 1).fill(0)); const lr = 0.05, l2 = Number(process.env.L2 ?? 0.05);
+  for (let it = 0; it < 300; it++) {
+    const G = Array.from({ length: 3 }, () => new Array(d + 1).fill(0));
+    for (const i of tr) { const z = [0, 1, 2].map((k) => W[k][d] + Z[i].reduce((s, v, j) => s + v * W[k][j], 0)); const m = Math.max(...z); const e = z.map((v) => Math.exp(v - m)); const S = e[0] + e[1] + e[2];
+      for (let k = 0; k < 3; k++) { const g = e[k] / S - (y[i] === k ? 1 : 0); for (let j = 0; j < d; j++) G[k][j] += g * Z[i][j] / tr.length; G[k][d] += g / tr.length; } }
+    for (let k = 0; k < 3; k++) for (let j = 0; j <= d; j++) W[k][j] -= lr * (G[k][j] + (j < d ? l2 * W[k][j] : 0));
+  }
+  const acc = (idx: number[]) => idx.filter((i) => { const z = [0, 1, 2].map((k) => W[k][d] + Z[i].reduce((s, v, j) => s + v * W[k][j], 0)); return z.indexOf(Math.max(...z)) === y[i]; }).length / idx.length;
+  return [acc(tr), acc(te)];
+}
+
+const y = F.map((f) => f.label);
+const subs = [...new Set(F.map((f) => f.subject))];
+for (const [name, X] of [['cart72', feat], ['mouth+brow', feat.map((r) => [25, 26, 1, 4, 61, 62, 37, 40].map((j) => r[j]))]] as const) {
+  let tra = 0, tea = 0; const K = subs.length;
+  for (let k = 0; k < K; k++) { const ts = new Set([subs[k]]); const tr = F.map((_, i) => i).filter((i) => !ts.has(F[i].subject)); const te = F.map((_, i) => i).filter((i) => ts.has(F[i].subject)); const [a, b] = logreg(X as number[][], y, tr, te); tra += a / K; tea += b / K; }
+  console.log(`${name}: train ${(100 * tra).toFixed(1)} loso-test ${(100 * tea).toFixed(1)}`);
+}
