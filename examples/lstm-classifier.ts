@@ -1,7 +1,7 @@
 // The main job until the full PLM-IPE pipeline lands: train the landmark branch's shape of
 // model (LSTM(72 -> 64) over variable-length sequences, Linear -> 3 classes) on a small,
 // deterministic generated dataset, report accuracy, and save a checkpoint atomically.
-// Run: npm run demo   (options: --epochs N --seed S --out DIR)
+// Run: npm run example:lstm   (options: --epochs N --seed S --out DIR)
 import * as path from 'node:path';
 import {
   LSTM, Linear, Module, Adam, crossEntropy, tensor, tidy, noGrad, manualSeed, createRng,

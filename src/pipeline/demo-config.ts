@@ -21,7 +21,7 @@ export interface DemoConfig {
  * frames a natural smile moves a lip corner by a fraction of a pixel, below the optical flow's noise.
  */
 const DATASETS: Record<'tiny' | 'small', SyntheticOptions> = {
-  tiny: { subjects: 12, sessionsPerSubject: 1, size: 64, fps: 8, expressionScale: 3, reactionGain: 2 },
+  tiny: { subjects: 16, sessionsPerSubject: 1, size: 64, fps: 8, expressionScale: 3, reactionGain: 2 },
   small: { subjects: 20, sessionsPerSubject: [1, 2], size: 64, fps: 10, expressionScale: 3, reactionGain: 2 },
 };
 
@@ -72,6 +72,6 @@ export function demoConfig(options: { preset?: 'small' | 'paper'; size?: 'tiny' 
     const training: TrainingPreset = { ...PAPER_PRESET, epochs: options.epochs ?? PAPER_PRESET.epochs };
     return { preset, size, seed, dataset: { seed, subjects: 24, size: 112, fps: 25 }, extract: { ...PAPER_EXTRACT }, training };
   }
-  const training: TrainingPreset = { ...SMALL_TRAINING, epochs: options.epochs ?? (size === 'tiny' ? 6 : SMALL_TRAINING.epochs) };
+  const training: TrainingPreset = { ...SMALL_TRAINING, epochs: options.epochs ?? (size === 'tiny' ? 8 : SMALL_TRAINING.epochs) };
   return { preset, size, seed, dataset: { seed, ...DATASETS[size] }, extract: { ...SMALL_EXTRACT }, training };
 }

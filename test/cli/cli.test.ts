@@ -57,15 +57,17 @@ describe('bad input', () => {
 });
 
 describe('plm-ipe demo --size tiny', () => {
-  it('runs end to end and prints Tables 1 and 2', () => {
+  it('runs end to end, prints Tables 1 and 2, and PLM-IPE beats chance', () => {
     const out = mkdtempSync(join(tmpdir(), 'plm-ipe-demo-'));
-    const r = cli(['demo', '--size', 'tiny', '--epochs', '2', '--out', out], 300_000);
+    const r = cli(['demo', '--size', 'tiny', '--out', out], 600_000);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('Table 1: Performance comparison among different methods.');
     expect(r.out).toContain('Table 2: The ablation study of our proposed method.');
     for (const m of ['PBE', 'LBE', 'EarlyFusion', 'LateFusion', 'PLM-IPE', 'PBE-w/-Mut', 'LBE-w/-Mut']) expect(r.out).toContain(`| ${m}`);
-  }, 320_000);
-  // Issue 6: the tiny demo must also learn (PLM-IPE test accuracy above chance, ~33 %). It does not
-  // yet: the synthetic reactions are not separable across subjects at these sizes (see the issue).
-  it.todo('PLM-IPE test accuracy is above chance');
+    // Three balanced-ish classes: chance is about 33 %, and the majority class of the test split is
+    // printed with the split. Training is seeded, so this is deterministic on a given machine.
+    const row = /\| PLM-IPE +\| +([\d.]+) \|/.exec(r.out);
+    expect(row, r.out).not.toBeNull();
+    expect(Number(row![1])).toBeGreaterThan(40);
+  }, 620_000);
 });
