@@ -2,6 +2,7 @@ import { generateDataset } from '../../src/data/synthetic/dataset.ts';
 import { extractFeatures, syntheticSources } from '../../src/pipeline/extract.ts';
 import { splitFeatures } from '../../src/pipeline/dataset.ts';
 import { demoConfig } from '../../src/pipeline/demo-config.ts';
+import { logreg } from './logreg.mts';
 const cfg = JSON.parse(process.env.CFG ?? '{}');
 const base = demoConfig({ size: 'tiny', seed: 1 });
 const ds = generateDataset({ ...base.dataset, ...(cfg.dataset ?? {}) });
@@ -20,22 +21,6 @@ function pxFeat(f: typeof F[0], mode: string): number[] {
     out.push(mode === 'diff' ? (b - a) / (s * s) : b / (s * s));
   }
   return out;
-}
-function logreg(X: number[][], y: number[], tr: number[], te: number[]): [number, number] {
-  const d = X[0].length; // standardize
-  const mu = new Array(d).fill(0), sd = new Array(d).fill(0);
-  for (const i of tr) X[i].forEach((v, j) => (mu[j] += v / tr.length));
-  for (const i of tr) X[i].forEach((v, j) => (sd[j] += (v - mu[j]) ** 2 / tr.length));
-  const Z = X.map((r) => r.map((v, j) => (v - mu[j]) / (Math.sqrt(sd[j]) + 1e-6)));
-  const W = Array.from({ length: 3 }, () => new Array(d + 1).fill(0)); const lr = 0.05, l2 = 0.05;
-  for (let it = 0; it < 300; it++) {
-    const G = Array.from({ length: 3 }, () => new Array(d + 1).fill(0));
-    for (const i of tr) { const z = [0, 1, 2].map((k) => W[k][d] + Z[i].reduce((s, v, j) => s + v * W[k][j], 0)); const m = Math.max(...z); const e = z.map((v) => Math.exp(v - m)); const S = e[0] + e[1] + e[2];
-      for (let k = 0; k < 3; k++) { const g = e[k] / S - (y[i] === k ? 1 : 0); for (let j = 0; j < d; j++) G[k][j] += g * Z[i][j] / tr.length; G[k][d] += g / tr.length; } }
-    for (let k = 0; k < 3; k++) for (let j = 0; j <= d; j++) W[k][j] -= lr * (G[k][j] + (j < d ? l2 * W[k][j] : 0));
-  }
-  const acc = (idx: number[]) => idx.filter((i) => { const z = [0, 1, 2].map((k) => W[k][d] + Z[i].reduce((s, v, j) => s + v * W[k][j], 0)); return z.indexOf(Math.max(...z)) === y[i]; }).length / idx.length;
-  return [acc(tr), acc(te)];
 }
 const y = F.map((f) => f.label);
 function centre(X: number[][]): number[][] { if (!process.env.CENTRE) return X; const by = new Map<string, number[]>(); F.forEach((f, i) => { const m = by.get(f.subject) ?? new Array(X[0].length + 1).fill(0); X[i].forEach((v, j) => (m[j] += v)); m[X[0].length]++; by.set(f.subject, m); }); return X.map((r, i) => { const m = by.get(F[i].subject)!; const n = m[r.length]; return r.map((v, j) => v - m[j] / n); }); }

@@ -3,6 +3,7 @@
 import { generateDataset } from '../../src/data/synthetic/dataset.ts';
 import { extractFeatures, syntheticSources } from '../../src/pipeline/extract.ts';
 import { demoConfig } from '../../src/pipeline/demo-config.ts';
+import { logreg } from './logreg.mts';
 const cfg = JSON.parse(process.env.CFG ?? '{}');
 const base = demoConfig({ size: cfg.size ?? 'tiny', seed: 1 });
 const ds = generateDataset({ ...base.dataset, ...(cfg.dataset ?? {}) });
@@ -22,27 +23,11 @@ for (const [nm, j] of Object.entries(names)) {
 }
 console.log('labels', [0, 1, 2].map((c) => F.filter((f) => f.label === c).length).join(' '));
 
-function logreg(X: number[][], y: number[], tr: number[], te: number[]): [number, number] {
-  const d = X[0].length; // standardize
-  const mu = new Array(d).fill(0), sd = new Array(d).fill(0);
-  for (const i of tr) X[i].forEach((v, j) => (mu[j] += v / tr.length));
-  for (const i of tr) X[i].forEach((v, j) => (sd[j] += (v - mu[j]) ** 2 / tr.length));
-  const Z = X.map((r) => r.map((v, j) => (v - mu[j]) / (Math.sqrt(sd[j]) + 1e-6)));
-  const W = Array.from({ length: 3 }, () => new Array(d + 1).fill(0)); const lr = 0.05, l2 = Number(process.env.L2 ?? 0.05);
-  for (let it = 0; it < 300; it++) {
-    const G = Array.from({ length: 3 }, () => new Array(d + 1).fill(0));
-    for (const i of tr) { const z = [0, 1, 2].map((k) => W[k][d] + Z[i].reduce((s, v, j) => s + v * W[k][j], 0)); const m = Math.max(...z); const e = z.map((v) => Math.exp(v - m)); const S = e[0] + e[1] + e[2];
-      for (let k = 0; k < 3; k++) { const g = e[k] / S - (y[i] === k ? 1 : 0); for (let j = 0; j < d; j++) G[k][j] += g * Z[i][j] / tr.length; G[k][d] += g / tr.length; } }
-    for (let k = 0; k < 3; k++) for (let j = 0; j <= d; j++) W[k][j] -= lr * (G[k][j] + (j < d ? l2 * W[k][j] : 0));
-  }
-  const acc = (idx: number[]) => idx.filter((i) => { const z = [0, 1, 2].map((k) => W[k][d] + Z[i].reduce((s, v, j) => s + v * W[k][j], 0)); return z.indexOf(Math.max(...z)) === y[i]; }).length / idx.length;
-  return [acc(tr), acc(te)];
-}
 
 const y = F.map((f) => f.label);
 const subs = [...new Set(F.map((f) => f.subject))];
 for (const [name, X] of [['cart72', feat], ['mouth+brow', feat.map((r) => [25, 26, 1, 4, 61, 62, 37, 40].map((j) => r[j]))]] as const) {
   let tra = 0, tea = 0; const K = subs.length;
-  for (let k = 0; k < K; k++) { const ts = new Set([subs[k]]); const tr = F.map((_, i) => i).filter((i) => !ts.has(F[i].subject)); const te = F.map((_, i) => i).filter((i) => ts.has(F[i].subject)); const [a, b] = logreg(X as number[][], y, tr, te); tra += a / K; tea += b / K; }
+  for (let k = 0; k < K; k++) { const ts = new Set([subs[k]]); const tr = F.map((_, i) => i).filter((i) => !ts.has(F[i].subject)); const te = F.map((_, i) => i).filter((i) => ts.has(F[i].subject)); const [a, b] = logreg(X as number[][], y, tr, te, Number(process.env.L2 ?? 0.05)); tra += a / K; tea += b / K; }
   console.log(`${name}: train ${(100 * tra).toFixed(1)} loso-test ${(100 * tea).toFixed(1)}`);
 }
