@@ -197,7 +197,11 @@ export function computeFeatures(video: RgbVideo, landmarks: LandmarkTrack, optio
   const per = c * l * h * w;
   const clips = new Float32Array(keep.length * per);
   keep.forEach((src, dst) => clips.set(batch.data.subarray(src * per, (src + 1) * per), dst * per));
-  if ((options.clipBaseline ?? 'none') === 'first-frame') subtractFirstFrame(clips, batch.data, keep.length, c, l, h * w);
+  const baseline = options.clipBaseline ?? 'none';
+  if (baseline !== 'none' && baseline !== 'first-frame') {
+    throw new Error(`computeFeatures: extract.clipBaseline must be 'none' or 'first-frame', got ${JSON.stringify(baseline)}`);
+  }
+  if (baseline === 'first-frame') subtractFirstFrame(clips, batch.data, keep.length, c, l, h * w);
   const pts = track.map((f) => Array.from({ length: 68 }, (_, i) => [f[2 * i], f[2 * i + 1]] as [number, number]));
   const rgb = frames.map((data) => ({ width: video.width, height: video.height, data, channels: 3 as const }));
   const d = describeVideo(rgb, pts, { size: options.descriptorSize, fps: sub.fps, magnitude: options.descriptorMagnitude ?? 'max', reference: options.descriptorReference ?? 'previous' });

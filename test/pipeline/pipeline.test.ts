@@ -82,6 +82,13 @@ describe('clip baseline', () => {
     expect(Array.from(diff.clips.subarray(0, H * W)).every((v) => v === 0)).toBe(true);
     expect(Array.from(diff.descriptors)).toEqual(Array.from(raw.descriptors));
   });
+
+  it('rejects an unknown clipBaseline, naming the option and the value', () => {
+    const ds = tinySet();
+    const video = ds.renderVideo(ds.entries[0]);
+    expect(() => computeFeatures(video, video.landmarks, { ...EXTRACT, clipBaseline: 'mean' as never }, 'v'))
+      .toThrow(/extract\.clipBaseline must be 'none' or 'first-frame', got "mean"/);
+  });
 });
 
 describe('training', () => {
