@@ -60,3 +60,11 @@ export * from './models/index.js';
 // then setBackend('gpu', { mode }). Not registered by default: importing gpu.js costs ~160 ms.
 export { registerGpuBackend, GpuBackend } from './backend/gpu/index.js';
 export type { GpuBackendOptions, GpuMode, GpuModeRequest } from './backend/gpu/index.js';
+
+// One video's features exactly as `plm-ipe demo` trains on them, and batching (browser-safe;
+// the dataset-wide extraction with its disk cache and the CLI are Node-only and not exported here).
+export { computeFeatures, computeClips, descriptorOptions, pickClips, pickApexClips, PAPER_EXTRACT } from './pipeline/features.js';
+export type { ExtractOptions, VideoFeatures } from './pipeline/features.js';
+export { makeBatch } from './pipeline/dataset.js';
+export { demoConfig, SMALL_EXTRACT, SMALL_TRAINING } from './pipeline/demo-config.js';
+export type { DemoConfig } from './pipeline/demo-config.js';

@@ -35,6 +35,25 @@ export interface TrainingPreset {
   klScale: KlScale;
   /** Train C3D's weights too (true: end to end as in the paper); false: only the pixel head, on cached features. */
   trainBackbone: boolean;
+  /**
+   * Learning rate over the epochs: `'constant'` (the paper's, default) or `'cosine'` (from the preset's
+   * rate down towards 0 at the last epoch, so the final weights settle instead of ending wherever the
+   * last noisy step left them; see {@link learningRateFactor}).
+   */
+  lrSchedule?: 'constant' | 'cosine';
+}
+
+/**
+ * The factor the preset's learning rates are multiplied by in epoch `epoch` (1-based) of `epochs`:
+ * 1 for `'constant'`; `(1 + cos(pi (epoch - 1) / epochs)) / 2` for `'cosine'` (1 in the first epoch).
+ * @example
+ * learningRateFactor('cosine', 10, 10); // 0.0245
+ */
+export function learningRateFactor(schedule: TrainingPreset['lrSchedule'], epoch: number, epochs: number): number {
+  const s = schedule ?? 'constant';
+  if (s === 'constant') return 1;
+  if (s === 'cosine') return (1 + Math.cos((Math.PI * (epoch - 1)) / epochs)) / 2;
+  throw new Error(`lrSchedule must be 'constant' or 'cosine', got ${JSON.stringify(schedule)}`);
 }
 
 /** Section 4.2: C3D at 16 x 112 x 112, Adam 1e-4 (pixel) and 5e-3 with betas (0.9, 0.999) (landmark), batch 32, 500 epochs, T = 10, λ = 0.3. */

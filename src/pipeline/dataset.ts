@@ -6,7 +6,7 @@ import { tensor } from '../tensor/creation.js';
 import { createRng } from '../tensor/random.js';
 import { splitBySubject, type ManifestEntry } from '../data/manifest.js';
 import type { PreferenceBatch } from '../models/method.js';
-import type { VideoFeatures } from './extract.js';
+import type { VideoFeatures } from './features.js';
 
 /** Train and test indices into a feature list. */
 export interface FeatureSplit {

@@ -5,79 +5,16 @@
 // Knows nothing about models or training.
 import { FeatureCache, cacheKey, hashBytes, hashFile, stableStringify } from '../data/cache.js';
 import { createProgress, type ProgressStream } from '../data/progress.js';
-import { preprocessVideo, type Normalization } from '../data/preprocess.js';
 import { loadVideo } from '../data/video.js';
 import { readLandmarks } from '../data/landmark-file.js';
 import { scoreToLabel, type ManifestEntry } from '../data/manifest.js';
 import type { LandmarkTrack, RgbVideo } from '../data/types.js';
 import type { SyntheticDataset } from '../data/synthetic/dataset.js';
-import { describeVideo, type LandmarkProvider } from '../landmarks/index.js';
+import type { LandmarkProvider } from '../landmarks/index.js';
+import { computeFeatures, type ExtractOptions, type VideoFeatures } from './features.js';
 
-/** How videos become features. Part of every cache key: change one, get new entries. */
-export interface ExtractOptions {
-  /** Frames per pixel clip (C3D: 16). */
-  clipLength: number;
-  /** Side of the square pixel clips (C3D: 112). */
-  clipSize: number;
-  /** `center`: C3D's centre crop; `face`: one box per video around the landmarks. */
-  crop: 'center' | 'face';
-  /** Pixel normalisation (see preprocessVideo). */
-  normalize: Normalization;
-  /** Keep at most this many clips per video, evenly spread (0: all). Bounds the pixel branch's cost. */
-  maxClips: number;
-  /** Use every `frameStep`-th frame (1: all). Applied to frames and landmarks together. */
-  frameStep: number;
-  /** Side of the aligned face crop the optical flow runs on (describeVideo's `size`, 128 by default). */
-  descriptorSize: number;
-  /**
-   * The descriptor's magnitude block (describeVideo's `magnitude`): `'max'` divides by the frame's
-   * largest region motion (the paper's per-frame normalisation, default); `'iod'` keeps absolute
-   * motion in inter-ocular distances, so idle drift stays small next to a real expression.
-   */
-  descriptorMagnitude?: 'max' | 'iod';
-  /**
-   * The frame each flow starts from (describeVideo's `reference`): `'previous'` (consecutive frames,
-   * default) or `'first'` (the video's first frame, MDMO's choice: a held reaction stays visible).
-   */
-  descriptorReference?: 'previous' | 'first';
-  /**
-   * `'first-frame'` subtracts the video's first (preprocessed) frame from every clip frame, so the pixel
-   * branch sees what changed since the stimulus appeared rather than who the person is: with few
-   * training subjects a small C3D otherwise memorises identity, skin tone and lighting. Default
-   * `'none'` (the paper's raw clips).
-   */
-  clipBaseline?: 'none' | 'first-frame';
-}
-
-/** The paper's extraction: 16-frame 112x112 centre crops, C3D mean, every clip, 128-px flow crops. */
-export const PAPER_EXTRACT: Readonly<ExtractOptions> = Object.freeze({
-  clipLength: 16,
-  clipSize: 112,
-  crop: 'center' as const,
-  normalize: 'c3d' as const,
-  maxClips: 0,
-  frameStep: 1,
-  descriptorSize: 128,
-});
-
-/** One video's features as stored in the cache. */
-export interface VideoFeatures {
-  id: string;
-  /** Class index (0 negative, 1 neutral, 2 positive). */
-  label: number;
-  subject: string;
-  session: string;
-  gender?: ManifestEntry['gender'];
-  /** `[K, 3, L, H, W]` floats. */
-  clips: Float32Array;
-  clipShape: [number, number, number, number, number];
-  /** `[T, 72]` descriptors, row t = motion into frame t (row 0 is zeros). */
-  descriptors: Float32Array;
-  /** `[T]` 1 where the row is a real measurement. */
-  valid: Uint8Array;
-  /** Descriptor width (72). */
-  dim: number;
-}
+// The per-video computation lives in features.ts (browser-safe); re-exported for existing imports.
+export { computeFeatures, pickClips, pickApexClips, PAPER_EXTRACT, type ExtractOptions, type VideoFeatures } from './features.js';
 
 /** A video to extract: its manifest entry plus how to get its bytes. */
 export interface VideoSource {
@@ -156,56 +93,6 @@ function fillMissing(track: (Float32Array | null)[], id: string): LandmarkTrack 
   if (first < 0) throw new Error(`video '${id}': the landmark provider found no face in any frame`);
   let last = track[first]!;
   return track.map((t) => (t ? (last = t) : last));
-}
-
-/** Every `step`-th element. */
-function everyNth<T>(items: readonly T[], step: number): T[] {
-  return step <= 1 ? [...items] : items.filter((_, i) => i % step === 0);
-}
-
-/** Keeps `max` of `k` clips, evenly spread over the video (all when max is 0 or k <= max). */
-export function pickClips(k: number, max: number): number[] {
-  if (max <= 0 || k <= max) return Array.from({ length: k }, (_, i) => i);
-  return Array.from({ length: max }, (_, i) => Math.floor(((i + 0.5) * k) / max));
-}
-
-/** clips[k, ch, t] -= first[0, ch, 0] for every kept clip k and frame t (layout [K, C, L, H*W]). */
-function subtractFirstFrame(clips: Float32Array, all: Float32Array, k: number, c: number, l: number, hw: number): void {
-  for (let ch = 0; ch < c; ch++) {
-    const first = all.subarray(ch * l * hw, ch * l * hw + hw);
-    for (let i = 0; i < k; i++) {
-      for (let t = 0; t < l; t++) {
-        const base = ((i * c + ch) * l + t) * hw;
-        for (let p = 0; p < hw; p++) clips[base + p] -= first[p];
-      }
-    }
-  }
-}
-
-/** Computes one video's features from its frames and landmark track (no cache). */
-export function computeFeatures(video: RgbVideo, landmarks: LandmarkTrack, options: ExtractOptions, name: string): { clips: Float32Array; clipShape: VideoFeatures['clipShape']; descriptors: Float32Array; valid: Uint8Array; dim: number } {
-  const frames = everyNth(video.frames, options.frameStep);
-  const track = everyNth(landmarks, options.frameStep);
-  const sub: RgbVideo = { ...video, fps: video.fps / options.frameStep, frames };
-  // 'pad' so a video shorter than one clip still gets one (its last frame repeated).
-  const batch = preprocessVideo(sub, {
-    clipLength: options.clipLength, size: options.clipSize, crop: options.crop, normalize: options.normalize,
-    landmarks: track, remainder: 'pad', name,
-  });
-  const [k, c, l, h, w] = batch.shape;
-  const keep = pickClips(k, options.maxClips);
-  const per = c * l * h * w;
-  const clips = new Float32Array(keep.length * per);
-  keep.forEach((src, dst) => clips.set(batch.data.subarray(src * per, (src + 1) * per), dst * per));
-  const baseline = options.clipBaseline ?? 'none';
-  if (baseline !== 'none' && baseline !== 'first-frame') {
-    throw new Error(`computeFeatures: extract.clipBaseline must be 'none' or 'first-frame', got ${JSON.stringify(baseline)}`);
-  }
-  if (baseline === 'first-frame') subtractFirstFrame(clips, batch.data, keep.length, c, l, h * w);
-  const pts = track.map((f) => Array.from({ length: 68 }, (_, i) => [f[2 * i], f[2 * i + 1]] as [number, number]));
-  const rgb = frames.map((data) => ({ width: video.width, height: video.height, data, channels: 3 as const }));
-  const d = describeVideo(rgb, pts, { size: options.descriptorSize, fps: sub.fps, magnitude: options.descriptorMagnitude ?? 'max', reference: options.descriptorReference ?? 'previous' });
-  return { clips, clipShape: [keep.length, c, l, h, w], descriptors: d.values, valid: d.valid, dim: d.dim };
 }
 
 /** Options of {@link extractFeatures}. */

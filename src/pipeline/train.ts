@@ -5,7 +5,7 @@
 import { manualSeed } from '../tensor/random.js';
 import { serializeSafetensors, parseSafetensors, type NamedTensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { createMethod, createOptimizers, METHOD_NAMES, type MethodName, type TrainingPreset } from '../models/presets.js';
+import { createMethod, createOptimizers, learningRateFactor, METHOD_NAMES, type MethodName, type TrainingPreset } from '../models/presets.js';
 import type { MethodOptimizers, PreferenceMethod } from '../models/method.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { loadModelInto, saveModel, type SavableModel } from '../models/checkpoint.js';
@@ -170,6 +170,10 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
   for (let epoch = resumedEpochs + 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
     manualSeed(`${seed}/${name}/epoch/${epoch}`);
+    // Set from the preset every epoch (not read back from a checkpoint), so a resumed run follows the same schedule.
+    const factor = learningRateFactor(preset.lrSchedule, epoch, epochs);
+    if (optimizers.pixel) optimizers.pixel.lr = preset.pixelLr * factor;
+    if (optimizers.landmark) optimizers.landmark.lr = preset.landmarkLr * factor;
     method.train();
     const sums: Record<string, number> = {};
     const batches = batchIndices(split.train, batchSize, { seed, epoch });
