@@ -4,8 +4,10 @@
 import { Command, Option } from 'commander';
 import { demoConfig } from '../pipeline/demo-config.js';
 import { runDemo } from '../pipeline/demo.js';
-import { integer, oneOf, positiveInt } from './errors.js';
+import { integer, methodList, oneOf, positiveInt } from './errors.js';
 import { log, selectBackend } from './setup.js';
+import type { MethodName } from '../models/presets.js';
+import { TRAINED_METHODS } from '../pipeline/train.js';
 
 /** Builds the `demo` command. */
 export function demoCommand(): Command {
@@ -17,10 +19,11 @@ export function demoCommand(): Command {
     .addOption(new Option('--backend <backend>', 'compute backend').argParser(oneOf(['cpu', 'gpu'] as const)).default('cpu'))
     .option('--out <dir>', 'output folder (cache, checkpoints, report); a rerun resumes', 'runs/demo')
     .option('--epochs <n>', 'training epochs (default: the preset\'s)', positiveInt)
-    .action(async (opts: { preset: 'small' | 'paper'; size: 'tiny' | 'small'; seed: number; backend: 'cpu' | 'gpu'; out: string; epochs?: number }) => {
+    .option('--methods <names>', `comma-separated subset of ${TRAINED_METHODS.join(', ')} (default: all)`, methodList)
+    .action(async (opts: { preset: 'small' | 'paper'; size: 'tiny' | 'small'; seed: number; backend: 'cpu' | 'gpu'; out: string; epochs?: number; methods?: MethodName[] }) => {
       const backend = await selectBackend(opts.backend);
       const config = demoConfig({ preset: opts.preset, size: opts.size, seed: opts.seed, epochs: opts.epochs });
       log(`plm-ipe demo: preset ${opts.preset}, size ${opts.size}, seed ${opts.seed}, ${config.training.epochs} epochs, backend ${backend}, output ${opts.out}`);
-      await runDemo({ config, out: opts.out, log, progress: process.stderr });
+      await runDemo({ config, out: opts.out, log, progress: process.stderr, methods: opts.methods });
     });
 }

@@ -2,6 +2,8 @@
 // line and exit 1 without a stack trace; PLM_IPE_DEBUG=1 prints the stack for bug reports.
 // Also the option parsers that turn bad flag values into such errors.
 import { InvalidArgumentError } from 'commander';
+import { TRAINED_METHODS } from '../pipeline/train.js';
+import type { MethodName } from '../models/presets.js';
 
 /** Prints `plm-ipe: error: <message>` (stack only with PLM_IPE_DEBUG) and sets exit code 1. */
 export function reportError(err: unknown): void {
@@ -31,4 +33,15 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
     if (!choices.includes(value as T)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got '${value}'.`);
     return value as T;
   };
+}
+
+/** Parses `--methods PBE,PLM-IPE`: each name one of the trained methods, no repeats. */
+export function methodList(value: string): MethodName[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError(`expected one or more of ${TRAINED_METHODS.join(', ')}, got '${value}'`);
+  for (const n of names) {
+    if (!(TRAINED_METHODS as readonly string[]).includes(n)) throw new InvalidArgumentError(`unknown method '${n}'; expected one of ${TRAINED_METHODS.join(', ')}`);
+  }
+  if (new Set(names).size !== names.length) throw new InvalidArgumentError(`'${value}' names a method twice`);
+  return names as MethodName[];
 }

@@ -82,6 +82,8 @@ export interface DemoRunOptions {
   out: string;
   log: (line: string) => void;
   progress?: ProgressStream;
+  /** Methods to train (default all five of Table 1); Table 2's mutual rows need 'PLM-IPE'. */
+  methods?: readonly MethodName[];
 }
 
 /**
@@ -99,7 +101,7 @@ export async function runDemo(options: DemoRunOptions): Promise<RunResults & { r
   const split = splitFeatures(extracted.features, { seed: config.seed });
   log(`Split by subject: ${split.train.length} training videos, ${split.test.length} test videos (test subjects ${split.testSubjects.join(', ')})`);
   const results = await trainAndReport({
-    features: extracted.features, split, training: config.training, seed: config.seed, out: options.out,
+    features: extracted.features, split, training: config.training, seed: config.seed, out: options.out, methods: options.methods,
     config, log, title: `PLM-IPE demo (preset ${config.preset}, size ${config.size}, seed ${config.seed})`, startedAt: start,
   });
   const wallSeconds = (performance.now() - start) / 1000;
