@@ -29,10 +29,10 @@ export function extractCommand(): Command {
     .option('--provider <name>', 'landmark detector for entries without a landmark file (face-api)')
     .option('--clip-length <n>', 'frames per clip', positiveInt)
     .option('--clip-size <n>', 'clip side in pixels', positiveInt)
-    .addOption(new Option('--crop <crop>', 'pixel crop').argParser(oneOf(['center', 'face'] as const)))
+    .addOption(new Option('--crop <crop>', 'pixel crop: center (C3D), face (one box per video) or aligned (every frame aligned on the eyes and nose)').argParser(oneOf(['center', 'face', 'aligned'] as const)))
     .option('--max-clips <n>', 'clips kept per video (0: all)', integer)
     .option('--frame-step <n>', 'use every n-th frame', positiveInt)
-    .action(async (manifest: string, opts: { out: string; preset: 'small' | 'paper'; provider?: string; clipLength?: number; clipSize?: number; crop?: 'center' | 'face'; maxClips?: number; frameStep?: number }) => {
+    .action(async (manifest: string, opts: { out: string; preset: 'small' | 'paper'; provider?: string; clipLength?: number; clipSize?: number; crop?: 'center' | 'face' | 'aligned'; maxClips?: number; frameStep?: number }) => {
       const base: ExtractOptions = opts.preset === 'paper' ? { ...PAPER_EXTRACT } : { ...SMALL_EXTRACT };
       const extract: ExtractOptions = {
         ...base,

@@ -2,6 +2,8 @@
 // normalise, and split a video into non-overlapping clips laid out [clips, 3, L, H, W] (NCDHW).
 // Pure typed-array code that runs anywhere: no Node imports, no tensors (callers wrap the Float32Array).
 import type { LandmarkTrack, RgbVideo } from './types.js';
+import { alignFace } from '../landmarks/align.js';
+import type { SimilarityTransform } from '../landmarks/types.js';
 
 /**
  * Per-channel RGB mean subtracted in C3D mode: the Sports-1M mean as the common PyTorch C3D ports
@@ -126,6 +128,70 @@ export function cropResize(
   return out;
 }
 
+/**
+ * Warps an RGB image through `transform` (frame to crop coordinates, as {@link alignFace} returns)
+ * into a `size` x `size` RGB crop: bilinear at each crop pixel centre, edge replication outside the
+ * frame, and a grid of taps per pixel when the crop shrinks the face (so a 640-px webcam frame does
+ * not alias).
+ */
+export function warpRgb(src: Uint8Array, width: number, height: number, transform: SimilarityTransform, size: number): Uint8Array {
+  if (src.length !== width * height * 3) {
+    throw new Error(`warpRgb: expected ${width}x${height}x3 = ${width * height * 3} bytes, got ${src.length}`);
+  }
+  const { a, b, tx, ty } = transform;
+  const s2 = a * a + b * b;
+  if (!(s2 > 0 && [a, b, tx, ty].every(Number.isFinite))) throw new Error(`warpRgb: transform must be finite with a non-zero scale, got ${JSON.stringify(transform)}`);
+  // Crop to frame: the inverse similarity.
+  const ia = a / s2;
+  const ib = -b / s2;
+  const itx = -(ia * tx - ib * ty);
+  const ity = -(ib * tx + ia * ty);
+  const k = Math.max(1, Math.min(8, Math.round(1 / Math.sqrt(s2))));
+  const inv = 1 / (k * k);
+  const maxX = width - 1;
+  const maxY = height - 1;
+  const out = new Uint8Array(size * size * 3);
+  for (let v = 0; v < size; v++) {
+    for (let u = 0; u < size; u++) {
+      let r = 0;
+      let g = 0;
+      let bl = 0;
+      for (let sj = 0; sj < k; sj++) {
+        const cv = v + (sj + 0.5) / k - 0.5;
+        for (let si = 0; si < k; si++) {
+          const cu = u + (si + 0.5) / k - 0.5;
+          let x = ia * cu - ib * cv + itx;
+          let y = ib * cu + ia * cv + ity;
+          x = x < 0 ? 0 : x > maxX ? maxX : x;
+          y = y < 0 ? 0 : y > maxY ? maxY : y;
+          const x0 = Math.floor(x);
+          const y0 = Math.floor(y);
+          const x1 = x0 < maxX ? x0 + 1 : x0;
+          const y1 = y0 < maxY ? y0 + 1 : y0;
+          const fx = x - x0;
+          const fy = y - y0;
+          const i00 = (y0 * width + x0) * 3;
+          const i01 = (y0 * width + x1) * 3;
+          const i10 = (y1 * width + x0) * 3;
+          const i11 = (y1 * width + x1) * 3;
+          const w00 = (1 - fx) * (1 - fy);
+          const w01 = fx * (1 - fy);
+          const w10 = (1 - fx) * fy;
+          const w11 = fx * fy;
+          r += src[i00] * w00 + src[i01] * w01 + src[i10] * w10 + src[i11] * w11;
+          g += src[i00 + 1] * w00 + src[i01 + 1] * w01 + src[i10 + 1] * w10 + src[i11 + 1] * w11;
+          bl += src[i00 + 2] * w00 + src[i01 + 2] * w01 + src[i10 + 2] * w10 + src[i11 + 2] * w11;
+        }
+      }
+      const o = (v * size + u) * 3;
+      out[o] = Math.round(r * inv);
+      out[o + 1] = Math.round(g * inv);
+      out[o + 2] = Math.round(bl * inv);
+    }
+  }
+  return out;
+}
+
 /** Resizes a whole RGB image (see {@link cropResize}). */
 export function resizeRgb(src: Uint8Array, width: number, height: number, outW: number, outH: number): Uint8Array {
   return cropResize(src, width, height, { x: 0, y: 0, width, height }, outW, outH);
@@ -180,8 +246,11 @@ export interface PreprocessOptions {
   /**
    * `center` (default): C3D's recipe, resize the frame to `resize` then take a centre crop of `size`.
    * `face`: one square box around the landmarks for the whole video (see {@link faceBox}), resized to `size`.
+   * `aligned`: every frame warped so its eye corners and nose land on the landmark template (the
+   * landmark branch's alignment, {@link alignFace}), so head motion and distance to the camera drop out
+   * and what changes between frames is the expression. Needs a square `size`.
    */
-  crop?: 'center' | 'face';
+  crop?: 'center' | 'face' | 'aligned';
   /** Resize before the centre crop, `[height, width]`. Default scales C3D's 128×171 by `size / 112`. */
   resize?: readonly [number, number];
   /** Margin of the face box relative to the landmarks' extent. Default 1.5. */
@@ -232,8 +301,19 @@ export function preprocessVideo(video: RgbVideo, options: PreprocessOptions = {}
   const clips = splitClips(indices, { clipLength: L, remainder: options.remainder ?? 'drop', name });
 
   const crop = options.crop ?? 'center';
-  let box: Box;
-  if (crop === 'face') {
+  let box: Box = { x: 0, y: 0, width, height };
+  let transforms: SimilarityTransform[] | null = null;
+  if (crop === 'aligned') {
+    if (!options.landmarks) throw new Error(`${name}: crop 'aligned' needs a landmark track (options.landmarks)`);
+    if (options.landmarks.length !== frames.length) {
+      throw new Error(`${name}: ${frames.length} frames but ${options.landmarks.length} landmark frames`);
+    }
+    if (H !== W) throw new Error(`${name}: crop 'aligned' needs a square size, got ${H}x${W}`);
+    transforms = options.landmarks.map((lm, t) => {
+      if (lm.length !== 136) throw new Error(`${name}: landmarks of frame ${t} must have 68 points (136 numbers), got ${lm.length}`);
+      return alignFace(Array.from({ length: 68 }, (_, i) => [lm[2 * i], lm[2 * i + 1]] as [number, number]), { size: W }).transform;
+    });
+  } else if (crop === 'face') {
     if (!options.landmarks) throw new Error(`${name}: crop 'face' needs a landmark track (options.landmarks)`);
     if (options.landmarks.length !== frames.length) {
       throw new Error(`${name}: ${frames.length} frames but ${options.landmarks.length} landmark frames`);
@@ -248,7 +328,7 @@ export function preprocessVideo(video: RgbVideo, options: PreprocessOptions = {}
     const ky = height / rh;
     box = { x: Math.floor((rw - W) / 2) * kx, y: Math.floor((rh - H) / 2) * ky, width: W * kx, height: H * ky };
   } else {
-    throw new Error(`${name}: crop must be 'center' or 'face', got '${String(crop)}'`);
+    throw new Error(`${name}: crop must be 'center', 'face' or 'aligned', got '${String(crop)}'`);
   }
 
   const norm = options.normalize ?? 'c3d';
@@ -275,7 +355,7 @@ export function preprocessVideo(video: RgbVideo, options: PreprocessOptions = {}
       const f = clips[n][t];
       let img = processed.get(f);
       if (!img) {
-        img = cropResize(frames[f], width, height, box, W, H);
+        img = transforms ? warpRgb(frames[f], width, height, transforms[f], W) : cropResize(frames[f], width, height, box, W, H);
         processed.set(f, img);
       }
       for (let c = 0; c < 3; c++) {

@@ -1,7 +1,8 @@
 // Pixel-branch preprocessing: non-overlapping clips with defined remainder handling (paper section 3.2,
 // C3D's 16-frame clips), the [clips, 3, L, H, W] layout, normalisation, centre and face crops.
 import { describe, expect, it } from 'vitest';
-import { C3D_MEAN_RGB, cropResize, faceBox, preprocessVideo, splitClips } from '../../src/data/preprocess.js';
+import { C3D_MEAN_RGB, cropResize, faceBox, preprocessVideo, splitClips, warpRgb } from '../../src/data/preprocess.js';
+import { generateDataset } from '../../src/data/synthetic/dataset.js';
 import type { RgbVideo } from '../../src/data/types.js';
 
 /** A video whose pixel (x, y) of frame t is (t, x, y) — so every value says where it came from. */
@@ -104,5 +105,50 @@ describe('cropResize', () => {
     for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) src.fill((x + y) % 2 ? 255 : 0, (y * w + x) * 3, (y * w + x) * 3 + 3);
     const out = cropResize(src, w, w, { x: 0, y: 0, width: w, height: w }, 8, 8);
     for (const v of out) expect(Math.abs(v - 127.5)).toBeLessThan(20);
+  });
+});
+
+describe('warpRgb and the aligned crop', () => {
+  it('the identity transform copies the image; a pure shift samples the shifted pixels', () => {
+    const v = coded(1, 12, 12);
+    expect(Array.from(warpRgb(v.frames[0], 12, 12, { a: 1, b: 0, tx: 0, ty: 0 }, 12))).toEqual(Array.from(v.frames[0]));
+    // Crop (u, v) = frame (u + 3, v + 2): the coded x channel reads u + 3 (inside the frame).
+    const out = warpRgb(v.frames[0], 12, 12, { a: 1, b: 0, tx: -3, ty: -2 }, 6);
+    expect(out[(1 * 6 + 4) * 3 + 1]).toBe(7);
+    expect(out[(1 * 6 + 4) * 3 + 2]).toBe(3);
+    expect(() => warpRgb(v.frames[0], 12, 12, { a: 0, b: 0, tx: 0, ty: 0 }, 6)).toThrow(/warpRgb: transform must be finite with a non-zero scale/);
+  });
+
+  it('removes head motion: a face moved by whole pixels gives the same aligned crop', () => {
+    const ds = generateDataset({ seed: 2, subjects: 1, sessionsPerSubject: 1, outfitsPerSession: 1, size: 64, fps: 8, minSeconds: 1, maxSeconds: 1 });
+    const r = ds.renderVideo(ds.entries[0]);
+    const W = 64;
+    // Frame 1 is frame 0 moved 5 px right and 3 px down (edge pixels replicated), landmarks moved with it.
+    const shifted = new Uint8Array(W * W * 3);
+    for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) {
+      const sx = Math.max(0, x - 5);
+      const sy = Math.max(0, y - 3);
+      shifted.set(r.frames[0].subarray((sy * W + sx) * 3, (sy * W + sx) * 3 + 3), (y * W + x) * 3);
+    }
+    const lm = r.landmarks[0].map((v, i) => v + (i % 2 === 0 ? 5 : 3));
+    const video: RgbVideo = { width: W, height: W, fps: 8, frames: [r.frames[0], shifted] };
+    const track = [r.landmarks[0], Float32Array.from(lm)];
+    const aligned = preprocessVideo(video, { clipLength: 2, size: 24, crop: 'aligned', normalize: 'unit', landmarks: track });
+    const face = preprocessVideo(video, { clipLength: 2, size: 24, crop: 'face', normalize: 'unit', landmarks: track });
+    const meanAbsDiff = (d: Float32Array): number => {
+      let s = 0;
+      const plane = 24 * 24;
+      for (let c = 0; c < 3; c++) for (let p = 0; p < plane; p++) s += Math.abs(d[(c * 2 + 1) * plane + p] - d[(c * 2) * plane + p]);
+      return s / (3 * plane);
+    };
+    expect(meanAbsDiff(aligned.data)).toBeLessThan(0.01);
+    expect(meanAbsDiff(face.data)).toBeGreaterThan(5 * meanAbsDiff(aligned.data));
+  });
+
+  it('names what is missing or wrong', () => {
+    expect(() => preprocessVideo(coded(2), { clipLength: 2, crop: 'aligned', name: 'a.mp4' })).toThrow(/a\.mp4: crop 'aligned' needs a landmark track/);
+    const track = [new Float32Array(136), new Float32Array(136)];
+    expect(() => preprocessVideo(coded(2), { clipLength: 2, crop: 'aligned', size: [8, 16], landmarks: track, name: 'a.mp4' })).toThrow(/needs a square size, got 8x16/);
+    expect(() => preprocessVideo(coded(2), { clipLength: 2, crop: 'oval' as never, name: 'a.mp4' })).toThrow(/crop must be 'center', 'face' or 'aligned', got 'oval'/);
   });
 });

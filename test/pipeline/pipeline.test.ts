@@ -6,7 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDataset } from '../../src/index.js';
-import { computeFeatures, extractFeatures, syntheticSources, type ExtractOptions, type VideoFeatures } from '../../src/pipeline/extract.js';
+import { computeFeatures, extractFeatures, pickApexClips, syntheticSources, type ExtractOptions, type VideoFeatures } from '../../src/pipeline/extract.js';
+import { learningRateFactor } from '../../src/models/presets.js';
 import { batchIndices, makeBatch, splitFeatures } from '../../src/pipeline/dataset.js';
 import { trainMethod } from '../../src/pipeline/train.js';
 import { summaryText, accuracyTable } from '../../src/pipeline/report.js';
@@ -88,6 +89,67 @@ describe('clip baseline', () => {
     const video = ds.renderVideo(ds.entries[0]);
     expect(() => computeFeatures(video, video.landmarks, { ...EXTRACT, clipBaseline: 'mean' as never }, 'v'))
       .toThrow(/extract\.clipBaseline must be 'none' or 'first-frame', got "mean"/);
+  });
+});
+
+describe('clip selection', () => {
+  /** A track of `n` frames where frames in `moving` have the mouth corners pulled 3 px outwards. */
+  const track = (n: number, moving: (t: number) => boolean) => {
+    const ds = tinySet();
+    const base = ds.renderVideo(ds.entries[0]).landmarks[0];
+    return Array.from({ length: n }, (_, t) => {
+      const f = Float32Array.from(base);
+      if (moving(t)) { f[2 * 48] -= 3; f[2 * 54] += 3; }
+      return f;
+    });
+  };
+
+  it("'apex' keeps the clips whose faces moved furthest from the first frame, in temporal order", () => {
+    const tr = track(32, (t) => (t >= 8 && t < 16) || t >= 28);
+    expect(pickApexClips(tr, 4, 8, 1)).toEqual([1]);
+    expect(pickApexClips(tr, 4, 8, 2)).toEqual([1, 3]);
+    expect(pickApexClips(tr, 4, 8, 0)).toEqual([0, 1, 2, 3]);
+    // Head motion alone (every point shifted) is not a reaction.
+    const moved = track(16, () => false).map((f, t) => (t >= 8 ? f.map((v) => v + 4) : f));
+    const react = track(16, (t) => t < 8 && t > 0);
+    expect(pickApexClips(moved.map((f, t) => (t < 8 ? react[t] : f)), 2, 8, 1)).toEqual([0]);
+  });
+
+  it('computeFeatures uses it, and rejects an unknown clipSelection', () => {
+    const ds = tinySet();
+    const video = ds.renderVideo(ds.entries[0]);
+    const opts = { ...EXTRACT, clipLength: 4, maxClips: 1, clipSelection: 'apex' as const };
+    const f = computeFeatures(video, video.landmarks, opts, 'v');
+    expect(f.clipShape[0]).toBe(1);
+    expect(() => computeFeatures(video, video.landmarks, { ...opts, clipSelection: 'peak' as never }, 'v'))
+      .toThrow(/extract\.clipSelection must be 'spread' or 'apex', got "peak"/);
+  });
+});
+
+describe('learning-rate schedule', () => {
+  it("'cosine' starts at the preset's rate and decays towards 0; 'constant' stays", () => {
+    expect(learningRateFactor('cosine', 1, 10)).toBe(1);
+    expect(learningRateFactor('cosine', 6, 10)).toBeCloseTo(0.5, 12);
+    expect(learningRateFactor('cosine', 10, 10)).toBeCloseTo(0.0245, 4);
+    expect(learningRateFactor(undefined, 7, 10)).toBe(1);
+    expect(() => learningRateFactor('step' as never, 1, 10)).toThrow(/lrSchedule must be 'constant' or 'cosine', got "step"/);
+  });
+
+  it('a resumed run follows the same schedule as an uninterrupted one', async () => {
+    const ds = tinySet();
+    const { features } = await extractFeatures(syntheticSources(ds), { cacheDir: tmp(), extract: EXTRACT });
+    const split = splitFeatures(features, { seed: 1 });
+    const preset = { ...SMALL_TRAINING, lrSchedule: 'cosine' as const, landmark: { inputSize: 72, hiddenSize: 8, numClasses: 3 } };
+    const straight = await trainMethod({ method: 'LBE', preset, features, split, epochs: 3, seed: 1, checkpointDir: tmp() });
+    const dir = tmp();
+    await trainMethod({ method: 'LBE', preset, features, split, epochs: 3, seed: 1, checkpointDir: dir, onEpoch: (r) => { if (r.epoch === 2) throw new Error('simulated crash'); } }).catch(() => {});
+    const resumed = await trainMethod({ method: 'LBE', preset, features, split, epochs: 3, seed: 1, checkpointDir: dir });
+    expect(resumed.resumedEpochs).toBe(2);
+    expect(resumed.history[2].loss).toBeCloseTo(straight.history[2].loss, 6);
+    // And the schedule is applied: epoch 2's smaller steps show in epoch 3's loss (one batch per epoch here).
+    const constant = await trainMethod({ method: 'LBE', preset: { ...preset, lrSchedule: 'constant' }, features, split, epochs: 3, seed: 1, checkpointDir: tmp() });
+    expect(constant.history[1].loss).toBeCloseTo(straight.history[1].loss, 6);
+    expect(constant.history[2].loss).not.toBeCloseTo(straight.history[2].loss, 6);
   });
 });
 
