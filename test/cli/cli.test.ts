@@ -49,6 +49,12 @@ describe('bad input', () => {
     expect(r.code).not.toBe(0);
     expect(r.err).toContain('expected one of tiny, small');
   });
+  it('an unknown or repeated --methods name', () => {
+    const unknown = cli(['demo', '--methods', 'PBE,Nope']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.err).toContain("unknown method 'Nope'; expected one of PBE, LBE, EarlyFusion, LateFusion, PLM-IPE");
+    expect(cli(['demo', '--methods', 'LBE,LBE']).err).toContain("'LBE,LBE' names a method twice");
+  });
   it('predict without landmarks', () => {
     const r = cli(['predict', 'video.mp4']);
     expect(r.code).toBe(1);
