@@ -1,15 +1,15 @@
 // Builds the webcam demo into a static folder (default examples/webcam/dist): the page script
 // (esbuild bundles page/main.ts with the library from src/ for the browser), index.html with its CSS,
-// face-api's ESM build and the two weight sets it needs, and a small LandmarkEstimator checkpoint
-// trained here on synthetic data (reused while train-checkpoint.ts and settings.ts are unchanged).
-// Run: node --import tsx examples/webcam/build.ts [--out DIR] [--retrain] [--epochs N]
+// face-api's ESM build and the two weight sets it needs, and a PLM-IPE checkpoint from a real
+// `plm-ipe demo --size tiny --methods PLM-IPE` run (demo-checkpoint.ts; about 2 minutes of training
+// the first time, reused while the demo's config and the library sources are unchanged).
+// Run: node --import tsx examples/webcam/build.ts [--out DIR] [--cache DIR] [--retrain] [--epochs N]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { trainCheckpoint } from './train-checkpoint.js';
-import { CHECKPOINT_STEM } from './settings.js';
+import { ensureDemoCheckpoint } from './demo-checkpoint.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -17,9 +17,11 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 export interface BuildOptions {
   /** Output folder. Default examples/webcam/dist. */
   outDir?: string;
+  /** Folder of the `plm-ipe demo` run behind the checkpoint. Default examples/webcam/.cache/demo-run. */
+  cacheDir?: string;
   /** Train the checkpoint again even when a current one is there. */
   retrain?: boolean;
-  /** Training epochs of the bundled checkpoint. */
+  /** Training epochs of the bundled checkpoint (default: the tiny demo's). */
   epochs?: number;
   /** Progress lines. Default console.log. */
   log?: (line: string) => void;
@@ -36,13 +38,6 @@ function faceApiDir(): string {
 function copy(src: string, dst: string): void {
   fs.mkdirSync(path.dirname(dst), { recursive: true });
   fs.copyFileSync(src, dst);
-}
-
-/** True when `file` exists and is newer than every one of `sources`. */
-function upToDate(file: string, sources: string[]): boolean {
-  if (!fs.existsSync(file)) return false;
-  const t = fs.statSync(file).mtimeMs;
-  return sources.every((s) => fs.statSync(s).mtimeMs < t);
 }
 
 /** Builds the demo; returns the output folder. */
@@ -74,14 +69,9 @@ export async function buildDemo(options: BuildOptions = {}): Promise<string> {
     copy(path.join(fa, 'model', `${w}.bin`), path.join(out, 'models', `${w}.bin`));
   }
   log(`webcam demo: page bundled in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const base = path.join(out, CHECKPOINT_STEM);
-  const sources = ['train-checkpoint.ts', 'settings.ts'].map((f) => path.join(HERE, f));
-  if (!options.retrain && options.epochs === undefined && upToDate(`${base}.json`, sources) && fs.existsSync(`${base}.safetensors`)) {
-    log(`webcam demo: checkpoint ${base}.json is current (--retrain to train again)`);
-  } else {
-    fs.mkdirSync(path.dirname(base), { recursive: true });
-    await trainCheckpoint(base, { epochs: options.epochs, log });
-  }
+  await ensureDemoCheckpoint({
+    outDir: out, cacheDir: path.resolve(options.cacheDir ?? path.join(HERE, '.cache', 'demo-run')), retrain: options.retrain, epochs: options.epochs, log,
+  });
   log(`webcam demo: built ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s; serve it with: node --import tsx examples/webcam/serve.ts`);
   return out;
 }
@@ -91,11 +81,12 @@ function parseArgs(argv: string[]): BuildOptions {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out') o.outDir = argv[++i];
+    else if (a === '--cache') o.cacheDir = argv[++i];
     else if (a === '--retrain') o.retrain = true;
     else if (a === '--epochs') o.epochs = Number(argv[++i]);
-    else throw new Error(`build.ts: unknown argument '${a}' (use --out DIR, --retrain, --epochs N)`);
+    else throw new Error(`build.ts: unknown argument '${a}' (use --out DIR, --cache DIR, --retrain, --epochs N)`);
   }
-  if (o.epochs !== undefined && !(Number.isInteger(o.epochs) && o.epochs > 0)) throw new Error(`build.ts: --epochs must be a positive integer`);
+  if (o.epochs !== undefined && !(Number.isInteger(o.epochs) && o.epochs > 0)) throw new Error(`build.ts: --epochs must be a positive integer, got '${argv[argv.indexOf('--epochs') + 1]}'`);
   return o;
 }
 

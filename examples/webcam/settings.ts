@@ -1,19 +1,35 @@
-// The numbers the webcam demo's build-time training and its page must agree on: descriptor
-// options (crop side, assumed frame rate), the rolling window the estimator sees, the synthetic
-// data the bundled checkpoint is trained on. Imported by both sides; no Node or DOM imports.
-import type { StreamOptions } from '../../src/index.js';
+// The numbers the webcam demo's build and its page agree on: where the bundled checkpoint lives in
+// the build folder, the frame rate the page samples the camera at, and how long a trial lasts.
+// The extraction options (crop sizes, clip length, flow reference) are NOT here: they come from the
+// checkpoint's run (`report/config.json`), so the page describes frames exactly as training did.
+// Imported by both sides; no Node or DOM imports.
 
-/** Descriptor options shared by training and the page: 64-px aligned crops, as `plm-ipe demo`'s small preset. */
-export const DESCRIPTOR_OPTIONS: Readonly<StreamOptions> = Object.freeze({ size: 64 });
+/** Folder of the bundled checkpoint inside the build folder. */
+export const CHECKPOINT_DIR = 'checkpoint';
 
-/** Frame rate the bundled checkpoint was trained at; the page samples the camera at about this rate. */
-export const TARGET_FPS = 10;
+/** File stem of the bundled model (`<dir>/<stem>.json` + `.safetensors`), a PLMIPE saved by `plm-ipe demo`. */
+export const CHECKPOINT_STEM = `${CHECKPOINT_DIR}/plm-ipe`;
 
-/** Descriptors the estimator sees: the last 3 s at TARGET_FPS (the synthetic clips are 2–3 s). */
-export const WINDOW = 30;
+/** The run configuration copied beside it (`plm-ipe demo`'s `report/config.json`). */
+export const CONFIG_FILE = `${CHECKPOINT_DIR}/config.json`;
 
-/** The bundled checkpoint's LSTM width (the paper's is 256; 64 keeps per-frame inference cheap). */
-export const DEMO_HIDDEN = 64;
+/**
+ * Frame rate the page samples the camera at when the checkpoint's config does not say (its
+ * `dataset.fps`, the rate its synthetic videos were rendered at, wins when present).
+ */
+export const TARGET_FPS = 8;
 
-/** File stem of the bundled checkpoint inside the build folder (`<stem>.json` + `<stem>.safetensors`). */
-export const CHECKPOINT_STEM = 'checkpoint/landmark-estimator';
+/**
+ * Length of one trial in seconds: the demo's synthetic videos last 2-3 s from the moment an outfit
+ * appears, so the model has never seen a longer sequence. A trial restarts after this long.
+ */
+export const TRIAL_SECONDS = 3;
+
+/** Valid descriptor rows a trial needs before the landmark branch is run. */
+export const MIN_VALID_ROWS = 3;
+
+/** Longer side of the frames kept for the pixel branch (the clips are face crops resized to `extract.clipSize`). */
+export const CLIP_FRAME_SIDE = 160;
+
+/** A pixel-branch forward slower than this disables the branch for the session. */
+export const PIXEL_BUDGET_MS = 400;

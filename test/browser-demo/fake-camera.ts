@@ -1,8 +1,9 @@
 // The fake webcam of the end-to-end test: a few built-in synthetic face videos (one per class
-// where the seed allows), concatenated and encoded by ffmpeg as the .y4m file Chromium's
+// where the seed allows), rendered with the tiny demo's expression strength (the bundled checkpoint
+// was trained on those), concatenated and encoded by ffmpeg as the .y4m file Chromium's
 // --use-file-for-fake-video-capture plays in a loop. Also says whether ffmpeg is there.
 import { spawn, spawnSync } from 'node:child_process';
-import { ffmpegPath, generateDataset, scoreToLabel } from '../../src/index.js';
+import { demoConfig, ffmpegPath, generateDataset, scoreToLabel } from '../../src/index.js';
 
 /** True when ffmpeg runs. */
 export const HAS_FFMPEG = spawnSync(ffmpegPath(), ['-hide_banner', '-version'], { stdio: 'ignore' }).status === 0;
@@ -22,7 +23,8 @@ export interface FakeCameraOptions {
 export async function writeFakeCameraY4m(file: string, o: FakeCameraOptions = {}): Promise<{ frames: number; labels: number[] }> {
   const width = o.width ?? 320;
   const height = o.height ?? 240;
-  const ds = generateDataset({ seed: o.seed ?? 11, subjects: 2, sessionsPerSubject: 1, size: [width, height], fps: 25 });
+  const { expressionScale, reactionGain } = demoConfig({ size: 'tiny' }).dataset;
+  const ds = generateDataset({ seed: o.seed ?? 11, subjects: 2, sessionsPerSubject: 1, size: [width, height], fps: 25, expressionScale, reactionGain });
   const want = o.videos ?? 3;
   const picked = [0, 1, 2].map((k) => ds.entries.find((e) => scoreToLabel(e.score) === k)).filter((e) => e !== undefined);
   for (const e of ds.entries) if (picked.length < want && !picked.includes(e)) picked.push(e);

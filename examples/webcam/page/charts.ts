@@ -1,5 +1,6 @@
-// The prediction display: a live bar chart of the three class probabilities (DOM bars) and a
-// scrolling timeline of them (a canvas, one polyline per class over the last predictions).
+// The prediction display: live bar charts of the three class probabilities (DOM bars; a large set
+// for the fused prediction, small ones per branch) and a scrolling timeline of the fused
+// probabilities (a canvas, one polyline per class, a vertical line where a trial started).
 import { LABELS } from '../../../src/index.js';
 
 /** One colour per class, in LABELS order (negative, neutral, positive). */
@@ -12,6 +13,7 @@ export class ProbabilityBars {
 
   constructor(container: HTMLElement) {
     container.replaceChildren();
+    container.classList.add('bars');
     LABELS.forEach((name, k) => {
       const row = document.createElement('div');
       row.className = 'bar-row';
@@ -35,10 +37,11 @@ export class ProbabilityBars {
     });
   }
 
-  update(p: ArrayLike<number>): void {
+  /** Shows `p`, or empty bars with a dash when null (a branch that did not run). */
+  update(p: ArrayLike<number> | null): void {
     for (let k = 0; k < this.fills.length; k++) {
-      this.fills[k].style.width = `${(100 * p[k]).toFixed(1)}%`;
-      this.values[k].textContent = `${(100 * p[k]).toFixed(1)}%`;
+      this.fills[k].style.width = p ? `${(100 * p[k]).toFixed(1)}%` : '0%';
+      this.values[k].textContent = p ? `${(100 * p[k]).toFixed(1)}%` : '–';
     }
   }
 }
@@ -46,20 +49,29 @@ export class ProbabilityBars {
 /** The last `capacity` predictions as three lines on a canvas, newest at the right. */
 export class Timeline {
   private readonly history: number[][] = [];
+  /** Index into `history` of each trial's first prediction. */
+  private readonly trialStarts: number[] = [];
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
     private readonly capacity = 150,
   ) {}
 
-  push(p: ArrayLike<number>): void {
+  /** Adds a prediction; `trialStart` marks it as its trial's first. */
+  push(p: ArrayLike<number>, trialStart = false): void {
+    if (trialStart) this.trialStarts.push(this.history.length);
     this.history.push(Array.from(p));
-    if (this.history.length > this.capacity) this.history.shift();
+    if (this.history.length > this.capacity) {
+      this.history.shift();
+      for (let i = 0; i < this.trialStarts.length; i++) this.trialStarts[i]--;
+      while (this.trialStarts.length && this.trialStarts[0] < 0) this.trialStarts.shift();
+    }
     this.draw();
   }
 
   clear(): void {
     this.history.length = 0;
+    this.trialStarts.length = 0;
     this.draw();
   }
 
@@ -78,6 +90,15 @@ export class Timeline {
     }
     // Fills from the left until `capacity` points, then scrolls.
     const dx = w / Math.max(1, Math.min(this.capacity, Math.max(30, this.history.length)) - 1);
+    ctx.strokeStyle = 'rgba(255,255,255,0.45)';
+    ctx.setLineDash([3, 3]);
+    for (const i of this.trialStarts) {
+      ctx.beginPath();
+      ctx.moveTo(i * dx, 0);
+      ctx.lineTo(i * dx, h);
+      ctx.stroke();
+    }
+    ctx.setLineDash([]);
     ctx.lineWidth = 2;
     CLASS_COLORS.forEach((color, k) => {
       ctx.strokeStyle = color;

@@ -1,17 +1,22 @@
-// The webcam demo's page script: picks a backend, loads face-api and the bundled checkpoint,
-// starts the camera, then per frame detects 68 landmarks, pushes the frame into a
-// DescriptorStream, draws regions and flow over the video, and runs the landmark estimator on
-// the last few seconds of descriptors, showing the probabilities as bars and a timeline.
-import { DescriptorStream, LABELS, getBackend, type GpuMode, type Point2 } from '../../../src/index.js';
-import { CHECKPOINT_STEM, DESCRIPTOR_OPTIONS, TARGET_FPS, WINDOW } from '../settings.js';
+// The webcam demo's page script: picks a backend, loads face-api and the bundled PLM-IPE checkpoint
+// with its run's extraction options, starts the camera, then runs trials: a trial starts when a face
+// is found (or "Next outfit" is pressed) and ends after TRIAL_SECONDS or when the face is lost. Per
+// frame it detects 68 landmarks, describes the motion since the trial's first frame, draws regions
+// and flow, runs the landmark branch on the trial so far and, once a clip's worth of frames is in and
+// while the backend is fast enough, both branches with eq. 8's fusion; bars and a timeline show them.
+import { LABELS, alignFace, getBackend, type GpuMode, type Point2 } from '../../../src/index.js';
+import { CHECKPOINT_STEM, CLIP_FRAME_SIDE, CONFIG_FILE, MIN_VALID_ROWS, PIXEL_BUDGET_MS, TARGET_FPS, TRIAL_SECONDS } from '../settings.js';
 import { pickBackend } from './backend.js';
 import { FrameGrabber, present, startCamera } from './camera.js';
 import { ProbabilityBars, Timeline } from './charts.js';
-import { checkpointFromFiles, fetchCheckpoint } from './checkpoint.js';
+import { checkpointFromFiles, fetchCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import { loadFaceApi } from './face-detector.js';
 import { drawOverlay } from './overlay.js';
-import { RollingPredictor } from './predictor.js';
-import { createState, type DemoState } from './state.js';
+import { createState, pushRecent, type DemoState } from './state.js';
+import { Trial, type TrialPrediction } from './trial.js';
+
+/** Frames without a detected face after which the trial ends (the descriptor stream holds landmarks about as long). */
+const FACE_LOST_FRAMES = 3;
 
 function $<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -26,12 +31,20 @@ const ui = {
   overlay: $<HTMLCanvasElement>('overlay'),
   status: $<HTMLElement>('status'),
   backend: $<HTMLElement>('backend'),
+  rate: $<HTMLElement>('rate'),
   stats: $<HTMLElement>('stats'),
   checkpoint: $<HTMLElement>('checkpoint'),
   verdict: $<HTMLElement>('verdict'),
+  mainBranch: $<HTMLElement>('main-branch'),
+  trial: $<HTMLElement>('trial'),
+  lastTrial: $<HTMLElement>('last-trial'),
+  nextOutfit: $<HTMLButtonElement>('next-outfit'),
+  pixelStatus: $<HTMLElement>('pixel-status'),
   drop: $<HTMLElement>('drop'),
 };
 const bars = new ProbabilityBars($('bars'));
+const landmarkBars = new ProbabilityBars($('bars-landmark'));
+const pixelBars = new ProbabilityBars($('bars-pixel'));
 const timeline = new Timeline($<HTMLCanvasElement>('timeline'));
 
 function setStatus(text: string, s: DemoState['status'] = state.status): void {
@@ -46,19 +59,107 @@ function fail(err: unknown): void {
   console.error(err);
 }
 
-function showStats(): void {
+function backendName(): string {
   const b = getBackend();
-  ui.backend.textContent = `${b.name}${b.mode && b.mode !== b.name ? ` · ${b.mode}` : ''}`;
+  return `${b.name}${b.mode && b.mode !== b.name ? ` · ${b.mode}` : ''}`;
+}
+
+function showStats(): void {
+  ui.backend.textContent = backendName();
   const sw = state.backend?.softwareGpu;
   ui.backend.textContent += sw ? ` (${sw}: a CPU emulation; ?mode=cpu is faster here)` : '';
   ui.backend.title = state.backend?.skipped.join('\n') ?? '';
+  ui.rate.textContent = `${state.fps.toFixed(1)} / ${state.targetFps} frames/s`;
   ui.stats.textContent =
-    `${state.fps.toFixed(1)} frames/s · face-api ${state.detectMs.toFixed(0)} ms (${state.faceApiBackend ?? '…'}) · ` +
-    `descriptor ${state.describeMs.toFixed(0)} ms · estimator ${state.inferMs.toFixed(0)} ms · faces ${state.faces}/${state.frames}`;
+    `face-api ${state.detectMs.toFixed(0)} ms (${state.faceApiBackend ?? '…'}) · descriptor ${state.describeMs.toFixed(0)} ms · ` +
+    `model ${state.inferMs.toFixed(0)} ms · faces ${state.faces}/${state.frames} · predictions ${state.predictionCount} (pixel branch in ${state.pixelRuns})`;
+  ui.pixelStatus.textContent = state.pixelOff
+    ? `pixel branch off: ${state.pixelOff}`
+    : state.pixelRuns > 0
+      ? `${state.pixelMsPerClip.toFixed(0)} ms per clip on ${backendName()} (budget ${PIXEL_BUDGET_MS} ms)`
+      : 'runs once the trial has a clip of frames';
+  ui.pixelStatus.dataset.off = state.pixelOff ? 'true' : 'false';
 }
 
-/** Drag-and-drop of a checkpoint pair anywhere on the page. */
-function installDropZone(predictor: () => RollingPredictor | null): void {
+/** The current checkpoint, its trial, and counters that belong to it. */
+interface Session {
+  checkpoint: LoadedCheckpoint;
+  trial: Trial;
+  /** Pixel-branch calls so far (the first compiles kernels and is not judged). */
+  pixelCalls: number;
+}
+
+function newSession(checkpoint: LoadedCheckpoint): Session {
+  // The run's own frame rate when its config says it: descriptors and clips then see the motion per frame training saw.
+  const fps = checkpoint.fps ?? TARGET_FPS;
+  state.targetFps = fps;
+  state.trialLength = Math.round(TRIAL_SECONDS * fps);
+  state.checkpoint = checkpoint.label;
+  state.extractSource = checkpoint.extractSource;
+  state.hasPixelBranch = checkpoint.plm !== null;
+  state.pixelOff = checkpoint.plm ? null : 'not in this checkpoint (landmark branch only)';
+  const e = checkpoint.extract;
+  ui.checkpoint.textContent =
+    `${checkpoint.label}. Extraction from ${checkpoint.extractSource}: descriptors on ${e.descriptorSize}-px crops, flow from the ` +
+    `${e.descriptorReference === 'first' ? "trial's first frame" : 'previous frame'}; clips of ${e.clipLength} frames at ${e.clipSize} px` +
+    `${e.clipBaseline === 'first-frame' ? " minus the trial's first frame" : ''}.`;
+  timeline.clear();
+  bars.update(null);
+  landmarkBars.update(null);
+  pixelBars.update(null);
+  return { checkpoint, trial: new Trial(checkpoint, fps, state.trialLength), pixelCalls: 0 };
+}
+
+/** Both branches when the trial and the backend allow, else the landmark branch; judges the pixel branch's speed. */
+async function predict(s: Session): Promise<TrialPrediction> {
+  if (state.pixelOff !== null || !s.trial.pixelReady) return s.trial.predictLandmark();
+  const p = await s.trial.predictBoth();
+  s.pixelCalls++;
+  state.pixelRuns++;
+  state.pixelMsPerClip = p.ms / Math.max(1, p.clips);
+  // The first call compiles the GPU kernels (seconds with gpu.js); the budget applies from the second.
+  if (s.pixelCalls >= 2 && state.pixelMsPerClip > PIXEL_BUDGET_MS) {
+    state.pixelOff = `${state.pixelMsPerClip.toFixed(0)} ms per clip on ${backendName()} (budget ${PIXEL_BUDGET_MS} ms)`;
+  }
+  return p;
+}
+
+/** The session the loop runs (module level so {@link show} can read λ). */
+let session: Session | null = null;
+
+/** Records and shows one prediction; `trialStart` marks the trial's first one on the timeline. */
+function show(p: TrialPrediction, trialStart: boolean): void {
+  const main = p.fused ?? p.landmark;
+  const lambda = session?.checkpoint.plm?.config.lambda;
+  ui.mainBranch.textContent = p.fused && lambda !== undefined
+    ? `fused: ${lambda} × landmark + ${+(1 - lambda).toFixed(3)} × pixel`
+    : `landmark branch${state.hasPixelBranch ? (state.pixelOff ? ' (pixel branch off)' : ' (pixel branch waits for a clip)') : ''}`;
+  state.inferMs = p.ms;
+  state.predictionCount++;
+  pushRecent(state.predictions, main);
+  pushRecent(state.predictionBranches, p.fused ? 'fused' : 'landmark');
+  pushRecent(state.landmarkPredictions, p.landmark);
+  if (p.pixel) pushRecent(state.pixelPredictions, p.pixel);
+  bars.update(main);
+  landmarkBars.update(p.landmark);
+  pixelBars.update(p.pixel);
+  timeline.push(main, trialStart);
+  const best = main.indexOf(Math.max(...main));
+  ui.verdict.textContent = LABELS[best];
+  ui.verdict.dataset.label = LABELS[best];
+}
+
+function showTrial(s: Session): void {
+  const t = s.trial;
+  state.trialCount = t.index;
+  state.trialFrames = t.running ? t.length : 0;
+  ui.trial.textContent = t.running
+    ? `trial ${t.index} · ${(t.length / t.fps).toFixed(1)} s / ${TRIAL_SECONDS} s · frame ${t.length}/${t.maxFrames}`
+    : `waiting for a face to start trial ${t.index + 1}…`;
+}
+
+/** Drag-and-drop of a checkpoint pair (and optionally its run's config.json) anywhere on the page. */
+function installDropZone(onLoaded: (c: LoadedCheckpoint) => void): void {
   const stop = (e: DragEvent): void => {
     e.preventDefault();
     e.stopPropagation();
@@ -72,16 +173,9 @@ function installDropZone(predictor: () => RollingPredictor | null): void {
     stop(e);
     ui.drop.classList.remove('active');
     const files = e.dataTransfer?.files;
-    const p = predictor();
-    if (!files || !p) return;
+    if (!files) return;
     checkpointFromFiles(files)
-      .then((loaded) => {
-        p.model = loaded.model;
-        p.reset();
-        timeline.clear();
-        state.checkpoint = loaded.label;
-        ui.checkpoint.textContent = loaded.label;
-      })
+      .then(onLoaded)
       .catch((err: Error) => {
         ui.checkpoint.textContent = `could not load the dropped files: ${err.message}`;
       });
@@ -105,21 +199,21 @@ function urlOptions(): { modes?: GpuMode[]; tf?: string; inputSize?: number } {
 
 async function main(): Promise<void> {
   const opts = urlOptions();
-  let predictor: RollingPredictor | null = null;
-  installDropZone(() => predictor);
+  // A dropped checkpoint waits here until the loop is between frames.
+  let dropped: LoadedCheckpoint | null = null;
+  installDropZone((c) => (dropped = c));
+  let nextOutfit = false;
+  ui.nextOutfit.addEventListener('click', () => (nextOutfit = true));
   setStatus('choosing a backend…', 'loading');
   state.backend = await pickBackend(opts.modes);
   showStats();
   setStatus('loading face-api and the checkpoint…');
-  const [face, ckpt] = await Promise.all([loadFaceApi({ tfBackend: opts.tf, inputSize: opts.inputSize }), fetchCheckpoint(`./${CHECKPOINT_STEM}`)]);
+  const [face, ckpt] = await Promise.all([loadFaceApi({ tfBackend: opts.tf, inputSize: opts.inputSize }), fetchCheckpoint(`./${CHECKPOINT_STEM}`, `./${CONFIG_FILE}`)]);
   state.faceApiBackend = face.tfBackend;
-  state.checkpoint = ckpt.label;
-  ui.checkpoint.textContent = ckpt.label;
-  predictor = new RollingPredictor(ckpt.model, WINDOW);
+  session = newSession(ckpt);
   setStatus('waiting for the camera…');
   await startCamera(ui.video);
-  const grabber = new FrameGrabber(320);
-  const stream = new DescriptorStream({ ...DESCRIPTOR_OPTIONS, fps: TARGET_FPS, keepDetails: true });
+  const grabber = new FrameGrabber(320, CLIP_FRAME_SIDE);
   const ctx = ui.overlay.getContext('2d');
   if (!ctx) throw new Error('cannot get the overlay canvas context');
   const fitOverlay = (): void => {
@@ -128,55 +222,64 @@ async function main(): Promise<void> {
       ui.overlay.height = ui.frame.height;
     }
   };
-  let prev: { snapshot: HTMLCanvasElement; points: Point2[] | null; scale: number } | null = null;
   setStatus('running', 'running');
   let last = performance.now();
+  let misses = 0;
+  let firstOfTrial = false;
   for (;;) {
     const t0 = performance.now();
-    const { frame, scale, snapshot } = grabber.grab(ui.video);
+    if (dropped) {
+      session = newSession(dropped);
+      dropped = null;
+    }
+    const s = session;
+    const { trial } = s;
+    const keepSmall = s.checkpoint.plm !== null && state.pixelOff === null;
+    const { frame, scale, snapshot, small } = grabber.grab(ui.video, keepSmall);
     const tDetect = performance.now();
     const points = (await face.provider.detect(frame)) as Point2[] | null;
     const tDescribe = performance.now();
     state.detectMs = tDescribe - tDetect;
-    const d = stream.push(frame, points);
-    state.describeMs = performance.now() - tDescribe;
     state.frames++;
+    misses = points ? 0 : misses + 1;
     if (points) state.faces++;
-    if (d.valid) state.validDescriptors++;
-    // The stage shows the analysed picture, not the live video, so the overlay always matches it
-    // (at a few frames per second the live video runs ahead of its landmarks). A valid descriptor
-    // describes frame t-1 (its regions) moving to frame t, so frame t-1 is shown under it.
-    if (d.valid && prev) {
-      present(prev.snapshot, ui.frame);
-      fitOverlay();
-      drawOverlay(ctx, d, prev.points, { scale: prev.scale });
-    } else {
-      present(snapshot, ui.frame);
-      fitOverlay();
-      drawOverlay(ctx, null, points, { scale });
+    // Trial boundaries: "Next outfit" or a lost face ends the current trial; a face starts the next.
+    if (trial.running && (nextOutfit || misses > FACE_LOST_FRAMES)) {
+      ui.lastTrial.textContent = `trial ${trial.index} ${nextOutfit ? 'ended by Next outfit' : 'ended: face lost'} at ${(trial.length / trial.fps).toFixed(1)} s`;
+      trial.stop();
     }
-    prev = { snapshot, points, scale };
-    predictor.push(d);
-    if (predictor.ready) {
-      const t1 = performance.now();
-      const p = await predictor.predict();
-      state.inferMs = performance.now() - t1;
-      const row = Array.from(p);
-      state.predictionCount++;
-      state.predictions.push(row);
-      if (state.predictions.length > 50) state.predictions.shift();
-      bars.update(row);
-      timeline.push(row);
-      const best = row.indexOf(Math.max(...row));
-      ui.verdict.textContent = LABELS[best];
-      ui.verdict.dataset.label = LABELS[best];
+    nextOutfit = false;
+    if (!trial.running && points) {
+      trial.start();
+      firstOfTrial = true;
     }
-    const now = performance.now();
-    state.fps = state.fps === 0 ? 1000 / (now - last) : 0.9 * state.fps + 0.1 * (1000 / (now - last));
-    last = now;
+    const d = trial.running ? trial.push(frame, points, small) : null;
+    state.describeMs = performance.now() - tDescribe;
+    if (d?.valid) state.validDescriptors++;
+    // The stage shows the analysed picture, not the live video, so the overlay always matches it.
+    // The flow runs between per-frame aligned crops (first frame vs now): draw it through the current alignment.
+    present(snapshot, ui.frame);
+    fitOverlay();
+    const now = points && d?.valid ? alignFace(points, { size: s.checkpoint.extract.descriptorSize }).transform : undefined;
+    drawOverlay(ctx, d, points, { scale, transform: now });
+    if (trial.running && trial.validRows >= MIN_VALID_ROWS) {
+      show(await predict(s), firstOfTrial);
+      firstOfTrial = false;
+    }
+    if (trial.running && trial.full) {
+      const p = state.predictions.at(-1);
+      const best = p ? p.indexOf(Math.max(...p)) : -1;
+      ui.lastTrial.textContent =
+        `trial ${trial.index} complete (${TRIAL_SECONDS} s): ` + (p ? `${LABELS[best]} ${(100 * p[best]).toFixed(0)}% (${state.predictionBranches.at(-1)})` : 'no prediction');
+      trial.stop();
+    }
+    showTrial(s);
+    const tEnd = performance.now();
+    state.fps = state.fps === 0 ? 1000 / (tEnd - last) : 0.9 * state.fps + 0.1 * (1000 / (tEnd - last));
+    last = tEnd;
     showStats();
-    // Pace to about TARGET_FPS, the rate the checkpoint was trained at; slower machines run flat out.
-    const wait = 1000 / TARGET_FPS - (performance.now() - t0);
+    // Pace to the checkpoint's frame rate; slower machines run flat out.
+    const wait = 1000 / trial.fps - (performance.now() - t0);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
   }
 }

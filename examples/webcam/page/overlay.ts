@@ -33,6 +33,12 @@ export interface OverlayDrawOptions {
   step?: number;
   /** Dense arrow length per crop pixel of flow. Default 3. */
   gain?: number;
+  /**
+   * Frame-to-crop alignment to draw the crop through. Default: the descriptor's own (its reference
+   * frame's). With flow measured from a trial's first frame and per-frame alignment, pass the
+   * current frame's, so the regions follow the face as it is now.
+   */
+  transform?: SimilarityTransform;
 }
 
 /** Clears `ctx` and draws the landmarks and, when the descriptor is valid, its regions and flow. */
@@ -41,8 +47,9 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, d: FrameDescriptor | 
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   const toCanvas = (inv: SimilarityTransform, pts: ArrayLike<Point2>): Point2[] => applyTransform(inv, pts).map((p) => ({ x: p.x * scale, y: p.y * scale }));
   const details = d?.valid ? d.details : undefined;
-  if (d && details && d.transform) {
-    const inv = invertTransform(d.transform);
+  const transform = o.transform ?? d?.transform;
+  if (d && details && transform) {
+    const inv = invertTransform(transform);
     details.polygons.forEach((poly, k) => {
       const pts = toCanvas(inv, poly);
       if (pts.length < 3) return;
