@@ -21,9 +21,13 @@ export interface BackendChoice {
 async function softwareRenderer(mode: string): Promise<string | null> {
   let name = '';
   if (mode === 'webgpu') {
-    const gpu = (navigator as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu;
+    type Info = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+    const gpu = (navigator as { gpu?: { requestAdapter(): Promise<{ info?: Info; isFallbackAdapter?: boolean } | null> } }).gpu;
     const a = await gpu?.requestAdapter().catch(() => null);
-    name = a?.info ? Object.values(a.info).join(' ') : '';
+    // GPUAdapterInfo's fields are prototype getters (Object.values sees none): read them by name.
+    const info = a?.info;
+    name = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') : '';
+    if (!/swiftshader|llvmpipe|software/i.test(name) && (a?.isFallbackAdapter || info?.isFallbackAdapter)) name = 'software';
   } else if (mode === 'webgl2' || mode === 'webgl') {
     const gl = document.createElement('canvas').getContext('webgl2');
     const ext = gl?.getExtension('WEBGL_debug_renderer_info');

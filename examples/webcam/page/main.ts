@@ -67,8 +67,8 @@ function backendName(): string {
 function showStats(): void {
   ui.backend.textContent = backendName();
   const sw = state.backend?.softwareGpu;
-  ui.backend.textContent += sw ? ` (${sw}: a CPU emulation; ?mode=cpu is faster here)` : '';
-  ui.backend.title = state.backend?.skipped.join('\n') ?? '';
+  ui.backend.textContent += sw ? ` on ${sw}: try ?mode=cpu` : '';
+  ui.backend.title = [...(sw ? [`${sw} is a CPU emulation of the GPU: the cpu backend (?mode=cpu) is faster here`] : []), ...(state.backend?.skipped ?? [])].join('\n');
   ui.rate.textContent = `${state.fps.toFixed(1)} / ${state.targetFps} frames/s`;
   ui.stats.textContent =
     `face-api ${state.detectMs.toFixed(0)} ms (${state.faceApiBackend ?? '…'}) · descriptor ${state.describeMs.toFixed(0)} ms · ` +
