@@ -91,8 +91,10 @@ function parseArgs(argv: string[]): BuildOptions {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  buildDemo(parseArgs(process.argv.slice(2))).catch((err: Error) => {
-    console.error(err.message);
-    process.exit(1);
-  });
+  Promise.resolve()
+    .then(() => buildDemo(parseArgs(process.argv.slice(2))))
+    .catch((err: Error) => {
+      console.error(err.message);
+      process.exit(1);
+    });
 }
