@@ -40,4 +40,24 @@ describe.skipIf(!multi)('kernel threads', () => {
     expect(workerStats().chunks).toBeGreaterThan(before);
     for (let i = 0; i < one.length; i++) expect(two[i]).toEqual(one[i]);
   });
+
+  it('survive 1500 back-to-back jobs (the hand-over between jobs never loses a chunk)', async () => {
+    setKernelThreads(2);
+    startWorkers();
+    for (let i = 0; i < 200 && workerStats().ready === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    const M = 128, N = 128, K = 128; // just above the size that is split across threads (4 MFLOP)
+    const A = random(M * K, 6), B = random(K * N, 7);
+    setKernelThreads(1);
+    const expected = new Float32Array(M * N);
+    gemm(false, false, M, N, K, A, B, expected);
+    setKernelThreads(2);
+    const C = new Float32Array(M * N);
+    const before = workerStats().chunks;
+    for (let i = 0; i < 1500; i++) {
+      gemm(false, false, M, N, K, A, B, C);
+      if (i % 500 === 0) expect(C).toEqual(expected);
+    }
+    expect(C).toEqual(expected);
+    expect(workerStats().chunks).toBeGreaterThan(before);
+  });
 });

@@ -43,6 +43,8 @@ let seen = Atomics.load(ctrl, ${SEQ});
 for (;;) {
   Atomics.wait(ctrl, ${SEQ}, seen);
   seen = Atomics.load(ctrl, ${SEQ});
+  // Odd: the caller is preparing the next job (see runJob); wait for it to be published.
+  if (seen & 1) continue;
   Atomics.add(ctrl, ${ACTIVE}, 1);
   if (Atomics.load(ctrl, ${SEQ}) === seen) {
     const n = desc[driver.F.NCHUNKS];
@@ -117,7 +119,11 @@ export function runJob(rt: Runtime, job: Int32Array): void {
     for (let c = 0; c < nChunks; c++) rt.driver.runChunk(job, c, 0);
     return;
   }
-  // A worker still leaving the previous job must be out before the shared descriptor changes.
+  // SEQ goes up by 2 per job: odd while the descriptor and counters change. Marking it odd before
+  // waiting for ACTIVE to drain means a worker that woke late for the previous job and only now
+  // registers sees a changed SEQ and backs out; without that it could claim a chunk of the new job
+  // before DONE is reset, its count would be wiped, and the caller would wait forever.
+  Atomics.add(cw, SEQ, 1);
   for (let a = Atomics.load(cw, ACTIVE); a !== 0; a = Atomics.load(cw, ACTIVE)) Atomics.wait(cw, ACTIVE, a, 20);
   const d = rt.desc;
   d.set(job);
