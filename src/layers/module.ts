@@ -128,7 +128,8 @@ export abstract class Module {
       for (const [key, value] of Object.entries(state)) {
         const p = own.get(key);
         if (!p) continue;
-        const copy = fromFloat32(value.dataSync(), p.shape);
+        // Same backend: copy on the device (WebGPU cannot read back synchronously); else through the host.
+        const copy = value.backend === p.backend ? value.clone() : fromFloat32(value.dataSync(), p.shape);
         ENGINE.incRef(copy.dataId);
         p._replaceStorage(copy.dataId);
         copy.dispose();

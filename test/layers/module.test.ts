@@ -55,6 +55,19 @@ describe('Module', () => {
     expect(m.layers[1].training).toBe(false);
   });
 
+  it('loadStateDict copies: the parameters do not share storage with the state dict', () => {
+    const lin = new Linear(3, 2);
+    const w = randn([2, 3]);
+    const b = randn([2]);
+    lin.loadStateDict({ weight: w, bias: b });
+    expect(Array.from(lin.weight.dataSync())).toEqual(Array.from(w.dataSync()));
+    w.dispose();
+    b.dispose();
+    // The source is gone; the parameters still read back (own buffers, not views of the disposed ones).
+    expect(lin.weight.dataSync()).toHaveLength(6);
+    expect(lin.bias!.dataSync()).toHaveLength(2);
+  });
+
   it('zeroGrad frees gradients', () => {
     const m = new Linear(2, 2);
     m.forward(randn([3, 2])).sum().backward();
