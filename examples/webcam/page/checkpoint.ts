@@ -87,8 +87,7 @@ export function checkpointFromBytes(jsonText: string, weights: Uint8Array, name:
   const kb = Math.round(weights.byteLength / 1024);
   try {
     if (file.kind === 'PLMIPE') {
-      // Every weight is overwritten below, so the initialisation does not matter; 'kaiming' would also
-      // fail on WebGPU (C3D's kaimingInit reads its random tensors back synchronously).
+      // Every weight is overwritten below, so the cheaper default initialisation is enough.
       const saved = file.config as PLMIPEOptions;
       const plm = new PLMIPE({ ...saved, pixel: { ...saved.pixel, c3d: { ...saved.pixel?.c3d, init: 'pytorch' } } });
       plm.loadStateDict(tensors);
