@@ -41,6 +41,8 @@ export interface TrainingPreset {
    * last noisy step left them; see {@link learningRateFactor}).
    */
   lrSchedule?: 'constant' | 'cosine';
+  /** Mirror training clips left-right at random (C3D's augmentation; see makeBatch). Default false. */
+  pixelFlip?: boolean;
 }
 
 /**

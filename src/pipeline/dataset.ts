@@ -29,13 +29,22 @@ export function splitFeatures(features: readonly VideoFeatures[], options: { see
   return { train, test, testSubjects: split.testSubjects };
 }
 
+/** Training-time augmentation of {@link makeBatch}'s pixel clips. */
+export interface BatchAugmentation {
+  /**
+   * Mirrors each video's clips left-right with probability 1/2 (C3D's training recipe): a mirrored
+   * face shows the same reaction. Draws from this generator (seed it for reproducible epochs).
+   */
+  flip?: () => number;
+}
+
 /**
  * One batch of the given videos. Every video keeps all its cached clips; descriptor sequences are
  * zero-padded to the longest one and `lengths` tells the LSTM where each ends.
  * @example
  * const batch = makeBatch(features, [3, 7, 9]); // { pixel: { clips, videoIndex }, landmark: { descriptors, lengths }, labels }
  */
-export function makeBatch(features: readonly VideoFeatures[], indices: readonly number[]): PreferenceBatch {
+export function makeBatch(features: readonly VideoFeatures[], indices: readonly number[], augment: BatchAugmentation = {}): PreferenceBatch {
   if (indices.length === 0) throw new Error('makeBatch: no videos');
   const first = features[indices[0]];
   const [, c, l, h, w] = first.clipShape;
@@ -62,6 +71,7 @@ export function makeBatch(features: readonly VideoFeatures[], indices: readonly 
   indices.forEach((idx, n) => {
     const f = features[idx];
     clips.set(f.clips, offset * per);
+    if (augment.flip && augment.flip() < 0.5) mirrorRows(clips.subarray(offset * per, (offset + f.clipShape[0]) * per), w);
     for (let j = 0; j < f.clipShape[0]; j++) videoIndex.push(n);
     offset += f.clipShape[0];
     descriptors.set(f.descriptors, n * maxLen * dim);
@@ -73,6 +83,11 @@ export function makeBatch(features: readonly VideoFeatures[], indices: readonly 
     landmark: { descriptors: tensor(descriptors, [indices.length, maxLen, dim]), lengths },
     labels,
   };
+}
+
+/** Reverses every row of `w` values in place (a left-right mirror of [..., H, W] images). */
+function mirrorRows(data: Float32Array, w: number): void {
+  for (let r = 0; r < data.length; r += w) data.subarray(r, r + w).reverse();
 }
 
 /** Splits indices into batches of `batchSize`, shuffled with a seeded generator (same seed and epoch, same order). */

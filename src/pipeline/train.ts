@@ -2,7 +2,7 @@
 // loss and train/test accuracy, and a checkpoint per epoch (model, optimizer state, history)
 // written atomically with a small state file written last, so an interrupted run resumes from the
 // last complete epoch. A NaN/Inf loss stops training with the method, epoch and batch named.
-import { manualSeed } from '../tensor/random.js';
+import { createRng, manualSeed } from '../tensor/random.js';
 import { serializeSafetensors, parseSafetensors, type NamedTensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { createMethod, createOptimizers, learningRateFactor, METHOD_NAMES, type MethodName, type TrainingPreset } from '../models/presets.js';
@@ -177,8 +177,9 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
     method.train();
     const sums: Record<string, number> = {};
     const batches = batchIndices(split.train, batchSize, { seed, epoch });
+    const augment = preset.pixelFlip ? { flip: createRng(`${seed}/${name}/flip/${epoch}`) } : {};
     batches.forEach((chunk, b) => {
-      const batch = makeBatch(features, chunk);
+      const batch = makeBatch(features, chunk, augment);
       try {
         const losses = method.trainStep(batch, optimizers);
         for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { generateDataset } from '../../src/index.js';
 import { computeFeatures, extractFeatures, pickApexClips, syntheticSources, type ExtractOptions, type VideoFeatures } from '../../src/pipeline/extract.js';
 import { learningRateFactor } from '../../src/models/presets.js';
+import { createRng } from '../../src/tensor/random.js';
 import { batchIndices, makeBatch, splitFeatures } from '../../src/pipeline/dataset.js';
 import { trainMethod } from '../../src/pipeline/train.js';
 import { summaryText, accuracyTable } from '../../src/pipeline/report.js';
@@ -89,6 +90,34 @@ describe('clip baseline', () => {
     const video = ds.renderVideo(ds.entries[0]);
     expect(() => computeFeatures(video, video.landmarks, { ...EXTRACT, clipBaseline: 'mean' as never }, 'v'))
       .toThrow(/extract\.clipBaseline must be 'none' or 'first-frame', got "mean"/);
+  });
+});
+
+describe('flip augmentation', () => {
+  it('mirrors whole videos left-right, about half of them, reproducibly', () => {
+    const feature = (id: string): VideoFeatures => {
+      const clips = new Float32Array(2 * 3 * 2 * 2 * 4);
+      clips.forEach((_, i) => (clips[i] = i));
+      return { id, label: 0, subject: id, session: '1', clips, clipShape: [2, 3, 2, 2, 4], descriptors: new Float32Array(72), valid: new Uint8Array([1]), dim: 72 };
+    };
+    const features = Array.from({ length: 40 }, (_, i) => feature(`v${i}`));
+    const idx = features.map((_, i) => i);
+    const plain = makeBatch(features, idx).pixel.clips!.dataSync();
+    const flipped = makeBatch(features, idx, { flip: createRng('a') }).pixel.clips!.dataSync();
+    const again = makeBatch(features, idx, { flip: createRng('a') }).pixel.clips!.dataSync();
+    expect(Array.from(again)).toEqual(Array.from(flipped));
+    const per = 2 * 3 * 2 * 2 * 4;
+    let mirrored = 0;
+    for (let v = 0; v < 40; v++) {
+      const a = plain.subarray(v * per, (v + 1) * per);
+      const b = flipped.subarray(v * per, (v + 1) * per);
+      const isMirror = Array.from({ length: per / 4 }, (_, r) => [3, 2, 1, 0].every((j, x) => b[r * 4 + x] === a[r * 4 + j])).every(Boolean);
+      const isSame = a.every((x, i) => x === b[i]);
+      expect(isMirror !== isSame).toBe(true);
+      if (isMirror) mirrored++;
+    }
+    expect(mirrored).toBeGreaterThan(10);
+    expect(mirrored).toBeLessThan(30);
   });
 });
 
