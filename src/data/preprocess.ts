@@ -64,6 +64,29 @@ export interface Box {
   height: number;
 }
 
+/** Adds the bilinear sample of RGB `src` at (x, y) (pixel centres at integers, edges replicated) to `acc`. */
+function addBilinearRgb(src: Uint8Array, width: number, height: number, x: number, y: number, acc: Float64Array): void {
+  const maxX = width - 1;
+  const maxY = height - 1;
+  x = x < 0 ? 0 : x > maxX ? maxX : x;
+  y = y < 0 ? 0 : y > maxY ? maxY : y;
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const x1 = x0 < maxX ? x0 + 1 : x0;
+  const y1 = y0 < maxY ? y0 + 1 : y0;
+  const fx = x - x0;
+  const fy = y - y0;
+  const i00 = (y0 * width + x0) * 3;
+  const i01 = (y0 * width + x1) * 3;
+  const i10 = (y1 * width + x0) * 3;
+  const i11 = (y1 * width + x1) * 3;
+  const w00 = (1 - fx) * (1 - fy);
+  const w01 = fx * (1 - fy);
+  const w10 = (1 - fx) * fy;
+  const w11 = fx * fy;
+  for (let c = 0; c < 3; c++) acc[c] += src[i00 + c] * w00 + src[i01 + c] * w01 + src[i10 + c] * w10 + src[i11 + c] * w11;
+}
+
 /**
  * Samples an RGB image inside `box` into an `outW × outH` RGB image, bilinear with pixel-centre
  * alignment and edge replication outside the frame. When shrinking by 2× or more, each output pixel
@@ -87,42 +110,18 @@ export function cropResize(
   const tx = Math.max(1, Math.min(8, Math.round(sx)));
   const ty = Math.max(1, Math.min(8, Math.round(sy)));
   const inv = 1 / (tx * ty);
-  const maxX = width - 1;
-  const maxY = height - 1;
+  const acc = new Float64Array(3);
   for (let oy = 0; oy < outH; oy++) {
     for (let ox = 0; ox < outW; ox++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
+      acc.fill(0);
       for (let jy = 0; jy < ty; jy++) {
-        let y = box.y + (oy + (jy + 0.5) / ty) * sy - 0.5;
-        y = y < 0 ? 0 : y > maxY ? maxY : y;
-        const y0 = Math.floor(y);
-        const y1 = y0 < maxY ? y0 + 1 : y0;
-        const fy = y - y0;
-        for (let jx = 0; jx < tx; jx++) {
-          let x = box.x + (ox + (jx + 0.5) / tx) * sx - 0.5;
-          x = x < 0 ? 0 : x > maxX ? maxX : x;
-          const x0 = Math.floor(x);
-          const x1 = x0 < maxX ? x0 + 1 : x0;
-          const fx = x - x0;
-          const i00 = (y0 * width + x0) * 3;
-          const i01 = (y0 * width + x1) * 3;
-          const i10 = (y1 * width + x0) * 3;
-          const i11 = (y1 * width + x1) * 3;
-          const w00 = (1 - fx) * (1 - fy);
-          const w01 = fx * (1 - fy);
-          const w10 = (1 - fx) * fy;
-          const w11 = fx * fy;
-          r += src[i00] * w00 + src[i01] * w01 + src[i10] * w10 + src[i11] * w11;
-          g += src[i00 + 1] * w00 + src[i01 + 1] * w01 + src[i10 + 1] * w10 + src[i11 + 1] * w11;
-          b += src[i00 + 2] * w00 + src[i01 + 2] * w01 + src[i10 + 2] * w10 + src[i11 + 2] * w11;
-        }
+        const y = box.y + (oy + (jy + 0.5) / ty) * sy - 0.5;
+        for (let jx = 0; jx < tx; jx++) addBilinearRgb(src, width, height, box.x + (ox + (jx + 0.5) / tx) * sx - 0.5, y, acc);
       }
       const o = (oy * outW + ox) * 3;
-      out[o] = Math.round(r * inv);
-      out[o + 1] = Math.round(g * inv);
-      out[o + 2] = Math.round(b * inv);
+      out[o] = Math.round(acc[0] * inv);
+      out[o + 1] = Math.round(acc[1] * inv);
+      out[o + 2] = Math.round(acc[2] * inv);
     }
   }
   return out;
@@ -148,45 +147,22 @@ export function warpRgb(src: Uint8Array, width: number, height: number, transfor
   const ity = -(ib * tx + ia * ty);
   const k = Math.max(1, Math.min(8, Math.round(1 / Math.sqrt(s2))));
   const inv = 1 / (k * k);
-  const maxX = width - 1;
-  const maxY = height - 1;
+  const acc = new Float64Array(3);
   const out = new Uint8Array(size * size * 3);
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
-      let r = 0;
-      let g = 0;
-      let bl = 0;
+      acc.fill(0);
       for (let sj = 0; sj < k; sj++) {
         const cv = v + (sj + 0.5) / k - 0.5;
         for (let si = 0; si < k; si++) {
           const cu = u + (si + 0.5) / k - 0.5;
-          let x = ia * cu - ib * cv + itx;
-          let y = ib * cu + ia * cv + ity;
-          x = x < 0 ? 0 : x > maxX ? maxX : x;
-          y = y < 0 ? 0 : y > maxY ? maxY : y;
-          const x0 = Math.floor(x);
-          const y0 = Math.floor(y);
-          const x1 = x0 < maxX ? x0 + 1 : x0;
-          const y1 = y0 < maxY ? y0 + 1 : y0;
-          const fx = x - x0;
-          const fy = y - y0;
-          const i00 = (y0 * width + x0) * 3;
-          const i01 = (y0 * width + x1) * 3;
-          const i10 = (y1 * width + x0) * 3;
-          const i11 = (y1 * width + x1) * 3;
-          const w00 = (1 - fx) * (1 - fy);
-          const w01 = fx * (1 - fy);
-          const w10 = (1 - fx) * fy;
-          const w11 = fx * fy;
-          r += src[i00] * w00 + src[i01] * w01 + src[i10] * w10 + src[i11] * w11;
-          g += src[i00 + 1] * w00 + src[i01 + 1] * w01 + src[i10 + 1] * w10 + src[i11 + 1] * w11;
-          bl += src[i00 + 2] * w00 + src[i01 + 2] * w01 + src[i10 + 2] * w10 + src[i11 + 2] * w11;
+          addBilinearRgb(src, width, height, ia * cu - ib * cv + itx, ib * cu + ia * cv + ity, acc);
         }
       }
       const o = (v * size + u) * 3;
-      out[o] = Math.round(r * inv);
-      out[o + 1] = Math.round(g * inv);
-      out[o + 2] = Math.round(bl * inv);
+      out[o] = Math.round(acc[0] * inv);
+      out[o + 1] = Math.round(acc[1] * inv);
+      out[o + 2] = Math.round(acc[2] * inv);
     }
   }
   return out;
