@@ -197,6 +197,10 @@ describe('training', () => {
     expect(resumed.history.map((r) => r.epoch)).toEqual([1, 2, 3]);
     expect(resumed.history[0]).toEqual(first.history[0]);
     await expect(trainMethod({ method: 'PBE', preset, features, split, epochs: 1, checkpointDir: dir })).rejects.toThrow(/belongs to method 'LBE'/);
+    // Train accuracy on a sample: one video scores 0 or 1.
+    const sampled = await trainMethod({ method: 'LBE', preset, features, split, epochs: 1, seed: 1, checkpointDir: tmp(), trainAccuracyVideos: 1 });
+    expect([0, 1]).toContain(sampled.history[0].trainAccuracy);
+    await expect(trainMethod({ method: 'LBE', preset, features, split, epochs: 1, checkpointDir: tmp(), trainAccuracyVideos: 0.5 })).rejects.toThrow(/trainAccuracyVideos must be a positive integer, got 0.5/);
   });
 });
 
