@@ -24,5 +24,11 @@ for (const m of cfg.methods ?? ['PBE']) {
     onEpoch: (e) => console.log(`[${m}] ep ${e.epoch} loss ${e.loss.toFixed(4)} ${JSON.stringify(Object.fromEntries(Object.entries(e.terms).map(([k, v]) => [k, +v.toFixed(3)])))} train ${(100 * e.trainAccuracy).toFixed(1)} test ${(100 * e.testAccuracy).toFixed(1)} (${e.seconds.toFixed(1)} s)`) });
   const ev = evaluateMethod(r.method, ex.features, split.test);
   console.log(`[${m}] test ${(100 * ev.report.accuracy).toFixed(1)}%` + (ev.branches ? ` pixel ${(100 * ev.branches.pixel.report.accuracy).toFixed(1)} landmark ${(100 * ev.branches.landmark.report.accuracy).toFixed(1)}` : '') + ` in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  if (ev.branches) {
+    // Eq. 8 at other λ from the same model (λ only enters PLM-IPE at prediction time). Dev seeds only.
+    const truth = split.test.map((i) => ex.features[i].label);
+    const acc = (lam: number) => truth.filter((y, r) => { const p = [0, 1, 2].map((c) => lam * ev.branches!.landmark.probs[r * 3 + c] + (1 - lam) * ev.branches!.pixel.probs[r * 3 + c]); return p.indexOf(Math.max(...p)) === y; }).length / truth.length;
+    console.log(`[${m}] fused by λ: ` + [0, 0.3, 0.5, 0.7, 1].map((l) => `${l} ${(100 * acc(l)).toFixed(1)}`).join(', '));
+  }
   rmSync(dir, { recursive: true, force: true });
 }
