@@ -64,7 +64,9 @@ export type { GpuBackendOptions, GpuMode, GpuModeRequest } from './backend/gpu/i
 // One video's features exactly as `plm-ipe demo` trains on them, and batching (browser-safe;
 // the dataset-wide extraction with its disk cache and the CLI are Node-only and not exported here).
 export { computeFeatures, computeClips, descriptorOptions, pickClips, pickApexClips, PAPER_EXTRACT } from './pipeline/features.js';
-export type { ExtractOptions, VideoFeatures } from './pipeline/features.js';
+// Aliased: `ExtractOptions` at the root is extractClipFeatures' (models); this is the per-video one.
+export type { ExtractOptions as VideoExtractOptions, VideoFeatures } from './pipeline/features.js';
 export { makeBatch } from './pipeline/dataset.js';
+export type { BatchAugmentation } from './pipeline/dataset.js';
 export { demoConfig, SMALL_EXTRACT, SMALL_TRAINING } from './pipeline/demo-config.js';
 export type { DemoConfig } from './pipeline/demo-config.js';

@@ -26,9 +26,10 @@ export abstract class Optimizer {
     });
   }
 
-  /** Applies one update to every parameter that has a gradient. */
   /** The learning rate the next `step()` uses; schedules set it between steps. */
   abstract lr: number;
+
+  /** Applies one update to every parameter that has a gradient. */
   abstract step(): void;
 
   /** Frees and clears every parameter's `.grad`. */

@@ -4,7 +4,7 @@
 // A PLMIPE runs both branches; a LandmarkEstimator or LandmarkOnly runs the landmark branch only.
 import {
   LandmarkEstimator, PAPER_LANDMARK_CONFIG, PLMIPE, SMALL_EXTRACT, parseSafetensors,
-  type ExtractOptions, type LandmarkEstimatorConfig, type ModelFile, type NamedTensors, type PLMIPEOptions,
+  type VideoExtractOptions as ExtractOptions, type LandmarkEstimatorConfig, type ModelFile, type NamedTensors, type PLMIPEOptions,
 } from '../../../src/index.js';
 
 /** A loaded checkpoint, the extraction it was trained with, and where both came from. */
