@@ -101,7 +101,7 @@ function newSession(checkpoint: LoadedCheckpoint): Session {
   const e = checkpoint.extract;
   ui.checkpoint.textContent =
     `${checkpoint.label}. Extraction from ${checkpoint.extractSource}: descriptors on ${e.descriptorSize}-px crops, flow from the ` +
-    `${e.descriptorReference === 'first' ? "trial's first frame" : 'previous frame'}; clips of ${e.clipLength} frames at ${e.clipSize} px` +
+    `${e.descriptorReference === 'first' ? "trial's first frame" : 'previous frame'}; clips of ${e.clipLength} frames at ${e.clipSize} px (${e.crop === 'aligned' ? 'face aligned on eyes and nose' : `${e.crop} crop`})` +
     `${e.clipBaseline === 'first-frame' ? " minus the trial's first frame" : ''}.`;
   timeline.clear();
   bars.update(null);
