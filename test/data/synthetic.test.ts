@@ -158,6 +158,10 @@ describe('reactions follow the score', () => {
 describe('writeDataset', () => {
   const opts = { seed: 4, subjects: 2, sessionsPerSubject: 1, outfitsPerSession: 3, size: 48, minSeconds: 1, maxSeconds: 1 } as const;
 
+  it('names a missing folder argument instead of failing inside node:path', async () => {
+    await expect(writeDataset({ seed: 1 } as never)).rejects.toThrow(/writeDataset: dir must be a folder path \(string\), got object; the options come second/);
+  });
+
   it('writes PNG frame folders, landmarks and a manifest that parses; a rerun resumes', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plm-ipe-syn-'));
     try {

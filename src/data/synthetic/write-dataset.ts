@@ -50,6 +50,9 @@ async function exists(path: string): Promise<boolean> {
  * await writeDataset('data/synthetic', { seed: 1, progress: process.stderr });
  */
 export async function writeDataset(dir: string, options: WriteDatasetOptions = {}): Promise<WrittenDataset> {
+  if (typeof dir !== 'string' || dir === '') {
+    throw new Error(`writeDataset: dir must be a folder path (string), got ${dir === '' ? "''" : typeof dir}; the options come second: writeDataset('data/synthetic', { seed: 1 })`);
+  }
   const nodePath = await import('node:path');
   const fs = await import('node:fs/promises');
   const start = Date.now();
