@@ -2,6 +2,7 @@
 // preprocessing, progress, the feature cache, video I/O (Node, lazy node: imports), browser frame
 // capture and the synthetic SentiGarment-like generator. Nothing here imports node: modules eagerly.
 export type { RgbVideo, LandmarkTrack } from './types.js';
+export { framePoints } from './types.js';
 export {
   LABELS, DEFAULT_THRESHOLDS, scoreToLabel, scoreToLabelName, labelCounts, parseManifest, formatManifest, readManifest, splitBySubject,
 } from './manifest.js';

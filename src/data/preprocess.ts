@@ -1,8 +1,8 @@
 // Pixel-branch preprocessing (paper section 3.2, C3D's input recipe): resize, centre or face crop,
 // normalise, and split a video into non-overlapping clips laid out [clips, 3, L, H, W] (NCDHW).
 // Pure typed-array code that runs anywhere: no Node imports, no tensors (callers wrap the Float32Array).
-import type { LandmarkTrack, RgbVideo } from './types.js';
-import { alignFace } from '../landmarks/align.js';
+import { framePoints, type LandmarkTrack, type RgbVideo } from './types.js';
+import { alignFace, invertTransform } from '../landmarks/align.js';
 import type { SimilarityTransform } from '../landmarks/types.js';
 
 /**
@@ -141,10 +141,7 @@ export function warpRgb(src: Uint8Array, width: number, height: number, transfor
   const s2 = a * a + b * b;
   if (!(s2 > 0 && [a, b, tx, ty].every(Number.isFinite))) throw new Error(`warpRgb: transform must be finite with a non-zero scale, got ${JSON.stringify(transform)}`);
   // Crop to frame: the inverse similarity.
-  const ia = a / s2;
-  const ib = -b / s2;
-  const itx = -(ia * tx - ib * ty);
-  const ity = -(ib * tx + ia * ty);
+  const { a: ia, b: ib, tx: itx, ty: ity } = invertTransform(transform);
   const k = Math.max(1, Math.min(8, Math.round(1 / Math.sqrt(s2))));
   const inv = 1 / (k * k);
   const acc = new Float64Array(3);
@@ -287,7 +284,7 @@ export function preprocessVideo(video: RgbVideo, options: PreprocessOptions = {}
     if (H !== W) throw new Error(`${name}: crop 'aligned' needs a square size, got ${H}x${W}`);
     transforms = options.landmarks.map((lm, t) => {
       if (lm.length !== 136) throw new Error(`${name}: landmarks of frame ${t} must have 68 points (136 numbers), got ${lm.length}`);
-      return alignFace(Array.from({ length: 68 }, (_, i) => [lm[2 * i], lm[2 * i + 1]] as [number, number]), { size: W }).transform;
+      return alignFace(framePoints(lm), { size: W }).transform;
     });
   } else if (crop === 'face') {
     if (!options.landmarks) throw new Error(`${name}: crop 'face' needs a landmark track (options.landmarks)`);

@@ -21,3 +21,8 @@ export interface RgbVideo {
  * frame (iBUG 300-W order: jaw 0–16, brows 17–26, nose 27–35, eyes 36–47, mouth 48–67).
  */
 export type LandmarkTrack = Float32Array[];
+
+/** The 68 points of one {@link LandmarkTrack} frame as `[x, y]` pairs (the landmark functions' input). */
+export function framePoints(frame: ArrayLike<number>): [number, number][] {
+  return Array.from({ length: frame.length >> 1 }, (_, i) => [frame[2 * i], frame[2 * i + 1]]);
+}

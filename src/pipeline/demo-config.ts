@@ -16,7 +16,7 @@ export interface DemoConfig {
 }
 
 /**
- * Dataset sizes of the CPU demo. tiny: CI, about 4 minutes; small: the default, about 7 (2 cores);
+ * Dataset sizes of the CPU demo. tiny: CI, about 3 minutes; small: the default, about 8 (2 cores);
  * small has 25 subjects so that the test split holds 5 of them.
  * Expressions are drawn 3x larger and reactions twice as strong as the generator's defaults: at 64-px
  * frames a natural smile moves a lip corner by a fraction of a pixel, below the optical flow's noise.

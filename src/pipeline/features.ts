@@ -3,7 +3,7 @@
 // (describeVideo). No Node imports, so a browser page computes exactly what `plm-ipe demo` trained on.
 import { preprocessVideo, type Normalization } from '../data/preprocess.js';
 import type { ManifestEntry } from '../data/manifest.js';
-import type { LandmarkTrack, RgbVideo } from '../data/types.js';
+import { framePoints, type LandmarkTrack, type RgbVideo } from '../data/types.js';
 import { alignFace, describeVideo } from '../landmarks/index.js';
 
 /** How videos become features. Part of every cache key: change one, get new entries. */
@@ -96,7 +96,7 @@ export function pickClips(k: number, max: number): number[] {
  */
 export function pickApexClips(track: LandmarkTrack, k: number, clipLength: number, max: number): number[] {
   if (max <= 0 || k <= max) return Array.from({ length: k }, (_, i) => i);
-  const aligned = track.map((f) => alignFace(Array.from({ length: 68 }, (_, i) => [f[2 * i], f[2 * i + 1]] as [number, number]), { size: 64 }).landmarks);
+  const aligned = track.map((f) => alignFace(framePoints(f), { size: 64 }).landmarks);
   const first = aligned[0];
   const displacement = aligned.map((pts) => Math.sqrt(pts.reduce((s, p, i) => s + (p.x - first[i].x) ** 2 + (p.y - first[i].y) ** 2, 0) / 68));
   const score = Array.from({ length: k }, (_, c) => {
@@ -161,7 +161,7 @@ export function computeFeatures(video: RgbVideo, landmarks: LandmarkTrack, optio
   const { clips, clipShape } = computeClips(video, landmarks, options, name);
   const frames = everyNth(video.frames, options.frameStep);
   const track = everyNth(landmarks, options.frameStep);
-  const pts = track.map((f) => Array.from({ length: 68 }, (_, i) => [f[2 * i], f[2 * i + 1]] as [number, number]));
+  const pts = track.map(framePoints);
   const rgb = frames.map((data) => ({ width: video.width, height: video.height, data, channels: 3 as const }));
   const d = describeVideo(rgb, pts, { ...descriptorOptions(options), fps: video.fps / options.frameStep });
   return { clips, clipShape, descriptors: d.values, valid: d.valid, dim: d.dim };
