@@ -95,7 +95,7 @@ export function pickClips(k: number, max: number): number[] {
  * is removed by aligning every frame to the template first. All clips when max is 0 or k <= max.
  */
 export function pickApexClips(track: LandmarkTrack, k: number, clipLength: number, max: number): number[] {
-  if (max <= 0 || k <= max) return Array.from({ length: k }, (_, i) => i);
+  if (max <= 0 || k <= max) return pickClips(k, max);
   const aligned = track.map((f) => alignFace(framePoints(f), { size: 64 }).landmarks);
   const first = aligned[0];
   const displacement = aligned.map((pts) => Math.sqrt(pts.reduce((s, p, i) => s + (p.x - first[i].x) ** 2 + (p.y - first[i].y) ** 2, 0) / 68));
