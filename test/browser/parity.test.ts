@@ -22,7 +22,7 @@ interface PagePlm {
 
 function table(r: ModeReport): string {
   const rows = r.checks.map((c) => `  ${c.pass ? 'ok  ' : 'FAIL'} ${c.name.padEnd(40)} err ${c.maxErr.toExponential(2)} tol ${c.tol.toExponential(2)} ${String(c.ms).padStart(6)} ms${c.error ? `\n       ${c.error}` : ''}`);
-  return `browser parity ${r.requested} (running ${r.running}${r.fallback ? `; ${r.fallback}` : ''}), ${r.ms} ms, kernels ${r.kernels.cached} alive / ${r.kernels.built} built\n${rows.join('\n')}`;
+  return `browser parity ${r.requested} (running ${r.running}${r.fallback ? `; ${r.fallback}` : ''}), ${r.ms} ms, kernels ${r.kernels.cached} alive / ${r.kernels.built} built${r.wgsl ? `, WGSL products ${r.wgsl.calls} calls / ${r.wgsl.pipelines} pipelines` : ''}\n${rows.join('\n')}`;
 }
 
 describe.skipIf(!HAS_CHROMIUM)(`browser: gpu backend vs cpu in Chromium${HAS_CHROMIUM ? '' : ` — ${CHROMIUM_SKIP}`}`, () => {
@@ -62,17 +62,23 @@ describe.skipIf(!HAS_CHROMIUM)(`browser: gpu backend vs cpu in Chromium${HAS_CHR
       ctx.skip();
       return;
     }
-    expectAll(await run('webgpu'), 'webgpu');
+    const r = await run('webgpu');
+    expectAll(r, 'webgpu');
+    // matmul and the convolutions ran as tiled WGSL products, not as gpu.js kernels.
+    expect(r.wgsl?.calls ?? 0, 'WGSL product calls on webgpu').toBeGreaterThan(0);
   }, 90_000);
 
-  it('20 Linear+LSTM+Adam steps keep live buffers (and real GPUBuffers on webgpu) flat on every mode', async () => {
+  it('20 Linear+LSTM+Conv3d+Adam steps keep live buffers (and real GPUBuffers on webgpu) flat on every mode', async () => {
     const modes = ['webasm', 'webgl2', ...(env.webgpuAdapter ? ['webgpu'] : [])];
     for (const mode of modes) {
       const r = await session.page.evaluate(([m, n]) => (globalThis as unknown as { __plm: PagePlm }).__plm.runMemoryCheck(m, n), [mode, 20] as [string, number]);
       console.log(`browser memory ${mode}: ${JSON.stringify(r)}`);
       expect(r.mode).toBe(mode);
       expect(r.buffersAfter, `${mode}: backend buffers`).toBe(r.buffersBase);
-      if (mode === 'webgpu') expect(r.gpuBuffersAfter, 'webgpu: live GPUBuffers').toBe(r.gpuBuffersBase);
+      if (mode === 'webgpu') {
+        expect(r.gpuBuffersAfter, 'webgpu: live GPUBuffers').toBe(r.gpuBuffersBase);
+        expect(r.wgslCalls ?? 0, 'webgpu: the conv ran as WGSL products (scratch buffers freed)').toBeGreaterThan(0);
+      }
       expect(r.lastLoss).toBeLessThan(r.firstLoss);
     }
     const errors = session.log.filter((l) => /gpu\.js \[webgpu\]|pageerror/.test(l));

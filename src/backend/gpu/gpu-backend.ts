@@ -9,6 +9,7 @@ import { KernelCache } from './kernel-cache.js';
 import { bestAvailable, chooseMode, probeCapabilities, warnOnce, type Capabilities, type GpuMode, type GpuModeRequest } from './mode.js';
 import { GpuData, readValue, readValueSync, releaseValue, type DeviceValue } from './storage.js';
 import { HOST_SHADOW_LIMIT, webgpuClasses, WebGpuValue } from './webgpu-value.js';
+import { WgslProducts, type WebGpuContext, type WgslStats } from './wgsl/runner.js';
 import type { Device } from './kernels/device.js';
 import * as elementwise from './kernels/elementwise.js';
 import * as layout from './kernels/layout.js';
@@ -23,6 +24,12 @@ export interface GpuBackendOptions {
   mode?: GpuModeRequest;
   /** Most compiled kernels kept alive (least recently used ones are destroyed). Default 400 (64 on webasm). */
   kernelCacheSize?: number;
+  /**
+   * On WebGPU, run matmul and the 3D convolutions (forward and both gradients) as tiled WGSL
+   * products with workgroup memory instead of gpu.js kernels (default true). gpu.js kernels
+   * compute one value per thread with no shared memory; these reuse every loaded value 64 times.
+   */
+  wgsl?: boolean;
   /** @internal Simulated runtime capabilities, for tests of the fallback rules. */
   capabilities?: Capabilities;
 }
@@ -38,6 +45,7 @@ export class GpuBackend implements Backend {
   private device: Device;
   private readonly options: GpuBackendOptions;
   private webgpuChecked: Promise<void> | null = null;
+  private wgsl: WgslProducts | null = null;
   private live = 0;
   private bytes = 0;
 
@@ -53,11 +61,15 @@ export class GpuBackend implements Backend {
   }
 
   private makeDevice(): Device {
+    const wgsl = (): WgslProducts | null => this.wgsl;
     return {
       kernels: this.kernels,
       upload: (values) => this.uploadValue(values),
       fill: (size, value) => this.fillValue(size, value),
       release: releaseValue,
+      get wgsl() {
+        return wgsl();
+      },
     };
   }
 
@@ -76,6 +88,11 @@ export class GpuBackend implements Backend {
     return { cached: this.kernels.size, built: this.kernels.builds };
   }
 
+  /** Calls and compiled pipelines of the tiled WGSL products; null unless they run (WebGPU after ready(), `wgsl` not false). */
+  wgslStats(): WgslStats | null {
+    return this.wgsl ? { ...this.wgsl.stats } : null;
+  }
+
   /**
    * On WebGPU: acquires the device, and when the browser has no adapter (navigator.gpu exists
    * but requestAdapter() gives null, e.g. headless Chromium without --enable-unsafe-webgpu)
@@ -84,7 +101,9 @@ export class GpuBackend implements Backend {
   ready(): Promise<void> {
     if (this.running !== 'webgpu') return Promise.resolve();
     this.webgpuChecked ??= webgpuClasses.WebGPUContext.acquire().then(
-      () => undefined,
+      (context) => {
+        if (this.options.wgsl !== false) this.wgsl = new WgslProducts(context as unknown as WebGpuContext);
+      },
       (e: unknown) => this.leaveWebGpu(e),
     );
     return this.webgpuChecked;

@@ -1,9 +1,10 @@
 // Page side: the memory test of test/gpu/memory.test.ts in the browser — training steps of a
-// small Linear + LSTM + Adam model keep the backend's live buffers (and, on WebGPU, the real
+// small Linear + LSTM + Adam model, plus a Conv3d big enough to run as a tiled WGSL product on
+// WebGPU (its weight gradient with split-K scratch buffers), keep the backend's live buffers (and, on WebGPU, the real
 // GPUBuffers) at their post-warm-up count, and the loss falls. Losses are read with `await data()`.
-import { Adam, crossEntropy, Linear, LSTM, memory, randn, setBackend, tidy, manualSeed, type Tensor } from '../../../src/index.js';
+import { Adam, Conv3d, crossEntropy, Linear, LSTM, memory, randn, setBackend, tidy, manualSeed, type Tensor } from '../../../src/index.js';
 import { liveGpuBuffers } from './gpu-buffer-count.js';
-import { useGpu } from './backends.js';
+import { gpuInstance, useGpu } from './backends.js';
 import type { GpuModeRequest } from '../../../src/backend/gpu/index.js';
 
 export interface MemoryReport {
@@ -15,6 +16,8 @@ export interface MemoryReport {
   gpuBuffersAfter: number;
   firstLoss: number;
   lastLoss: number;
+  /** Calls of the tiled WGSL products (WebGPU; null elsewhere). */
+  wgslCalls: number | null;
 }
 
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
@@ -26,14 +29,18 @@ export async function runMemoryCheck(mode: GpuModeRequest, steps: number): Promi
     const proj = new Linear(6, 8);
     const lstm = new LSTM({ inputSize: 8, hiddenSize: 8, batchFirst: true });
     const head = new Linear(8, 3);
-    const opt = new Adam([...proj.parameters(), ...lstm.parameters(), ...head.parameters()], { lr: 0.01 });
+    // 1.2M multiply-adds: above the WGSL products' threshold.
+    const conv = new Conv3d(2, 40, 3, { padding: 1 });
+    const opt = new Adam([...proj.parameters(), ...lstm.parameters(), ...head.parameters(), ...conv.parameters()], { lr: 0.01 });
     const x = randn([4, 5, 6]);
+    const clip = randn([1, 2, 4, 12, 12]);
     const targets = [0, 1, 2, 1];
     const step = async (): Promise<number> => {
       const loss: Tensor = tidy(() => {
         opt.zeroGrad();
         const { h } = lstm.forward(proj.forward(x));
-        const l = crossEntropy(head.forward(h.squeeze(0)), targets);
+        const y = conv.forward(clip);
+        const l = crossEntropy(head.forward(h.squeeze(0)), targets).add(y.mul(y).mean().mul(0.01));
         l.backward();
         opt.step();
         return l;
@@ -50,7 +57,7 @@ export async function runMemoryCheck(mode: GpuModeRequest, steps: number): Promi
     let lastLoss = firstLoss;
     for (let i = 0; i < steps; i++) lastLoss = await step();
     await settle();
-    return { mode: mode0, steps, buffersBase, buffersAfter: memory().buffers, gpuBuffersBase, gpuBuffersAfter: liveGpuBuffers(), firstLoss, lastLoss };
+    return { mode: mode0, steps, buffersBase, buffersAfter: memory().buffers, gpuBuffersBase, gpuBuffersAfter: liveGpuBuffers(), firstLoss, lastLoss, wgslCalls: gpuInstance(mode).wgslStats()?.calls ?? null };
   } finally {
     setBackend('cpu');
   }

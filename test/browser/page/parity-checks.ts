@@ -24,6 +24,8 @@ export interface ModeReport {
   fallback: string | null;
   /** Compiled kernels alive at the end, and built in total. */
   kernels: { cached: number; built: number };
+  /** Calls of the tiled WGSL products (WebGPU only; null elsewhere). */
+  wgsl: { calls: number; pipelines: number } | null;
   checks: CheckResult[];
   ms: number;
 }
@@ -59,6 +61,33 @@ export const CHECKS: readonly Check[] = [
     },
   },
   {
+    // The WebGPU implicit-GEMM path (../../../src/backend/gpu/wgsl): 19 column tiles with a
+    // ragged edge, K over several tile steps, 32-row tiles (30 output channels), 16-row tiles
+    // (grad-input's 5 rows), and the weight gradient's split-K (4 slices). The matmul check
+    // below covers 64-row tiles, two of them per batch.
+    name: 'conv3d multi-tile + grads', rtol: 1e-5, atol: 0,
+    build() {
+      const x = randn([2, 5, 6, 10, 10], { requiresGrad: true });
+      const w = randn([30, 5, 3, 3, 3], { requiresGrad: true });
+      const y = conv3d(x, w, null, { padding: 1 });
+      probe(y).backward();
+      return [y, ...grads(x, w)];
+    },
+  },
+  {
+    // A deep layer on a small clip: few output tiles and a long K, so the forward (with its
+    // bias, added by the split sum) runs split-K in 6 slices and grad-input in 2.
+    name: 'conv3d deep layer split-K + grads', rtol: 1e-5, atol: 0,
+    build() {
+      const x = randn([1, 64, 2, 4, 4], { requiresGrad: true });
+      const w = randn([24, 64, 3, 3, 3], { requiresGrad: true });
+      const b = randn([24], { requiresGrad: true });
+      const y = conv3d(x, w, b, { padding: 1 });
+      probe(y).backward();
+      return [y, ...grads(x, w, b)];
+    },
+  },
+  {
     name: 'maxPool3d/avgPool3d + grads', rtol: 1e-6, atol: 0,
     build() {
       const x = randn([1, 2, 4, 5, 5], { requiresGrad: true });
@@ -78,6 +107,28 @@ export const CHECKS: readonly Check[] = [
       const y = linear(relu(matmul(a, b)), w, bias);
       probe(y).backward();
       return [y, ...grads(a, b, w, bias)];
+    },
+  },
+  {
+    name: 'matmul multi-tile batched + grads', rtol: 1e-5, atol: 0,
+    build() {
+      const a = randn([3, 70, 40], { requiresGrad: true });
+      const b = randn([40, 130], { requiresGrad: true });
+      const y = matmul(a, b);
+      probe(y).backward();
+      return [y, ...grads(a, b)];
+    },
+  },
+  {
+    // A fully connected layer on a batch of 4: 4 column tiles, K 1024 in 4 slices.
+    name: 'linear small batch split-K + grads', rtol: 1e-5, atol: 0,
+    build() {
+      const x = randn([4, 1024], { requiresGrad: true });
+      const w = randn([256, 1024], { requiresGrad: true });
+      const bias = randn([256], { requiresGrad: true });
+      const y = linear(x, w, bias);
+      probe(y).backward();
+      return [y, ...grads(x, w, bias)];
     },
   },
   {
@@ -169,7 +220,7 @@ export async function runParity(mode: GpuModeRequest, only?: readonly string[]):
   await ready();
   const running = await useGpu(mode);
   const b = gpuInstance(mode);
-  const report: ModeReport = { requested: mode, running, fallback: b.fallbackReason, kernels: b.kernelStats(), checks: [], ms: 0 };
+  const report: ModeReport = { requested: mode, running, fallback: b.fallbackReason, kernels: b.kernelStats(), wgsl: null, checks: [], ms: 0 };
   for (const check of CHECKS) {
     if (only && !only.includes(check.name)) continue;
     const c0 = performance.now();
@@ -185,6 +236,7 @@ export async function runParity(mode: GpuModeRequest, only?: readonly string[]):
   }
   setBackend('cpu');
   report.kernels = b.kernelStats();
+  report.wgsl = b.wgslStats();
   report.ms = Math.round(performance.now() - t0);
   return report;
 }

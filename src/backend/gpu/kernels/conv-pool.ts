@@ -31,6 +31,8 @@ const wSize = (g: Conv3dGeometry) => g.outChannels * g.inChannels * g.kD * g.kH 
 export function conv3d(dev: Device, x: DeviceValue, w: DeviceValue, bias: DeviceValue | null, g: Conv3dGeometry): DeviceValue {
   const n = ySize(g);
   if (n === 0) return dev.fill(0, 0);
+  const tiled = dev.wgsl?.conv3d(x, w, bias, g);
+  if (tiled) return tiled;
   // Without a bias the kernel never reads its third argument; x stands in so types stay stable.
   return dev.kernels.run('conv3dForward', n, { ...convConstants(g), hasBias: bias ? 1 : 0 }, [x, w, bias ?? x]);
 }
@@ -38,12 +40,16 @@ export function conv3d(dev: Device, x: DeviceValue, w: DeviceValue, bias: Device
 export function conv3dGradInput(dev: Device, dy: DeviceValue, w: DeviceValue, g: Conv3dGeometry): DeviceValue {
   const n = xSize(g);
   if (n === 0 || ySize(g) === 0) return dev.fill(n, 0);
+  const tiled = dev.wgsl?.conv3dGradInput(dy, w, g);
+  if (tiled) return tiled;
   return dev.kernels.run('conv3dGradInput', n, convConstants(g), [dy, w]);
 }
 
 export function conv3dGradWeight(dev: Device, x: DeviceValue, dy: DeviceValue, g: Conv3dGeometry): DeviceValue {
   const n = wSize(g);
   if (n === 0 || ySize(g) === 0) return dev.fill(n, 0);
+  const tiled = dev.wgsl?.conv3dGradWeight(x, dy, g);
+  if (tiled) return tiled;
   return dev.kernels.run('conv3dGradWeight', n, convConstants(g), [x, dy]);
 }
 

@@ -3,6 +3,7 @@
 // into a kernel name, an output size and baked constants; they never touch gpu.js directly.
 import type { KernelCache } from '../kernel-cache.js';
 import type { DeviceValue } from '../storage.js';
+import type { WgslProducts } from '../wgsl/runner.js';
 
 export interface Device {
   readonly kernels: KernelCache;
@@ -12,6 +13,8 @@ export interface Device {
   fill(size: number, value: number): DeviceValue;
   /** Frees an intermediate the launcher made. */
   release(v: DeviceValue): void;
+  /** Tiled WGSL matmul and convolutions, on WebGPU once the device is acquired (else null: gpu.js kernels). */
+  readonly wgsl: WgslProducts | null;
 }
 
 export const MAX_RANK = 6;

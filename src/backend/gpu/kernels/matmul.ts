@@ -1,5 +1,6 @@
 // Launcher of the batched matrix product (kernel body: ../kernel-sources/matmul.ts). The
 // transposes become baked strides: A stored [K, M] when transA, B stored [N, K] when transB.
+// On WebGPU the tiled WGSL product (../wgsl) runs instead.
 import type { DeviceValue } from '../storage.js';
 import type { Device } from './device.js';
 
@@ -7,6 +8,8 @@ export function matmul(dev: Device, a: DeviceValue, b: DeviceValue, batch: numbe
   const n = batch * M * N;
   if (n === 0) return dev.fill(0, 0);
   if (K === 0) return dev.fill(n, 0);
+  const tiled = dev.wgsl?.matmul(a, b, batch, M, N, K, transA, transB, aBatch, bBatch);
+  if (tiled) return tiled;
   const c = {
     MN: M * N,
     N,

@@ -1,0 +1,207 @@
+// WGSL source of a tiled matrix product C[M, N] = A[M, K] · B[K, N] whose operands are read
+// through loader functions, so one template serves the plain matmul and the convolutions as
+// implicit GEMMs (the im2col matrix is never stored: loadB computes each element's input
+// address). gpu.js cannot express this: its kernels have no workgroup memory and produce one
+// value per thread. Here a 16x16 workgroup stages a (16·R)x16 tile of A and a 16x64 tile of B
+// in workgroup memory and every thread accumulates an Rx4 block of C (R = 4, 2 or 1, the
+// fewest rows that cover M: conv layers with 3-16 channels would waste most of a 64-row tile),
+// so each value read from global memory feeds up to 64 multiply-adds instead of 1.
+//
+// Split-K: with `splits` > 1 the K range is cut into slices (workgroup z), each slice writes
+// its partial product to a scratch buffer [s, M, N], and splitSumShader adds the slices and
+// stores. That gives enough workgroups when M and N are small and K is long (the conv weight
+// gradient, a fully connected layer on a small batch, deep conv layers on small clips).
+
+/** Columns of C per workgroup, and the reduction depth of a tile step. */
+export const TILE_N = 64;
+export const TILE_K = 16;
+/** Padding columns of the A tile (k-fastest writes then hit distinct banks). */
+const PAD_A = 1;
+/** Threads per workgroup along x (columns) and y (rows); each thread owns 4x4 outputs. */
+const THREADS = 16;
+
+export interface GemmSpec {
+  M: number;
+  N: number;
+  K: number;
+  /** Independent products (workgroup z when splits is 1). */
+  batch: number;
+  /** Slices of K summed afterwards (batch must be 1 when > 1). */
+  splits: number;
+  /** Number of read-only input bindings in0..in{n-1}, in binding order. */
+  inputs: number;
+  /** Module-scope WGSL: constants and helper functions the loaders use. */
+  prelude: string;
+  /** Body of `fn loadA(bi: u32, m: u32, k: u32) -> f32`, called only for m < M and k < K. */
+  loadA: string;
+  /**
+   * Statements run once per thread before the K loop, given `bi` and `n`, the one column of B
+   * this thread stages throughout (it may be >= N: then loadB is never reached). They define
+   * what loadB needs that depends on the column only: the implicit GEMMs decompose the column
+   * into coordinates here instead of on every load.
+   */
+  columnSetup: string;
+  /** Statements assigning `vb`, the value B[k, n], given `bi`, `k`, `n` and columnSetup's names; run only for k < K and n < N. */
+  loadB: string;
+  /** Body of `fn store(bi: u32, m: u32, n: u32, v: f32)`, writing `out`; called only in range. */
+  store: string;
+}
+
+/** K elements each split covers: a whole number of tile steps. */
+export function splitLength(K: number, splits: number): number {
+  return Math.ceil(Math.ceil(K / splits) / TILE_K) * TILE_K;
+}
+
+/** Largest number of K slices. */
+const MAX_SPLITS = 256;
+/** Workgroups a product aims for (a few per compute unit of a large GPU). */
+const TARGET_WORKGROUPS = 512;
+/** Fewest K elements a slice keeps, so the partial sums stay worth a second pass. */
+const MIN_SPLIT_K = 256;
+
+/**
+ * How many K slices a single (batch 1) product of these dimensions runs as: enough workgroups
+ * to fill a large GPU when M·N gives few tiles and K is long (the conv weight gradient, a
+ * fully connected layer on a small batch), else 1.
+ */
+export function chooseSplits(M: number, N: number, K: number): number {
+  const [columnTiles, rowTiles] = gemmDispatch({ M, N, batch: 1, splits: 1 });
+  return Math.max(1, Math.min(MAX_SPLITS, Math.ceil(TARGET_WORKGROUPS / (columnTiles * rowTiles)), Math.floor(K / MIN_SPLIT_K)));
+}
+
+/** Rows of C each thread computes: 4 (a 64-row tile), or 2 or 1 when M fits in 32 or 16 rows. */
+export function rowsPerThread(M: number): number {
+  return M <= THREADS ? 1 : M <= 2 * THREADS ? 2 : 4;
+}
+
+/** Workgroups to dispatch: [column tiles, row tiles, batch or splits]. */
+export function gemmDispatch(s: Pick<GemmSpec, 'M' | 'N' | 'batch' | 'splits'>): [number, number, number] {
+  return [Math.ceil(s.N / TILE_N), Math.ceil(s.M / (THREADS * rowsPerThread(s.M))), s.splits > 1 ? s.splits : s.batch];
+}
+
+const u = (n: number): string => {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`gpu backend (wgsl) internal: constant ${n} is not a u32`);
+  return `${n}u`;
+};
+
+/** The bindings: inputs in0.., then `partial` when asked, then `out`. */
+function bindings(inputs: number, partial = false): string {
+  const lines: string[] = [];
+  for (let i = 0; i < inputs; i++) lines.push(`@group(0) @binding(${i}) var<storage, read> in${i}: array<f32>;`);
+  if (partial) lines.push(`@group(0) @binding(${inputs}) var<storage, read> partial: array<f32>;`);
+  lines.push(`@group(0) @binding(${inputs + (partial ? 1 : 0)}) var<storage, read_write> out: array<f32>;`);
+  return lines.join('\n');
+}
+
+/** The product; with splits > 1 it writes partial sums [split, M, N] to `out` for splitSumShader. */
+export function gemmShader(s: GemmSpec): string {
+  if (s.splits > 1 && s.batch !== 1) throw new Error('gpu backend (wgsl) internal: split-K needs batch 1');
+  const split = s.splits > 1;
+  const kSplit = split ? splitLength(s.K, s.splits) : Math.ceil(s.K / TILE_K) * TILE_K;
+  const R = rowsPerThread(s.M);
+  const tileM = THREADS * R;
+  const rows = (f: (i: number) => string): string => Array.from({ length: R }, (_, i) => f(i)).join('\n');
+  return `// plm-ipe tiled GEMM: C[${s.M}, ${s.N}] = A·B, K ${s.K}, batch ${s.batch}, splits ${s.splits}
+const M: u32 = ${u(s.M)};
+const N: u32 = ${u(s.N)};
+const K: u32 = ${u(s.K)};
+const KSPLIT: u32 = ${u(kSplit)};
+${bindings(s.inputs)}
+${s.prelude}
+
+// A tile stored [k][m], B [k][n].
+var<workgroup> tileA: array<array<f32, ${tileM + PAD_A}>, ${TILE_K}>;
+var<workgroup> tileB: array<array<f32, ${TILE_N}>, ${TILE_K}>;
+
+fn loadA(bi: u32, m: u32, k: u32) -> f32 {
+${s.loadA}
+}
+fn store(bi: u32, m: u32, n: u32, v: f32) {
+${s.store}
+}
+
+@compute @workgroup_size(${THREADS}, ${THREADS}, 1)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let tid = lid.y * ${u(THREADS)} + lid.x;
+  let n0 = wg.x * ${u(TILE_N)};
+  let m0 = wg.y * ${u(tileM)};
+  let bi = ${split ? '0u' : 'wg.z'};
+  let kBegin = ${split ? 'wg.z * KSPLIT' : '0u'};
+  let kEnd = min(K, kBegin + KSPLIT);
+  // Every thread stages the same column of B on every tile step.
+  let n = n0 + tid % 64u;
+  let nInside = n < N;
+${s.columnSetup}
+  var acc: array<vec4<f32>, ${R}>;
+  for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${u(TILE_K)}) {
+    // 256 threads stage ${tileM}x${TILE_K} of A (k fastest: row-major A reads are contiguous) and
+    // ${TILE_K}x64 of B (n fastest); outside the matrix they stage zeros.
+    for (var r = 0u; r < ${u((R * TILE_K) / 16)}; r = r + 1u) {
+      let e = tid + r * 256u;
+      let ka = k0 + e % ${u(TILE_K)};
+      let ma = m0 + e / ${u(TILE_K)};
+      var va = 0.0;
+      if (ma < M && ka < kEnd) { va = loadA(bi, ma, ka); }
+      tileA[e % ${u(TILE_K)}][e / ${u(TILE_K)}] = va;
+    }
+    for (var r = 0u; r < ${u(TILE_K / 4)}; r = r + 1u) {
+      let row = tid / 64u + r * 4u;
+      let k = k0 + row;
+      var vb = 0.0;
+      if (nInside && k < kEnd) {
+${s.loadB}
+      }
+      tileB[row][tid % 64u] = vb;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${u(TILE_K)}; kk = kk + 1u) {
+      // Rows lid.y + 16i and columns lid.x + 16j: neighbouring threads read neighbouring banks.
+      let b = vec4<f32>(tileB[kk][lid.x], tileB[kk][lid.x + 16u], tileB[kk][lid.x + 32u], tileB[kk][lid.x + 48u]);
+${rows((i) => `      acc[${i}] = fma(vec4<f32>(tileA[kk][lid.y${i ? ` + ${16 * i}u` : ''}]), b, acc[${i}]);`)}
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < ${u(R)}; i = i + 1u) {
+    let mOut = m0 + lid.y + 16u * i;
+    for (var j = 0u; j < 4u; j = j + 1u) {
+      let nOut = n0 + lid.x + 16u * j;
+      if (mOut < M && nOut < N) {
+        ${split ? 'out[(wg.z * M + mOut) * N + nOut] = acc[i][j];' : 'store(bi, mOut, nOut, acc[i][j]);'}
+      }
+    }
+  }
+}
+`;
+}
+
+/** Threads per workgroup of the split sum (a 1-D dispatch). */
+export const SUM_THREADS = 256;
+
+/**
+ * The second pass of a split-K product: C[m, n] = sum over s of partial[s, m, n], written
+ * through the spec's store (so the conv layouts and the bias apply). Binds the product's
+ * inputs, then `partial`, then `out`.
+ */
+export function splitSumShader(s: GemmSpec): string {
+  return `// plm-ipe split-K sum: ${s.splits} slices of [${s.M}, ${s.N}]
+const M: u32 = ${u(s.M)};
+const N: u32 = ${u(s.N)};
+const K: u32 = ${u(s.K)};
+const SPLITS: u32 = ${u(s.splits)};
+${bindings(s.inputs, true)}
+${s.prelude}
+
+fn store(bi: u32, m: u32, n: u32, v: f32) {
+${s.store}
+}
+
+@compute @workgroup_size(${SUM_THREADS}, 1, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= M * N) { return; }
+  var sum = 0.0;
+  for (var j = 0u; j < SPLITS; j = j + 1u) { sum = sum + partial[j * M * N + i]; }
+  store(0u, i / N, i % N, sum);
+}
+`;
+}
