@@ -5,8 +5,8 @@
 //
 //   node --import tsx bench/browser/run.ts                       # here: SwiftShader (software)
 //   node --import tsx bench/browser/run.ts --real-gpu --preset c3d   # on a GPU machine
-//   options: --preset small|c3d  --modes webgpu,webgl2,webasm  --cases conv3d,matmul,lstm,maxPool,c3dStep
-//            --peer webgl|none  --reps N  --real-gpu  --flag=--some-chromium-flag (repeatable)  --headed
+//   options: --preset small|c3d  --modes webgpu,webgpu-nowgsl,webgl2,webasm  --cases conv3d,matmul,lstm,maxPool,c3dStep
+//            --peer webgl|none  --reps N  --warmup N  --real-gpu  --flag=--some-chromium-flag (repeatable)  --headed
 //            --no-webgpu-flag  --out file.json         (CHROMIUM_PATH=... picks the browser)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -25,6 +25,7 @@ const { values: a } = parseArgs({
     cases: { type: 'string', default: 'conv3d,matmul,lstm,maxPool,c3dStep' },
     peer: { type: 'string', default: 'webgl' },
     reps: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
     'real-gpu': { type: 'boolean', default: false },
     flag: { type: 'string', multiple: true, default: [] },
     headed: { type: 'boolean', default: false },
@@ -40,9 +41,10 @@ interface PagePlm {
 
 function table(rows: BenchRow[], peer: string | null): string {
   const peerMs = new Map(rows.filter((r) => r.impl.startsWith('tfjs')).map((r) => [r.case, r.ms]));
-  const head = ['case', 'impl', 'ms', 'GFLOP/s', 'first call ms', peer ? `vs tfjs-${peer}` : ''];
+  const head = ['case', 'impl', 'ms', 'GFLOP/s', 'first call ms', 'WGSL calls', peer ? `vs tfjs-${peer}` : ''];
   const body = rows.map((r) => [
     r.case, r.impl, r.error ? `ERROR ${r.error}` : r.ms.toFixed(1), r.flops && !r.error ? (r.flops / r.ms / 1e6).toFixed(3) : '-', r.firstMs.toFixed(0),
+    r.wgslCalls === undefined ? '' : String(r.wgslCalls),
     peer && !r.impl.startsWith('tfjs') && peerMs.has(r.case) ? `${(peerMs.get(r.case)! / r.ms).toFixed(2)}x` : '',
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
@@ -68,12 +70,12 @@ async function main(): Promise<void> {
     if (name === 'swiftshader' || name === 'llvmpipe') {
       console.log(`NOTE: the GPU here is ${name}, a SOFTWARE renderer on the CPU: these numbers measure the CPU, not a GPU. Run with --real-gpu on a machine with a GPU driver for GPU numbers.`);
     }
-    const modes = (a.modes?.split(',') ?? ['webgpu', 'webgl2', 'webasm']).filter((m) => m !== 'webgpu' || env.webgpuAdapter) as BenchOptions['modes'];
+    const modes = (a.modes?.split(',') ?? ['webgpu', 'webgpu-nowgsl', 'webgl2', 'webasm']).filter((m) => !m.startsWith('webgpu') || env.webgpuAdapter) as BenchOptions['modes'];
     if (!env.webgpuAdapter) console.log('webgpu skipped: no adapter (requestAdapter() returned null)');
-    const opts: BenchOptions = { preset: a.preset!, modes, peer, reps: Number(a.reps), cases: a.cases!.split(',') };
+    const opts: BenchOptions = { preset: a.preset!, modes, peer, reps: Number(a.reps), warmup: Number(a.warmup), cases: a.cases!.split(',') };
     const t0 = Date.now();
     const r = await s.page.evaluate((o) => (globalThis as unknown as { __plm: PagePlm }).__plm.runBench(o), opts);
-    console.log(`\n${table(r.rows, peer)}\n(${((Date.now() - t0) / 1000).toFixed(0)} s; median of ${opts.reps} after a first call that builds kernels)`);
+    console.log(`\n${table(r.rows, peer)}\n(${((Date.now() - t0) / 1000).toFixed(0)} s; median of ${opts.reps} after a first call that builds kernels and ${opts.warmup} more untimed)`);
     const out = a.out ?? path.join(root, `bench/results/browser-${name}.json`);
     const json = { gpu: name, software: name === 'swiftshader' || name === 'llvmpipe', date: new Date().toISOString(), env, flags: s.flags, options: opts, running: r.running, rows: r.rows };
     fs.mkdirSync(path.dirname(out), { recursive: true });

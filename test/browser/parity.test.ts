@@ -64,8 +64,12 @@ describe.skipIf(!HAS_CHROMIUM)(`browser: gpu backend vs cpu in Chromium${HAS_CHR
     }
     const r = await run('webgpu');
     expectAll(r, 'webgpu');
-    // matmul and the convolutions ran as tiled WGSL products, not as gpu.js kernels.
-    expect(r.wgsl?.calls ?? 0, 'WGSL product calls on webgpu').toBeGreaterThan(0);
+    // matmul and the convolutions ran as tiled WGSL products, not as gpu.js kernels, in every
+    // tile height, and split-K ran.
+    console.log(`WGSL tiles: ${JSON.stringify(r.wgsl?.tiles)}`);
+    const tiles = Object.keys(r.wgsl?.tiles ?? {});
+    for (const rows of [64, 32, 16, 8, 4]) expect(tiles.some((t) => t.startsWith(`${rows}x`)), `a ${rows}-row WGSL tile ran (${tiles.join(', ')})`).toBe(true);
+    expect(tiles.some((t) => t.endsWith('split-K')), `split-K ran (${tiles.join(', ')})`).toBe(true);
   }, 90_000);
 
   it('20 Linear+LSTM+Conv3d+Adam steps keep live buffers (and real GPUBuffers on webgpu) flat on every mode', async () => {

@@ -3,8 +3,7 @@
 // through `globalThis.__plm.runBench`.
 import { setBackend } from '../../../src/index.js';
 import type * as TF from '@tensorflow/tfjs';
-import type { GpuModeRequest } from '../../../src/backend/gpu/index.js';
-import { useGpu } from '../../../test/browser/page/backends.js';
+import { gpuInstance, useGpu, type PageGpu } from '../../../test/browser/page/backends.js';
 import { probeEnvironment } from '../../../test/browser/page/environment.js';
 import { c3dFlops, OURS, type Body } from './ours.js';
 import { PEER } from './peer.js';
@@ -12,10 +11,16 @@ import { PRESETS, type Preset } from './presets.js';
 
 export interface BenchOptions {
   preset: string;
-  modes: GpuModeRequest[];
+  /** gpu modes, or 'webgpu-nowgsl' (WebGPU with gpu.js kernels only). */
+  modes: PageGpu[];
   /** tfjs backend to compare with ('webgl'), or null for none. */
   peer: string | null;
   reps: number;
+  /**
+   * Untimed calls after the first: shader JITs (SwiftShader) and asynchronously compiled
+   * pipelines can still be settling on the second call.
+   */
+  warmup: number;
   cases: string[];
 }
 
@@ -28,6 +33,8 @@ export interface BenchRow {
   firstMs: number;
   samples: number[];
   flops: number | null;
+  /** Tiled WGSL product calls per run of the case (WebGPU; absent elsewhere). */
+  wgslCalls?: number;
   error?: string;
 }
 
@@ -43,11 +50,12 @@ function describeCase(name: string, p: Preset): { label: string; flops: number |
   }
 }
 
-async function measure(make: () => Body, reps: number): Promise<Pick<BenchRow, 'ms' | 'firstMs' | 'samples'>> {
+async function measure(make: () => Body, reps: number, warmup: number): Promise<Pick<BenchRow, 'ms' | 'firstMs' | 'samples'>> {
   const body = make();
   let t0 = performance.now();
   await body();
   const firstMs = performance.now() - t0;
+  for (let i = 0; i < warmup; i++) await body();
   const samples: number[] = [];
   for (let i = 0; i < reps; i++) {
     t0 = performance.now();
@@ -58,10 +66,10 @@ async function measure(make: () => Body, reps: number): Promise<Pick<BenchRow, '
   return { ms: sorted[Math.floor(sorted.length / 2)], firstMs, samples };
 }
 
-async function row(name: string, impl: string, p: Preset, make: () => Body, reps: number): Promise<BenchRow> {
+async function row(name: string, impl: string, p: Preset, make: () => Body, reps: number, warmup: number): Promise<BenchRow> {
   const { label, flops } = describeCase(name, p);
   try {
-    return { case: label, impl, flops, ...(await measure(make, reps)) };
+    return { case: label, impl, flops, ...(await measure(make, reps, warmup)) };
   } catch (e) {
     return { case: label, impl, flops, ms: NaN, firstMs: NaN, samples: [], error: String((e as Error)?.message ?? e).slice(0, 400) };
   }
@@ -77,13 +85,19 @@ export async function runBench(o: BenchOptions): Promise<{ rows: BenchRow[]; run
     await tf.setBackend(o.peer);
     await tf.ready();
     running[`tfjs-${o.peer}`] = tf.getBackend();
-    for (const name of o.cases) rows.push(await row(name, `tfjs-${o.peer}`, p, () => PEER[name](p), o.reps));
+    for (const name of o.cases) rows.push(await row(name, `tfjs-${o.peer}`, p, () => PEER[name](p), o.reps, o.warmup));
   }
   for (const mode of o.modes) {
     running[mode] = await useGpu(mode);
+    const label = mode === 'webgpu-nowgsl' ? `${running[mode]} gpu.js only` : running[mode];
+    const b = gpuInstance(mode);
     for (const name of o.cases) {
       await useGpu(mode);
-      rows.push(await row(name, `plm gpu ${running[mode]}`, p, () => OURS[name](p), o.reps));
+      const before = b.wgslStats()?.calls;
+      const r = await row(name, `plm gpu ${label}`, p, () => OURS[name](p), o.reps, o.warmup);
+      const after = b.wgslStats()?.calls;
+      if (before !== undefined && after !== undefined) r.wgslCalls = (after - before) / (o.reps + o.warmup + 1);
+      rows.push(r);
     }
     setBackend('cpu');
   }

@@ -90,7 +90,7 @@ export class GpuBackend implements Backend {
 
   /** Calls and compiled pipelines of the tiled WGSL products; null unless they run (WebGPU after ready(), `wgsl` not false). */
   wgslStats(): WgslStats | null {
-    return this.wgsl ? { ...this.wgsl.stats } : null;
+    return this.wgsl ? { ...this.wgsl.stats, tiles: { ...this.wgsl.stats.tiles } } : null;
   }
 
   /**

@@ -25,7 +25,7 @@ export interface ModeReport {
   /** Compiled kernels alive at the end, and built in total. */
   kernels: { cached: number; built: number };
   /** Calls of the tiled WGSL products (WebGPU only; null elsewhere). */
-  wgsl: { calls: number; pipelines: number } | null;
+  wgsl: { calls: number; pipelines: number; tiles: Record<string, number> } | null;
   checks: CheckResult[];
   ms: number;
 }
@@ -61,10 +61,10 @@ export const CHECKS: readonly Check[] = [
     },
   },
   {
-    // The WebGPU implicit-GEMM path (../../../src/backend/gpu/wgsl): 19 column tiles with a
-    // ragged edge, K over several tile steps, 32-row tiles (30 output channels), 16-row tiles
-    // (grad-input's 5 rows), and the weight gradient's split-K (4 slices). The matmul check
-    // below covers 64-row tiles, two of them per batch.
+    // The WebGPU implicit-GEMM path (../../../src/backend/gpu/wgsl): ragged column tiles, K
+    // over several tile steps, a 32-row tile (30 output channels), an 8-row tile (grad-input's
+    // 5 rows, split-K in 3 slices) and the weight gradient's split-K (4 slices). The checks
+    // below cover 16-, 64- and 4-row tiles and a split forward with its bias.
     name: 'conv3d multi-tile + grads', rtol: 1e-5, atol: 0,
     build() {
       const x = randn([2, 5, 6, 10, 10], { requiresGrad: true });
@@ -75,13 +75,13 @@ export const CHECKS: readonly Check[] = [
     },
   },
   {
-    // A deep layer on a small clip: few output tiles and a long K, so the forward (with its
-    // bias, added by the split sum) runs split-K in 6 slices and grad-input in 2.
+    // A deep layer on a small clip: one output tile (16 rows) and a long K, so the forward
+    // (with its bias, added by the split sum) runs split-K in 6 slices.
     name: 'conv3d deep layer split-K + grads', rtol: 1e-5, atol: 0,
     build() {
-      const x = randn([1, 64, 2, 4, 4], { requiresGrad: true });
-      const w = randn([24, 64, 3, 3, 3], { requiresGrad: true });
-      const b = randn([24], { requiresGrad: true });
+      const x = randn([1, 64, 4, 4, 4], { requiresGrad: true });
+      const w = randn([12, 64, 3, 3, 3], { requiresGrad: true });
+      const b = randn([12], { requiresGrad: true });
       const y = conv3d(x, w, b, { padding: 1 });
       probe(y).backward();
       return [y, ...grads(x, w, b)];
@@ -120,7 +120,7 @@ export const CHECKS: readonly Check[] = [
     },
   },
   {
-    // A fully connected layer on a batch of 4: 4 column tiles, K 1024 in 4 slices.
+    // A fully connected layer on a batch of 4: a 4-row tile, K 1024 in 4 slices.
     name: 'linear small batch split-K + grads', rtol: 1e-5, atol: 0,
     build() {
       const x = randn([4, 1024], { requiresGrad: true });

@@ -1,24 +1,16 @@
 // WGSL source of a tiled matrix product C[M, N] = A[M, K] · B[K, N] whose operands are read
-// through loader functions, so one template serves the plain matmul and the convolutions as
-// implicit GEMMs (the im2col matrix is never stored: loadB computes each element's input
-// address). gpu.js cannot express this: its kernels have no workgroup memory and produce one
-// value per thread. Here a 16x16 workgroup stages a (16·R)x16 tile of A and a 16x64 tile of B
-// in workgroup memory and every thread accumulates an Rx4 block of C (R = 4, 2 or 1, the
-// fewest rows that cover M: conv layers with 3-16 channels would waste most of a 64-row tile),
-// so each value read from global memory feeds up to 64 multiply-adds instead of 1.
+// through loaders, so one template serves the plain matmul and the convolutions as implicit
+// GEMMs (the im2col matrix is never stored: loadB computes each element's input address).
+// gpu.js cannot express this: its kernels have no workgroup memory and produce one value per
+// thread. Here 256 threads stage a tile of A and a tile of B in workgroup memory and every
+// thread accumulates an Rx4 block of C, so each value read from global memory feeds up to 64
+// multiply-adds instead of 1. The tile is as tall as M needs (64, 32, 16, 8 or 4 rows, wider
+// when shorter): conv layers with 3-16 channels would waste most of a 64-row tile.
 //
 // Split-K: with `splits` > 1 the K range is cut into slices (workgroup z), each slice writes
 // its partial product to a scratch buffer [s, M, N], and splitSumShader adds the slices and
 // stores. That gives enough workgroups when M and N are small and K is long (the conv weight
 // gradient, a fully connected layer on a small batch, deep conv layers on small clips).
-
-/** Columns of C per workgroup, and the reduction depth of a tile step. */
-export const TILE_N = 64;
-export const TILE_K = 16;
-/** Padding columns of the A tile (k-fastest writes then hit distinct banks). */
-const PAD_A = 1;
-/** Threads per workgroup along x (columns) and y (rows); each thread owns 4x4 outputs. */
-const THREADS = 16;
 
 export interface GemmSpec {
   M: number;
@@ -47,9 +39,33 @@ export interface GemmSpec {
   store: string;
 }
 
+/** Threads per workgroup. */
+const THREADS = 256;
+
+/**
+ * The shape of a workgroup's tile: `ty` x `tx` threads (ty·tx = 256), each computing `rows`
+ * rows (spaced ty apart) by 4 columns (spaced tx apart), over `depth` K per step. Workgroup
+ * memory stays within WebGPU's default 16 KiB: (ty·rows + 1 + tx·4)·depth floats.
+ */
+export interface TileShape {
+  ty: number;
+  tx: number;
+  rows: number;
+  depth: number;
+}
+
+/** The smallest tile that covers M rows (all of them when M <= 64). */
+export function tileShape(M: number): TileShape {
+  if (M > 32) return { ty: 16, tx: 16, rows: 4, depth: 16 };
+  if (M > 16) return { ty: 16, tx: 16, rows: 2, depth: 16 };
+  if (M > 8) return { ty: 16, tx: 16, rows: 1, depth: 16 };
+  if (M > 4) return { ty: 8, tx: 32, rows: 1, depth: 16 };
+  return { ty: 4, tx: 64, rows: 1, depth: 8 };
+}
+
 /** K elements each split covers: a whole number of tile steps. */
-export function splitLength(K: number, splits: number): number {
-  return Math.ceil(Math.ceil(K / splits) / TILE_K) * TILE_K;
+export function splitLength(K: number, splits: number, depth: number): number {
+  return Math.ceil(Math.ceil(K / splits) / depth) * depth;
 }
 
 /** Largest number of K slices. */
@@ -69,14 +85,10 @@ export function chooseSplits(M: number, N: number, K: number): number {
   return Math.max(1, Math.min(MAX_SPLITS, Math.ceil(TARGET_WORKGROUPS / (columnTiles * rowTiles)), Math.floor(K / MIN_SPLIT_K)));
 }
 
-/** Rows of C each thread computes: 4 (a 64-row tile), or 2 or 1 when M fits in 32 or 16 rows. */
-export function rowsPerThread(M: number): number {
-  return M <= THREADS ? 1 : M <= 2 * THREADS ? 2 : 4;
-}
-
 /** Workgroups to dispatch: [column tiles, row tiles, batch or splits]. */
 export function gemmDispatch(s: Pick<GemmSpec, 'M' | 'N' | 'batch' | 'splits'>): [number, number, number] {
-  return [Math.ceil(s.N / TILE_N), Math.ceil(s.M / (THREADS * rowsPerThread(s.M))), s.splits > 1 ? s.splits : s.batch];
+  const t = tileShape(s.M);
+  return [Math.ceil(s.N / (t.tx * 4)), Math.ceil(s.M / (t.ty * t.rows)), s.splits > 1 ? s.splits : s.batch];
 }
 
 const u = (n: number): string => {
@@ -97,11 +109,16 @@ function bindings(inputs: number, partial = false): string {
 export function gemmShader(s: GemmSpec): string {
   if (s.splits > 1 && s.batch !== 1) throw new Error('gpu backend (wgsl) internal: split-K needs batch 1');
   const split = s.splits > 1;
-  const kSplit = split ? splitLength(s.K, s.splits) : Math.ceil(s.K / TILE_K) * TILE_K;
-  const R = rowsPerThread(s.M);
-  const tileM = THREADS * R;
-  const rows = (f: (i: number) => string): string => Array.from({ length: R }, (_, i) => f(i)).join('\n');
-  return `// plm-ipe tiled GEMM: C[${s.M}, ${s.N}] = A·B, K ${s.K}, batch ${s.batch}, splits ${s.splits}
+  const { ty, tx, rows: R, depth: TK } = tileShape(s.M);
+  const tileM = ty * R;
+  const tileN = tx * 4;
+  const kSplit = split ? splitLength(s.K, s.splits, TK) : Math.ceil(s.K / TK) * TK;
+  const each = (n: number, f: (i: number) => string): string => Array.from({ length: n }, (_, i) => f(i)).join('\n');
+  const plus = (v: number): string => (v ? ` + ${u(v)}` : '');
+  // A elements per thread per step (a guard when 256 threads outnumber them), B rows per thread.
+  const aLoads = Math.ceil((tileM * TK) / THREADS);
+  const bLoads = (TK * tileN) / THREADS;
+  return `// plm-ipe tiled GEMM: C[${s.M}, ${s.N}] = A·B, K ${s.K}, batch ${s.batch}, splits ${s.splits}, tile ${tileM}x${tileN}x${TK}
 const M: u32 = ${u(s.M)};
 const N: u32 = ${u(s.N)};
 const K: u32 = ${u(s.K)};
@@ -109,9 +126,9 @@ const KSPLIT: u32 = ${u(kSplit)};
 ${bindings(s.inputs)}
 ${s.prelude}
 
-// A tile stored [k][m], B [k][n].
-var<workgroup> tileA: array<array<f32, ${tileM + PAD_A}>, ${TILE_K}>;
-var<workgroup> tileB: array<array<f32, ${TILE_N}>, ${TILE_K}>;
+// A tile stored [k][m] (one padding column: the k-fastest writes hit distinct banks), B [k][n].
+var<workgroup> tileA: array<array<f32, ${tileM + 1}>, ${TK}>;
+var<workgroup> tileB: array<array<f32, ${tileN}>, ${TK}>;
 
 fn loadA(bi: u32, m: u32, k: u32) -> f32 {
 ${s.loadA}
@@ -120,51 +137,53 @@ fn store(bi: u32, m: u32, n: u32, v: f32) {
 ${s.store}
 }
 
-@compute @workgroup_size(${THREADS}, ${THREADS}, 1)
+@compute @workgroup_size(${tx}, ${ty}, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let tid = lid.y * ${u(THREADS)} + lid.x;
-  let n0 = wg.x * ${u(TILE_N)};
+  let tid = lid.y * ${u(tx)} + lid.x;
+  let n0 = wg.x * ${u(tileN)};
   let m0 = wg.y * ${u(tileM)};
   let bi = ${split ? '0u' : 'wg.z'};
   let kBegin = ${split ? 'wg.z * KSPLIT' : '0u'};
   let kEnd = min(K, kBegin + KSPLIT);
   // Every thread stages the same column of B on every tile step.
-  let n = n0 + tid % 64u;
+  let n = n0 + tid % ${u(tileN)};
   let nInside = n < N;
 ${s.columnSetup}
   var acc: array<vec4<f32>, ${R}>;
-  for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${u(TILE_K)}) {
-    // 256 threads stage ${tileM}x${TILE_K} of A (k fastest: row-major A reads are contiguous) and
-    // ${TILE_K}x64 of B (n fastest); outside the matrix they stage zeros.
-    for (var r = 0u; r < ${u((R * TILE_K) / 16)}; r = r + 1u) {
-      let e = tid + r * 256u;
-      let ka = k0 + e % ${u(TILE_K)};
-      let ma = m0 + e / ${u(TILE_K)};
-      var va = 0.0;
-      if (ma < M && ka < kEnd) { va = loadA(bi, ma, ka); }
-      tileA[e % ${u(TILE_K)}][e / ${u(TILE_K)}] = va;
+  for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${u(TK)}) {
+    // Stage ${tileM}x${TK} of A (k fastest: row-major A reads are contiguous) and ${TK}x${tileN}
+    // of B (n fastest); outside the matrix, zeros.
+    for (var r = 0u; r < ${u(aLoads)}; r = r + 1u) {
+      let e = tid + r * ${u(THREADS)};${tileM * TK < THREADS ? `
+      if (e < ${u(tileM * TK)}) {` : ' {'}
+        let ka = k0 + e % ${u(TK)};
+        let ma = m0 + e / ${u(TK)};
+        var va = 0.0;
+        if (ma < M && ka < kEnd) { va = loadA(bi, ma, ka); }
+        tileA[e % ${u(TK)}][e / ${u(TK)}] = va;
+      }
     }
-    for (var r = 0u; r < ${u(TILE_K / 4)}; r = r + 1u) {
-      let row = tid / 64u + r * 4u;
+    for (var r = 0u; r < ${u(bLoads)}; r = r + 1u) {
+      let row = tid / ${u(tileN)} + r * ${u(THREADS / tileN)};
       let k = k0 + row;
       var vb = 0.0;
       if (nInside && k < kEnd) {
 ${s.loadB}
       }
-      tileB[row][tid % 64u] = vb;
+      tileB[row][tid % ${u(tileN)}] = vb;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < ${u(TILE_K)}; kk = kk + 1u) {
-      // Rows lid.y + 16i and columns lid.x + 16j: neighbouring threads read neighbouring banks.
-      let b = vec4<f32>(tileB[kk][lid.x], tileB[kk][lid.x + 16u], tileB[kk][lid.x + 32u], tileB[kk][lid.x + 48u]);
-${rows((i) => `      acc[${i}] = fma(vec4<f32>(tileA[kk][lid.y${i ? ` + ${16 * i}u` : ''}]), b, acc[${i}]);`)}
+    for (var kk = 0u; kk < ${u(TK)}; kk = kk + 1u) {
+      // Rows lid.y + ${ty}i and columns lid.x + ${tx}j: neighbouring threads read neighbouring banks.
+      let b = vec4<f32>(${each(4, (j) => `tileB[kk][lid.x${plus(tx * j)}]`).split('\n').join(', ')});
+${each(R, (i) => `      acc[${i}] = fma(vec4<f32>(tileA[kk][lid.y${plus(ty * i)}]), b, acc[${i}]);`)}
     }
     workgroupBarrier();
   }
   for (var i = 0u; i < ${u(R)}; i = i + 1u) {
-    let mOut = m0 + lid.y + 16u * i;
+    let mOut = m0 + lid.y + ${u(ty)} * i;
     for (var j = 0u; j < 4u; j = j + 1u) {
-      let nOut = n0 + lid.x + 16u * j;
+      let nOut = n0 + lid.x + ${u(tx)} * j;
       if (mOut < M && nOut < N) {
         ${split ? 'out[(wg.z * M + mOut) * N + nOut] = acc[i][j];' : 'store(bi, mOut, nOut, acc[i][j]);'}
       }

@@ -7,7 +7,7 @@
 import type { Conv3dGeometry } from '../../../tensor/geometry.js';
 import { webgpuLaunchStats } from '../webgpu-launch.js';
 import { webgpuClasses, WebGpuValue, type WebGpuBufferResult } from '../webgpu-value.js';
-import { gemmDispatch, gemmShader, splitSumShader, SUM_THREADS, type GemmSpec } from './gemm-shader.js';
+import { gemmDispatch, gemmShader, splitSumShader, SUM_THREADS, tileShape, type GemmSpec } from './gemm-shader.js';
 import { conv3dForwardSpec, conv3dGradInputSpec, conv3dGradWeightSpec, matmulSpec } from './products.js';
 
 // The slice of the WebGPU API used here (the DOM typings of this TypeScript have none).
@@ -65,6 +65,8 @@ const MAX_PIPELINES = 400;
 export interface WgslStats {
   calls: number;
   pipelines: number;
+  /** Calls per tile ('64x64', '4x256', …; ' split-K' when K was split). */
+  tiles: Record<string, number>;
 }
 
 /** One compute pass of a call: a shader, its dispatch and its bindings (indices into the call's buffers). */
@@ -77,7 +79,7 @@ interface Pass {
 export class WgslProducts {
   private readonly pipelines = new Map<string, GpuPipeline | Promise<GpuPipeline>>();
   private readonly layouts = new Map<number, unknown>();
-  readonly stats: WgslStats = { calls: 0, pipelines: 0 };
+  readonly stats: WgslStats = { calls: 0, pipelines: 0, tiles: {} };
   /** Reads our buffers back for WebGPUBufferResult.toArray() (gpu.js calls kernel.readBufferResult). */
   private readonly reader = { readBufferResult: (h: WebGpuBufferResult & { buffer: GpuBuffer }) => this.read(h) };
 
@@ -114,6 +116,9 @@ export class WgslProducts {
     const maxGroups = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (groups.some((g) => g > maxGroups)) return null;
     const n = args.length;
+    const t = tileShape(spec.M);
+    const tile = `${t.ty * t.rows}x${t.tx * 4}${spec.splits > 1 ? ' split-K' : ''}`;
+    this.stats.tiles[tile] = (this.stats.tiles[tile] ?? 0) + 1;
     if (spec.splits === 1) return this.launch([{ code: gemmShader(spec), groups, bind: [...args.keys(), n] }], args, [size * 4], size);
     // Buffers: the inputs, then the partial sums [splits, M, N], then the result.
     const sumGroups = Math.ceil(size / SUM_THREADS);
