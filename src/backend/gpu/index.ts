@@ -8,6 +8,8 @@ export { GpuBackend } from './gpu-backend.js';
 export type { GpuBackendOptions } from './gpu-backend.js';
 export type { GpuMode, GpuModeRequest, Capabilities, ModeChoice } from './mode.js';
 export { chooseMode, probeCapabilities } from './mode.js';
+export { installNodeWebGpu } from './node-webgpu.js';
+export type { NodeWebGpuOptions, NodeWebGpuAdapter } from './node-webgpu.js';
 
 /**
  * Registers the `'gpu'` backend (gpu.js: WebGPU, WebGL2, WebGL, headless GL or WebAssembly).

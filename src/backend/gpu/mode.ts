@@ -40,7 +40,8 @@ export function probeCapabilities(): Capabilities {
     webgl2: !node && safe(() => GPU.isWebGL2Supported),
     webgl: !node && safe(() => GPU.isWebGLSupported),
     webasm: safe(() => (GPU as unknown as { isWebAssemblySupported: boolean }).isWebAssemblySupported),
-    webgpu: !node && safe(() => (GPU as unknown as { isWebGPUSupported: boolean }).isWebGPUSupported),
+    // In Node, navigator.gpu exists once installNodeWebGpu() has installed Dawn.
+    webgpu: safe(() => (GPU as unknown as { isWebGPUSupported: boolean }).isWebGPUSupported),
   };
 }
 
@@ -82,7 +83,8 @@ export function chooseMode(requested: GpuModeRequest, c: Capabilities = probeCap
       // navigator.gpu may exist without an adapter: GpuBackend.ready() checks and falls back then.
       if (c.webgpu) return pick('webgpu', null);
       const alt = bestAvailable(c);
-      return pick(alt, `webgpu: no WebGPU in this runtime (navigator.gpu is missing), running ${alt}`);
+      const hint = c.node ? "; in Node, `await installNodeWebGpu()` first (optional package 'webgpu')" : '';
+      return pick(alt, `webgpu: no WebGPU in this runtime (navigator.gpu is missing${hint}), running ${alt}`);
     }
     case 'webgl2':
     case 'webgl': {

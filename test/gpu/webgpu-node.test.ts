@@ -1,0 +1,79 @@
+// The gpu backend's webgpu mode in Node, through Dawn (the optional npm package 'webgpu')
+// installed by installNodeWebGpu(): the browser suite's op parity checks (every primitive,
+// and the tiled WGSL products in every tile height and with split-K), its memory check (live
+// buffers and real GPUBuffers flat over 20 training steps) and the WebGPU contract, run in
+// Node. On a machine without a GPU, Dawn needs Mesa's lavapipe 24+ (scripts/lavapipe.sh, which
+// .ci/run calls, unpacks it into .cache/lavapipe); without an adapter the tests skip and say why.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { installNodeWebGpu, registerGpuBackend, type NodeWebGpuAdapter } from '../../src/index.js';
+import { chooseMode, probeCapabilities } from '../../src/backend/gpu/index.js';
+import { installGpuBufferCounter } from '../browser/page/gpu-buffer-count.js';
+import { runMemoryCheck } from '../browser/page/memory-check.js';
+import { runParity } from '../browser/page/parity-checks.js';
+import { runWebGpuContract } from '../browser/page/webgpu-contract.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const lavapipe = path.join(root, '.cache/lavapipe/lvp_icd.json');
+
+// The Vulkan loader reads these when Dawn starts (this file runs in its own process: pool 'forks').
+if (!process.env.VK_ICD_FILENAMES && fs.existsSync(lavapipe)) process.env.VK_ICD_FILENAMES = lavapipe;
+process.env.XDG_RUNTIME_DIR ??= os.tmpdir();
+
+let adapter: NodeWebGpuAdapter | null = null;
+let why = '';
+
+describe('gpu backend, webgpu mode in Node (Dawn)', () => {
+  beforeAll(async () => {
+    expect(chooseMode('webgpu', probeCapabilities()).fallback, 'before installNodeWebGpu, Node has no WebGPU').toMatch(/installNodeWebGpu/);
+    registerGpuBackend();
+    try {
+      adapter = await installNodeWebGpu();
+      installGpuBufferCounter();
+      console.log(`Node WebGPU adapter: ${JSON.stringify(adapter)}`);
+    } catch (e) {
+      why = (e as Error).message;
+      console.log(`Node WebGPU tests skipped: ${why}`);
+    }
+  });
+
+  it('every op check matches cpu; matmul and conv3d run as WGSL products in every tile height and with split-K', async (ctx) => {
+    if (!adapter) return ctx.skip();
+    const r = await runParity('webgpu');
+    expect(r.running).toBe('webgpu');
+    for (const c of r.checks) {
+      console.log(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.name.padEnd(40)} err ${c.maxErr.toExponential(2)} tol ${c.tol.toExponential(2)} ${c.ms} ms`);
+      expect(c.pass, `${c.name}: ${c.error ?? `max error ${c.maxErr} > ${c.tol}`}`).toBe(true);
+    }
+    const tiles = Object.keys(r.wgsl?.tiles ?? {});
+    for (const rows of [64, 32, 16, 8, 4]) expect(tiles.some((t) => t.startsWith(`${rows}x`)), `a ${rows}-row tile ran (${tiles.join(', ')})`).toBe(true);
+    expect(tiles.some((t) => t.endsWith('split-K')), 'split-K ran').toBe(true);
+  });
+
+  it('20 training steps keep live buffers and real GPUBuffers flat, with WGSL products in them', async (ctx) => {
+    if (!adapter) return ctx.skip();
+    const r = await runMemoryCheck('webgpu', 20);
+    expect(r.mode).toBe('webgpu');
+    expect(r.buffersAfter).toBe(r.buffersBase);
+    expect(r.gpuBuffersAfter).toBe(r.gpuBuffersBase);
+    expect(r.wgslCalls ?? 0).toBeGreaterThan(0);
+    expect(r.lastLoss).toBeLessThan(r.firstLoss);
+  });
+
+  it('built kernels submit immediately; dataSync names `await data()`; small uploads read synchronously', async (ctx) => {
+    if (!adapter) return ctx.skip();
+    const r = await runWebGpuContract();
+    expect(r.value).toEqual(r.expected);
+    expect(r.secondRun.deferred).toBe(0);
+    expect(r.readSyncError).toMatch(/await tensor\.data\(\)/);
+    expect(r.uploadReadSync).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('a second installNodeWebGpu returns the first result', async (ctx) => {
+    if (!adapter) return ctx.skip();
+    expect(await installNodeWebGpu()).toEqual(adapter);
+  });
+});
