@@ -16,6 +16,7 @@ import { CHROMIUM_PATH, CHROMIUM_SKIP, HAS_CHROMIUM } from '../../test/browser/h
 import { openSession } from '../../test/browser/harness/session.js';
 import { gpuName, type BrowserEnvironment } from '../../test/browser/page/environment.js';
 import type { BenchOptions, BenchRow } from './page/bench-entry.js';
+import { benchTable } from './table.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: a } = parseArgs({
@@ -37,18 +38,6 @@ const { values: a } = parseArgs({
 interface PagePlm {
   probeEnvironment(): Promise<BrowserEnvironment>;
   runBench(o: BenchOptions): Promise<{ rows: BenchRow[]; running: Record<string, string> }>;
-}
-
-function table(rows: BenchRow[], peer: string | null): string {
-  const peerMs = new Map(rows.filter((r) => r.impl.startsWith('tfjs')).map((r) => [r.case, r.ms]));
-  const head = ['case', 'impl', 'ms', 'GFLOP/s', 'first call ms', 'WGSL calls', peer ? `vs tfjs-${peer}` : ''];
-  const body = rows.map((r) => [
-    r.case, r.impl, r.error ? `ERROR ${r.error}` : r.ms.toFixed(1), r.flops && !r.error ? (r.flops / r.ms / 1e6).toFixed(3) : '-', r.firstMs.toFixed(0),
-    r.wgslCalls === undefined ? '' : String(r.wgslCalls),
-    peer && !r.impl.startsWith('tfjs') && peerMs.has(r.case) ? `${(peerMs.get(r.case)! / r.ms).toFixed(2)}x` : '',
-  ]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  return [head, ...body].map((cells) => cells.map((c, i) => c.padEnd(w[i])).join('  ')).join('\n');
 }
 
 async function main(): Promise<void> {
@@ -75,7 +64,7 @@ async function main(): Promise<void> {
     const opts: BenchOptions = { preset: a.preset!, modes, peer, reps: Number(a.reps), warmup: Number(a.warmup), cases: a.cases!.split(',') };
     const t0 = Date.now();
     const r = await s.page.evaluate((o) => (globalThis as unknown as { __plm: PagePlm }).__plm.runBench(o), opts);
-    console.log(`\n${table(r.rows, peer)}\n(${((Date.now() - t0) / 1000).toFixed(0)} s; median of ${opts.reps} after a first call that builds kernels and ${opts.warmup} more untimed)`);
+    console.log(`\n${benchTable(r.rows, peer)}\n(${((Date.now() - t0) / 1000).toFixed(0)} s; median of ${opts.reps} after a first call that builds kernels and ${opts.warmup} more untimed)`);
     const out = a.out ?? path.join(root, `bench/results/browser-${name}.json`);
     const json = { gpu: name, software: name === 'swiftshader' || name === 'llvmpipe', date: new Date().toISOString(), env, flags: s.flags, options: opts, running: r.running, rows: r.rows };
     fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -75,7 +75,12 @@ async function row(name: string, impl: string, p: Preset, make: () => Body, reps
   }
 }
 
-export async function runBench(o: BenchOptions): Promise<{ rows: BenchRow[]; running: Record<string, string> }> {
+/** Callbacks of a Node caller (bench/webgpu-node.ts): afterRow may mark a row's errors. */
+export interface BenchHooks {
+  afterRow?(row: BenchRow): void;
+}
+
+export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise<{ rows: BenchRow[]; running: Record<string, string> }> {
   const p = PRESETS[o.preset];
   if (!p) throw new Error(`unknown preset ${o.preset}`);
   const rows: BenchRow[] = [];
@@ -85,7 +90,11 @@ export async function runBench(o: BenchOptions): Promise<{ rows: BenchRow[]; run
     await tf.setBackend(o.peer);
     await tf.ready();
     running[`tfjs-${o.peer}`] = tf.getBackend();
-    for (const name of o.cases) rows.push(await row(name, `tfjs-${o.peer}`, p, () => PEER[name](p), o.reps, o.warmup));
+    for (const name of o.cases) {
+      const r = await row(name, `tfjs-${o.peer}`, p, () => PEER[name](p), o.reps, o.warmup);
+      hooks.afterRow?.(r);
+      rows.push(r);
+    }
   }
   for (const mode of o.modes) {
     running[mode] = await useGpu(mode);
@@ -97,6 +106,7 @@ export async function runBench(o: BenchOptions): Promise<{ rows: BenchRow[]; run
       const r = await row(name, `plm gpu ${label}`, p, () => OURS[name](p), o.reps, o.warmup);
       const after = b.wgslStats()?.calls;
       if (before !== undefined && after !== undefined) r.wgslCalls = (after - before) / (o.reps + o.warmup + 1);
+      hooks.afterRow?.(r);
       rows.push(r);
     }
     setBackend('cpu');

@@ -54,7 +54,10 @@ export const PEER: Record<string, (p: Preset) => Body> = {
       const loss = opt.minimize(() => {
         let h: TF.Tensor5D = x;
         ws.forEach(([w, b], i) => {
-          const y = t.relu(t.add(t.conv3d(h, w as TF.Tensor5D, 1, 'same'), b)) as TF.Tensor5D;
+          // The bias is added on a [-1, C] view (free in tfjs): tfjs-webgpu 4.22 cannot compile
+          // 5-D broadcasting ("cannot index type 'vec5'"), and the maths is the same.
+          const conv = t.conv3d(h, w as TF.Tensor5D, 1, 'same');
+          const y = t.relu(t.add(conv.reshape([-1, conv.shape[4]]), b).reshape(conv.shape)) as TF.Tensor5D;
           h = i === 0 ? t.maxPool3d(y, [1, 2, 2], [1, 2, 2], 'valid') : t.maxPool3d(y, 2, 2, 'valid');
         });
         return t.losses.softmaxCrossEntropy(labels, t.matMul(h.reshape([c.n, feat]), head)) as TF.Scalar;
