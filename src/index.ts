@@ -59,7 +59,7 @@ export * from './models/index.js';
 // The gpu.js backend (WebGL2/WebGL, headless GL, WebAssembly): call registerGpuBackend() once,
 // then setBackend('gpu', { mode }). Not registered by default: importing gpu.js costs ~160 ms.
 export { registerGpuBackend, GpuBackend, installNodeWebGpu } from './backend/gpu/index.js';
-export type { GpuBackendOptions, GpuMode, GpuModeRequest, NodeWebGpuOptions, NodeWebGpuAdapter } from './backend/gpu/index.js';
+export type { GpuBackendOptions, GpuMode, GpuModeRequest, NodeWebGpuOptions, NodeWebGpuAdapter, WgslStats } from './backend/gpu/index.js';
 
 // One video's features exactly as `plm-ipe demo` trains on them, and batching (browser-safe;
 // the dataset-wide extraction with its disk cache and the CLI are Node-only and not exported here).

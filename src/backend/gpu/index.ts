@@ -6,6 +6,7 @@ import { GpuBackend, type GpuBackendOptions } from './gpu-backend.js';
 
 export { GpuBackend } from './gpu-backend.js';
 export type { GpuBackendOptions } from './gpu-backend.js';
+export type { WgslStats } from './wgsl/runner.js';
 export type { GpuMode, GpuModeRequest, Capabilities, ModeChoice } from './mode.js';
 export { chooseMode, probeCapabilities } from './mode.js';
 export { installNodeWebGpu } from './node-webgpu.js';
