@@ -53,6 +53,14 @@ describe('gpu backend, webgpu mode in Node (Dawn)', () => {
     expect(tiles.some((t) => t.endsWith('split-K')), 'split-K ran').toBe(true);
   });
 
+  it('with 3 workgroups per dispatch dimension (the folded grid of huge products), the multi-tile and split-K checks still match cpu', async (ctx) => {
+    if (!adapter) return ctx.skip();
+    const r = await runParity('webgpu-fold', ['conv3d multi-tile + grads', 'conv3d deep layer split-K + grads', 'matmul multi-tile batched + grads', 'linear small batch split-K + grads']);
+    expect(r.checks.length).toBe(4);
+    for (const c of r.checks) expect(c.pass, `${c.name}: ${c.error ?? `max error ${c.maxErr} > ${c.tol}`}`).toBe(true);
+    expect(r.wgsl?.calls ?? 0).toBeGreaterThan(0);
+  });
+
   it('20 training steps keep live buffers and real GPUBuffers flat, with WGSL products in them', async (ctx) => {
     if (!adapter) return ctx.skip();
     const r = await runMemoryCheck('webgpu', 20);

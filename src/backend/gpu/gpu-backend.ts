@@ -30,6 +30,8 @@ export interface GpuBackendOptions {
    * compute one value per thread with no shared memory; these reuse every loaded value 64 times.
    */
   wgsl?: boolean;
+  /** @internal Workgroups per dispatch dimension for the WGSL products (tests of the folded grid). */
+  wgslGridLimit?: number;
   /** @internal Simulated runtime capabilities, for tests of the fallback rules. */
   capabilities?: Capabilities;
 }
@@ -102,7 +104,7 @@ export class GpuBackend implements Backend {
     if (this.running !== 'webgpu') return Promise.resolve();
     this.webgpuChecked ??= webgpuClasses.WebGPUContext.acquire().then(
       (context) => {
-        if (this.options.wgsl !== false) this.wgsl = new WgslProducts(context as unknown as WebGpuContext);
+        if (this.options.wgsl !== false) this.wgsl = new WgslProducts(context as unknown as WebGpuContext, this.options.wgslGridLimit);
       },
       (e: unknown) => this.leaveWebGpu(e),
     );

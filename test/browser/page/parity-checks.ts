@@ -6,8 +6,7 @@ import {
   Adam, add, avgPool3d, conv3d, greater, linear, logSoftmax, lstmSequence, manualSeed, matmul, maxPool3d, mul,
   randn, ready, relu, setBackend, SGD, sigmoid, softmax, sum, tanh, tensor, where, type Tensor,
 } from '../../../src/index.js';
-import type { GpuModeRequest } from '../../../src/backend/gpu/index.js';
-import { gpuInstance, useGpu } from './backends.js';
+import { gpuInstance, useGpu, type PageGpu } from './backends.js';
 
 export interface CheckResult {
   name: string;
@@ -19,7 +18,7 @@ export interface CheckResult {
 }
 
 export interface ModeReport {
-  requested: GpuModeRequest;
+  requested: PageGpu;
   running: string;
   fallback: string | null;
   /** Compiled kernels alive at the end, and built in total. */
@@ -214,7 +213,7 @@ function maxError(cpu: Float32Array[], gpu: Float32Array[], rtol: number, atol: 
 }
 
 /** Runs every check on cpu and on gpu `mode`. */
-export async function runParity(mode: GpuModeRequest, only?: readonly string[]): Promise<ModeReport> {
+export async function runParity(mode: PageGpu, only?: readonly string[]): Promise<ModeReport> {
   const t0 = performance.now();
   setBackend('cpu');
   await ready();

@@ -85,10 +85,21 @@ export function chooseSplits(M: number, N: number, K: number): number {
   return Math.max(1, Math.min(MAX_SPLITS, Math.ceil(TARGET_WORKGROUPS / (columnTiles * rowTiles)), Math.floor(K / MIN_SPLIT_K)));
 }
 
-/** Workgroups to dispatch: [column tiles, row tiles, batch or splits]. */
+/** Tiles of C: [column tiles, row tiles, batch or splits]. */
 export function gemmDispatch(s: Pick<GemmSpec, 'M' | 'N' | 'batch' | 'splits'>): [number, number, number] {
   const t = tileShape(s.M);
   return [Math.ceil(s.N / (t.tx * 4)), Math.ceil(s.M / (t.ty * t.rows)), s.splits > 1 ? s.splits : s.batch];
+}
+
+/**
+ * How `count` workgroups are laid out under a per-dimension limit (WebGPU's default is 65,535):
+ * [x, y] with x·y >= count; the shader rebuilds its index as wg.x + wg.y·x and the extra
+ * workgroups of the last row return at once. A large clip batch (conv1 of batch 32 at
+ * 16x112x112 has 100,352 column tiles) needs the second dimension.
+ */
+export function foldGrid(count: number, limit: number): [number, number] {
+  const x = Math.max(1, Math.min(count, limit));
+  return [x, Math.ceil(count / x)];
 }
 
 const u = (n: number): string => {
@@ -105,11 +116,15 @@ function bindings(inputs: number, partial = false): string {
   return lines.join('\n');
 }
 
-/** The product; with splits > 1 it writes partial sums [split, M, N] to `out` for splitSumShader. */
-export function gemmShader(s: GemmSpec): string {
+/**
+ * The product; with splits > 1 it writes partial sums [split, M, N] to `out` for splitSumShader.
+ * Its tiles are dispatched as foldGrid(tiles, limit) x (batch or splits), with gridX the first.
+ */
+export function gemmShader(s: GemmSpec, gridX: number): string {
   if (s.splits > 1 && s.batch !== 1) throw new Error('gpu backend (wgsl) internal: split-K needs batch 1');
   const split = s.splits > 1;
   const { ty, tx, rows: R, depth: TK } = tileShape(s.M);
+  const [columnTiles, rowTiles] = gemmDispatch(s);
   const tileM = ty * R;
   const tileN = tx * 4;
   const kSplit = split ? splitLength(s.K, s.splits, TK) : Math.ceil(s.K / TK) * TK;
@@ -139,9 +154,12 @@ ${s.store}
 
 @compute @workgroup_size(${tx}, ${ty}, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  // Workgroup-uniform, so returning here keeps every barrier below in uniform control flow.
+  let tile = wg.x + wg.y * ${u(gridX)};
+  if (tile >= ${u(columnTiles * rowTiles)}) { return; }
   let tid = lid.y * ${u(tx)} + lid.x;
-  let n0 = wg.x * ${u(tileN)};
-  let m0 = wg.y * ${u(tileM)};
+  let n0 = (tile % ${u(columnTiles)}) * ${u(tileN)};
+  let m0 = (tile / ${u(columnTiles)}) * ${u(tileM)};
   let bi = ${split ? '0u' : 'wg.z'};
   let kBegin = ${split ? 'wg.z * KSPLIT' : '0u'};
   let kEnd = min(K, kBegin + KSPLIT);
@@ -199,9 +217,10 @@ export const SUM_THREADS = 256;
 /**
  * The second pass of a split-K product: C[m, n] = sum over s of partial[s, m, n], written
  * through the spec's store (so the conv layouts and the bias apply). Binds the product's
- * inputs, then `partial`, then `out`.
+ * inputs, then `partial`, then `out`. Dispatched as foldGrid(ceil(M·N / SUM_THREADS), limit),
+ * with gridX the first.
  */
-export function splitSumShader(s: GemmSpec): string {
+export function splitSumShader(s: GemmSpec, gridX: number): string {
   return `// plm-ipe split-K sum: ${s.splits} slices of [${s.M}, ${s.N}]
 const M: u32 = ${u(s.M)};
 const N: u32 = ${u(s.N)};
@@ -216,7 +235,7 @@ ${s.store}
 
 @compute @workgroup_size(${SUM_THREADS}, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
+  let i = gid.x + gid.y * ${u(gridX * SUM_THREADS)};
   if (i >= M * N) { return; }
   var sum = 0.0;
   for (var j = 0u; j < SPLITS; j = j + 1u) { sum = sum + partial[j * M * N + i]; }

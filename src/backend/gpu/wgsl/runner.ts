@@ -7,7 +7,7 @@
 import type { Conv3dGeometry } from '../../../tensor/geometry.js';
 import { webgpuLaunchStats } from '../webgpu-launch.js';
 import { webgpuClasses, WebGpuValue, type WebGpuBufferResult } from '../webgpu-value.js';
-import { gemmDispatch, gemmShader, splitSumShader, SUM_THREADS, tileShape, type GemmSpec } from './gemm-shader.js';
+import { foldGrid, gemmDispatch, gemmShader, splitSumShader, SUM_THREADS, tileShape, type GemmSpec } from './gemm-shader.js';
 import { conv3dForwardSpec, conv3dGradInputSpec, conv3dGradWeightSpec, matmulSpec } from './products.js';
 
 // The slice of the WebGPU API used here (the DOM typings of this TypeScript have none).
@@ -83,7 +83,15 @@ export class WgslProducts {
   /** Reads our buffers back for WebGPUBufferResult.toArray() (gpu.js calls kernel.readBufferResult). */
   private readonly reader = { readBufferResult: (h: WebGpuBufferResult & { buffer: GpuBuffer }) => this.read(h) };
 
-  constructor(private readonly context: WebGpuContext) {}
+  /**
+   * @param context gpu.js's WebGPU context (its device runs the products).
+   * @param gridLimit Workgroups per dispatch dimension, at most the device's limit; tests lower
+   *   it to exercise the folded grid that very large products need.
+   */
+  constructor(
+    private readonly context: WebGpuContext,
+    private readonly gridLimit = Infinity,
+  ) {}
 
   private get device(): GpuDevice {
     return this.context.device;
@@ -112,21 +120,24 @@ export class WgslProducts {
     // is as fast; it also spares a pipeline compile per small shape.
     if (spec.batch * spec.M * spec.N * spec.K < MIN_MACS) return null;
     const size = spec.batch * spec.M * spec.N;
-    const groups = gemmDispatch(spec);
-    const maxGroups = this.device.limits.maxComputeWorkgroupsPerDimension;
-    if (groups.some((g) => g > maxGroups)) return null;
+    const [columnTiles, rowTiles, depth] = gemmDispatch(spec);
+    const deviceLimit = this.device.limits.maxComputeWorkgroupsPerDimension;
+    // Batches of more than 65,535 products are left to the gpu.js kernels.
+    if (depth > deviceLimit) return null;
+    const limit = Math.min(deviceLimit, this.gridLimit);
+    const [gridX, gridY] = foldGrid(columnTiles * rowTiles, limit);
+    const groups: [number, number, number] = [gridX, gridY, depth];
     const n = args.length;
     const t = tileShape(spec.M);
     const tile = `${t.ty * t.rows}x${t.tx * 4}${spec.splits > 1 ? ' split-K' : ''}`;
     this.stats.tiles[tile] = (this.stats.tiles[tile] ?? 0) + 1;
-    if (spec.splits === 1) return this.launch([{ code: gemmShader(spec), groups, bind: [...args.keys(), n] }], args, [size * 4], size);
+    if (spec.splits === 1) return this.launch([{ code: gemmShader(spec, gridX), groups, bind: [...args.keys(), n] }], args, [size * 4], size);
     // Buffers: the inputs, then the partial sums [splits, M, N], then the result.
-    const sumGroups = Math.ceil(size / SUM_THREADS);
-    if (sumGroups > maxGroups) return null;
+    const [sumX, sumY] = foldGrid(Math.ceil(size / SUM_THREADS), limit);
     return this.launch(
       [
-        { code: gemmShader(spec), groups, bind: [...args.keys(), n] },
-        { code: splitSumShader(spec), groups: [sumGroups, 1, 1], bind: [...args.keys(), n, n + 1] },
+        { code: gemmShader(spec, gridX), groups, bind: [...args.keys(), n] },
+        { code: splitSumShader(spec, sumX), groups: [sumX, sumY, 1], bind: [...args.keys(), n, n + 1] },
       ],
       args, [size * spec.splits * 4, size * 4], size,
     );
