@@ -63,6 +63,11 @@ export interface MutualStepOptions {
   onHalfStep?: (half: 'landmark' | 'pixel', losses: HalfStepLosses) => void;
 }
 
+/** Eq. 7's loss tensors of one half-step. */
+type HalfStepTerms = { ce: Tensor; kl: Tensor; total: Tensor };
+/** What a half-step needs of an optimizer. */
+type StepOptimizer = { zeroGrad(): void; step(): void };
+
 function checkOptions(c: Omit<PLMIPEConfig, 'pixel' | 'landmark'>): void {
   if (!(c.lambda >= 0 && c.lambda <= 1)) throw new Error(`PLMIPE: lambda must be in [0, 1], got ${c.lambda}`);
   if (!(c.temperature > 0 && Number.isFinite(c.temperature))) throw new Error(`PLMIPE: temperature must be a positive number, got ${c.temperature}`);
@@ -131,31 +136,21 @@ export class PLMIPE extends Module implements PreferenceMethod {
     optimizers: { pixelOptimizer: MethodOptimizers['pixel']; landmarkOptimizer: MethodOptimizers['landmark'] },
     options: MutualStepOptions = {},
   ): MutualStepLosses {
-    const op = 'mutualStep';
-    const pixelOpt = checkOptimizerOwns(op, 'pixelOptimizer', optimizers?.pixelOptimizer, this.pixelEstimator, 'pixelEstimator');
-    const landmarkOpt = checkOptimizerOwns(op, 'landmarkOptimizer', optimizers?.landmarkOptimizer, this.landmarkEstimator, 'landmarkEstimator');
-    const { labels } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: this.landmarkEstimator }, op, true);
-    const step = ++this.stepCount;
-    const { temperature, klDirection: direction, klScale: scale, reduction } = this.config;
-    const klOptions = { temperature, direction, scale, reduction };
-
+    const { op, labels, step, pixelOpt, landmarkOpt } = this.startStep('mutualStep', batch, optimizers);
     return tidy(() => {
       const pixelLogits = this.pixelEstimator.forward(batch.pixel);
 
       // One half of eq. 7: the branch's CE plus the KL toward its (detached) peer, then its own update.
-      const halfStep = (branch: 'landmark' | 'pixel', logits: () => Tensor, peer: () => Tensor, opt: { zeroGrad(): void; step(): void }): HalfStepLosses =>
+      const halfStep = (branch: 'landmark' | 'pixel', own: () => Tensor, peer: () => Tensor, opt: StepOptimizer): HalfStepLosses =>
         tidy(() => {
-          const own = logits();
-          const ce = predictionLoss(own, labels, reduction);
-          const { kl, scaled } = mutualKlTerm(own, peer(), klOptions);
-          const total = ce.add(scaled);
+          const t = this.halfStepTerms(own(), peer(), labels);
           const losses = {
-            ce: checkLoss(op, branch, 'CE', ce.item(), step),
-            kl: checkLoss(op, branch, 'KL', kl.item(), step),
-            total: checkLoss(op, branch, 'total', total.item(), step),
+            ce: checkLoss(op, branch, 'CE', t.ce.item(), step),
+            kl: checkLoss(op, branch, 'KL', t.kl.item(), step),
+            total: checkLoss(op, branch, 'total', t.total.item(), step),
           };
           opt.zeroGrad();
-          total.backward();
+          t.total.backward();
           opt.step();
           return losses;
         });
@@ -167,6 +162,73 @@ export class PLMIPE extends Module implements PreferenceMethod {
       options.onHalfStep?.('pixel', pixel);
       return { landmark, pixel };
     });
+  }
+
+  /**
+   * {@link mutualStep} for backends that cannot read back synchronously (the gpu backend on
+   * WebGPU, where `item()` throws): the same two half-steps, in the same order, with the same
+   * non-finite check before each update, but the losses are read with `await data()`. Works on
+   * every backend; on the others it only adds two waits per step. `onHalfStep` runs outside any
+   * `tidy` here.
+   * @example
+   * const losses = await model.mutualStepAsync(batch, { pixelOptimizer, landmarkOptimizer });
+   */
+  async mutualStepAsync(
+    batch: PreferenceBatch,
+    optimizers: { pixelOptimizer: MethodOptimizers['pixel']; landmarkOptimizer: MethodOptimizers['landmark'] },
+    options: MutualStepOptions = {},
+  ): Promise<MutualStepLosses> {
+    const { op, labels, step, pixelOpt, landmarkOpt } = this.startStep('mutualStepAsync', batch, optimizers);
+    const halfStep = async (branch: 'landmark' | 'pixel', terms: () => HalfStepTerms, opt: StepOptimizer): Promise<HalfStepLosses> => {
+      const t = tidy(terms);
+      try {
+        const [ce, kl, total] = await Promise.all([t.ce.data(), t.kl.data(), t.total.data()]);
+        const losses = {
+          ce: checkLoss(op, branch, 'CE', ce[0], step),
+          kl: checkLoss(op, branch, 'KL', kl[0], step),
+          total: checkLoss(op, branch, 'total', total[0], step),
+        };
+        tidy(() => {
+          opt.zeroGrad();
+          t.total.backward();
+          opt.step();
+        });
+        return losses;
+      } finally {
+        for (const x of [t.ce, t.kl, t.total]) x.dispose();
+      }
+    };
+    // Kept across both halves (C3D runs once, as in mutualStep), freed at the end.
+    const pixelLogits = tidy(() => this.pixelEstimator.forward(batch.pixel));
+    try {
+      const landmark = await halfStep('landmark', () => this.halfStepTerms(this.landmarkEstimator.forward(batch.landmark), pixelLogits, labels), landmarkOpt);
+      options.onHalfStep?.('landmark', landmark);
+      const pixel = await halfStep('pixel', () => this.halfStepTerms(pixelLogits, noGrad(() => this.landmarkEstimator.forward(batch.landmark)), labels), pixelOpt);
+      options.onHalfStep?.('pixel', pixel);
+      return { landmark, pixel };
+    } finally {
+      pixelLogits.dispose();
+    }
+  }
+
+  /** Argument checks and the step number shared by the two mutual steps. */
+  private startStep(
+    op: string,
+    batch: PreferenceBatch,
+    optimizers: { pixelOptimizer: MethodOptimizers['pixel']; landmarkOptimizer: MethodOptimizers['landmark'] },
+  ): { op: string; labels: number[]; step: number; pixelOpt: StepOptimizer; landmarkOpt: StepOptimizer } {
+    const pixelOpt = checkOptimizerOwns(op, 'pixelOptimizer', optimizers?.pixelOptimizer, this.pixelEstimator, 'pixelEstimator');
+    const landmarkOpt = checkOptimizerOwns(op, 'landmarkOptimizer', optimizers?.landmarkOptimizer, this.landmarkEstimator, 'landmarkEstimator');
+    const { labels } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: this.landmarkEstimator }, op, true);
+    return { op, labels, step: ++this.stepCount, pixelOpt, landmarkOpt };
+  }
+
+  /** Eq. 7's terms for one branch: CE on its logits, KL toward the (detached) peer, their sum. */
+  private halfStepTerms(own: Tensor, peer: Tensor, labels: readonly number[]): HalfStepTerms {
+    const { temperature, klDirection: direction, klScale: scale, reduction } = this.config;
+    const ce = predictionLoss(own, labels, reduction);
+    const { kl, scaled } = mutualKlTerm(own, peer, { temperature, direction, scale, reduction });
+    return { ce, kl, total: ce.add(scaled) };
   }
 
   /** {@link PreferenceMethod.trainStep}: one {@link mutualStep}, losses flattened (`landmark.ce`, ..., `loss` = sum of both totals). */

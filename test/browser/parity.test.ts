@@ -54,7 +54,7 @@ describe.skipIf(!HAS_CHROMIUM)(`browser: gpu backend vs cpu in Chromium${HAS_CHR
   it('webgl2 (SwiftShader on a machine without a GPU): every op check matches cpu', async () => {
     expect(env.webgl2Renderer, 'this Chromium has no WebGL2').not.toBeNull();
     expectAll(await run('webgl2'), 'webgl2');
-  }, 90_000);
+  }, 180_000);
 
   it('webgpu, when the browser gives an adapter: every op check matches cpu', async (ctx) => {
     if (!env.webgpuAdapter) {
@@ -70,7 +70,7 @@ describe.skipIf(!HAS_CHROMIUM)(`browser: gpu backend vs cpu in Chromium${HAS_CHR
     const tiles = Object.keys(r.wgsl?.tiles ?? {});
     for (const rows of [64, 32, 16, 8, 4]) expect(tiles.some((t) => t.startsWith(`${rows}x`)), `a ${rows}-row WGSL tile ran (${tiles.join(', ')})`).toBe(true);
     expect(tiles.some((t) => t.endsWith('split-K')), `split-K ran (${tiles.join(', ')})`).toBe(true);
-  }, 90_000);
+  }, 180_000);
 
   it('20 Linear+LSTM+Conv3d+Adam steps keep live buffers (and real GPUBuffers on webgpu) flat on every mode', async () => {
     const modes = ['webasm', 'webgl2', ...(env.webgpuAdapter ? ['webgpu'] : [])];
@@ -87,5 +87,5 @@ describe.skipIf(!HAS_CHROMIUM)(`browser: gpu backend vs cpu in Chromium${HAS_CHR
     }
     const errors = session.log.filter((l) => /gpu\.js \[webgpu\]|pageerror/.test(l));
     expect(errors, 'WebGPU validation errors or page errors').toEqual([]);
-  }, 90_000);
+  }, 180_000);
 });

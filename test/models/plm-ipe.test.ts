@@ -204,3 +204,43 @@ describe('bad batches', () => {
     expect(() => new PLMIPE({ lambda: 2 })).toThrow('PLMIPE: lambda must be in [0, 1], got 2');
   });
 });
+
+describe('mutualStepAsync (for backends without synchronous readback)', () => {
+  it('gives the same losses and parameters as mutualStep, keeps memory flat, and guards NaN the same way', async () => {
+    const batch = randomBatch([1, 1], [3, 2], [2, 1]);
+    const runBoth = async (): Promise<{ sync: Map<string, Float32Array>; async: Map<string, Float32Array>; losses: unknown[] }> => {
+      manualSeed(21);
+      const a = tinyModel();
+      const oa = createOptimizers(a, TINY_PRESET);
+      manualSeed(21);
+      const b = tinyModel();
+      const ob = createOptimizers(b, TINY_PRESET);
+      const losses: unknown[] = [];
+      for (let i = 0; i < 2; i++) {
+        losses.push(a.mutualStep(batch, { pixelOptimizer: oa.pixel, landmarkOptimizer: oa.landmark }));
+        losses.push(await b.mutualStepAsync(batch, { pixelOptimizer: ob.pixel, landmarkOptimizer: ob.landmark }));
+      }
+      return { sync: snapshot(a), async: snapshot(b), losses };
+    };
+    const r = await runBoth();
+    expect(r.losses[1]).toEqual(r.losses[0]);
+    expect(r.losses[3]).toEqual(r.losses[2]);
+    for (const [k, v] of r.sync) expect(Array.from(r.async.get(k)!), k).toEqual(Array.from(v));
+
+    manualSeed(22);
+    const model = tinyModel();
+    const opts = createOptimizers(model, TINY_PRESET);
+    const step = () => model.mutualStepAsync(batch, { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark });
+    await step();
+    const base = memory();
+    const baseTensors = liveTensorCount();
+    for (let i = 0; i < 2; i++) await step();
+    expect(memory()).toEqual(base);
+    expect(liveTensorCount()).toBe(baseTensors);
+
+    const bad: PreferenceBatch = { ...batch, landmark: { descriptors: tensor(new Float32Array(2 * 3 * 72).fill(NaN), [2, 3, 72]), lengths: [3, 2] } };
+    const before = snapshot(model);
+    await expect(model.mutualStepAsync(bad, { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark })).rejects.toThrow(/^mutualStepAsync: landmark CE term is NaN at step 4/);
+    expect(changedKeys(before, snapshot(model))).toEqual([]);
+  });
+});

@@ -3,7 +3,7 @@
 // result with `await data()` (the only readback WebGPU allows), and compares with a stated
 // tolerance: max|gpu - cpu| <= atol + rtol * max|cpu|.
 import {
-  Adam, add, avgPool3d, conv3d, greater, linear, logSoftmax, lstmSequence, manualSeed, matmul, maxPool3d, mul,
+  PLMIPE, Adam, add, avgPool3d, conv3d, greater, linear, logSoftmax, lstmSequence, manualSeed, matmul, maxPool3d, mul,
   randn, ready, relu, setBackend, SGD, sigmoid, softmax, sum, tanh, tensor, where, type Tensor,
 } from '../../../src/index.js';
 import { gpuInstance, useGpu, type PageGpu } from './backends.js';
@@ -33,7 +33,7 @@ interface Check {
   name: string;
   rtol: number;
   atol: number;
-  build(): Tensor[];
+  build(): Tensor[] | Promise<Tensor[]>;
 }
 
 function probe(y: Tensor): Tensor {
@@ -166,6 +166,34 @@ export const CHECKS: readonly Check[] = [
     },
   },
   {
+    // The whole model path: C3D forward and backward, the LSTM over masked sequences, eq. 7's
+    // two half-steps, eq. 8. mutualStepAsync reads its losses with `await data()`, so this runs
+    // on WebGPU too. SGD (linear in the gradient) so float32 gradient rounding stays visible at
+    // its own size; Adam is checked above. rtol 1e-3: the issue's tolerance for the model path.
+    name: 'PLM-IPE mutualStepAsync x2 + predictAll', rtol: 1e-3, atol: 1e-6,
+    async build() {
+      const model = new PLMIPE({
+        pixel: { c3d: { width: 1 / 16, clipLength: 8, inputSize: 32, temporalPools: 3, dropout: 0 } },
+        landmark: { hiddenSize: 16 },
+      });
+      const pixelOptimizer = new SGD(model.pixelEstimator.parameters(), { lr: 0.05 });
+      const landmarkOptimizer = new SGD(model.landmarkEstimator.parameters(), { lr: 0.05 });
+      const batch = {
+        pixel: { clips: randn([3, 3, 8, 32, 32]), videoIndex: [0, 0, 1] },
+        landmark: { descriptors: randn([2, 10, 72]), lengths: [10, 7] },
+        labels: [2, 0],
+      };
+      const losses: number[] = [];
+      for (let step = 0; step < 2; step++) {
+        const r = await model.mutualStepAsync(batch, { pixelOptimizer, landmarkOptimizer });
+        losses.push(r.landmark.ce, r.landmark.kl, r.pixel.ce, r.pixel.kl);
+      }
+      const { fused, pixel, landmark } = model.predictAll(batch);
+      const params = model.namedParameters().filter(([k]) => /conv1\.weight|fc6\.weight|weightIh/.test(k)).map(([, t]) => t);
+      return [tensor(new Float32Array(losses), [losses.length]), fused, pixel, landmark, ...params];
+    },
+  },
+  {
     name: 'Adam (amsgrad) + SGD (nesterov) steps', rtol: 1e-5, atol: 1e-6,
     build() {
       const w1 = randn([4, 3], { requiresGrad: true });
@@ -187,7 +215,7 @@ export const CHECKS: readonly Check[] = [
 
 async function runOn(check: Check, seed: number): Promise<Float32Array[]> {
   manualSeed(seed);
-  const ts = check.build();
+  const ts = await check.build();
   const out = await Promise.all(ts.map((t) => t.data()));
   for (const t of ts) t.dispose();
   return out;
