@@ -47,7 +47,7 @@ export interface WebGpuContext {
   readonly isLost: boolean;
 }
 
-// GPUBufferUsage and GPUMapMode flags (WebGPU spec values; the globals exist only in browsers).
+// GPUBufferUsage, GPUMapMode and GPUShaderStage flags (WebGPU spec values; the globals exist only where WebGPU does).
 const USAGE_MAP_READ = 0x1;
 const USAGE_COPY_SRC = 0x4;
 const USAGE_COPY_DST = 0x8;
