@@ -1,9 +1,10 @@
 // Runs the hand-written WGSL products (./gemm-shader.ts, ./products.ts) on the WebGPU device
 // that gpu.js uses, so their outputs are ordinary gpu.js buffer handles: gpu.js kernels take
 // them as arguments, and the backend reads and frees them like any other WebGpuValue.
-// Pipelines compile asynchronously (one per shader text, cached; the page never blocks on a
-// compile), like gpu.js's own kernels: a shape's first call waits for its pipeline, and every
-// later call submits at once unless an input is still pending.
+// Each product shape gets a plan once (spec, shader text, pipelines, dispatch; cached by a short
+// key, so the hot path builds no strings). Pipelines compile asynchronously, like gpu.js's own
+// kernels: a shape's first call waits for its pipeline, and every later call submits at once
+// unless an input is still pending.
 import type { Conv3dGeometry } from '../../../tensor/geometry.js';
 import { webgpuLaunchStats } from '../webgpu-launch.js';
 import { webgpuClasses, WebGpuValue, type WebGpuBufferResult } from '../webgpu-value.js';
@@ -58,8 +59,8 @@ const SHADER_STAGE_COMPUTE = 0x4;
 /** Smallest product (multiply-adds) that runs tiled. */
 const MIN_MACS = 1 << 20;
 
-/** Pipelines kept (one per product shape); older ones are dropped for the GC. */
-const MAX_PIPELINES = 400;
+/** Product shapes whose plans (shaders, pipelines) are kept; the least recently used go to the GC. */
+const MAX_PLANS = 400;
 
 /** Calls made and pipelines compiled (tests and reports). */
 export interface WgslStats {
@@ -69,15 +70,27 @@ export interface WgslStats {
   tiles: Record<string, number>;
 }
 
-/** One compute pass of a call: a shader, its dispatch and its bindings (indices into the call's buffers). */
+/** One compute pass of a call: its pipeline (a Promise while it compiles), dispatch and bindings (indices into the call's buffers). */
 interface Pass {
-  code: string;
+  pipeline: GpuPipeline | Promise<GpuPipeline>;
   groups: [number, number, number];
   bind: number[];
 }
 
+/** Everything a product shape needs, built once per shape: the hot path only looks it up. */
+interface Plan {
+  passes: Pass[];
+  /** Bytes of the buffers each call allocates; the last is the result. */
+  scratch: number[];
+  /** Floats in the result. */
+  size: number;
+  /** Its key in WgslStats.tiles. */
+  tile: string;
+}
+
 export class WgslProducts {
-  private readonly pipelines = new Map<string, GpuPipeline | Promise<GpuPipeline>>();
+  /** Plans by product shape; null for shapes left to the gpu.js kernels. */
+  private readonly plans = new Map<string, Plan | null>();
   private readonly layouts = new Map<number, unknown>();
   readonly stats: WgslStats = { calls: 0, pipelines: 0, tiles: {} };
   /** Reads our buffers back for WebGPUBufferResult.toArray() (gpu.js calls kernel.readBufferResult). */
@@ -97,25 +110,44 @@ export class WgslProducts {
     return this.context.device;
   }
 
-  /** C = op(A) · op(B) per batch, or null when the shape exceeds the dispatch limits (the caller uses gpu.js). */
+  /** C = op(A) · op(B) per batch, or null when the shape is left to the gpu.js kernels. */
   matmul(a: unknown, b: unknown, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, aBatch: number, bBatch: number): WebGpuValue | null {
-    return this.gemm(matmulSpec(batch, M, N, K, transA, transB, aBatch, bBatch), [a, b]);
+    const key = `matmul ${batch} ${M} ${N} ${K} ${transA} ${transB} ${aBatch} ${bBatch}`;
+    return this.run(key, () => matmulSpec(batch, M, N, K, transA, transB, aBatch, bBatch), [a, b]);
   }
 
   conv3d(x: unknown, w: unknown, bias: unknown, g: Conv3dGeometry): WebGpuValue | null {
-    return this.gemm(conv3dForwardSpec(g, bias !== null), bias === null ? [w, x] : [w, x, bias]);
+    const hasBias = bias !== null;
+    return this.run(`conv3d ${hasBias} ${g.key}`, () => conv3dForwardSpec(g, hasBias), hasBias ? [w, x, bias] : [w, x]);
   }
 
   conv3dGradInput(dy: unknown, w: unknown, g: Conv3dGeometry): WebGpuValue | null {
-    return this.gemm(conv3dGradInputSpec(g), [w, dy]);
+    return this.run(`conv3dGradInput ${g.key}`, () => conv3dGradInputSpec(g), [w, dy]);
   }
 
   conv3dGradWeight(x: unknown, dy: unknown, g: Conv3dGeometry): WebGpuValue | null {
-    return this.gemm(conv3dGradWeightSpec(g), [dy, x]);
+    return this.run(`conv3dGradWeight ${g.key}`, () => conv3dGradWeightSpec(g), [dy, x]);
   }
 
-  private gemm(spec: GemmSpec, args: readonly unknown[]): WebGpuValue | null {
+  /** Runs the product of shape `key` (its spec made by `spec` the first time), or returns null for the gpu.js kernels. */
+  private run(key: string, spec: () => GemmSpec, args: readonly unknown[]): WebGpuValue | null {
     if (!args.every((a): a is WebGpuValue => a instanceof WebGpuValue)) return null;
+    let plan = this.plans.get(key);
+    if (plan === undefined) {
+      plan = this.plan(spec());
+      if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value as string);
+    } else {
+      // Refresh the least-recently-used order.
+      this.plans.delete(key);
+    }
+    this.plans.set(key, plan);
+    if (!plan) return null;
+    this.stats.tiles[plan.tile] = (this.stats.tiles[plan.tile] ?? 0) + 1;
+    return this.launch(plan, args);
+  }
+
+  /** The shaders, pipelines, dispatches and buffer sizes of a product, or null for shapes left to gpu.js. */
+  private plan(spec: GemmSpec): Plan | null {
     // Below about a megaflop a tile is mostly empty and a one-value-per-thread gpu.js kernel
     // is as fast; it also spares a pipeline compile per small shape.
     if (spec.batch * spec.M * spec.N * spec.K < MIN_MACS) return null;
@@ -126,65 +158,78 @@ export class WgslProducts {
     if (depth > deviceLimit) return null;
     const limit = Math.min(deviceLimit, this.gridLimit);
     const [gridX, gridY] = foldGrid(columnTiles * rowTiles, limit);
-    const groups: [number, number, number] = [gridX, gridY, depth];
-    const n = args.length;
+    const n = spec.inputs;
     const t = tileShape(spec.M);
     const tile = `${t.ty * t.rows}x${t.tx * 4}${spec.splits > 1 ? ' split-K' : ''}`;
-    this.stats.tiles[tile] = (this.stats.tiles[tile] ?? 0) + 1;
-    if (spec.splits === 1) return this.launch([{ code: gemmShader(spec, gridX), groups, bind: [...args.keys(), n] }], args, [size * 4], size);
+    const product = this.pass(gemmShader(spec, gridX), [gridX, gridY, depth], [...Array(n).keys(), n]);
+    if (spec.splits === 1) return { passes: [product], scratch: [size * 4], size, tile };
     // Buffers: the inputs, then the partial sums [splits, M, N], then the result.
     const [sumX, sumY] = foldGrid(Math.ceil(size / SUM_THREADS), limit);
-    return this.launch(
-      [
-        { code: gemmShader(spec, gridX), groups, bind: [...args.keys(), n] },
-        { code: splitSumShader(spec, sumX), groups: [sumX, sumY, 1], bind: [...args.keys(), n, n + 1] },
-      ],
-      args, [size * spec.splits * 4, size * 4], size,
-    );
+    const sum = this.pass(splitSumShader(spec, sumX), [sumX, sumY, 1], [...Array(n).keys(), n, n + 1]);
+    return { passes: [product, sum], scratch: [size * spec.splits * 4, size * 4], size, tile };
   }
 
   /**
-   * Allocates `scratch` buffers (the last is the result), encodes the passes and submits them,
-   * now if every input exists, else once they do. Scratch buffers other than the result are
-   * destroyed right after the submit (WebGPU keeps them alive for the work already queued).
+   * A pass whose pipeline starts compiling now, asynchronously (the page never blocks on a
+   * compile): launch waits on the Promise until the compiled pipeline replaces it. A compile
+   * error surfaces where the result is read.
    */
-  private launch(passes: Pass[], args: readonly WebGpuValue[], scratch: number[], size: number): WebGpuValue {
+  private pass(code: string, groups: Pass['groups'], bind: number[]): Pass {
+    this.stats.pipelines++;
+    const layout = this.device.createPipelineLayout({ bindGroupLayouts: [this.layout(bind.length)] });
+    const compiling = this.device.createComputePipelineAsync({ layout, compute: { module: this.device.createShaderModule({ code }), entryPoint: 'main' } });
+    const pass: Pass = { pipeline: compiling, groups, bind };
+    compiling.then(
+      (ready) => {
+        pass.pipeline = ready;
+      },
+      () => {},
+    );
+    return pass;
+  }
+
+  /**
+   * Allocates the plan's scratch buffers (the last is the result), encodes its passes and
+   * submits them, now if every input and pipeline exists, else once they do. Scratch buffers
+   * other than the result are destroyed right after the submit (WebGPU keeps them alive for
+   * the work already queued).
+   */
+  private launch(plan: Plan, args: readonly WebGpuValue[]): WebGpuValue {
     const maxBytes = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
-    for (const bytes of scratch) {
+    for (const bytes of plan.scratch) {
       if (bytes > maxBytes) throw new Error(`gpu backend (webgpu): a product needs a ${bytes}-byte buffer but this device allows ${maxBytes} per storage buffer; use a smaller batch`);
     }
     this.stats.calls++;
-    const compiled = passes.map((p) => this.pipeline(p.code, p.bind.length));
     const submit = (inputs: readonly WebGpuBufferResult[], pipelines: readonly GpuPipeline[]): WebGpuBufferResult => {
       if (this.context.isLost) throw new Error('gpu backend (webgpu): the WebGPU device was lost; make a new backend');
-      const buffers = [...inputs.map((h) => (h as unknown as { buffer: GpuBuffer }).buffer)];
-      for (const bytes of scratch) buffers.push(this.device.createBuffer({ size: Math.max(4, bytes), usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST }));
+      const buffers = inputs.map((h) => (h as unknown as { buffer: GpuBuffer }).buffer);
+      for (const bytes of plan.scratch) buffers.push(this.device.createBuffer({ size: Math.max(4, bytes), usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST }));
       const encoder = this.device.createCommandEncoder();
-      for (const [i, p] of passes.entries()) {
-        const pipeline = pipelines[i];
+      plan.passes.forEach((p, i) => {
         const group = this.device.createBindGroup({
           layout: this.layout(p.bind.length),
-          entries: p.bind.map((i, binding) => ({ binding, resource: { buffer: buffers[i] } })),
+          entries: p.bind.map((b, binding) => ({ binding, resource: { buffer: buffers[b] } })),
         });
         const pass = encoder.beginComputePass();
-        pass.setPipeline(pipeline);
+        pass.setPipeline(pipelines[i]);
         pass.setBindGroup(0, group);
         pass.dispatchWorkgroups(...p.groups);
         pass.end();
-      }
+      });
       this.device.queue.submit([encoder.finish()]);
       for (let i = inputs.length; i < buffers.length - 1; i++) buffers[i].destroy();
-      return new webgpuClasses.WebGPUBufferResult({ buffer: buffers[buffers.length - 1], output: [size], componentCount: 1, context: this.context, kernel: this.reader });
+      return new webgpuClasses.WebGPUBufferResult({ buffer: buffers[buffers.length - 1], output: [plan.size], componentCount: 1, context: this.context, kernel: this.reader });
     };
     const now = args.map((a) => a.now);
-    if (now.every((h): h is WebGpuBufferResult => h !== null) && compiled.every((p): p is GpuPipeline => !(p instanceof Promise))) {
+    const pipelines = plan.passes.map((p) => p.pipeline);
+    if (now.every((h): h is WebGpuBufferResult => h !== null) && pipelines.every((p): p is GpuPipeline => !(p instanceof Promise))) {
       webgpuLaunchStats.immediate++;
-      return new WebGpuValue(size, submit(now, compiled));
+      return new WebGpuValue(plan.size, submit(now, pipelines));
     }
-    const pending = Promise.all([Promise.all(args.map((a) => a.resolved())), Promise.all(compiled)]).then(([inputs, pipelines]) => submit(inputs, pipelines));
+    const pending = Promise.all([Promise.all(args.map((a) => a.resolved())), Promise.all(pipelines)]).then(([inputs, ready]) => submit(inputs, ready));
     for (const a of args) a.use(pending);
     webgpuLaunchStats.deferred++;
-    return new WebGpuValue(size, pending);
+    return new WebGpuValue(plan.size, pending);
   }
 
   /**
@@ -205,29 +250,6 @@ export class WgslProducts {
     return l;
   }
 
-  /** The pipeline of `code`, or the Promise of it while it compiles. */
-  private pipeline(code: string, bindings: number): GpuPipeline | Promise<GpuPipeline> {
-    let p = this.pipelines.get(code);
-    if (p) {
-      // Refresh the least-recently-used order.
-      this.pipelines.delete(code);
-    } else {
-      const layout = this.device.createPipelineLayout({ bindGroupLayouts: [this.layout(bindings)] });
-      const compiling = this.device.createComputePipelineAsync({ layout, compute: { module: this.device.createShaderModule({ code }), entryPoint: 'main' } });
-      p = compiling;
-      void compiling.then(
-        (ready) => {
-          if (this.pipelines.get(code) === compiling) this.pipelines.set(code, ready);
-        },
-        () => this.pipelines.delete(code),
-      );
-      this.stats.pipelines++;
-      if (this.pipelines.size >= MAX_PIPELINES) this.pipelines.delete(this.pipelines.keys().next().value as string);
-    }
-    this.pipelines.set(code, p);
-    return p;
-  }
-
   /** Copy to a staging buffer, map, copy out. */
   private async read(h: WebGpuBufferResult & { buffer: GpuBuffer }): Promise<Float32Array> {
     if (this.context.isLost) throw new Error('gpu backend (webgpu): the WebGPU device was lost; this buffer no longer holds data');
@@ -244,11 +266,5 @@ export class WgslProducts {
     } finally {
       staging.destroy();
     }
-  }
-
-  /** Drops the compiled pipelines (the device belongs to gpu.js and outlives this object). */
-  destroy(): void {
-    this.pipelines.clear();
-    this.layouts.clear();
   }
 }
