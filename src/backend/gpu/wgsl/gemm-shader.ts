@@ -64,7 +64,7 @@ export function tileShape(M: number): TileShape {
 }
 
 /** K elements each split covers: a whole number of tile steps. */
-export function splitLength(K: number, splits: number, depth: number): number {
+function splitLength(K: number, splits: number, depth: number): number {
   return Math.ceil(Math.ceil(K / splits) / depth) * depth;
 }
 
@@ -102,10 +102,11 @@ export function foldGrid(count: number, limit: number): [number, number] {
   return [x, Math.ceil(count / x)];
 }
 
-const u = (n: number): string => {
+/** `n` as a WGSL u32 literal (`12u`); throws on anything that is not one. */
+export function u(n: number): string {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`gpu backend (wgsl) internal: constant ${n} is not a u32`);
   return `${n}u`;
-};
+}
 
 /** The bindings: inputs in0.., then `partial` when asked, then `out`. */
 function bindings(inputs: number, partial = false): string {
@@ -128,7 +129,7 @@ export function gemmShader(s: GemmSpec, gridX: number): string {
   const tileM = ty * R;
   const tileN = tx * 4;
   const kSplit = split ? splitLength(s.K, s.splits, TK) : Math.ceil(s.K / TK) * TK;
-  const each = (n: number, f: (i: number) => string): string => Array.from({ length: n }, (_, i) => f(i)).join('\n');
+  const each = (n: number, f: (i: number) => string, separator = '\n'): string => Array.from({ length: n }, (_, i) => f(i)).join(separator);
   const plus = (v: number): string => (v ? ` + ${u(v)}` : '');
   // A elements per thread per step (a guard when 256 threads outnumber them), B rows per thread.
   const aLoads = Math.ceil((tileM * TK) / THREADS);
@@ -193,7 +194,7 @@ ${s.loadB}
     workgroupBarrier();
     for (var kk = 0u; kk < ${u(TK)}; kk = kk + 1u) {
       // Rows lid.y + ${ty}i and columns lid.x + ${tx}j: neighbouring threads read neighbouring banks.
-      let b = vec4<f32>(${each(4, (j) => `tileB[kk][lid.x${plus(tx * j)}]`).split('\n').join(', ')});
+      let b = vec4<f32>(${each(4, (j) => `tileB[kk][lid.x${plus(tx * j)}]`, ', ')});
 ${each(R, (i) => `      acc[${i}] = fma(vec4<f32>(tileA[kk][lid.y${plus(ty * i)}]), b, acc[${i}]);`)}
     }
     workgroupBarrier();

@@ -4,9 +4,7 @@
 // ../kernel-sources/conv3d.ts; only the loop order and tiling differ. In each, the coordinates
 // of the thread's B column are decoded once (columnSetup) and each load decodes only its row.
 import type { Conv3dGeometry } from '../../../tensor/geometry.js';
-import { chooseSplits, type GemmSpec } from './gemm-shader.js';
-
-const u = (n: number): string => `${n}u`;
+import { chooseSplits, u, type GemmSpec } from './gemm-shader.js';
 
 /** C[bi] = op(A[bi]) · op(B[bi]); A stored [K, M] when transA, B stored [N, K] when transB. */
 export function matmulSpec(batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, aBatch: number, bBatch: number): GemmSpec {
