@@ -68,6 +68,15 @@ type HalfStepTerms = { ce: Tensor; kl: Tensor; total: Tensor };
 /** What a half-step needs of an optimizer. */
 type StepOptimizer = { zeroGrad(): void; step(): void };
 
+/** A half-step's three loss values, each checked finite (the error names the term). */
+function checkHalfStep(op: string, branch: 'landmark' | 'pixel', step: number, ce: number, kl: number, total: number): HalfStepLosses {
+  return {
+    ce: checkLoss(op, branch, 'CE', ce, step),
+    kl: checkLoss(op, branch, 'KL', kl, step),
+    total: checkLoss(op, branch, 'total', total, step),
+  };
+}
+
 function checkOptions(c: Omit<PLMIPEConfig, 'pixel' | 'landmark'>): void {
   if (!(c.lambda >= 0 && c.lambda <= 1)) throw new Error(`PLMIPE: lambda must be in [0, 1], got ${c.lambda}`);
   if (!(c.temperature > 0 && Number.isFinite(c.temperature))) throw new Error(`PLMIPE: temperature must be a positive number, got ${c.temperature}`);
@@ -144,11 +153,7 @@ export class PLMIPE extends Module implements PreferenceMethod {
       const halfStep = (branch: 'landmark' | 'pixel', own: () => Tensor, peer: () => Tensor, opt: StepOptimizer): HalfStepLosses =>
         tidy(() => {
           const t = this.halfStepTerms(own(), peer(), labels);
-          const losses = {
-            ce: checkLoss(op, branch, 'CE', t.ce.item(), step),
-            kl: checkLoss(op, branch, 'KL', t.kl.item(), step),
-            total: checkLoss(op, branch, 'total', t.total.item(), step),
-          };
+          const losses = checkHalfStep(op, branch, step, t.ce.item(), t.kl.item(), t.total.item());
           opt.zeroGrad();
           t.total.backward();
           opt.step();
@@ -183,11 +188,7 @@ export class PLMIPE extends Module implements PreferenceMethod {
       const t = tidy(terms);
       try {
         const [ce, kl, total] = await Promise.all([t.ce.data(), t.kl.data(), t.total.data()]);
-        const losses = {
-          ce: checkLoss(op, branch, 'CE', ce[0], step),
-          kl: checkLoss(op, branch, 'KL', kl[0], step),
-          total: checkLoss(op, branch, 'total', total[0], step),
-        };
+        const losses = checkHalfStep(op, branch, step, ce[0], kl[0], total[0]);
         tidy(() => {
           opt.zeroGrad();
           t.total.backward();
