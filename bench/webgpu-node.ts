@@ -42,12 +42,12 @@ process.env.XDG_RUNTIME_DIR ??= os.tmpdir();
 const { installNodeWebGpu, registerGpuBackend } = await import('../src/index.js');
 const { runBench } = await import('./browser/page/bench-entry.js');
 const { benchTable } = await import('./browser/table.js');
+const { gpuName, isSoftwareGpu } = await import('../test/browser/page/environment.js');
 
 registerGpuBackend();
 const adapter = await installNodeWebGpu({ dawnFlags: a['dawn-flag'] });
-const raw = `${adapter.vendor} ${adapter.architecture} ${adapter.description}`;
-const software = /llvmpipe|lavapipe|swiftshader|software/i.test(raw);
-const name = /llvmpipe/i.test(raw) ? 'llvmpipe' : /swiftshader/i.test(raw) ? 'swiftshader' : (adapter.vendor || 'unknown').toLowerCase().replace(/[^a-z0-9]+/g, '-');
+const name = gpuName({ webgpuAdapter: { ...adapter, device: '' }, webgl2Renderer: null });
+const software = isSoftwareGpu(name);
 console.log(`Node ${process.version}, WebGPU through Dawn; adapter: ${JSON.stringify(adapter)}`);
 if (software) console.log(`NOTE: the adapter is ${name}, a SOFTWARE Vulkan driver on the CPU: these numbers measure the CPU, not a GPU.`);
 

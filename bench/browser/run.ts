@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CHROMIUM_PATH, CHROMIUM_SKIP, HAS_CHROMIUM } from '../../test/browser/harness/chromium.js';
 import { openSession } from '../../test/browser/harness/session.js';
-import { gpuName, type BrowserEnvironment } from '../../test/browser/page/environment.js';
+import { gpuName, isSoftwareGpu, type BrowserEnvironment } from '../../test/browser/page/environment.js';
 import type { BenchOptions, BenchRow } from './page/bench-entry.js';
 import { benchTable } from './table.js';
 
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     const name = gpuName(env);
     console.log(`Chromium ${CHROMIUM_PATH}, flags: ${s.flags.join(' ')}`);
     console.log(`WebGL2 renderer: ${env.webgl2Renderer}\nWebGPU adapter: ${JSON.stringify(env.webgpuAdapter)}\ncrossOriginIsolated: ${env.crossOriginIsolated}, cores: ${env.hardwareConcurrency}`);
-    if (name === 'swiftshader' || name === 'llvmpipe') {
+    if (isSoftwareGpu(name)) {
       console.log(`NOTE: the GPU here is ${name}, a SOFTWARE renderer on the CPU: these numbers measure the CPU, not a GPU. Run with --real-gpu on a machine with a GPU driver for GPU numbers.`);
     }
     const modes = (a.modes?.split(',') ?? ['webgpu', 'webgpu-nowgsl', 'webgl2', 'webasm']).filter((m) => !m.startsWith('webgpu') || env.webgpuAdapter) as BenchOptions['modes'];
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     const r = await s.page.evaluate((o) => (globalThis as unknown as { __plm: PagePlm }).__plm.runBench(o), opts);
     console.log(`\n${benchTable(r.rows, peer)}\n(${((Date.now() - t0) / 1000).toFixed(0)} s; median of ${opts.reps} after a first call that builds kernels and ${opts.warmup} more untimed)`);
     const out = a.out ?? path.join(root, `bench/results/browser-${name}.json`);
-    const json = { gpu: name, software: name === 'swiftshader' || name === 'llvmpipe', date: new Date().toISOString(), env, flags: s.flags, options: opts, running: r.running, rows: r.rows };
+    const json = { gpu: name, software: isSoftwareGpu(name), date: new Date().toISOString(), env, flags: s.flags, options: opts, running: r.running, rows: r.rows };
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
     console.log(`wrote ${path.relative(root, out)}`);

@@ -240,6 +240,17 @@ function maxError(cpu: Float32Array[], gpu: Float32Array[], rtol: number, atol: 
   return { maxErr: worst.maxErr, tol: worst.tol, pass: worst.pass };
 }
 
+/**
+ * What a WebGPU run did not cover of the tiled WGSL products: each tile height (64, 32, 16, 8
+ * and 4 rows) and split-K must have run at least once. Empty when all did.
+ */
+export function wgslCoverageGaps(r: ModeReport): string[] {
+  const tiles = Object.keys(r.wgsl?.tiles ?? {});
+  const gaps = [64, 32, 16, 8, 4].filter((rows) => !tiles.some((t) => t.startsWith(`${rows}x`))).map((rows) => `no ${rows}-row tile`);
+  if (!tiles.some((t) => t.endsWith('split-K'))) gaps.push('no split-K');
+  return gaps.map((g) => `${g} (ran: ${tiles.join(', ') || 'none'})`);
+}
+
 /** Runs every check on cpu and on gpu `mode`. */
 export async function runParity(mode: PageGpu, only?: readonly string[]): Promise<ModeReport> {
   const t0 = performance.now();
