@@ -1,17 +1,23 @@
 import { defineConfig } from 'tsup';
 
-// ESM + CJS + .d.ts. Library code never minifies identifiers: gpu.js kernels (a later backend)
-// are translated from source text, and readable stack traces matter more than bytes here.
+// The package's entries, ESM + CJS, each with its own .d.ts/.d.cts:
+//   plm-ipe (index): browser-safe; plm-ipe/node (node): Node-only API; plm-ipe/gpu (gpu): the
+//   gpu.js backend; cli: the `plm-ipe` bin. Shared code goes to common chunks (splitting, in CJS
+//   too), so all entries use one engine, one backend registry and the same classes.
+// `node:` prefixes stay in the output so bundlers see Node built-ins for what they are. Library
+// code never minifies identifiers: gpu.js kernels are translated from source text, and readable
+// stack traces matter more than bytes here.
 export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+  entry: { index: 'src/index.ts', node: 'src/node/index.ts', gpu: 'src/gpu/index.ts', cli: 'src/cli/main.ts' },
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { entry: { index: 'src/index.ts', node: 'src/node/index.ts', gpu: 'src/gpu/index.ts' } },
   sourcemap: true,
   clean: true,
   target: 'es2022',
   platform: 'neutral',
-  // Node built-ins are loaded lazily where used; the face-api provider's packages are optional peers.
-  external: [/^node:/, '@vladmandic/face-api', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'gpu.js'],
-  splitting: false,
+  removeNodeProtocol: false,
+  // Runtime dependencies and optional peers stay imports; the consumer's resolver finds them.
+  external: [/^node:/, 'pngjs', 'commander', 'seedrandom', 'gpu.js', 'webgpu', '@vladmandic/face-api', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'],
+  splitting: true,
   treeshake: true,
 });

@@ -1,6 +1,18 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+// The package's public entry names resolve to their sources (as tsconfig.json's `paths` say), so
+// the examples, which import only 'plm-ipe', 'plm-ipe/node' and 'plm-ipe/gpu', run under vitest.
+const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^plm-ipe$/, replacement: src('index.ts') },
+      { find: /^plm-ipe\/node$/, replacement: src('node/index.ts') },
+      { find: /^plm-ipe\/gpu$/, replacement: src('gpu/index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { alignFace, invertTransform } from '../src/landmarks/align.js';
 import { describeVideo, landmarkDescriptor } from '../src/landmarks/descriptor.js';
 import { farneback, FarnebackWorkspace, setFarnebackWasm, type FarnebackOptions } from '../src/landmarks/farneback.js';
-import { writeDescriptorOverlay } from '../src/landmarks/overlay.js';
+import { writeDescriptorOverlay } from '../src/landmarks/overlay-node.js';
 import { faceRegions, regionLabelMap } from '../src/landmarks/regions.js';
 import type { Frame, Point2 } from '../src/landmarks/types.js';
 import { decodeJpeg } from '../test/fixtures/landmarks/jpeg-baseline.js';
@@ -179,7 +179,7 @@ async function renderOverlay(): Promise<string> {
     const file = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', 'sample1.jpg');
     const img = decodeJpeg(readFileSync(file));
     frame = img;
-    const { createFaceApiProvider } = await import('../src/landmarks/providers/face-api.js');
+    const { createFaceApiProvider } = await import('../src/landmarks/providers/face-api-node.js');
     const provider = await createFaceApiProvider();
     points = await provider.detect(frame);
     source = '@vladmandic/face-api demo/sample1.jpg, largest face, face-api landmarks';

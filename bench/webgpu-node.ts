@@ -39,7 +39,7 @@ if (a.lavapipe) {
 process.env.XDG_RUNTIME_DIR ??= os.tmpdir();
 
 // Imported after the environment is set: the Vulkan loader reads it when Dawn starts.
-const { installNodeWebGpu, registerGpuBackend } = await import('../src/index.js');
+const { installNodeWebGpu, registerGpuBackend } = await import('../src/gpu/index.js');
 const { runBench } = await import('./browser/page/bench-entry.js');
 const { benchTable } = await import('./browser/table.js');
 const { gpuName, isSoftwareGpu } = await import('../test/browser/page/environment.js');

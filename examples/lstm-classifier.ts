@@ -5,10 +5,9 @@
 import * as path from 'node:path';
 import {
   LSTM, Linear, Module, Adam, crossEntropy, tensor, tidy, noGrad, manualSeed, createRng,
-  saveSafetensors, getBackend, Tensor,
-} from '../src/index.js';
-import { lineChart } from '../src/report/svg-chart.js';
-import { writeFileAtomic } from '../src/io/atomic-write.js';
+  getBackend, Tensor, lineChart,
+} from 'plm-ipe';
+import { saveSafetensors, writeFileAtomic } from 'plm-ipe/node';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);

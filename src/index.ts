@@ -1,4 +1,7 @@
-// The package root: everything a user imports from 'plm-ipe'.
+// The package root `plm-ipe`: everything that runs anywhere (browsers, workers, Node, Deno).
+// Nothing reachable from here may import a node: module, pngjs or gpu.js, not even lazily
+// (bundlers follow dynamic imports): Node-only API is src/node/index.ts (`plm-ipe/node`), the gpu
+// backend src/gpu/index.ts (`plm-ipe/gpu`). test/package/consumer.test.ts bundles this for browsers.
 
 export { Tensor } from './tensor/tensor.js';
 export type { GradNode } from './tensor/tensor.js';
@@ -42,7 +45,7 @@ export type { AdamOptions } from './optim/adam.js';
 export { SGD } from './optim/sgd.js';
 export type { SGDOptions } from './optim/sgd.js';
 
-export { serializeSafetensors, parseSafetensors, saveSafetensors, loadSafetensors } from './io/safetensors.js';
+export { serializeSafetensors, parseSafetensors } from './io/safetensors.js';
 export type { NamedTensors } from './io/safetensors.js';
 
 export { kernelInfo, setKernelThreads } from './backend/cpu/hot-kernels.js';
@@ -50,16 +53,11 @@ export { kernelInfo, setKernelThreads } from './backend/cpu/hot-kernels.js';
 // The landmark-based descriptor (paper section 3.3): alignment, 36 regions, Farneback flow, 72-d frames.
 export * from './landmarks/index.js';
 
-// Data: the built-in synthetic dataset, video decoding, preprocessing, manifests and splits, caching.
+// Data: the built-in synthetic dataset, preprocessing, manifests and splits, browser frame capture.
 export * from './data/index.js';
 
 // The PLM-IPE models: C3D, the pixel and landmark estimators, mutual learning, baselines, checkpoints.
 export * from './models/index.js';
-
-// The gpu.js backend (WebGL2/WebGL, headless GL, WebAssembly): call registerGpuBackend() once,
-// then setBackend('gpu', { mode }). Not registered by default: importing gpu.js costs ~160 ms.
-export { registerGpuBackend, GpuBackend, installNodeWebGpu } from './backend/gpu/index.js';
-export type { GpuBackendOptions, GpuMode, GpuModeRequest, NodeWebGpuOptions, NodeWebGpuAdapter, WgslStats } from './backend/gpu/index.js';
 
 // One video's features exactly as `plm-ipe demo` trains on them, and batching (browser-safe;
 // the dataset-wide extraction with its disk cache and the CLI are Node-only and not exported here).
@@ -70,3 +68,7 @@ export { makeBatch } from './pipeline/dataset.js';
 export type { BatchAugmentation } from './pipeline/dataset.js';
 export { demoConfig, SMALL_EXTRACT, SMALL_TRAINING } from './pipeline/demo-config.js';
 export type { DemoConfig } from './pipeline/demo-config.js';
+
+// A dependency-free SVG line chart for training curves.
+export { lineChart } from './report/svg-chart.js';
+export type { Series, ChartOptions } from './report/svg-chart.js';

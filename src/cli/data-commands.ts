@@ -10,7 +10,7 @@ import { trainAndReport } from '../pipeline/demo.js';
 import { parseMethodName, TRAINED_METHODS, methodSlug } from '../pipeline/train.js';
 import { evaluateMethod } from '../pipeline/evaluate.js';
 import { summaryText, type ResultRow } from '../pipeline/report.js';
-import { loadModel } from '../models/checkpoint.js';
+import { loadModel } from '../models/checkpoint-node.js';
 import { PAPER_PRESET, type MethodName, type TrainingPreset } from '../models/presets.js';
 import type { PreferenceMethod } from '../models/method.js';
 import { integer, oneOf, positiveInt } from './errors.js';

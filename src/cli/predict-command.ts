@@ -4,8 +4,8 @@
 import { Command, Option } from 'commander';
 import { LABELS } from '../data/manifest.js';
 import { loadVideo } from '../data/video.js';
-import { readLandmarks } from '../data/landmark-file.js';
-import { loadModel } from '../models/checkpoint.js';
+import { readLandmarks } from '../data/landmark-file-node.js';
+import { loadModel } from '../models/checkpoint-node.js';
 import { PLMIPE } from '../models/plm-ipe.js';
 import type { PreferenceMethod } from '../models/method.js';
 import { computeFeatures, manifestSources, type ExtractOptions } from '../pipeline/extract.js';

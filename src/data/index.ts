@@ -1,29 +1,21 @@
-// The data layer's public surface, re-exported by the package root: manifest and split, clip
-// preprocessing, progress, the feature cache, video I/O (Node, lazy node: imports), browser frame
-// capture and the synthetic SentiGarment-like generator. Nothing here imports node: modules eagerly.
+// The data layer's browser-safe surface, re-exported by the package root: manifest and split, clip
+// preprocessing, progress, browser frame capture and the synthetic SentiGarment-like generator.
+// Nothing reachable from here imports a node: module; the Node parts (ffmpeg video, the feature
+// cache, manifest/landmark files, writing a dataset) are exported by src/node/index.ts.
 export type { RgbVideo, LandmarkTrack } from './types.js';
 export { framePoints } from './types.js';
 export {
-  LABELS, DEFAULT_THRESHOLDS, scoreToLabel, scoreToLabelName, labelCounts, parseManifest, formatManifest, readManifest, splitBySubject,
+  LABELS, DEFAULT_THRESHOLDS, scoreToLabel, scoreToLabelName, labelCounts, parseManifest, formatManifest, splitBySubject,
 } from './manifest.js';
 export type { Gender, ManifestEntry, Label, LabelThresholds, SplitOptions, Split } from './manifest.js';
 export { C3D_MEAN_RGB, splitClips, cropResize, resizeRgb, faceBox, preprocessVideo } from './preprocess.js';
 export type { ClipRemainder, SplitClipsOptions, Box, Normalization, PreprocessOptions, ClipBatch } from './preprocess.js';
 export { createProgress, formatDuration } from './progress.js';
 export type { Progress, ProgressOptions, ProgressStream } from './progress.js';
-export { FeatureCache, cacheKey, hashBytes, hashFile, encodeArrays, decodeArrays, stableStringify } from './cache.js';
-export type { CacheArray, CacheEntry, ShapedArray } from './cache.js';
-export {
-  ffmpegPath, hasFfmpeg, probeVideo, decodeVideo, readImage, readFrameFolder, loadVideo, encodeVideo, encodeVideos, encodePng, writePng,
-  writeFrameFolder,
-} from './video.js';
-export type { VideoInfo, DecodeOptions, EncodeOptions } from './video.js';
 export { framesFromVideoElement, frameFromImageBitmap, rgbaToRgb } from './video-browser.js';
 export type { VideoElementOptions } from './video-browser.js';
-export { formatLandmarks, parseLandmarks, readLandmarks } from './landmark-file.js';
+export { formatLandmarks, parseLandmarks } from './landmark-file.js';
 export type { LandmarkFile } from './landmark-file.js';
 export { generateDataset } from './synthetic/dataset.js';
 export type { SyntheticOptions, SyntheticEntry, SyntheticVideo, SyntheticDataset } from './synthetic/dataset.js';
-export { writeDataset } from './synthetic/write-dataset.js';
-export type { WriteDatasetOptions, WrittenDataset } from './synthetic/write-dataset.js';
 export { reactionMontage, tileImages, peakFrame } from './synthetic/montage.js';

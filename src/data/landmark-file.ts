@@ -1,6 +1,6 @@
 // The landmark-track file (`landmarks/<id>.json`): 68 points per frame in pixels, optionally with the
-// exact points a synthetic video was drawn from. Format and parse anywhere; `readLandmarks` loads
-// node:fs lazily. Errors name the file and what is wrong.
+// exact points a synthetic video was drawn from. Format and parse anywhere (browser-safe: reading the
+// file is ./landmark-file-node.ts). Errors name the file and what is wrong.
 import type { LandmarkTrack } from './types.js';
 
 /** A parsed landmark file. */
@@ -75,14 +75,3 @@ export function parseLandmarks(text: string, source = 'landmarks'): LandmarkFile
   return out;
 }
 
-/** Reads a landmark file (Node only). */
-export async function readLandmarks(path: string): Promise<LandmarkFile> {
-  const fs = await import('node:fs/promises');
-  let text: string;
-  try {
-    text = await fs.readFile(path, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read landmarks ${path}: ${(err as Error).message}`);
-  }
-  return parseLandmarks(text, path);
-}

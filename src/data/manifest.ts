@@ -1,6 +1,6 @@
 // The dataset manifest (JSON Lines, one video per line), score-to-label thresholds and the paper's
-// subject-disjoint train/test split (section 4.1). Pure logic over strings and objects: no Node
-// imports at top level (readManifest loads node:fs lazily), no tensors.
+// subject-disjoint train/test split (section 4.1). Pure logic over strings and objects: browser-safe,
+// no node: imports (reading a manifest file is ./manifest-node.ts), no tensors.
 import { createRng } from '../tensor/random.js';
 
 /** A subject's gender as the manifest records it; only `female`/`male` take part in split balancing. */
@@ -181,31 +181,6 @@ export function formatManifest(entries: readonly ManifestEntry[]): string {
       return JSON.stringify(o);
     })
     .join('\n') + (entries.length ? '\n' : '');
-}
-
-/**
- * Reads and parses a manifest file (Node only). With `resolvePaths` (default true) the `video` and
- * `landmarks` paths come back absolute, resolved against the manifest's folder.
- */
-export async function readManifest(path: string, options: { resolvePaths?: boolean } = {}): Promise<ManifestEntry[]> {
-  const fs = await import('node:fs/promises');
-  const nodePath = await import('node:path');
-  let text: string;
-  try {
-    text = await fs.readFile(path, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read manifest ${path}: ${(err as Error).message}`);
-  }
-  const entries = parseManifest(text, path);
-  if (entries.length === 0) throw new Error(`manifest ${path} has no entries`);
-  if (options.resolvePaths ?? true) {
-    const dir = nodePath.dirname(nodePath.resolve(path));
-    for (const e of entries) {
-      e.video = nodePath.resolve(dir, e.video);
-      if (e.landmarks) e.landmarks = nodePath.resolve(dir, e.landmarks);
-    }
-  }
-  return entries;
 }
 
 /** Options of {@link splitBySubject}. */

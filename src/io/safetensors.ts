@@ -1,11 +1,11 @@
 // The safetensors format (8-byte little-endian header length, a JSON header of
 // { name: { dtype, shape, data_offsets } } plus optional __metadata__, then raw little-endian
-// data): serialise and parse anywhere (ArrayBuffer), save and load by path in Node with
-// atomic writes. F32 is written; F32, F16, BF16 and F64 are read (converted to float32).
+// data): serialise and parse anywhere (ArrayBuffer); browser-safe. Saving and loading by path
+// (Node, atomic writes) is ./safetensors-node.ts. F32 is written; F32, F16, BF16 and F64 are
+// read (converted to float32).
 import { Tensor } from '../tensor/tensor.js';
 import { fromFloat32 } from '../tensor/creation.js';
 import { fmt, sizeOf } from '../tensor/shape.js';
-import { writeFileAtomic } from './atomic-write.js';
 
 const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
 const HEADER_LIMIT = 100 * 1024 * 1024; // the reference implementation's cap
@@ -140,33 +140,4 @@ export function parseSafetensors(source: ArrayBuffer | Uint8Array, name = 'safet
     tensors[key] = fromFloat32(decode(e.dtype, view, dataStart + begin, count), e.shape);
   }
   return { tensors, metadata };
-}
-
-/**
- * Writes tensors to `path` as safetensors, atomically (temp file, fsync, rename): a crash never
- * leaves a half-written file where a good one was. Node only.
- * @example
- * await saveSafetensors(model.stateDict(), 'model.safetensors');
- */
-export async function saveSafetensors(tensors: NamedTensors, path: string, metadata?: Record<string, string>): Promise<void> {
-  await writeFileAtomic(path, serializeSafetensors(tensors, metadata));
-}
-
-/**
- * Reads safetensors from a path (Node) or from bytes (anywhere) into tensors.
- * @example
- * model.loadStateDict(await loadSafetensors('c3d.safetensors'));
- */
-export async function loadSafetensors(source: string | ArrayBuffer | Uint8Array): Promise<NamedTensors> {
-  if (typeof source === 'string') {
-    const fs = await import('node:fs/promises');
-    let bytes: Uint8Array;
-    try {
-      bytes = await fs.readFile(source);
-    } catch (err) {
-      throw new Error(`loadSafetensors: cannot read '${source}': ${(err as Error).message}`);
-    }
-    return parseSafetensors(bytes, `'${source}'`).tensors;
-  }
-  return parseSafetensors(source).tensors;
 }

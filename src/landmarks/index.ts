@@ -1,5 +1,6 @@
 // Public surface of the landmark-based descriptor (paper §3.3): alignment, regions, Farneback flow,
-// the 72-d per-frame descriptor, landmark providers and overlays. Re-exports only.
+// the 72-d per-frame descriptor, landmark providers and overlays. Re-exports only, browser-safe
+// (PNG overlays and the face-api provider's Node loading are in src/node/index.ts).
 export type { FlowField, Frame, GrayImage, LandmarkInput, NumericArray, Point2, SimilarityTransform } from './types.js';
 export { ALIGN_ANCHORS, HEAD_MOTION_POINTS, LANDMARK_MIRROR, mirrorLandmarks, TEMPLATE_68, templateLandmarks } from './template.js';
 export { alignFace, applyTransform, fitSimilarity, invertTransform, type AlignedFace, type AlignOptions } from './align.js';
@@ -43,8 +44,6 @@ export {
 } from './providers/face-api.js';
 export {
   drawDescriptorOverlay,
-  renderDescriptorOverlay,
-  writeDescriptorOverlay,
   type OverlayInput,
   type OverlayOptions,
   type RgbaImage,

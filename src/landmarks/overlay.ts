@@ -1,6 +1,6 @@
 // Pictures of the descriptor for docs and debugging: a crop enlarged, its 36 regions tinted and
 // outlined, dense flow arrows and one main-direction arrow per region. Rasterising is plain
-// TypeScript; PNG encoding loads pngjs lazily and the file helper is Node-only.
+// TypeScript and browser-safe; PNG encoding and the file helper are ./overlay-node.ts (Node only).
 import { argumentError, checkGray } from './errors.js';
 import { REGION_COUNT, regionLabelMap } from './regions.js';
 import type { FlowField, GrayImage, Point2 } from './types.js';
@@ -162,31 +162,4 @@ export function drawDescriptorOverlay(input: OverlayInput, options: OverlayOptio
     }
   }
   return { width: W, height: H, data };
-}
-
-/**
- * The overlay of {@link drawDescriptorOverlay} as PNG bytes (encoded with pngjs, loaded on first use).
- *
- * @example
- * ```ts
- * const d = landmarkDescriptor({ prev, next, landmarks }, { keepDetails: true });
- * const png = await renderDescriptorOverlay({
- *   image: d.details!.prevCrop, polygons: d.details!.polygons, flow: d.details!.flow, values: d.values,
- * });
- * ```
- */
-export async function renderDescriptorOverlay(input: OverlayInput, options: OverlayOptions = {}): Promise<Uint8Array> {
-  const rgba = drawDescriptorOverlay(input, options);
-  const mod = await import('pngjs');
-  const PNG = (mod as { PNG?: typeof import('pngjs').PNG }).PNG ?? (mod as unknown as { default: typeof import('pngjs') }).default.PNG;
-  const png = new PNG({ width: rgba.width, height: rgba.height });
-  png.data.set(rgba.data);
-  return new Uint8Array(PNG.sync.write(png));
-}
-
-/** Node helper: renders the overlay and writes it to `path` atomically. */
-export async function writeDescriptorOverlay(path: string, input: OverlayInput, options: OverlayOptions = {}): Promise<void> {
-  const bytes = await renderDescriptorOverlay(input, options);
-  const { writeFileAtomic } = await import('../io/atomic-write.js');
-  await writeFileAtomic(path, bytes);
 }

@@ -1,9 +1,9 @@
 // Model checkpoints: a whole model as one safetensors file (weights by state-dict key) plus a
-// JSON file with its kind and configuration, both written atomically; loading rebuilds the model
-// or checks an existing one field by field. Also loads a C3D backbone converted from PyTorch.
-// Node only for paths. Imports only the io API and the model classes, never a backend.
-import { parseSafetensors, saveSafetensors, type NamedTensors } from '../io/safetensors.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
+// JSON file with its kind and configuration; loading rebuilds the model or checks an existing one
+// field by field. Also loads a C3D backbone converted from PyTorch. Browser-safe: bytes and URLs
+// only; paths on disk are ./checkpoint-node.ts. Imports the io format and the model classes, never
+// a backend or a node: module.
+import { parseSafetensors, type NamedTensors } from '../io/safetensors.js';
 import type { Module } from '../layers/module.js';
 import { C3D } from './c3d.js';
 import { PixelEstimator } from './pixel-estimator.js';
@@ -11,8 +11,8 @@ import { LandmarkEstimator } from './landmark-estimator.js';
 import { PLMIPE } from './plm-ipe.js';
 import { EarlyFusion, LandmarkOnly, LateFusion, PixelOnly } from './baselines.js';
 
-const FORMAT = 'plm-ipe-model';
-const VERSION = 1;
+export const FORMAT = 'plm-ipe-model';
+export const VERSION = 1;
 
 // Order matters for instanceof: nothing here subclasses another entry.
 const KINDS = {
@@ -47,65 +47,13 @@ export function modelKind(model: Module): ModelKind {
   throw new Error(`saveModel: ${model.constructor.name} is not a savable model; kinds: ${Object.keys(KINDS).join(', ')}`);
 }
 
-/** `runs/plm` or `runs/plm.safetensors` -> both file paths. */
-function paths(base: string): { weights: string; json: string } {
-  const stem = base.replace(/\.(safetensors|json)$/, '');
-  return { weights: `${stem}.safetensors`, json: `${stem}.json` };
-}
-
-function configJson(model: SavableModel): string {
+/** The model's configuration as saved (JSON text). */
+export function configJson(model: SavableModel): string {
   return JSON.stringify(model.config);
 }
 
-/**
- * Saves a model as `<base>.safetensors` (weights, with kind and config in its metadata) and
- * `<base>.json` (kind and config), each written atomically; weights first, so a JSON file never
- * points at weights that are not fully on disk.
- * @example
- * await saveModel(model, 'runs/plm-ipe');   // runs/plm-ipe.safetensors + runs/plm-ipe.json
- * const again = await loadModel('runs/plm-ipe');
- */
-export async function saveModel(model: SavableModel, base: string): Promise<{ weights: string; json: string }> {
-  const kind = modelKind(model);
-  const p = paths(base);
-  const config = configJson(model);
-  await saveSafetensors(model.stateDict(), p.weights, { format: FORMAT, kind, config });
-  const nodePath = await import('node:path');
-  const file: ModelFile = { format: FORMAT, version: VERSION, kind, config: JSON.parse(config), weights: nodePath.basename(p.weights) };
-  await writeFileAtomic(p.json, JSON.stringify(file, null, 2) + '\n');
-  return p;
-}
-
-async function readModelFile(base: string): Promise<{ file: ModelFile; tensors: NamedTensors; json: string; weights: string }> {
-  const fs = await import('node:fs/promises');
-  const nodePath = await import('node:path');
-  const p = paths(base);
-  let file: ModelFile;
-  try {
-    file = JSON.parse(await fs.readFile(p.json, 'utf8')) as ModelFile;
-  } catch (err) {
-    throw new Error(`loadModel: cannot read the model config '${p.json}': ${(err as Error).message}`);
-  }
-  if (file?.format !== FORMAT) throw new Error(`loadModel: '${p.json}' is not a plm-ipe model file (format '${String(file?.format)}')`);
-  if (file.version !== VERSION) throw new Error(`loadModel: '${p.json}' has version ${file.version}; this library reads version ${VERSION}`);
-  if (!(file.kind in KINDS)) throw new Error(`loadModel: '${p.json}' has unknown kind '${file.kind}'; known: ${Object.keys(KINDS).join(', ')}`);
-  const weights = nodePath.join(nodePath.dirname(p.json), file.weights ?? nodePath.basename(p.weights));
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(weights);
-  } catch (err) {
-    throw new Error(`loadModel: cannot read the weights '${weights}': ${(err as Error).message}`);
-  }
-  const { tensors, metadata } = parseSafetensors(bytes, `'${weights}'`);
-  if (metadata.config !== undefined && metadata.config !== JSON.stringify(file.config)) {
-    for (const t of Object.values(tensors)) t.dispose();
-    throw new Error(`loadModel: '${weights}' was saved with a different configuration than '${p.json}' says (${firstDifference(JSON.parse(metadata.config), file.config, 'weights', 'json') ?? 'kind'}); the pair is from two different saves`);
-  }
-  return { file, tensors, json: p.json, weights };
-}
-
 /** The first field where two configurations differ, as a message, or null. */
-function firstDifference(a: unknown, b: unknown, aName: string, bName: string, path = ''): string | null {
+export function firstDifference(a: unknown, b: unknown, aName: string, bName: string, path = ''): string | null {
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of keys) {
@@ -118,13 +66,43 @@ function firstDifference(a: unknown, b: unknown, aName: string, bName: string, p
   return `field '${path}' is ${JSON.stringify(a)} in the ${aName} but ${JSON.stringify(b)} in the ${bName}`;
 }
 
+/** A value's kind for error messages: type and, for arrays, length; never the contents. */
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name} of ${v.byteLength} bytes`;
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  return typeof v === 'object' ? `an object (${(v as object).constructor?.name ?? 'Object'})` : typeof v;
+}
+
 /**
- * Rebuilds a saved model from `<base>.json` and loads `<base>.safetensors` into it.
- * @example
- * const model = (await loadModel('runs/plm-ipe')) as PLMIPE;
+ * Parses and checks a model file's JSON text (format, version, kind); `name` labels errors and
+ * `who` is the function they are reported for.
  */
-export async function loadModel(base: string): Promise<SavableModel> {
-  const { file, tensors } = await readModelFile(base);
+export function parseModelJson(text: string, name: string, who = 'loadModel'): ModelFile {
+  let file: ModelFile;
+  try {
+    file = JSON.parse(text) as ModelFile;
+  } catch (err) {
+    throw new Error(`${who}: cannot read the model config ${name}: ${(err as Error).message}`);
+  }
+  if (file?.format !== FORMAT) throw new Error(`${who}: ${name} is not a plm-ipe model file (format '${String(file?.format)}')`);
+  if (file.version !== VERSION) throw new Error(`${who}: ${name} has version ${file.version}; this library reads version ${VERSION}`);
+  if (!(file.kind in KINDS)) throw new Error(`${who}: ${name} has unknown kind '${file.kind}'; known: ${Object.keys(KINDS).join(', ')}`);
+  return file;
+}
+
+/** The weights of a checked model file; weights saved with another configuration are an error. */
+export function parseModelWeights(file: ModelFile, bytes: Uint8Array | ArrayBuffer, weightsName: string, jsonName: string, who = 'loadModel'): NamedTensors {
+  const { tensors, metadata } = parseSafetensors(bytes, weightsName);
+  if (metadata.config !== undefined && metadata.config !== JSON.stringify(file.config)) {
+    for (const t of Object.values(tensors)) t.dispose();
+    throw new Error(`${who}: ${weightsName} was saved with a different configuration than ${jsonName} says (${firstDifference(JSON.parse(metadata.config), file.config, 'weights', 'json') ?? 'kind'}); the pair is from two different saves`);
+  }
+  return tensors;
+}
+
+/** Rebuilds the model a checked file describes and loads `tensors` into it (they are disposed). */
+export function buildModel(file: ModelFile, tensors: NamedTensors): SavableModel {
   const model = KINDS[file.kind].make(file.config as never) as SavableModel;
   try {
     model.loadStateDict(tensors);
@@ -135,16 +113,15 @@ export async function loadModel(base: string): Promise<SavableModel> {
 }
 
 /**
- * Loads saved weights into an existing model after checking its kind and configuration match
- * the file's; a mismatch is an error naming the first differing field.
+ * Loads `tensors` into an existing model after checking its kind and configuration match the
+ * file's; a mismatch is an error naming the first differing field. The tensors are disposed.
  */
-export async function loadModelInto(model: SavableModel, base: string): Promise<void> {
-  const { file, tensors, json } = await readModelFile(base);
+export function loadWeightsInto(model: SavableModel, file: ModelFile, tensors: NamedTensors, jsonName: string, who = 'loadModel'): void {
   try {
     const kind = modelKind(model);
-    if (kind !== file.kind) throw new Error(`loadModel: '${json}' holds a ${file.kind}, not a ${kind}`);
+    if (kind !== file.kind) throw new Error(`${who}: ${jsonName} holds a ${file.kind}, not a ${kind}`);
     const diff = firstDifference(file.config, JSON.parse(configJson(model)), 'file', 'model');
-    if (diff) throw new Error(`loadModel: the configuration of '${json}' does not match the model: ${diff}`);
+    if (diff) throw new Error(`${who}: the configuration of ${jsonName} does not match the model: ${diff}`);
     model.loadStateDict(tensors);
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
@@ -152,28 +129,57 @@ export async function loadModelInto(model: SavableModel, base: string): Promise<
 }
 
 /**
+ * Rebuilds a model saved by `saveModel` from its two files' contents: the JSON text and the
+ * safetensors bytes (from `fetch`, a file input, IndexedDB...). Runs anywhere.
+ * @example
+ * const model = modelFromBytes(jsonText, new Uint8Array(await file.arrayBuffer())) as PLMIPE;
+ */
+export function modelFromBytes(json: string, weights: Uint8Array | ArrayBuffer, name = 'checkpoint'): SavableModel {
+  if (typeof json !== 'string') throw new Error(`modelFromBytes: json must be the model file's JSON text (a string), got ${describeValue(json)}`);
+  if (!(weights instanceof Uint8Array || weights instanceof ArrayBuffer)) {
+    throw new Error(`modelFromBytes: weights must be a Uint8Array or an ArrayBuffer, got ${describeValue(weights)}`);
+  }
+  const file = parseModelJson(json, `${name} (json)`, 'modelFromBytes');
+  return buildModel(file, parseModelWeights(file, weights, `${name} (weights)`, `${name} (json)`, 'modelFromBytes'));
+}
+
+/**
+ * Fetches a model saved by `saveModel` over HTTP(S): `url` names the JSON file (`.../plm.json`, or
+ * the stem `.../plm`); the weights come from the file name it records, relative to it.
+ * @example
+ * const model = (await fetchModel('/models/plm-ipe.json')) as PLMIPE;
+ */
+export async function fetchModel(url: string | URL, init?: RequestInit): Promise<SavableModel> {
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  const jsonUrl = new URL(String(url).replace(/\.safetensors$/, '.json').replace(/(?<!\.json)$/, '.json'), base);
+  const get = async (u: URL): Promise<Response> => {
+    const r = await fetch(u, init);
+    if (!r.ok) throw new Error(`fetchModel: GET ${u.href} answered ${r.status} ${r.statusText}`);
+    return r;
+  };
+  const jsonText = await (await get(jsonUrl)).text();
+  const file = parseModelJson(jsonText, `'${jsonUrl.href}'`, 'fetchModel');
+  const weightsUrl = new URL(file.weights ?? jsonUrl.pathname.replace(/\.json$/, '.safetensors').split('/').pop()!, jsonUrl);
+  const bytes = new Uint8Array(await (await get(weightsUrl)).arrayBuffer());
+  return buildModel(file, parseModelWeights(file, bytes, `'${weightsUrl.href}'`, `'${jsonUrl.href}'`, 'fetchModel'));
+}
+
+/**
  * Loads C3D weights converted from PyTorch (keys `conv1.weight` ... `fc7.bias`, see
  * docs/models.md) into `c3d`. `fc8.*` (the Sports-1M classifier) is dropped; a `module.` prefix
  * (DataParallel) is stripped; anything else must match exactly (strict), shapes included.
  * Returns the keys that were dropped.
+ * Takes bytes here (browser-safe); the `plm-ipe/node` function of the same name also takes a path.
  * @example
  * const pbe = new PixelEstimator();
- * await loadC3DWeights(pbe.c3d, 'c3d-sports1m.safetensors');
+ * await loadC3DWeights(pbe.c3d, new Uint8Array(await (await fetch('c3d-sports1m.safetensors')).arrayBuffer()));
  */
-export async function loadC3DWeights(c3d: C3D, source: string | Uint8Array | ArrayBuffer): Promise<string[]> {
-  let bytes: Uint8Array | ArrayBuffer;
-  let label = 'C3D weights';
-  if (typeof source === 'string') {
-    const fs = await import('node:fs/promises');
-    try {
-      bytes = await fs.readFile(source);
-    } catch (err) {
-      throw new Error(`loadC3DWeights: cannot read '${source}': ${(err as Error).message}`);
-    }
-    label = `'${source}'`;
-  } else {
-    bytes = source;
+export async function loadC3DWeights(c3d: C3D, source: Uint8Array | ArrayBuffer, label = 'C3D weights'): Promise<string[]> {
+  if (!(source instanceof Uint8Array || source instanceof ArrayBuffer)) {
+    const got = typeof source === 'string' ? 'a path (string)' : describeValue(source);
+    throw new Error(`loadC3DWeights: source must be a Uint8Array or an ArrayBuffer here, got ${got}; to load a file by path in Node, import { loadC3DWeights } from 'plm-ipe/node'`);
   }
+  const bytes = source;
   const { tensors } = parseSafetensors(bytes, label);
   const state: NamedTensors = {};
   const dropped: string[] = [];

@@ -1,6 +1,6 @@
 // The PLM-IPE models: C3D, the pixel and landmark estimators, the mutual-learning framework,
 // the paper's baselines, presets, cached C3D features and checkpoints. The package root
-// re-exports this file. Nothing here imports a backend.
+// re-exports this file. Nothing here imports a backend or a node: module.
 export { C3D, c3dGeometry, c3dPools, resolveC3DConfig, PAPER_C3D_CONFIG } from './c3d.js';
 export type { C3DConfig, C3DOptions, C3DGeometry } from './c3d.js';
 export { PixelEstimator, splitIntoClips, clipsFromVideos, countVideos } from './pixel-estimator.js';
@@ -19,5 +19,6 @@ export { PAPER_PRESET, CPU_PRESET, METHOD_NAMES, createOptimizers, createMethod,
 export type { TrainingPreset, MethodName } from './presets.js';
 export { extractClipFeatures } from './features.js';
 export type { ExtractOptions } from './features.js';
-export { saveModel, loadModel, loadModelInto, loadC3DWeights, modelKind } from './checkpoint.js';
+// Checkpoints from bytes or a URL; saveModel/loadModel by path are in src/node/index.ts.
+export { modelFromBytes, fetchModel, loadC3DWeights, modelKind } from './checkpoint.js';
 export type { ModelKind, SavableModel, ModelFile } from './checkpoint.js';

@@ -3,7 +3,7 @@
 // full sizes. One place for every number, so the report can print the exact config.
 import { PAPER_PRESET, CPU_PRESET, type TrainingPreset } from '../models/presets.js';
 import type { SyntheticOptions } from '../data/synthetic/dataset.js';
-import { PAPER_EXTRACT, type ExtractOptions } from './extract.js';
+import { PAPER_EXTRACT, type ExtractOptions } from './features.js';
 
 /** A full demo configuration. */
 export interface DemoConfig {

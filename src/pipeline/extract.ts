@@ -6,7 +6,7 @@
 import { FeatureCache, cacheKey, hashBytes, hashFile, stableStringify } from '../data/cache.js';
 import { createProgress, type ProgressStream } from '../data/progress.js';
 import { loadVideo } from '../data/video.js';
-import { readLandmarks } from '../data/landmark-file.js';
+import { readLandmarks } from '../data/landmark-file-node.js';
 import { scoreToLabel, type ManifestEntry } from '../data/manifest.js';
 import type { LandmarkTrack, RgbVideo } from '../data/types.js';
 import type { SyntheticDataset } from '../data/synthetic/dataset.js';

@@ -2,7 +2,7 @@
 // options and the landmark source) beside `cache/` (one entry per video). `train`, `eval` and
 // `predict` read it back; reading reruns extraction, which only hits the cache when it is complete.
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { readManifest } from '../data/manifest.js';
+import { readManifest } from '../data/manifest-node.js';
 import type { ProgressStream } from '../data/progress.js';
 import type { LandmarkProvider } from '../landmarks/index.js';
 import { extractFeatures, manifestSources, type ExtractOptions, type ExtractResult } from './extract.js';
@@ -19,7 +19,7 @@ export interface FeatureFolderInfo {
 /** Creates the landmark provider named on the command line. */
 export async function createProvider(name: string): Promise<{ name: string; provider: LandmarkProvider }> {
   if (name !== 'face-api') throw new Error(`unknown landmark provider '${name}'; known: face-api`);
-  const { createFaceApiProvider } = await import('../landmarks/providers/face-api.js');
+  const { createFaceApiProvider } = await import('../landmarks/providers/face-api-node.js');
   return { name, provider: await createFaceApiProvider() };
 }
 

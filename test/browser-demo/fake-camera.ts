@@ -3,7 +3,8 @@
 // was trained on those), concatenated and encoded by ffmpeg as the .y4m file Chromium's
 // --use-file-for-fake-video-capture plays in a loop. Also says whether ffmpeg is there.
 import { spawn, spawnSync } from 'node:child_process';
-import { demoConfig, ffmpegPath, generateDataset, scoreToLabel } from '../../src/index.js';
+import { demoConfig, generateDataset, scoreToLabel } from '../../src/index.js';
+import { ffmpegPath } from '../../src/node/index.js';
 
 /** True when ffmpeg runs. */
 export const HAS_FFMPEG = spawnSync(ffmpegPath(), ['-hide_banner', '-version'], { stdio: 'ignore' }).status === 0;

@@ -7,8 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  LandmarkEstimator, PLMIPE, SMALL_EXTRACT, SMALL_TRAINING, computeFeatures, demoConfig, generateDataset, makeBatch, manualSeed, saveModel,
+  LandmarkEstimator, PLMIPE, SMALL_EXTRACT, SMALL_TRAINING, computeFeatures, demoConfig, generateDataset, makeBatch, manualSeed,
 } from '../../src/index.js';
+import { saveModel } from '../../src/node/index.js';
 import { checkpointFromFiles, type LoadedCheckpoint } from '../../examples/webcam/page/checkpoint.js';
 import { Trial } from '../../examples/webcam/page/trial.js';
 

@@ -8,8 +8,9 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateDataset, type SyntheticVideo } from '../../src/data/synthetic/dataset.js';
 import { writeDataset } from '../../src/data/synthetic/write-dataset.js';
-import { readManifest, splitBySubject } from '../../src/data/manifest.js';
-import { readLandmarks } from '../../src/data/landmark-file.js';
+import { splitBySubject } from '../../src/data/manifest.js';
+import { readManifest } from '../../src/data/manifest-node.js';
+import { readLandmarks } from '../../src/data/landmark-file-node.js';
 import { hasFfmpeg, loadVideo } from '../../src/data/video.js';
 
 const ffmpeg = await hasFfmpeg();

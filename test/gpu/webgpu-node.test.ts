@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installNodeWebGpu, registerGpuBackend, type NodeWebGpuAdapter } from '../../src/index.js';
+import { installNodeWebGpu, registerGpuBackend, type NodeWebGpuAdapter } from '../../src/gpu/index.js';
 import { chooseMode, probeCapabilities } from '../../src/backend/gpu/index.js';
 import { installGpuBufferCounter } from '../browser/page/gpu-buffer-count.js';
 import { runMemoryCheck } from '../browser/page/memory-check.js';

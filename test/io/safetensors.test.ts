@@ -5,9 +5,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  serializeSafetensors, parseSafetensors, saveSafetensors, loadSafetensors,
+  serializeSafetensors, parseSafetensors,
   tensor, Linear, Sequential, ReLU, manualSeed,
 } from '../../src/index.js';
+import { saveSafetensors, loadSafetensors } from '../../src/node/index.js';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'plm-ipe-st-'));

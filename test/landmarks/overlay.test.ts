@@ -2,7 +2,7 @@
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { landmarkDescriptor } from '../../src/landmarks/descriptor.js';
-import { renderDescriptorOverlay } from '../../src/landmarks/overlay.js';
+import { renderDescriptorOverlay } from '../../src/landmarks/overlay-node.js';
 import { faceFrame, faceLandmarks, makeTexture, regionMask } from './helpers.js';
 
 describe('renderDescriptorOverlay', () => {

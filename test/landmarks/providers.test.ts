@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { landmarkDescriptor } from '../../src/landmarks/descriptor.js';
-import { createFaceApiProvider } from '../../src/landmarks/providers/face-api.js';
+import { createFaceApiProvider } from '../../src/landmarks/providers/face-api-node.js';
 import { mediapipeTo68 } from '../../src/landmarks/providers/mediapipe.js';
 import { decodeJpeg } from '../fixtures/landmarks/jpeg-baseline.js';
 

@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { manualSeed, noGrad, randn, saveSafetensors, memory } from '../../src/index.js';
+import { manualSeed, noGrad, randn, memory } from '../../src/index.js';
 import {
-  C3D, PLMIPE, PixelEstimator, loadModel, loadModelInto, saveModel, loadC3DWeights, extractClipFeatures,
+  C3D, PLMIPE, PixelEstimator, extractClipFeatures,
 } from '../../src/models/index.js';
+import { loadModel, loadModelInto, saveModel, loadC3DWeights, saveSafetensors } from '../../src/node/index.js';
 import { TINY_C3D, TINY_LANDMARK, featureBatch, snapshot, changedKeys, maxAbsDiff } from './fixtures.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'plm-ipe-models-'));

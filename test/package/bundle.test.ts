@@ -1,9 +1,10 @@
 // The published bundle (dist/, built by tsup) works as users import it: ESM and CJS entry
-// points through the package's exports map, the cpu backend registered without relying on
+// points through the package's exports map (root and plm-ipe/node sharing one engine), the cpu backend registered without relying on
 // import side effects (the package declares sideEffects: false), types emitted.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
@@ -33,8 +34,26 @@ describe('the built package', () => {
     expect(out).toBe('3x2x2x2'.replace(/^/, '1x'));
   });
 
-  it('ships type declarations', () => {
-    expect(fs.existsSync(path.join(root, 'dist/index.d.ts'))).toBe(true);
-    expect(fs.readFileSync(path.join(root, 'dist/index.d.ts'), 'utf8')).toMatch(/declare class Tensor/);
+  it('ships type declarations for import and require of each entry', () => {
+    for (const entry of ['index', 'node', 'gpu']) {
+      for (const ext of ['d.ts', 'd.cts']) expect(fs.existsSync(path.join(root, `dist/${entry}.${ext}`)), `dist/${entry}.${ext}`).toBe(true);
+    }
+    // Classes live in shared declaration chunks, so every entry names the same Tensor type.
+    expect(fs.readFileSync(path.join(root, 'dist/index.d.ts'), 'utf8')).toMatch(/export \{[^}]*\bTensor\b/);
+  });
+
+  it('shares one engine between the root and plm-ipe/node (a loaded model is an instance of the root class)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plm-dist-'));
+    try {
+      for (const [flag, pre] of [['--input-type=commonjs', `const a = require('plm-ipe'); const n = require('plm-ipe/node');`], ['--input-type=module', `import * as a from 'plm-ipe'; import * as n from 'plm-ipe/node';`]]) {
+        const out = run([flag, '-e', `${pre}
+          (async () => { const base = ${JSON.stringify(path.join(dir, 'm'))};
+          await n.saveModel(new a.LandmarkEstimator({ inputSize: 72 }), base);
+          console.log(String((await n.loadModel(base)) instanceof a.LandmarkEstimator)); })();`]);
+        expect(out, flag).toBe('true');
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

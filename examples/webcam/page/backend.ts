@@ -1,7 +1,8 @@
 // Picks the fastest backend this browser offers for the estimator: gpu.js on WebGPU, then WebGL2,
 // then WebAssembly, then the plain cpu backend. Each candidate must pass `await ready()` and a
 // small matmul checked against the expected values; a fallback's reason is kept for the page.
-import { GpuBackend, getBackend, matmul, ready, registerBackend, setBackend, tensor, type GpuBackendOptions, type GpuMode } from '../../../src/index.js';
+import { getBackend, matmul, ready, registerBackend, setBackend, tensor } from 'plm-ipe';
+import { GpuBackend, type GpuBackendOptions, type GpuMode } from 'plm-ipe/gpu';
 
 /** The modes tried, best first. */
 export const GPU_MODES: readonly GpuMode[] = ['webgpu', 'webgl2', 'webasm'];

@@ -2,7 +2,7 @@
 // grabs its current picture as an RGBA Frame at processing size (at most `maxWidth` wide), keeping
 // full-size snapshots that the page shows under the overlay, and optionally a small RGB copy for
 // the pixel branch (whose clips are face crops of a few dozen pixels).
-import type { Frame } from '../../../src/index.js';
+import type { Frame } from 'plm-ipe';
 import type { SmallFrame } from './trial.js';
 
 /** Starts the camera into `video` and resolves once it has a picture. */

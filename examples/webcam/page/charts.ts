@@ -1,7 +1,7 @@
 // The prediction display: live bar charts of the three class probabilities (DOM bars; a large set
 // for the fused prediction, small ones per branch) and a scrolling timeline of the fused
 // probabilities (a canvas, one polyline per class, a vertical line where a trial started).
-import { LABELS } from '../../../src/index.js';
+import { LABELS } from 'plm-ipe';
 
 /** One colour per class, in LABELS order (negative, neutral, positive). */
 export const CLASS_COLORS: readonly string[] = ['#e4572e', '#9aa0a6', '#3bb273'];

@@ -5,7 +5,7 @@
 import {
   LandmarkEstimator, PAPER_LANDMARK_CONFIG, PLMIPE, SMALL_EXTRACT, parseSafetensors,
   type VideoExtractOptions as ExtractOptions, type LandmarkEstimatorConfig, type ModelFile, type NamedTensors, type PLMIPEOptions,
-} from '../../../src/index.js';
+} from 'plm-ipe';
 
 /** A loaded checkpoint, the extraction it was trained with, and where both came from. */
 export interface LoadedCheckpoint {

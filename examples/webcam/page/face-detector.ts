@@ -1,7 +1,7 @@
 // Loads face-api in the page: its self-contained ESM build (TensorFlow.js inside) and the tiny
 // face detector + 68-landmark weights, served as static files next to the page by the build,
 // then wraps it in the library's LandmarkProvider with createFaceApiProvider({ faceapi }).
-import { createFaceApiProvider, type FaceApiProvider } from '../../../src/index.js';
+import { createFaceApiProvider, type FaceApiProvider } from 'plm-ipe';
 
 /** Where the build puts face-api's ESM bundle and its weights, relative to the page. */
 export const FACE_API_URL = './vendor/face-api.esm.js';

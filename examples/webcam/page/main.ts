@@ -4,7 +4,8 @@
 // frame it detects 68 landmarks, describes the motion since the trial's first frame, draws regions
 // and flow, runs the landmark branch on the trial so far and, once a clip's worth of frames is in and
 // while the backend is fast enough, both branches with eq. 8's fusion; bars and a timeline show them.
-import { LABELS, alignFace, getBackend, type GpuMode, type Point2 } from '../../../src/index.js';
+import { LABELS, alignFace, getBackend, type Point2 } from 'plm-ipe';
+import type { GpuMode } from 'plm-ipe/gpu';
 import { CHECKPOINT_STEM, CLIP_FRAME_SIDE, CONFIG_FILE, MIN_VALID_ROWS, PIXEL_BUDGET_MS, TARGET_FPS, TRIAL_SECONDS } from '../settings.js';
 import { pickBackend } from './backend.js';
 import { FrameGrabber, present, startCamera } from './camera.js';

@@ -2,7 +2,7 @@
 // flow arrows sampled on the aligned crop, and one thick main-direction arrow per moving region.
 // Everything the descriptor computed lives in crop coordinates; the inverse of the alignment
 // similarity maps it back onto the frame.
-import { REGION_COUNT, applyTransform, invertTransform, type FrameDescriptor, type Point2, type SimilarityTransform } from '../../../src/index.js';
+import { REGION_COUNT, applyTransform, invertTransform, type FrameDescriptor, type Point2, type SimilarityTransform } from 'plm-ipe';
 
 /** Golden-angle hue of region k, so neighbours differ. */
 function regionColor(k: number, alpha: number): string {

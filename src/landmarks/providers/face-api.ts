@@ -1,6 +1,6 @@
-// A LandmarkProvider on @vladmandic/face-api (tiny face detector + 68-point landmark net) running on
-// TensorFlow.js's WebAssembly backend. The packages are optional peers, loaded with dynamic import()
-// only inside the factory, so the library never requires them.
+// A LandmarkProvider on an already loaded @vladmandic/face-api module (tiny face detector + 68-point
+// landmark net): browser-safe, it imports nothing of face-api. Loading the optional peers and their
+// weights from node_modules is ./face-api-node.ts (Node only, the `plm-ipe/node` entry).
 import type { LandmarkProvider } from '../descriptor.js';
 import type { Frame, Point2 } from '../types.js';
 import { frameChannels } from '../warp.js';
@@ -45,26 +45,6 @@ export interface FaceApiProvider extends LandmarkProvider {
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- face-api and tfjs are untyped optional peers here */
-async function importOptional(name: string): Promise<any> {
-  try {
-    return await import(/* @vite-ignore */ name);
-  } catch (err) {
-    const e = new Error(
-      `createFaceApiProvider: optional package '${name.split('/dist/')[0]}' could not be loaded; ` +
-        `install it with: npm install @vladmandic/face-api @tensorflow/tfjs @tensorflow/tfjs-backend-wasm (${(err as Error).message})`,
-    );
-    throw e;
-  }
-}
-
-/** Resolves an installed package folder from the working directory (Node only). */
-async function packageDir(name: string): Promise<string> {
-  const { createRequire } = await import('node:module');
-  const path = await import('node:path');
-  const req = createRequire(path.join(process.cwd(), 'index.js'));
-  return path.dirname(req.resolve(`${name}/package.json`));
-}
-
 function iou(a: DetectedFace['box'], b: DetectedFace['box']): number {
   const x0 = Math.max(a.x, b.x);
   const y0 = Math.max(a.y, b.y);
@@ -76,33 +56,26 @@ function iou(a: DetectedFace['box'], b: DetectedFace['box']): number {
 }
 
 /**
- * Creates a face-api landmark provider. In Node it loads `@vladmandic/face-api`'s
- * `dist/face-api.node-wasm.js`, selects TensorFlow.js's WASM backend from the locally installed
- * `@tensorflow/tfjs-backend-wasm` (no network), and reads the weights that ship in the face-api package.
+ * Creates a face-api landmark provider on `options.faceapi`, a face-api module whose nets you have
+ * loaded (e.g. its browser ESM build). In Node, `createFaceApiProvider` from `plm-ipe/node` loads
+ * the package, TensorFlow.js's WASM backend and the weights itself.
  *
- * @throws Error naming the missing package when an optional dependency is not installed.
+ * @throws Error when `options.faceapi` is not a loaded face-api module.
  * @example
  * ```ts
- * const provider = await createFaceApiProvider();
+ * const provider = await createFaceApiProvider({ faceapi });
  * const faces = await provider.detectAll({ width, height, data: rgba });
  * faces[0].landmarks.length; // 68
  * ```
  */
 export async function createFaceApiProvider(options: FaceApiProviderOptions = {}): Promise<FaceApiProvider> {
-  let faceapi: any = options.faceapi;
-  if (!faceapi) {
-    await importOptional('@tensorflow/tfjs');
-    const wasm = await importOptional('@tensorflow/tfjs-backend-wasm');
-    const mod = await importOptional('@vladmandic/face-api/dist/face-api.node-wasm.js');
-    faceapi = mod.default ?? mod;
-    const wasmDir = (await packageDir('@tensorflow/tfjs-backend-wasm')) + '/dist/';
-    (wasm.setWasmPaths ?? wasm.default?.setWasmPaths)(wasmDir);
-    await faceapi.tf.setBackend('wasm');
-    await faceapi.tf.ready();
-    const modelPath = options.modelPath ?? (await packageDir('@vladmandic/face-api')) + '/model';
-    const detector = options.detector === 'ssd' ? faceapi.nets.ssdMobilenetv1 : faceapi.nets.tinyFaceDetector;
-    await detector.loadFromDisk(modelPath);
-    await (options.tinyLandmarks ? faceapi.nets.faceLandmark68TinyNet : faceapi.nets.faceLandmark68Net).loadFromDisk(modelPath);
+  const faceapi: any = options.faceapi;
+  if (!faceapi || typeof faceapi !== 'object' || !(faceapi as { nets?: unknown }).nets) {
+    const got = faceapi === undefined ? 'nothing' : typeof faceapi === 'object' ? 'an object without face-api\'s nets' : typeof faceapi;
+    throw new Error(
+      `createFaceApiProvider: options.faceapi must be a loaded @vladmandic/face-api module with its weights loaded, got ${got}; ` +
+        `in Node, import { createFaceApiProvider } from 'plm-ipe/node', which loads the package and its weights itself`,
+    );
   }
   const tf = faceapi.tf;
   const detectorOptions =

@@ -1,0 +1,34 @@
+// The `plm-ipe/node` entry: what needs Node (ffmpeg video, the feature cache, manifest, landmark
+// and dataset files, checkpoints and safetensors on disk, PNG overlays, the face-api provider's
+// Node loading). Use it beside the root `plm-ipe`, which holds everything else; both share one
+// engine (tsup splits the shared code into common chunks). Never imported by the root.
+
+// Video through ffmpeg, frame folders and PNG images.
+export {
+  ffmpegPath, hasFfmpeg, probeVideo, decodeVideo, readImage, readFrameFolder, loadVideo, encodeVideo, encodeVideos, encodePng, writePng,
+  writeFrameFolder,
+} from '../data/video.js';
+export type { VideoInfo, DecodeOptions, EncodeOptions } from '../data/video.js';
+
+// The content-addressed feature cache on disk and its array format.
+export { FeatureCache, cacheKey, hashBytes, hashFile, encodeArrays, decodeArrays, stableStringify } from '../data/cache.js';
+export type { CacheArray, CacheEntry, ShapedArray } from '../data/cache.js';
+
+// Manifest and landmark files, and writing the synthetic dataset to a folder.
+export { readManifest } from '../data/manifest-node.js';
+export { readLandmarks } from '../data/landmark-file-node.js';
+export { writeDataset } from '../data/synthetic/write-dataset.js';
+export type { WriteDatasetOptions, WrittenDataset } from '../data/synthetic/write-dataset.js';
+
+// Safetensors and model checkpoints by path (atomic writes).
+export { saveSafetensors, loadSafetensors } from '../io/safetensors-node.js';
+export { saveModel, loadModel, loadModelInto, loadC3DWeights } from '../models/checkpoint-node.js';
+
+// Descriptor overlays as PNG bytes and files.
+export { renderDescriptorOverlay, writeDescriptorOverlay } from '../landmarks/overlay-node.js';
+
+// The face-api landmark provider, loading the optional peers and their weights from node_modules.
+export { createFaceApiProvider } from '../landmarks/providers/face-api-node.js';
+
+// Atomic file writes (temp file, fsync, rename): what the library itself saves with.
+export { writeFileAtomic } from '../io/atomic-write.js';
