@@ -13,6 +13,8 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
   '.wasm': 'application/wasm',
   '.map': 'application/json',
+  '.css': 'text/css; charset=utf-8',
+  '.safetensors': 'application/octet-stream',
 };
 
 export interface StaticServer {
@@ -20,8 +22,11 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serves `root` on a free port; `files` maps extra URL paths (e.g. '/tf.min.js') to files elsewhere. */
-export async function serveStatic(root: string, files: Record<string, string> = {}): Promise<StaticServer> {
+/**
+ * Serves `root` on a free port; `files` maps extra URL paths (e.g. '/tf.min.js') to files elsewhere;
+ * `headers` go on every response (e.g. a Content-Security-Policy).
+ */
+export async function serveStatic(root: string, files: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<StaticServer> {
   const server = http.createServer((req, res) => {
     const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = files[urlPath] ?? path.join(root, path.normalize(urlPath === '/' ? '/index.html' : urlPath));
@@ -40,6 +45,7 @@ export async function serveStatic(root: string, files: Record<string, string> = 
         'Cross-Origin-Embedder-Policy': 'require-corp',
         'Cross-Origin-Resource-Policy': 'same-origin',
         'Cache-Control': 'no-store',
+        ...headers,
       });
       res.end(body);
     });
