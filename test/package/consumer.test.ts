@@ -160,6 +160,24 @@ describe.skipIf(!HAS_CHROMIUM)('the bundled apps in headless Chromium under a st
   }, 120_000);
 });
 
+describe.skipIf(!HAS_CHROMIUM)('the policy is enforced', () => {
+  it("without 'wasm-unsafe-eval' the root's WebAssembly kernels are refused (what the docs say it needs)", async () => {
+    expect(bundles.esbuild, 'esbuild build (an earlier test)').toBeDefined();
+    const server = await serveStatic(bundles.esbuild!.outDir, {}, { 'Content-Security-Policy': "default-src 'self'; script-src 'self'" });
+    const browser = await launchChromium({ webgpu: false });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(server.url);
+      await page.waitForFunction(() => (globalThis as { __plmResult?: unknown }).__plmResult !== undefined, null, { timeout: 60_000 });
+      const result = (await page.evaluate(() => (globalThis as { __plmResult?: unknown }).__plmResult)) as { error?: string };
+      expect(result.error).toMatch(/WebAssembly.*Content Security policy/i);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }, 120_000);
+});
+
 describe.skipIf(HAS_CHROMIUM)('browser run', () => {
   it.skip(CHROMIUM_SKIP, () => {});
 });
