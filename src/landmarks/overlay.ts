@@ -5,7 +5,7 @@ import { argumentError, checkGray } from './errors.js';
 import { REGION_COUNT, regionLabelMap } from './regions.js';
 import type { FlowField, GrayImage, Point2 } from './types.js';
 
-/** What {@link renderDescriptorOverlay} draws. */
+/** What {@link drawDescriptorOverlay} (and `renderDescriptorOverlay` of `plm-ipe/node`) draws. */
 export interface OverlayInput {
   /** The (aligned) grayscale image, 0–255, e.g. `details.prevCrop` of a {@link FrameDescriptor}. */
   readonly image: GrayImage;
@@ -17,7 +17,7 @@ export interface OverlayInput {
   readonly values?: ArrayLike<number>;
 }
 
-/** Options of {@link renderDescriptorOverlay}. */
+/** Options of {@link drawDescriptorOverlay} (and `renderDescriptorOverlay` of `plm-ipe/node`). */
 export interface OverlayOptions {
   /** Enlargement factor. Default 4. */
   scale?: number;

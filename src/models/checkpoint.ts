@@ -26,9 +26,9 @@ const KINDS = {
   LateFusion: { cls: LateFusion, make: (c: never) => new LateFusion(c) },
 } as const;
 
-/** Model classes that save and load with {@link saveModel} / {@link loadModel}. */
+/** Model classes that save and load with `saveModel` / `loadModel` (`plm-ipe/node`) and {@link modelFromBytes}. */
 export type ModelKind = keyof typeof KINDS;
-/** A model {@link saveModel} can save: an instance of one of the {@link ModelKind} classes. */
+/** A model `saveModel` can save: an instance of one of the {@link ModelKind} classes. */
 export type SavableModel = InstanceType<(typeof KINDS)[ModelKind]['cls']>;
 
 /** The JSON file beside the weights. */

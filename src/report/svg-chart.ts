@@ -1,12 +1,14 @@
 // A dependency-free SVG line chart for training curves (loss and accuracy per epoch, one line
 // per method). Output is a self-contained SVG string a README or report can embed.
 
+/** One line of the chart: its legend name and a y value per step. */
 export interface Series {
   name: string;
   /** y value per x step (x = 1, 2, ...). */
   values: number[];
 }
 
+/** Options of {@link lineChart}: title, axis labels, size in pixels, a fixed y range. */
 export interface ChartOptions {
   title: string;
   xLabel?: string;
