@@ -1,5 +1,5 @@
 // Builds the webcam demo into a static folder (default examples/webcam/dist): the page script
-// (esbuild bundles page/main.ts with the library from src/ for the browser), index.html with its CSS,
+// (esbuild bundles page/main.ts, which imports 'plm-ipe' and 'plm-ipe/gpu', resolved to src/ through tsconfig paths), index.html with its CSS,
 // face-api's ESM build and the two weight sets it needs, and a PLM-IPE checkpoint from a real
 // `plm-ipe demo --size tiny --methods PLM-IPE` run (demo-checkpoint.ts; about 2 minutes of training
 // the first time, reused while the demo's config and the library sources are unchanged).
@@ -54,8 +54,8 @@ export async function buildDemo(options: BuildOptions = {}): Promise<string> {
     target: 'es2022',
     outfile: path.join(out, 'page.js'),
     sourcemap: 'linked',
-    // Reached only by Node-only code paths of the library (files, PNG, the Node face-api build).
-    external: ['node:*', 'pngjs', '@vladmandic/face-api', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'],
+    // Nothing external: the page imports only 'plm-ipe' and 'plm-ipe/gpu' (tsconfig.json's paths map
+    // them to src/), which reach no Node built-in; face-api comes as its own ESM file (vendor/).
     logLevel: 'warning',
   });
   // The CSS goes inline: the test harness's static server (reused by serve.ts) knows no text/css.

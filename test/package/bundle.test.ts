@@ -3,17 +3,15 @@
 // import side effects (the package declares sideEffects: false), types emitted.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { ensureBuilt } from './consumer.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
 
-beforeAll(() => {
-  if (!fs.existsSync(path.join(root, 'dist/index.js'))) {
-    execFileSync('npx', ['tsup', '--silent'], { cwd: root, stdio: 'inherit' });
-  }
-}, 120_000);
+// Built (again) when dist/ is missing or older than src/.
+beforeAll(() => ensureBuilt(), 120_000);
 
 function run(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }).trim();
@@ -54,6 +52,16 @@ describe('the built package', () => {
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('plm-ipe/gpu registers the gpu backend on the root engine (gpu.js installed here as a devDependency)', () => {
+    for (const [flag, pre] of [['--input-type=commonjs', `const a = require('plm-ipe'); const g = require('plm-ipe/gpu');`], ['--input-type=module', `import * as a from 'plm-ipe'; import * as g from 'plm-ipe/gpu';`]]) {
+      const out = run([flag, '-e', `${pre}
+        g.registerGpuBackend(); a.setBackend('gpu', { mode: 'webasm' });
+        const y = a.matmul(a.tensor([[1, 2]]), a.tensor([[3], [4]]));
+        console.log(a.getBackend().name + ' ' + a.getBackend().mode + ' ' + y.dataSync()[0]);`]);
+      expect(out.split('\n').pop(), flag).toBe('gpu webasm 11');
     }
   });
 });

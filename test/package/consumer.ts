@@ -25,12 +25,36 @@ function newestMtime(dir: string): number {
   return t;
 }
 
-/** Builds dist/ with tsup when it is missing or older than src/ or the build config. */
-export function ensureBuilt(): void {
+function distIsStale(): boolean {
   const marker = path.join(REPO, 'dist', 'node.js');
-  const stale = !fs.existsSync(marker) ||
+  return !fs.existsSync(marker) ||
     fs.statSync(marker).mtimeMs < Math.max(newestMtime(path.join(REPO, 'src')), fs.statSync(path.join(REPO, 'tsup.config.ts')).mtimeMs);
-  if (stale) execFileSync('npx', ['tsup', '--silent'], { cwd: REPO, stdio: 'inherit' });
+}
+
+/**
+ * Builds dist/ with tsup when it is missing or older than src/ or the build config. Test files
+ * run in parallel, so one build at a time: a lock folder (mkdir is atomic), the others wait.
+ */
+export function ensureBuilt(): void {
+  if (!distIsStale()) return;
+  const lock = path.join(REPO, '.cache', 'tsup-build.lock');
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than the deadline is left over from a killed run.
+      if (Date.now() > deadline || Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 180_000) fs.rmSync(lock, { recursive: true, force: true });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    if (distIsStale()) execFileSync('npx', ['tsup', '--silent'], { cwd: REPO, stdio: 'inherit' });
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** Runs `npm pack` of the repo (dist as built) into `dir`; returns the tarball's path and sizes. */
