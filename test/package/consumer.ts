@@ -57,9 +57,9 @@ export function ensureBuilt(): void {
   }
 }
 
-/** Runs `npm pack` of the repo (dist as built) into `dir`; returns the tarball's path and sizes. */
-export function packTarball(dir: string): { file: string; packedBytes: number; unpackedBytes: number; files: number } {
-  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs `npm pack` of the repo (or of `from`; dist as built) into `dir`; returns the tarball's path and sizes. */
+export function packTarball(dir: string, from = REPO): { file: string; packedBytes: number; unpackedBytes: number; files: number } {
+  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: from, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const [info] = JSON.parse(out) as Array<{ filename: string; size: number; unpackedSize: number; entryCount: number }>;
   return { file: path.join(dir, info.filename), packedBytes: info.size, unpackedBytes: info.unpackedSize, files: info.entryCount };
 }
