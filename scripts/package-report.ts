@@ -1,6 +1,6 @@
 // Prints what a user of the packed tarball gets, measured in one fresh consumer project (the same
 // one test/package/consumer.test.ts checks): tarball and install size, package count, install
-// scripts and native files, import time of each entry in Node against an empty `node`, and the
+// scripts and native files, import time of each entry in a fresh Node process, and the
 // browser app's bundle sizes (minified, gzip) from esbuild, Vite 8 and webpack 5.
 // With `--before <git ref>` it also measures that commit the same way, for a before/after table.
 // Run: node --import tsx scripts/package-report.ts [--json] [--before <git ref>]
@@ -81,7 +81,7 @@ try {
     console.log(`  ${install.packages.join(', ')}`);
     console.log(`  install scripts: ${install.installScripts.length ? install.installScripts.join(', ') : 'none'}; native files: ${install.nativeFiles.length ? install.nativeFiles.join(', ') : 'none'}`);
     for (const [s, t] of Object.entries(imports)) {
-      console.log(`import '${s}': ${t.importMs.toFixed(0)} ms above an empty node (${t.nodeMs.toFixed(0)} ms), median of 7`);
+      console.log(`import '${s}' in a fresh node: ${t.minMs.toFixed(0)} ms (min of 7; median ${t.medianMs.toFixed(0)} ms)`);
     }
     console.log('browser app (modelFromBytes + predict on a synthetic video), nothing external:');
     for (const [name, b] of Object.entries(bundles)) {
@@ -93,7 +93,7 @@ try {
       console.log(`before (${before.ref}):`);
       console.log(`  tarball: ${KB(before.tarball.packedBytes)} packed, ${MB(before.tarball.unpackedBytes)} unpacked`);
       console.log(`  install (--ignore-scripts, so gl is not compiled): ${i.packages.length} packages, ${MB(i.bytes)}; install scripts: ${i.installScripts.join(', ') || 'none'}; native build files: ${i.nativeFiles.length}`);
-      console.log(`  import 'plm-ipe': ${before.imports.importMs.toFixed(0)} ms above an empty node (${before.imports.nodeMs.toFixed(0)} ms); native addons loaded: ${before.opened.join(', ') || 'none'}`);
+      console.log(`  import 'plm-ipe' in a fresh node: ${before.imports.minMs.toFixed(0)} ms (min of 7; median ${before.imports.medianMs.toFixed(0)} ms); native addons loaded: ${before.opened.join(', ') || 'none'}`);
       console.log(`  esbuild --bundle --platform=browser of a three-line app: ${before.esbuildErrors} errors`);
     }
   }
