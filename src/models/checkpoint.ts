@@ -1,9 +1,10 @@
 // Model checkpoints: a whole model as one safetensors file (weights by state-dict key) plus a
 // JSON file with its kind and configuration, both written atomically; loading rebuilds the model
-// or checks an existing one field by field. Also loads a C3D backbone converted from PyTorch.
+// or checks an existing one field by field. Also loads a pretrained C3D backbone (PyTorch or safetensors).
 // Node only for paths. Imports only the io API and the model classes, never a backend.
 import { parseSafetensors, saveSafetensors, type NamedTensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { loadTorchCheckpoint } from '../io/torch/checkpoint.js';
 import type { Module } from '../layers/module.js';
 import { C3D } from './c3d.js';
 import { PixelEstimator } from './pixel-estimator.js';
@@ -151,14 +152,21 @@ export async function loadModelInto(model: SavableModel, base: string): Promise<
   }
 }
 
+/** True for bytes of a safetensors file: its JSON header opens at byte 8 (a torch zip or pickle never has '{' there). */
+function isSafetensors(bytes: Uint8Array): boolean {
+  return bytes.length > 8 && bytes[8] === 0x7b;
+}
+
 /**
- * Loads C3D weights converted from PyTorch (keys `conv1.weight` ... `fc7.bias`, see
- * docs/models.md) into `c3d`. `fc8.*` (the Sports-1M classifier) is dropped; a `module.` prefix
- * (DataParallel) is stripped; anything else must match exactly (strict), shapes included.
- * Returns the keys that were dropped.
+ * Loads pretrained C3D weights into `c3d`: a PyTorch checkpoint (`.pickle`, `.pt`, `.pth`, as
+ * `torch.save` writes them, e.g. DavideA/c3d-pytorch's Sports-1M `c3d.pickle`) or a safetensors
+ * file, told apart by content. Keys are `conv1.weight` ... `fc7.bias`; `fc8.*` (the Sports-1M
+ * classifier) is dropped; a `module.` prefix (DataParallel) is stripped; anything else must match
+ * exactly (strict), shapes included. Returns the keys that were dropped. Clips for these weights
+ * should be preprocessed as they were trained (`C3D_PYTORCH_PREPROCESS`, docs/models.md).
  * @example
  * const pbe = new PixelEstimator();
- * await loadC3DWeights(pbe.c3d, 'c3d-sports1m.safetensors');
+ * await loadC3DWeights(pbe.c3d, 'c3d.pickle');
  */
 export async function loadC3DWeights(c3d: C3D, source: string | Uint8Array | ArrayBuffer): Promise<string[]> {
   let bytes: Uint8Array | ArrayBuffer;
@@ -174,7 +182,8 @@ export async function loadC3DWeights(c3d: C3D, source: string | Uint8Array | Arr
   } else {
     bytes = source;
   }
-  const { tensors } = parseSafetensors(bytes, label);
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const tensors = isSafetensors(view) ? parseSafetensors(view, label).tensors : await loadTorchCheckpoint(view, { label, integers: 'drop' });
   const state: NamedTensors = {};
   const dropped: string[] = [];
   for (const [rawKey, t] of Object.entries(tensors)) {

@@ -49,6 +49,11 @@ describe('readTorchCheckpoint', () => {
     });
   }
 
+  it('reads deflate-compressed zip entries (DecompressionStream) as well as stored ones', async () => {
+    expect(readZipDirectory(fixture('views-deflated.pt'), 't').some((e) => e.method === 8)).toBe(true);
+    await expectMatches('views-deflated.pt', EXPECTED.views);
+  });
+
   it("unwraps {'state_dict': ...} and strips DataParallel's module. prefix; non-tensor entries are reported, not loaded", async () => {
     const sd = await readTorchCheckpoint(fixture('nested-state-dict.pt'));
     expect(sd.path).toBe('state_dict');

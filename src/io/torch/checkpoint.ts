@@ -49,7 +49,7 @@ const NESTING_KEYS = ['state_dict', 'model_state_dict', 'model', 'net'];
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
 /** A stride-0 view may not expand a storage past this many elements (a hostile file's huge allocation). */
-const MAX_EXPANDED = 1 << 26;
+const MAX_EXPANDED = 1 << 24;
 
 /** A storage reference from a persistent id: decoded lazily, once per key (storages are shared). */
 class StorageRef {

@@ -111,13 +111,22 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0)
   };
   const resolveGlobal = (module: string, name: string): PyGlobal => {
     const fn = options.findGlobal(module, name);
-    if (!fn) fail(`refuses the global '${module}.${name}': it is not on the allow-list of a tensor checkpoint (only dicts, tensors, storages and plain values load; nothing in a file is executed)`);
+    if (!fn) fail(`refuses the global '${printable(`${module}.${name}`)}': it is not on the allow-list of a tensor checkpoint (only dicts, tensors, storages and plain values load; nothing in a file is executed)`);
     return new PyGlobal(`${module}.${name}`, fn!);
   };
   const call = (fn: unknown, args: unknown): unknown => {
     if (!(fn instanceof PyGlobal)) fail(`calls a ${describe(fn)}, not an allowed global`);
     if (!(args instanceof PyTuple)) fail(`calls '${(fn as PyGlobal).qualified}' with a ${describe(args)} instead of an argument tuple`);
-    return (fn as PyGlobal).call((args as PyTuple).items);
+    return guarded(() => (fn as PyGlobal).call((args as PyTuple).items));
+  };
+  // Errors of the caller's builders get the label and position too.
+  const guarded = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (err) {
+      const msg = (err as Error).message;
+      return msg.startsWith(label) ? (() => { throw err; })() : fail(msg);
+    }
   };
   const setItems = (target: unknown, items: unknown[]) => {
     if (!(target instanceof PyDict)) fail(`sets items on a ${describe(target)}, not a dict`);
@@ -311,13 +320,13 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0)
       case 0x51: { // BINPERSID
         const pid = pop();
         if (!options.persistentLoad) fail('has a persistent id where none is expected');
-        stack.push(options.persistentLoad!(pid));
+        stack.push(guarded(() => options.persistentLoad!(pid)));
         break;
       }
       case 0x50: { // PERSID (text)
         const pid = line();
         if (!options.persistentLoad) fail('has a persistent id where none is expected');
-        stack.push(options.persistentLoad!(pid));
+        stack.push(guarded(() => options.persistentLoad!(pid)));
         break;
       }
       default:
@@ -331,6 +340,12 @@ function hashable(key: unknown, fail: (what: string) => never): unknown {
   if (key === null || typeof key === 'string' || typeof key === 'number' || typeof key === 'bigint' || typeof key === 'boolean') return key;
   if (key instanceof PyTuple) return JSON.stringify(key.items.map((k) => (typeof k === 'bigint' ? k.toString() : k)));
   return fail(`uses a ${describe(key)} as a dict key`);
+}
+
+/** A name from a file, safe to print: control characters replaced, at most 80 characters. */
+function printable(s: string): string {
+  const clean = s.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 80 ? `${clean.slice(0, 80)}...` : clean;
 }
 
 /** A short description of a value for error messages (its kind, never its content). */
