@@ -85,6 +85,8 @@ describe('readTorchCheckpoint', () => {
   });
 
   it('detects a flipped storage byte in the zip format by its CRC-32 (optional check)', async () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926); // the standard check value
+    expect(crc32(new Uint8Array(0))).toBe(0);
     const bytes = fixture('dtypes.pt');
     const entry = readZipDirectory(bytes, 't').find((e) => e.name.endsWith('/data/0'))!;
     expect(crc32(bytes.subarray(entry.dataOffset, entry.dataOffset + entry.size))).toBe(entry.crc32);

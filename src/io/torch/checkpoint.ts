@@ -6,7 +6,7 @@
 import { fromFloat32 } from '../../tensor/creation.js';
 import type { NamedTensors } from '../safetensors.js';
 import { describe, PyDict, PyGlobal, PyTuple, unpickle, type PyCallable } from './pickle.js';
-import { checkView, decodeStorage, DTYPE_BYTES, gather, isFloatDtype, STORAGE_DTYPES, type TorchDtype, type TorchValues } from './dtypes.js';
+import { checkView, decodeStorage, DTYPE_BYTES, gather, isContiguous, isFloatDtype, STORAGE_DTYPES, type TorchDtype, type TorchValues } from './dtypes.js';
 import { looksLikeZip, readZipDirectory, readZipEntry, type ZipEntry } from './zip.js';
 
 /** One tensor of a torch checkpoint, decoded. */
@@ -182,23 +182,20 @@ async function materialise(
   storageBytes: (ref: StorageRef) => Promise<Uint8Array>,
   label: string,
 ): Promise<Map<string, TorchArray>> {
+  const raw = new Map<string, Uint8Array>();
   const decoded = new Map<string, TorchValues>();
   const out = new Map<string, TorchArray>();
   for (const [name, t] of refs) {
     const s = t.storage;
-    let values = decoded.get(s.key);
-    if (!values) {
-      const bytes = await storageBytes(s);
-      if (bytes.length % DTYPE_BYTES[s.dtype]) throw new Error(`${label}: storage '${s.key}' has ${bytes.length} bytes, not a whole number of ${s.dtype} elements`);
-      values = decodeStorage(bytes, s.dtype);
-      decoded.set(s.key, values);
+    const width = DTYPE_BYTES[s.dtype];
+    let bytes = raw.get(s.key);
+    if (!bytes) {
+      bytes = await storageBytes(s);
+      if (bytes.length % width) throw new Error(`${label}: storage '${s.key}' has ${bytes.length} bytes, not a whole number of ${s.dtype} elements`);
+      raw.set(s.key, bytes);
     }
-    let base = 0;
-    let available = values.length;
-    if (s.view) {
-      base = s.view.offset;
-      available = s.view.numel;
-    }
+    const base = s.view ? s.view.offset : 0;
+    const available = s.view ? s.view.numel : bytes.length / width;
     let numel: number;
     try {
       numel = checkView(name, available, t.offset, t.shape, t.stride);
@@ -206,7 +203,17 @@ async function materialise(
       throw new Error(`${label}: ${(err as Error).message}`);
     }
     if (numel > available && numel > MAX_EXPANDED) throw new Error(`${label}: tensor '${name}' expands ${available} stored elements to ${numel}, over the ${MAX_EXPANDED} limit`);
-    out.set(name, { dtype: s.dtype, shape: t.shape, values: gather(values, base + t.offset, t.shape, t.stride, numel) });
+    let values: TorchValues;
+    if (isContiguous(t.shape, t.stride)) {
+      // The common case: decode just the tensor's run of bytes (one copy, shared storages too).
+      const start = (base + t.offset) * width;
+      values = decodeStorage(bytes.subarray(start, start + numel * width), s.dtype);
+    } else {
+      let all = decoded.get(s.key);
+      if (!all) decoded.set(s.key, (all = decodeStorage(bytes, s.dtype)));
+      values = gather(all, base + t.offset, t.shape, t.stride, numel);
+    }
+    out.set(name, { dtype: s.dtype, shape: t.shape, values });
   }
   return out;
 }

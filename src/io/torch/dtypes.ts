@@ -120,14 +120,18 @@ export function checkView(name: string, storageNumel: number, offset: number, sh
   return numel;
 }
 
-/** The elements of a (checked) view, in row-major order: a slice for contiguous views, a strided gather otherwise. */
-export function gather(storage: TorchValues, offset: number, shape: readonly number[], stride: readonly number[], numel: number): TorchValues {
-  let contiguous = true;
+/** True when a view's elements are one run of the storage in row-major order (size-1 dims' strides ignored). */
+export function isContiguous(shape: readonly number[], stride: readonly number[]): boolean {
   for (let i = shape.length - 1, expect = 1; i >= 0; i--) {
-    if (shape[i] !== 1 && stride[i] !== expect) contiguous = false;
+    if (shape[i] !== 1 && stride[i] !== expect) return false;
     expect *= shape[i];
   }
-  if (contiguous || numel === 0) return storage.slice(offset, offset + numel);
+  return true;
+}
+
+/** The elements of a (checked) view, in row-major order: a slice for contiguous views, a strided gather otherwise. */
+export function gather(storage: TorchValues, offset: number, shape: readonly number[], stride: readonly number[], numel: number): TorchValues {
+  if (isContiguous(shape, stride) || numel === 0) return storage.slice(offset, offset + numel);
   const out = new (storage.constructor as new (n: number) => TorchValues)(numel);
   const rank = shape.length;
   const index = new Array<number>(rank).fill(0);
