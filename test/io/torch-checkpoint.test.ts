@@ -120,3 +120,41 @@ describe('loadTorchCheckpoint', () => {
     await expect(loadTorchCheckpoint(fixture('dtypes.pt'), { integers: 'keep' as never })).rejects.toThrow(/integers must be 'float32' or 'drop', got "keep"/);
   });
 });
+
+describe('torch checkpoint errors, one by one', () => {
+  it('a truncated zip archive names the missing end record', async () => {
+    const bytes = fixture('views.pt');
+    await expect(readTorchCheckpoint(bytes.slice(0, bytes.length - 30), { label: 'cut.pt' })).rejects.toThrow(/cut\.pt: zip archive: has no end-of-central-directory record \(truncated or not a zip file\)/);
+  });
+
+  it('a truncated legacy file names the storage that runs past the end', async () => {
+    const bytes = fixture('views-legacy.pt');
+    await expect(readTorchCheckpoint(bytes.slice(0, bytes.length - 10), { label: 'cut.pt' })).rejects.toThrow(/cut\.pt: legacy torch format: storage '\d+' declares 24 float32 elements at byte \d+, past the end of the \d+-byte file \(truncated\?\)/);
+  });
+
+  it('a deflate entry that inflates past its declared size is stopped (no zip bomb)', async () => {
+    const bytes = fixture('views-deflated.pt');
+    const pkl = readZipDirectory(bytes, 't').find((e) => e.name.endsWith('data.pkl'))!;
+    // Shrink the declared size in the central directory record of data.pkl.
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    for (let at = bytes.length - 22; at > 0; at--) {
+      if (view.getUint32(at, true) === 0x02014b50 && new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + view.getUint16(at + 28, true))) === pkl.name) {
+        view.setUint32(at + 24, 10, true);
+        break;
+      }
+    }
+    await expect(readTorchCheckpoint(bytes, { label: 'bomb.pt' })).rejects.toThrow(/bomb\.pt: zip entry '.*data\.pkl' inflates past its declared 10 bytes/);
+  });
+
+  it('an unknown opcode, an impossible view and an empty stack are named', async () => {
+    const { unpickle } = await import('../../src/io/torch/pickle.js');
+    const { checkView } = await import('../../src/io/torch/dtypes.js');
+    const opts = { label: 'p', findGlobal: () => undefined };
+    expect(() => unpickle(new Uint8Array([0x80, 0x02, 0x69, 0x2e]), opts)).toThrow(/p: pickle byte 3: has opcode 0x69, which a tensor checkpoint does not use \(refused\)/);
+    expect(() => unpickle(new Uint8Array([0x80, 0x02, 0x52, 0x2e]), opts)).toThrow(/p: pickle byte 3: pops an empty stack/);
+    expect(() => unpickle(new Uint8Array([0x80, 0x02, 0x58, 0xff, 0xff, 0xff, 0x7f]), opts)).toThrow(/needs 2147483647 more bytes but the data ends at byte 7 \(truncated\?\)/);
+    expect(() => checkView('w', 24, 0, [5, 6], [6, 1])).toThrow(/tensor 'w': addresses element 29 of a storage of 24 elements/);
+    expect(() => checkView('w', 24, 0, [4, -1], [6, 1])).toThrow(/tensor 'w': has size -1 in dimension 1/);
+    expect(checkView('w', 3, 0, [1000, 3], [0, 1])).toBe(3000);
+  });
+});

@@ -74,8 +74,9 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0)
   };
   const take = (n: number) => bytes.subarray(need(n), pos);
   const text = (n: number): string => {
+    const raw = take(n); // outside the try: a truncation must not read as bad UTF-8
     try {
-      return textDecoder.decode(take(n));
+      return textDecoder.decode(raw);
     } catch {
       return fail('a string is not valid UTF-8');
     }
