@@ -91,6 +91,24 @@ expected['mlp'] = {k: values(v) for k, v in net.state_dict().items()}
 expected['mlp_prefixed'] = {k: values(v) for k, v in prefixed.items()}
 
 
+# The way torch 0.3 under Python 2 wrote c3d.pickle-era files: OrderedDict reduced to a list of
+# [key, value] lists, tensors through torch._utils._rebuild_tensor (before _rebuild_tensor_v2).
+import pickle
+import types
+
+
+class OldStylePickler(pickle.Pickler):
+    def reducer_override(self, obj):
+        if isinstance(obj, OrderedDict):
+            return (OrderedDict, ([[k, v] for k, v in obj.items()],))
+        if isinstance(obj, torch.Tensor):
+            return (torch._utils._rebuild_tensor, (obj.storage(), obj.storage_offset(), tuple(obj.size()), obj.stride()))
+        return NotImplemented
+
+
+old_pickle = types.SimpleNamespace(Pickler=OldStylePickler, dump=pickle.dump, __name__='pickle')
+torch.save(views, path('old-style-legacy.pt'), _use_new_zipfile_serialization=False, pickle_module=old_pickle)
+
 # --- files that must be refused --------------------------------------------------------------
 class RunsACommand:
     """A pickle that would run a shell command on torch.load (never loaded here)."""

@@ -49,6 +49,10 @@ describe('readTorchCheckpoint', () => {
     });
   }
 
+  it("reads the torch 0.3 / Python 2 era's legacy layout (OrderedDict as [key, value] lists, _rebuild_tensor), as c3d.pickle has", async () => {
+    await expectMatches('old-style-legacy.pt', EXPECTED.views);
+  });
+
   it('reads deflate-compressed zip entries (DecompressionStream) as well as stored ones', async () => {
     expect(readZipDirectory(fixture('views-deflated.pt'), 't').some((e) => e.method === 8)).toBe(true);
     await expectMatches('views-deflated.pt', EXPECTED.views);
@@ -129,7 +133,7 @@ describe('torch checkpoint errors, one by one', () => {
 
   it('a truncated legacy file names the storage that runs past the end', async () => {
     const bytes = fixture('views-legacy.pt');
-    await expect(readTorchCheckpoint(bytes.slice(0, bytes.length - 10), { label: 'cut.pt' })).rejects.toThrow(/cut\.pt: legacy torch format: storage '\d+' declares 24 float32 elements at byte \d+, past the end of the \d+-byte file \(truncated\?\)/);
+    await expect(readTorchCheckpoint(bytes.slice(0, bytes.length - 10), { label: 'cut.pt' })).rejects.toThrow(/cut\.pt: legacy torch format: storage '\d+' declares \d+ float32 elements at byte \d+, past the end of the \d+-byte file \(truncated\?\)/);
   });
 
   it('a deflate entry that inflates past its declared size is stopped (no zip bomb)', async () => {

@@ -94,7 +94,14 @@ function allowedGlobal(module: string, name: string): PyCallable | undefined {
     return (args) => {
       const d = new PyDict();
       const init = args[0];
-      if (Array.isArray(init)) for (const pair of init) if (pair instanceof PyTuple && pair.items.length === 2) d.entries.set(pair.items[0], pair.items[1]);
+      // OrderedDict([(k, v), ...]); Python 2 pickled it as a list of [k, v] lists.
+      if (Array.isArray(init)) {
+        for (const pair of init) {
+          const kv = pair instanceof PyTuple ? pair.items : Array.isArray(pair) ? pair : null;
+          if (!kv || kv.length !== 2 || (typeof kv[0] !== 'string' && typeof kv[0] !== 'number')) throw new Error(`collections.OrderedDict gets an item that is a ${describe(pair)}, not a (key, value) pair`);
+          d.entries.set(kv[0], kv[1]);
+        }
+      }
       return d;
     };
   }
