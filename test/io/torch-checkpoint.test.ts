@@ -139,15 +139,21 @@ describe('torch checkpoint errors, one by one', () => {
   it('a deflate entry that inflates past its declared size is stopped (no zip bomb)', async () => {
     const bytes = fixture('views-deflated.pt');
     const pkl = readZipDirectory(bytes, 't').find((e) => e.name.endsWith('data.pkl'))!;
-    // Shrink the declared size in the central directory record of data.pkl.
-    const view = new DataView(bytes.buffer, bytes.byteOffset);
-    for (let at = bytes.length - 22; at > 0; at--) {
-      if (view.getUint32(at, true) === 0x02014b50 && new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + view.getUint16(at + 28, true))) === pkl.name) {
-        view.setUint32(at + 24, 10, true);
-        break;
+    // Rewrites the declared size in the central directory record of data.pkl.
+    const withSize = (size: number) => {
+      const out = bytes.slice();
+      const view = new DataView(out.buffer);
+      for (let at = out.length - 22; at > 0; at--) {
+        if (view.getUint32(at, true) === 0x02014b50 && new TextDecoder().decode(out.subarray(at + 46, at + 46 + view.getUint16(at + 28, true))) === pkl.name) {
+          view.setUint32(at + 24, size, true);
+          return out;
+        }
       }
-    }
-    await expect(readTorchCheckpoint(bytes, { label: 'bomb.pt' })).rejects.toThrow(/bomb\.pt: zip entry '.*data\.pkl' inflates past its declared 10 bytes/);
+      throw new Error('no central record');
+    };
+    await expect(readTorchCheckpoint(withSize(10), { label: 'bomb.pt' })).rejects.toThrow(/bomb\.pt: zip entry '.*data\.pkl' inflates past its declared 10 bytes/);
+    // A claim no deflate stream can meet is refused before anything is allocated.
+    await expect(readTorchCheckpoint(withSize(0xfffffff0), { label: 'bomb.pt' })).rejects.toThrow(/deflate entry '.*data\.pkl' claims 4294967280 bytes from \d+, more than deflate can expand to/);
   });
 
   it('an unknown opcode, an impossible view and an empty stack are named', async () => {

@@ -20,6 +20,7 @@ const EOCD64 = 0x06064b50;
 const EOCD64_LOCATOR = 0x07064b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
+const DEFLATE_MAX_RATIO = 1032;
 /** No entry of a checkpoint is larger than this (torch's own writer has the same 4 GiB-ish scale; JS arrays cap near it). */
 const MAX_ENTRY = 2 ** 32;
 
@@ -111,6 +112,8 @@ export function readZipDirectory(bytes: Uint8Array, label: string): ZipEntry[] {
     if (method !== 0 && method !== 8) fail(`entry '${name}' uses compression method ${method}; stored (0) and deflate (8) are read`);
     if (size > MAX_ENTRY || compressedSize > MAX_ENTRY) fail(`entry '${name}' declares ${Math.max(size, compressedSize)} bytes, over the ${MAX_ENTRY}-byte limit`);
     if (method === 0 && size !== compressedSize) fail(`stored entry '${name}' declares ${compressedSize} stored bytes but a size of ${size}`);
+    // Deflate cannot expand more than about 1032:1, so a larger claim is a lie (or a bomb).
+    if (method === 8 && size > compressedSize * DEFLATE_MAX_RATIO + 1024) fail(`deflate entry '${name}' claims ${size} bytes from ${compressedSize}, more than deflate can expand to`);
     if (u32(localOffset) !== LOCAL) fail(`entry '${name}' points at byte ${localOffset}, which is no local file header`);
     const dataOffset = localOffset + 30 + u16(localOffset + 26) + u16(localOffset + 28);
     if (dataOffset + compressedSize > bytes.length) {
@@ -167,7 +170,8 @@ export async function readZipEntry(bytes: Uint8Array, entry: ZipEntry, label: st
 async function inflateRaw(raw: Uint8Array, size: number, label: string): Promise<Uint8Array> {
   const DS = (globalThis as { DecompressionStream?: new (format: string) => TransformStream<Uint8Array, Uint8Array> }).DecompressionStream;
   if (!DS) throw new Error(`${label} is deflate-compressed and this platform has no DecompressionStream; torch.save writes stored entries, so re-save the file with torch.save or unzip and re-zip it uncompressed`);
-  const out = new Uint8Array(size);
+  // Chunks first, one buffer at the end: memory follows what the data really inflates to.
+  const chunks: Uint8Array[] = [];
   let filled = 0;
   const reader = new Blob([raw as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DS('deflate-raw')).getReader();
   try {
@@ -175,7 +179,7 @@ async function inflateRaw(raw: Uint8Array, size: number, label: string): Promise
       const { done, value } = await reader.read();
       if (done) break;
       if (filled + value.length > size) throw new Error(`${label} inflates past its declared ${size} bytes (corrupt file)`);
-      out.set(value, filled);
+      chunks.push(value);
       filled += value.length;
     }
   } catch (err) {
@@ -184,5 +188,12 @@ async function inflateRaw(raw: Uint8Array, size: number, label: string): Promise
     throw new Error(msg.startsWith(label) ? msg : `${label} is not valid deflate data (${msg})`);
   }
   if (filled !== size) throw new Error(`${label} inflates to ${filled} bytes, not its declared ${size} (corrupt file)`);
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
   return out;
 }
