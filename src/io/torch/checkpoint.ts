@@ -143,12 +143,15 @@ function storageFromPid(pid: unknown, legacy: boolean): StorageRef {
   return new StorageRef(key, st.dtype, numel, view);
 }
 
-/** Runs one pickle with the allow-list; `pids` collects storage references when given. */
-function unpickleAt(bytes: Uint8Array, start: number, label: string, legacy: boolean | null): { value: unknown; end: number } {
+/**
+ * Runs one pickle at `start`. `'data'`: plain values only (the legacy header pickles), no globals
+ * and no storages; `'zip'` / `'legacy'`: the checkpoint object, allow-listed globals and storage ids.
+ */
+function unpickleAt(bytes: Uint8Array, start: number, label: string, kind: 'data' | 'zip' | 'legacy'): { value: unknown; end: number } {
   return unpickle(bytes, {
     label,
-    findGlobal: legacy === null ? () => undefined : allowedGlobal,
-    persistentLoad: legacy === null ? undefined : (pid) => storageFromPid(pid, legacy),
+    findGlobal: kind === 'data' ? () => undefined : allowedGlobal,
+    persistentLoad: kind === 'data' ? undefined : (pid) => storageFromPid(pid, kind === 'legacy'),
   }, start);
 }
 
@@ -237,7 +240,7 @@ async function readZipFormat(bytes: Uint8Array, label: string, verify: boolean):
     if (text !== 'little') throw new Error(`${label} stores ${text.slice(0, 16)}-endian data; little-endian checkpoints are read`);
   }
   const data = await readZipEntry(bytes, pkl, label, verify);
-  const { value, end } = unpickleAt(data, 0, `${label} (${pkl.name})`, false);
+  const { value, end } = unpickleAt(data, 0, `${label} (${pkl.name})`, 'zip');
   if (end !== data.length) throw new Error(`${label}: ${pkl.name} has ${data.length - end} bytes after its pickle (corrupt file)`);
   return {
     root: value,
@@ -257,14 +260,14 @@ function readLegacyFormat(bytes: Uint8Array, label: string): { root: unknown; re
   }
   if (bytes.length < 2 || bytes[0] !== 0x80) throw new Error(`${label} is neither a zip archive nor a pickle (first bytes ${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}): not a torch checkpoint`);
   const header = (what: string) => `${label}: legacy torch format: ${what}`;
-  const magic = unpickleAt(bytes, 0, header('magic number'), null);
+  const magic = unpickleAt(bytes, 0, header('magic number'), 'data');
   if (magic.value !== LEGACY_MAGIC) throw new Error(`${label} is a pickle but not a torch checkpoint (no torch magic number); plain pickles are not read`);
-  const protocol = unpickleAt(bytes, magic.end, header('protocol version'), null);
+  const protocol = unpickleAt(bytes, magic.end, header('protocol version'), 'data');
   if (protocol.value !== LEGACY_PROTOCOL) throw new Error(header(`protocol version ${String(protocol.value)}, expected ${LEGACY_PROTOCOL}`));
-  const sys = unpickleAt(bytes, protocol.end, header('system info'), null);
+  const sys = unpickleAt(bytes, protocol.end, header('system info'), 'data');
   if (sys.value instanceof PyDict && sys.value.entries.get('little_endian') === false) throw new Error(`${label} was saved on a big-endian machine; little-endian checkpoints are read`);
-  const main = unpickleAt(bytes, sys.end, `${label} (pickled object)`, true);
-  const keysPickle = unpickleAt(bytes, main.end, header('storage keys'), null);
+  const main = unpickleAt(bytes, sys.end, `${label} (pickled object)`, 'legacy');
+  const keysPickle = unpickleAt(bytes, main.end, header('storage keys'), 'data');
   const keys = keysPickle.value;
   if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) throw new Error(header(`the storage key list is a ${describe(keys)}, not a list of strings`));
   // Every storage the object refers to, by key, to know each raw storage's element size.

@@ -310,12 +310,11 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0)
         stack.push(call(cls, args));
         break;
       }
-      case 0x62: { // BUILD: only inert state on our own dicts
+      case 0x62: { // BUILD: only inert state on dicts (an OrderedDict's _metadata); on anything else it would call __setstate__
         const state = pop();
         const obj = top();
-        if (obj instanceof PyDict) obj.state = state;
-        else if (!(obj instanceof Object) || !('setState' in obj)) fail(`sets state on a ${describe(obj)}; only dicts and tensors take state`);
-        else (obj as { setState(s: unknown): void }).setState(state);
+        if (!(obj instanceof PyDict)) fail(`sets state on a ${describe(obj)}; only dicts take state`);
+        (obj as PyDict).state = state;
         break;
       }
       case 0x51: { // BINPERSID
