@@ -45,6 +45,7 @@ export function extractCommand(): Command {
         ...(opts.maxClips !== undefined ? { maxClips: opts.maxClips } : {}),
         ...(opts.frameStep ? { frameStep: opts.frameStep } : {}),
       };
+      if (opts.c3dWeights && opts.crop) throw new Error(`--crop ${opts.crop} and --c3d-weights conflict: pretrained weights take clips cropped as c3d-pytorch's predict.py does; drop --crop`);
       if (opts.c3dWeights) log(await describeC3DWeights(opts.c3dWeights));
       const r = await extractManifest(manifest, opts.out, { extract: opts.c3dWeights ? pretrainedExtract(extract) : extract, provider: opts.provider, progress: process.stderr });
       const counts = classCounts(r.features, r.features.map((_, i) => i));
@@ -85,6 +86,7 @@ export function trainCommand(): Command {
       if (opts.c3dWeights) checkPretrainedExtract(info.extract, `features folder ${opts.features}`, opts.c3dWeights);
       const split = splitFeatures(features, { seed: opts.seed });
       const training = { ...trainingPreset(opts.preset, features[0]), ...(opts.epochs ? { epochs: opts.epochs } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) };
+      if (opts.c3dWeights) await describeC3DWeights(opts.c3dWeights, training.c3d);
       log(`Training ${methods.join(', ')} on ${split.train.length} videos, testing on ${split.test.length}, ${training.epochs} epochs`);
       await trainAndReport({ features, split, training, methods, seed: opts.seed, out: opts.out, log, startedAt: start, c3dWeights: opts.c3dWeights,
         config: { features: opts.features, extract: info.extract, manifest: info.manifest, training, seed: opts.seed, methods, c3dWeights: opts.c3dWeights ?? null } });

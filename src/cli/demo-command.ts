@@ -27,7 +27,7 @@ export function demoCommand(): Command {
       const backend = await selectBackend(opts.backend);
       const base = demoConfig({ preset: opts.preset, size: opts.size, seed: opts.seed, epochs: opts.epochs });
       const config = opts.c3dWeights ? { ...base, extract: pretrainedExtract(base.extract) } : base;
-      if (opts.c3dWeights) log(await describeC3DWeights(opts.c3dWeights));
+      if (opts.c3dWeights) log(await describeC3DWeights(opts.c3dWeights, config.training.c3d));
       log(`plm-ipe demo: preset ${opts.preset}, size ${opts.size}, seed ${opts.seed}, ${config.training.epochs} epochs, backend ${backend}, output ${opts.out}`);
       await runDemo({ config, out: opts.out, log, progress: process.stderr, methods: opts.methods, c3dWeights: opts.c3dWeights });
     });

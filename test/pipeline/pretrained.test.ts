@@ -55,4 +55,12 @@ describe('plm-ipe --c3d-weights', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/refuses the global '(posix|os)\.system'/);
   });
+  it('names weights that do not fit the preset, and a conflicting --crop', () => {
+    const misfit = cli(['demo', '--preset', 'paper', '--c3d-weights', WEIGHTS, '--out', tmp()]);
+    expect(misfit.status).toBe(1);
+    expect(misfit.stderr).toContain("holds a C3D of width 0.0625 whose fc6 takes 128 inputs, but this run's C3D has width 1 on 16-frame 112x112 clips (fc6 takes 8192)");
+    const crop = cli(['extract', 'manifest.jsonl', '--crop', 'face', '--c3d-weights', WEIGHTS, '--out', tmp()]);
+    expect(crop.status).toBe(1);
+    expect(crop.stderr).toContain('--crop face and --c3d-weights conflict');
+  });
 });
