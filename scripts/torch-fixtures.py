@@ -40,7 +40,7 @@ def values(t):
         floats = [v if math.isfinite(v) else ('NaN' if math.isnan(v) else ('Infinity' if v > 0 else '-Infinity')) for v in t.float().flatten().tolist()]
         return {'dtype': str(t.dtype).replace('torch.', ''), 'shape': list(t.shape), 'values': floats}
     # int64 values beyond 2^53 travel as strings
-    return {'dtype': str(t.dtype).replace('torch.', ''), 'shape': list(t.shape), 'values': [str(v) for v in t.flatten().tolist()]}
+    return {'dtype': str(t.dtype).replace('torch.', ''), 'shape': list(t.shape), 'values': [str(int(v)) for v in t.flatten().tolist()]}
 
 
 # --- every dtype -----------------------------------------------------------------------------
@@ -54,6 +54,10 @@ dtypes = OrderedDict([
     ('i32', torch.tensor([[7, -8], [2 ** 30, -(2 ** 31)]], dtype=torch.int32)),
     ('num_batches_tracked', torch.tensor(3, dtype=torch.int64)),
     ('f16_special', torch.tensor([65504.0, -0.0, 6e-8, float('inf')], dtype=torch.float16)),
+    ('i16', torch.tensor([-32768, 5, 32767], dtype=torch.int16)),
+    ('i8', torch.tensor([-128, 0, 127], dtype=torch.int8)),
+    ('u8', torch.tensor([0, 200, 255], dtype=torch.uint8)),
+    ('mask', torch.tensor([True, False, True])),
 ])
 both_formats(dtypes, 'dtypes')
 expected['dtypes'] = {k: values(v) for k, v in dtypes.items()}

@@ -38,6 +38,7 @@ describe('readTorchCheckpoint', () => {
       expect(sd.tensors.get('i64')!.values).toBeInstanceOf(BigInt64Array);
       expect((sd.tensors.get('i64')!.values as BigInt64Array)[3]).toBe(2n ** 62n);
       expect(sd.tensors.get('i32')!.values).toBeInstanceOf(Int32Array);
+      expect(sd.tensors.get('u8')!.values).toBeInstanceOf(Uint8Array);
       expect(sd.tensors.get('num_batches_tracked')!.shape).toEqual([]);
       expect([...sd.tensors.get('f16_special')!.values]).toEqual([65504, -0, Math.fround(5.960464477539063e-8), Infinity]);
     });
@@ -109,6 +110,7 @@ describe('loadTorchCheckpoint', () => {
     expect(all.num_batches_tracked.dataSync()[0]).toBe(3);
     const floats = await loadTorchCheckpoint(fixture('dtypes.pt'), { integers: 'drop' });
     expect(Object.keys(floats)).toEqual(['f32', 'f16', 'bf16', 'f64', 'f16_special']);
+    expect([...all.mask.dataSync()]).toEqual([1, 0, 1]);
     for (const t of [...Object.values(all), ...Object.values(floats)]) t.dispose();
   });
 
