@@ -51,7 +51,7 @@ const LEGACY_PROTOCOL = 1001;
 /** A stride-0 view may not expand a storage past this many elements (a hostile file's huge allocation). */
 const MAX_EXPANDED = 1 << 24;
 
-/** A storage reference from a persistent id: decoded lazily, once per key (storages are shared). */
+/** A storage reference from a persistent id: its bytes are fetched after unpickling, once per key (tensors share storages). */
 class StorageRef {
   constructor(readonly key: string, readonly dtype: TorchDtype, readonly declaredNumel: number, readonly view: { offset: number; numel: number } | null) {}
 }
