@@ -47,6 +47,10 @@ export type { SGDOptions } from './optim/sgd.js';
 
 export { serializeSafetensors, parseSafetensors } from './io/safetensors.js';
 export type { NamedTensors } from './io/safetensors.js';
+// PyTorch checkpoints (torch.save, zip and legacy formats) through a restricted unpickler.
+export { loadTorchCheckpoint, readTorchCheckpoint } from './io/torch/checkpoint.js';
+export type { TorchArray, TorchStateDict, TorchReadOptions, TorchLoadOptions } from './io/torch/checkpoint.js';
+export type { TorchDtype, TorchValues } from './io/torch/dtypes.js';
 
 export { kernelInfo, setKernelThreads } from './backend/cpu/hot-kernels.js';
 

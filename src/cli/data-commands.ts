@@ -15,6 +15,8 @@ import { PAPER_PRESET, type MethodName, type TrainingPreset } from '../models/pr
 import type { PreferenceMethod } from '../models/method.js';
 import { integer, oneOf, positiveInt } from './errors.js';
 import { log, selectBackend } from './setup.js';
+import { c3dWeightsOption, describeC3DWeights } from './c3d-weights.js';
+import { checkPretrainedExtract, pretrainedExtract } from '../pipeline/pretrained.js';
 
 const presetOption = () => new Option('--preset <preset>', 'sizes: small (CPU) or paper').argParser(oneOf(['small', 'paper'] as const)).default('small');
 const backendOption = () => new Option('--backend <backend>', 'compute backend').argParser(oneOf(['cpu', 'gpu'] as const)).default('cpu');
@@ -32,7 +34,8 @@ export function extractCommand(): Command {
     .addOption(new Option('--crop <crop>', 'pixel crop: center (C3D), face (one box per video) or aligned (every frame aligned on the eyes and nose)').argParser(oneOf(['center', 'face', 'aligned'] as const)))
     .option('--max-clips <n>', 'clips kept per video (0: all)', integer)
     .option('--frame-step <n>', 'use every n-th frame', positiveInt)
-    .action(async (manifest: string, opts: { out: string; preset: 'small' | 'paper'; provider?: string; clipLength?: number; clipSize?: number; crop?: 'center' | 'face' | 'aligned'; maxClips?: number; frameStep?: number }) => {
+    .addOption(c3dWeightsOption())
+    .action(async (manifest: string, opts: { out: string; preset: 'small' | 'paper'; provider?: string; clipLength?: number; clipSize?: number; crop?: 'center' | 'face' | 'aligned'; maxClips?: number; frameStep?: number; c3dWeights?: string }) => {
       const base: ExtractOptions = opts.preset === 'paper' ? { ...PAPER_EXTRACT } : { ...SMALL_EXTRACT };
       const extract: ExtractOptions = {
         ...base,
@@ -42,7 +45,9 @@ export function extractCommand(): Command {
         ...(opts.maxClips !== undefined ? { maxClips: opts.maxClips } : {}),
         ...(opts.frameStep ? { frameStep: opts.frameStep } : {}),
       };
-      const r = await extractManifest(manifest, opts.out, { extract, provider: opts.provider, progress: process.stderr });
+      if (opts.c3dWeights && opts.crop) throw new Error(`--crop ${opts.crop} and --c3d-weights conflict: pretrained weights take clips cropped as c3d-pytorch's predict.py does; drop --crop`);
+      if (opts.c3dWeights) log(await describeC3DWeights(opts.c3dWeights));
+      const r = await extractManifest(manifest, opts.out, { extract: opts.c3dWeights ? pretrainedExtract(extract) : extract, provider: opts.provider, progress: process.stderr });
       const counts = classCounts(r.features, r.features.map((_, i) => i));
       log(`Extracted ${r.features.length} videos into ${opts.out} (${r.computed} computed, ${r.cached} from the cache); classes negative/neutral/positive ${counts.join('/')}`);
     });
@@ -71,16 +76,20 @@ export function trainCommand(): Command {
     .option('--seed <n>', 'seed of the split and training', integer, 1)
     .option('--out <dir>', 'run folder (checkpoints/, report/); a rerun resumes', 'runs/train')
     .addOption(backendOption())
-    .action(async (opts: { features: string; method: string; preset: 'small' | 'paper'; epochs?: number; batchSize?: number; seed: number; out: string; backend: 'cpu' | 'gpu' }) => {
+    .addOption(c3dWeightsOption())
+    .action(async (opts: { features: string; method: string; preset: 'small' | 'paper'; epochs?: number; batchSize?: number; seed: number; out: string; backend: 'cpu' | 'gpu'; c3dWeights?: string }) => {
       const methods = methodList(opts.method);
       await selectBackend(opts.backend);
       const start = performance.now();
+      if (opts.c3dWeights) log(await describeC3DWeights(opts.c3dWeights));
       const { features, info } = await loadFeatureFolder(opts.features, process.stderr);
+      if (opts.c3dWeights) checkPretrainedExtract(info.extract, `features folder ${opts.features}`, opts.c3dWeights);
       const split = splitFeatures(features, { seed: opts.seed });
       const training = { ...trainingPreset(opts.preset, features[0]), ...(opts.epochs ? { epochs: opts.epochs } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) };
+      if (opts.c3dWeights) await describeC3DWeights(opts.c3dWeights, training.c3d);
       log(`Training ${methods.join(', ')} on ${split.train.length} videos, testing on ${split.test.length}, ${training.epochs} epochs`);
-      await trainAndReport({ features, split, training, methods, seed: opts.seed, out: opts.out, log, startedAt: start,
-        config: { features: opts.features, extract: info.extract, manifest: info.manifest, training, seed: opts.seed, methods } });
+      await trainAndReport({ features, split, training, methods, seed: opts.seed, out: opts.out, log, startedAt: start, c3dWeights: opts.c3dWeights,
+        config: { features: opts.features, extract: info.extract, manifest: info.manifest, training, seed: opts.seed, methods, c3dWeights: opts.c3dWeights ?? null } });
     });
 }
 

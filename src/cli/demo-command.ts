@@ -8,6 +8,8 @@ import { integer, methodList, oneOf, positiveInt } from './errors.js';
 import { log, selectBackend } from './setup.js';
 import type { MethodName } from '../models/presets.js';
 import { TRAINED_METHODS } from '../pipeline/train.js';
+import { c3dWeightsOption, describeC3DWeights } from './c3d-weights.js';
+import { pretrainedExtract } from '../pipeline/pretrained.js';
 
 /** Builds the `demo` command. */
 export function demoCommand(): Command {
@@ -20,10 +22,13 @@ export function demoCommand(): Command {
     .option('--out <dir>', 'output folder (cache, checkpoints, report); a rerun resumes', 'runs/demo')
     .option('--epochs <n>', 'training epochs (default: the preset\'s)', positiveInt)
     .option('--methods <names>', `comma-separated subset of ${TRAINED_METHODS.join(', ')} (default: all)`, methodList)
-    .action(async (opts: { preset: 'small' | 'paper'; size: 'tiny' | 'small'; seed: number; backend: 'cpu' | 'gpu'; out: string; epochs?: number; methods?: MethodName[] }) => {
+    .addOption(c3dWeightsOption())
+    .action(async (opts: { preset: 'small' | 'paper'; size: 'tiny' | 'small'; seed: number; backend: 'cpu' | 'gpu'; out: string; epochs?: number; methods?: MethodName[]; c3dWeights?: string }) => {
       const backend = await selectBackend(opts.backend);
-      const config = demoConfig({ preset: opts.preset, size: opts.size, seed: opts.seed, epochs: opts.epochs });
+      const base = demoConfig({ preset: opts.preset, size: opts.size, seed: opts.seed, epochs: opts.epochs });
+      const config = opts.c3dWeights ? { ...base, extract: pretrainedExtract(base.extract) } : base;
+      if (opts.c3dWeights) log(await describeC3DWeights(opts.c3dWeights, config.training.c3d));
       log(`plm-ipe demo: preset ${opts.preset}, size ${opts.size}, seed ${opts.seed}, ${config.training.epochs} epochs, backend ${backend}, output ${opts.out}`);
-      await runDemo({ config, out: opts.out, log, progress: process.stderr, methods: opts.methods });
+      await runDemo({ config, out: opts.out, log, progress: process.stderr, methods: opts.methods, c3dWeights: opts.c3dWeights });
     });
 }

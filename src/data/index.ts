@@ -8,7 +8,8 @@ export {
   LABELS, DEFAULT_THRESHOLDS, scoreToLabel, scoreToLabelName, labelCounts, parseManifest, formatManifest, splitBySubject,
 } from './manifest.js';
 export type { Gender, ManifestEntry, Label, LabelThresholds, SplitOptions, Split } from './manifest.js';
-export { C3D_MEAN_RGB, splitClips, cropResize, resizeRgb, faceBox, preprocessVideo } from './preprocess.js';
+export { C3D_MEAN_RGB, C3D_PYTORCH_PREPROCESS, splitClips, cropResize, resizeRgb, faceBox, preprocessVideo } from './preprocess.js';
+export { c3dPytorchFrame } from './c3d-pytorch-resize.js';
 export type { ClipRemainder, SplitClipsOptions, Box, Normalization, PreprocessOptions, ClipBatch } from './preprocess.js';
 export { createProgress, formatDuration } from './progress.js';
 export type { Progress, ProgressOptions, ProgressStream } from './progress.js';

@@ -4,6 +4,7 @@
 import { framePoints, type LandmarkTrack, type RgbVideo } from './types.js';
 import { alignFace, invertTransform } from '../landmarks/align.js';
 import type { SimilarityTransform } from '../landmarks/types.js';
+import { c3dPytorchFrame } from './c3d-pytorch-resize.js';
 
 /**
  * Per-channel RGB mean subtracted in C3D mode: the Sports-1M mean as the common PyTorch C3D ports
@@ -208,7 +209,13 @@ export function faceBox(landmarks: LandmarkTrack, options: { margin?: number; na
 }
 
 /** How pixel values are normalised. */
-export type Normalization = 'c3d' | 'unit' | { mean: readonly number[]; std: readonly number[] };
+export type Normalization = 'c3d' | 'unit' | 'raw' | { mean: readonly number[]; std: readonly number[] };
+
+/**
+ * The preprocessing that pretrained C3D weights from PyTorch (DavideA/c3d-pytorch's Sports-1M
+ * `c3d.pickle`) expect, as its predict.py does it: the `c3d-pytorch` crop and raw 0-255 RGB values.
+ */
+export const C3D_PYTORCH_PREPROCESS = Object.freeze({ crop: 'c3d-pytorch' as const, normalize: 'raw' as const });
 
 /** Options of {@link preprocessVideo}. */
 export interface PreprocessOptions {
@@ -222,14 +229,18 @@ export interface PreprocessOptions {
    * `aligned`: every frame warped so its eye corners and nose land on the landmark template (the
    * landmark branch's alignment, {@link alignFace}), so head motion and distance to the camera drop out
    * and what changes between frames is the expression. Needs a square `size`.
+   * `c3d-pytorch`: c3d-pytorch's predict.py, for its pretrained weights: the whole frame resized to
+   * `H x round(200 W / 112)` as skimage.transform.resize does it (112x200: bilinear, anti-aliased,
+   * not rounded), then the centre `W` columns (44:156); `resize` does not apply.
    */
-  crop?: 'center' | 'face' | 'aligned';
+  crop?: 'center' | 'face' | 'aligned' | 'c3d-pytorch';
   /** Resize before the centre crop, `[height, width]`. Default scales C3D's 128×171 by `size / 112`. */
   resize?: readonly [number, number];
   /** Margin of the face box relative to the landmarks' extent. Default 1.5. */
   faceMargin?: number;
   /**
    * `c3d` (default): subtract {@link C3D_MEAN_RGB}, values stay in 0-255 units. `unit`: scale to [0, 1].
+   * `raw`: 0-255 as they are (c3d-pytorch's predict.py, see {@link C3D_PYTORCH_PREPROCESS}).
    * Or an explicit per-channel `{ mean, std }` applied as `(v / 255 − mean) / std`.
    */
   normalize?: Normalization;
@@ -300,8 +311,8 @@ export function preprocessVideo(video: RgbVideo, options: PreprocessOptions = {}
     const kx = width / rw;
     const ky = height / rh;
     box = { x: Math.floor((rw - W) / 2) * kx, y: Math.floor((rh - H) / 2) * ky, width: W * kx, height: H * ky };
-  } else {
-    throw new Error(`${name}: crop must be 'center', 'face' or 'aligned', got '${String(crop)}'`);
+  } else if (crop !== 'c3d-pytorch') {
+    throw new Error(`${name}: crop must be 'center', 'face', 'aligned' or 'c3d-pytorch', got '${String(crop)}'`);
   }
 
   const norm = options.normalize ?? 'c3d';
@@ -310,6 +321,9 @@ export function preprocessVideo(video: RgbVideo, options: PreprocessOptions = {}
   if (norm === 'c3d') {
     mul = [1, 1, 1];
     add = [-C3D_MEAN_RGB[0], -C3D_MEAN_RGB[1], -C3D_MEAN_RGB[2]];
+  } else if (norm === 'raw') {
+    mul = [1, 1, 1];
+    add = [0, 0, 0];
   } else if (norm === 'unit') {
     mul = [1 / 255, 1 / 255, 1 / 255];
     add = [0, 0, 0];
@@ -322,13 +336,15 @@ export function preprocessVideo(video: RgbVideo, options: PreprocessOptions = {}
 
   const plane = H * W;
   const data = new Float32Array(clips.length * 3 * L * plane);
-  const processed = new Map<number, Uint8Array>();
+  const processed = new Map<number, Uint8Array | Float32Array>();
   for (let n = 0; n < clips.length; n++) {
     for (let t = 0; t < L; t++) {
       const f = clips[n][t];
       let img = processed.get(f);
       if (!img) {
-        img = transforms ? warpRgb(frames[f], width, height, transforms[f], W) : cropResize(frames[f], width, height, box, W, H);
+        img = transforms ? warpRgb(frames[f], width, height, transforms[f], W)
+          : crop === 'c3d-pytorch' ? c3dPytorchFrame(frames[f], width, height, H, W)
+          : cropResize(frames[f], width, height, box, W, H);
         processed.set(f, img);
       }
       for (let c = 0; c < 3; c++) {

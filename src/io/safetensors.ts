@@ -6,6 +6,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { fromFloat32 } from '../tensor/creation.js';
 import { fmt, sizeOf } from '../tensor/shape.js';
+import { bfloat16ToFloat, halfToFloat } from './half.js';
 
 const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
 const HEADER_LIMIT = 100 * 1024 * 1024; // the reference implementation's cap
@@ -62,15 +63,6 @@ export function serializeSafetensors(tensors: NamedTensors, metadata?: Record<st
   return out;
 }
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * Math.pow(2, -14) * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * Math.pow(2, e - 15) * (1 + f / 1024);
-}
-
 function decode(dtype: string, view: DataView, start: number, count: number): Float32Array {
   const out = new Float32Array(count);
   switch (dtype) {
@@ -83,14 +75,9 @@ function decode(dtype: string, view: DataView, start: number, count: number): Fl
     case 'F16':
       for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(start + 2 * i, true));
       break;
-    case 'BF16': {
-      const tmp = new DataView(new ArrayBuffer(4));
-      for (let i = 0; i < count; i++) {
-        tmp.setUint32(0, view.getUint16(start + 2 * i, true) << 16, true);
-        out[i] = tmp.getFloat32(0, true);
-      }
+    case 'BF16':
+      for (let i = 0; i < count; i++) out[i] = bfloat16ToFloat(view.getUint16(start + 2 * i, true));
       break;
-    }
   }
   return out;
 }

@@ -156,7 +156,7 @@ export function c3dGeometry(options: C3DOptions = {}): C3DGeometry {
 /**
  * The C3D backbone: 8 convolutions (3x3x3, stride 1, padding 1, ReLU), 5 max pools, fc6 and fc7
  * (ReLU, dropout). Module names match the PyTorch C3D Sports-1M checkpoint (DavideA/c3d-pytorch's
- * `c3d.pickle`, fc8 dropped), so its weights load after a format conversion (docs/models.md).
+ * `c3d.pickle`, fc8 dropped), so `loadC3DWeights` loads that file as is (docs/models.md).
  * `forward` returns fc7 features, f^P of eq. 1.
  * @example
  * const c3d = new C3D();                                     // paper: [N, 3, 16, 112, 112] -> [N, 4096]

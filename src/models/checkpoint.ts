@@ -1,9 +1,10 @@
 // Model checkpoints: a whole model as one safetensors file (weights by state-dict key) plus a
 // JSON file with its kind and configuration; loading rebuilds the model or checks an existing one
-// field by field. Also loads a C3D backbone converted from PyTorch. Browser-safe: bytes and URLs
-// only; paths on disk are ./checkpoint-node.ts. Imports the io format and the model classes, never
-// a backend or a node: module.
+// field by field. Also loads a pretrained C3D backbone (PyTorch or safetensors). Browser-safe: bytes
+// and URLs only; paths on disk are ./checkpoint-node.ts. Imports the io formats and the model
+// classes, never a backend or a node: module.
 import { parseSafetensors, type NamedTensors } from '../io/safetensors.js';
+import { loadTorchCheckpoint } from '../io/torch/checkpoint.js';
 import type { Module } from '../layers/module.js';
 import { C3D } from './c3d.js';
 import { PixelEstimator } from './pixel-estimator.js';
@@ -128,6 +129,11 @@ export function loadWeightsInto(model: SavableModel, file: ModelFile, tensors: N
   }
 }
 
+/** True for bytes of a safetensors file: its JSON header opens at byte 8 (a torch zip or pickle never has '{' there). */
+function isSafetensors(bytes: Uint8Array): boolean {
+  return bytes.length > 8 && bytes[8] === 0x7b;
+}
+
 /**
  * Rebuilds a model saved by `saveModel` from its two files' contents: the JSON text and the
  * safetensors bytes (from `fetch`, a file input, IndexedDB...). Runs anywhere.
@@ -165,22 +171,24 @@ export async function fetchModel(url: string | URL, init?: RequestInit): Promise
 }
 
 /**
- * Loads C3D weights converted from PyTorch (keys `conv1.weight` ... `fc7.bias`, see
- * docs/models.md) into `c3d`. `fc8.*` (the Sports-1M classifier) is dropped; a `module.` prefix
- * (DataParallel) is stripped; anything else must match exactly (strict), shapes included.
- * Returns the keys that were dropped.
+ * Loads pretrained C3D weights into `c3d`: a PyTorch checkpoint (`.pickle`, `.pt`, `.pth`, as
+ * `torch.save` writes them, e.g. DavideA/c3d-pytorch's Sports-1M `c3d.pickle`) or a safetensors
+ * file, told apart by content. Keys are `conv1.weight` ... `fc7.bias`; `fc8.*` (the Sports-1M
+ * classifier) is dropped; a `module.` prefix (DataParallel) is stripped; anything else must match
+ * exactly (strict), shapes included. Returns the keys that were dropped. Clips for these weights
+ * should be preprocessed as they were trained (`C3D_PYTORCH_PREPROCESS`, docs/models.md).
  * Takes bytes here (browser-safe); the `plm-ipe/node` function of the same name also takes a path.
  * @example
  * const pbe = new PixelEstimator();
- * await loadC3DWeights(pbe.c3d, new Uint8Array(await (await fetch('c3d-sports1m.safetensors')).arrayBuffer()));
+ * await loadC3DWeights(pbe.c3d, new Uint8Array(await (await fetch('c3d.pickle')).arrayBuffer()));
  */
 export async function loadC3DWeights(c3d: C3D, source: Uint8Array | ArrayBuffer, label = 'C3D weights'): Promise<string[]> {
   if (!(source instanceof Uint8Array || source instanceof ArrayBuffer)) {
     const got = typeof source === 'string' ? 'a path (string)' : describeValue(source);
     throw new Error(`loadC3DWeights: source must be a Uint8Array or an ArrayBuffer here, got ${got}; to load a file by path in Node, import { loadC3DWeights } from 'plm-ipe/node'`);
   }
-  const bytes = source;
-  const { tensors } = parseSafetensors(bytes, label);
+  const view = source instanceof Uint8Array ? source : new Uint8Array(source);
+  const tensors = isSafetensors(view) ? parseSafetensors(view, label).tensors : await loadTorchCheckpoint(view, { label, integers: 'drop' });
   const state: NamedTensors = {};
   const dropped: string[] = [];
   for (const [rawKey, t] of Object.entries(tensors)) {

@@ -32,3 +32,6 @@ export { createFaceApiProvider } from '../landmarks/providers/face-api-node.js';
 
 // Atomic file writes (temp file, fsync, rename): what the library itself saves with.
 export { writeFileAtomic } from '../io/atomic-write.js';
+
+// PyTorch checkpoints (torch.save zip and legacy formats) by path.
+export { loadTorchCheckpointFile } from './torch.js';

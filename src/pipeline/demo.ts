@@ -13,6 +13,7 @@ import { methodSlug, trainMethod, TRAINED_METHODS, type EpochRecord } from './tr
 import { summaryText, writeReport, type ResultRow, type RunResults } from './report.js';
 import type { DemoConfig } from './demo-config.js';
 import type { MethodName } from '../models/presets.js';
+import { checkPretrainedExtract } from './pretrained.js';
 
 /** Options of {@link trainAndReport}. */
 export interface TrainAndReportOptions {
@@ -30,6 +31,8 @@ export interface TrainAndReportOptions {
   startedAt?: number;
   /** Training videos the per-epoch train accuracy is measured on (see TrainOptions; default all). */
   trainAccuracyVideos?: number;
+  /** Pretrained C3D weights for every method's pixel branch (see TrainOptions). */
+  c3dWeights?: string;
 }
 
 /** Trains every method, evaluates, prints and writes the report. Returns the results. */
@@ -43,7 +46,7 @@ export async function trainAndReport(options: TrainAndReportOptions): Promise<Ru
   for (const name of methods) {
     const t0 = performance.now();
     const result = await trainMethod({
-      method: name, preset: training, features, split, seed: options.seed, trainAccuracyVideos: options.trainAccuracyVideos,
+      method: name, preset: training, features, split, seed: options.seed, trainAccuracyVideos: options.trainAccuracyVideos, c3dWeights: options.c3dWeights,
       checkpointDir: path.join(options.out, 'checkpoints', methodSlug(name)),
       onEpoch: (r, resumed) => log(`[${name}] epoch ${r.epoch}/${training.epochs} loss ${r.loss.toFixed(4)} ` +
         `train ${(100 * r.trainAccuracy).toFixed(1)}% test ${(100 * r.testAccuracy).toFixed(1)}% ` +
@@ -86,6 +89,8 @@ export interface DemoRunOptions {
   progress?: ProgressStream;
   /** Methods to train (default all five of Table 1); Table 2's mutual rows need 'PLM-IPE'. */
   methods?: readonly MethodName[];
+  /** Pretrained C3D weights; the config's extraction must then be `pretrainedExtract`'s (checked). */
+  c3dWeights?: string;
 }
 
 /**
@@ -96,6 +101,7 @@ export async function runDemo(options: DemoRunOptions): Promise<RunResults & { r
   const path = await import('node:path');
   const start = performance.now();
   const { config, log } = options;
+  if (options.c3dWeights) checkPretrainedExtract(config.extract, 'the demo configuration', options.c3dWeights);
   const ds = generateDataset(config.dataset);
   log(`Synthetic dataset: ${ds.entries.length} videos of ${ds.options.width}x${ds.options.height} at ${ds.options.fps} fps, ${ds.subjects.length} subjects (seed ${config.seed})`);
   const extracted = await extractFeatures(syntheticSources(ds), { cacheDir: path.join(options.out, 'cache'), extract: config.extract, progress: options.progress });
@@ -105,7 +111,7 @@ export async function runDemo(options: DemoRunOptions): Promise<RunResults & { r
     `train accuracy per epoch measured on ${Math.min(split.test.length, split.train.length)} of the training videos`);
   const results = await trainAndReport({
     features: extracted.features, split, training: config.training, seed: config.seed, out: options.out, methods: options.methods,
-    config, log, trainAccuracyVideos: split.test.length, title: `PLM-IPE demo (preset ${config.preset}, size ${config.size}, seed ${config.seed})`, startedAt: start,
+    config, log, trainAccuracyVideos: split.test.length, c3dWeights: options.c3dWeights, title: `PLM-IPE demo (preset ${config.preset}, size ${config.size}, seed ${config.seed})`, startedAt: start,
   });
   const wallSeconds = (performance.now() - start) / 1000;
   log(`Total wall time ${formatDuration(wallSeconds)}`);

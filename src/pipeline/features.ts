@@ -12,8 +12,12 @@ export interface ExtractOptions {
   clipLength: number;
   /** Side of the square pixel clips (C3D: 112). */
   clipSize: number;
-  /** `center`: C3D's centre crop; `face`: one box per video around the landmarks; `aligned`: every frame aligned to the landmark template (see preprocessVideo). */
-  crop: 'center' | 'face' | 'aligned';
+  /**
+   * `center`: C3D's centre crop; `face`: one box per video around the landmarks; `aligned`: every frame
+   * aligned to the landmark template; `c3d-pytorch`: c3d-pytorch's predict.py, for its pretrained weights
+   * (see preprocessVideo).
+   */
+  crop: 'center' | 'face' | 'aligned' | 'c3d-pytorch';
   /** Pixel normalisation (see preprocessVideo). */
   normalize: Normalization;
   /** Keep at most this many clips per video (0: all). Bounds the pixel branch's cost. */

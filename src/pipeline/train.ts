@@ -12,6 +12,7 @@ import type { SavableModel } from '../models/checkpoint.js';
 import { loadModelInto, saveModel } from '../models/checkpoint-node.js';
 import { batchIndices, makeBatch, type FeatureSplit } from './dataset.js';
 import { accuracyOf } from './evaluate.js';
+import { loadPretrainedC3D } from './pretrained.js';
 import type { VideoFeatures } from './extract.js';
 
 /** The five methods that are trained (PBE-w/-Mut and LBE-w/-Mut are PLM-IPE's branches). */
@@ -54,6 +55,11 @@ export interface TrainOptions {
   trainAccuracyVideos?: number;
   /** Called after each epoch (and once per resumed epoch with `resumed` true). */
   onEpoch?: (record: EpochRecord, resumed: boolean) => void;
+  /**
+   * Pretrained C3D weights (a path or bytes: PyTorch checkpoint or safetensors) loaded into the pixel
+   * branch before the first epoch; the preset's `trainBackbone` decides frozen or fine-tuned.
+   */
+  c3dWeights?: string | Uint8Array;
 }
 
 /** The result of {@link trainMethod}. */
@@ -167,6 +173,8 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
   // Same seed and method, same initial weights and dropout masks.
   manualSeed(`${seed}/${name}/init`);
   const method = createMethod(name, preset);
+  // Before the optimizers exist (they only hold references) and before a resume overwrites them.
+  if (options.c3dWeights !== undefined) await loadPretrainedC3D(method, options.c3dWeights);
   const optimizers = createOptimizers(method, preset);
   const history: EpochRecord[] = [];
   let checkpoint = '';

@@ -149,6 +149,6 @@ describe('warpRgb and the aligned crop', () => {
     expect(() => preprocessVideo(coded(2), { clipLength: 2, crop: 'aligned', name: 'a.mp4' })).toThrow(/a\.mp4: crop 'aligned' needs a landmark track/);
     const track = [new Float32Array(136), new Float32Array(136)];
     expect(() => preprocessVideo(coded(2), { clipLength: 2, crop: 'aligned', size: [8, 16], landmarks: track, name: 'a.mp4' })).toThrow(/needs a square size, got 8x16/);
-    expect(() => preprocessVideo(coded(2), { clipLength: 2, crop: 'oval' as never, name: 'a.mp4' })).toThrow(/crop must be 'center', 'face' or 'aligned', got 'oval'/);
+    expect(() => preprocessVideo(coded(2), { clipLength: 2, crop: 'oval' as never, name: 'a.mp4' })).toThrow(/crop must be 'center', 'face', 'aligned' or 'c3d-pytorch', got 'oval'/);
   });
 });
