@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^plm-ipe$/, replacement: src('index.ts') },
       { find: /^plm-ipe\/node$/, replacement: src('node/index.ts') },
       { find: /^plm-ipe\/gpu$/, replacement: src('gpu/index.ts') },
+      { find: /^plm-ipe\/ndarray$/, replacement: src('ndarray/index.ts') },
     ],
   },
   test: {

@@ -35,14 +35,14 @@ describe('installing the packed tarball', () => {
     expect(r.bytes).toBeLessThanOrEqual(15 * 1024 * 1024);
     expect(r.installScripts).toEqual([]);
     expect(r.nativeFiles).toEqual([]);
-    for (const peer of ['gpu.js', 'webgpu', 'gl', '@vladmandic/face-api', '@tensorflow/tfjs']) {
+    for (const peer of ['gpu.js', 'webgpu', 'gl', 'ndarray', 'ndarray-ops', '@vladmandic/face-api', '@tensorflow/tfjs']) {
       expect(r.packages.some((p) => p.startsWith(`${peer}@`)), peer).toBe(false);
     }
   });
 
   it('ships LICENSE, README, the docs it links to, and every entry for import and require', () => {
     const pkg = path.join(consumer.dir, 'node_modules', 'plm-ipe');
-    for (const f of ['LICENSE', 'README.md', 'docs/quickstart.md', 'dist/index.js', 'dist/index.cjs', 'dist/node.d.cts', 'dist/gpu.d.ts', 'dist/cli.js']) {
+    for (const f of ['LICENSE', 'README.md', 'docs/quickstart.md', 'dist/index.js', 'dist/index.cjs', 'dist/node.d.cts', 'dist/gpu.d.ts', 'dist/ndarray.d.cts', 'dist/cli.js']) {
       expect(fs.existsSync(path.join(pkg, f)), f).toBe(true);
     }
   });
@@ -60,9 +60,9 @@ describe('Node consumers', () => {
     expect(cjs).toBe('function function function function');
   });
 
-  it('get an error naming gpu.js from plm-ipe/gpu while the optional peer is not installed', () => {
-    for (const [flag, code] of [['--input-type=module', `import('plm-ipe/gpu').catch((e) => console.log(e.message))`], ['--input-type=commonjs', `try { require('plm-ipe/gpu') } catch (e) { console.log(e.message) }`]]) {
-      expect(nodeIn(consumer.dir, [flag, '-e', code]), flag).toMatch(/Cannot find (package|module) 'gpu\.js'/);
+  it.each([['plm-ipe/gpu', 'gpu\\.js'], ['plm-ipe/ndarray', 'ndarray']])('get an error naming the optional peer from %s while it is not installed', (entry, peer) => {
+    for (const [flag, code] of [['--input-type=module', `import('${entry}').catch((e) => console.log(e.message))`], ['--input-type=commonjs', `try { require('${entry}') } catch (e) { console.log(e.message) }`]]) {
+      expect(nodeIn(consumer.dir, [flag, '-e', code]), flag).toMatch(new RegExp(`Cannot find (package|module) '${peer}'`));
     }
   });
 
