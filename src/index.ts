@@ -70,3 +70,6 @@ export { makeBatch } from './pipeline/dataset.js';
 export type { BatchAugmentation } from './pipeline/dataset.js';
 export { demoConfig, SMALL_EXTRACT, SMALL_TRAINING } from './pipeline/demo-config.js';
 export type { DemoConfig } from './pipeline/demo-config.js';
+
+// Prediction: "video in, preference out" with training's features (Predictor, live sessions).
+export * from './predict/index.js';

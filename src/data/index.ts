@@ -14,12 +14,12 @@ export type { Progress, ProgressOptions, ProgressStream } from './progress.js';
 export { FeatureCache, cacheKey, hashBytes, hashFile, encodeArrays, decodeArrays, stableStringify } from './cache.js';
 export type { CacheArray, CacheEntry, ShapedArray } from './cache.js';
 export {
-  ffmpegPath, hasFfmpeg, probeVideo, decodeVideo, readImage, readFrameFolder, loadVideo, encodeVideo, encodeVideos, encodePng, writePng,
+  ffmpegPath, ffprobePath, hasFfmpeg, probeVideo, streamVideo, decodeVideo, readImage, readFrameFolder, loadVideo, encodeVideo, encodeVideos, encodePng, writePng,
   writeFrameFolder,
 } from './video.js';
-export type { VideoInfo, DecodeOptions, EncodeOptions } from './video.js';
-export { framesFromVideoElement, frameFromImageBitmap, rgbaToRgb } from './video-browser.js';
-export type { VideoElementOptions } from './video-browser.js';
+export type { VideoInfo, DecodeOptions, EncodeOptions, VideoStream } from './video.js';
+export { framesFromVideoElement, frameFromImageBitmap, pictureSize, rgbaToRgb } from './video-browser.js';
+export type { VideoElementOptions, PictureSource } from './video-browser.js';
 export { formatLandmarks, parseLandmarks, readLandmarks } from './landmark-file.js';
 export type { LandmarkFile } from './landmark-file.js';
 export { generateDataset } from './synthetic/dataset.js';

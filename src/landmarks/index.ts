@@ -49,3 +49,5 @@ export {
   type OverlayOptions,
   type RgbaImage,
 } from './overlay.js';
+export { NoFaceError, fillTrackGaps, flattenLandmarks } from './track.js';
+export { describeValue } from './errors.js';

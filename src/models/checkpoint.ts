@@ -80,15 +80,13 @@ async function readModelFile(base: string): Promise<{ file: ModelFile; tensors: 
   const fs = await import('node:fs/promises');
   const nodePath = await import('node:path');
   const p = paths(base);
-  let file: ModelFile;
+  let text: string;
   try {
-    file = JSON.parse(await fs.readFile(p.json, 'utf8')) as ModelFile;
+    text = await fs.readFile(p.json, 'utf8');
   } catch (err) {
     throw new Error(`loadModel: cannot read the model config '${p.json}': ${(err as Error).message}`);
   }
-  if (file?.format !== FORMAT) throw new Error(`loadModel: '${p.json}' is not a plm-ipe model file (format '${String(file?.format)}')`);
-  if (file.version !== VERSION) throw new Error(`loadModel: '${p.json}' has version ${file.version}; this library reads version ${VERSION}`);
-  if (!(file.kind in KINDS)) throw new Error(`loadModel: '${p.json}' has unknown kind '${file.kind}'; known: ${Object.keys(KINDS).join(', ')}`);
+  const file = checkModelFile(text, `'${p.json}'`);
   const weights = nodePath.join(nodePath.dirname(p.json), file.weights ?? nodePath.basename(p.weights));
   let bytes: Uint8Array;
   try {
@@ -96,12 +94,49 @@ async function readModelFile(base: string): Promise<{ file: ModelFile; tensors: 
   } catch (err) {
     throw new Error(`loadModel: cannot read the weights '${weights}': ${(err as Error).message}`);
   }
-  const { tensors, metadata } = parseSafetensors(bytes, `'${weights}'`);
+  return { file, tensors: parseWeights(file, bytes, `'${weights}'`, `'${p.json}'`), json: p.json, weights };
+}
+
+/** Parses and checks a model's JSON text (format, version, kind); `name` labels errors. */
+function checkModelFile(text: string, name: string): ModelFile {
+  let file: ModelFile;
+  try {
+    file = JSON.parse(text) as ModelFile;
+  } catch (err) {
+    throw new Error(`loadModel: cannot read the model config ${name}: ${(err as Error).message}`);
+  }
+  if (file?.format !== FORMAT) throw new Error(`loadModel: ${name} is not a plm-ipe model file (format '${String(file?.format)}')`);
+  if (file.version !== VERSION) throw new Error(`loadModel: ${name} has version ${file.version}; this library reads version ${VERSION}`);
+  if (!(file.kind in KINDS)) throw new Error(`loadModel: ${name} has unknown kind '${file.kind}'; known: ${Object.keys(KINDS).join(', ')}`);
+  return file;
+}
+
+/** Parses the weights' bytes and checks they were saved with the JSON file's configuration. */
+function parseWeights(file: ModelFile, bytes: Uint8Array, weightsName: string, jsonName: string): NamedTensors {
+  const { tensors, metadata } = parseSafetensors(bytes, weightsName);
   if (metadata.config !== undefined && metadata.config !== JSON.stringify(file.config)) {
     for (const t of Object.values(tensors)) t.dispose();
-    throw new Error(`loadModel: '${weights}' was saved with a different configuration than '${p.json}' says (${firstDifference(JSON.parse(metadata.config), file.config, 'weights', 'json') ?? 'kind'}); the pair is from two different saves`);
+    throw new Error(`loadModel: ${weightsName} was saved with a different configuration than ${jsonName} says (${firstDifference(JSON.parse(metadata.config), file.config, 'weights', 'json') ?? 'kind'}); the pair is from two different saves`);
   }
-  return { file, tensors, json: p.json, weights };
+  return tensors;
+}
+
+/**
+ * {@link loadModel} from bytes (browser-safe): the model's JSON text and its weights, as fetched or
+ * dropped on a page. `name` (e.g. the file stem) labels errors.
+ * @example
+ * const model = parseModel(await (await fetch('plm.json')).text(), new Uint8Array(await (await fetch('plm.safetensors')).arrayBuffer()), 'plm');
+ */
+export function parseModel(jsonText: string, weights: Uint8Array, name: string): SavableModel {
+  const file = checkModelFile(jsonText, `'${name}.json'`);
+  const tensors = parseWeights(file, weights, `'${name}.safetensors'`, `'${name}.json'`);
+  try {
+    const model = KINDS[file.kind].make(file.config as never) as SavableModel;
+    model.loadStateDict(tensors);
+    return model;
+  } finally {
+    for (const t of Object.values(tensors)) t.dispose();
+  }
 }
 
 /** The first field where two configurations differ, as a message, or null. */

@@ -19,5 +19,5 @@ export { PAPER_PRESET, CPU_PRESET, METHOD_NAMES, createOptimizers, createMethod,
 export type { TrainingPreset, MethodName } from './presets.js';
 export { extractClipFeatures } from './features.js';
 export type { ExtractOptions } from './features.js';
-export { saveModel, loadModel, loadModelInto, loadC3DWeights, modelKind } from './checkpoint.js';
+export { saveModel, loadModel, loadModelInto, parseModel, loadC3DWeights, modelKind } from './checkpoint.js';
 export type { ModelKind, SavableModel, ModelFile } from './checkpoint.js';
