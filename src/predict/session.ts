@@ -35,7 +35,7 @@ export interface SessionOptions {
   pixel?: boolean;
   /** Keep the descriptor's crops, flow and regions on each step (for overlays). Default false. */
   keepDetails?: boolean;
-  /** Called with each ended trial that had enough frames to be predicted. */
+  /** Called with each ended trial (its prediction is null when it was too short to predict). */
   onTrial?: (result: TrialResult) => void;
 }
 
@@ -50,7 +50,8 @@ export interface TrialResult {
   /** Timestamps (ms, as pushed) of the trial's first and last frames. */
   startMs: number;
   endMs: number;
-  prediction: Prediction;
+  /** Null when the trial had fewer valid descriptor rows than `minValidRows` (a face seen for a moment). */
+  prediction: Prediction | null;
 }
 
 /** What one {@link PredictionSession.push} did. */
@@ -65,7 +66,7 @@ export interface SessionStep {
   descriptor: FrameDescriptor | null;
   /** The running trial after this frame (index 0 before the first). */
   trial: { index: number; running: boolean; frames: number; validRows: number };
-  /** The trial that ended at this frame, with its prediction (null when none ended or it was too short). */
+  /** The trial that ended at this frame, with its prediction, or null when none ended. */
   ended: TrialResult | null;
 }
 
@@ -94,6 +95,11 @@ export class PredictionSession {
   readonly fps: number;
   /** Sampled frames in a complete trial. */
   readonly maxFrames: number;
+  /**
+   * Whether ended trials run the pixel branch (from `options.pixel`, default true); a page may turn it
+   * off when the backend proves too slow. Frames are kept either way, so it can be turned back on.
+   */
+  pixel: boolean;
   private readonly options: SessionOptions;
   private readonly extract: ExtractOptions;
   private readonly stream: DescriptorStream;
@@ -106,6 +112,7 @@ export class PredictionSession {
 
   constructor(private readonly predictor: Predictor, options: SessionOptions = {}) {
     this.options = options;
+    this.pixel = options.pixel ?? true;
     const step = predictor.extract.frameStep ?? 1;
     const base = predictor.fps ?? options.fps ?? 25;
     if (!(base > 0)) throw argumentError('createSession', 'options.fps', 'a positive number', describeValue(options.fps));
@@ -160,7 +167,7 @@ export class PredictionSession {
   async predictTrial(options: { pixel?: boolean } = {}): Promise<Prediction | null> {
     const t = this.current;
     if (!t || t.valid.reduce((a, b) => a + b, 0) < (this.options.minValidRows ?? 3)) return null;
-    return this.predictData(t, options.pixel ?? this.options.pixel ?? true);
+    return this.predictData(t, options.pixel ?? this.pixel);
   }
 
   /** Whether the running trial has a clip's worth of frames for the pixel branch. */
@@ -169,13 +176,12 @@ export class PredictionSession {
     return t !== null && this.predictor.hasPixelBranch && t.frames.length >= this.extract.clipLength && t.frames.length === t.rows.length;
   }
 
-  /** Ends the running trial now (e.g. "next item" pressed) and returns its result, if it had enough frames. */
+  /** Ends the running trial now (e.g. "next item" pressed) and returns its result (null when no trial runs). */
   async endTrial(reason: TrialEnd = 'ended'): Promise<TrialResult | null> {
     const t = this.current;
     if (!t) return null;
     this.current = null;
     const prediction = await this.predictDataIfValid(t);
-    if (!prediction) return null;
     const result: TrialResult = { trial: t.index, reason, startMs: t.startMs, endMs: t.lastMs, prediction };
     this.options.onTrial?.(result);
     return result;
@@ -219,7 +225,7 @@ export class PredictionSession {
     t.rows.push(d.valid ? d.values.slice(0, 72) : new Float32Array(72));
     t.valid.push(d.valid ? 1 : 0);
     if (face) t.faces++;
-    if (this.predictor.hasPixelBranch && (this.options.pixel ?? true)) {
+    if (this.predictor.hasPixelBranch) {
       const small = smallRgb(frame, this.options.pixelFrameSide ?? 160);
       if (t.size && (t.size.width !== small.width || t.size.height !== small.height)) {
         throw argumentError('PredictionSession.push', 'frame', `${t.size.width}x${t.size.height} as the trial's earlier frames (the camera changed size mid-trial)`, `${small.width}x${small.height}`);
@@ -244,7 +250,7 @@ export class PredictionSession {
 
   private async predictDataIfValid(t: TrialData): Promise<Prediction | null> {
     if (t.valid.reduce((a, b) => a + b, 0) < (this.options.minValidRows ?? 3)) return null;
-    return this.predictData(t, this.options.pixel ?? true);
+    return this.predictData(t, this.pixel);
   }
 
   /** Both branches when asked and a clip's worth of frames is in, else the landmark branch. */

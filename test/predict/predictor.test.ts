@@ -122,7 +122,7 @@ describe('PredictionSession', () => {
     expect(ended!.reason).toBe('complete');
     expect(ended!.trial).toBe(1);
     expect(results).toHaveLength(1);
-    expectRows(ended!.prediction);
+    expectRows(ended!.prediction!);
   }, 60_000);
 
   it('starts a trial when a face appears and ends it when the face is lost', async () => {
