@@ -130,7 +130,7 @@ function pointsBox(points: readonly Point2[]): Box {
  */
 export function detectorSizes(side: number, face: number | null): number[] {
   const fraction = face === null ? null : face / side;
-  const ladder = fraction === null ? [416, 224, 160, 608] : fraction > 0.45 ? [160, 128, 224] : fraction > 0.2 ? [224, 320, 160] : fraction > 0.08 ? [416, 320, 608] : [608, 416];
+  const ladder = fraction === null ? [416, 224, 160, 608] : fraction > 0.45 ? [160, 128, 224] : fraction > 0.15 ? [224, 320, 160] : fraction > 0.08 ? [416, 320, 608] : [608, 416];
   // Never ask for more input than the frame has (rounded up to 32): upscaling adds no detail.
   const cap = Math.max(128, Math.ceil(side / 32) * 32);
   return [...new Set(ladder.map((s) => Math.min(s, cap)))];
@@ -189,30 +189,34 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
   let tracked: { box: Box; model: BoxModel; points: Point2[] } | null = null;
   let sinceDetect = 0;
 
-  /** The frame as an int32 RGB tensor, optionally centred on a grey canvas twice its size. */
-  const toTensor = (frame: Frame, pad: boolean): { tensor: any; offsetX: number; offsetY: number } => {
+  /**
+   * The `w` x `h` region at (x0, y0) of the frame as an int32 RGB tensor, placed at (ox, oy) on a grey
+   * canvas of `W` x `H` (the whole frame: region = frame, canvas = frame; padded: canvas twice as large).
+   */
+  const toTensor = (frame: Frame, region: { x0: number; y0: number; w: number; h: number }, canvas: { W: number; H: number; ox: number; oy: number }): any => {
     const ch = frameChannels(frame, 'FaceApiProvider.detect', 'frame');
-    const { width, height } = frame;
-    const W = pad ? 2 * width : width;
-    const H = pad ? 2 * height : height;
-    const offsetX = pad ? width >> 1 : 0;
-    const offsetY = pad ? height >> 1 : 0;
+    const { W, H, ox, oy } = canvas;
     const rgb = new Int32Array(W * H * 3);
-    if (pad) rgb.fill(128);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const s = (y * width + x) * ch;
-        const d = ((y + offsetY) * W + x + offsetX) * 3;
-        rgb[d] = frame.data[s];
-        rgb[d + 1] = frame.data[ch === 1 ? s : s + 1];
-        rgb[d + 2] = frame.data[ch === 1 ? s : s + 2];
+    if (W !== region.w || H !== region.h) rgb.fill(128);
+    const d = frame.data;
+    for (let y = 0; y < region.h; y++) {
+      let s = ((y + region.y0) * frame.width + region.x0) * ch;
+      let o = ((y + oy) * W + ox) * 3;
+      for (let x = 0; x < region.w; x++, s += ch, o += 3) {
+        rgb[o] = d[s];
+        rgb[o + 1] = d[ch === 1 ? s : s + 1];
+        rgb[o + 2] = d[ch === 1 ? s : s + 2];
       }
     }
-    return { tensor: tf.tensor3d(rgb, [H, W, 3], 'int32'), offsetX, offsetY };
+    return tf.tensor3d(rgb, [H, W, 3], 'int32');
   };
 
   const runDetector = async (frame: Frame, inputSize: number, pad: boolean): Promise<DetectedFace[]> => {
-    const { tensor, offsetX, offsetY } = toTensor(frame, pad);
+    const { width, height } = frame;
+    // Padded: the frame centred on a grey canvas twice its size.
+    const offsetX = pad ? width >> 1 : 0;
+    const offsetY = pad ? height >> 1 : 0;
+    const tensor = toTensor(frame, { x0: 0, y0: 0, w: width, h: height }, { W: pad ? 2 * width : width, H: pad ? 2 * height : height, ox: offsetX, oy: offsetY });
     stats.detectorRuns++;
     try {
       const results: any[] = await faceapi.detectAllFaces(tensor, detectorOptions(inputSize)).withFaceLandmarks(options.tinyLandmarks ?? false);
@@ -260,10 +264,9 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
     const y1 = Math.min(frame.height, Math.round(cy + h / 2));
     // Mostly outside the frame: the face left.
     if ((x1 - x0) * (y1 - y0) < 0.5 * w * h || x1 - x0 < 16 || y1 - y0 < 16) return null;
-    const { tensor } = toTensor(frame, false);
-    let crop: any;
+    // Only the crop becomes a tensor: converting the whole frame would cost more than the landmark net.
+    const crop = toTensor(frame, { x0, y0, w: x1 - x0, h: y1 - y0 }, { W: x1 - x0, H: y1 - y0, ox: 0, oy: 0 });
     try {
-      crop = tf.slice(tensor, [y0, x0, 0], [y1 - y0, x1 - x0, 3]);
       const lm: any = await landmarkNet.detectLandmarks(crop);
       const points: Point2[] = lm.positions.map((p: Point2) => ({ x: p.x + x0, y: p.y + y0 }));
       // A landmark net always answers: a track is lost when its points jump or change size too much.
@@ -273,7 +276,7 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
       if (!(grow > 0.7 && grow < 1.4 && shift < 0.35)) return null;
       return points;
     } finally {
-      tf.dispose([tensor, crop].filter(Boolean));
+      tf.dispose(crop);
     }
   };
 
