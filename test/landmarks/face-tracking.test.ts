@@ -119,12 +119,16 @@ describe.skipIf(missing.length > 0)('createFaceApiProvider on real faces', () =>
     const tracker = await createFaceApiProvider({ redetectEvery: 3 });
     const start = centre((await tracker.detect(first))!);
     expect(Math.abs(start.x - (target.x + target.width / 2) * sx)).toBeLessThan(20);
+    // Each face's box centre in frame k's pixels: the tracked points must lie nearest the target's.
+    const centreIn = (b: { x: number; y: number; width: number; height: number }, k: number) => ({ x: (b.x + b.width / 2 - 20 * k) * sx, y: (b.y + b.height / 2) * sx });
     for (let k = 1; k < frames.length; k++) {
       const c = centre((await tracker.detect(frames[k]))!);
-      expect(Math.abs(c.x - (start.x - 20 * k * sx)), `frame ${k}: x ${c.x.toFixed(0)}`).toBeLessThan(12);
-      expect(Math.abs(c.y - start.y), `frame ${k}`).toBeLessThan(12);
+      const dist = faces.map((f) => Math.hypot(c.x - centreIn(f.box, k).x, c.y - centreIn(f.box, k).y));
+      const nearest = dist.indexOf(Math.min(...dist));
+      expect(faces[nearest].box, `frame ${k}: nearest to face ${nearest} (distances ${dist.map((d) => d.toFixed(0)).join(', ')})`).toBe(target);
+      expect(Math.min(...dist), `frame ${k}`).toBeLessThan(0.5 * target.width * sx);
     }
-    // Re-detections happened (every 3 frames), and each kept the same person.
+    // Re-detections happened (every 3 frames), and each kept the same person (the others are over 100 px away).
     expect(tracker.stats.detectorRuns).toBeGreaterThanOrEqual(3);
   }, 120_000);
 });

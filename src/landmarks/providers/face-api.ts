@@ -280,6 +280,15 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
     }
   };
 
+  /** Moves the track to tracked points: the face box follows their centre, keeping its size. */
+  const follow = (points: Point2[]): void => {
+    if (!tracked) return;
+    const pb = pointsBox(points);
+    const { model, box } = tracked;
+    tracked = { model, points, box: { ...box, x: pb.x + pb.width / 2 + model.dx * pb.width - box.width / 2, y: pb.y + pb.height / 2 + model.dy * pb.height - box.height / 2 } };
+  };
+
+  /** Starts (or restarts) the track on a detected face. */
   const remember = (face: DetectedFace): void => {
     const pb = pointsBox(face.landmarks);
     const model: BoxModel = {
@@ -301,23 +310,16 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
       if (tracking && tracked && sinceDetect + 1 < redetectEvery) {
         const points = await track(frame);
         if (points) {
-          const pb = pointsBox(points);
-          tracked = { ...tracked, points, box: { ...tracked.box, x: pb.x + pb.width / 2 + tracked.model.dx * pb.width - tracked.box.width / 2, y: pb.y + pb.height / 2 + tracked.model.dy * pb.height - tracked.box.height / 2 } };
+          follow(points);
           sinceDetect++;
           stats.tracked++;
           return points;
         }
       }
       const faces = await detectAll(frame);
-      if (faces.length === 0) {
-        stats.misses++;
-        // Keep the last box for a while: the same person is picked when they come back.
-        sinceDetect = redetectEvery;
-        return null;
-      }
-      let pick = faces[0];
-      if (tracked) {
-        // The same person: the face overlapping the previous box most (the largest when none overlaps).
+      let pick = faces[0] ?? null;
+      if (tracked && faces.length) {
+        // The same person: the face overlapping the previous box most.
         const prev = tracked.box;
         let best = 0;
         for (const f of faces) {
@@ -327,6 +329,22 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
             pick = f;
           }
         }
+        // Only other people found (the detector missed ours at this scale): keep following ours if the tracker still can.
+        if (best === 0 && tracking) {
+          const points = await track(frame);
+          if (points) {
+            follow(points);
+            sinceDetect = 0;
+            stats.tracked++;
+            return points;
+          }
+        }
+      }
+      if (!pick) {
+        stats.misses++;
+        // Keep the last box for a while: the same person is picked when they come back.
+        sinceDetect = redetectEvery;
+        return null;
       }
       remember(pick);
       return pick.landmarks;
