@@ -40,6 +40,8 @@ export {
   type DetectedFace,
   type FaceApiProvider,
   type FaceApiProviderOptions,
+  type FaceApiStats,
+  detectorSizes,
 } from './providers/face-api.js';
 export {
   drawDescriptorOverlay,
