@@ -16,7 +16,7 @@ import { PredictionSession, type SessionOptions } from './session.js';
 
 /** What one prediction gave, and what it cost. */
 export interface Prediction extends ModelRows {
-  /** Frames the model saw (after resampling to the run's frame rate). */
+  /** Frames the model saw (resampled to the run's frame rate, then every `frameStep`-th). */
   frames: number;
   /** Of those, frames where a face was detected (or given); the others hold the previous face. */
   faceFrames: number;
@@ -144,8 +144,8 @@ export class Predictor {
     const t3 = performance.now();
     return {
       ...rows,
-      frames: frames.length,
-      faceFrames: face.reduce((a, b) => a + b, 0),
+      frames: f.valid.length,
+      faceFrames: face.reduce((a, b, t) => a + (t % this.extract.frameStep === 0 ? b : 0), 0),
       clips: rows.pixel || rows.branch === 'method' ? f.clipShape[0] : 0,
       fps,
       timings: { landmarksMs: t1 - t0, featuresMs: t2 - t1, modelMs: t3 - t2, totalMs: t3 - t0 },
