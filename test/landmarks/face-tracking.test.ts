@@ -84,6 +84,9 @@ describe.skipIf(missing.length > 0)('createFaceApiProvider on real faces', () =>
     const grey = { width: 224, height: 224, data: new Uint8Array(224 * 224 * 3).fill(128) };
     provider.reset();
     expect(await provider.detect(grey)).toBeNull();
+    // Bare RGB bytes where a frame belongs: a short message describing them, not megabytes of numbers.
+    const message = await provider.detect(new Uint8Array(1920 * 1080 * 3) as never).then(() => '', (e: Error) => e.message);
+    expect(message).toBe('FaceApiProvider.detect: frame expected { width, height, data }, got Uint8Array of length 6220800');
   }, 120_000);
 
   it('tracks a moving face with the landmark net alone between detections', async () => {

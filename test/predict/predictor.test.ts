@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  LandmarkEstimator, NoFaceError, PLMIPE, SMALL_EXTRACT, SMALL_TRAINING, computeFeatures, createPredictor, demoConfig, generateDataset,
+  DescriptorStream, LandmarkEstimator, NoFaceError, PLMIPE, SMALL_EXTRACT, SMALL_TRAINING, computeFeatures, createPredictor, demoConfig, generateDataset,
   loadPredictor as loadFromUrl, makeBatch, manualSeed, predictorFromBytes, resampleIndices, saveModel, type Predictor, type SyntheticVideo,
 } from '../../src/index.js';
 import { loadPredictor } from '../../src/node/index.js';
@@ -96,6 +96,7 @@ describe('Predictor.predict', () => {
       expect(m).toMatch(/Uint8Array of length 6220800/);
     }
     expect(errors[0]).toMatch(/PredictionSession\.push: frame expected ImageData, \{ width, height, data \}/);
+    expect(() => new DescriptorStream().push(big as never, null)).toThrow('DescriptorStream.push: frame expected { width, height, data }, got Uint8Array of length 6220800');
   });
 });
 
