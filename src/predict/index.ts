@@ -10,3 +10,5 @@ export { ModelRunner } from './model-runner.js';
 export type { ModelRows, PredictFeatures, PredictionBranch } from './model-runner.js';
 export { parseRunConfig, checkExtract } from './run-config.js';
 export type { RunSettings } from './run-config.js';
+export { planClips, clipsFromFrames } from './clip-plan.js';
+export type { ClipPlan } from './clip-plan.js';
