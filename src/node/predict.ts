@@ -10,13 +10,9 @@ import { fillTrackGaps, flattenLandmarks } from '../landmarks/track.js';
 import { descriptorOptions } from '../pipeline/features.js';
 import { clipsFromFrames, planClips } from '../predict/clip-plan.js';
 import { resampleIndices } from '../predict/predictor.js';
+import { methodFolder } from '../predict/run-config.js';
 import { loadPredictor as loadFromUrlOrBytes, predictorFromBytes, type CheckpointBytes, type LoadPredictorOptions } from '../predict/load.js';
 import type { Prediction, Predictor } from '../predict/predictor.js';
-
-/** `PLM-IPE` -> `plm-ipe`, as training names checkpoint folders (methodSlug's rule). */
-function slug(method: string): string {
-  return method.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-}
 
 async function readText(file: string, what: string): Promise<string> {
   const fs = await import('node:fs/promises');
@@ -51,7 +47,7 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
   const method = options.method ?? 'PLM-IPE';
   if (stat?.isDirectory()) {
     configFile = options.config ? String(options.config) : path.join(source, 'report', 'config.json');
-    const dir = path.join(source, 'checkpoints', slug(method));
+    const dir = path.join(source, 'checkpoints', methodFolder(method));
     const state = await readText(path.join(dir, 'state.json'), `${source} has no ${method} checkpoint; run 'plm-ipe demo' or 'plm-ipe train' first`);
     const name = (JSON.parse(state) as { checkpoint?: string }).checkpoint;
     if (typeof name !== 'string') throw new Error(`loadPredictor: ${path.join(dir, 'state.json')} names no checkpoint`);

@@ -8,7 +8,7 @@ export { loadPredictor, predictorFromBytes } from './load.js';
 export type { CheckpointBytes, LoadPredictorOptions } from './load.js';
 export { ModelRunner } from './model-runner.js';
 export type { ModelRows, PredictFeatures, PredictionBranch } from './model-runner.js';
-export { parseRunConfig, checkExtract } from './run-config.js';
+export { parseRunConfig, checkExtract, methodFolder } from './run-config.js';
 export type { RunSettings } from './run-config.js';
 export { planClips, clipsFromFrames } from './clip-plan.js';
 export type { ClipPlan } from './clip-plan.js';

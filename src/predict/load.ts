@@ -5,7 +5,7 @@ import { parseModel } from '../models/checkpoint.js';
 import { describeValue } from '../landmarks/errors.js';
 import type { ExtractOptions } from '../pipeline/features.js';
 import { Predictor, type PredictorOptions } from './predictor.js';
-import { checkExtract, parseRunConfig, type RunSettings } from './run-config.js';
+import { checkExtract, methodFolder, parseRunConfig, type RunSettings } from './run-config.js';
 
 /** A checkpoint in memory: what `saveModel` wrote (`<stem>.json`, `<stem>.safetensors`) and the run's config.json. */
 export interface CheckpointBytes {
@@ -66,11 +66,6 @@ async function fetchOk(url: string): Promise<Response> {
   return res;
 }
 
-/** `PLM-IPE` -> `plm-ipe`: methodSlug's rule (pipeline/train.ts, which is Node-side), as training names checkpoint folders. */
-function slug(method: string): string {
-  return method.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-}
-
 /**
  * Loads a predictor from checkpoint bytes ({@link CheckpointBytes}) or a URL: a model's `.json`
  * (its weights fetched by the name it records, the run's config from `options.config` or
@@ -94,7 +89,7 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
     configUrl = options.config ? new URL(String(options.config), base) : new URL('config.json', url);
   } else {
     const dir = new URL(url.href.endsWith('/') ? url.href : `${url.href}/`);
-    const methodDir = new URL(`checkpoints/${slug(options.method ?? 'PLM-IPE')}/`, dir);
+    const methodDir = new URL(`checkpoints/${methodFolder(options.method ?? 'PLM-IPE')}/`, dir);
     const state = (await (await fetchOk(new URL('state.json', methodDir).href)).json()) as { checkpoint?: string };
     if (typeof state?.checkpoint !== 'string') throw new Error(`loadPredictor: ${methodDir.href}state.json names no checkpoint`);
     modelUrl = new URL(`${state.checkpoint}.json`, methodDir);

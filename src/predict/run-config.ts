@@ -54,3 +54,11 @@ function runFps(fps: unknown, name: string): number | null {
   if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0) throw new Error(`${name}: the frame rate (dataset.fps) must be a positive number, got ${describeValue(fps)}`);
   return fps;
 }
+
+/**
+ * The folder a run keeps a method's checkpoints in (`checkpoints/<folder>/`): `PLM-IPE` -> `plm-ipe`,
+ * methodSlug's rule (pipeline/train.ts, which is Node-side).
+ */
+export function methodFolder(method: string): string {
+  return method.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
