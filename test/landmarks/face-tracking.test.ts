@@ -45,11 +45,11 @@ function placed(img: Rgb, s: number, x: number, y: number, w: number, h: number)
 const centre = (pts: Point2[]) => ({ x: pts.reduce((a, p) => a + p.x, 0) / pts.length, y: pts.reduce((a, p) => a + p.y, 0) / pts.length });
 
 describe('detector input sizes', () => {
-  it('small inputs for close-ups, large ones for small faces, never above the frame', () => {
+  it('small inputs for close-ups, large ones for small faces, every size when the face is unknown', () => {
     expect(detectorSizes(224, 200)[0]).toBe(160);
     expect(detectorSizes(640, 64)[0]).toBe(416);
     expect(detectorSizes(1920, 100)).toEqual([608, 416]);
-    expect(Math.max(...detectorSizes(224, null))).toBe(224);
+    expect(detectorSizes(224, null)).toEqual([416, 224, 160, 608]);
   });
 });
 

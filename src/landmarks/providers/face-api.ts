@@ -126,14 +126,13 @@ function pointsBox(points: readonly Point2[]): Box {
 /**
  * Tiny-detector input sizes to try, best first, for a frame whose longer side is `side` and whose
  * last face was `face` pixels wide (null: unknown). The detector finds faces best when they cover
- * roughly 1/8 to 1/2 of its input: a close-up wants a small input, a small face a large one.
+ * roughly 1/8 to 1/2 of its input: a close-up wants a small input, a small face a large one (even
+ * larger than the frame).
  */
 export function detectorSizes(side: number, face: number | null): number[] {
   const fraction = face === null ? null : face / side;
-  const ladder = fraction === null ? [416, 224, 160, 608] : fraction > 0.45 ? [160, 128, 224] : fraction > 0.15 ? [224, 320, 160] : fraction > 0.08 ? [416, 320, 608] : [608, 416];
-  // Never ask for more input than the frame has (rounded up to 32): upscaling adds no detail.
-  const cap = Math.max(128, Math.ceil(side / 32) * 32);
-  return [...new Set(ladder.map((s) => Math.min(s, cap)))];
+  // Larger than the frame is fine: the detector upsamples, which is what finds a 25-px face in a 224-px frame.
+  return fraction === null ? [416, 224, 160, 608] : fraction > 0.45 ? [160, 128, 224] : fraction > 0.15 ? [224, 320, 160] : fraction > 0.08 ? [416, 320, 608] : [608, 416];
 }
 
 /** How the last detection's face box relates to its landmarks' bounding box, to rebuild the box from tracked points. */
