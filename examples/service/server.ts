@@ -13,8 +13,8 @@ import { predictFile } from '../../src/node/index.js';
 /** Options of {@link createPredictionServer}. */
 export interface ServiceOptions {
   predictor: Predictor;
-  /** Finds the faces in uploaded videos (reset before each video). */
-  provider: LandmarkProvider & { reset?(): void };
+  /** Finds the faces in uploaded videos. */
+  provider: LandmarkProvider;
   /** Largest upload accepted, in bytes. Default 64 MiB. */
   maxBytes?: number;
   /** Frames are decoded at most this wide. Default 640. */
@@ -105,10 +105,8 @@ export function createPredictionServer(options: ServiceOptions): http.Server {
     try {
       const bytes = await receive(req, file, maxBytes);
       if (bytes === 0) throw new HttpError(400, 'empty', 'the request has no body; POST the video file as the body');
-      const p = await serial(async () => {
-        options.provider.reset?.();
-        return predictFile(options.predictor, file, { provider: options.provider, maxWidth: options.maxWidth });
-      });
+      // predictFile resets the provider's track for each video.
+      const p = await serial(() => predictFile(options.predictor, file, { provider: options.provider, maxWidth: options.maxWidth }));
       send(res, 200, {
         label: p.label, probabilities: p.probabilities, branch: p.branch, fused: p.fused, pixel: p.pixel, landmark: p.landmark,
         frames: p.frames, faceFrames: p.faceFrames, clips: p.clips, fps: p.fps, timings: p.timings,

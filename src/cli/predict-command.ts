@@ -39,7 +39,7 @@ export function predictCommand(): Command {
     .description('predict the preference shown in videos with a trained run (fused class and the three probability rows)')
     .argument('<videos...>', 'video files (any format ffmpeg reads) or folders of frames')
     .option('--run <dir>', 'run folder made by demo or train', 'runs/demo')
-    .option('--landmarks <files...>', 'landmark track JSON per video, in the same order (see docs/dataset.md)')
+    .option('--landmarks <files...>', 'landmark track JSON per video, in the same order, after the videos (see docs/dataset.md)')
     .option('--provider <name>', 'detect landmarks with this provider instead (face-api)')
     .option('--method <name>', 'trained method to use', 'PLM-IPE')
     .option('--json', 'print the results as one JSON document on stdout (logs on stderr)')

@@ -9,7 +9,7 @@ import { DescriptorStream, type LandmarkProvider } from '../landmarks/descriptor
 import { fillTrackGaps, flattenLandmarks } from '../landmarks/track.js';
 import { descriptorOptions } from '../pipeline/features.js';
 import { clipsFromFrames, planClips } from '../predict/clip-plan.js';
-import { resampleIndices } from '../predict/predictor.js';
+import { resampleIndices, resetProvider } from '../predict/predictor.js';
 import { methodFolder } from '../predict/run-config.js';
 import { loadPredictor as loadFromUrlOrBytes, predictorFromBytes, type CheckpointBytes, type LoadPredictorOptions } from '../predict/load.js';
 import type { Prediction, Predictor } from '../predict/predictor.js';
@@ -140,6 +140,7 @@ export async function predictFile(predictor: Predictor, file: string, options: P
   const scale = width / first.s.info.width;
   const provider = options.provider ?? predictor.provider;
   if (!fileTrack && !provider) throw new Error(`predictFile: video '${file}' has no landmarks; pass options.landmarks or a provider`);
+  if (provider && !fileTrack) resetProvider(provider);
   const detections: (Float32Array | null)[] = [];
   for await (const { rgb, source } of first.frames) {
     if (fileTrack) {

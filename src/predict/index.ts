@@ -1,6 +1,6 @@
 // The prediction API's public surface (browser-safe, re-exported by the package root): Predictor,
 // its loaders from bytes or URLs, the live session, and run-config parsing. Re-exports only.
-export { Predictor, createPredictor, resampleIndices } from './predictor.js';
+export { Predictor, createPredictor, resampleIndices, resetProvider } from './predictor.js';
 export type { Prediction, PredictOptions, PredictorOptions } from './predictor.js';
 export { PredictionSession, toFrame } from './session.js';
 export type { FrameInput, SessionOptions, SessionStep, TrialEnd, TrialResult } from './session.js';

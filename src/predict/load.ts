@@ -81,7 +81,12 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
     throw new Error(`loadPredictor: source expected a URL or { model, weights, config }, got ${describeValue(source)}`);
   }
   const base = typeof location !== 'undefined' ? location.href : undefined;
-  const url = new URL(String(source), base);
+  let url: URL;
+  try {
+    url = new URL(String(source), base);
+  } catch {
+    throw new Error(`loadPredictor: '${String(source)}' is not a URL; in Node, plm-ipe/node's loadPredictor also takes run folders and files`);
+  }
   let modelUrl: URL;
   let configUrl: URL;
   if (url.pathname.endsWith('.json')) {

@@ -129,6 +129,8 @@ export class Predictor {
     } else {
       const provider = options.provider ?? this.provider;
       if (!provider) throw new Error(`Predictor.predict: video '${name}' has no landmarks; pass options.landmarks or a provider (options.provider, or the predictor's)`);
+      // A tracking provider must not carry the previous video's face into this one.
+      resetProvider(provider);
       detections = [];
       for (let t = 0; t < frames.length; t++) {
         const pts = await provider.detect({ width: video.width, height: video.height, data: frames[t], channels: 3 });
@@ -159,6 +161,11 @@ export class Predictor {
   createSession(options: SessionOptions = {}): PredictionSession {
     return new PredictionSession(this, options);
   }
+}
+
+/** Forgets a tracking provider's face (providers with a `reset()`, such as face-api's). */
+export function resetProvider(provider: LandmarkProvider): void {
+  (provider as { reset?: () => void }).reset?.();
 }
 
 function toFlat(points: LandmarkInput | Float32Array | null | undefined, arg: string): Float32Array | null {

@@ -70,8 +70,14 @@ describe('Predictor.predict', () => {
 
   it('detects with a provider, counts frames with a face, and names a video without any face', async () => {
     let t = 0;
-    const provider = { detect: () => (t++ % 3 === 1 ? null : Array.from({ length: 68 }, (_, i) => [video.landmarks[0][2 * i], video.landmarks[0][2 * i + 1]] as [number, number])) };
+    let resets = 0;
+    const provider = {
+      detect: () => (t++ % 3 === 1 ? null : Array.from({ length: 68 }, (_, i) => [video.landmarks[0][2 * i], video.landmarks[0][2 * i + 1]] as [number, number])),
+      reset: () => resets++,
+    };
     const p = await predictor.predict(rgbVideo(), { provider, pixel: false });
+    // A tracking provider starts each video afresh.
+    expect(resets).toBe(1);
     expect(p.branch).toBe('landmark');
     expect(p.pixel).toBeNull();
     expect(p.faceFrames).toBe(video.frames.length - Math.floor((video.frames.length + 1) / 3));
