@@ -76,3 +76,6 @@ export type { DemoConfig } from './pipeline/demo-config.js';
 // A dependency-free SVG line chart for training curves.
 export { lineChart } from './report/svg-chart.js';
 export type { Series, ChartOptions } from './report/svg-chart.js';
+
+// Prediction: "video in, preference out" with training's features (Predictor, live sessions).
+export * from './predict/index.js';

@@ -1,76 +1,83 @@
-// `plm-ipe predict <video>`: one video through a trained PLM-IPE: its landmarks from a file or a
-// detector, the same extraction as training (read from the run's config.json), then the three
-// class probabilities of eq. 8 (and of each branch) and the fused class.
+// `plm-ipe predict <video...>`: videos through a trained run with the Predictor (plm-ipe/node's
+// loadPredictor and predictFile): decoded at the run's frame rate, landmarks from track files or a
+// detector, the fused class and the three probability rows. `--json` prints one JSON document on
+// stdout (logs go to stderr); a video that fails is reported with its reason and the rest go on.
 import { Command, Option } from 'commander';
 import { LABELS } from '../data/manifest.js';
-import { loadVideo } from '../data/video.js';
-import { readLandmarks } from '../data/landmark-file-node.js';
-import { loadModel } from '../models/checkpoint-node.js';
-import { PLMIPE } from '../models/plm-ipe.js';
-import type { PreferenceMethod } from '../models/method.js';
-import { computeFeatures, manifestSources, type ExtractOptions } from '../pipeline/extract.js';
-import { makeBatch } from '../pipeline/dataset.js';
 import { createProvider } from '../pipeline/feature-folder.js';
+import { loadPredictor, predictFile } from '../node/predict.js';
+import type { Prediction } from '../predict/predictor.js';
 import { oneOf } from './errors.js';
-import { lastCheckpoint } from './data-commands.js';
-import { log, selectBackend } from './setup.js';
+import { selectBackend } from './setup.js';
 
 const fmt = (p: ArrayLike<number>): string => LABELS.map((l, i) => `${l} ${p[i].toFixed(4)}`).join('  ');
+
+interface PredictCliOptions {
+  run: string;
+  landmarks?: string[];
+  provider?: string;
+  method: string;
+  backend: 'cpu' | 'gpu';
+  json?: boolean;
+}
+
+/** One video's lines for people. */
+function humanLines(video: string, p: Prediction): string[] {
+  const t = p.timings;
+  const lines = [`video: ${video} (${p.frames} frames at ${+p.fps.toFixed(3)} fps, face in ${p.faceFrames}, ${p.clips} clip(s); ${(t.totalMs / 1000).toFixed(1)} s)`];
+  if (p.fused) lines.push(`PLM-IPE (eq. 8, fused): ${fmt(p.fused)}`);
+  if (p.pixel) lines.push(`pixel branch:           ${fmt(p.pixel)}`);
+  if (p.landmark) lines.push(`landmark branch:        ${fmt(p.landmark)}`);
+  if (!p.fused && !p.landmark) lines.push(`${p.branch}: ${fmt(p.probabilities)}`);
+  lines.push(`predicted preference: ${p.label}`);
+  return lines;
+}
 
 /** Builds `predict`. */
 export function predictCommand(): Command {
   return new Command('predict')
-    .description('predict the preference shown in one video with a trained PLM-IPE (probabilities and the fused class)')
-    .argument('<video>', 'video file (any format ffmpeg reads) or folder of frames')
+    .description('predict the preference shown in videos with a trained run (fused class and the three probability rows)')
+    .argument('<videos...>', 'video files (any format ffmpeg reads) or folders of frames')
     .option('--run <dir>', 'run folder made by demo or train', 'runs/demo')
-    .option('--landmarks <file>', 'landmark track JSON of the video (see docs/dataset.md)')
+    .option('--landmarks <files...>', 'landmark track JSON per video, in the same order, after the videos (see docs/dataset.md)')
     .option('--provider <name>', 'detect landmarks with this provider instead (face-api)')
     .option('--method <name>', 'trained method to use', 'PLM-IPE')
+    .option('--json', 'print the results as one JSON document on stdout (logs on stderr)')
     .addOption(new Option('--backend <backend>', 'compute backend').argParser(oneOf(['cpu', 'gpu'] as const)).default('cpu'))
-    .action(async (video: string, opts: { run: string; landmarks?: string; provider?: string; method: string; backend: 'cpu' | 'gpu' }) => {
-      if (!opts.landmarks && !opts.provider) throw new Error('predict needs landmarks: pass --landmarks <file.json> or --provider face-api');
+    .action(async (videos: string[], opts: PredictCliOptions) => {
+      if (!opts.landmarks && !opts.provider) throw new Error('predict needs landmarks: pass --landmarks <file.json...> or --provider face-api');
       if (opts.landmarks && opts.provider) throw new Error('pass either --landmarks or --provider, not both');
+      if (opts.landmarks && opts.landmarks.length !== videos.length) {
+        throw new Error(`--landmarks names ${opts.landmarks.length} file(s) for ${videos.length} video(s); give one track per video, in the same order`);
+      }
+      // People read stdout; with --json it carries the document alone.
+      const say = (line: string): void => void (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
       await selectBackend(opts.backend);
-      const fs = await import('node:fs/promises');
-      const path = await import('node:path');
-      const configFile = path.join(opts.run, 'report', 'config.json');
-      let extract: ExtractOptions;
+      const predictor = await loadPredictor(opts.run, { method: opts.method });
+      say(`run ${opts.run}: ${predictor.describe()}`);
+      const provider = opts.provider ? await createProvider(opts.provider) : null;
+      const results: ({ video: string } & ({ ok: true; prediction: Prediction } | { ok: false; error: string }))[] = [];
       try {
-        extract = (JSON.parse(await fs.readFile(configFile, 'utf8')) as { extract: ExtractOptions }).extract;
-      } catch {
-        throw new Error(`${opts.run} is not a finished run (no ${configFile}); run 'plm-ipe demo' or 'plm-ipe train' first`);
+        for (let i = 0; i < videos.length; i++) {
+          try {
+            const p = await predictFile(predictor, videos[i], { landmarks: opts.landmarks?.[i], provider: provider?.provider });
+            results.push({ video: videos[i], ok: true, prediction: p });
+            for (const line of humanLines(videos[i], p)) say(line);
+          } catch (err) {
+            const error = (err as Error).message;
+            results.push({ video: videos[i], ok: false, error });
+            say(`video: ${videos[i]}: failed: ${error}`);
+          }
+        }
+      } finally {
+        await provider?.provider.dispose?.();
       }
-      const ck = await lastCheckpoint(opts.run, opts.method);
-      if (!ck) throw new Error(`no ${opts.method} checkpoint in ${opts.run}/checkpoints`);
-      const model = (await loadModel(ck)) as unknown as PreferenceMethod;
-      let frames;
-      let track;
-      if (opts.landmarks) {
-        frames = await loadVideo(video);
-        track = (await readLandmarks(opts.landmarks)).landmarks;
-        if (track.length !== frames.frames.length) throw new Error(`${opts.landmarks} has ${track.length} frames of landmarks but ${video} has ${frames.frames.length} frames`);
-      } else {
-        const provider = await createProvider(opts.provider!);
-        const [source] = manifestSources([{ id: path.basename(video), video, subject: '-', session: '-', score: 50 }], provider);
-        ({ video: frames, landmarks: track } = await source.load());
-        await provider.provider.dispose?.();
-      }
-      const f = computeFeatures(frames, track!, extract, video);
-      const batch = makeBatch([{ id: video, label: 0, subject: '-', session: '-', ...f }], [0]);
-      delete batch.labels;
-      if (model instanceof PLMIPE) {
-        const all = model.predictAll(batch);
-        const fused = all.fused.dataSync();
-        log(`video: ${video} (${frames.frames.length} frames, ${f.clipShape[0]} clip(s), checkpoint ${ck})`);
-        log(`PLM-IPE (eq. 8, fused): ${fmt(fused)}`);
-        log(`pixel branch:           ${fmt(all.pixel.dataSync())}`);
-        log(`landmark branch:        ${fmt(all.landmark.dataSync())}`);
-        const best = [0, 1, 2].reduce((a, b) => (fused[b] > fused[a] ? b : a), 0);
-        log(`predicted preference: ${LABELS[best]}`);
-      } else {
-        const p = model.predictProba(batch).dataSync();
-        log(`${opts.method}: ${fmt(p)}`);
-        log(`predicted preference: ${LABELS[[0, 1, 2].reduce((a, b) => (p[b] > p[a] ? b : a), 0)]}`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ run: opts.run, method: opts.method, fps: predictor.fps, results }, null, 2)}\n`);
+      const failed = results.filter((r) => !r.ok).length;
+      if (failed === videos.length) throw new Error(failed === 1 ? (results[0] as { error: string }).error : `all ${failed} videos failed (reasons above)`);
+      if (failed > 0) {
+        say(`${failed} of ${videos.length} videos failed`);
+        process.exitCode = 2;
       }
     });
 }

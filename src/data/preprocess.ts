@@ -246,8 +246,13 @@ export interface PreprocessOptions {
   normalize?: Normalization;
   /** Remainder handling of {@link splitClips}. Default `drop`. */
   remainder?: ClipRemainder;
-  /** Landmark track (one entry per frame), required for `crop: 'face'`. */
+  /** Landmark track (one entry per frame), required for `crop: 'face'` (unless `faceBox` is given) and `'aligned'`. */
   landmarks?: LandmarkTrack;
+  /**
+   * The box `crop: 'face'` uses instead of computing it from `landmarks`: a caller that streams a long
+   * video computes {@link faceBox} over the whole track once and preprocesses only some of its frames.
+   */
+  faceBox?: Box;
   /** Name of the video, for error messages. */
   name?: string;
 }
@@ -297,6 +302,8 @@ export function preprocessVideo(video: RgbVideo, options: PreprocessOptions = {}
       if (lm.length !== 136) throw new Error(`${name}: landmarks of frame ${t} must have 68 points (136 numbers), got ${lm.length}`);
       return alignFace(framePoints(lm), { size: W }).transform;
     });
+  } else if (crop === 'face' && options.faceBox) {
+    box = options.faceBox;
   } else if (crop === 'face') {
     if (!options.landmarks) throw new Error(`${name}: crop 'face' needs a landmark track (options.landmarks)`);
     if (options.landmarks.length !== frames.length) {

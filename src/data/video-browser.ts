@@ -36,21 +36,44 @@ function grab(c: Canvas2D, source: CanvasImageSource, width: number, height: num
   return rgbaToRgb(c.ctx.getImageData(0, 0, width, height).data);
 }
 
+/** A canvas reused by {@link frameFromImageBitmap} (a live camera calls it for every frame). */
+let shared: Canvas2D | null = null;
+
+function sharedCanvas(width: number, height: number): Canvas2D {
+  if (!shared) shared = makeCanvas(width, height);
+  if (shared.canvas.width !== width || shared.canvas.height !== height) {
+    shared.canvas.width = width;
+    shared.canvas.height = height;
+  }
+  return shared;
+}
+
+/** A picture the canvas can draw: an image, a bitmap, a canvas, a WebCodecs VideoFrame or a playing `<video>`. */
+export type PictureSource = ImageBitmap | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | VideoFrame | HTMLVideoElement;
+
+/** The natural size of a picture (a video's stream size, a VideoFrame's display size). */
+export function pictureSize(source: PictureSource): { width: number; height: number } {
+  if ('videoWidth' in source) return { width: source.videoWidth, height: source.videoHeight };
+  if ('displayWidth' in source) return { width: source.displayWidth, height: source.displayHeight };
+  if ('naturalWidth' in source) return { width: source.naturalWidth, height: source.naturalHeight };
+  return { width: source.width, height: source.height };
+}
+
 /**
- * One RGB frame from an ImageBitmap (or any canvas image source with a size), optionally scaled.
+ * One RGB frame from an ImageBitmap, VideoFrame, `<video>` (its current picture) or any canvas image
+ * source with a size, optionally scaled.
  * @example
  * const rgb = frameFromImageBitmap(await createImageBitmap(blob), { width: 112, height: 112 });
  */
 export function frameFromImageBitmap(
-  bitmap: ImageBitmap | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | VideoFrame,
+  bitmap: PictureSource,
   options: { width?: number; height?: number } = {},
 ): { width: number; height: number; data: Uint8Array } {
-  const srcW = 'displayWidth' in bitmap ? bitmap.displayWidth : bitmap.width;
-  const srcH = 'displayHeight' in bitmap ? bitmap.displayHeight : bitmap.height;
-  const width = options.width ?? srcW;
-  const height = options.height ?? srcH;
+  const size = pictureSize(bitmap);
+  const width = options.width ?? size.width;
+  const height = options.height ?? size.height;
   if (!(width > 0 && height > 0)) throw new Error(`frameFromImageBitmap: the image has no size (${width}x${height})`);
-  return { width, height, data: grab(makeCanvas(width, height), bitmap, width, height) };
+  return { width, height, data: grab(sharedCanvas(width, height), bitmap, width, height) };
 }
 
 function waitFor(video: HTMLVideoElement, event: string, what: string): Promise<void> {

@@ -1,5 +1,6 @@
-// Node-only. Reading and writing videos: decode through the system's ffmpeg (FFMPEG_PATH or `ffmpeg`
-// on PATH) as a pipe of raw RGB frames, probe sizes from ffmpeg's stderr, read folders of PNG/JPEG
+// Node-only. Reading and writing videos: metadata from ffprobe's JSON (rotation, pixel aspect, frame
+// rate), decoding through the system's ffmpeg (FFMPEG_PATH or `ffmpeg` on PATH) as a stream of raw
+// RGB frames at the size and rate asked for, read folders of PNG/JPEG
 // frames, encode mp4s and write PNGs. Every failure is an Error naming the file. node:* modules and
 // pngjs are imported lazily so bundling this file for the browser does not pull them in.
 import type { RgbVideo } from './types.js';
@@ -63,51 +64,129 @@ async function requireFile(path: string, kind: string): Promise<import('node:fs'
   }
 }
 
+/** The ffprobe executable: `FFPROBE_PATH`, else `ffprobe` beside `FFMPEG_PATH` when that is set, else `ffprobe` from PATH. */
+export function ffprobePath(): string {
+  const env = typeof process !== 'undefined' ? process.env : {};
+  if (env.FFPROBE_PATH && env.FFPROBE_PATH.trim() !== '') return env.FFPROBE_PATH;
+  const ff = env.FFMPEG_PATH;
+  return ff && ff.trim() !== '' ? ff.replace(/ffmpeg(\.exe)?$/i, (_m, exe: string | undefined) => `ffprobe${exe ?? ''}`) : 'ffprobe';
+}
+
 /** What {@link probeVideo} finds out about a video file. */
 export interface VideoInfo {
+  /** Width of the picture as shown: rotation applied, pixels made square (what decoding gives). */
   width: number;
+  /** Height of the picture as shown. */
   height: number;
-  /** Frame rate of the video stream (NaN when ffmpeg does not report one). */
+  /** Frame rate of the video stream (its average rate for variable frame rate; NaN when unknown). */
   fps: number;
   /** Duration in seconds (NaN when unknown, e.g. a still image). */
   duration: number;
+  /** Stored frame size, before rotation and aspect correction. */
+  codedWidth: number;
+  codedHeight: number;
+  /** Rotation of the display matrix (or the old `rotate` tag) in degrees, normalised to 0, 90, 180 or 270. */
+  rotation: 0 | 90 | 180 | 270;
+  /** Sample (pixel) aspect ratio: 1 for square pixels, 4/3 for anamorphic 4:3 pixels. */
+  sampleAspectRatio: number;
+  /** Whether the stream's nominal rate and its average rate differ (a phone's variable frame rate). */
+  variableFrameRate: boolean;
+  /** Frames in the stream, when the container says. */
+  frameCount: number | null;
+}
+
+async function runProbe(path: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    const child = spawn(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'ENOENT'
+        ? new Error(`ffprobe not found (tried '${ffprobePath()}') while probing ${path}: install ffmpeg, which ships it (Debian/Ubuntu: apt-get install ffmpeg), or set FFPROBE_PATH (or FFMPEG_PATH with ffprobe beside it)`)
+        : new Error(`ffprobe failed while probing ${path}: ${e.message}`)));
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  });
+}
+
+/** `'30000/1001'` -> 29.97; NaN for `'0/0'` or nonsense. */
+function ratio(text: unknown): number {
+  if (typeof text !== 'string') return NaN;
+  const [n, d] = text.split(/[/:]/).map(Number);
+  const v = d === undefined ? n : n / d;
+  return Number.isFinite(v) && v > 0 ? v : NaN;
+}
+
+interface ProbeStream {
+  codec_type?: string;
+  width?: number;
+  height?: number;
+  r_frame_rate?: string;
+  avg_frame_rate?: string;
+  sample_aspect_ratio?: string;
+  duration?: string;
+  nb_frames?: string;
+  tags?: { rotate?: string };
+  side_data_list?: { side_data_type?: string; rotation?: number }[];
+  disposition?: { attached_pic?: number };
 }
 
 /**
- * Reads a video's size, frame rate and duration from ffmpeg's own report (`ffmpeg -i`), so no
- * ffprobe is needed. Errors name the file: missing, unreadable, or without a video stream.
+ * Reads a video's metadata with `ffprobe -print_format json`: the shown size (rotation from the
+ * display matrix and non-square pixels applied, as decoding gives frames), frame rate, duration.
+ * Errors name the file: missing, empty, unreadable or truncated, or without a video stream.
  */
 export async function probeVideo(path: string): Promise<VideoInfo> {
   const stat = await requireFile(path, 'video');
   if (stat.isDirectory()) throw new Error(`probeVideo: ${path} is a folder; use readFrameFolder for folders of frames`);
   if (stat.size === 0) throw new Error(`cannot read video ${path}: the file is empty`);
-  const r = await runFfmpeg(['-hide_banner', '-nostdin', '-i', path], `probing ${path}`);
-  // Without an output ffmpeg exits 1 by design; the stream report on stderr is what we want.
-  const m = /Stream #[^\n]*?Video:[^\n]*?[ ,](\d{1,5})x(\d{1,5})[ ,\[]/.exec(r.stderr);
-  if (!m) {
-    if (/Invalid data|could not find codec|moov atom not found|Error opening input|End of file/i.test(r.stderr)) {
-      throw new Error(`cannot read video ${path}: ${lastLines(r.stderr, 2)}`);
-    }
-    throw new Error(`cannot read video ${path}: no video stream found (${lastLines(r.stderr, 2)})`);
+  const r = await runProbe(path);
+  let json: { streams?: ProbeStream[]; format?: { duration?: string } };
+  try {
+    json = JSON.parse(r.stdout || '{}');
+  } catch {
+    json = {};
   }
-  const fpsMatch = /Stream #[^\n]*?Video:[^\n]*?([\d.]+) (?:fps|tbr)/.exec(r.stderr);
-  const dur = /Duration: (\d+):(\d+):([\d.]+)/.exec(r.stderr);
+  if (r.code !== 0 || !json.streams) throw new Error(`cannot read video ${path}: ${lastLines(r.stderr, 2) || `ffprobe exited with ${r.code}`}`);
+  const v = json.streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+  if (!v || !(Number(v.width) > 0 && Number(v.height) > 0)) {
+    const kinds = json.streams.map((s) => s.codec_type ?? '?').join(', ') || 'none';
+    throw new Error(`cannot read video ${path}: no video stream found (streams: ${kinds})`);
+  }
+  const matrix = v.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;
+  const raw = matrix ?? Number(v.tags?.rotate ?? 0);
+  const rotation = ((((Math.round(raw / 90) * 90) % 360) + 360) % 360) as VideoInfo['rotation'];
+  const sar = ratio(v.sample_aspect_ratio);
+  const sampleAspectRatio = Number.isFinite(sar) ? sar : 1;
+  const codedWidth = Number(v.width);
+  const codedHeight = Number(v.height);
+  // Square pixels: stretch the width (as players do), rounded to even for yuv420p encoders downstream.
+  const squareWidth = sampleAspectRatio === 1 ? codedWidth : 2 * Math.round((codedWidth * sampleAspectRatio) / 2);
+  const [width, height] = rotation === 90 || rotation === 270 ? [codedHeight, squareWidth] : [squareWidth, codedHeight];
+  const nominal = ratio(v.r_frame_rate);
+  const average = ratio(v.avg_frame_rate);
+  const fps = Number.isFinite(average) ? average : nominal;
+  const duration = Number(v.duration ?? json.format?.duration);
+  const frames = Number(v.nb_frames);
   return {
-    width: Number(m[1]),
-    height: Number(m[2]),
-    fps: fpsMatch ? Number(fpsMatch[1]) : NaN,
-    duration: dur ? Number(dur[1]) * 3600 + Number(dur[2]) * 60 + Number(dur[3]) : NaN,
+    width, height, fps, duration: Number.isFinite(duration) ? duration : NaN, codedWidth, codedHeight, rotation, sampleAspectRatio,
+    variableFrameRate: Number.isFinite(nominal) && Number.isFinite(average) && Math.abs(nominal - average) / nominal > 0.01,
+    frameCount: Number.isInteger(frames) && frames > 0 ? frames : null,
   };
 }
 
-/** Options of {@link decodeVideo}, {@link readFrameFolder} and {@link loadVideo}. */
+/** Options of {@link decodeVideo}, {@link streamVideo}, {@link readFrameFolder} and {@link loadVideo}. */
 export interface DecodeOptions {
-  /** Resample to this frame rate (ffmpeg's `fps` filter). Default: the video's own rate (25 for frame folders). */
+  /** Resample to this frame rate (ffmpeg's `fps` filter). Default: the video's own (average) rate (25 for frame folders). */
   fps?: number;
   /** Output width; with only one of width/height the other keeps the aspect ratio (rounded to even). */
   width?: number;
   /** Output height. */
   height?: number;
+  /** Scale down (never up) so the picture is at most this wide, keeping its aspect (ignored with width or height). */
+  maxWidth?: number;
   /** Stop after this many frames. */
   maxFrames?: number;
   /** Fewer frames than this is an Error naming the file (e.g. 16 for one C3D clip). Default 1. */
@@ -117,6 +196,7 @@ export interface DecodeOptions {
 function outputSize(info: { width: number; height: number }, o: DecodeOptions): [number, number] {
   let w = o.width;
   let h = o.height;
+  if (!w && !h && o.maxWidth && info.width > o.maxWidth) w = 2 * Math.round(o.maxWidth / 2);
   if (w && !h) h = 2 * Math.round((w * info.height) / info.width / 2);
   if (h && !w) w = 2 * Math.round((h * info.width) / info.height / 2);
   return [w ?? info.width, h ?? info.height];
@@ -130,32 +210,93 @@ function checkCount(path: string, n: number, o: DecodeOptions, fps: number): voi
   }
 }
 
+/** A video being decoded: its metadata, the output size and rate, and its frames as they come. */
+export interface VideoStream {
+  info: VideoInfo;
+  width: number;
+  height: number;
+  fps: number;
+  /** RGB frames (`width * height * 3` bytes each), one at a time: memory stays at a few frames. */
+  frames: AsyncIterable<Uint8Array>;
+}
+
 /**
- * Decodes a video file to RGB frames through ffmpeg (`-f rawvideo -pix_fmt rgb24` on a pipe),
- * optionally resampled to `fps` and scaled. Throws, naming the file, when ffmpeg is missing, the file
- * is missing, empty or unreadable, or it yields fewer than `minFrames` frames.
+ * Starts decoding a video file through ffmpeg straight to the requested size and frame rate, with
+ * the display rotation applied and square pixels, as a stream of RGB frames (ffmpeg is paused while
+ * the consumer is busy, so memory stays bounded). A variable-frame-rate video is resampled to its
+ * average rate unless `fps` is given. Errors name the file.
+ * @example
+ * const { frames, width, height } = await streamVideo('phone.mov', { fps: 8, maxWidth: 640 });
+ * for await (const rgb of frames) detect({ width, height, data: rgb });
+ */
+export async function streamVideo(path: string, options: DecodeOptions = {}): Promise<VideoStream> {
+  const info = await probeVideo(path);
+  const [width, height] = outputSize(info, options);
+  const fps = options.fps ?? (Number.isFinite(info.fps) ? info.fps : 25);
+  // ffmpeg rotates by the display matrix before the filters (autorotate is on by default); scale then gives exactly the shown size with square pixels.
+  const filters: string[] = [];
+  if (options.fps || info.variableFrameRate) filters.push(`fps=${fps}`);
+  filters.push(`scale=${width}:${height}:flags=area`, 'setsar=1');
+  const args = ['-v', 'error', '-nostdin', '-i', path, '-an', '-sn', '-dn', '-vf', filters.join(',')];
+  if (options.maxFrames) args.push('-frames:v', String(options.maxFrames));
+  args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
+  return { info, width, height, fps, frames: rawFrames(path, args, width * height * 3) };
+}
+
+/** Runs ffmpeg and yields its stdout in frames of `frameBytes`; the last error lines name the file. */
+async function* rawFrames(path: string, args: string[], frameBytes: number): AsyncGenerator<Uint8Array> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString('utf8')).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? missingFfmpeg(`decoding ${path}`) : new Error(`ffmpeg failed while decoding ${path}: ${e.message}`)));
+    child.on('close', (code) => resolve(code));
+  });
+  exited.catch(() => {});
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let yielded = 0;
+  let done = false;
+  try {
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      while (pendingBytes >= frameBytes) {
+        const all = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+        const frame = new Uint8Array(frameBytes);
+        frame.set(all.subarray(0, frameBytes));
+        const rest = all.subarray(frameBytes);
+        pending = rest.length ? [rest] : [];
+        pendingBytes = rest.length;
+        yielded++;
+        yield frame;
+      }
+    }
+    const code = await exited;
+    done = true;
+    if (code !== 0 && yielded === 0) throw new Error(`cannot decode video ${path}: ${lastLines(stderr) || `ffmpeg exited with ${code}`}`);
+  } finally {
+    // The consumer stopped early (maxFrames of its own, an error): stop ffmpeg too.
+    if (!done && child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Decodes a video file to RGB frames in memory (see {@link streamVideo} for long videos): resampled
+ * to `fps` and scaled, rotation applied, square pixels. Throws, naming the file, when ffmpeg is
+ * missing, the file is missing, empty or unreadable, or it yields fewer than `minFrames` frames.
  * @example
  * const video = await decodeVideo('reaction.mp4', { fps: 25, width: 171, height: 128, minFrames: 16 });
  */
 export async function decodeVideo(path: string, options: DecodeOptions = {}): Promise<RgbVideo> {
-  const info = await probeVideo(path);
-  const [width, height] = outputSize(info, options);
-  const filters: string[] = [];
-  if (options.fps) filters.push(`fps=${options.fps}`);
-  if (width !== info.width || height !== info.height) filters.push(`scale=${width}:${height}:flags=area`);
-  const args = ['-v', 'error', '-nostdin', '-i', path, '-an', '-sn'];
-  if (filters.length) args.push('-vf', filters.join(','));
-  if (options.maxFrames) args.push('-frames:v', String(options.maxFrames));
-  args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
-  const r = await runFfmpeg(args, `decoding ${path}`);
-  const frameBytes = width * height * 3;
-  const n = Math.floor(r.stdout.length / frameBytes);
-  if (r.code !== 0 && n === 0) throw new Error(`cannot decode video ${path}: ${lastLines(r.stderr) || `ffmpeg exited with ${r.code}`}`);
-  const fps = options.fps ?? (Number.isFinite(info.fps) ? info.fps : 25);
-  checkCount(path, n, options, fps);
+  const s = await streamVideo(path, options);
   const frames: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) frames.push(r.stdout.slice(i * frameBytes, (i + 1) * frameBytes));
-  return { width, height, fps, frames };
+  for await (const f of s.frames) frames.push(f);
+  checkCount(path, frames.length, options, s.fps);
+  return { width: s.width, height: s.height, fps: s.fps, frames };
 }
 
 /** Natural sort, so `frame2.png` comes before `frame10.png`. */

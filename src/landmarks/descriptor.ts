@@ -3,7 +3,7 @@
 // 36 magnitudes per frame. Owns the per-region statistics, one frame pair, and the video loop with
 // missing-face handling. Pixels come from warp.ts, flow from farneback.ts, regions from regions.ts.
 import { alignFace, type AlignedFace } from './align.js';
-import { argumentError, toPointArray } from './errors.js';
+import { argumentError, describeValue, toPointArray } from './errors.js';
 import { farneback, FarnebackWorkspace, type FarnebackOptions } from './farneback.js';
 import { correctHeadMotion, type HeadMotionOptions } from './head-motion.js';
 import { faceRegions, REGION_COUNT, regionLabelMap, type LabelMap, type RegionOptions } from './regions.js';
@@ -443,7 +443,7 @@ export function describeVideo(
   options: VideoOptions = {},
 ): VideoDescriptor {
   const fn = 'describeVideo';
-  if (!frames || typeof frames.length !== 'number') throw argumentError(fn, 'frames', 'an array of frames', String(frames));
+  if (!frames || typeof frames.length !== 'number') throw argumentError(fn, 'frames', 'an array of frames', describeValue(frames));
   if (!landmarks || landmarks.length !== frames.length) {
     throw argumentError(fn, 'landmarks.length', `${frames.length} (one entry per frame, null for no face)`, String(landmarks?.length));
   }
@@ -482,7 +482,7 @@ export async function describeVideoAsync(
   options: VideoOptions = {},
 ): Promise<VideoDescriptor> {
   if (!provider || typeof provider.detect !== 'function') {
-    throw argumentError('describeVideoAsync', 'provider', 'an object with detect(frame)', String(provider));
+    throw argumentError('describeVideoAsync', 'provider', 'an object with detect(frame)', describeValue(provider));
   }
   const stream = new DescriptorStream(options);
   const collected: FrameDescriptor[] = [];

@@ -2,6 +2,32 @@
 // argument, what was expected and what arrived, so a user can fix the call without a debugger.
 import type { LandmarkInput, NumericArray, Point2 } from './types.js';
 
+/**
+ * Describes a value for an error message without dumping it: its type and its length, size or first
+ * keys (a frame's megabytes of pixels must never end up in a message).
+ * @example
+ * describeValue(new Uint8Array(6_220_800)); // 'Uint8Array of length 6220800'
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (ArrayBuffer.isView(value)) {
+    const n = (value as unknown as { length?: number }).length;
+    return n === undefined ? `${value.constructor.name} of ${value.byteLength} bytes` : `${value.constructor.name} of length ${n}`;
+  }
+  if (value instanceof ArrayBuffer) return `ArrayBuffer of ${value.byteLength} bytes`;
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === 'string') return value.length > 40 ? `a string of length ${value.length}` : JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name;
+    const size = typeof (value as { width?: unknown }).width === 'number' ? ` ${(value as { width: number }).width}x${(value as { height?: number }).height}` : '';
+    const keys = Object.keys(value as object).slice(0, 5);
+    return `${name && name !== 'Object' ? `a ${name}` : 'an object'}${size}${keys.length ? ` with keys ${keys.join(', ')}` : ''}`;
+  }
+  return `${typeof value} ${String(value)}`;
+}
+
 /** Builds the library's argument error: `fn: arg expected X, got Y`. */
 export function argumentError(fn: string, arg: string, expected: string, actual: string): Error {
   return new Error(`${fn}: ${arg} expected ${expected}, got ${actual}`);
@@ -22,7 +48,7 @@ export function checkGray(
   img: { width: number; height: number; data: NumericArray } | null | undefined,
 ): void {
   if (!img || typeof img !== 'object' || img.data == null) {
-    throw argumentError(fn, arg, '{ width, height, data }', String(img));
+    throw argumentError(fn, arg, '{ width, height, data }', describeValue(img));
   }
   checkSize(fn, arg, img.width, img.height);
   const expected = img.width * img.height;
@@ -47,7 +73,7 @@ export function toPointArray(
   expectedCount: number | readonly number[] = 68,
 ): Float64Array {
   if (points == null || typeof (points as ArrayLike<unknown>).length !== 'number') {
-    throw argumentError(fn, arg, `an array of ${String(expectedCount)} points`, String(points));
+    throw argumentError(fn, arg, `an array of ${String(expectedCount)} points`, describeValue(points));
   }
   const n = points.length;
   const counts = typeof expectedCount === 'number' ? [expectedCount] : expectedCount;

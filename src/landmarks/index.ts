@@ -41,6 +41,8 @@ export {
   type DetectedFace,
   type FaceApiProvider,
   type FaceApiProviderOptions,
+  type FaceApiStats,
+  detectorSizes,
 } from './providers/face-api.js';
 export {
   drawDescriptorOverlay,
@@ -48,3 +50,5 @@ export {
   type OverlayOptions,
   type RgbaImage,
 } from './overlay.js';
+export { NoFaceError, fillTrackGaps, flattenLandmarks } from './track.js';
+export { describeValue } from './errors.js';

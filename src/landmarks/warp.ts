@@ -2,7 +2,7 @@
 // a frame through a similarity into an S×S grayscale crop with a validity mask. Samples only the
 // pixels the crop needs, so a 1080p frame never gets converted whole.
 import { invertTransform } from './align.js';
-import { argumentError, checkSize } from './errors.js';
+import { argumentError, checkSize, describeValue } from './errors.js';
 import type { Frame, GrayImage, SimilarityTransform } from './types.js';
 
 /** A warped crop: a one-channel 0–255 float image plus a mask of pixels that came from inside the frame. */
@@ -26,7 +26,7 @@ export interface WarpOptions {
  */
 export function frameChannels(frame: Frame, fn: string, arg: string): 1 | 3 | 4 {
   if (!frame || typeof frame !== 'object' || frame.data == null) {
-    throw argumentError(fn, arg, '{ width, height, data }', String(frame));
+    throw argumentError(fn, arg, '{ width, height, data }', describeValue(frame));
   }
   checkSize(fn, arg, frame.width, frame.height);
   const px = frame.width * frame.height;

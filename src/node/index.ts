@@ -5,10 +5,10 @@
 
 // Video through ffmpeg, frame folders and PNG images.
 export {
-  ffmpegPath, hasFfmpeg, probeVideo, decodeVideo, readImage, readFrameFolder, loadVideo, encodeVideo, encodeVideos, encodePng, writePng,
-  writeFrameFolder,
+  ffmpegPath, ffprobePath, hasFfmpeg, probeVideo, streamVideo, decodeVideo, readImage, readFrameFolder, loadVideo, encodeVideo, encodeVideos,
+  encodePng, writePng, writeFrameFolder,
 } from '../data/video.js';
-export type { VideoInfo, DecodeOptions, EncodeOptions } from '../data/video.js';
+export type { VideoInfo, DecodeOptions, EncodeOptions, VideoStream } from '../data/video.js';
 
 // The content-addressed feature cache on disk and its array format.
 export { FeatureCache, cacheKey, hashBytes, hashFile, encodeArrays, decodeArrays, stableStringify } from '../data/cache.js';
@@ -35,3 +35,7 @@ export { writeFileAtomic } from '../io/atomic-write.js';
 
 // PyTorch checkpoints (torch.save zip and legacy formats) by path.
 export { loadTorchCheckpointFile } from './torch.js';
+
+// Prediction from files and run folders on disk (the Predictor itself is in the root).
+export { loadPredictor, predictFile } from './predict.js';
+export type { PredictFileOptions } from './predict.js';

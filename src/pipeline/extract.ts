@@ -11,6 +11,7 @@ import { scoreToLabel, type ManifestEntry } from '../data/manifest.js';
 import type { LandmarkTrack, RgbVideo } from '../data/types.js';
 import type { SyntheticDataset } from '../data/synthetic/dataset.js';
 import type { LandmarkProvider } from '../landmarks/index.js';
+import { fillTrackGaps } from '../landmarks/track.js';
 import { computeFeatures, type ExtractOptions, type VideoFeatures } from './features.js';
 
 // The per-video computation lives in features.ts (browser-safe); re-exported for existing imports.
@@ -87,12 +88,10 @@ function flattenPoints(pts: ArrayLike<{ x: number; y: number } | readonly [numbe
 }
 
 // A track with holes (no face found) keeps the nearest detection, so face crops still work; the
-// descriptor sees the same points twice there, which reads as "no motion".
+// descriptor sees the same points twice there, which reads as "no motion". No face at all is a
+// NoFaceError naming the video, which a dataset run can record and skip.
 function fillMissing(track: (Float32Array | null)[], id: string): LandmarkTrack {
-  const first = track.findIndex((t) => t !== null);
-  if (first < 0) throw new Error(`video '${id}': the landmark provider found no face in any frame`);
-  let last = track[first]!;
-  return track.map((t) => (t ? (last = t) : last));
+  return fillTrackGaps(track, id).track;
 }
 
 /** Options of {@link extractFeatures}. */

@@ -115,7 +115,7 @@ export function pickApexClips(track: LandmarkTrack, k: number, clipLength: numbe
 }
 
 /** clips[k, ch, t] -= first[0, ch, 0] for every kept clip k and frame t (layout [K, C, L, H*W]). */
-function subtractFirstFrame(clips: Float32Array, all: Float32Array, k: number, c: number, l: number, hw: number): void {
+export function subtractFirstFrame(clips: Float32Array, all: Float32Array, k: number, c: number, l: number, hw: number): void {
   for (let ch = 0; ch < c; ch++) {
     const first = all.subarray(ch * l * hw, ch * l * hw + hw);
     for (let i = 0; i < k; i++) {

@@ -2,9 +2,11 @@
 // code 1 and no stack for bad input, and `demo --size tiny` end to end printing Tables 1 and 2.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hasFfmpeg } from '../../src/data/video.js';
+import { writeRunAndVideos } from '../predict/run-fixture.js';
 
 const MAIN = join(__dirname, '../../src/cli/main.ts');
 function cli(args: string[], timeout = 60_000) {
@@ -60,6 +62,32 @@ describe('bad input', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('predict needs landmarks');
   });
+});
+
+describe('plm-ipe predict', () => {
+  it('predicts several videos with --json on stdout, logs on stderr, and reports a failed video', async () => {
+    if (!(await hasFfmpeg())) return;
+    const dir = mkdtempSync(join(tmpdir(), 'plm-ipe-predict-'));
+    const { run, videos, landmarks } = await writeRunAndVideos(dir, 2);
+    const r = cli(['predict', ...videos, '--run', run, '--landmarks', ...landmarks, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out) as { fps: number; results: { video: string; ok: boolean; prediction: { label: string; fused: number[]; pixel: number[]; landmark: number[]; frames: number } }[] };
+    expect(doc.fps).toBe(8);
+    expect(doc.results.map((x) => x.video)).toEqual(videos);
+    for (const x of doc.results) {
+      expect(x.ok).toBe(true);
+      expect(['negative', 'neutral', 'positive']).toContain(x.prediction.label);
+      for (const row of [x.prediction.fused, x.prediction.pixel, x.prediction.landmark]) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    }
+    expect(r.err).toContain('predicted preference');
+    // A file that is not a video among good ones: reported, the others still predicted, exit code 2.
+    const junk = join(dir, 'junk.mp4');
+    writeFileSync(junk, 'not a video');
+    const mixed = cli(['predict', videos[0], junk, '--run', run, '--landmarks', landmarks[0], landmarks[1]]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.out).toMatch(/video: .*junk\.mp4: failed: cannot read video .*junk\.mp4/);
+    expect(mixed.out).toContain('1 of 2 videos failed');
+  }, 120_000);
 });
 
 describe('plm-ipe demo --size tiny', () => {

@@ -109,7 +109,7 @@ describe('bad inputs are clear errors naming the file', () => {
     try {
       const f = path.join(dir, 'any.mp4');
       fs.writeFileSync(f, 'x');
-      await expect(decodeVideo(f)).rejects.toThrow(/ffmpeg not found \(tried '.*no-such-ffmpeg'\) while probing .*any\.mp4: install it .*FFMPEG_PATH/);
+      await expect(decodeVideo(f)).rejects.toThrow(/ffprobe not found \(tried '.*no-such-ffprobe'\) while probing .*any\.mp4: install ffmpeg.*FFMPEG_PATH/);
       expect(await hasFfmpeg()).toBe(false);
     } finally {
       if (saved === undefined) delete process.env.FFMPEG_PATH;

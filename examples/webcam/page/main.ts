@@ -1,10 +1,10 @@
-// The webcam demo's page script: picks a backend, loads face-api and the bundled PLM-IPE checkpoint
-// with its run's extraction options, starts the camera, then runs trials: a trial starts when a face
-// is found (or "Next outfit" is pressed) and ends after TRIAL_SECONDS or when the face is lost. Per
-// frame it detects 68 landmarks, describes the motion since the trial's first frame, draws regions
-// and flow, runs the landmark branch on the trial so far and, once a clip's worth of frames is in and
-// while the backend is fast enough, both branches with eq. 8's fusion; bars and a timeline show them.
-import { LABELS, alignFace, getBackend, type Point2 } from 'plm-ipe';
+// The webcam demo's page script (UI only): picks a backend, loads face-api and the bundled PLM-IPE
+// checkpoint as a library Predictor, starts the camera, and feeds each frame to the Predictor's live
+// session, which runs the trials: one starts when a face is found and ends after TRIAL_SECONDS, when
+// the face is lost, or when "Next outfit" is pressed. Per frame the page draws regions and flow, asks
+// the session for the trial so far (landmark branch, and both branches with eq. 8's fusion once a
+// clip's worth of frames is in and while the backend is fast enough); bars and a timeline show them.
+import { alignFace, getBackend, type Point2, type Prediction, type PredictionSession } from 'plm-ipe';
 import type { GpuMode } from 'plm-ipe/gpu';
 import { CHECKPOINT_STEM, CLIP_FRAME_SIDE, CONFIG_FILE, MIN_VALID_ROWS, PIXEL_BUDGET_MS, TARGET_FPS, TRIAL_SECONDS } from '../settings.js';
 import { pickBackend } from './backend.js';
@@ -14,10 +14,9 @@ import { checkpointFromFiles, fetchCheckpoint, type LoadedCheckpoint } from './c
 import { loadFaceApi } from './face-detector.js';
 import { drawOverlay } from './overlay.js';
 import { createState, pushRecent, type DemoState } from './state.js';
-import { Trial, type TrialPrediction } from './trial.js';
 
-/** Frames without a detected face after which the trial ends (the descriptor stream holds landmarks about as long). */
-const FACE_LOST_FRAMES = 3;
+/** Seconds without a detected face after which the trial ends (3 frames at 8 fps; the descriptor stream holds landmarks about as long). */
+const FACE_LOST_SECONDS = 0.375;
 
 function $<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -82,24 +81,28 @@ function showStats(): void {
   ui.pixelStatus.dataset.off = state.pixelOff ? 'true' : 'false';
 }
 
-/** The current checkpoint, its trial, and counters that belong to it. */
+/** The current checkpoint, its live session, and counters that belong to it. */
 interface Session {
   checkpoint: LoadedCheckpoint;
-  trial: Trial;
+  live: PredictionSession;
   /** Pixel-branch calls so far (the first compiles kernels and is not judged). */
   pixelCalls: number;
 }
 
 function newSession(checkpoint: LoadedCheckpoint): Session {
+  const { predictor } = checkpoint;
   // The run's own frame rate when its config says it: descriptors and clips then see the motion per frame training saw.
-  const fps = checkpoint.fps ?? TARGET_FPS;
-  state.targetFps = fps;
-  state.trialLength = Math.round(TRIAL_SECONDS * fps);
+  const live = predictor.createSession({
+    fps: TARGET_FPS, trialSeconds: TRIAL_SECONDS, faceLostSeconds: FACE_LOST_SECONDS, minValidRows: MIN_VALID_ROWS,
+    pixelFrameSide: CLIP_FRAME_SIDE, keepDetails: true,
+  });
+  state.targetFps = live.fps;
+  state.trialLength = live.maxFrames;
   state.checkpoint = checkpoint.label;
   state.extractSource = checkpoint.extractSource;
-  state.hasPixelBranch = checkpoint.plm !== null;
-  state.pixelOff = checkpoint.plm ? null : 'not in this checkpoint (landmark branch only)';
-  const e = checkpoint.extract;
+  state.hasPixelBranch = predictor.hasPixelBranch;
+  state.pixelOff = predictor.hasPixelBranch ? null : 'not in this checkpoint (landmark branch only)';
+  const e = predictor.extract;
   ui.checkpoint.textContent =
     `${checkpoint.label}. Extraction from ${checkpoint.extractSource}: descriptors on ${e.descriptorSize}-px crops, flow from the ` +
     `${e.descriptorReference === 'first' ? "trial's first frame" : 'previous frame'}; clips of ${e.clipLength} frames at ${e.clipSize} px (${e.crop === 'aligned' ? 'face aligned on eyes and nose' : `${e.crop} crop`})` +
@@ -108,19 +111,21 @@ function newSession(checkpoint: LoadedCheckpoint): Session {
   bars.update(null);
   landmarkBars.update(null);
   pixelBars.update(null);
-  return { checkpoint, trial: new Trial(checkpoint, fps, state.trialLength), pixelCalls: 0 };
+  return { checkpoint, live, pixelCalls: 0 };
 }
 
 /** Both branches when the trial and the backend allow, else the landmark branch; judges the pixel branch's speed. */
-async function predict(s: Session): Promise<TrialPrediction> {
-  if (state.pixelOff !== null || !s.trial.pixelReady) return s.trial.predictLandmark();
-  const p = await s.trial.predictBoth();
+async function predict(s: Session): Promise<Prediction | null> {
+  const pixel = state.pixelOff === null && s.live.pixelReady;
+  const p = await s.live.predictTrial({ pixel });
+  if (!p || !pixel) return p;
   s.pixelCalls++;
   state.pixelRuns++;
-  state.pixelMsPerClip = p.ms / Math.max(1, p.clips);
+  state.pixelMsPerClip = p.timings.totalMs / Math.max(1, p.clips);
   // The first call compiles the GPU kernels (seconds with gpu.js); the budget applies from the second.
   if (s.pixelCalls >= 2 && state.pixelMsPerClip > PIXEL_BUDGET_MS) {
     state.pixelOff = `${state.pixelMsPerClip.toFixed(0)} ms per clip on ${backendName()} (budget ${PIXEL_BUDGET_MS} ms)`;
+    s.live.pixel = false;
   }
   return p;
 }
@@ -129,34 +134,41 @@ async function predict(s: Session): Promise<TrialPrediction> {
 let session: Session | null = null;
 
 /** Records and shows one prediction; `trialStart` marks the trial's first one on the timeline. */
-function show(p: TrialPrediction, trialStart: boolean): void {
-  const main = p.fused ?? p.landmark;
-  const lambda = session?.checkpoint.plm?.config.lambda;
+function show(p: Prediction, trialStart: boolean): void {
+  const main = p.fused ?? p.landmark ?? p.probabilities;
+  const lambda = session?.checkpoint.predictor.runner.plm?.config.lambda;
   ui.mainBranch.textContent = p.fused && lambda !== undefined
     ? `fused: ${lambda} × landmark + ${+(1 - lambda).toFixed(3)} × pixel`
     : `landmark branch${state.hasPixelBranch ? (state.pixelOff ? ' (pixel branch off)' : ' (pixel branch waits for a clip)') : ''}`;
-  state.inferMs = p.ms;
+  state.inferMs = p.timings.totalMs;
   state.predictionCount++;
   pushRecent(state.predictions, main);
   pushRecent(state.predictionBranches, p.fused ? 'fused' : 'landmark');
-  pushRecent(state.landmarkPredictions, p.landmark);
+  pushRecent(state.landmarkPredictions, p.landmark ?? main);
   if (p.pixel) pushRecent(state.pixelPredictions, p.pixel);
   bars.update(main);
   landmarkBars.update(p.landmark);
   pixelBars.update(p.pixel);
   timeline.push(main, trialStart);
-  const best = main.indexOf(Math.max(...main));
-  ui.verdict.textContent = LABELS[best];
-  ui.verdict.dataset.label = LABELS[best];
+  ui.verdict.textContent = p.label;
+  ui.verdict.dataset.label = p.label;
 }
 
-function showTrial(s: Session): void {
-  const t = s.trial;
-  state.trialCount = t.index;
-  state.trialFrames = t.running ? t.length : 0;
-  ui.trial.textContent = t.running
-    ? `trial ${t.index} · ${(t.length / t.fps).toFixed(1)} s / ${TRIAL_SECONDS} s · frame ${t.length}/${t.maxFrames}`
-    : `waiting for a face to start trial ${t.index + 1}…`;
+function showTrial(s: Session, trial: { index: number; running: boolean; frames: number }): void {
+  state.trialCount = trial.index;
+  state.trialFrames = trial.running ? trial.frames : 0;
+  ui.trial.textContent = trial.running
+    ? `trial ${trial.index} · ${(trial.frames / s.live.fps).toFixed(1)} s / ${TRIAL_SECONDS} s · frame ${trial.frames}/${s.live.maxFrames}`
+    : `waiting for a face to start trial ${trial.index + 1}…`;
+}
+
+/** The last-trial line for an ended trial. */
+function endedText(r: { trial: number; reason: string; prediction: Prediction | null; startMs: number; endMs: number }, fps: number): string {
+  const seconds = ((r.endMs - r.startMs) / 1000 + 1 / fps).toFixed(1);
+  const p = r.prediction;
+  const verdict = p ? `${p.label} ${(100 * p.probabilities[p.classIndex]).toFixed(0)}% (${p.fused ? 'fused' : 'landmark'})` : 'too short to predict';
+  if (r.reason === 'complete') return `trial ${r.trial} complete (${TRIAL_SECONDS} s): ${verdict}`;
+  return `trial ${r.trial} ${r.reason === 'face-lost' ? 'ended: face lost' : 'ended by Next outfit'} at ${seconds} s: ${verdict}`;
 }
 
 /** Drag-and-drop of a checkpoint pair (and optionally its run's config.json) anywhere on the page. */
@@ -214,7 +226,7 @@ async function main(): Promise<void> {
   session = newSession(ckpt);
   setStatus('waiting for the camera…');
   await startCamera(ui.video);
-  const grabber = new FrameGrabber(320, CLIP_FRAME_SIDE);
+  const grabber = new FrameGrabber(320);
   const ctx = ui.overlay.getContext('2d');
   if (!ctx) throw new Error('cannot get the overlay canvas context');
   const fitOverlay = (): void => {
@@ -225,7 +237,6 @@ async function main(): Promise<void> {
   };
   setStatus('running', 'running');
   let last = performance.now();
-  let misses = 0;
   let firstOfTrial = false;
   for (;;) {
     const t0 = performance.now();
@@ -234,53 +245,51 @@ async function main(): Promise<void> {
       dropped = null;
     }
     const s = session;
-    const { trial } = s;
-    const keepSmall = s.checkpoint.plm !== null && state.pixelOff === null;
-    const { frame, scale, snapshot, small } = grabber.grab(ui.video, keepSmall);
+    const { frame, scale, snapshot } = grabber.grab(ui.video);
     const tDetect = performance.now();
     const points = (await face.provider.detect(frame)) as Point2[] | null;
     const tDescribe = performance.now();
     state.detectMs = tDescribe - tDetect;
     state.frames++;
-    misses = points ? 0 : misses + 1;
     if (points) state.faces++;
-    // Trial boundaries: "Next outfit" or a lost face ends the current trial; a face starts the next.
-    if (trial.running && (nextOutfit || misses > FACE_LOST_FRAMES)) {
-      ui.lastTrial.textContent = `trial ${trial.index} ${nextOutfit ? 'ended by Next outfit' : 'ended: face lost'} at ${(trial.length / trial.fps).toFixed(1)} s`;
-      trial.stop();
+    // "Next outfit" ends the current trial; the session starts the next one at the next face.
+    if (nextOutfit) {
+      const r = await s.live.endTrial('ended');
+      if (r) ui.lastTrial.textContent = endedText(r, s.live.fps);
+      nextOutfit = false;
     }
-    nextOutfit = false;
-    if (!trial.running && points) {
-      trial.start();
-      firstOfTrial = true;
-    }
-    const d = trial.running ? trial.push(frame, points, small) : null;
+    // The loop's start is the frame's time: iterations are paced a period apart, so none is skipped as too early.
+    const step = await s.live.push(frame, t0, { landmarks: points });
     state.describeMs = performance.now() - tDescribe;
-    if (d?.valid) state.validDescriptors++;
-    // The stage shows the analysed picture, not the live video, so the overlay always matches it.
-    // The flow runs between per-frame aligned crops (first frame vs now): draw it through the current alignment.
-    present(snapshot, ui.frame);
-    fitOverlay();
-    const now = points && d?.valid ? alignFace(points, { size: s.checkpoint.extract.descriptorSize }).transform : undefined;
-    drawOverlay(ctx, d, points, { scale, transform: now });
-    if (trial.running && trial.validRows >= MIN_VALID_ROWS) {
-      show(await predict(s), firstOfTrial);
-      firstOfTrial = false;
+    if (step.sampled) {
+      const d = step.descriptor;
+      if (d?.valid) state.validDescriptors++;
+      if (step.trial.running && step.trial.frames === 1) firstOfTrial = true;
+      // The stage shows the analysed picture, not the live video, so the overlay always matches it.
+      // The flow runs between per-frame aligned crops (first frame vs now): draw it through the current alignment.
+      present(snapshot, ui.frame);
+      fitOverlay();
+      const now = points && d?.valid ? alignFace(points, { size: s.checkpoint.predictor.extract.descriptorSize }).transform : undefined;
+      drawOverlay(ctx, d, points, { scale, transform: now });
+      if (step.ended) {
+        ui.lastTrial.textContent = endedText(step.ended, s.live.fps);
+        if (step.ended.prediction) show(step.ended.prediction, firstOfTrial);
+        firstOfTrial = false;
+      } else if (step.trial.running && step.trial.validRows >= MIN_VALID_ROWS) {
+        const p = await predict(s);
+        if (p) {
+          show(p, firstOfTrial);
+          firstOfTrial = false;
+        }
+      }
+      showTrial(s, step.trial);
     }
-    if (trial.running && trial.full) {
-      const p = state.predictions.at(-1);
-      const best = p ? p.indexOf(Math.max(...p)) : -1;
-      ui.lastTrial.textContent =
-        `trial ${trial.index} complete (${TRIAL_SECONDS} s): ` + (p ? `${LABELS[best]} ${(100 * p[best]).toFixed(0)}% (${state.predictionBranches.at(-1)})` : 'no prediction');
-      trial.stop();
-    }
-    showTrial(s);
     const tEnd = performance.now();
     state.fps = state.fps === 0 ? 1000 / (tEnd - last) : 0.9 * state.fps + 0.1 * (1000 / (tEnd - last));
     last = tEnd;
     showStats();
-    // Pace to the checkpoint's frame rate; slower machines run flat out.
-    const wait = 1000 / trial.fps - (performance.now() - t0);
+    // Pace to the session's frame rate; slower machines run flat out.
+    const wait = 1000 / s.live.fps - (performance.now() - t0);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
   }
 }

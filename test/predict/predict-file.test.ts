@@ -1,0 +1,45 @@
+// predictFile streams a video file twice (landmarks, then descriptors and only the kept clips'
+// frames) and must give exactly what Predictor.predict gives on the same decoded frames, for every
+// crop, clip selection, baseline and frame step, and when the run's frame rate differs from the
+// video's. Skips without ffmpeg.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SMALL_EXTRACT, createPredictor, type Predictor, type VideoExtractOptions } from '../../src/index.js';
+import { decodeVideo, hasFfmpeg, loadPredictor, predictFile, readLandmarks } from '../../src/node/index.js';
+import { writeRunAndVideos } from './run-fixture.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plm-predict-file-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const ffmpeg = await hasFfmpeg();
+if (!ffmpeg) console.warn('predictFile test skipped: no ffmpeg');
+
+describe.skipIf(!ffmpeg)('predictFile', () => {
+  let base: Predictor;
+  let video: string;
+  let landmarks: string;
+  beforeAll(async () => {
+    const made = await writeRunAndVideos(dir, 1);
+    base = await loadPredictor(made.run);
+    [video] = made.videos;
+    [landmarks] = made.landmarks;
+  }, 120_000);
+
+  const variants: [string, Partial<VideoExtractOptions>, number][] = [
+    ['the demo extraction (aligned, 1 clip, first-frame baseline)', {}, 8],
+    ['face crop, apex selection of 2 clips', { crop: 'face', clipSelection: 'apex', maxClips: 2 }, 8],
+    ['centre crop, frame step 2, a later clip with the first-frame baseline', { crop: 'center', maxClips: 1, frameStep: 2, normalize: 'c3d' }, 8],
+    ['every clip, no baseline, the run at 4 fps (resampled)', { maxClips: 0, clipBaseline: 'none' }, 4],
+  ];
+  it.each(variants)('%s: equals Predictor.predict on the decoded frames', async (_name, change, fps) => {
+    const predictor = createPredictor(base.runner.model, { extract: { ...SMALL_EXTRACT, ...change }, fps });
+    const got = await predictFile(predictor, video, { landmarks });
+    const decoded = await decodeVideo(video);
+    const track = (await readLandmarks(landmarks)).landmarks;
+    const want = await predictor.predict(decoded, { landmarks: track });
+    expect(got.frames).toBe(want.frames);
+    expect(got.clips).toBe(want.clips);
+    for (const k of ['fused', 'pixel', 'landmark'] as const) expect(got[k], k).toEqual(want[k]);
+  }, 60_000);
+});
