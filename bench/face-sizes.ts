@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cropResize } from '../src/data/preprocess.js';
 import { writeFileAtomicSync } from '../src/io/atomic-write.js';
-import { createFaceApiProvider } from '../src/landmarks/providers/face-api.js';
+import { createFaceApiProvider } from '../src/landmarks/providers/face-api-node.js';
 import { decodeJpeg } from '../test/fixtures/landmarks/jpeg-baseline.js';
 
 const require = createRequire(import.meta.url);

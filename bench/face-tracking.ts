@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { cropResize } from '../src/data/preprocess.js';
-import { createFaceApiProvider } from '../src/landmarks/providers/face-api.js';
+import { createFaceApiProvider } from '../src/landmarks/providers/face-api-node.js';
 import type { Frame } from '../src/landmarks/types.js';
 import { decodeJpeg } from '../test/fixtures/landmarks/jpeg-baseline.js';
 import { report, type BenchRow } from './util.js';

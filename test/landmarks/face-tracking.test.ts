@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cropResize } from '../../src/data/preprocess.js';
-import { createFaceApiProvider, detectorSizes, type FaceApiProvider } from '../../src/landmarks/providers/face-api.js';
+import { detectorSizes, type FaceApiProvider } from '../../src/landmarks/providers/face-api.js';
+import { createFaceApiProvider } from '../../src/landmarks/providers/face-api-node.js';
 import type { Point2 } from '../../src/landmarks/types.js';
 import { decodeJpeg } from '../fixtures/landmarks/jpeg-baseline.js';
 
