@@ -122,7 +122,7 @@ export async function ensureDemoCheckpoint(options: DemoCheckpointOptions): Prom
     fs.rmSync(cacheDir, { recursive: true, force: true });
     fs.mkdirSync(cacheDir, { recursive: true });
     const results = await runDemo({ config, out: cacheDir, methods: METHODS, log: (line) => line && log(`webcam demo: ${line}`) });
-    const plm = results.table1.find((r) => r.name === 'PLM-IPE');
+    const plm = results.table1?.find((r) => r.name === 'PLM-IPE');
     stamp = { hash, command, checkpoint: path.relative(cacheDir, lastCheckpoint(cacheDir)), testAccuracy: plm ? plm.report.accuracy : null };
     fs.writeFileSync(runStamp, JSON.stringify(stamp, null, 2) + '\n');
   } else {
