@@ -248,7 +248,7 @@ export class FeatureCache {
     for (const n of names.filter((x) => x.startsWith('.') && x.endsWith('.tmp'))) {
       const file = nodePath.join(this.dir, n);
       const stat = await fs.stat(file).catch(() => null);
-      if (!stat || now - stat.mtimeMs < olderThanMs) continue;
+      if (!stat || (olderThanMs > 0 && now - stat.mtimeMs < olderThanMs)) continue;
       await fs.rm(file, { force: true });
       removed++;
     }

@@ -163,7 +163,7 @@ export async function extractFeatures(sources: readonly VideoSource[], options: 
         };
       }, { id: entry.id });
     } catch (err) {
-      if (options.onError !== 'continue') throw err;
+      if (options.onError !== 'continue') throw new Error(`video '${entry.id}' (${entry.video}): ${(err as Error).message}`);
       const record: FailureRecord = { id: entry.id, video: entry.video, reason: (err as Error).message, at: new Date().toISOString(), ...(options.shardLabel ? { shard: options.shardLabel } : {}) };
       failed.push(record);
       if (options.failureDir) await recordFailure(options.failureDir, record);
