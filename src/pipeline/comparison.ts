@@ -25,6 +25,16 @@ export interface RowSummary {
   name: string;
   accuracy: MeanInterval;
   macroF1: MeanInterval;
+  /** Runs in which this row predicted one class for every test video (a collapse; see {@link collapsedClass}). */
+  collapsedRuns: number;
+}
+
+/**
+ * The class a prediction list collapsed onto (every video predicted as it), or null. A method
+ * that does this learned nothing but the class prior, whatever its accuracy.
+ */
+export function collapsedClass(predicted: readonly number[]): number | null {
+  return predicted.length > 1 && predicted.every((p) => p === predicted[0]) ? predicted[0] : null;
 }
 
 /** A paired comparison of row `a` against row `b`. */
@@ -69,6 +79,7 @@ export function summarizeRuns(outcomes: readonly RunOutcome[], options: { resamp
     name,
     accuracy: meanInterval(outcomes.map((o) => o.scores[name].accuracy)),
     macroF1: meanInterval(outcomes.map((o) => o.scores[name].macroF1)),
+    collapsedRuns: outcomes.filter((o) => o.predicted[name] && collapsedClass(o.predicted[name]) !== null).length,
   });
   const comparisons: PairedComparison[] = [];
   for (const [a, b] of COMPARED_PAIRS) {
@@ -108,7 +119,8 @@ const pValue = (p: number): string => (p < 0.001 ? '< 0.001' : p.toFixed(3));
 
 /** A table of rows as mean ± CI half-width (accuracy in %, macro F1). */
 export function intervalTable(rows: readonly RowSummary[]): string {
-  return formatTable(['Method', 'Accuracy(%) mean ± 95% CI', 'Macro F1'], rows.map((r) => [r.name, interval(r.accuracy), interval(r.macroF1, 1, 3)]));
+  return formatTable(['Method', 'Accuracy(%) mean ± 95% CI', 'Macro F1', 'Runs collapsed to one class'],
+    rows.map((r) => [r.name, interval(r.accuracy), interval(r.macroF1, 1, 3), `${r.collapsedRuns}/${r.accuracy.n}`]));
 }
 
 /** The paired comparisons as a table, with a verdict at the 5 % level. */

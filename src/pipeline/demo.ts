@@ -13,7 +13,8 @@ import { extractFeatures, syntheticSources, type VideoFeatures } from './extract
 import { evaluateMethod, type MethodEvaluation } from './evaluate.js';
 import { methodSlug, trainMethod, TRAINED_METHODS, type EpochRecord } from './train.js';
 import { summaryText, writeComparisonReport, writeReport, type ResultRow, type RunResults } from './report.js';
-import { comparisonTable, comparisonText, summarizeRuns, type ComparisonSummary, type RunOutcome } from './comparison.js';
+import { collapsedClass, comparisonTable, comparisonText, summarizeRuns, type ComparisonSummary, type RunOutcome } from './comparison.js';
+import { LABELS } from '../data/manifest.js';
 import type { DemoConfig } from './demo-config.js';
 import type { MethodName } from '../models/presets.js';
 
@@ -59,6 +60,7 @@ export async function trainAndReport(options: TrainAndReportOptions): Promise<Sp
       checkpointDir: path.join(options.out, 'checkpoints', methodSlug(name)),
       onEpoch: (r, resumed) => log(`[${name}] epoch ${r.epoch}/${training.epochs} loss ${r.loss.toFixed(4)} ` +
         `train ${pct(r.trainAccuracy)} val ${pct(r.validationAccuracy)} (F1 ${Number.isFinite(r.validationMacroF1) ? r.validationMacroF1.toFixed(2) : '-'}, predicted ${r.validationPredicted.join('/')}) ` +
+        (r.validationBranches ? `branches val F1 pixel ${r.validationBranches.pixel.macroF1.toFixed(2)} landmark ${r.validationBranches.landmark.macroF1.toFixed(2)} ` : '') +
         (resumed ? '(from checkpoint)' : `(${r.seconds.toFixed(1)} s)`)),
     });
     // The test videos are looked at here for the first time, with the model of the epoch validation picked.
@@ -97,6 +99,10 @@ export async function trainAndReport(options: TrainAndReportOptions): Promise<Sp
     scores: Object.fromEntries([...results.table1, ...results.table2].map((r) => [r.name, { accuracy: r.report.accuracy, macroF1: r.report.macroF1 }])),
     selectedEpochs,
   };
+  for (const [name, p] of Object.entries(predicted)) {
+    const c = collapsedClass(p);
+    if (c !== null) log(`warning: ${name} predicted '${LABELS[c]}' for every test video: it collapsed onto one class (its accuracy is that class's share)`);
+  }
   const comparison = summarizeRuns([outcome]);
   const pairs = comparison.comparisons.length ? comparisonTable(comparison.comparisons) : '';
   const wallSeconds = (performance.now() - (options.startedAt ?? performance.now())) / 1000;

@@ -31,6 +31,8 @@ export interface EpochRecord {
   validationMacroF1: number;
   /** Videos predicted as each class on validation `[negative, neutral, positive]` (a collapse shows as one non-zero count). */
   validationPredicted: [number, number, number];
+  /** PLM-IPE only: each branch alone on the validation videos (a branch collapsing onto one class shows here first). */
+  validationBranches?: Record<'pixel' | 'landmark', { accuracy: number; macroF1: number; predicted: [number, number, number] }>;
   seconds: number;
 }
 
@@ -176,6 +178,9 @@ export function selectEpoch(history: readonly EpochRecord[]): number {
   return best.epoch;
 }
 
+/** Videos predicted as each class: the column sums of a confusion matrix. */
+const predictedCounts = (r: { confusion: number[][] }): [number, number, number] => [0, 1, 2].map((c) => r.confusion.reduce((a, row) => a + row[c], 0)) as [number, number, number];
+
 const stemOf = (epoch: number): string => `epoch-${String(epoch).padStart(3, '0')}`;
 
 /**
@@ -240,7 +245,8 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
       }
     });
     const terms = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / batches.length]));
-    const validation = split.validation.length ? evaluateMethod(method, features, split.validation).report : null;
+    const validationEval = split.validation.length ? evaluateMethod(method, features, split.validation) : null;
+    const validation = validationEval ? validationEval.report : null;
     const record: EpochRecord = {
       epoch,
       loss: terms.loss ?? NaN,
@@ -248,9 +254,16 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
       trainAccuracy: options.skipTrainAccuracy ? NaN : accuracyOf(method, features, trainSample),
       validationAccuracy: validation ? validation.accuracy : NaN,
       validationMacroF1: validation ? validation.macroF1 : NaN,
-      validationPredicted: validation ? [0, 1, 2].map((c) => validation.confusion.reduce((a, row) => a + row[c], 0)) as [number, number, number] : [0, 0, 0],
+      validationPredicted: validation ? predictedCounts(validation) : [0, 0, 0],
       seconds: 0,
     };
+    if (validationEval?.branches) {
+      const b = validationEval.branches;
+      record.validationBranches = {
+        pixel: { accuracy: b.pixel.report.accuracy, macroF1: b.pixel.report.macroF1, predicted: predictedCounts(b.pixel.report) },
+        landmark: { accuracy: b.landmark.report.accuracy, macroF1: b.landmark.report.macroF1, predicted: predictedCounts(b.landmark.report) },
+      };
+    }
     record.seconds = (performance.now() - t0) / 1000;
     history.push(record);
 
