@@ -53,6 +53,10 @@ export * from './landmarks/index.js';
 // Data: the built-in synthetic dataset, video decoding, preprocessing, manifests and splits, caching.
 export * from './data/index.js';
 
+// Statistics for comparing methods over folds and seeds (mean ± 95 % CI, sign test, paired bootstrap).
+export { meanInterval, tQuantile975, signTest, pairedBootstrap } from './eval/statistics.js';
+export type { MeanInterval, SignTest, PairedUnit, PairedBootstrap } from './eval/statistics.js';
+
 // The PLM-IPE models: C3D, the pixel and landmark estimators, mutual learning, baselines, checkpoints.
 export * from './models/index.js';
 
