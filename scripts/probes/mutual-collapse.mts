@@ -38,6 +38,9 @@ for (const name of names) {
       checkpointDir: `/tmp/mutual-collapse/runs/${name.replace(/\W+/g, '_')}/fold-${k + 1}`, skipTrainAccuracy: true,
     });
     const e = r.history[r.selectedEpoch - 1];
+    const preset = { ...config.training, ...v.training };
+    // The KL term as it enters the loss (trainStep reports it unscaled).
+    const klFactor = preset.klScale === 'T^2' ? preset.temperature ** 2 : 1;
     const px = e.validationBranches?.pixel;
     fused += e.validationMacroF1;
     pixel += px ? px.macroF1 : e.validationMacroF1;
@@ -45,7 +48,7 @@ for (const name of names) {
     if (pred.filter((c) => c > 0).length === 1) collapsed++;
     rows.push(`  fold ${k + 1}: epoch ${r.selectedEpoch}, val F1 ${f(e.validationMacroF1)} acc ${f(e.validationAccuracy)} predicted ${e.validationPredicted.join('/')}` +
       (px ? `; pixel branch F1 ${f(px.macroF1)} predicted ${px.predicted.join('/')}; landmark branch F1 ${f(e.validationBranches!.landmark.macroF1)}` : '') +
-      `; pixel KL/CE per epoch ${r.history.map((h) => (h.terms['pixel.kl'] !== undefined ? `${f(h.terms['pixel.kl'])}/${f(h.terms['pixel.ce'])}` : '-')).join(' ')} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      `; pixel scaled-KL/CE per epoch ${r.history.map((h) => (h.terms['pixel.kl'] !== undefined ? `${(h.terms['pixel.kl'] * klFactor).toFixed(3)}/${f(h.terms['pixel.ce'])}` : '-')).join(' ')} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
   console.log(`${name}: mean val F1 ${f(fused / splits.length)}, pixel (branch) val F1 ${f(pixel / splits.length)}, pixel collapsed in ${collapsed}/${splits.length} folds`);
   console.log(rows.join('\n'));
