@@ -123,17 +123,17 @@ export function intervalTable(rows: readonly RowSummary[]): string {
     rows.map((r) => [r.name, interval(r.accuracy), interval(r.macroF1, 1, 3), `${r.collapsedRuns}/${r.accuracy.n}`]));
 }
 
-/** The paired comparisons as a table, with a verdict at the 5 % level. */
+/** The paired comparisons as a table, with a verdict at the 5 % level; the sign-test columns only when there are several runs. */
 export function comparisonTable(comparisons: readonly PairedComparison[]): string {
+  const withSign = comparisons.some((c) => c.sign.wins + c.sign.losses + c.sign.ties > 1);
   return formatTable(
-    ['Comparison', 'Difference (points)', '95% CI', 'p (bootstrap)', 'Runs won/lost/tied', 'p (sign)', 'At 5%'],
+    ['Comparison', 'Difference (points)', '95% CI', 'p (bootstrap)', ...(withSign ? ['Runs won/lost/tied', 'p (sign)'] : []), 'At 5%'],
     comparisons.map((c) => [
       `${c.a} vs ${c.b}`,
       `${c.bootstrap.difference >= 0 ? '+' : ''}${pct(c.bootstrap.difference)}`,
       `[${pct(c.bootstrap.low)}, ${pct(c.bootstrap.high)}]`,
       pValue(c.bootstrap.p),
-      `${c.sign.wins}/${c.sign.losses}/${c.sign.ties}`,
-      pValue(c.sign.p),
+      ...(withSign ? [`${c.sign.wins}/${c.sign.losses}/${c.sign.ties}`, pValue(c.sign.p)] : []),
       c.bootstrap.p < 0.05 ? (c.bootstrap.difference > 0 ? `${c.a} better` : `${c.b} better`) : 'not significant',
     ]),
   );
