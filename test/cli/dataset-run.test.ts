@@ -5,7 +5,7 @@
 // bit-identical final numbers. Small shapes: seconds per case.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDataset } from '../../src/data/synthetic/write-dataset.js';
@@ -181,6 +181,18 @@ describe('train and eval remember their run', () => {
     expect(cli(['eval', '--run', run, '--positive-above', '70']).err).toContain('--negative-below/--positive-above is {"negativeBelow":40,"positiveAbove":70} but run');
     expect(cli(['train', '--features', features, '--method', 'LBE', '--epochs', '2', '--folds', '2', '--seeds', '2', '--out', run]).err).toContain('--folds is 2 but run');
   }, 300_000);
+
+  it('--split uses the file\'s subjects; the run records them in split.json', () => {
+    const file = join(tmp(), 'split.json');
+    writeFileSync(file, JSON.stringify({ test: ['s001', 's002'], validation: ['s003'] }));
+    const run = tmp();
+    const r = cli(['train', '--features', features, '--method', 'LBE', '--epochs', '1', '--split', file, '--out', run, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const results = JSON.parse(readFileSync(join(run, 'report', 'results.json'), 'utf8'));
+    expect([...new Set(results.testVideos.map((v: { subject: string }) => v.subject))].sort()).toEqual(['s001', 's002']);
+    expect(JSON.parse(readFileSync(join(run, 'split.json'), 'utf8'))).toEqual({ train: ['s004', 's005', 's006'], validation: ['s003'], test: ['s001', 's002'] });
+    expect(cli(['train', '--features', features, '--split', file, '--folds', '2']).err).toContain('--split and --folds both given');
+  }, 60_000);
 
   it('errors for bad split flags name the flag and the value', () => {
     expect(cli(['train', '--features', features, '--negative-below', '70', '--positive-above', '60']).err).toContain('--negative-below (70) must not be above --positive-above (60)');
