@@ -1,8 +1,9 @@
 // Feature extraction for a whole dataset: every video becomes pixel clips `[K, 3, L, H, W]`
 // (preprocessVideo) and 72-d landmark descriptors `[T, 72]` (describeVideo), cached on disk per
 // video in a FeatureCache keyed by the video's content hash plus every extraction option, so a
-// crash or Ctrl-C loses at most the video in flight and a rerun resumes. Node only (the cache).
-// Knows nothing about models or training.
+// crash or Ctrl-C loses at most the video in flight and a rerun resumes. A video that fails can be
+// recorded and skipped instead of stopping the run (extract-status.ts keeps the records). Node only
+// (the cache). Knows nothing about models or training.
 import { FeatureCache, cacheKey, hashBytes, hashFile, stableStringify } from '../data/cache.js';
 import { createProgress, type ProgressStream } from '../data/progress.js';
 import { loadVideo } from '../data/video.js';
