@@ -70,7 +70,7 @@ export type { GpuBackendOptions, GpuMode, GpuModeRequest, NodeWebGpuOptions, Nod
 export { computeFeatures, computeClips, descriptorOptions, pickClips, pickApexClips, PAPER_EXTRACT } from './pipeline/features.js';
 // Aliased: `ExtractOptions` at the root is extractClipFeatures' (models); this is the per-video one.
 export type { ExtractOptions as VideoExtractOptions, VideoFeatures } from './pipeline/features.js';
-export { makeBatch } from './pipeline/dataset.js';
-export type { BatchAugmentation } from './pipeline/dataset.js';
+export { makeBatch, splitPlan, partitionFeatures, relabel, featureEntries } from './pipeline/dataset.js';
+export type { BatchAugmentation, FeatureSplit, SplitPlanRequest } from './pipeline/dataset.js';
 export { demoConfig, SMALL_EXTRACT, SMALL_TRAINING } from './pipeline/demo-config.js';
 export type { DemoConfig } from './pipeline/demo-config.js';

@@ -11,5 +11,3 @@ export type { Shard, FailureRecord, ExtractionStatus } from '../pipeline/extract
 export { extractionStatus } from '../pipeline/extract.js';
 export { featureFolderStatus, extractManifest } from '../pipeline/feature-folder.js';
 export type { ExtractManifestOptions } from '../pipeline/feature-folder.js';
-export { splitPlan, partitionFeatures, relabel, featureEntries } from '../pipeline/dataset.js';
-export type { FeatureSplit, SplitPlanRequest } from '../pipeline/dataset.js';
