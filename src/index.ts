@@ -60,6 +60,10 @@ export * from './landmarks/index.js';
 // Data: the built-in synthetic dataset, preprocessing, manifests and splits, browser frame capture.
 export * from './data/index.js';
 
+// Statistics for comparing methods over folds and seeds (mean ± 95 % CI, sign test, paired bootstrap).
+export { meanInterval, tQuantile975, signTest, pairedBootstrap } from './eval/statistics.js';
+export type { MeanInterval, SignTest, PairedUnit, PairedBootstrap } from './eval/statistics.js';
+
 // The PLM-IPE models: C3D, the pixel and landmark estimators, mutual learning, baselines, checkpoints.
 export * from './models/index.js';
 
@@ -68,8 +72,8 @@ export * from './models/index.js';
 export { computeFeatures, computeClips, descriptorOptions, pickClips, pickApexClips, PAPER_EXTRACT } from './pipeline/features.js';
 // Aliased: `ExtractOptions` at the root is extractClipFeatures' (models); this is the per-video one.
 export type { ExtractOptions as VideoExtractOptions, VideoFeatures } from './pipeline/features.js';
-export { makeBatch } from './pipeline/dataset.js';
-export type { BatchAugmentation } from './pipeline/dataset.js';
+export { makeBatch, splitPlan, partitionFeatures, relabel, featureEntries } from './pipeline/dataset.js';
+export type { BatchAugmentation, FeatureSplit, SplitPlanRequest } from './pipeline/dataset.js';
 export { demoConfig, SMALL_EXTRACT, SMALL_TRAINING } from './pipeline/demo-config.js';
 export type { DemoConfig } from './pipeline/demo-config.js';
 

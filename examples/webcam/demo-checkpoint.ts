@@ -72,12 +72,13 @@ function readStamp(file: string): RunStamp | null {
   }
 }
 
-/** The last PLM-IPE checkpoint of a run, as named by its training state file. */
+/** The PLM-IPE checkpoint a run reports (picked on validation; the last for older runs), as named by its training state file. */
 function lastCheckpoint(runDir: string): string {
   const dir = path.join(runDir, 'checkpoints', 'plm-ipe');
   const stateFile = path.join(dir, 'state.json');
   if (!fs.existsSync(stateFile)) throw new Error(`webcam demo: the demo run in ${runDir} has no ${path.relative(runDir, stateFile)}; build with --retrain`);
-  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { checkpoint?: string };
+  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { checkpoint?: string; selected?: string };
+  if (typeof state.selected === 'string') return path.join(dir, state.selected);
   if (typeof state.checkpoint !== 'string') throw new Error(`webcam demo: ${stateFile} names no checkpoint (expected a field 'checkpoint' like "epoch-008")`);
   return path.join(dir, state.checkpoint);
 }
@@ -122,7 +123,7 @@ export async function ensureDemoCheckpoint(options: DemoCheckpointOptions): Prom
     fs.rmSync(cacheDir, { recursive: true, force: true });
     fs.mkdirSync(cacheDir, { recursive: true });
     const results = await runDemo({ config, out: cacheDir, methods: METHODS, log: (line) => line && log(`webcam demo: ${line}`) });
-    const plm = results.table1.find((r) => r.name === 'PLM-IPE');
+    const plm = results.table1?.find((r) => r.name === 'PLM-IPE');
     stamp = { hash, command, checkpoint: path.relative(cacheDir, lastCheckpoint(cacheDir)), testAccuracy: plm ? plm.report.accuracy : null };
     fs.writeFileSync(runStamp, JSON.stringify(stamp, null, 2) + '\n');
   } else {

@@ -1,6 +1,6 @@
 // `plm-ipe demo`: generate the built-in synthetic dataset, extract features, train the five methods
-// of Table 1, print Tables 1 and 2 with PLM-IPE's confusion matrix and per-class F1, and write the
-// report folder. Option parsing and wiring only; the work is in src/pipeline/demo.ts.
+// of Table 1 (on k folds and several seeds when asked), print Tables 1 and 2 with PLM-IPE's
+// confusion matrix and per-class F1 (or with intervals and paired tests), and write the report folder. Option parsing and wiring only; the work is in src/pipeline/demo.ts.
 import { Command, Option } from 'commander';
 import { demoConfig } from '../pipeline/demo-config.js';
 import { runDemo } from '../pipeline/demo.js';
@@ -22,13 +22,17 @@ export function demoCommand(): Command {
     .option('--out <dir>', 'output folder (cache, checkpoints, report); a rerun resumes', 'runs/demo')
     .option('--epochs <n>', 'training epochs (default: the preset\'s)', positiveInt)
     .option('--methods <names>', `comma-separated subset of ${TRAINED_METHODS.join(', ')} (default: all)`, methodList)
+    .option('--folds <k>', 'subject-grouped k-fold: report Tables 1 and 2 as mean ± 95% CI with paired tests (k times the time)', positiveInt)
+    .option('--seeds <n>', 'train every split with n seeds (seed, seed+1, ...)', positiveInt)
     .addOption(c3dWeightsOption())
-    .action(async (opts: { preset: 'small' | 'paper'; size: 'tiny' | 'small'; seed: number; backend: 'cpu' | 'gpu'; out: string; epochs?: number; methods?: MethodName[]; c3dWeights?: string }) => {
+    .action(async (opts: { preset: 'small' | 'paper'; size: 'tiny' | 'small'; seed: number; backend: 'cpu' | 'gpu'; out: string; epochs?: number; methods?: MethodName[]; folds?: number; seeds?: number; c3dWeights?: string }) => {
       const backend = await selectBackend(opts.backend);
       const base = demoConfig({ preset: opts.preset, size: opts.size, seed: opts.seed, epochs: opts.epochs });
       const config = opts.c3dWeights ? { ...base, extract: pretrainedExtract(base.extract) } : base;
+      if (opts.folds === 1) throw new Error('--folds must be at least 2 (leave it out for the paper\'s single split)');
       if (opts.c3dWeights) log(await describeC3DWeights(opts.c3dWeights, config.training.c3d));
-      log(`plm-ipe demo: preset ${opts.preset}, size ${opts.size}, seed ${opts.seed}, ${config.training.epochs} epochs, backend ${backend}, output ${opts.out}`);
-      await runDemo({ config, out: opts.out, log, progress: process.stderr, methods: opts.methods, c3dWeights: opts.c3dWeights });
+      log(`plm-ipe demo: preset ${opts.preset}, size ${opts.size}, seed ${opts.seed}, ${config.training.epochs} epochs, backend ${backend}, output ${opts.out}` +
+        `${opts.folds ? `, ${opts.folds} folds` : ''}${opts.seeds ? `, ${opts.seeds} seeds` : ''}`);
+      await runDemo({ config, out: opts.out, log, progress: process.stderr, methods: opts.methods, folds: opts.folds, seeds: opts.seeds, c3dWeights: opts.c3dWeights });
     });
 }

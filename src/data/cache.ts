@@ -229,8 +229,12 @@ export class FeatureCache {
     return decodeArrays(bytes, key);
   }
 
-  /** Removes temp files an interrupted write left behind; returns how many were removed. */
-  async removeStaleTemp(): Promise<number> {
+  /**
+   * Removes temp files an interrupted write left behind; returns how many were removed. Only files
+   * older than `olderThanMs` (default 10 minutes) go: another process sharing the folder may be
+   * writing a fresh one right now (a write takes seconds), and removing it would fail its rename.
+   */
+  async removeStaleTemp(olderThanMs = 10 * 60_000): Promise<number> {
     const fs = await import('node:fs/promises');
     const nodePath = await import('node:path');
     let names: string[];
@@ -239,8 +243,15 @@ export class FeatureCache {
     } catch {
       return 0;
     }
-    const stale = names.filter((n) => n.startsWith('.') && n.endsWith('.tmp'));
-    for (const n of stale) await fs.rm(nodePath.join(this.dir, n), { force: true });
-    return stale.length;
+    let removed = 0;
+    const now = Date.now();
+    for (const n of names.filter((x) => x.startsWith('.') && x.endsWith('.tmp'))) {
+      const file = nodePath.join(this.dir, n);
+      const stat = await fs.stat(file).catch(() => null);
+      if (!stat || (olderThanMs > 0 && now - stat.mtimeMs < olderThanMs)) continue;
+      await fs.rm(file, { force: true });
+      removed++;
+    }
+    return removed;
   }
 }

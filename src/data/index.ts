@@ -7,7 +7,9 @@ export { framePoints } from './types.js';
 export {
   LABELS, DEFAULT_THRESHOLDS, scoreToLabel, scoreToLabelName, labelCounts, parseManifest, formatManifest, splitBySubject,
 } from './manifest.js';
-export type { Gender, ManifestEntry, Label, LabelThresholds, SplitOptions, Split } from './manifest.js';
+export type { Gender, ManifestEntry, Label, LabelThresholds, SplitOptions, Split, SplitConstraint } from './manifest.js';
+export { paperPartition, subjectFolds, carveValidation, parseSplitFile, formatSplitFile, DEFAULT_VALIDATION_FRACTION } from './subject-splits.js';
+export type { SubjectPartition, SplitPlanOptions } from './subject-splits.js';
 export { C3D_MEAN_RGB, C3D_PYTORCH_PREPROCESS, splitClips, cropResize, resizeRgb, faceBox, preprocessVideo } from './preprocess.js';
 export { c3dPytorchFrame } from './c3d-pytorch-resize.js';
 export type { ClipRemainder, SplitClipsOptions, Box, Normalization, PreprocessOptions, ClipBatch } from './preprocess.js';

@@ -1,6 +1,7 @@
 // The dataset manifest (JSON Lines, one video per line), score-to-label thresholds and the paper's
-// subject-disjoint train/test split (section 4.1). Pure logic over strings and objects: browser-safe,
-// no node: imports (reading a manifest file is ./manifest-node.ts), no tensors.
+// subject-disjoint train/test split (section 4.1), relaxed with a warning where the data cannot meet
+// it. Pure logic over strings and objects: browser-safe, no node: imports (reading a manifest file is
+// ./manifest-node.ts), no tensors.
 import { createRng } from '../tensor/random.js';
 
 /** A subject's gender as the manifest records it; only `female`/`male` take part in split balancing. */
@@ -195,64 +196,61 @@ export interface SplitOptions {
 export interface Split {
   /** Entries of training subjects (all their sessions). */
   train: ManifestEntry[];
-  /** Entries of test subjects (each has exactly one session). */
+  /** Entries of test subjects (each has exactly one session unless `relaxed` names 'single-session'). */
   test: ManifestEntry[];
   /** Test subject ids, sorted. */
   testSubjects: string[];
   /** Test subjects per gender (`unknown` for subjects without one). */
   testGender: { female: number; male: number; other: number; unknown: number };
+  /**
+   * The paper's constraints this split could not meet on the data: 'single-session' (ii: too few
+   * subjects with one session, so some test subjects bring several) and 'gender-balance' (iii: the
+   * test set's female/male counts differ by more than one, or genders are unknown). Constraint i
+   * (no subject on both sides) is never relaxed. Empty when the split is the paper's.
+   */
+  relaxed: SplitConstraint[];
+  /** One sentence per relaxed constraint, for the user (a warning, not an error). */
+  warnings: string[];
+}
+
+/** A constraint of the paper's split that {@link splitBySubject} may relax (see {@link Split.relaxed}). */
+export type SplitConstraint = 'single-session' | 'gender-balance';
+
+/** Sessions and gender of every subject; throws when a subject has two genders. */
+export function subjectTable(entries: readonly ManifestEntry[], caller = 'splitBySubject'): Map<string, { sessions: Set<string>; videos: number; gender?: Gender }> {
+  const table = new Map<string, { sessions: Set<string>; videos: number; gender?: Gender }>();
+  for (const e of entries) {
+    let s = table.get(e.subject);
+    if (!s) table.set(e.subject, (s = { sessions: new Set(), videos: 0 }));
+    s.sessions.add(e.session);
+    s.videos++;
+    if (e.gender && s.gender && s.gender !== e.gender) {
+      throw new Error(`${caller}: subject '${e.subject}' has two genders ('${s.gender}' and '${e.gender}')`);
+    }
+    if (e.gender) s.gender = e.gender;
+  }
+  return table;
+}
+
+/** Fisher-Yates shuffle in place with a seeded generator. */
+export function seededShuffle<T>(xs: T[], rng: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
 }
 
 /**
- * The paper's split (section 4.1), about 8:2 by subjects: i) test subjects never appear in training,
- * ii) each test subject took part in exactly one session (so every test subject contributes one
- * session's videos), iii) the test set's female/male ratio is as balanced as the candidates allow.
- * Deterministic for a given seed and set of entries (entry order does not matter).
- * Throws when fewer subjects than needed have a single session.
- * @example
- * const { train, test } = splitBySubject(entries, { testFraction: 0.2, seed: 7 });
+ * Picks `n` of `pool` (already shuffled) with female/male as balanced as the pool allows; the odd
+ * seat goes to the gender `oddToFemale` names; subjects of other or unknown gender fill what is left.
  */
-export function splitBySubject(entries: readonly ManifestEntry[], options: SplitOptions = {}): Split {
-  const testFraction = options.testFraction ?? 0.2;
-  if (!(testFraction > 0 && testFraction < 1)) {
-    throw new Error(`splitBySubject: testFraction must be in (0, 1), got ${testFraction}`);
-  }
-  const sessions = new Map<string, Set<string>>();
-  const gender = new Map<string, Gender | undefined>();
-  for (const e of entries) {
-    let s = sessions.get(e.subject);
-    if (!s) sessions.set(e.subject, (s = new Set()));
-    s.add(e.session);
-    if (!gender.has(e.subject)) gender.set(e.subject, e.gender);
-    else if (e.gender && gender.get(e.subject) && gender.get(e.subject) !== e.gender) {
-      throw new Error(`splitBySubject: subject '${e.subject}' has two genders ('${gender.get(e.subject)}' and '${e.gender}')`);
-    } else if (e.gender) gender.set(e.subject, e.gender);
-  }
-  const subjects = [...sessions.keys()].sort();
-  if (subjects.length < 2) throw new Error(`splitBySubject: need at least 2 subjects, got ${subjects.length}`);
-  const nTest = Math.min(subjects.length - 1, Math.max(1, Math.round(testFraction * subjects.length)));
-  const candidates = subjects.filter((s) => sessions.get(s)!.size === 1);
-  if (candidates.length < nTest) {
-    throw new Error(
-      `splitBySubject: need ${nTest} test subjects with exactly one session, but only ${candidates.length} of ${subjects.length} subjects have one session`,
-    );
-  }
-  // Shuffle each gender group with its own seeded draw so the result depends only on the seed and the subject ids.
-  const rng = createRng(`split/${options.seed ?? 0}`);
-  const shuffle = (xs: string[]): string[] => {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [xs[i], xs[j]] = [xs[j], xs[i]];
-    }
-    return xs;
-  };
-  const female = shuffle(candidates.filter((s) => gender.get(s) === 'female'));
-  const male = shuffle(candidates.filter((s) => gender.get(s) === 'male'));
-  const rest = shuffle(candidates.filter((s) => gender.get(s) !== 'female' && gender.get(s) !== 'male'));
-  // Half each when possible; which gender gets the odd seat is a coin flip of the same generator.
-  const oddToFemale = rng() < 0.5;
-  let wantF = Math.floor(nTest / 2) + (nTest % 2 === 1 && oddToFemale ? 1 : 0);
-  let wantM = nTest - wantF;
+export function pickBalanced(pool: readonly string[], n: number, gender: (s: string) => Gender | undefined, oddToFemale: boolean): string[] {
+  const female = pool.filter((s) => gender(s) === 'female');
+  const male = pool.filter((s) => gender(s) === 'male');
+  const rest = pool.filter((s) => gender(s) !== 'female' && gender(s) !== 'male');
+  let wantF = Math.floor(n / 2) + (n % 2 === 1 && oddToFemale ? 1 : 0);
+  let wantM = n - wantF;
   if (female.length < wantF) {
     wantM += wantF - female.length;
     wantF = female.length;
@@ -263,14 +261,67 @@ export function splitBySubject(entries: readonly ManifestEntry[], options: Split
     wantF = Math.min(female.length, wantF + spill);
   }
   const chosen = [...female.slice(0, wantF), ...male.slice(0, wantM)];
-  for (const s of rest) if (chosen.length < nTest) chosen.push(s);
+  for (const s of rest) if (chosen.length < n) chosen.push(s);
+  return chosen;
+}
+
+/**
+ * The paper's split (section 4.1), about 8:2 by subjects: i) test subjects never appear in training,
+ * ii) each test subject took part in exactly one session (so every test subject contributes one
+ * session's videos), iii) the test set's female/male ratio is as balanced as the candidates allow.
+ * When the data cannot meet ii or iii (few single-session subjects, unknown genders) the split is
+ * still subject-disjoint and `relaxed`/`warnings` say which constraint gave way: test subjects with
+ * the fewest sessions fill the seats single-session subjects cannot. Deterministic for a given seed
+ * and set of entries (entry order does not matter).
+ * @example
+ * const { train, test, warnings } = splitBySubject(entries, { testFraction: 0.2, seed: 7 });
+ */
+export function splitBySubject(entries: readonly ManifestEntry[], options: SplitOptions = {}): Split {
+  const testFraction = options.testFraction ?? 0.2;
+  if (!(testFraction > 0 && testFraction < 1)) {
+    throw new Error(`splitBySubject: testFraction must be in (0, 1), got ${testFraction}`);
+  }
+  const table = subjectTable(entries);
+  const subjects = [...table.keys()].sort();
+  if (subjects.length < 2) throw new Error(`splitBySubject: need at least 2 subjects, got ${subjects.length}`);
+  const nTest = Math.min(subjects.length - 1, Math.max(1, Math.round(testFraction * subjects.length)));
+  const gender = (s: string) => table.get(s)!.gender;
+  // One seeded draw over the sorted ids, so the result depends only on the seed and the subject ids.
+  const rng = createRng(`split/${options.seed ?? 0}`);
+  const shuffled = seededShuffle([...subjects], rng);
+  const oddToFemale = rng() < 0.5;
+  const singles = shuffled.filter((s) => table.get(s)!.sessions.size === 1);
+  const relaxed: SplitConstraint[] = [];
+  const warnings: string[] = [];
+  let chosen = pickBalanced(singles, nTest, gender, oddToFemale);
+  if (chosen.length < nTest) {
+    // Constraint ii gives way: the seats left go to the subjects with the fewest sessions (balanced again).
+    const taken = new Set(chosen);
+    const fewest = shuffled.filter((s) => !taken.has(s)).sort((a, b) => table.get(a)!.sessions.size - table.get(b)!.sessions.size);
+    const need = nTest - chosen.length;
+    const cut = table.get(fewest[need - 1])!.sessions.size;
+    const eligible = fewest.filter((s) => table.get(s)!.sessions.size <= cut);
+    const have = { female: chosen.filter((s) => gender(s) === 'female').length, male: chosen.filter((s) => gender(s) === 'male').length };
+    chosen = [...chosen, ...pickBalanced(eligible, need, gender, have.female < have.male || (have.female === have.male && oddToFemale))];
+    const multi = chosen.filter((s) => table.get(s)!.sessions.size > 1);
+    relaxed.push('single-session');
+    warnings.push(`split: constraint ii (each test subject has exactly one session) relaxed: ${singles.length} of ${subjects.length} subjects ` +
+      `have one session but the test set needs ${nTest}; ${multi.length} test subject(s) bring several sessions (${multi.sort().slice(0, 5).map((s) => `${s}: ${table.get(s)!.sessions.size}`).join(', ')}${multi.length > 5 ? ', ...' : ''})`);
+  }
   const testSet = new Set(chosen);
   const testGender = { female: 0, male: 0, other: 0, unknown: 0 };
-  for (const s of chosen) testGender[gender.get(s) ?? 'unknown']++;
+  for (const s of chosen) testGender[gender(s) ?? 'unknown']++;
+  if (Math.abs(testGender.female - testGender.male) > 1 || testGender.unknown > 0) {
+    relaxed.push('gender-balance');
+    warnings.push(`split: constraint iii (balanced test genders) relaxed: the test set has ${testGender.female} female, ${testGender.male} male, ` +
+      `${testGender.other} other and ${testGender.unknown} unknown subjects` + (testGender.unknown > 0 ? ' (add a gender field to the manifest to balance them)' : ''));
+  }
   return {
     train: entries.filter((e) => !testSet.has(e.subject)),
     test: entries.filter((e) => testSet.has(e.subject)),
     testSubjects: [...testSet].sort(),
     testGender,
+    relaxed,
+    warnings,
   };
 }

@@ -39,3 +39,15 @@ export { loadTorchCheckpointFile } from './torch.js';
 // Prediction from files and run folders on disk (the Predictor itself is in the root).
 export { loadPredictor, predictFile } from './predict.js';
 export type { PredictFileOptions } from './predict.js';
+
+// Training runs: k-fold/seed comparisons, run configs, sharded extraction and its status.
+export type { TrainComparisonOptions, ComparisonResult, SplitRunResult } from '../pipeline/demo.js';
+export { summarizeRuns, comparisonText, comparisonTable, intervalTable, collapsedClass, COMPARED_PAIRS } from '../pipeline/comparison.js';
+export type { RunOutcome, RowSummary, PairedComparison, ComparisonSummary } from '../pipeline/comparison.js';
+export { readRunConfig, checkRunConfig, writeRunConfig, readRunSplit } from '../pipeline/run-config.js';
+export type { RunConfig } from '../pipeline/run-config.js';
+export { parseShard, shardItems, readFailures, recordFailure, clearFailure, failureFile, statusText } from '../pipeline/extract-status.js';
+export type { Shard, FailureRecord, ExtractionStatus } from '../pipeline/extract-status.js';
+export { extractionStatus } from '../pipeline/extract.js';
+export { featureFolderStatus, extractManifest } from '../pipeline/feature-folder.js';
+export type { ExtractManifestOptions } from '../pipeline/feature-folder.js';

@@ -49,7 +49,9 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
     configFile = options.config ? String(options.config) : path.join(source, 'report', 'config.json');
     const dir = path.join(source, 'checkpoints', methodFolder(method));
     const state = await readText(path.join(dir, 'state.json'), `${source} has no ${method} checkpoint; run 'plm-ipe demo' or 'plm-ipe train' first`);
-    const name = (JSON.parse(state) as { checkpoint?: string }).checkpoint;
+    // `selected` is the epoch validation picked (what the report evaluated); older runs name only the last.
+    const parsed = JSON.parse(state) as { checkpoint?: string; selected?: string };
+    const name = parsed.selected ?? parsed.checkpoint;
     if (typeof name !== 'string') throw new Error(`loadPredictor: ${path.join(dir, 'state.json')} names no checkpoint`);
     stem = path.join(dir, name);
   } else {

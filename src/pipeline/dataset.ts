@@ -1,32 +1,78 @@
 // In-memory features of a dataset and their batching into the models' PreferenceBatch: the pixel
 // view as one flat clip list plus a video index, the landmark view as zero-padded descriptor
-// sequences with their lengths. Also the paper's subject split over extracted features and the
-// seeded per-epoch shuffle. Plain arrays in, tensors out; no disk, no models.
+// sequences with their lengths. Also the subject split plans (paper split, k-fold, split file) over
+// extracted features, relabelling under other thresholds, and the seeded per-epoch shuffle. Plain arrays in, tensors out; no disk, no models.
 import { tensor } from '../tensor/creation.js';
 import { createRng } from '../tensor/random.js';
-import { splitBySubject, type ManifestEntry } from '../data/manifest.js';
+import { scoreToLabel, type LabelThresholds, type ManifestEntry } from '../data/manifest.js';
+import { paperPartition, parseSplitFile, subjectFolds, type SplitPlanOptions, type SubjectPartition } from '../data/subject-splits.js';
 import type { PreferenceBatch } from '../models/method.js';
 import type { VideoFeatures } from './features.js';
 
-/** Train and test indices into a feature list. */
+/** Train, validation and test indices into a feature list (no subject in two of them). */
 export interface FeatureSplit {
   train: number[];
+  /** Videos that pick the reported epoch; empty when the run has no validation part. */
+  validation: number[];
   test: number[];
   testSubjects: string[];
+  /** Validation subjects, sorted (empty when there is no validation part). */
+  validationSubjects?: string[];
+  /** Warnings of the split plan (relaxed constraints), to print before training. */
+  warnings?: string[];
+}
+
+/** Manifest-like entries of features, for the subject split functions (scores are not needed). */
+export function featureEntries(features: readonly VideoFeatures[]): ManifestEntry[] {
+  return features.map((f) => ({ id: f.id, video: f.id, subject: f.subject, session: f.session, score: f.score ?? 50, gender: f.gender }));
+}
+
+/** Indices of each part of a subject partition. */
+export function partitionFeatures(features: readonly VideoFeatures[], partition: SubjectPartition): FeatureSplit {
+  const part = new Map<string, 'train' | 'validation' | 'test'>();
+  for (const s of partition.train) part.set(s, 'train');
+  for (const s of partition.validation) part.set(s, 'validation');
+  for (const s of partition.test) part.set(s, 'test');
+  const out: FeatureSplit = { train: [], validation: [], test: [], testSubjects: [...partition.test], validationSubjects: [...partition.validation], warnings: [...partition.warnings] };
+  features.forEach((f, i) => {
+    const p = part.get(f.subject);
+    if (p) out[p].push(i);
+  });
+  return out;
+}
+
+/** How {@link splitPlan} splits a run's features. */
+export interface SplitPlanRequest extends SplitPlanOptions {
+  /** k-fold over subjects (k >= 2); default: the paper's single split. */
+  folds?: number;
+  /** An explicit split file's text and name (see parseSplitFile); wins over `folds`. */
+  file?: { text: string; source: string };
+}
+
+/** The subject partitions of a run: one for the paper's split or a one-part file, k for folds. */
+export function splitPlan(features: readonly VideoFeatures[], request: SplitPlanRequest = {}): SubjectPartition[] {
+  const entries = featureEntries(features);
+  if (request.file) return parseSplitFile(request.file.text, request.file.source, entries);
+  if (request.folds !== undefined) return subjectFolds(entries, request.folds, request);
+  return [paperPartition(entries, request)];
 }
 
 /**
  * The paper's split (section 4.1) over extracted features: about 20 % of subjects, each with a
- * single session, go to the test set; no subject is in both.
+ * single session where the data allows, go to the test set; about 15 % of the remaining subjects
+ * (`validationFraction`, 0 for none) form the validation part. No subject is in two parts.
  */
-export function splitFeatures(features: readonly VideoFeatures[], options: { seed?: number | string; testFraction?: number } = {}): FeatureSplit {
-  const entries: ManifestEntry[] = features.map((f) => ({ id: f.id, video: f.id, subject: f.subject, session: f.session, score: 50, gender: f.gender }));
-  const split = splitBySubject(entries, { seed: options.seed ?? 0, testFraction: options.testFraction ?? 0.2 });
-  const testIds = new Set(split.test.map((e) => e.id));
-  const train: number[] = [];
-  const test: number[] = [];
-  features.forEach((f, i) => (testIds.has(f.id) ? test : train).push(i));
-  return { train, test, testSubjects: split.testSubjects };
+export function splitFeatures(features: readonly VideoFeatures[], options: SplitPlanOptions = {}): FeatureSplit {
+  return partitionFeatures(features, paperPartition(featureEntries(features), { seed: options.seed ?? 0, ...options }));
+}
+
+/** The features with labels recomputed from their scores under other thresholds (same objects when none are given). */
+export function relabel(features: readonly VideoFeatures[], thresholds: Partial<LabelThresholds> | undefined): VideoFeatures[] {
+  if (!thresholds || (thresholds.negativeBelow === undefined && thresholds.positiveAbove === undefined)) return [...features];
+  return features.map((f) => {
+    if (f.score === undefined) throw new Error(`video '${f.id}' has no score in its features; re-extract to use other label thresholds`);
+    return { ...f, label: scoreToLabel(f.score, thresholds) };
+  });
 }
 
 /** Training-time augmentation of {@link makeBatch}'s pixel clips. */

@@ -1,16 +1,20 @@
 // The end-to-end run behind `plm-ipe demo` (and `train`/`eval` on extracted features): train the
-// five methods of Table 1 on a split, evaluate them and PLM-IPE's branches (Table 2), and write the
-// report folder. Generation of the synthetic set and extraction happen here too for the demo.
+// five methods of Table 1 on a split (epochs picked on its validation part), evaluate them and
+// PLM-IPE's branches once on its test part (Table 2), and write the report folder; over several
+// folds and seeds, one such run each and a comparison report with intervals and paired tests.
+// Generation of the synthetic set and extraction happen here too for the demo.
 // Prints through a `log` callback only; the CLI decides where lines go.
 import { generateDataset } from '../data/synthetic/dataset.js';
 import type { ProgressStream } from '../data/progress.js';
 import { formatDuration } from '../data/progress.js';
 import type { TrainingPreset } from '../models/presets.js';
-import { classCounts, splitFeatures, type FeatureSplit } from './dataset.js';
+import { classCounts, partitionFeatures, splitPlan, type FeatureSplit } from './dataset.js';
 import { extractFeatures, syntheticSources, type VideoFeatures } from './extract.js';
 import { evaluateMethod, type MethodEvaluation } from './evaluate.js';
 import { methodSlug, trainMethod, TRAINED_METHODS, type EpochRecord } from './train.js';
-import { summaryText, writeReport, type ResultRow, type RunResults } from './report.js';
+import { summaryText, writeComparisonReport, writeReport, type ResultRow, type RunResults } from './report.js';
+import { collapsedClass, comparisonTable, comparisonText, summarizeRuns, type ComparisonSummary, type RunOutcome } from './comparison.js';
+import { LABELS } from '../data/manifest.js';
 import type { DemoConfig } from './demo-config.js';
 import type { MethodName } from '../models/presets.js';
 import { checkPretrainedExtract } from './pretrained.js';
@@ -33,29 +37,42 @@ export interface TrainAndReportOptions {
   trainAccuracyVideos?: number;
   /** Pretrained C3D weights for every method's pixel branch (see TrainOptions). */
   c3dWeights?: string;
+  /** 1-based fold number recorded in the outcome (default 1). */
+  fold?: number;
+  /** Print the tables at the end (default true; a k-fold run prints only the summary). */
+  printSummary?: boolean;
 }
 
+/** What one trained split gives: its results, report file and per-video outcome (for the paired tests). */
+export type SplitRunResult = RunResults & { reportFile: string; outcome: RunOutcome; comparison: ComparisonSummary };
+
 /** Trains every method, evaluates, prints and writes the report. Returns the results. */
-export async function trainAndReport(options: TrainAndReportOptions): Promise<RunResults & { reportFile: string }> {
+export async function trainAndReport(options: TrainAndReportOptions): Promise<SplitRunResult> {
   const path = await import('node:path');
   const { features, split, training, log } = options;
   const methods = options.methods ?? TRAINED_METHODS;
   const evaluations: Record<string, MethodEvaluation> = {};
   const histories: Record<string, EpochRecord[]> = {};
   const checkpoints: Record<string, string> = {};
+  const selectedEpochs: Record<string, number> = {};
+  const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '-');
   for (const name of methods) {
     const t0 = performance.now();
     const result = await trainMethod({
       method: name, preset: training, features, split, seed: options.seed, trainAccuracyVideos: options.trainAccuracyVideos, c3dWeights: options.c3dWeights,
       checkpointDir: path.join(options.out, 'checkpoints', methodSlug(name)),
       onEpoch: (r, resumed) => log(`[${name}] epoch ${r.epoch}/${training.epochs} loss ${r.loss.toFixed(4)} ` +
-        `train ${(100 * r.trainAccuracy).toFixed(1)}% test ${(100 * r.testAccuracy).toFixed(1)}% ` +
+        `train ${pct(r.trainAccuracy)} val ${pct(r.validationAccuracy)} (F1 ${Number.isFinite(r.validationMacroF1) ? r.validationMacroF1.toFixed(2) : '-'}, predicted ${r.validationPredicted.join('/')}) ` +
+        (r.validationBranches ? `branches val F1 pixel ${r.validationBranches.pixel.macroF1.toFixed(2)} landmark ${r.validationBranches.landmark.macroF1.toFixed(2)} ` : '') +
         (resumed ? '(from checkpoint)' : `(${r.seconds.toFixed(1)} s)`)),
     });
+    // The test videos are looked at here for the first time, with the model of the epoch validation picked.
     evaluations[name] = evaluateMethod(result.method, features, split.test);
     histories[name] = result.history;
-    checkpoints[name] = `${result.checkpoint}.safetensors`;
-    log(`[${name}] test accuracy ${(100 * evaluations[name].report.accuracy).toFixed(2)}% in ${formatDuration((performance.now() - t0) / 1000)}`);
+    checkpoints[name] = `${result.selectedCheckpoint}.safetensors`;
+    selectedEpochs[name] = result.selectedEpoch;
+    log(`[${name}] test accuracy ${(100 * evaluations[name].report.accuracy).toFixed(2)}% (epoch ${result.selectedEpoch}` +
+      `${split.validation.length ? ', picked on validation' : ', the last'}) in ${formatDuration((performance.now() - t0) / 1000)}`);
   }
   const row = (name: string, ev: MethodEvaluation | undefined): ResultRow[] => (ev ? [{ name, report: ev.report }] : []);
   const plm = evaluations['PLM-IPE'];
@@ -69,16 +86,96 @@ export async function trainAndReport(options: TrainAndReportOptions): Promise<Ru
     histories,
     testCounts: classCounts(features, split.test),
     trainCounts: classCounts(features, split.train),
+    validationCounts: classCounts(features, split.validation),
+    selectedEpochs,
   };
+  const predicted: Record<string, number[]> = Object.fromEntries(Object.entries(evaluations).map(([n, ev]) => [n, ev.predicted]));
+  if (plm?.branches) {
+    predicted['PBE-w/-Mut'] = plm.branches.pixel.predicted;
+    predicted['LBE-w/-Mut'] = plm.branches.landmark.predicted;
+  }
+  const outcome: RunOutcome = {
+    fold: options.fold ?? 1,
+    seed: options.seed,
+    videos: split.test.map((i) => ({ id: features[i].id, subject: features[i].subject, label: features[i].label })),
+    predicted,
+    scores: Object.fromEntries([...results.table1, ...results.table2].map((r) => [r.name, { accuracy: r.report.accuracy, macroF1: r.report.macroF1 }])),
+    selectedEpochs,
+  };
+  for (const [name, p] of Object.entries(predicted)) {
+    const c = collapsedClass(p);
+    if (c !== null) log(`warning: ${name} predicted '${LABELS[c]}' for every test video: it collapsed onto one class (its accuracy is that class's share)`);
+  }
+  const comparison = summarizeRuns([outcome]);
+  const pairs = comparison.comparisons.length ? comparisonTable(comparison.comparisons) : '';
   const wallSeconds = (performance.now() - (options.startedAt ?? performance.now())) / 1000;
   const reportFile = await writeReport(path.join(options.out, 'report'), results, {
     title: options.title ?? 'PLM-IPE results', config: options.config, wallSeconds, checkpoints,
+    extraMarkdown: pairs ? `## Paired comparisons (same test videos; p from a paired bootstrap over test subjects)\n\n${pairs}` : undefined,
+    extraResults: { comparisons: comparison.comparisons, testVideos: outcome.videos, predicted },
   });
+  if (options.printSummary ?? true) {
+    log('');
+    log(summaryText(results));
+    if (pairs) log(`\nPaired comparisons on these test videos (bootstrap over test subjects):\n${pairs}`);
+    log('');
+    log(`Report: ${reportFile}`);
+  }
+  return { ...results, reportFile, outcome, comparison };
+}
+
+/** Options of {@link trainComparison}: {@link trainAndReport}'s, over several splits and seeds. */
+export interface TrainComparisonOptions extends Omit<TrainAndReportOptions, 'split' | 'seed' | 'fold'> {
+  /** One split (the paper's or a file's) or k folds. */
+  splits: readonly FeatureSplit[];
+  /** Training seeds; each split is trained once per seed. */
+  seeds: readonly number[];
+}
+
+/** The result of {@link trainComparison}. */
+export interface ComparisonResult {
+  summary: ComparisonSummary;
+  outcomes: RunOutcome[];
+  reportFile: string;
+  /** The single run's results when there was only one (fold, seed). */
+  single?: SplitRunResult;
+}
+
+/**
+ * Trains every (split, seed) and writes the comparison: with one of each, exactly
+ * {@link trainAndReport} in `out`; otherwise one run per `out/folds/fold-<k>-seed-<s>/` and the
+ * summary (tables as mean ± 95 % CI, paired tests, bar chart, every number) in `out/report/`.
+ * Every run resumes from its checkpoints.
+ */
+export async function trainComparison(options: TrainComparisonOptions): Promise<ComparisonResult> {
+  const path = await import('node:path');
+  const { splits, seeds, log } = options;
+  if (splits.length === 0 || seeds.length === 0) throw new Error(`trainComparison: needs at least one split and one seed, got ${splits.length} and ${seeds.length}`);
+  if (splits.length === 1 && seeds.length === 1) {
+    const single = await trainAndReport({ ...options, split: splits[0], seed: seeds[0] });
+    return { summary: single.comparison, outcomes: [single.outcome], reportFile: single.reportFile, single };
+  }
+  const outcomes: RunOutcome[] = [];
+  for (let k = 0; k < splits.length; k++) {
+    for (const seed of seeds) {
+      const split = splits[k];
+      log(`== fold ${k + 1}/${splits.length}, seed ${seed}: ${split.train.length} training, ${split.validation.length} validation, ${split.test.length} test videos (test subjects ${split.testSubjects.join(', ')})`);
+      const r = await trainAndReport({
+        ...options, split, seed, fold: k + 1, printSummary: false, out: path.join(options.out, 'folds', `fold-${k + 1}-seed-${seed}`),
+        title: `${options.title ?? 'PLM-IPE results'}: fold ${k + 1}, seed ${seed}`,
+      });
+      outcomes.push(r.outcome);
+    }
+  }
+  const summary = summarizeRuns(outcomes);
+  const text = comparisonText(summary);
+  const wallSeconds = (performance.now() - (options.startedAt ?? performance.now())) / 1000;
+  const reportFile = await writeComparisonReport(path.join(options.out, 'report'), summary, outcomes, { title: options.title ?? 'PLM-IPE results', config: options.config, wallSeconds, text });
   log('');
-  log(summaryText(results));
+  log(text);
   log('');
   log(`Report: ${reportFile}`);
-  return { ...results, reportFile };
+  return { summary, outcomes, reportFile };
 }
 
 /** Options of {@link runDemo}. */
@@ -91,13 +188,17 @@ export interface DemoRunOptions {
   methods?: readonly MethodName[];
   /** Pretrained C3D weights; the config's extraction must then be `pretrainedExtract`'s (checked). */
   c3dWeights?: string;
+  /** Subject-grouped k-fold instead of the paper's single split. */
+  folds?: number;
+  /** Training seeds per split (default 1: the config's seed). */
+  seeds?: number;
 }
 
 /**
  * Generates the synthetic dataset, extracts features (cached under `<out>/cache`), trains the five
- * methods and writes `<out>/report`. Rerunning with the same options resumes every stage.
+ * methods (on each fold and seed when asked) and writes `<out>/report`. Rerunning with the same options resumes every stage.
  */
-export async function runDemo(options: DemoRunOptions): Promise<RunResults & { reportFile: string; wallSeconds: number }> {
+export async function runDemo(options: DemoRunOptions): Promise<ComparisonResult & Partial<SplitRunResult> & { wallSeconds: number }> {
   const path = await import('node:path');
   const start = performance.now();
   const { config, log } = options;
@@ -106,14 +207,20 @@ export async function runDemo(options: DemoRunOptions): Promise<RunResults & { r
   log(`Synthetic dataset: ${ds.entries.length} videos of ${ds.options.width}x${ds.options.height} at ${ds.options.fps} fps, ${ds.subjects.length} subjects (seed ${config.seed})`);
   const extracted = await extractFeatures(syntheticSources(ds), { cacheDir: path.join(options.out, 'cache'), extract: config.extract, progress: options.progress });
   log(`Features: ${extracted.computed} videos extracted, ${extracted.cached} read from the cache (${formatDuration((performance.now() - start) / 1000)})`);
-  const split = splitFeatures(extracted.features, { seed: config.seed });
-  log(`Split by subject: ${split.train.length} training videos, ${split.test.length} test videos (test subjects ${split.testSubjects.join(', ')}); ` +
-    `train accuracy per epoch measured on ${Math.min(split.test.length, split.train.length)} of the training videos`);
-  const results = await trainAndReport({
-    features: extracted.features, split, training: config.training, seed: config.seed, out: options.out, methods: options.methods,
-    config, log, trainAccuracyVideos: split.test.length, c3dWeights: options.c3dWeights, title: `PLM-IPE demo (preset ${config.preset}, size ${config.size}, seed ${config.seed})`, startedAt: start,
+  const plan = splitPlan(extracted.features, { seed: config.seed, folds: options.folds });
+  const splits = plan.map((p) => partitionFeatures(extracted.features, p));
+  for (const w of plan.flatMap((p) => p.warnings)) log(`warning: ${w}`);
+  const first = splits[0];
+  const trainAccuracyVideos = Math.max(...splits.map((s) => s.test.length));
+  log(`Split by subject${splits.length > 1 ? ` into ${splits.length} folds (fold 1:` : ' ('}${first.train.length} training, ${first.validation.length} validation, ` +
+    `${first.test.length} test videos; test subjects ${first.testSubjects.join(', ')}); train accuracy per epoch measured on ${trainAccuracyVideos} of the training videos`);
+  const seeds = Array.from({ length: options.seeds ?? 1 }, (_, i) => config.seed + i);
+  const result = await trainComparison({
+    features: extracted.features, splits, seeds, training: config.training, out: options.out, methods: options.methods,
+    config: { ...config, folds: options.folds ?? null, seeds }, log, trainAccuracyVideos, c3dWeights: options.c3dWeights, title: `PLM-IPE demo (preset ${config.preset}, size ${config.size}, seed ${config.seed})`, startedAt: start,
   });
   const wallSeconds = (performance.now() - start) / 1000;
   log(`Total wall time ${formatDuration(wallSeconds)}`);
-  return { ...results, wallSeconds };
+  // A single run also returns its tables (table1, table2, ...) at the top level, as before k-fold existed.
+  return { ...result.single, ...result, wallSeconds };
 }

@@ -1,8 +1,9 @@
 // Feature extraction for a whole dataset: every video becomes pixel clips `[K, 3, L, H, W]`
 // (preprocessVideo) and 72-d landmark descriptors `[T, 72]` (describeVideo), cached on disk per
 // video in a FeatureCache keyed by the video's content hash plus every extraction option, so a
-// crash or Ctrl-C loses at most the video in flight and a rerun resumes. Node only (the cache).
-// Knows nothing about models or training.
+// crash or Ctrl-C loses at most the video in flight and a rerun resumes. A video that fails can be
+// recorded and skipped instead of stopping the run (extract-status.ts keeps the records). Node only
+// (the cache). Knows nothing about models or training.
 import { FeatureCache, cacheKey, hashBytes, hashFile, stableStringify } from '../data/cache.js';
 import { createProgress, type ProgressStream } from '../data/progress.js';
 import { loadVideo } from '../data/video.js';
@@ -13,6 +14,7 @@ import type { SyntheticDataset } from '../data/synthetic/dataset.js';
 import type { LandmarkProvider } from '../landmarks/index.js';
 import { fillTrackGaps } from '../landmarks/track.js';
 import { computeFeatures, type ExtractOptions, type VideoFeatures } from './features.js';
+import { clearFailure, readFailures, recordFailure, type ExtractionStatus, type FailureRecord } from './extract-status.js';
 
 // The per-video computation lives in features.ts (browser-safe); re-exported for existing imports.
 export { computeFeatures, pickClips, pickApexClips, PAPER_EXTRACT, type ExtractOptions, type VideoFeatures } from './features.js';
@@ -103,6 +105,17 @@ export interface ExtractRunOptions {
   progress?: ProgressStream;
   /** Called after each video is available (cached or computed); tests use it to simulate a crash. */
   onVideo?: (index: number, id: string, fromCache: boolean) => void;
+  /**
+   * What a video that cannot be extracted (unreadable file, no face, wrong landmark count) does:
+   * 'stop' (default) throws; 'continue' records it in `failed` (and under `failureDir`) and goes on.
+   */
+  onError?: 'stop' | 'continue';
+  /** Folder whose `failures/` records each failed video's reason (cleared when the video later succeeds). */
+  failureDir?: string;
+  /** `I/N` written into failure records by a shard. */
+  shardLabel?: string;
+  /** Keep every video's features in `features` (default true); shard workers that only fill the cache pass false. */
+  keepFeatures?: boolean;
 }
 
 /** Summary of an extraction run. */
@@ -112,6 +125,8 @@ export interface ExtractResult {
   computed: number;
   /** Videos read back from the cache. */
   cached: number;
+  /** Videos that failed (only with `onError: 'continue'`), in source order; they have no features. */
+  failed: FailureRecord[];
 }
 
 /**
@@ -126,41 +141,80 @@ export async function extractFeatures(sources: readonly VideoSource[], options: 
   await cache.removeStaleTemp();
   const progress = createProgress({ total: sources.length, label: 'extract', stream: options.progress });
   const features: VideoFeatures[] = [];
+  const failed: FailureRecord[] = [];
+  const known = options.failureDir ? await readFailures(options.failureDir) : new Map<string, FailureRecord>();
   let computed = 0;
   let cached = 0;
   for (let i = 0; i < sources.length; i++) {
     const { entry } = sources[i];
-    const key = await cacheKey(await sources[i].contentHash(), 'plm-ipe-features-v1', options.extract);
     let fromCache = true;
-    const hit = await cache.getOrCompute(key, async () => {
-      fromCache = false;
-      const { video, landmarks } = await sources[i].load();
-      if (!landmarks) throw new Error(`video '${entry.id}': no landmarks`);
-      const f = computeFeatures(video, landmarks, options.extract, entry.id);
-      return {
-        clips: { data: f.clips, shape: f.clipShape },
-        descriptors: { data: f.descriptors, shape: [f.valid.length, f.dim] },
-        valid: { data: f.valid },
-      };
-    }, { id: entry.id });
+    let hit;
+    try {
+      const key = await cacheKey(await sources[i].contentHash(), 'plm-ipe-features-v1', options.extract);
+      hit = await cache.getOrCompute(key, async () => {
+        fromCache = false;
+        const { video, landmarks } = await sources[i].load();
+        if (!landmarks) throw new Error(`video '${entry.id}': no landmarks`);
+        const f = computeFeatures(video, landmarks, options.extract, entry.id);
+        return {
+          clips: { data: f.clips, shape: f.clipShape },
+          descriptors: { data: f.descriptors, shape: [f.valid.length, f.dim] },
+          valid: { data: f.valid },
+        };
+      }, { id: entry.id });
+    } catch (err) {
+      if (options.onError !== 'continue') throw new Error(`video '${entry.id}' (${entry.video}): ${(err as Error).message}`);
+      const record: FailureRecord = { id: entry.id, video: entry.video, reason: (err as Error).message, at: new Date().toISOString(), ...(options.shardLabel ? { shard: options.shardLabel } : {}) };
+      failed.push(record);
+      if (options.failureDir) await recordFailure(options.failureDir, record);
+      progress.tick();
+      continue;
+    }
+    if (options.failureDir && known.has(entry.id)) await clearFailure(options.failureDir, entry.id);
     if (fromCache) cached++;
     else computed++;
     const clipShape = hit.shapes.clips as VideoFeatures['clipShape'];
-    features.push({
-      id: entry.id,
-      label: scoreToLabel(entry.score),
-      subject: entry.subject,
-      session: entry.session,
-      gender: entry.gender,
-      clips: hit.arrays.clips as Float32Array,
-      clipShape,
-      descriptors: hit.arrays.descriptors as Float32Array,
-      valid: hit.arrays.valid as Uint8Array,
-      dim: hit.shapes.descriptors[1],
-    });
+    if (options.keepFeatures ?? true) {
+      features.push({
+        id: entry.id,
+        label: scoreToLabel(entry.score),
+        score: entry.score,
+        subject: entry.subject,
+        session: entry.session,
+        gender: entry.gender,
+        clips: hit.arrays.clips as Float32Array,
+        clipShape,
+        descriptors: hit.arrays.descriptors as Float32Array,
+        valid: hit.arrays.valid as Uint8Array,
+        dim: hit.shapes.descriptors[1],
+      });
+    }
     progress.tick();
     options.onVideo?.(i, entry.id, fromCache);
   }
   progress.finish();
-  return { features, computed, cached };
+  return { features, computed, cached, failed };
+}
+
+/**
+ * Which sources are done (a complete cache entry exists), failed (a failure record and no entry) or
+ * missing, without extracting anything (hashes every video's file to find its cache key).
+ */
+export async function extractionStatus(sources: readonly VideoSource[], options: { cacheDir: string; extract: ExtractOptions; failureDir: string }): Promise<ExtractionStatus> {
+  const cache = new FeatureCache(options.cacheDir);
+  const failures = await readFailures(options.failureDir);
+  const status: ExtractionStatus = { done: [], failed: [], missing: [] };
+  for (const { entry, contentHash } of sources) {
+    let key: string | null = null;
+    try {
+      key = await cacheKey(await contentHash(), 'plm-ipe-features-v1', options.extract);
+    } catch (err) {
+      // An unreadable file cannot be done; its failure record (if any) says why.
+      if (!failures.has(entry.id)) status.failed.push({ id: entry.id, video: entry.video, reason: (err as Error).message, at: '' });
+    }
+    if (key && (await cache.has(key))) status.done.push(entry.id);
+    else if (failures.has(entry.id)) status.failed.push(failures.get(entry.id)!);
+    else if (key) status.missing.push(entry.id);
+  }
+  return status;
 }

@@ -68,6 +68,8 @@ export interface VideoFeatures {
   id: string;
   /** Class index (0 negative, 1 neutral, 2 positive). */
   label: number;
+  /** The manifest's score (0-100) the label came from, so other thresholds can relabel it. */
+  score?: number;
   subject: string;
   session: string;
   gender?: ManifestEntry['gender'];

@@ -1,10 +1,12 @@
 // The results of a run as text: Table 1 (accuracy per method) and Table 2 (the mutual-learning
 // ablation) laid out like the paper's, confusion matrices and per-class F1, and the report folder
-// (report.md, SVG training curves, the exact config as JSON). Formatting and files only.
+// (report.md, SVG training curves, the exact config as JSON); also the k-fold report folder (tables
+// with intervals, paired tests, an SVG bar chart, every run's numbers). Formatting and files only.
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { LABELS } from '../data/manifest.js';
 import type { ClassificationReport } from '../eval/metrics.js';
-import { lineChart } from '../report/svg-chart.js';
+import { barChart, lineChart } from '../report/svg-chart.js';
+import type { ComparisonSummary, RunOutcome } from './comparison.js';
 import type { EpochRecord } from './train.js';
 
 /** One row of the tables: a method (or a branch of PLM-IPE) and its test report. */
@@ -24,6 +26,22 @@ export interface RunResults {
   /** Test-set size and class counts [negative, neutral, positive]. */
   testCounts: [number, number, number];
   trainCounts: [number, number, number];
+  /** Validation-set class counts (absent or zeros without a validation part). */
+  validationCounts?: [number, number, number];
+  /** The epoch each method reports (best on validation; the last without a validation part). */
+  selectedEpochs?: Record<string, number>;
+}
+
+/** What a report page says besides the results. */
+export interface ReportInfo {
+  title: string;
+  config: unknown;
+  wallSeconds: number;
+  checkpoints: Record<string, string>;
+  /** Markdown appended before the configuration (the paired tests of a single run). */
+  extraMarkdown?: string;
+  /** Extra fields of results.json. */
+  extraResults?: Record<string, unknown>;
 }
 
 const pct = (v: number): string => (Number.isFinite(v) ? (100 * v).toFixed(2) : '-');
@@ -68,15 +86,18 @@ export function summaryText(results: RunResults): string {
 }
 
 /** report.md: both tables, every method's confusion matrix and F1, the curves and the config. */
-export function reportMarkdown(results: RunResults, info: { title: string; config: unknown; wallSeconds: number; checkpoints: Record<string, string> }): string {
+export function reportMarkdown(results: RunResults, info: ReportInfo): string {
   const out: string[] = [`# ${info.title}`, ''];
   const n = results.testCounts.reduce((a, b) => a + b, 0);
   const m = results.trainCounts.reduce((a, b) => a + b, 0);
+  const v = results.validationCounts ?? [0, 0, 0];
+  const nv = v.reduce((a, b) => a + b, 0);
   out.push(`Train: ${m} videos (negative / neutral / positive: ${results.trainCounts.join(' / ')}). ` +
-    `Test: ${n} videos (${results.testCounts.join(' / ')}), subjects disjoint from training. Wall time ${info.wallSeconds.toFixed(0)} s.`, '');
+    (nv ? `Validation: ${nv} videos (${v.join(' / ')}), which pick each method's reported epoch. ` : 'No validation part: the last epoch is reported. ') +
+    `Test: ${n} videos (${results.testCounts.join(' / ')}), evaluated once at the end; train, validation and test subjects are disjoint. Wall time ${info.wallSeconds.toFixed(0)} s.`, '');
   out.push('## Table 1: Performance comparison among different methods', '', accuracyTable(results.table1), '');
   out.push('## Table 2: The ablation study of our proposed method', '', accuracyTable(results.table2), '');
-  out.push('## Training curves', '', '![training loss](loss.svg)', '', '![test accuracy](test-accuracy.svg)', '', '![train accuracy](train-accuracy.svg)', '');
+  out.push('## Training curves', '', '![training loss](loss.svg)', '', '![validation accuracy](validation-accuracy.svg)', '', '![train accuracy](train-accuracy.svg)', '');
   out.push('## Confusion matrices and per-class F1 (test set)', '');
   const seen = new Set<string>();
   for (const row of [...results.table1, ...results.table2]) {
@@ -86,26 +107,54 @@ export function reportMarkdown(results: RunResults, info: { title: string; confi
   }
   out.push('## Per-epoch history', '');
   for (const [name, h] of Object.entries(results.histories)) {
-    out.push(`### ${name}`, '', formatTable(['epoch', 'loss', 'train acc (%)', 'test acc (%)', 'seconds'],
-      h.map((r) => [String(r.epoch), r.loss.toFixed(4), pct(r.trainAccuracy), pct(r.testAccuracy), r.seconds.toFixed(1)])), '');
+    const chosen = results.selectedEpochs?.[name];
+    out.push(`### ${name}`, '', ...(chosen ? [`Reported epoch: ${chosen}.`, ''] : []), formatTable(['epoch', 'loss', 'train acc (%)', 'val acc (%)', 'val macro F1', 'val predicted neg/neu/pos', 'seconds'],
+      h.map((r) => [`${r.epoch}${r.epoch === chosen ? ' *' : ''}`, r.loss.toFixed(4), pct(r.trainAccuracy), pct(r.validationAccuracy),
+        Number.isFinite(r.validationMacroF1) ? r.validationMacroF1.toFixed(3) : '-', r.validationPredicted.join('/'), r.seconds.toFixed(1)])), '');
   }
+  if (info.extraMarkdown) out.push(info.extraMarkdown, '');
   out.push('## Checkpoints', '', ...Object.entries(info.checkpoints).map(([k, v]) => `- ${k}: \`${v}\``), '');
   out.push('## Configuration', '', 'Also in `config.json`.', '', '```json', JSON.stringify(info.config, null, 2), '```', '');
   return out.join('\n');
 }
 
 /** Writes report.md, results.json, config.json and the three SVG charts into `dir` (each atomically). */
-export async function writeReport(dir: string, results: RunResults, info: { title: string; config: unknown; wallSeconds: number; checkpoints: Record<string, string> }): Promise<string> {
+export async function writeReport(dir: string, results: RunResults, info: ReportInfo): Promise<string> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
   await fs.mkdir(dir, { recursive: true });
   const series = (pick: (r: EpochRecord) => number) => Object.entries(results.histories).map(([name, h]) => ({ name, values: h.map(pick) }));
   await writeFileAtomic(path.join(dir, 'loss.svg'), lineChart(series((r) => r.loss), { title: 'training loss per epoch', xLabel: 'epoch', yLabel: 'loss' }));
-  await writeFileAtomic(path.join(dir, 'test-accuracy.svg'), lineChart(series((r) => 100 * r.testAccuracy), { title: 'test accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy (%)', yRange: [0, 100] }));
+  await writeFileAtomic(path.join(dir, 'validation-accuracy.svg'), lineChart(series((r) => 100 * r.validationAccuracy), { title: 'validation accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy (%)', yRange: [0, 100] }));
   await writeFileAtomic(path.join(dir, 'train-accuracy.svg'), lineChart(series((r) => 100 * r.trainAccuracy), { title: 'train accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy (%)', yRange: [0, 100] }));
   await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(info.config, null, 2));
-  await writeFileAtomic(path.join(dir, 'results.json'), JSON.stringify({ ...results, wallSeconds: info.wallSeconds, checkpoints: info.checkpoints }, null, 1));
+  await writeFileAtomic(path.join(dir, 'results.json'), JSON.stringify({ ...results, wallSeconds: info.wallSeconds, checkpoints: info.checkpoints, ...info.extraResults }, null, 1));
   const file = path.join(dir, 'report.md');
   await writeFileAtomic(file, reportMarkdown(results, info));
+  return file;
+}
+
+/** report.md of a k-fold / multi-seed run: both tables with intervals, the paired tests, the bar chart, each run's accuracies. */
+export function comparisonMarkdown(summary: ComparisonSummary, outcomes: readonly RunOutcome[], info: { title: string; config: unknown; wallSeconds: number; text: string }): string {
+  const names = [...new Set([...summary.table1, ...summary.table2].map((r) => r.name))];
+  const out = [`# ${info.title}`, '', `Wall time ${info.wallSeconds.toFixed(0)} s. Every run's report is under \`folds/\`; every number is in \`results.json\`.`, '',
+    '```', info.text, '```', '', '![accuracy with 95% intervals](accuracy.svg)', '', '## Every run', '',
+    formatTable(['fold', 'seed', ...names.map((n) => `${n} (%)`)], outcomes.map((o) => [String(o.fold), String(o.seed), ...names.map((n) => pct(o.scores[n]?.accuracy ?? NaN))])), ''];
+  out.push('## Configuration', '', 'Also in `config.json`.', '', '```json', JSON.stringify(info.config, null, 2), '```', '');
+  return out.join('\n');
+}
+
+/** Writes the k-fold report folder: report.md, results.json (summary and every run's numbers and predictions), accuracy.svg, config.json. */
+export async function writeComparisonReport(dir: string, summary: ComparisonSummary, outcomes: readonly RunOutcome[], info: { title: string; config: unknown; wallSeconds: number; text: string }): Promise<string> {
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  await fs.mkdir(dir, { recursive: true });
+  const rows = [...summary.table1.map((r) => ({ ...r, group: 'Table 1' })), ...summary.table2.filter((r) => r.name.includes('w/-Mut')).map((r) => ({ ...r, group: 'Table 2' }))];
+  await writeFileAtomic(path.join(dir, 'accuracy.svg'), barChart(rows.map((r) => ({ name: r.name, value: 100 * r.accuracy.mean, low: 100 * r.accuracy.low, high: 100 * r.accuracy.high, group: r.group })),
+    { title: `test accuracy, mean and 95% CI over ${summary.runs} runs`, yLabel: 'accuracy (%)', yRange: [0, 100] }));
+  await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(info.config, null, 2));
+  await writeFileAtomic(path.join(dir, 'results.json'), JSON.stringify({ ...summary, wallSeconds: info.wallSeconds, perRun: outcomes }, null, 1));
+  const file = path.join(dir, 'report.md');
+  await writeFileAtomic(file, comparisonMarkdown(summary, outcomes, info));
   return file;
 }

@@ -1,7 +1,8 @@
 // Training one method of Tables 1-2 for E epochs on extracted features: seeded shuffles, per-epoch
-// loss and train/test accuracy, and a checkpoint per epoch (model, optimizer state, history)
-// written atomically with a small state file written last, so an interrupted run resumes from the
-// last complete epoch. A NaN/Inf loss stops training with the method, epoch and batch named.
+// loss and train/validation accuracy (the test videos are never looked at here), model selection on
+// the validation part, and a checkpoint per epoch (model, optimizer state, history) written
+// atomically with a small state file written last, so an interrupted run resumes from the last
+// complete epoch. A NaN/Inf loss stops training with the method, epoch and batch named.
 import { createRng, manualSeed } from '../tensor/random.js';
 import { serializeSafetensors, parseSafetensors, type NamedTensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -11,7 +12,7 @@ import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import type { SavableModel } from '../models/checkpoint.js';
 import { loadModelInto, saveModel } from '../models/checkpoint-node.js';
 import { batchIndices, makeBatch, type FeatureSplit } from './dataset.js';
-import { accuracyOf } from './evaluate.js';
+import { accuracyOf, evaluateMethod } from './evaluate.js';
 import { loadPretrainedC3D } from './pretrained.js';
 import type { VideoFeatures } from './extract.js';
 
@@ -26,7 +27,14 @@ export interface EpochRecord {
   /** Mean of every loss term the method reports (`pixel.ce`, `landmark.kl`, ...). */
   terms: Record<string, number>;
   trainAccuracy: number;
-  testAccuracy: number;
+  /** Accuracy on the validation videos (NaN without a validation part). */
+  validationAccuracy: number;
+  /** Macro F1 on the validation videos: what picks the reported epoch (a one-class collapse scores low). */
+  validationMacroF1: number;
+  /** Videos predicted as each class on validation `[negative, neutral, positive]` (a collapse shows as one non-zero count). */
+  validationPredicted: [number, number, number];
+  /** PLM-IPE only: each branch alone on the validation videos (a branch collapsing onto one class shows here first). */
+  validationBranches?: Record<'pixel' | 'landmark', { accuracy: number; macroF1: number; predicted: [number, number, number] }>;
   seconds: number;
 }
 
@@ -68,8 +76,15 @@ export interface TrainResult {
   history: EpochRecord[];
   /** Epochs read back from a previous run. */
   resumedEpochs: number;
-  /** Base path of the last checkpoint (`<dir>/epoch-003`). */
+  /** Base path of the last checkpoint (`<dir>/epoch-003`), the one a rerun resumes from. */
   checkpoint: string;
+  /**
+   * The epoch whose model `method` holds and the report uses: the best validation macro F1
+   * (ties: higher validation accuracy, then the earlier epoch), or the last epoch without a validation part.
+   */
+  selectedEpoch: number;
+  /** Base path of the selected epoch's checkpoint. */
+  selectedCheckpoint: string;
 }
 
 /** The state file: what was completed, written after the checkpoint it points to. */
@@ -78,6 +93,8 @@ interface TrainState {
   method: string;
   epoch: number;
   checkpoint: string;
+  /** Stem of the selected epoch's checkpoint (kept when older ones are deleted). */
+  selected?: string;
   history: EpochRecord[];
 }
 
@@ -154,6 +171,26 @@ function spreadSample<T>(items: readonly T[], n: number | undefined): readonly T
 }
 
 /**
+ * The epoch a run reports: best validation macro F1, then validation accuracy, then the earlier
+ * epoch; the last epoch when there was no validation part (NaN scores).
+ */
+export function selectEpoch(history: readonly EpochRecord[]): number {
+  if (history.length === 0) throw new Error('selectEpoch: empty history');
+  let best = history[history.length - 1];
+  if (!Number.isFinite(best.validationMacroF1)) return best.epoch;
+  best = history[0];
+  for (const r of history) {
+    if (r.validationMacroF1 > best.validationMacroF1 || (r.validationMacroF1 === best.validationMacroF1 && r.validationAccuracy > best.validationAccuracy)) best = r;
+  }
+  return best.epoch;
+}
+
+/** Videos predicted as each class: the column sums of a confusion matrix. */
+const predictedCounts = (r: { confusion: number[][] }): [number, number, number] => [0, 1, 2].map((c) => r.confusion.reduce((a, row) => a + row[c], 0)) as [number, number, number];
+
+const stemOf = (epoch: number): string => `epoch-${String(epoch).padStart(3, '0')}`;
+
+/**
  * Trains (or resumes) one method and returns it with its history.
  * @example
  * const { method, history } = await trainMethod({ method: 'PLM-IPE', preset, features, split, checkpointDir: 'runs/x/plm-ipe' });
@@ -178,6 +215,7 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
   const optimizers = createOptimizers(method, preset);
   const history: EpochRecord[] = [];
   let checkpoint = '';
+  let previousSelected = '';
 
   const state = await readState(options.checkpointDir, name);
   if (state) {
@@ -185,6 +223,7 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
     await loadModelInto(method as SavableModel, checkpoint);
     restoreOptimizers(optimizers, await fs.readFile(`${checkpoint}.optim.safetensors`), `${checkpoint}.optim.safetensors`);
     history.push(...state.history.slice(0, Math.min(state.epoch, epochs)));
+    if (state.selected) previousSelected = path.join(options.checkpointDir, state.selected);
     for (const r of history) options.onEpoch?.(r, true);
   }
   const resumedEpochs = history.length;
@@ -215,30 +254,50 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
       }
     });
     const terms = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / batches.length]));
+    const validationEval = split.validation.length ? evaluateMethod(method, features, split.validation) : null;
+    const validation = validationEval ? validationEval.report : null;
     const record: EpochRecord = {
       epoch,
       loss: terms.loss ?? NaN,
       terms,
       trainAccuracy: options.skipTrainAccuracy ? NaN : accuracyOf(method, features, trainSample),
-      testAccuracy: accuracyOf(method, features, split.test),
+      validationAccuracy: validation ? validation.accuracy : NaN,
+      validationMacroF1: validation ? validation.macroF1 : NaN,
+      validationPredicted: validation ? predictedCounts(validation) : [0, 0, 0],
       seconds: 0,
     };
+    if (validationEval?.branches) {
+      const b = validationEval.branches;
+      record.validationBranches = {
+        pixel: { accuracy: b.pixel.report.accuracy, macroF1: b.pixel.report.macroF1, predicted: predictedCounts(b.pixel.report) },
+        landmark: { accuracy: b.landmark.report.accuracy, macroF1: b.landmark.report.macroF1, predicted: predictedCounts(b.landmark.report) },
+      };
+    }
     record.seconds = (performance.now() - t0) / 1000;
     history.push(record);
 
     // Model, then optimizer, then the state file that points at them: a crash anywhere leaves
     // the previous state file pointing at a complete previous checkpoint.
-    const stem = `epoch-${String(epoch).padStart(3, '0')}`;
+    const stem = stemOf(epoch);
     const base = path.join(options.checkpointDir, stem);
     await saveModel(method as SavableModel, base);
     await writeFileAtomic(`${base}.optim.safetensors`, serializeOptimizers(optimizers));
-    const next: TrainState = { format: 'plm-ipe-train-state', method: name, epoch, checkpoint: stem, history };
+    const selected = stemOf(selectEpoch(history));
+    const next: TrainState = { format: 'plm-ipe-train-state', method: name, epoch, checkpoint: stem, selected, history };
     await writeFileAtomic(path.join(options.checkpointDir, 'state.json'), JSON.stringify(next, null, 1));
-    if (checkpoint && !options.keepAll) {
-      for (const ext of ['.safetensors', '.json', '.optim.safetensors']) await fs.rm(`${checkpoint}${ext}`, { force: true });
+    if (!options.keepAll) {
+      // Only the newest (resume) and the selected checkpoints are kept; the state file already points at them.
+      for (const old of [checkpoint, previousSelected]) {
+        if (!old || old === base || path.basename(old) === selected) continue;
+        for (const ext of ['.safetensors', '.json', '.optim.safetensors']) await fs.rm(`${old}${ext}`, { force: true });
+      }
     }
     checkpoint = base;
+    previousSelected = path.join(options.checkpointDir, selected);
     options.onEpoch?.(record, false);
   }
-  return { method, history, resumedEpochs, checkpoint };
+  const selectedEpoch = selectEpoch(history);
+  const selectedCheckpoint = path.join(options.checkpointDir, stemOf(selectedEpoch));
+  if (selectedCheckpoint !== checkpoint) await loadModelInto(method as SavableModel, selectedCheckpoint);
+  return { method, history, resumedEpochs, checkpoint, selectedEpoch, selectedCheckpoint };
 }

@@ -95,9 +95,11 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
   } else {
     const dir = new URL(url.href.endsWith('/') ? url.href : `${url.href}/`);
     const methodDir = new URL(`checkpoints/${methodFolder(options.method ?? 'PLM-IPE')}/`, dir);
-    const state = (await (await fetchOk(new URL('state.json', methodDir).href)).json()) as { checkpoint?: string };
-    if (typeof state?.checkpoint !== 'string') throw new Error(`loadPredictor: ${methodDir.href}state.json names no checkpoint`);
-    modelUrl = new URL(`${state.checkpoint}.json`, methodDir);
+    const state = (await (await fetchOk(new URL('state.json', methodDir).href)).json()) as { checkpoint?: string; selected?: string };
+    // `selected` is the epoch validation picked (what the report evaluated); older runs name only the last.
+    const stem = state?.selected ?? state?.checkpoint;
+    if (typeof stem !== 'string') throw new Error(`loadPredictor: ${methodDir.href}state.json names no checkpoint`);
+    modelUrl = new URL(`${stem}.json`, methodDir);
     configUrl = options.config ? new URL(String(options.config), base) : new URL('report/config.json', dir);
   }
   const model = await (await fetchOk(modelUrl.href)).text();

@@ -1,5 +1,6 @@
 // A dependency-free SVG line chart for training curves (loss and accuracy per epoch, one line
-// per method). Output is a self-contained SVG string a README or report can embed.
+// per method) and a bar chart with interval whiskers (k-fold means). Output is a self-contained SVG
+// string a README or report can embed.
 
 /** One line of the chart: its legend name and a y value per step. */
 export interface Series {
@@ -82,6 +83,60 @@ export function lineChart(series: Series[], options: ChartOptions): string {
     parts.push(`<line x1="${m.left + plotW + 12}" x2="${m.left + plotW + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`);
     parts.push(`<text x="${m.left + plotW + 38}" y="${ly}">${escapeXml(s.name)}</text>`);
   });
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+/** One bar of {@link barChart}: a value with an optional interval drawn as an error bar. */
+export interface Bar {
+  name: string;
+  value: number;
+  low?: number;
+  high?: number;
+  /** Bars of one group share a colour (e.g. 'Table 1'). */
+  group?: string;
+}
+
+/**
+ * Renders bars with 95 % intervals as whiskers (mean ± CI charts of the k-fold report).
+ * @example
+ * barChart([{ name: 'PLM-IPE', value: 62, low: 55, high: 69 }], { title: 'accuracy', yLabel: '%', yRange: [0, 100] });
+ */
+export function barChart(bars: readonly Bar[], options: ChartOptions): string {
+  const width = options.width ?? Math.max(360, 90 * bars.length + 100);
+  const height = options.height ?? 360;
+  const m = { left: 56, right: 20, top: 36, bottom: 70 };
+  const plotW = width - m.left - m.right;
+  const plotH = height - m.top - m.bottom;
+  const all = bars.flatMap((b) => [b.value, b.low ?? b.value, b.high ?? b.value]).filter(Number.isFinite);
+  const [lo, hi] = options.yRange ?? [Math.min(0, ...all), Math.max(1e-9, ...all) * 1.05];
+  const y = (v: number) => m.top + plotH - ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * plotH;
+  const slot = plotW / Math.max(1, bars.length);
+  const groups = [...new Set(bars.map((b) => b.group ?? ''))];
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
+  parts.push(`<text x="${m.left + plotW / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(options.title)}</text>`);
+  for (const t of niceTicks(lo, hi)) {
+    parts.push(`<line x1="${m.left}" x2="${m.left + plotW}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e5e5e5"/>`);
+    parts.push(`<text x="${m.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>`);
+  }
+  bars.forEach((b, i) => {
+    const color = PALETTE[groups.indexOf(b.group ?? '') % PALETTE.length];
+    const cx = m.left + slot * (i + 0.5);
+    const bw = slot * 0.6;
+    if (Number.isFinite(b.value)) {
+      parts.push(`<rect x="${(cx - bw / 2).toFixed(1)}" y="${y(b.value).toFixed(1)}" width="${bw.toFixed(1)}" height="${(y(lo) - y(b.value)).toFixed(1)}" fill="${color}" fill-opacity="0.75"/>`);
+    }
+    if (b.low !== undefined && b.high !== undefined && Number.isFinite(b.low) && Number.isFinite(b.high)) {
+      const [yl, yh] = [y(b.low).toFixed(1), y(b.high).toFixed(1)];
+      parts.push(`<line x1="${cx.toFixed(1)}" x2="${cx.toFixed(1)}" y1="${yl}" y2="${yh}" stroke="#222" stroke-width="1.5"/>`);
+      for (const yy of [yl, yh]) parts.push(`<line x1="${(cx - bw / 5).toFixed(1)}" x2="${(cx + bw / 5).toFixed(1)}" y1="${yy}" y2="${yy}" stroke="#222" stroke-width="1.5"/>`);
+    }
+    parts.push(`<text transform="translate(${cx.toFixed(1)} ${m.top + plotH + 14}) rotate(25)" text-anchor="start">${escapeXml(b.name)}</text>`);
+  });
+  parts.push(`<rect x="${m.left}" y="${m.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#444"/>`);
+  if (options.yLabel) parts.push(`<text transform="translate(14 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel)}</text>`);
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

@@ -117,12 +117,43 @@ describe('splitBySubject (paper section 4.1)', () => {
     expect(seeds.size).toBeGreaterThan(1);
   });
 
-  it('errors clearly when too few subjects have a single session or genders conflict', () => {
-    const multi = population(10).map((e) => ({ ...e, session: `${e.session}-${Number(e.id.split('-')[2]) % 2}` }));
-    expect(() => splitBySubject(multi, { testFraction: 0.2 })).toThrow(/need 2 test subjects with exactly one session, but only 0 of 10/);
+  it('meets the paper\'s constraints on data that allows them: nothing relaxed, no warning', () => {
+    expect(split.relaxed).toEqual([]);
+    expect(split.warnings).toEqual([]);
+  });
+
+  it('relaxes ii with a warning when too few subjects have a single session, staying subject-disjoint', () => {
+    // Every subject has two sessions: the test set still gets 2 of 10 subjects, and the warning says why.
+    const multi = population(10).map((e) => ({ ...e, session: `${e.subject}-${Number(e.id.split('-')[2]) % 2}` }));
+    const s = splitBySubject(multi, { testFraction: 0.2, seed: 1 });
+    expect(s.testSubjects).toHaveLength(2);
+    expect(s.relaxed).toContain('single-session');
+    expect(s.warnings.join('\n')).toMatch(/constraint ii .* relaxed: 0 of 10 subjects have one session but the test set needs 2; 2 test subject\(s\) bring several sessions/);
+    const trainSubjects = new Set(s.train.map((e) => e.subject));
+    for (const t of s.testSubjects) expect(trainSubjects.has(t)).toBe(false);
+    expect(s.train.length + s.test.length).toBe(multi.length);
+    // Partly: the single-session subjects go first, then those with the fewest sessions.
+    const partly = population(12).map((e, i) => (e.subject === 'p1' || e.subject === 'p2' ? e : { ...e, session: `${e.subject}-${i % 2}` }));
+    const p = splitBySubject(partly, { testFraction: 0.25, seed: 4 });
+    expect(p.testSubjects).toHaveLength(3);
+    expect(p.testSubjects).toEqual(expect.arrayContaining(['p1', 'p2']));
+    expect(p.relaxed).toEqual(['single-session']);
+  });
+
+  it('relaxes iii with a warning when genders are unknown or too few of one gender qualify', () => {
+    const unknown = population(10, [undefined]);
+    const s = splitBySubject(unknown, { seed: 1 });
+    expect(s.relaxed).toEqual(['gender-balance']);
+    expect(s.warnings[0]).toMatch(/constraint iii \(balanced test genders\) relaxed: the test set has 0 female, 0 male, 0 other and 2 unknown subjects \(add a gender field/);
+    const skewed = population(30, ['female', 'male', 'male']);
+    expect(splitBySubject(skewed, { seed: 2 }).relaxed).toEqual(['gender-balance']);
+  });
+
+  it('errors clearly on conflicting genders, too few subjects and a bad testFraction', () => {
     const conflict = population(4);
     conflict[1] = { ...conflict[1], gender: 'male' };
     expect(() => splitBySubject(conflict)).toThrow(/subject 'p0' has two genders/);
     expect(() => splitBySubject(entries, { testFraction: 1 })).toThrow(/testFraction/);
+    expect(() => splitBySubject(population(1))).toThrow(/need at least 2 subjects, got 1/);
   });
 });

@@ -10,7 +10,9 @@ import { computeFeatures, extractFeatures, pickApexClips, syntheticSources, type
 import { learningRateFactor } from '../../src/models/presets.js';
 import { createRng } from '../../src/tensor/random.js';
 import { batchIndices, makeBatch, splitFeatures } from '../../src/pipeline/dataset.js';
-import { trainMethod } from '../../src/pipeline/train.js';
+import { selectEpoch, trainMethod, type EpochRecord } from '../../src/pipeline/train.js';
+import { readdirSync } from 'node:fs';
+import { evaluateMethod } from '../../src/pipeline/evaluate.js';
 import { summaryText, accuracyTable } from '../../src/pipeline/report.js';
 import { SMALL_TRAINING } from '../../src/pipeline/demo-config.js';
 import { classificationReport } from '../../src/eval/metrics.js';
@@ -201,6 +203,40 @@ describe('training', () => {
     const sampled = await trainMethod({ method: 'LBE', preset, features, split, epochs: 1, seed: 1, checkpointDir: tmp(), trainAccuracyVideos: 1 });
     expect([0, 1]).toContain(sampled.history[0].trainAccuracy);
     await expect(trainMethod({ method: 'LBE', preset, features, split, epochs: 1, checkpointDir: tmp(), trainAccuracyVideos: 0.5 })).rejects.toThrow(/trainAccuracyVideos must be a positive integer, got 0.5/);
+  });
+});
+
+describe('model selection on the validation part', () => {
+  const rec = (epoch: number, f1: number, acc = 0.5): EpochRecord => ({
+    epoch, loss: 1, terms: {}, trainAccuracy: NaN, validationAccuracy: acc, validationMacroF1: f1, validationPredicted: [1, 1, 1], seconds: 0,
+  });
+
+  it('picks the best validation macro F1, then accuracy, then the earlier epoch; the last without validation', () => {
+    expect(selectEpoch([rec(1, 0.2), rec(2, 0.6), rec(3, 0.4)])).toBe(2);
+    expect(selectEpoch([rec(1, 0.6, 0.5), rec(2, 0.6, 0.7), rec(3, 0.6, 0.7)])).toBe(2);
+    expect(selectEpoch([rec(1, NaN), rec(2, NaN)])).toBe(2);
+    expect(() => selectEpoch([])).toThrow(/empty history/);
+  });
+
+  it('keeps the selected epoch\'s checkpoint beside the newest, returns its model, and never evaluates the test part', async () => {
+    const ds = tinySet();
+    const { features } = await extractFeatures(syntheticSources(ds), { cacheDir: tmp(), extract: EXTRACT });
+    const split = splitFeatures(features, { seed: 1 });
+    expect(split.validation.length).toBeGreaterThan(0);
+    const subjects = (idx: number[]) => new Set(idx.map((i) => features[i].subject));
+    for (const s of subjects(split.validation)) expect(subjects(split.train).has(s) || subjects(split.test).has(s)).toBe(false);
+    const dir = tmp();
+    const preset = { ...SMALL_TRAINING, landmark: { inputSize: 72, hiddenSize: 8, numClasses: 3 } };
+    // Test labels poisoned: if training looked at them (for curves or selection), nothing would change here,
+    // but an out-of-range label would throw in the evaluation.
+    const poisoned = features.map((f, i) => (split.test.includes(i) ? { ...f, label: 7 } : f));
+    const r = await trainMethod({ method: 'LBE', preset, features: poisoned, split, epochs: 4, seed: 1, checkpointDir: dir });
+    expect(r.selectedEpoch).toBe(selectEpoch(r.history));
+    const files = readdirSync(dir).filter((n) => n.endsWith('.safetensors') && !n.includes('optim')).sort();
+    const wanted = [...new Set([r.selectedEpoch, 4])].map((e) => `epoch-00${e}.safetensors`).sort();
+    expect(files).toEqual(wanted);
+    expect(r.selectedCheckpoint.endsWith(`epoch-00${r.selectedEpoch}`)).toBe(true);
+    expect(() => evaluateMethod(r.method, poisoned, split.test)).toThrow(/is not a class/); // the poison is real
   });
 });
 
