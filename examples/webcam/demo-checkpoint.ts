@@ -6,9 +6,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoConfig, type DemoConfig } from '../../src/pipeline/demo-config.js';
+import { demoConfig, type DemoConfig, type MethodName } from 'plm-ipe';
+// `plm-ipe demo`'s own function: the CLI's internals, not a public entry (the one import of the
+// example that is not 'plm-ipe', 'plm-ipe/node' or 'plm-ipe/gpu').
 import { runDemo } from '../../src/pipeline/demo.js';
-import type { MethodName } from '../../src/models/presets.js';
 import { CHECKPOINT_STEM, CONFIG_FILE } from './settings.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
