@@ -15,7 +15,8 @@ function run(fused: boolean, masked: boolean): Float32Array[] {
     proto.lstmLayerGrad = undefined;
   }
   try {
-    return tidy(() => {
+    let out: Float32Array[] = [];
+    tidy(() => {
       manualSeed(11);
       const [B, T, I, H] = [5, 7, 6, 9];
       const g = { requiresGrad: true };
@@ -27,8 +28,9 @@ function run(fused: boolean, masked: boolean): Float32Array[] {
       const wOut = randn([B, T, H]), wH = randn([B, H]), wC = randn([B, H]);
       r.output.mul(wOut).sum().add(r.h.mul(wH).sum()).add(r.c.mul(wC).sum()).backward();
       const leaves: Tensor[] = [x, wIh, wHh, bIh, bHh, h0, c0];
-      return [r.output, r.h, r.c, ...leaves.map((t) => t.grad!)].map((t) => (t.dataSync() as Float32Array).slice());
-    }) as unknown as Float32Array[];
+      out = [r.output, r.h, r.c, ...leaves.map((t) => t.grad!)].map((t) => (t.dataSync() as Float32Array).slice());
+    });
+    return out;
   } finally {
     Object.assign(proto, saved);
   }
