@@ -20,6 +20,7 @@ import { C3D, type C3DOptions } from '../src/models/index.js';
 import { startWorkers, workerStats } from '../src/backend/cpu/kernels/threads.js';
 import { c3dToOnnx } from './onnx/c3d-onnx.js';
 import { report, type BenchRow } from './util.js';
+import { useWholeLayerLstm } from './lstm-path.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -208,13 +209,20 @@ async function torchCases(): Promise<{ rows: BenchRow[]; meta: Record<string, un
     console.log(`PyTorch rows skipped: ${probe}`);
     return { rows: [], meta: { torch: { skipped: probe } } };
   }
-  for (const fn of Object.values(ours)) await fn(); // warm-up
+  const lstmName = Object.keys(ours)[0];
+  const perStep = async () => {
+    useWholeLayerLstm(false);
+    try { return await ours[lstmName](); } finally { useWholeLayerLstm(true); }
+  };
+  for (const fn of [...Object.values(ours), perStep]) await fn(); // warm-up
   const oursMs: Record<string, number[]> = {};
   const peerMs: Record<string, Record<string, number[]>> = {};
+  const perStepMs: number[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const [name, fn] of Object.entries(ours)) {
       const s = [await timeOnce(fn), await timeOnce(fn), await timeOnce(fn)];
       (oursMs[name] ??= []).push(median(s));
+      if (name === lstmName) perStepMs.push(median([await timeOnce(perStep), await timeOnce(perStep), await timeOnce(perStep)]));
     }
     for (const v of variants) {
       const res = runTorch(v.env, args);
@@ -232,7 +240,8 @@ async function torchCases(): Promise<{ rows: BenchRow[]; meta: Record<string, un
       rows.push({ case: name, ours: 'plm-ipe cpu', peer: `PyTorch ${probe.version} ${v.label} x${threads}`, oursMs: median(oursMs[name]), peerMs: median(peerMs[v.label][name]), flops });
     }
   }
-  return { rows, meta: { torch: { version: probe.version, variants: variants.map((v) => v.label), oursMs, peerMs } } };
+  rows.push({ case: lstmName, ours: 'plm-ipe cpu', peer: 'plm-ipe per-step LSTM path (before issue 18)', oursMs: median(oursMs[lstmName]), peerMs: median(perStepMs) });
+  return { rows, meta: { torch: { version: probe.version, variants: variants.map((v) => v.label), oursMs, peerMs, perStepMs } } };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Owns the one WebAssembly memory and GEMM instance of this thread, the chunk driver bound to
 // them, and a bump arena over the heap that each public kernel call resets. The memory is shared
 // when worker threads can be used (Node), plain otherwise (browsers). Must not import node modules.
-import { gemmModuleBytes } from './gemm-module.js';
+import { gemmModuleBytes, relaxedSimdSupported } from './gemm-module.js';
 import { createDriver, type Driver, type DriverExports } from './chunk-driver.js';
 
 /** 2 GiB: byte addresses stay below 2^31, so the wasm side can use signed i32 arithmetic. */
@@ -34,6 +34,8 @@ export interface Runtime {
   readonly memory: WebAssembly.Memory;
   readonly module: WebAssembly.Module;
   readonly shared: boolean;
+  /** The macro-kernel multiplies and adds with relaxed SIMD's fused multiply-add. */
+  readonly fma: boolean;
   readonly driver: Driver;
   readonly wasm: KernelExports;
   /** Job descriptor, SharedArrayBuffer-backed when `shared`. */
@@ -73,7 +75,8 @@ export function getRuntime(): Runtime {
   const maxThreads = shared ? hardwareThreads() : 1;
   const initial = 64;
   const memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES, ...(shared ? { shared: true } : {}) });
-  const module = new WebAssembly.Module(gemmModuleBytes({ mr: 4, nr: 8 }, { initial, maximum: MAX_PAGES, shared }));
+  const fma = relaxedSimdSupported();
+  const module = new WebAssembly.Module(gemmModuleBytes({ mr: 4, nr: 8, fma }, { initial, maximum: MAX_PAGES, shared }));
   const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
   let view = new Float32Array(memory.buffer);
   const heap = (): Float32Array => {
@@ -99,7 +102,7 @@ export function getRuntime(): Runtime {
   ensure(jobBase);
   const descBuffer = shared ? new SharedArrayBuffer(64 * 4) : new ArrayBuffer(64 * 4);
   runtime = {
-    memory, module, shared, driver, wasm, maxThreads, scratchBase, scratchStride,
+    memory, module, shared, fma, driver, wasm, maxThreads, scratchBase, scratchStride,
     desc: new Int32Array(descBuffer),
     heap,
     reset: () => { top = jobBase; },
