@@ -4,6 +4,7 @@
 // forward+backward against PyTorch CPU (python3 with torch, when present); peak memory of the
 // paper-size forward and training step (child processes, so each peak is its own).
 // Run: npm run bench:peers [-- --quick] [--rounds=3] [--only=c3d,torch,memory] [--threads=2]
+// (node --experimental-wasm-relaxed-simd --import tsx bench/peers.ts: our kernels with FMA, results *-fma.json)
 // PyTorch: /usr/bin/python3 (or $PLM_BENCH_PYTHON). Debian's torch links the reference BLAS;
 // with OpenBLAS unpacked into .cache/openblas (see docs/performance.md) it is also run on that,
 // and the faster of the two is the peer.
@@ -321,7 +322,7 @@ async function main(): Promise<void> {
     Object.assign(meta, r.meta);
   }
   if (want('memory')) meta.memory = await memoryCases();
-  const name = `peers${quick ? '-quick' : ''}${only ? `-${only.join('-')}` : ''}`;
+  const name = `peers${quick ? '-quick' : ''}${only ? `-${only.join('-')}` : ''}${kernelInfo().fma ? '-fma' : ''}`;
   report(name, rows, meta);
 }
 
