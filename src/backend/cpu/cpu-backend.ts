@@ -25,7 +25,7 @@ export class CpuBackend implements Backend {
 
   get mode(): string {
     const info = hot.kernelInfo();
-    return `js${info.simd ? '+wasm-simd' : ''}${info.threads > 1 ? `x${info.threads}` : ''}`;
+    return `js${info.simd ? '+wasm-simd' : ''}${info.fma ? '-fma' : ''}${info.threads > 1 ? `x${info.threads}` : ''}`;
   }
 
   async ready(): Promise<void> {}
