@@ -3,7 +3,7 @@
 // written as ONNX from TypeScript, outputs compared); the LSTM training step and conv3d
 // forward+backward against PyTorch CPU (python3 with torch, when present); peak memory of the
 // paper-size forward and training step (child processes, so each peak is its own).
-// Run: npm run bench:peers [-- --quick] [--rounds=3] [--only=c3d,torch,memory] [--threads=2]
+// Run: npm run bench:peers [-- --quick] [--rounds=3] [--only=c3d,torch,lstm,memory] [--threads=2]
 // (node --experimental-wasm-relaxed-simd --import tsx bench/peers.ts: our kernels with FMA, results *-fma.json)
 // PyTorch: /usr/bin/python3 (or $PLM_BENCH_PYTHON). Debian's torch links the reference BLAS;
 // with OpenBLAS unpacked into .cache/openblas (see docs/performance.md) it is also run on that,
@@ -131,7 +131,8 @@ interface TorchCase {
 }
 
 const LSTM_SHAPE = { B: 32, T: quick ? 10 : 50, I: 72, H: 256 };
-const CONVS: Record<string, { cin: number; cout: number; d: number; hw: number }> = quick
+// `--only=lstm` runs the PyTorch part without the convolutions.
+const CONVS: Record<string, { cin: number; cout: number; d: number; hw: number }> = only?.includes('lstm') && !only.includes('torch') ? {} : quick
   ? { 'conv 32->64 8x28x28': { cin: 32, cout: 64, d: 8, hw: 28 } }
   : {
       'conv 32->64 8x28x28': { cin: 32, cout: 64, d: 8, hw: 28 },
@@ -182,19 +183,31 @@ function torchArgs(): Record<string, TorchCase> {
   return cases;
 }
 
-/** The BLAS variants torch can run with: as installed, and OpenBLAS from .cache when unpacked there. */
-function torchVariants(): Array<{ label: string; env: NodeJS.ProcessEnv }> {
-  const variants: Array<{ label: string; env: NodeJS.ProcessEnv }> = [{ label: 'system BLAS', env: process.env }];
+interface TorchVariant {
+  label: string;
+  env: NodeJS.ProcessEnv;
+  threads: number;
+}
+
+/**
+ * The builds torch runs with: as installed, and OpenBLAS from .cache when unpacked there, on
+ * `--threads` threads and (OpenBLAS) on one: on a busy machine OpenBLAS's spinning threads can
+ * make two threads many times slower than one, and the peer should be torch at its best.
+ */
+function torchVariants(): TorchVariant[] {
+  const variants: TorchVariant[] = [{ label: 'system BLAS', env: process.env, threads }];
   const dir = process.env.PLM_BENCH_OPENBLAS_DIR ?? path.join(repoRoot, '.cache/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread');
   if (fs.existsSync(path.join(dir, 'libblas.so.3'))) {
-    variants.push({ label: 'OpenBLAS', env: { ...process.env, LD_LIBRARY_PATH: [dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') } });
+    const env = { ...process.env, LD_LIBRARY_PATH: [dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') };
+    variants.push({ label: 'OpenBLAS', env, threads });
+    if (threads > 1) variants.push({ label: 'OpenBLAS', env: { ...env, OPENBLAS_NUM_THREADS: '1' }, threads: 1 });
   }
   return variants;
 }
 
-function runTorch(env: NodeJS.ProcessEnv, cases: Record<string, TorchCase>): { version: string; threads: number; cases: Record<string, { ms: number }> } | string {
+function runTorch(env: NodeJS.ProcessEnv, cases: Record<string, TorchCase>, nThreads = threads): { version: string; threads: number; cases: Record<string, { ms: number }> } | string {
   const python = process.env.PLM_BENCH_PYTHON ?? '/usr/bin/python3';
-  const r = spawnSync(python, [path.join(here, 'torch_peers.py'), JSON.stringify({ threads, repeats: 3, cases })], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(python, [path.join(here, 'torch_peers.py'), JSON.stringify({ threads: nThreads, repeats: 3, cases })], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.error) return `${python} did not run (${r.error.message})`;
   if (r.status !== 0) return `${python} failed: ${(r.stderr || '').trim().split('\n').slice(-1)[0]}`;
   return JSON.parse(r.stdout);
@@ -226,9 +239,9 @@ async function torchCases(): Promise<{ rows: BenchRow[]; meta: Record<string, un
       if (name === lstmName) perStepMs.push(median([await timeOnce(perStep), await timeOnce(perStep), await timeOnce(perStep)]));
     }
     for (const v of variants) {
-      const res = runTorch(v.env, args);
-      if (typeof res === 'string') throw new Error(`PyTorch (${v.label}) failed mid-bench: ${res}`);
-      for (const [name, c] of Object.entries(res.cases)) ((peerMs[v.label] ??= {})[name] ??= []).push(c.ms);
+      const res = runTorch(v.env, args, v.threads);
+      if (typeof res === 'string') throw new Error(`PyTorch (${v.label} x${v.threads}) failed mid-bench: ${res}`);
+      for (const [name, c] of Object.entries(res.cases)) ((peerMs[`${v.label} x${v.threads}`] ??= {})[name] ??= []).push(c.ms);
     }
   }
   const rows: BenchRow[] = [];
@@ -238,11 +251,12 @@ async function torchCases(): Promise<{ rows: BenchRow[]; meta: Record<string, un
       ? 3 * (2 * LSTM_SHAPE.B * LSTM_SHAPE.T * LSTM_SHAPE.I * 4 * LSTM_SHAPE.H + 2 * LSTM_SHAPE.B * LSTM_SHAPE.T * LSTM_SHAPE.H * 4 * LSTM_SHAPE.H)
       : 3 * 2 * (c.cin as number) * (c.cout as number) * 27 * (c.d as number) * (c.hw as number) ** 2;
     for (const v of variants) {
-      rows.push({ case: name, ours: 'plm-ipe cpu', peer: `PyTorch ${probe.version} ${v.label} x${threads}`, oursMs: median(oursMs[name]), peerMs: median(peerMs[v.label][name]), flops });
+      const key = `${v.label} x${v.threads}`;
+      rows.push({ case: name, ours: 'plm-ipe cpu', peer: `PyTorch ${probe.version} ${key}`, oursMs: median(oursMs[name]), peerMs: median(peerMs[key][name]), flops });
     }
   }
   rows.push({ case: lstmName, ours: 'plm-ipe cpu', peer: 'plm-ipe per-step LSTM path (before issue 18)', oursMs: median(oursMs[lstmName]), peerMs: median(perStepMs) });
-  return { rows, meta: { torch: { version: probe.version, variants: variants.map((v) => v.label), oursMs, peerMs, perStepMs } } };
+  return { rows, meta: { torch: { version: probe.version, variants: variants.map((v) => `${v.label} x${v.threads}`), oursMs, peerMs, perStepMs } } };
 }
 
 /**
@@ -316,7 +330,7 @@ async function main(): Promise<void> {
     rows.push(...r.rows);
     Object.assign(meta, r.meta);
   }
-  if (want('torch')) {
+  if (want('torch') || only?.includes('lstm')) {
     const r = await torchCases();
     rows.push(...r.rows);
     Object.assign(meta, r.meta);
