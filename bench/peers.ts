@@ -7,7 +7,7 @@
 // (node --experimental-wasm-relaxed-simd --import tsx bench/peers.ts: our kernels with FMA, results *-fma.json)
 // PyTorch: /usr/bin/python3 (or $PLM_BENCH_PYTHON). Debian's torch links the reference BLAS;
 // with OpenBLAS unpacked into .cache/openblas (see docs/performance.md) it is also run on that,
-// and the faster of the two is the peer.
+// on --threads threads and on one; the fastest run is the peer.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
