@@ -146,13 +146,7 @@ export function lstmSequence(x: Tensor, w: LstmWeights, h0: Tensor | null, c0: T
   } else {
     for (const t of temporaries) t.dispose();
   }
-  const outFlat = slice(packed, [0, 0], [B, T * H]);
-  const output = reshape(outFlat, [B, T, H]);
-  outFlat.dispose();
-  const h = slice(packed, [0, T * H], [B, H]);
-  const c = slice(packed, [0, (T + 1) * H], [B, H]);
-  packed.dispose();
-  return { output, h, c };
+  return unpack(packed, B, T, H);
 }
 
 /** Splits the packed `[B, (T + 2) H]` layer result into output, h and c. */
