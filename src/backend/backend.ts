@@ -156,6 +156,25 @@ export interface Backend {
    * flows through the matmul).
    */
   lstmCellGrad(dh: DataId, dc: DataId, acts: DataId, cPrev: DataId, mask: DataId | null, B: number, H: number): { dGates: DataId; dcPrev: DataId; dhPrevSkip: DataId };
+  /**
+   * Optional whole-layer LSTM forward (the cpu backend has it; without it the op runs
+   * `lstmCell` per step). `xTm` `[T*B, I]` and `maskTm` `[T, B]` are time-major. Returns `hs` and
+   * `cs` `[T+1, B, H]` (the initial state, then each step's; padded steps carry the state) and
+   * `acts`, backend-private activations that only `lstmLayerGrad` reads.
+   */
+  lstmLayer?(
+    xTm: DataId, wIh: DataId, wHh: DataId, bIh: DataId | null, bHh: DataId | null, h0: DataId | null, c0: DataId | null,
+    maskTm: DataId | null, B: number, T: number, I: number, H: number,
+  ): { hs: DataId; cs: DataId; acts: DataId };
+  /**
+   * Backward of `lstmLayer`: from dL/d(output) `[T, B, H]` (output_t = mask_t h_t) and dL/d of the
+   * final h and c `[B, H]` (each may be null: zero), the gradients of x (time-major, when `needDx`),
+   * both weights, the bias (either one: they enter the gates alike) and the initial states.
+   */
+  lstmLayerGrad?(
+    dOutTm: DataId | null, dhT: DataId | null, dcT: DataId | null, xTm: DataId, wIh: DataId, wHh: DataId,
+    hs: DataId, cs: DataId, acts: DataId, maskTm: DataId | null, B: number, T: number, I: number, H: number, needDx: boolean,
+  ): { dxTm: DataId | null; dWih: DataId; dWhh: DataId; dBias: DataId; dh0: DataId; dc0: DataId };
 
   // ---- optimizer updates (in place) ----
   /** The `adamUpdate` primitive (see the op of the same name for the semantics). */

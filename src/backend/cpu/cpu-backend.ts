@@ -8,6 +8,7 @@ import * as reduction from './reduce.js';
 import * as layout from './layout.js';
 import * as fused from './fused.js';
 import * as hot from './hot-kernels.js';
+import { lstmLayerForward, lstmLayerBackward } from './lstm-layer.js';
 
 function asInt32(a: Float32Array): Int32Array {
   return new Int32Array(a.buffer, a.byteOffset, a.length);
@@ -24,7 +25,7 @@ export class CpuBackend implements Backend {
 
   get mode(): string {
     const info = hot.kernelInfo();
-    return `js${info.simd ? '+wasm-simd' : ''}${info.threads > 1 ? `x${info.threads}` : ''}`;
+    return `js${info.simd ? '+wasm-simd' : ''}${info.fma ? '-fma' : ''}${info.threads > 1 ? `x${info.threads}` : ''}`;
   }
 
   async ready(): Promise<void> {}
@@ -141,6 +142,27 @@ export class CpuBackend implements Backend {
   lstmCellGrad(dh: DataId, dc: DataId, acts: DataId, cPrev: DataId, mask: DataId | null, B: number, H: number) {
     const r = fused.lstmCellGrad(this.v(dh), this.v(dc), this.v(acts), this.v(cPrev), mask ? this.v(mask) : null, B, H);
     return { dGates: this.box(r.dGates), dcPrev: this.box(r.dcPrev), dhPrevSkip: this.box(r.dhPrevSkip) };
+  }
+
+  lstmLayer(
+    xTm: DataId, wIh: DataId, wHh: DataId, bIh: DataId | null, bHh: DataId | null, h0: DataId | null, c0: DataId | null,
+    maskTm: DataId | null, B: number, T: number, I: number, H: number,
+  ) {
+    const o = (d: DataId | null) => (d ? this.v(d) : null);
+    const r = lstmLayerForward(this.v(xTm), this.v(wIh), this.v(wHh), o(bIh), o(bHh), o(h0), o(c0), o(maskTm), B, T, I, H);
+    return { hs: this.box(r.hs), cs: this.box(r.cs), acts: this.box(r.acts) };
+  }
+  lstmLayerGrad(
+    dOutTm: DataId | null, dhT: DataId | null, dcT: DataId | null, xTm: DataId, wIh: DataId, wHh: DataId,
+    hs: DataId, cs: DataId, acts: DataId, maskTm: DataId | null, B: number, T: number, I: number, H: number, needDx: boolean,
+  ) {
+    const o = (d: DataId | null) => (d ? this.v(d) : null);
+    const fwd = { hs: this.v(hs), cs: this.v(cs), acts: this.v(acts) };
+    const g = lstmLayerBackward(o(dOutTm), o(dhT), o(dcT), this.v(xTm), this.v(wIh), this.v(wHh), fwd, o(maskTm), B, T, I, H, needDx);
+    return {
+      dxTm: g.dxTm ? this.box(g.dxTm) : null, dWih: this.box(g.dWih), dWhh: this.box(g.dWhh),
+      dBias: this.box(g.dBias), dh0: this.box(g.dh0), dc0: this.box(g.dc0),
+    };
   }
 
   adamUpdate(param: DataId, grad: DataId, m: DataId, v: DataId, vMax: DataId | null, _size: number, h: AdamHyper): void {

@@ -26,6 +26,7 @@ export function softmax(x: Float32Array, outer: number, n: number, inner: number
 
 // One exp each. 1 / (1 + e^-x) is exact at both tails in float64 (e^-x overflows to Infinity
 // giving 0, underflows to 0 giving 1); tanh via the same form avoids the slower Math.tanh.
+// lstm-layer.ts writes the same two expressions out inline; keep them in step.
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const tanh = (x: number): number => 2 / (1 + Math.exp(-2 * x)) - 1;
 

@@ -6,6 +6,7 @@
 import { fmt } from '../shape.js';
 import { noGrad, tidy } from '../engine.js';
 import { recordOp, needsGrad, saveForBackward, type Tensor } from '../tensor.js';
+import type { DataId } from '../../backend/backend.js';
 import { checkTensor, wrap } from './util.js';
 import { concat, permute, reshape, slice } from './layout.js';
 import { binaryRaw } from './binary.js';
@@ -61,6 +62,7 @@ export function lstmSequence(x: Tensor, w: LstmWeights, h0: Tensor | null, c0: T
   }
   if (T === 0) throw new Error('lstm: sequences must have at least one step (time dim is 0)');
   const backend = x.backend;
+  if (backend.lstmLayer && backend.lstmLayerGrad) return lstmWholeLayer(x, w, h0, c0, mask, B, T, I, H);
 
   // Forward. Everything made here is a temporary except what is returned or saved.
   const fwd = tidy(() => noGrad(() => {
@@ -144,6 +146,11 @@ export function lstmSequence(x: Tensor, w: LstmWeights, h0: Tensor | null, c0: T
   } else {
     for (const t of temporaries) t.dispose();
   }
+  return unpack(packed, B, T, H);
+}
+
+/** Splits the packed `[B, (T + 2) H]` layer result into output, h and c. */
+function unpack(packed: Tensor, B: number, T: number, H: number): LstmSequenceResult {
   const outFlat = slice(packed, [0, 0], [B, T * H]);
   const output = reshape(outFlat, [B, T, H]);
   outFlat.dispose();
@@ -151,4 +158,57 @@ export function lstmSequence(x: Tensor, w: LstmWeights, h0: Tensor | null, c0: T
   const c = slice(packed, [0, (T + 1) * H], [B, H]);
   packed.dispose();
   return { output, h, c };
+}
+
+/**
+ * The layer on a backend with `lstmLayer`/`lstmLayerGrad` (the cpu backend): the whole
+ * recurrence and its BPTT are one backend call each, so a step costs no tensors or dispatches.
+ */
+function lstmWholeLayer(x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, mask: Tensor | null, B: number, T: number, I: number, H: number): LstmSequenceResult {
+  const backend = x.backend;
+  const layer = backend.lstmLayer!.bind(backend), layerGrad = backend.lstmLayerGrad!.bind(backend);
+  const id = (t: Tensor | null): DataId | null => (t ? t.dataId : null);
+  const fwd = tidy(() => noGrad(() => {
+    const xTm = reshape(permute(x, [1, 0, 2]), [T * B, I]);
+    const maskTm = mask ? permute(mask, [1, 0]) : null; // [T, B]
+    const r = layer(xTm.dataId, w.weightIh.dataId, w.weightHh.dataId, id(w.biasIh), id(w.biasHh), id(h0), id(c0), id(maskTm), B, T, I, H);
+    const hs = wrap(r.hs, [T + 1, B, H], x), cs = wrap(r.cs, [T + 1, B, H], x), acts = wrap(r.acts, [T, 5 * H, B], x);
+    let outTm = slice(hs, [1, 0, 0], [T, B, H]);
+    if (maskTm) outTm = binaryRaw('mul', outTm, reshape(maskTm, [T, B, 1]));
+    const last = (s: Tensor) => reshape(slice(s, [T, 0, 0], [1, B, H]), [B, H]);
+    const packed = concat([reshape(permute(outTm, [1, 0, 2]), [B, T * H]), last(hs), last(cs)], 1); // [B, (T + 2) H]
+    return { packed, xTm, maskTm, hs, cs, acts };
+  }));
+  const inputs = [x, w.weightIh, w.weightHh, w.biasIh, w.biasHh, h0, c0];
+  const temporaries = [fwd.xTm, fwd.hs, fwd.cs, fwd.acts, ...(fwd.maskTm ? [fwd.maskTm] : [])];
+  if (needsGrad(...inputs)) {
+    const [xTm, hs, cs, acts, wIh, wHh] = [fwd.xTm, fwd.hs, fwd.cs, fwd.acts, w.weightIh, w.weightHh].map(saveForBackward);
+    const maskTm = fwd.maskTm ? saveForBackward(fwd.maskTm) : null;
+    for (const t of temporaries) t.dispose();
+    recordOp(fwd.packed, {
+      op: 'lstm',
+      inputs,
+      saved: [xTm, hs, cs, acts, wIh, wHh, ...(maskTm ? [maskTm] : [])],
+      backward: (dPacked) => {
+        const dOutTm = permute(reshape(slice(dPacked, [0, 0], [B, T * H]), [B, T, H]), [1, 0, 2]);
+        const dh = slice(dPacked, [0, T * H], [B, H]);
+        const dc = slice(dPacked, [0, (T + 1) * H], [B, H]);
+        const g = layerGrad(dOutTm.dataId, dh.dataId, dc.dataId, xTm.dataId, wIh.dataId, wHh.dataId, hs.dataId, cs.dataId, acts.dataId, id(maskTm), B, T, I, H, x.requiresGrad);
+        const dx = g.dxTm ? permute(reshape(wrap(g.dxTm, [T * B, I], dPacked), [T, B, I]), [1, 0, 2]) : null;
+        const dBias = wrap(g.dBias, [4 * H], dPacked);
+        return [
+          dx,
+          wrap(g.dWih, [4 * H, I], dPacked),
+          wrap(g.dWhh, [4 * H, H], dPacked),
+          w.biasIh?.requiresGrad ? dBias : null,
+          w.biasHh?.requiresGrad ? dBias : null,
+          wrap(g.dh0, [B, H], dPacked),
+          wrap(g.dc0, [B, H], dPacked),
+        ];
+      },
+    });
+  } else {
+    for (const t of temporaries) t.dispose();
+  }
+  return unpack(fwd.packed, B, T, H);
 }

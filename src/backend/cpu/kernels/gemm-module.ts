@@ -8,6 +8,23 @@ import { FunctionBuilder, I32, V128, emitModule, type MemoryImport } from './was
 export interface TileShape {
   mr: number;
   nr: number;
+  /**
+   * Multiply-add with relaxed SIMD's `f32x4.relaxed_madd` instead of `f32x4.mul` + `f32x4.add`
+   * (only where {@link relaxedSimdSupported}); where the engine fuses it, each product is
+   * rounded once instead of twice, so results are as accurate or more.
+   */
+  fma?: boolean;
+}
+
+/** Whether this engine compiles relaxed SIMD (Chromium by default; Node 20 only with --experimental-wasm-relaxed-simd). */
+export function relaxedSimdSupported(): boolean {
+  const f = new FunctionBuilder([V128, V128, V128], [V128]);
+  f.get(0).get(1).get(2).f32x4RelaxedMadd();
+  try {
+    return WebAssembly.validate(emitModule({ initial: 1, maximum: 1, shared: false }, [{ name: 'madd', fn: f }]));
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -16,7 +33,7 @@ export interface TileShape {
  * `c` is row-major with row stride `ldcBytes`; all addresses are byte offsets. Panels must be
  * zero padded; tiles that cross the m/n edge go through the MR*NR float `scratch`.
  */
-function buildMacro({ mr, nr }: TileShape): FunctionBuilder {
+function buildMacro({ mr, nr, fma = false }: TileShape): FunctionBuilder {
   const nv = nr / 4;
   const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [pA, pB, pC, pLdc, pM, pN, pKc, pAcc, pScratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -37,12 +54,15 @@ function buildMacro({ mr, nr }: TileShape): FunctionBuilder {
   f.get(i).get(pM).geS().brIf(1);
   for (const rr of acc) for (const v of rr) f.v128Zero().set(v);
   f.get(ap).set(pa).get(bp).set(pb).get(pKc).set(k);
-  // The k loop: NR/4 vector loads of B, then per row one splat-load of A and NR/4 mul+add.
+  // The k loop: NR/4 vector loads of B, then per row one splat-load of A and NR/4 mul+add (or relaxed madd).
   f.loop();
   for (let q = 0; q < nv; q++) f.get(pb).v128Load(16 * q).set(bv[q]);
   for (let a = 0; a < mr; a++) {
     f.get(pa).v128Load32Splat(4 * a).set(av);
-    for (let q = 0; q < nv; q++) f.get(acc[a][q]).get(av).get(bv[q]).f32x4Mul().f32x4Add().set(acc[a][q]);
+    for (let q = 0; q < nv; q++) {
+      if (fma) f.get(av).get(bv[q]).get(acc[a][q]).f32x4RelaxedMadd().set(acc[a][q]);
+      else f.get(acc[a][q]).get(av).get(bv[q]).f32x4Mul().f32x4Add().set(acc[a][q]);
+    }
   }
   f.get(pa).i32(mr * 4).add().set(pa).get(pb).i32(nr * 4).add().set(pb);
   f.get(k).i32(1).sub().tee(k).brIf(0);

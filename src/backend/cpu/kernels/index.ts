@@ -11,10 +11,12 @@ export { setKernelThreads } from './threads.js';
 
 /**
  * Which path runs: `simd` is true when the WebAssembly SIMD GEMM kernel compiled (always, on
- * Node 20 and current browsers; the module throws at first use otherwise); `threads` is how many
- * threads large products use (1 without worker_threads + shared memory, or after setKernelThreads(1)).
+ * Node 20 and current browsers; the module throws at first use otherwise); `fma` when the engine
+ * has relaxed SIMD and the kernel multiplies and adds with `f32x4.relaxed_madd` (Chromium; Node 20
+ * only under `--experimental-wasm-relaxed-simd`); `threads` is how many threads large products
+ * use (1 without worker_threads + shared memory, or after setKernelThreads(1)).
  */
-export function kernelInfo(): { simd: boolean; threads: number } {
-  getRuntime();
-  return { simd: true, threads: kernelThreads() };
+export function kernelInfo(): { simd: boolean; fma: boolean; threads: number } {
+  const rt = getRuntime();
+  return { simd: true, fma: rt.fma, threads: kernelThreads() };
 }

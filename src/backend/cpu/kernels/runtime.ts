@@ -1,7 +1,8 @@
 // Owns the one WebAssembly memory and GEMM instance of this thread, the chunk driver bound to
 // them, and a bump arena over the heap that each public kernel call resets. The memory is shared
-// when worker threads can be used (Node), plain otherwise (browsers). Must not import node modules.
-import { gemmModuleBytes } from './gemm-module.js';
+// when worker threads can be used (Node; cross-origin-isolated pages), plain otherwise. Must not
+// import node modules.
+import { gemmModuleBytes, relaxedSimdSupported } from './gemm-module.js';
 import { createDriver, type Driver, type DriverExports } from './chunk-driver.js';
 
 /** 2 GiB: byte addresses stay below 2^31, so the wasm side can use signed i32 arithmetic. */
@@ -21,7 +22,8 @@ export function nodeBuiltin<T>(name: string): T | null {
 /** The most threads we ever plan for; the scratch region is sized for this many. */
 export function hardwareThreads(): number {
   const os = nodeBuiltin<{ availableParallelism?: () => number; cpus: () => unknown[] }>('node:os');
-  const n = os ? (os.availableParallelism?.() ?? os.cpus().length) : 1;
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  const n = os ? (os.availableParallelism?.() ?? os.cpus().length) : (nav?.hardwareConcurrency ?? 1);
   return Math.max(1, Math.min(16, n));
 }
 
@@ -34,6 +36,8 @@ export interface Runtime {
   readonly memory: WebAssembly.Memory;
   readonly module: WebAssembly.Module;
   readonly shared: boolean;
+  /** The macro-kernel multiplies and adds with relaxed SIMD's fused multiply-add. */
+  readonly fma: boolean;
   readonly driver: Driver;
   readonly wasm: KernelExports;
   /** Job descriptor, SharedArrayBuffer-backed when `shared`. */
@@ -57,7 +61,11 @@ let runtime: Runtime | null = null;
 
 function canShareMemory(): boolean {
   if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
-  if (nodeBuiltin('node:worker_threads') === null) return false;
+  // Node's worker_threads, or Web Workers in a page whose COOP/COEP headers make it cross-origin
+  // isolated (only then may a shared memory be posted to a worker).
+  const g = globalThis as { Worker?: unknown; crossOriginIsolated?: boolean };
+  const webWorkers = typeof g.Worker === 'function' && g.crossOriginIsolated === true;
+  if (nodeBuiltin('node:worker_threads') === null && !webWorkers) return false;
   try {
     new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
     return true;
@@ -69,11 +77,21 @@ function canShareMemory(): boolean {
 /** The lazily created runtime of this thread. */
 export function getRuntime(): Runtime {
   if (runtime) return runtime;
-  const shared = canShareMemory();
-  const maxThreads = shared ? hardwareThreads() : 1;
+  let shared = canShareMemory();
   const initial = 64;
-  const memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES, ...(shared ? { shared: true } : {}) });
-  const module = new WebAssembly.Module(gemmModuleBytes({ mr: 4, nr: 8 }, { initial, maximum: MAX_PAGES, shared }));
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES, ...(shared ? { shared: true } : {}) });
+  } catch (err) {
+    // A shared memory reserves its maximum up front; where that much address space is refused
+    // (32-bit browsers), run single-threaded on a plain one.
+    if (!shared) throw err;
+    shared = false;
+    memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES });
+  }
+  const maxThreads = shared ? hardwareThreads() : 1;
+  const fma = relaxedSimdSupported();
+  const module = new WebAssembly.Module(gemmModuleBytes({ mr: 4, nr: 8, fma }, { initial, maximum: MAX_PAGES, shared }));
   const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
   let view = new Float32Array(memory.buffer);
   const heap = (): Float32Array => {
@@ -99,7 +117,7 @@ export function getRuntime(): Runtime {
   ensure(jobBase);
   const descBuffer = shared ? new SharedArrayBuffer(64 * 4) : new ArrayBuffer(64 * 4);
   runtime = {
-    memory, module, shared, driver, wasm, maxThreads, scratchBase, scratchStride,
+    memory, module, shared, fma, driver, wasm, maxThreads, scratchBase, scratchStride,
     desc: new Int32Array(descBuffer),
     heap,
     reset: () => { top = jobBase; },

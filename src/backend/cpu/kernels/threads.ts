@@ -1,7 +1,9 @@
 // Runs a GEMM job's chunks on the calling thread plus worker threads that share its wasm memory,
-// blocking with Atomics.wait so kernels stay synchronous. Workers come from node:worker_threads
-// (read through process.getBuiltinModule, never a top-level import), run the driver from its source
-// text, are unref()'d and start lazily; without them every chunk runs here.
+// blocking with Atomics.wait so kernels stay synchronous (spinning instead on a browser's main
+// thread, which may not block). Workers come from node:worker_threads (read through
+// process.getBuiltinModule, never a top-level import) or, in a cross-origin-isolated page, from Web
+// Workers made from a Blob; they run the driver from its source text and start lazily. Without
+// them every chunk runs here.
 import { createDriver } from './chunk-driver.js';
 import { getRuntime, nodeBuiltin, warmUp, type Runtime } from './runtime.js';
 
@@ -15,19 +17,31 @@ interface WorkerLike {
 interface WorkerThreads {
   Worker: new (src: string, opts: { eval: true; workerData: unknown }) => WorkerLike;
 }
+/** The part of the DOM's Worker used here (lib.dom is not in this package's types). */
+interface WebWorkerLike {
+  postMessage(data: unknown): void;
+  onerror: ((e: unknown) => void) | null;
+}
+type WebWorkerCtor = new (url: string) => WebWorkerLike;
 
 let wanted: number | null = null;
 let ctrl: Int32Array | null = null;
 const workers: WorkerLike[] = [];
 let workersFailed = false;
 
-/** The worker's whole program: instantiate the shared module, warm up, then serve jobs forever. */
-function workerSource(): string {
+/**
+ * The worker's whole program: instantiate the shared module, warm up, then serve jobs forever.
+ * `node` reads its setup from workerData; `web` from its first message.
+ */
+function workerSource(kind: 'node' | 'web'): string {
   // `__name` is what esbuild's keepNames (used by tsx) inserts into function bodies.
+  const start = kind === 'node'
+    ? "main(require('node:worker_threads').workerData);"
+    : 'self.onmessage = (e) => { self.onmessage = null; main(e.data); };';
   return `
 var __name = (f) => f;
-const { workerData } = require('node:worker_threads');
-const { module, memory, ctrl, desc, index, scratchBase } = workerData;
+${start}
+function main({ module, memory, ctrl, desc, index, scratchBase }) {
 const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
 let view = new Float32Array(memory.buffer);
 const heap = () => {
@@ -60,22 +74,63 @@ for (;;) {
   Atomics.sub(ctrl, ${ACTIVE}, 1);
   Atomics.notify(ctrl, ${ACTIVE});
 }
+}
 `;
 }
 
+/** Whether this thread may block in Atomics.wait (not a browser's main thread). */
+let canBlock: boolean | null = null;
+function threadCanBlock(): boolean {
+  if (canBlock === null) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); // value differs: returns at once where allowed
+      canBlock = true;
+    } catch {
+      canBlock = false;
+    }
+  }
+  return canBlock;
+}
+
+/** Waits (up to `ms`) while `arr[i]` is `value`: Atomics.wait where allowed, a short spin otherwise. */
+function waitWhile(arr: Int32Array, i: number, value: number, ms: number): void {
+  if (threadCanBlock()) {
+    Atomics.wait(arr, i, value, ms);
+    return;
+  }
+  for (let n = 0; n < 4096 && Atomics.load(arr, i) === value; n++) { /* spin */ }
+}
+
+function workerData(rt: Runtime, index: number): Record<string, unknown> {
+  return { module: rt.module, memory: rt.memory, ctrl, desc: rt.desc, index, scratchBase: rt.scratchBase + index * rt.scratchStride };
+}
+
+/** Web Workers from one Blob URL, for cross-origin-isolated pages (module and memory are posted). */
+function spawnWebWorkers(rt: Runtime, count: number): void {
+  const g = globalThis as unknown as { Worker?: WebWorkerCtor; Blob?: new (parts: string[], o: { type: string }) => unknown; URL: { createObjectURL?: (b: unknown) => string } };
+  if (!g.Worker || !g.Blob || !g.URL.createObjectURL) { workersFailed = true; return; }
+  const url = g.URL.createObjectURL(new g.Blob([workerSource('web')], { type: 'text/javascript' }));
+  while (workers.length < count) {
+    try {
+      const w = new g.Worker(url);
+      w.onerror = () => { workersFailed = true; };
+      w.postMessage(workerData(rt, workers.length + 1));
+      workers.push({ unref() {}, on() {} });
+    } catch {
+      workersFailed = true;
+      return;
+    }
+  }
+}
+
 function spawnWorkers(rt: Runtime, count: number): void {
+  if (!ctrl) { workersFailed = true; return; }
   const wt = nodeBuiltin<WorkerThreads>('node:worker_threads');
-  if (!wt || !ctrl) { workersFailed = true; return; }
+  if (!wt) { spawnWebWorkers(rt, count); return; }
   while (workers.length < count) {
     const index = workers.length + 1;
     try {
-      const w = new wt.Worker(workerSource(), {
-        eval: true,
-        workerData: {
-          module: rt.module, memory: rt.memory, ctrl, desc: rt.desc, index,
-          scratchBase: rt.scratchBase + index * rt.scratchStride,
-        },
-      });
+      const w = new wt.Worker(workerSource('node'), { eval: true, workerData: workerData(rt, index) });
       w.unref();
       // A dead worker never takes chunks again; running ones are counted by READY only.
       w.on('error', () => { workersFailed = true; });
@@ -124,7 +179,7 @@ export function runJob(rt: Runtime, job: Int32Array): void {
   // registers sees a changed SEQ and backs out; without that it could claim a chunk of the new job
   // before DONE is reset, its count would be wiped, and the caller would wait forever.
   Atomics.add(cw, SEQ, 1);
-  for (let a = Atomics.load(cw, ACTIVE); a !== 0; a = Atomics.load(cw, ACTIVE)) Atomics.wait(cw, ACTIVE, a, 20);
+  for (let a = Atomics.load(cw, ACTIVE); a !== 0; a = Atomics.load(cw, ACTIVE)) waitWhile(cw, ACTIVE, a, 20);
   const d = rt.desc;
   d.set(job);
   Atomics.store(cw, NEXT, 0);
@@ -138,7 +193,7 @@ export function runJob(rt: Runtime, job: Int32Array): void {
     rt.driver.runChunk(d, c, 0);
     Atomics.add(cw, DONE, 1);
   }
-  for (let n = Atomics.load(cw, DONE); n < nChunks; n = Atomics.load(cw, DONE)) Atomics.wait(cw, DONE, n, 20);
+  for (let n = Atomics.load(cw, DONE); n < nChunks; n = Atomics.load(cw, DONE)) waitWhile(cw, DONE, n, 20);
   if (Atomics.load(cw, ERROR) !== 0) throw new Error('cpu kernels: a worker thread failed while running a chunk');
 }
 

@@ -112,6 +112,8 @@ export class FunctionBuilder {
   }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Mul(): this { return this.simd(0xe6); }
+  /** Relaxed SIMD `f32x4.relaxed_madd` (a * b + c, fused or not as the engine chooses): stack a, b, c. */
+  f32x4RelaxedMadd(): this { return this.simd(0x105); }
 
   /** The encoded body: local declarations (run-length grouped) then code. */
   encode(): number[] {
