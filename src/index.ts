@@ -10,6 +10,9 @@ export type { BackendOptions } from './tensor/engine.js';
 export { tensor, zeros, ones, full, rand, randn, arange } from './tensor/creation.js';
 export type { TensorOptions } from './tensor/creation.js';
 export { manualSeed, createRng } from './tensor/random.js';
+// Ndarray-shaped values ({ data, shape, stride, offset }) are read structurally by tensor() and frameFromStrided().
+export { isStridedArray } from './tensor/strided.js';
+export type { StridedArray } from './tensor/strided.js';
 export type { Size3, Conv3dOptions, Pool3dOptions, Conv3dGeometry, Pool3dGeometry } from './tensor/geometry.js';
 export { conv3dGeometry, pool3dGeometry } from './tensor/geometry.js';
 export {

@@ -4,7 +4,7 @@
 export type { FlowField, Frame, GrayImage, LandmarkInput, NumericArray, Point2, SimilarityTransform } from './types.js';
 export { ALIGN_ANCHORS, HEAD_MOTION_POINTS, LANDMARK_MIRROR, mirrorLandmarks, TEMPLATE_68, templateLandmarks } from './template.js';
 export { alignFace, applyTransform, fitSimilarity, invertTransform, type AlignedFace, type AlignOptions } from './align.js';
-export { frameChannels, toGray, warpGray, type WarpedCrop, type WarpOptions } from './warp.js';
+export { frameChannels, frameFromStrided, toGray, warpGray, type WarpedCrop, type WarpOptions } from './warp.js';
 export {
   faceRegions,
   REGION_COUNT,

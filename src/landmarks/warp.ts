@@ -1,6 +1,8 @@
 // Frame handling: channel inference, grayscale conversion (OpenCV's BT.601 weights) and the warp of
 // a frame through a similarity into an S×S grayscale crop with a validity mask. Samples only the
-// pixels the crop needs, so a 1080p frame never gets converted whole.
+// pixels the crop needs, so a 1080p frame never gets converted whole. Also frames from ndarray-shaped
+// [H, W, C] views (read structurally, no ndarray import).
+import { checkStrided, denseFromStrided, isStridedArray, type StridedArray } from '../tensor/strided.js';
 import { invertTransform } from './align.js';
 import { argumentError, checkSize, describeValue } from './errors.js';
 import type { Frame, GrayImage, SimilarityTransform } from './types.js';
@@ -42,6 +44,26 @@ export function frameChannels(frame: Frame, fn: string, arg: string): 1 | 3 | 4 
     );
   }
   return ch;
+}
+
+/**
+ * A frame from an ndarray-shaped view `{ data, shape, stride, offset }` of shape `[H, W, C]`
+ * (C = 1, 3 or 4) or `[H, W]` (gray), any strides (a crop, a flipped or transposed view, get-pixels'
+ * RGBA output): copied into dense bytes, values rounded and clamped to 0-255.
+ * @example
+ * const frame = frameFromStrided(ndarray(rgba, [480, 640, 4]).hi(240, 320)); // the top-left quarter
+ */
+export function frameFromStrided(view: StridedArray): Frame & { channels: 1 | 3 | 4 } {
+  const fn = 'frameFromStrided';
+  if (!isStridedArray(view)) throw argumentError(fn, 'view', 'an ndarray-shaped { data, shape, stride, offset }', describeValue(view));
+  checkStrided(view, fn, 'view');
+  const [height, width, c = 1] = view.shape;
+  if ((view.shape.length !== 2 && view.shape.length !== 3) || (c !== 1 && c !== 3 && c !== 4)) {
+    throw argumentError(fn, 'view.shape', '[H, W], [H, W, 1], [H, W, 3] or [H, W, 4]', `[${view.shape.join(', ')}]`);
+  }
+  checkSize(fn, 'view', width, height);
+  const data = denseFromStrided(view, (n) => new Uint8ClampedArray(n)); // clamps and rounds like a canvas
+  return { width, height, data, channels: c };
 }
 
 /**

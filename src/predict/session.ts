@@ -8,12 +8,16 @@ import { resizeRgb } from '../data/preprocess.js';
 import { DescriptorStream, type FrameDescriptor, type LandmarkProvider } from '../landmarks/descriptor.js';
 import { argumentError, describeValue, toPointArray } from '../landmarks/errors.js';
 import type { Frame, LandmarkInput, Point2 } from '../landmarks/types.js';
-import { frameChannels } from '../landmarks/warp.js';
+import { frameChannels, frameFromStrided } from '../landmarks/warp.js';
+import { isStridedArray, type StridedArray } from '../tensor/strided.js';
 import { computeClips, descriptorOptions, type ExtractOptions } from '../pipeline/features.js';
 import type { Prediction, Predictor } from './predictor.js';
 
-/** A camera frame: RGB(A) bytes with their size (ImageData is one), or a picture the canvas can draw. */
-export type FrameInput = Frame | PictureSource;
+/**
+ * A camera frame: RGB(A) bytes with their size (ImageData is one), an ndarray-shaped `[H, W, C]`
+ * view, or a picture the canvas can draw.
+ */
+export type FrameInput = Frame | StridedArray | PictureSource;
 
 /** Options of {@link Predictor.createSession}. */
 export interface SessionOptions {
@@ -280,6 +284,7 @@ export class PredictionSession {
 /** A frame of bytes as is (checked), or a DOM picture read through a canvas at most `maxWidth` wide. */
 export function toFrame(input: FrameInput, maxWidth: number): Frame {
   const fn = 'PredictionSession.push';
+  if (isStridedArray(input)) return frameFromStrided(input);
   if (input && typeof input === 'object' && 'data' in input && !(ArrayBuffer.isView(input))) {
     frameChannels(input as Frame, fn, 'frame');
     return input as Frame;

@@ -4,6 +4,7 @@ import { ENGINE } from './engine.js';
 import { checkShape, fmt, sizeOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 import { fillNormal, fillUniform } from './random.js';
+import { checkStrided, denseFromStrided, isStridedArray, type StridedArray } from './strided.js';
 
 /** Options of the tensor factories ({@link tensor}, {@link zeros}, {@link randn}, ...). */
 export interface TensorOptions {
@@ -46,19 +47,26 @@ export function fromFloat32(values: Float32Array, shape: Shape, requiresGrad = f
 }
 
 /**
- * A tensor from values: a number, a nested array, or a flat typed/plain array with `shape`.
+ * A tensor from values: a number, a nested array, a flat typed/plain array with `shape`, or an
+ * ndarray-shaped view `{ data, shape, stride, offset }` (scijs ndarray, get-pixels...: any strides,
+ * copied in row-major order; `shape`, if given, reshapes the copy).
  * @example
  * tensor([[1, 2], [3, 4]]);
  * tensor(new Float32Array(6), [2, 3], { requiresGrad: true });
+ * tensor(ndarray(pixels, [h, w, 3]).transpose(2, 0, 1)); // [3, h, w]
  */
 export function tensor(
-  values: NestedArray | ArrayLike<number>,
+  values: NestedArray | ArrayLike<number> | StridedArray,
   shape?: readonly number[],
   options: TensorOptions = {},
 ): Tensor {
   let data: Float32Array;
   let finalShape: number[];
-  if (typeof values === 'number' || typeof values === 'boolean') {
+  if (isStridedArray(values)) {
+    checkStrided(values, 'tensor', 'values');
+    data = denseFromStrided(values, (n) => new Float32Array(n));
+    finalShape = shape ? [...shape] : [...values.shape];
+  } else if (typeof values === 'number' || typeof values === 'boolean') {
     data = Float32Array.of(Number(values));
     finalShape = shape ? [...shape] : [];
   } else if (ArrayBuffer.isView(values) || (shape && Array.isArray(values) && !Array.isArray(values[0]))) {
@@ -71,7 +79,7 @@ export function tensor(
     flattenNested(values as NestedArray, inferred, data);
     finalShape = shape ? [...shape] : inferred;
   } else {
-    throw new Error(`tensor: values must be a number, an array or a typed array, got ${typeof values}`);
+    throw new Error(`tensor: values must be a number, an array, a typed array or an ndarray-shaped { data, shape, stride, offset }, got ${typeof values}`);
   }
   checkShape('tensor', finalShape);
   if (sizeOf(finalShape) !== data.length) {
