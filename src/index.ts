@@ -64,6 +64,8 @@ export * from './landmarks/index.js';
 export * from './data/index.js';
 
 // Statistics for comparing methods over folds and seeds (mean ± 95 % CI, sign test, paired bootstrap).
+export { classificationReport } from './eval/metrics.js';
+export type { ClassificationReport } from './eval/metrics.js';
 export { meanInterval, tQuantile975, signTest, pairedBootstrap } from './eval/statistics.js';
 export type { MeanInterval, SignTest, PairedUnit, PairedBootstrap } from './eval/statistics.js';
 

@@ -7,9 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoConfig, type DemoConfig, type MethodName } from 'plm-ipe';
-// `plm-ipe demo`'s own function: the CLI's internals, not a public entry (the one import of the
-// example that is not 'plm-ipe', 'plm-ipe/node' or 'plm-ipe/gpu').
-import { runDemo } from '../../src/pipeline/demo.js';
+import { runDemo } from 'plm-ipe/node'; // `plm-ipe demo`'s own function
 import { CHECKPOINT_STEM, CONFIG_FILE } from './settings.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,12 +1,17 @@
 // Classification metrics for the paper's tables: accuracy, the confusion matrix, per-class
 // precision / recall / F1 and macro F1. Plain numbers in, plain numbers out.
 
+/** What {@link classificationReport} computes over a set of predictions. */
 export interface ClassificationReport {
+  /** Fraction of predictions that are right. */
   accuracy: number;
   /** confusion[trueClass][predictedClass] = count */
   confusion: number[][];
+  /** Precision, recall, F1 and the number of true examples, per class. */
   perClass: { precision: number; recall: number; f1: number; support: number }[];
+  /** Unweighted mean of the per-class F1. */
   macroF1: number;
+  /** Number of predictions scored. */
   count: number;
 }
 

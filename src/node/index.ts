@@ -41,6 +41,11 @@ export { loadPredictor, predictFile } from './predict.js';
 export type { PredictFileOptions } from './predict.js';
 
 // Training runs: k-fold/seed comparisons, run configs, sharded extraction and its status.
+export { runDemo, trainAndReport, trainComparison } from '../pipeline/demo.js';
+export type { DemoRunOptions, TrainAndReportOptions } from '../pipeline/demo.js';
+export type { RunResults, ResultRow } from '../pipeline/report.js';
+export type { EpochRecord } from '../pipeline/train.js';
+export type { ExtractResult, VideoSource } from '../pipeline/extract.js';
 export type { TrainComparisonOptions, ComparisonResult, SplitRunResult } from '../pipeline/demo.js';
 export { summarizeRuns, comparisonText, comparisonTable, intervalTable, collapsedClass, COMPARED_PAIRS } from '../pipeline/comparison.js';
 export type { RunOutcome, RowSummary, PairedComparison, ComparisonSummary } from '../pipeline/comparison.js';

@@ -30,8 +30,11 @@ export interface TrainAndReportOptions {
   out: string;
   /** Written to config.json with the training preset. */
   config: unknown;
+  /** Receives each progress line (the CLI prints them to stderr). */
   log: (line: string) => void;
+  /** Title of the report. */
   title?: string;
+  /** `performance.now()` at the start, for the wall time in the report. */
   startedAt?: number;
   /** Training videos the per-epoch train accuracy is measured on (see TrainOptions; default all). */
   trainAccuracyVideos?: number;
@@ -180,8 +183,11 @@ export async function trainComparison(options: TrainComparisonOptions): Promise<
 
 /** Options of {@link runDemo}. */
 export interface DemoRunOptions {
+  /** Dataset, extraction and training settings (`demoConfig(...)`). */
   config: DemoConfig;
+  /** Output folder (cache, checkpoints, report); a rerun resumes. */
   out: string;
+  /** Receives each progress line (the CLI prints them to stderr). */
   log: (line: string) => void;
   progress?: ProgressStream;
   /** Methods to train (default all five of Table 1); Table 2's mutual rows need 'PLM-IPE'. */
