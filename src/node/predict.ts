@@ -88,7 +88,12 @@ export interface PredictFileOptions {
 }
 
 /** The model's frames of a decoded stream: resampled by `pick` (decoded index per model frame, non-decreasing), then every `step`-th. */
-async function* modelFrames(frames: AsyncIterable<Uint8Array>, pick: number[] | null, step: number): AsyncGenerator<{ rgb: Uint8Array; source: number }> {
+async function* modelFrames(
+  frames: AsyncIterable<Uint8Array>,
+  pick: number[] | null,
+  step: number,
+  decoded?: { count: number },
+): AsyncGenerator<{ rgb: Uint8Array; source: number }> {
   let i = 0;
   let p = 0;
   let n = 0;
@@ -97,8 +102,10 @@ async function* modelFrames(frames: AsyncIterable<Uint8Array>, pick: number[] | 
     if (pick) p += copies;
     for (let c = 0; c < copies; c++, n++) if (n % step === 0) yield { rgb, source: i };
     i++;
-    if (pick && p >= pick.length) break;
+    // With `decoded`, read to the end so the caller learns how many frames the file has.
+    if (pick && p >= pick.length && !decoded) break;
   }
+  if (decoded) decoded.count = i;
 }
 
 function countAt(pick: number[], from: number, i: number): number {
@@ -130,14 +137,16 @@ export async function predictFile(predictor: Predictor, file: string, options: P
   const step = extract.frameStep ?? 1;
   // A landmark file has one row per stored frame: decode at the video's own rate and resample both together.
   const decode: DecodeOptions = { maxWidth: options.maxWidth ?? 640, fps: fileTrack ? undefined : (predictor.fps ?? undefined) };
-  const open = async () => {
+  const open = async (decoded?: { count: number }) => {
     const s = await streamVideo(file, decode);
     const fps = predictor.fps ?? s.fps;
     const pick = fileTrack ? resampleIndices(fileTrack.length, s.fps, fps) : null;
-    return { s, fps, frames: modelFrames(s.frames, pick, step) };
+    return { s, fps, frames: modelFrames(s.frames, pick, step, decoded) };
   };
-  // Pass 1: landmarks.
-  const first = await open();
+  // Pass 1: landmarks. With a track file, every frame is counted: a track of another length (another
+  // video, or another frame rate) would otherwise silently cut or stretch the video.
+  const decoded = fileTrack ? { count: 0 } : undefined;
+  const first = await open(decoded);
   const { width, height } = first.s;
   const scale = width / first.s.info.width;
   const provider = options.provider ?? predictor.provider;
@@ -153,6 +162,9 @@ export async function predictFile(predictor: Predictor, file: string, options: P
       const pts = await provider!.detect({ width, height, data: rgb, channels: 3 });
       detections.push(pts == null ? null : flattenLandmarks(pts, 'predictFile', `provider.detect(frame ${detections.length})`));
     }
+  }
+  if (fileTrack && decoded!.count !== fileTrack.length) {
+    throw new Error(`${options.landmarks}: has ${fileTrack.length} frames of landmarks but video ${file} has ${decoded!.count} frames`);
   }
   if (detections.length === 0) throw new Error(`video ${file} has no frames`);
   const t1 = performance.now();

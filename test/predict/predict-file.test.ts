@@ -42,4 +42,14 @@ describe.skipIf(!ffmpeg)('predictFile', () => {
     expect(got.clips).toBe(want.clips);
     for (const k of ['fused', 'pixel', 'landmark'] as const) expect(got[k], k).toEqual(want[k]);
   }, 60_000);
+
+  it('refuses a landmark file with fewer or more rows than the video has frames (not a silent cut)', async () => {
+    const track = JSON.parse(fs.readFileSync(landmarks, 'utf8')) as { frames: number; landmarks: number[][] };
+    const n = track.landmarks.length;
+    for (const rows of [track.landmarks.slice(0, n - 5), [...track.landmarks, ...track.landmarks.slice(0, 3)]]) {
+      const file = path.join(dir, `track-${rows.length}.json`);
+      fs.writeFileSync(file, JSON.stringify({ ...track, frames: rows.length, landmarks: rows }));
+      await expect(predictFile(base, video, { landmarks: file })).rejects.toThrow(`has ${rows.length} frames of landmarks but video ${video} has ${n} frames`);
+    }
+  }, 60_000);
 });
