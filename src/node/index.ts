@@ -48,6 +48,7 @@ export { readRunConfig, checkRunConfig, writeRunConfig, readRunSplit } from '../
 export type { RunConfig } from '../pipeline/run-config.js';
 export { parseShard, shardItems, readFailures, recordFailure, clearFailure, failureFile, statusText } from '../pipeline/extract-status.js';
 export type { Shard, FailureRecord, ExtractionStatus } from '../pipeline/extract-status.js';
-export { extractionStatus } from '../pipeline/extract.js';
+export { extractFeatures, syntheticSources, manifestSources, extractionStatus } from '../pipeline/extract.js';
+export type { VideoSource, LandmarkSource, ExtractRunOptions, ExtractResult } from '../pipeline/extract.js';
 export { featureFolderStatus, extractManifest } from '../pipeline/feature-folder.js';
 export type { ExtractManifestOptions } from '../pipeline/feature-folder.js';
