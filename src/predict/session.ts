@@ -143,6 +143,8 @@ export class PredictionSession {
     if (timestampMs < this.lastMs) {
       throw argumentError('PredictionSession.push', 'timestampMs', `a time after the previous frame's (${this.lastMs.toFixed(1)} ms)`, `${timestampMs.toFixed(1)} ms`);
     }
+    // A bad frame is an error whether or not this one is sampled (not only on every n-th frame).
+    checkFrameInput(input);
     this.lastMs = timestampMs;
     const period = 1000 / this.fps;
     // Half a millisecond of slack so a camera at exactly the model's rate is never skipped by jitter.
@@ -280,9 +282,25 @@ export class PredictionSession {
 /** A frame of bytes as is (checked), or a DOM picture read through a canvas at most `maxWidth` wide. */
 export function toFrame(input: FrameInput, maxWidth: number): Frame {
   const fn = 'PredictionSession.push';
+  if (checkFrameInput(input) === 'pixels') return input as Frame;
+  const picture = input as PictureSource;
+  const w = 'videoWidth' in picture ? picture.videoWidth : 'displayWidth' in picture ? picture.displayWidth : picture.width;
+  const h = 'videoHeight' in picture ? picture.videoHeight : 'displayHeight' in picture ? picture.displayHeight : picture.height;
+  if (!(w > 0 && h > 0)) throw argumentError(fn, 'frame', 'a picture with a size (is the video playing?)', `${describeValue(input)} of ${w}x${h}`);
+  const f = Math.min(1, maxWidth / w);
+  const rgb = frameFromImageBitmap(picture, { width: Math.max(1, Math.round(w * f)), height: Math.max(1, Math.round(h * f)) });
+  return { ...rgb, channels: 3 };
+}
+
+/**
+ * Throws unless `input` is a frame `push` takes (pixels with a matching size, or something drawable);
+ * cheap (draws nothing), so push checks the frames it skips too.
+ */
+function checkFrameInput(input: FrameInput): 'pixels' | 'drawable' {
+  const fn = 'PredictionSession.push';
   if (input && typeof input === 'object' && 'data' in input && !(ArrayBuffer.isView(input))) {
     frameChannels(input as Frame, fn, 'frame');
-    return input as Frame;
+    return 'pixels';
   }
   if (ArrayBuffer.isView(input) || input instanceof ArrayBuffer) {
     throw argumentError(fn, 'frame', 'ImageData, { width, height, data } (RGB or RGBA bytes), ImageBitmap, VideoFrame or a video element (bare bytes have no size)', describeValue(input));
@@ -291,13 +309,7 @@ export function toFrame(input: FrameInput, maxWidth: number): Frame {
   if (!drawable) {
     throw argumentError(fn, 'frame', 'ImageData, { width, height, data }, ImageBitmap, VideoFrame or a video element', describeValue(input));
   }
-  const picture = input as PictureSource;
-  const w = 'videoWidth' in picture ? picture.videoWidth : 'displayWidth' in picture ? picture.displayWidth : picture.width;
-  const h = 'videoHeight' in picture ? picture.videoHeight : 'displayHeight' in picture ? picture.displayHeight : picture.height;
-  if (!(w > 0 && h > 0)) throw argumentError(fn, 'frame', 'a picture with a size (is the video playing?)', `${describeValue(input)} of ${w}x${h}`);
-  const f = Math.min(1, maxWidth / w);
-  const rgb = frameFromImageBitmap(picture, { width: Math.max(1, Math.round(w * f)), height: Math.max(1, Math.round(h * f)) });
-  return { ...rgb, channels: 3 };
+  return 'drawable';
 }
 
 /** The frame at `side` pixels on its longer side (never enlarged) as RGB, and the factor from frame to small pixels. */
