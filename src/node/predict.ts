@@ -13,6 +13,7 @@ import { resampleIndices, resetProvider } from '../predict/predictor.js';
 import { methodFolder } from '../predict/run-config.js';
 import { loadPredictor as loadFromUrlOrBytes, predictorFromBytes, type CheckpointBytes, type LoadPredictorOptions } from '../predict/load.js';
 import type { Prediction, Predictor } from '../predict/predictor.js';
+import { METHOD_NAMES } from '../models/presets.js';
 
 async function readText(file: string, what: string): Promise<string> {
   const fs = await import('node:fs/promises');
@@ -45,6 +46,9 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
   let stem: string;
   let configFile: string;
   const method = options.method ?? 'PLM-IPE';
+  if (stat?.isDirectory() && !(METHOD_NAMES as readonly string[]).includes(method)) {
+    throw new Error(`loadPredictor: options.method expected one of ${METHOD_NAMES.join(', ')}, got '${method}'`);
+  }
   if (stat?.isDirectory()) {
     configFile = options.config ? String(options.config) : path.join(source, 'report', 'config.json');
     const dir = path.join(source, 'checkpoints', methodFolder(method));

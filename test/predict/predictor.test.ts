@@ -203,6 +203,7 @@ describe('loadPredictor', () => {
 
   it('names what is wrong: no run, no config, a config of another run, a landmark-only checkpoint', async () => {
     await expect(loadPredictor(path.join(tmp, 'nowhere'))).rejects.toThrow(/nowhere is not a run folder or a model file/);
+    await expect(loadPredictor(path.join(tmp, 'run'), { method: 'plmipe' })).rejects.toThrow("loadPredictor: options.method expected one of PBE, LBE, EarlyFusion, LateFusion, PLM-IPE, PBE-w/-Mut, LBE-w/-Mut, got 'plmipe'");
     await expect(loadFromUrl(`${base}/nothing.json`)).rejects.toThrow(/cannot fetch .*nothing\.json: HTTP 404/);
     const stem = path.join(tmp, 'run', 'checkpoints', 'plm-ipe', 'epoch-002');
     const model = fs.readFileSync(`${stem}.json`, 'utf8');
