@@ -41,7 +41,11 @@ export { loadPredictor, predictFile } from './predict.js';
 export type { PredictFileOptions } from './predict.js';
 
 // Training runs: k-fold/seed comparisons, run configs, sharded extraction and its status.
-export type { TrainComparisonOptions, ComparisonResult, SplitRunResult } from '../pipeline/demo.js';
+export { trainComparison, trainAndReport } from '../pipeline/demo.js';
+export type { TrainComparisonOptions, TrainAndReportOptions, ComparisonResult, SplitRunResult } from '../pipeline/demo.js';
+export type { RunResults, ResultRow } from '../pipeline/report.js';
+export type { EpochRecord } from '../pipeline/train.js';
+export type { ClassificationReport } from '../eval/metrics.js';
 export { summarizeRuns, comparisonText, comparisonTable, intervalTable, collapsedClass, COMPARED_PAIRS } from '../pipeline/comparison.js';
 export type { RunOutcome, RowSummary, PairedComparison, ComparisonSummary } from '../pipeline/comparison.js';
 export { readRunConfig, checkRunConfig, writeRunConfig, readRunSplit } from '../pipeline/run-config.js';

@@ -30,6 +30,7 @@ export interface TrainAndReportOptions {
   out: string;
   /** Written to config.json with the training preset. */
   config: unknown;
+  /** Receives each progress line (epochs, tables). */
   log: (line: string) => void;
   title?: string;
   startedAt?: number;
