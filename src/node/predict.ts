@@ -170,7 +170,11 @@ export async function predictFile(predictor: Predictor, file: string, options: P
   if (fileTrack && decoded!.count !== fileTrack.length) {
     throw new Error(`${options.landmarks}: has ${fileTrack.length} frames of landmarks but video ${file} has ${decoded!.count} frames`);
   }
-  if (detections.length === 0) throw new Error(`video ${file} has no frames`);
+  if (detections.length === 0) {
+    // A still image probes as a video without a duration and gives no frame once resampled.
+    const still = Number.isFinite(first.s.info.duration) ? '' : ' (it has no duration: a still image?)';
+    throw new Error(`video ${file} has no frames at ${+first.fps.toFixed(3)} fps${still}`);
+  }
   const t1 = performance.now();
   const { track, face } = fillTrackGaps(detections, file);
   // Pass 2: descriptors of every frame, and the kept clips' frames only.
