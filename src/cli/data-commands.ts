@@ -266,7 +266,7 @@ async function evaluateRunFolder(dir: string, features: readonly VideoFeatures[]
 export function evalCommand(): Command {
   return new Command('eval')
     .description("evaluate the reported checkpoint of each method of a run on its test split (features, split, seeds and thresholds come from the run's config.json): Tables 1 and 2, confusion matrix, per-class F1")
-    .option('--run <dir>', 'run folder made by train or demo', 'runs/train')
+    .option('--run <dir>', "run folder made by train (a demo's test results are in its report/results.json)", 'runs/train')
     .option('--features <dir>', "features folder (default: the run's)")
     .option('--seed <n>', "seed of the split (default: the run's; a different one is an error)", integer)
     .option('--negative-below <score>', "label threshold (default: the run's)", threshold)
@@ -278,7 +278,13 @@ export function evalCommand(): Command {
       const out = logger(opts.json);
       await selectBackend(opts.backend);
       const recorded = await readRunConfig(opts.run);
-      if (!recorded) throw new Error(`${opts.run} has no config.json; it is not a run folder made by 'plm-ipe train' (or it was made by an older version: train it again)`);
+      if (!recorded) {
+        // A demo folder has report/config.json but no features folder to evaluate on.
+        const demo = await import('node:fs/promises').then((fs) => fs.stat(path.join(opts.run, 'report', 'config.json')).then(() => true, () => false));
+        throw new Error(demo
+          ? `${opts.run} has no config.json: it is a 'plm-ipe demo' folder, whose test results are already in ${path.join(opts.run, 'report', 'results.json')}; eval evaluates folders made by 'plm-ipe train'`
+          : `${opts.run} has no config.json; it is not a run folder made by 'plm-ipe train' (or it was made by an older version: train it again)`);
+      }
       const given: Partial<RunConfig> = {
         ...(opts.features !== undefined ? { features: path.resolve(opts.features) } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),

@@ -22,13 +22,14 @@ interface PredictCliOptions {
 }
 
 /** One video's lines for people. */
-function humanLines(video: string, p: Prediction): string[] {
+function humanLines(video: string, p: Prediction, method: string): string[] {
   const t = p.timings;
   const lines = [`video: ${video} (${p.frames} frames at ${+p.fps.toFixed(3)} fps, face in ${p.faceFrames}, ${p.clips} clip(s); ${(t.totalMs / 1000).toFixed(1)} s)`];
   if (p.fused) lines.push(`PLM-IPE (eq. 8, fused): ${fmt(p.fused)}`);
   if (p.pixel) lines.push(`pixel branch:           ${fmt(p.pixel)}`);
   if (p.landmark) lines.push(`landmark branch:        ${fmt(p.landmark)}`);
-  if (!p.fused && !p.landmark) lines.push(`${p.branch}: ${fmt(p.probabilities)}`);
+  // PBE, EarlyFusion, LateFusion: one row, named after the method (its branch is just 'method').
+  if (!p.fused && !p.landmark) lines.push(`${method}: ${fmt(p.probabilities)}`);
   lines.push(`predicted preference: ${p.label}`);
   return lines;
 }
@@ -62,7 +63,7 @@ export function predictCommand(): Command {
           try {
             const p = await predictFile(predictor, videos[i], { landmarks: opts.landmarks?.[i], provider: provider?.provider });
             results.push({ video: videos[i], ok: true, prediction: p });
-            for (const line of humanLines(videos[i], p)) say(line);
+            for (const line of humanLines(videos[i], p, opts.method)) say(line);
           } catch (err) {
             const error = (err as Error).message;
             results.push({ video: videos[i], ok: false, error });

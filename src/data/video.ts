@@ -52,7 +52,9 @@ export async function hasFfmpeg(): Promise<boolean> {
 }
 
 function lastLines(text: string, n = 3): string {
-  return text.trim().split(/\r?\n/).filter((l) => l.trim() !== '').slice(-n).join(' | ');
+  // ffmpeg prefixes lines with its context's address ("[mov,mp4,... @ 0x55d0c1a2b180] "): noise that
+  // differs on every run, so messages (and a service's answers) stay short and comparable without it.
+  return text.trim().split(/\r?\n/).map((l) => l.replace(/^\[[^\]]* @ 0x[0-9a-f]+\] /i, '')).filter((l) => l.trim() !== '').slice(-n).join(' | ');
 }
 
 async function requireFile(path: string, kind: string): Promise<import('node:fs').Stats> {

@@ -1,7 +1,7 @@
 // Classification metrics for the paper's tables: accuracy, the confusion matrix, per-class
 // precision / recall / F1 and macro F1. Plain numbers in, plain numbers out.
 
-/** What {@link classificationReport} computes over a set of predictions. */
+/** A method's scores on a test set: accuracy, confusion matrix, per-class precision/recall/F1, macro F1. */
 export interface ClassificationReport {
   /** Fraction of predictions that are right. */
   accuracy: number;

@@ -54,16 +54,21 @@ export function frameChannels(frame: Frame, fn: string, arg: string): 1 | 3 | 4 
  * const frame = frameFromStrided(ndarray(rgba, [480, 640, 4]).hi(240, 320)); // the top-left quarter
  */
 export function frameFromStrided(view: StridedArray): Frame & { channels: 1 | 3 | 4 } {
-  const fn = 'frameFromStrided';
-  if (!isStridedArray(view)) throw argumentError(fn, 'view', 'an ndarray-shaped { data, shape, stride, offset }', describeValue(view));
-  checkStrided(view, fn, 'view');
+  const { width, height, channels } = checkStridedFrame(view, 'frameFromStrided', 'view');
+  const data = denseFromStrided(view, (n) => new Uint8ClampedArray(n)); // clamps and rounds like a canvas
+  return { width, height, data, channels };
+}
+
+/** Checks a strided `[H, W]` or `[H, W, C]` frame view (cheap: copies nothing) and returns its size; throws naming `fn` and `arg`. */
+export function checkStridedFrame(view: unknown, fn: string, arg: string): { width: number; height: number; channels: 1 | 3 | 4 } {
+  if (!isStridedArray(view)) throw argumentError(fn, arg, 'an ndarray-shaped { data, shape, stride, offset }', describeValue(view));
+  checkStrided(view, fn, arg);
   const [height, width, c = 1] = view.shape;
   if ((view.shape.length !== 2 && view.shape.length !== 3) || (c !== 1 && c !== 3 && c !== 4)) {
-    throw argumentError(fn, 'view.shape', '[H, W], [H, W, 1], [H, W, 3] or [H, W, 4]', `[${view.shape.join(', ')}]`);
+    throw argumentError(fn, `${arg}.shape`, '[H, W], [H, W, 1], [H, W, 3] or [H, W, 4]', `[${view.shape.join(', ')}]`);
   }
-  checkSize(fn, 'view', width, height);
-  const data = denseFromStrided(view, (n) => new Uint8ClampedArray(n)); // clamps and rounds like a canvas
-  return { width, height, data, channels: c };
+  checkSize(fn, arg, width, height);
+  return { width, height, channels: c };
 }
 
 /**

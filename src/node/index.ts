@@ -45,7 +45,6 @@ export { runDemo, trainAndReport, trainComparison } from '../pipeline/demo.js';
 export type { DemoRunOptions, TrainAndReportOptions } from '../pipeline/demo.js';
 export type { RunResults, ResultRow } from '../pipeline/report.js';
 export type { EpochRecord } from '../pipeline/train.js';
-export type { ExtractResult, VideoSource } from '../pipeline/extract.js';
 export type { TrainComparisonOptions, ComparisonResult, SplitRunResult } from '../pipeline/demo.js';
 export { summarizeRuns, comparisonText, comparisonTable, intervalTable, collapsedClass, COMPARED_PAIRS } from '../pipeline/comparison.js';
 export type { RunOutcome, RowSummary, PairedComparison, ComparisonSummary } from '../pipeline/comparison.js';
@@ -53,6 +52,7 @@ export { readRunConfig, checkRunConfig, writeRunConfig, readRunSplit } from '../
 export type { RunConfig } from '../pipeline/run-config.js';
 export { parseShard, shardItems, readFailures, recordFailure, clearFailure, failureFile, statusText } from '../pipeline/extract-status.js';
 export type { Shard, FailureRecord, ExtractionStatus } from '../pipeline/extract-status.js';
-export { extractionStatus } from '../pipeline/extract.js';
+export { extractFeatures, syntheticSources, manifestSources, extractionStatus } from '../pipeline/extract.js';
+export type { VideoSource, LandmarkSource, ExtractRunOptions, ExtractResult } from '../pipeline/extract.js';
 export { featureFolderStatus, extractManifest } from '../pipeline/feature-folder.js';
 export type { ExtractManifestOptions } from '../pipeline/feature-folder.js';

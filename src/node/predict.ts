@@ -13,6 +13,7 @@ import { resampleIndices, resetProvider } from '../predict/predictor.js';
 import { methodFolder } from '../predict/run-config.js';
 import { loadPredictor as loadFromUrlOrBytes, predictorFromBytes, type CheckpointBytes, type LoadPredictorOptions } from '../predict/load.js';
 import type { Prediction, Predictor } from '../predict/predictor.js';
+import { METHOD_NAMES } from '../models/presets.js';
 
 async function readText(file: string, what: string): Promise<string> {
   const fs = await import('node:fs/promises');
@@ -45,6 +46,9 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
   let stem: string;
   let configFile: string;
   const method = options.method ?? 'PLM-IPE';
+  if (stat?.isDirectory() && !(METHOD_NAMES as readonly string[]).includes(method)) {
+    throw new Error(`loadPredictor: options.method expected one of ${METHOD_NAMES.join(', ')}, got '${method}'`);
+  }
   if (stat?.isDirectory()) {
     configFile = options.config ? String(options.config) : path.join(source, 'report', 'config.json');
     const dir = path.join(source, 'checkpoints', methodFolder(method));
@@ -88,7 +92,12 @@ export interface PredictFileOptions {
 }
 
 /** The model's frames of a decoded stream: resampled by `pick` (decoded index per model frame, non-decreasing), then every `step`-th. */
-async function* modelFrames(frames: AsyncIterable<Uint8Array>, pick: number[] | null, step: number): AsyncGenerator<{ rgb: Uint8Array; source: number }> {
+async function* modelFrames(
+  frames: AsyncIterable<Uint8Array>,
+  pick: number[] | null,
+  step: number,
+  decoded?: { count: number },
+): AsyncGenerator<{ rgb: Uint8Array; source: number }> {
   let i = 0;
   let p = 0;
   let n = 0;
@@ -97,8 +106,10 @@ async function* modelFrames(frames: AsyncIterable<Uint8Array>, pick: number[] | 
     if (pick) p += copies;
     for (let c = 0; c < copies; c++, n++) if (n % step === 0) yield { rgb, source: i };
     i++;
-    if (pick && p >= pick.length) break;
+    // With `decoded`, read to the end so the caller learns how many frames the file has.
+    if (pick && p >= pick.length && !decoded) break;
   }
+  if (decoded) decoded.count = i;
 }
 
 function countAt(pick: number[], from: number, i: number): number {
@@ -130,14 +141,16 @@ export async function predictFile(predictor: Predictor, file: string, options: P
   const step = extract.frameStep ?? 1;
   // A landmark file has one row per stored frame: decode at the video's own rate and resample both together.
   const decode: DecodeOptions = { maxWidth: options.maxWidth ?? 640, fps: fileTrack ? undefined : (predictor.fps ?? undefined) };
-  const open = async () => {
+  const open = async (decoded?: { count: number }) => {
     const s = await streamVideo(file, decode);
     const fps = predictor.fps ?? s.fps;
     const pick = fileTrack ? resampleIndices(fileTrack.length, s.fps, fps) : null;
-    return { s, fps, frames: modelFrames(s.frames, pick, step) };
+    return { s, fps, frames: modelFrames(s.frames, pick, step, decoded) };
   };
-  // Pass 1: landmarks.
-  const first = await open();
+  // Pass 1: landmarks. With a track file, every frame is counted: a track of another length (another
+  // video, or another frame rate) would otherwise silently cut or stretch the video.
+  const decoded = fileTrack ? { count: 0 } : undefined;
+  const first = await open(decoded);
   const { width, height } = first.s;
   const scale = width / first.s.info.width;
   const provider = options.provider ?? predictor.provider;
@@ -154,7 +167,14 @@ export async function predictFile(predictor: Predictor, file: string, options: P
       detections.push(pts == null ? null : flattenLandmarks(pts, 'predictFile', `provider.detect(frame ${detections.length})`));
     }
   }
-  if (detections.length === 0) throw new Error(`video ${file} has no frames`);
+  if (fileTrack && decoded!.count !== fileTrack.length) {
+    throw new Error(`${options.landmarks}: has ${fileTrack.length} frames of landmarks but video ${file} has ${decoded!.count} frames`);
+  }
+  if (detections.length === 0) {
+    // A still image probes as a video without a duration and gives no frame once resampled.
+    const still = Number.isFinite(first.s.info.duration) ? '' : ' (it has no duration: a still image?)';
+    throw new Error(`video ${file} has no frames at ${+first.fps.toFixed(3)} fps${still}`);
+  }
   const t1 = performance.now();
   const { track, face } = fillTrackGaps(detections, file);
   // Pass 2: descriptors of every frame, and the kept clips' frames only.

@@ -8,7 +8,7 @@ import { resizeRgb } from '../data/preprocess.js';
 import { DescriptorStream, type FrameDescriptor, type LandmarkProvider } from '../landmarks/descriptor.js';
 import { argumentError, describeValue, toPointArray } from '../landmarks/errors.js';
 import type { Frame, LandmarkInput, Point2 } from '../landmarks/types.js';
-import { frameChannels, frameFromStrided } from '../landmarks/warp.js';
+import { checkStridedFrame, frameChannels, frameFromStrided } from '../landmarks/warp.js';
 import { isStridedArray, type StridedArray } from '../tensor/strided.js';
 import { computeClips, descriptorOptions, type ExtractOptions } from '../pipeline/features.js';
 import type { Prediction, Predictor } from './predictor.js';
@@ -147,6 +147,8 @@ export class PredictionSession {
     if (timestampMs < this.lastMs) {
       throw argumentError('PredictionSession.push', 'timestampMs', `a time after the previous frame's (${this.lastMs.toFixed(1)} ms)`, `${timestampMs.toFixed(1)} ms`);
     }
+    // A bad frame is an error whether or not this one is sampled (not only on every n-th frame).
+    checkFrameInput(input);
     this.lastMs = timestampMs;
     const period = 1000 / this.fps;
     // Half a millisecond of slack so a camera at exactly the model's rate is never skipped by jitter.
@@ -285,9 +287,29 @@ export class PredictionSession {
 export function toFrame(input: FrameInput, maxWidth: number): Frame {
   const fn = 'PredictionSession.push';
   if (isStridedArray(input)) return frameFromStrided(input);
+  if (checkFrameInput(input) === 'pixels') return input as Frame;
+  const picture = input as PictureSource;
+  const w = 'videoWidth' in picture ? picture.videoWidth : 'displayWidth' in picture ? picture.displayWidth : picture.width;
+  const h = 'videoHeight' in picture ? picture.videoHeight : 'displayHeight' in picture ? picture.displayHeight : picture.height;
+  if (!(w > 0 && h > 0)) throw argumentError(fn, 'frame', 'a picture with a size (is the video playing?)', `${describeValue(input)} of ${w}x${h}`);
+  const f = Math.min(1, maxWidth / w);
+  const rgb = frameFromImageBitmap(picture, { width: Math.max(1, Math.round(w * f)), height: Math.max(1, Math.round(h * f)) });
+  return { ...rgb, channels: 3 };
+}
+
+/**
+ * Throws unless `input` is a frame `push` takes (pixels with a matching size, or something drawable);
+ * cheap (draws nothing), so push checks the frames it skips too.
+ */
+function checkFrameInput(input: FrameInput): 'pixels' | 'strided' | 'drawable' {
+  const fn = 'PredictionSession.push';
+  if (isStridedArray(input)) {
+    checkStridedFrame(input, fn, 'frame');
+    return 'strided';
+  }
   if (input && typeof input === 'object' && 'data' in input && !(ArrayBuffer.isView(input))) {
     frameChannels(input as Frame, fn, 'frame');
-    return input as Frame;
+    return 'pixels';
   }
   if (ArrayBuffer.isView(input) || input instanceof ArrayBuffer) {
     throw argumentError(fn, 'frame', 'ImageData, { width, height, data } (RGB or RGBA bytes), ImageBitmap, VideoFrame or a video element (bare bytes have no size)', describeValue(input));
@@ -296,13 +318,7 @@ export function toFrame(input: FrameInput, maxWidth: number): Frame {
   if (!drawable) {
     throw argumentError(fn, 'frame', 'ImageData, { width, height, data }, ImageBitmap, VideoFrame or a video element', describeValue(input));
   }
-  const picture = input as PictureSource;
-  const w = 'videoWidth' in picture ? picture.videoWidth : 'displayWidth' in picture ? picture.displayWidth : picture.width;
-  const h = 'videoHeight' in picture ? picture.videoHeight : 'displayHeight' in picture ? picture.displayHeight : picture.height;
-  if (!(w > 0 && h > 0)) throw argumentError(fn, 'frame', 'a picture with a size (is the video playing?)', `${describeValue(input)} of ${w}x${h}`);
-  const f = Math.min(1, maxWidth / w);
-  const rgb = frameFromImageBitmap(picture, { width: Math.max(1, Math.round(w * f)), height: Math.max(1, Math.round(h * f)) });
-  return { ...rgb, channels: 3 };
+  return 'drawable';
 }
 
 /** The frame at `side` pixels on its longer side (never enlarged) as RGB, and the factor from frame to small pixels. */

@@ -5,7 +5,7 @@
 // bit-identical final numbers. Small shapes: seconds per case.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDataset } from '../../src/data/synthetic/write-dataset.js';
@@ -205,6 +205,10 @@ describe('train and eval remember their run', () => {
     expect(cli(['train', '--features', features, '--validation', '1']).err).toContain("expected a fraction from 0 (no validation) to below 1, got '1'");
     expect(cli(['train', '--features', features, '--split', '/nonexistent.json']).err).toContain('cannot read --split /nonexistent.json');
     expect(cli(['eval', '--run', tmp()]).err).toContain('has no config.json');
+    const demo = tmp();
+    mkdirSync(join(demo, 'report'), { recursive: true });
+    writeFileSync(join(demo, 'report', 'config.json'), '{}');
+    expect(cli(['eval', '--run', demo]).err).toContain(`it is a 'plm-ipe demo' folder, whose test results are already in ${join(demo, 'report', 'results.json')}`);
   }, 60_000);
 
   it('kill -9 during epoch 6 of 10, then the same command: bit-identical final numbers', async () => {

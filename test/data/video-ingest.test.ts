@@ -119,6 +119,9 @@ describe('video ingestion', () => {
     const cut = path.join(dir, 'truncated.mp4');
     fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 3)));
     await expect(decodeVideo(cut)).rejects.toThrow(/cannot read video .*truncated\.mp4: .+/);
+    const reason = await decodeVideo(cut).then(() => '', (e: Error) => e.message);
+    expect(reason).toMatch(/moov atom not found/);
+    expect(reason, 'no ffmpeg context address').not.toMatch(/ @ 0x[0-9a-f]+\]/);
     const empty = path.join(dir, 'empty.mov');
     fs.writeFileSync(empty, '');
     await expect(decodeVideo(empty)).rejects.toThrow(/cannot read video .*empty\.mov: the file is empty/);

@@ -1,6 +1,9 @@
 // Landmark providers: the MediaPipe 478 → 68 mapping, and the optional face-api provider finding the
 // faces in face-api's own demo photo (skipped with a message when the optional packages are absent).
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +54,14 @@ const missing = optional.filter((n) => !resolvable(n));
 if (missing.length) console.warn(`face-api provider test skipped: optional packages not installed: ${missing.join(', ')}`);
 
 describe.skipIf(missing.length > 0)('createFaceApiProvider (face-api demo/sample1.jpg)', () => {
+  it('loads from a working directory outside the project (found from the running script)', () => {
+    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'landmarks', 'face-api-elsewhere.ts');
+    const tsx = require.resolve('tsx');
+    const r = spawnSync(process.execPath, ['--import', pathToFileURL(tsx).href, script], { cwd: tmpdir(), encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).not.toContain('Cannot find module');
+    expect(r.stdout).toContain('loaded');
+  }, 60_000);
+
   it('finds the three faces and returns 68 points per face', async () => {
     const file = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', 'sample1.jpg');
     const { width, height, data } = decodeJpeg(readFileSync(file));

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMALL_EXTRACT, createPredictor, type Predictor, type VideoExtractOptions } from '../../src/index.js';
-import { decodeVideo, hasFfmpeg, loadPredictor, predictFile, readLandmarks } from '../../src/node/index.js';
+import { decodeVideo, hasFfmpeg, loadPredictor, predictFile, readLandmarks, writePng } from '../../src/node/index.js';
 import { writeRunAndVideos } from './run-fixture.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plm-predict-file-'));
@@ -41,5 +41,21 @@ describe.skipIf(!ffmpeg)('predictFile', () => {
     expect(got.frames).toBe(want.frames);
     expect(got.clips).toBe(want.clips);
     for (const k of ['fused', 'pixel', 'landmark'] as const) expect(got[k], k).toEqual(want[k]);
+  }, 60_000);
+
+  it('a still image is an error that says so, not a prediction on nothing', async () => {
+    const png = path.join(dir, 'photo.png');
+    await writePng(png, new Uint8Array(16 * 16 * 3), 16, 16);
+    await expect(predictFile(base, png, { provider: { detect: () => null } })).rejects.toThrow(`video ${png} has no frames at 8 fps (it has no duration: a still image?)`);
+  }, 60_000);
+
+  it('refuses a landmark file with fewer or more rows than the video has frames (not a silent cut)', async () => {
+    const track = JSON.parse(fs.readFileSync(landmarks, 'utf8')) as { frames: number; landmarks: number[][] };
+    const n = track.landmarks.length;
+    for (const rows of [track.landmarks.slice(0, n - 5), [...track.landmarks, ...track.landmarks.slice(0, 3)]]) {
+      const file = path.join(dir, `track-${rows.length}.json`);
+      fs.writeFileSync(file, JSON.stringify({ ...track, frames: rows.length, landmarks: rows }));
+      await expect(predictFile(base, video, { landmarks: file })).rejects.toThrow(`has ${rows.length} frames of landmarks but video ${video} has ${n} frames`);
+    }
   }, 60_000);
 });

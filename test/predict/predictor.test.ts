@@ -104,6 +104,17 @@ describe('Predictor.predict', () => {
     expect(errors[0]).toMatch(/PredictionSession\.push: frame expected ImageData, \{ width, height, data \}/);
     expect(() => new DescriptorStream().push(big as never, null)).toThrow('DescriptorStream.push: frame expected { width, height, data }, got Uint8Array of length 6220800');
   });
+
+  it('checks the frames a session skips (between samples) too, not only every n-th frame', async () => {
+    const session = predictor.createSession({ pixel: false });
+    const good = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3) };
+    expect((await session.push(good, 0, { landmarks: null })).sampled).toBe(true);
+    expect((await session.push(good, 1, { landmarks: null })).sampled).toBe(false);
+    await expect(session.push({ width: 8, height: 8, data: new Uint8Array(50_000_000) }, 2)).rejects.toThrow(
+      'PredictionSession.push: frame.data.length expected 64, 192 or 256 (8x8 gray, RGB or RGBA), got 50000000',
+    );
+    await expect(session.push(null as never, 3)).rejects.toThrow(/PredictionSession\.push: frame expected ImageData/);
+  });
 });
 
 describe('PredictionSession', () => {
@@ -192,6 +203,7 @@ describe('loadPredictor', () => {
 
   it('names what is wrong: no run, no config, a config of another run, a landmark-only checkpoint', async () => {
     await expect(loadPredictor(path.join(tmp, 'nowhere'))).rejects.toThrow(/nowhere is not a run folder or a model file/);
+    await expect(loadPredictor(path.join(tmp, 'run'), { method: 'plmipe' })).rejects.toThrow("loadPredictor: options.method expected one of PBE, LBE, EarlyFusion, LateFusion, PLM-IPE, PBE-w/-Mut, LBE-w/-Mut, got 'plmipe'");
     await expect(loadFromUrl(`${base}/nothing.json`)).rejects.toThrow(/cannot fetch .*nothing\.json: HTTP 404/);
     const stem = path.join(tmp, 'run', 'checkpoints', 'plm-ipe', 'epoch-002');
     const model = fs.readFileSync(`${stem}.json`, 'utf8');

@@ -17,12 +17,25 @@ async function importOptional(name: string): Promise<any> {
   }
 }
 
-/** Resolves an installed package folder from the working directory (Node only). */
+/**
+ * Resolves an installed package folder from the working directory, else from the running script
+ * (`npx plm-ipe` or `node /srv/app/server.js` started in another folder), Node only.
+ */
 async function packageDir(name: string): Promise<string> {
   const { createRequire } = await import('node:module');
   const path = await import('node:path');
-  const req = createRequire(path.join(process.cwd(), 'index.js'));
-  return path.dirname(req.resolve(`${name}/package.json`));
+  const from = [path.join(process.cwd(), 'index.js'), process.argv[1]].filter((f): f is string => typeof f === 'string' && f !== '');
+  for (const base of from) {
+    try {
+      return path.dirname(createRequire(path.resolve(base)).resolve(`${name}/package.json`));
+    } catch {
+      // try the next base
+    }
+  }
+  throw new Error(
+    `createFaceApiProvider: cannot find the folder of '${name}' from ${from.join(' or ')}; ` +
+      `install it with: npm install @vladmandic/face-api @tensorflow/tfjs @tensorflow/tfjs-backend-wasm`,
+  );
 }
 
 /**
