@@ -16,7 +16,34 @@ import { CHROMIUM_SKIP, HAS_CHROMIUM, launchChromium } from '../browser/harness/
 import { serveStatic } from '../browser/harness/server.js';
 
 /** What the root entry's page may use: its own scripts and run-time WebAssembly compilation. */
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
+// What the docs say the root entry needs: 'wasm-unsafe-eval' for the run-time WebAssembly kernels and,
+// in cross-origin-isolated pages (the harness serves COOP/COEP), blob: workers for the kernel threads.
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:";
+const CSP_NO_WORKERS = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
+
+type PageResult = { fused?: number[]; label?: string; error?: string };
+
+/** Serves `outDir` under `csp`, opens it in headless Chromium and returns the app's result and console log. */
+async function runPage(outDir: string, csp: string): Promise<{ result: PageResult; log: string[] }> {
+  const server = await serveStatic(outDir, {}, { 'Content-Security-Policy': csp });
+  const browser = await launchChromium({ webgpu: false });
+  const log: string[] = [];
+  try {
+    const page = await browser.context.newPage();
+    page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => console.error(`csp violation: ${e.violatedDirective} ${e.blockedURI}`));
+    });
+    await page.goto(server.url);
+    await page.waitForFunction(() => (globalThis as { __plmResult?: unknown }).__plmResult !== undefined, null, { timeout: 60_000 });
+    const result = (await page.evaluate(() => (globalThis as { __plmResult?: unknown }).__plmResult)) as PageResult;
+    return { result, log };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
 
 let consumer: Consumer;
 let expected: { fused: number[]; label: string };
@@ -135,32 +162,27 @@ describe.skipIf(!HAS_CHROMIUM)('the bundled apps in headless Chromium under a st
   it.each(['vite', 'esbuild', 'webpack'] as const)('%s: loads the checkpoint from bytes and prints the same prediction as Node', async (name) => {
     const built = bundles[name];
     expect(built, `${name} build (an earlier test)`).toBeDefined();
-    const server = await serveStatic(built!.outDir, {}, { 'Content-Security-Policy': CSP });
-    const browser = await launchChromium({ webgpu: false });
-    const log: string[] = [];
-    try {
-      const page = await browser.context.newPage();
-      page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
-      page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
-      await page.addInitScript(() => {
-        document.addEventListener('securitypolicyviolation', (e) => console.error(`csp violation: ${e.violatedDirective} ${e.blockedURI}`));
-      });
-      await page.goto(server.url);
-      await page.waitForFunction(() => (globalThis as { __plmResult?: unknown }).__plmResult !== undefined, null, { timeout: 60_000 });
-      const result = (await page.evaluate(() => (globalThis as { __plmResult?: unknown }).__plmResult)) as { fused?: number[]; label?: string; error?: string };
-      expect(result.error, log.join('\n')).toBeUndefined();
-      expect(log.some((l) => l.includes('csp violation')), log.join('\n')).toBe(false);
-      expect(log.some((l) => l.startsWith('[log] prediction {'))).toBe(true);
-      expect(result.label).toBe(expected.label);
-      result.fused!.forEach((v, i) => expect(v, `fused[${i}]`).toBeCloseTo(expected.fused[i], 4));
-    } finally {
-      await browser.close();
-      await server.close();
-    }
+    const { result, log } = await runPage(built!.outDir, CSP);
+    expect(result.error, log.join('\n')).toBeUndefined();
+    expect(log.some((l) => l.includes('csp violation')), log.join('\n')).toBe(false);
+    expect(log.some((l) => l.startsWith('[log] prediction {'))).toBe(true);
+    expect(result.label).toBe(expected.label);
+    result.fused!.forEach((v, i) => expect(v, `fused[${i}]`).toBeCloseTo(expected.fused[i], 4));
   }, 120_000);
 });
 
 describe.skipIf(!HAS_CHROMIUM)('the policy is enforced', () => {
+  it('without worker-src blob: the kernel threads are refused and the app runs on one thread, with the same prediction', async () => {
+    expect(bundles.esbuild, 'esbuild build (an earlier test)').toBeDefined();
+    const { result, log } = await runPage(bundles.esbuild!.outDir, CSP_NO_WORKERS);
+    expect(result.error, log.join('\n')).toBeUndefined();
+    const violations = log.filter((l) => l.includes('csp violation'));
+    expect(violations.length, log.join('\n')).toBeGreaterThan(0);
+    for (const v of violations) expect(v).toMatch(/csp violation: worker-src blob/);
+    expect(result.label).toBe(expected.label);
+    result.fused!.forEach((v, i) => expect(v, `fused[${i}]`).toBeCloseTo(expected.fused[i], 4));
+  }, 120_000);
+
   it("without 'wasm-unsafe-eval' the root's WebAssembly kernels are refused (what the docs say it needs)", async () => {
     expect(bundles.esbuild, 'esbuild build (an earlier test)').toBeDefined();
     const server = await serveStatic(bundles.esbuild!.outDir, {}, { 'Content-Security-Policy': "default-src 'self'; script-src 'self'" });
