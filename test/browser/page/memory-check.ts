@@ -20,7 +20,13 @@ export interface MemoryReport {
   wgslCalls: number | null;
 }
 
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+// Collects garbage where the runtime allows it (Node with --expose-gc), then lets the
+// FinalizationRegistry callbacks run: tensors an earlier check dropped without disposing are freed
+// before a count, not during the steps (which made the count after fall below the base under load).
+const settle = async (): Promise<void> => {
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((r) => setTimeout(r, 20));
+};
 
 export async function runMemoryCheck(mode: GpuModeRequest, steps: number): Promise<MemoryReport> {
   const mode0 = await useGpu(mode);
