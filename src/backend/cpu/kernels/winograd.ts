@@ -29,34 +29,43 @@ function winogradComputes(g: Omit<Conv3dGeometry, 'key'>): boolean {
     && g.dilationD === 1 && g.dilationH === 1 && g.dilationW === 1 && g.outD > 0 && g.outH > 0 && g.outW > 0;
 }
 
+/** Pairs transformed before their 64 values are written out, so the writes run in contiguous spans. */
+const PAIR_BLOCK = 64;
+
 /** U[t][co][ci] = (G g G^T) over the three axes, G = [[1,0,0],[.5,.5,.5],[.5,-.5,.5],[0,0,1]]. */
 function transformWeights(w: Float32Array, Co: number, Ci: number): Float32Array {
-  const u = new Float32Array(P * Co * Ci);
-  const s = new Float64Array(P);
   const pairs = Co * Ci;
-  for (let pair = 0; pair < pairs; pair++) {
-    const src = pair * 27;
-    // w-axis on the 9 (d, h) rows of g, into s[d*16 + h*4 + 0..3].
-    for (let d = 0; d < 3; d++) {
-      for (let h = 0; h < 3; h++) {
-        const i = src + d * 9 + h * 3, o = d * 16 + h * 4;
-        const g0 = w[i], g1 = w[i + 1], g2 = w[i + 2];
-        s[o] = g0; s[o + 1] = 0.5 * (g0 + g1 + g2); s[o + 2] = 0.5 * (g0 - g1 + g2); s[o + 3] = g2;
+  const u = new Float32Array(P * pairs);
+  const blk = new Float32Array(P * PAIR_BLOCK);
+  for (let p0 = 0; p0 < pairs; p0 += PAIR_BLOCK) {
+    const np = Math.min(PAIR_BLOCK, pairs - p0);
+    for (let q = 0; q < np; q++) {
+      const src = (p0 + q) * 27, s = q * P;
+      // w-axis on the 9 (d, h) rows of g, into blk[s + d*16 + h*4 + 0..3].
+      for (let d = 0; d < 3; d++) {
+        for (let h = 0; h < 3; h++) {
+          const i = src + d * 9 + h * 3, o = s + d * 16 + h * 4;
+          const g0 = w[i], g1 = w[i + 1], g2 = w[i + 2];
+          blk[o] = g0; blk[o + 1] = 0.5 * (g0 + g1 + g2); blk[o + 2] = 0.5 * (g0 - g1 + g2); blk[o + 3] = g2;
+        }
+      }
+      // h-axis (stride 4) on d < 3, then d-axis (stride 16) on everything.
+      for (let d = 0; d < 3; d++) {
+        for (let k = 0; k < 4; k++) {
+          const o = s + d * 16 + k;
+          const g0 = blk[o], g1 = blk[o + 4], g2 = blk[o + 8];
+          blk[o + 4] = 0.5 * (g0 + g1 + g2); blk[o + 8] = 0.5 * (g0 - g1 + g2); blk[o + 12] = g2;
+        }
+      }
+      for (let o = s; o < s + 16; o++) {
+        const g0 = blk[o], g1 = blk[o + 16], g2 = blk[o + 32];
+        blk[o + 16] = 0.5 * (g0 + g1 + g2); blk[o + 32] = 0.5 * (g0 - g1 + g2); blk[o + 48] = g2;
       }
     }
-    // h-axis (stride 4) on d < 3, then d-axis (stride 16) on everything.
-    for (let d = 0; d < 3; d++) {
-      for (let k = 0; k < 4; k++) {
-        const o = d * 16 + k;
-        const g0 = s[o], g1 = s[o + 4], g2 = s[o + 8];
-        s[o + 4] = 0.5 * (g0 + g1 + g2); s[o + 8] = 0.5 * (g0 - g1 + g2); s[o + 12] = g2;
-      }
+    for (let t = 0; t < P; t++) {
+      const dst = t * pairs + p0;
+      for (let q = 0; q < np; q++) u[dst + q] = blk[q * P + t];
     }
-    for (let o = 0; o < 16; o++) {
-      const g0 = s[o], g1 = s[o + 16], g2 = s[o + 32];
-      s[o + 16] = 0.5 * (g0 + g1 + g2); s[o + 32] = 0.5 * (g0 - g1 + g2); s[o + 48] = g2;
-    }
-    for (let t = 0; t < P; t++) u[t * pairs + pair] = s[t];
   }
   return u;
 }
