@@ -3,9 +3,9 @@
 // batch > 1, chunked tiles; plus the dispatch rule and the refusal of geometries it cannot compute.
 // Tolerance 1e-5 of max |ref|, as for conv3d.test.ts (F(2,3)'s transforms are 0, ±1, ±1/2).
 import { describe, expect, it } from 'vitest';
-import { conv3dForward, conv3dForwardWinograd, winogradQualifies } from '../../src/backend/cpu/kernels/index.js';
+import { conv3dForward, conv3dForwardWinograd, conv3dGradInput, conv3dGradWeight, winogradQualifies } from '../../src/backend/cpu/kernels/index.js';
 import { conv3dGeometry, type Conv3dOptions } from '../../src/tensor/geometry.js';
-import { random, refConvForward, relErr } from './reference.js';
+import { dot, random, refConvForward, relErr } from './reference.js';
 
 const CASES: Array<{ name: string; x: number[]; co: number; opts: Conv3dOptions }> = [
   { name: 'pad1 batch2 odd sizes', x: [2, 3, 5, 6, 7], co: 5, opts: { padding: 1 } },
@@ -26,6 +26,18 @@ describe('conv3d Winograd F(2,3)', () => {
     expect(relErr(conv3dForwardWinograd(x, w, bias, g), ref)).toBeLessThan(1e-5);
     expect(relErr(conv3dForwardWinograd(x, w, null, g), refConvForward(x, w, null, g))).toBeLessThan(1e-5);
     expect(relErr(conv3dForward(x, w, bias, g), ref)).toBeLessThan(1e-5);
+  });
+
+  it('keeps the direct gradients the true gradients of the Winograd forward (adjoint identities)', () => {
+    const xs = [2, 32, 4, 14, 14], ws = [40, 32, 3, 3, 3];
+    const g = conv3dGeometry(xs, ws, { padding: 1 });
+    expect(winogradQualifies(g)).toBe(true);
+    const x = random(xs.reduce((a, b) => a * b), 7), w = random(ws.reduce((a, b) => a * b), 8);
+    const dy = random(2 * 40 * 4 * 14 * 14, 9);
+    const lhs = dot(conv3dForward(x, w, null, g), dy);
+    const scale = Math.abs(lhs) + 1;
+    expect(Math.abs(dot(x, conv3dGradInput(dy, w, g)) - lhs) / scale).toBeLessThan(1e-4);
+    expect(Math.abs(dot(w, conv3dGradWeight(x, dy, g)) - lhs) / scale).toBeLessThan(1e-4);
   });
 
   it('gives the same result when the tiles are split into chunks (one chunk = 7 tiles)', () => {
