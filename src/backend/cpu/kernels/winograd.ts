@@ -115,17 +115,22 @@ export function conv3dForwardWinograd(
   const vP = rt.alloc(P * Ci * Tc), mP = rt.alloc(P * Co * Tc);
   const job = newJob(rt);
   const s = new Float32Array(P);
+  const tileD = new Int32Array(Tc), tileH = new Int32Array(Tc), tileW = new Int32Array(Tc);
   const HW = H * W, oHW = oH * oW;
   for (let n = 0; n < g.batch; n++) {
     for (let j0 = 0; j0 < T; j0 += Tc) {
       const nt = Math.min(Tc, T - j0);
       let h = rt.heap();
+      // Each tile's first output (d, h, w) of this chunk, computed once instead of once per channel.
+      for (let jj = 0; jj < nt; jj++) {
+        const j = j0 + jj, a = Math.floor(j / (tH * tW)), r = j - a * tH * tW, b = Math.floor(r / tW);
+        tileD[jj] = 2 * a; tileH[jj] = 2 * b; tileW[jj] = 2 * (r - b * tW);
+      }
       // Input transform: V[t][ci][j] = (B^T d B)[t] of tile j's 4x4x4 input patch.
       for (let ci = 0; ci < Ci; ci++) {
         const xc = n * xLen + ci * D * H * W;
         for (let jj = 0; jj < nt; jj++) {
-          const j = j0 + jj, a = Math.floor(j / (tH * tW)), r = j - a * tH * tW, b = Math.floor(r / tW), c = r - b * tW;
-          const d0 = 2 * a - g.padD, h0 = 2 * b - g.padH, w0 = 2 * c - g.padW;
+          const d0 = tileD[jj] - g.padD, h0 = tileH[jj] - g.padH, w0 = tileW[jj] - g.padW;
           if (d0 >= 0 && d0 + 4 <= D && h0 >= 0 && h0 + 4 <= H && w0 >= 0 && w0 + 4 <= W) {
             for (let i = 0; i < 4; i++) {
               for (let k = 0; k < 4; k++) {
@@ -191,16 +196,16 @@ export function conv3dForwardWinograd(
               s[o] = m0 + m1 + m2; s[o + 16] = m1 - m2 - m3;
             }
           }
-          const j = j0 + jj, a = Math.floor(j / (tH * tW)), r = j - a * tH * tW, b = Math.floor(r / tW), c = r - b * tW;
+          const ow = tileW[jj];
           for (let i = 0; i < 2; i++) {
-            const od = 2 * a + i;
+            const od = tileD[jj] + i;
             if (od >= oD) break;
             for (let k = 0; k < 2; k++) {
-              const oh = 2 * b + k;
+              const oh = tileH[jj] + k;
               if (oh >= oH) break;
-              const row = yc + od * oHW + oh * oW + 2 * c, o = i * 16 + k * 4;
+              const row = yc + od * oHW + oh * oW + ow, o = i * 16 + k * 4;
               y[row] = s[o] + bv;
-              if (2 * c + 1 < oW) y[row + 1] = s[o + 1] + bv;
+              if (ow + 1 < oW) y[row + 1] = s[o + 1] + bv;
             }
           }
         }
