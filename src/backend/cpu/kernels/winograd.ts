@@ -134,8 +134,10 @@ export function conv3dForwardWinograd(
           if (d0 >= 0 && d0 + 4 <= D && h0 >= 0 && h0 + 4 <= H && w0 >= 0 && w0 + 4 <= W) {
             for (let i = 0; i < 4; i++) {
               for (let k = 0; k < 4; k++) {
+                // The w-axis transform is done on the way in (one pass less over s).
                 const src = xc + (d0 + i) * HW + (h0 + k) * W + w0, o = i * 16 + k * 4;
-                s[o] = x[src]; s[o + 1] = x[src + 1]; s[o + 2] = x[src + 2]; s[o + 3] = x[src + 3];
+                const a0 = x[src], a1 = x[src + 1], a2 = x[src + 2], a3 = x[src + 3];
+                s[o] = a0 - a2; s[o + 1] = a1 + a2; s[o + 2] = a2 - a1; s[o + 3] = a1 - a3;
               }
             }
           } else {
@@ -150,8 +152,8 @@ export function conv3dForwardWinograd(
                 }
               }
             }
+            inputAxis(s, 1, 16, 4);
           }
-          inputAxis(s, 1, 16, 4);
           inputAxis(s, 4, 16, 1);
           inputAxis(s, 16, 4, 1);
           let dst = vP + ci * nt + jj;
@@ -176,10 +178,11 @@ export function conv3dForwardWinograd(
       for (let co = 0; co < Co; co++) {
         const yc = (n * Co + co) * oS, bv = bias ? bias[co] : 0;
         for (let jj = 0; jj < nt; jj++) {
-          let src = mP + co * nt + jj;
-          for (let t = 0; t < P; t++, src += Co * nt) s[t] = h[src];
+          // The w-axis transform is done on the way in from the products.
+          const base = mP + co * nt + jj, st = Co * nt;
           for (let o = 0; o < P; o += 4) {
-            const m0 = s[o], m1 = s[o + 1], m2 = s[o + 2], m3 = s[o + 3];
+            const q = base + o * st;
+            const m0 = h[q], m1 = h[q + st], m2 = h[q + 2 * st], m3 = h[q + 3 * st];
             s[o] = m0 + m1 + m2; s[o + 1] = m1 - m2 - m3;
           }
           for (let i = 0; i < 4; i++) {
