@@ -6,6 +6,7 @@ import type { Conv3dGeometry } from '../../../tensor/geometry.js';
 import { packA, newJob, planChunks } from './gemm.js';
 import { getRuntime, type Runtime } from './runtime.js';
 import { runJob } from './threads.js';
+import { conv3dForwardWinograd, winogradQualifies } from './winograd.js';
 
 /** The plain numbers of a conv3d geometry (the frozen object, or one we derive for grad-input). */
 type ConvShape = Omit<Conv3dGeometry, 'key'>;
@@ -62,6 +63,15 @@ export function conv3dForward(x: Float32Array, w: Float32Array, bias: Float32Arr
   expectLength('conv3dForward', 'x', x, g.batch * g.inChannels * g.inD * g.inH * g.inW, [g.batch, g.inChannels, g.inD, g.inH, g.inW]);
   expectLength('conv3dForward', 'w', w, g.outChannels * g.inChannels * g.kD * g.kH * g.kW, [g.outChannels, g.inChannels, g.kD, g.kH, g.kW]);
   if (bias) expectLength('conv3dForward', 'bias', bias, g.outChannels, [g.outChannels]);
+  // 3x3x3 stride-1 convs with enough channels take Winograd F(2,3) (3.4x fewer multiplications).
+  if (winogradQualifies(g)) return conv3dForwardWinograd(x, w, bias, g);
+  return forward(x, w, bias, g);
+}
+
+/** conv3d forward on the direct packed GEMM whatever the shape (the path Winograd is measured against). */
+export function conv3dForwardGemm(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv3dGeometry): Float32Array {
+  expectLength('conv3dForwardGemm', 'x', x, g.batch * g.inChannels * g.inD * g.inH * g.inW, [g.batch, g.inChannels, g.inD, g.inH, g.inW]);
+  expectLength('conv3dForwardGemm', 'w', w, g.outChannels * g.inChannels * g.kD * g.kH * g.kW, [g.outChannels, g.inChannels, g.kD, g.kH, g.kW]);
   return forward(x, w, bias, g);
 }
 

@@ -1,0 +1,60 @@
+// Winograd F(2x2x2, 3x3x3) conv3d forward against the float64 reference loops and the direct GEMM
+// path: odd sizes (tiles overhanging the edge), padding 0/1/2 and per-dim, 1 and many channels,
+// batch > 1, chunked tiles; plus the dispatch rule and the refusal of geometries it cannot compute.
+// Tolerance 1e-5 of max |ref|, as for conv3d.test.ts (F(2,3)'s transforms are 0, ±1, ±1/2).
+import { describe, expect, it } from 'vitest';
+import { conv3dForward, conv3dForwardWinograd, conv3dGradInput, conv3dGradWeight, winogradQualifies } from '../../src/backend/cpu/kernels/index.js';
+import { conv3dGeometry, type Conv3dOptions } from '../../src/tensor/geometry.js';
+import { dot, random, refConvForward, relErr } from './reference.js';
+
+const CASES: Array<{ name: string; x: number[]; co: number; opts: Conv3dOptions }> = [
+  { name: 'pad1 batch2 odd sizes', x: [2, 3, 5, 6, 7], co: 5, opts: { padding: 1 } },
+  { name: 'one channel in and out', x: [1, 1, 4, 4, 4], co: 1, opts: { padding: 1 } },
+  { name: 'pad0 valid, odd output', x: [1, 4, 5, 6, 9], co: 3, opts: {} },
+  { name: 'pad2, outputs beyond the input', x: [1, 2, 3, 4, 5], co: 2, opts: { padding: 2 } },
+  { name: 'per-dim padding, 1-wide output', x: [2, 3, 3, 5, 4], co: 4, opts: { padding: [0, 1, 2] } },
+  { name: 'many channels, K > 256', x: [1, 40, 4, 6, 5], co: 36, opts: { padding: 1 } },
+  { name: 'C3D-like block, batch 2', x: [2, 32, 4, 14, 14], co: 48, opts: { padding: 1 } },
+];
+
+describe('conv3d Winograd F(2,3)', () => {
+  it.each(CASES)('$name matches the reference and the direct path', (c) => {
+    const wShape = [c.co, c.x[1], 3, 3, 3];
+    const g = conv3dGeometry(c.x, wShape, c.opts);
+    const x = random(c.x.reduce((a, b) => a * b), 1), w = random(wShape.reduce((a, b) => a * b), 2), bias = random(c.co, 3);
+    const ref = refConvForward(x, w, bias, g);
+    expect(relErr(conv3dForwardWinograd(x, w, bias, g), ref)).toBeLessThan(1e-5);
+    expect(relErr(conv3dForwardWinograd(x, w, null, g), refConvForward(x, w, null, g))).toBeLessThan(1e-5);
+    expect(relErr(conv3dForward(x, w, bias, g), ref)).toBeLessThan(1e-5);
+  });
+
+  it('keeps the direct gradients the true gradients of the Winograd forward (adjoint identities)', () => {
+    const xs = [2, 32, 4, 14, 14], ws = [40, 32, 3, 3, 3];
+    const g = conv3dGeometry(xs, ws, { padding: 1 });
+    expect(winogradQualifies(g)).toBe(true);
+    const x = random(xs.reduce((a, b) => a * b), 7), w = random(ws.reduce((a, b) => a * b), 8);
+    const dy = random(2 * 40 * 4 * 14 * 14, 9);
+    const lhs = dot(conv3dForward(x, w, null, g), dy);
+    const scale = Math.abs(lhs) + 1;
+    expect(Math.abs(dot(x, conv3dGradInput(dy, w, g)) - lhs) / scale).toBeLessThan(1e-4);
+    expect(Math.abs(dot(w, conv3dGradWeight(x, dy, g)) - lhs) / scale).toBeLessThan(1e-4);
+  });
+
+  it('gives the same result when the tiles are split into chunks (one chunk = 7 tiles)', () => {
+    const g = conv3dGeometry([2, 5, 5, 7, 6], [6, 5, 3, 3, 3], { padding: 1 });
+    const x = random(2 * 5 * 5 * 7 * 6, 4), w = random(6 * 5 * 27, 5), bias = random(6, 6);
+    expect(relErr(conv3dForwardWinograd(x, w, bias, g, 7), refConvForward(x, w, bias, g))).toBeLessThan(1e-5);
+  });
+
+  it('qualifies only 3x3x3 stride-1 dilation-1 convs with enough channels and outputs', () => {
+    expect(winogradQualifies(conv3dGeometry([1, 64, 8, 28, 28], [128, 64, 3, 3, 3], { padding: 1 }))).toBe(true);
+    expect(winogradQualifies(conv3dGeometry([1, 3, 16, 112, 112], [64, 3, 3, 3, 3], { padding: 1 }))).toBe(false);
+    expect(winogradQualifies(conv3dGeometry([1, 64, 8, 28, 28], [128, 64, 3, 3, 3], { padding: 1, stride: 2 }))).toBe(false);
+    expect(winogradQualifies(conv3dGeometry([1, 64, 8, 28, 28], [128, 64, 1, 1, 1], {}))).toBe(false);
+  });
+
+  it('refuses a geometry it cannot compute, naming it', () => {
+    const g = conv3dGeometry([1, 2, 5, 5, 5], [2, 2, 3, 3, 3], { stride: 2 });
+    expect(() => conv3dForwardWinograd(new Float32Array(250), new Float32Array(108), null, g)).toThrow(/stride 2x2x2/);
+  });
+});
