@@ -43,6 +43,12 @@ export interface TrainingPreset {
   lrSchedule?: 'constant' | 'cosine';
   /** Mirror training clips left-right at random (C3D's augmentation; see makeBatch). Default false. */
   pixelFlip?: boolean;
+  /**
+   * Weights of the cross-entropy terms: `'none'` (default, the paper's) or `'balanced'` (each
+   * training video weighted N / (C n_class) from the training part's class counts, for every
+   * method alike; see balancedClassWeights). The KL terms are never weighted.
+   */
+  classBalance?: 'none' | 'balanced';
 }
 
 /**

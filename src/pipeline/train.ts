@@ -11,7 +11,7 @@ import type { MethodOptimizers, PreferenceMethod } from '../models/method.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import type { SavableModel } from '../models/checkpoint.js';
 import { loadModelInto, saveModel } from '../models/checkpoint-node.js';
-import { batchIndices, makeBatch, type FeatureSplit } from './dataset.js';
+import { balancedClassWeights, batchIndices, classCounts, makeBatch, type FeatureSplit } from './dataset.js';
 import { accuracyOf, evaluateMethod } from './evaluate.js';
 import { loadPretrainedC3D } from './pretrained.js';
 import type { VideoFeatures } from './extract.js';
@@ -228,6 +228,10 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
   }
   const resumedEpochs = history.length;
   const trainSample = spreadSample(split.train, options.trainAccuracyVideos);
+  const classBalance = preset.classBalance ?? 'none';
+  if (classBalance !== 'none' && classBalance !== 'balanced') throw new Error(`classBalance must be 'none' or 'balanced', got ${JSON.stringify(classBalance)}`);
+  // From the training part only (never validation or test), the same for every epoch and a resumed run.
+  const classWeights = classBalance === 'balanced' ? balancedClassWeights(classCounts(features, split.train)) : undefined;
 
   for (let epoch = resumedEpochs + 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
@@ -239,7 +243,7 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
     method.train();
     const sums: Record<string, number> = {};
     const batches = batchIndices(split.train, batchSize, { seed, epoch });
-    const augment = preset.pixelFlip ? { flip: createRng(`${seed}/${name}/flip/${epoch}`) } : {};
+    const augment = { ...(preset.pixelFlip ? { flip: createRng(`${seed}/${name}/flip/${epoch}`) } : {}), classWeights };
     batches.forEach((chunk, b) => {
       const batch = makeBatch(features, chunk, augment);
       try {
