@@ -32,7 +32,7 @@ describe('weighted cross-entropy', () => {
   it('predictionLoss multiplies each video by its weight before the mean or the sum', () => {
     const logits = tensor([[2, 0, -1], [0.5, 0.5, 0], [-1, 1, 3]]);
     const labels = [0, 1, 2];
-    const rows = [0, 1, 2].map((i) => predictionLoss(tensor([logits.toArray()[i] as number[]]), [labels[i]], 'sum').item());
+    const rows = [0, 1, 2].map((i) => predictionLoss(tensor([(logits.toArray() as number[][])[i]]), [labels[i]], 'sum').item());
     const w = [0.5, 2, 1];
     expect(predictionLoss(logits, labels, 'sum', w).item()).toBeCloseTo(0.5 * rows[0] + 2 * rows[1] + rows[2], 5);
     expect(predictionLoss(logits, labels, 'mean', w).item()).toBeCloseTo((0.5 * rows[0] + 2 * rows[1] + rows[2]) / 3, 5);
@@ -42,7 +42,7 @@ describe('weighted cross-entropy', () => {
   it('mixtureCrossEntropy weights each video the same way', () => {
     const zL = tensor([[1, 0, 0], [0, 2, 0]]);
     const zP = tensor([[0, 1, 0], [0, 0, 1]]);
-    const rows = [0, 1].map((i) => mixtureCrossEntropy(tensor([zL.toArray()[i] as number[]]), tensor([zP.toArray()[i] as number[]]), [[2, 1][i]], [0.3, 0.7]).item());
+    const rows = [0, 1].map((i) => mixtureCrossEntropy(tensor([(zL.toArray() as number[][])[i]]), tensor([(zP.toArray() as number[][])[i]]), [[2, 1][i]], [0.3, 0.7]).item());
     expect(mixtureCrossEntropy(zL, zP, [2, 1], [0.3, 0.7], 'mean', [3, 0]).item()).toBeCloseTo((3 * rows[0]) / 2, 5);
   });
 
