@@ -3,8 +3,9 @@
 // VALIDATION videos: per-class mean (the bias every video shares) against the across-video sd of
 // each logit (the part that depends on the clip), and the predicted counts. Test parts are never
 // evaluated. Run from the repo root:
-//   node --import tsx scripts/probes/pixel-collapse-diagnosis.mts [folds] [method] ['{"classBalance":"balanced"}']
-// (the optional JSON overrides the tiny demo's training preset).
+//   node --import tsx scripts/probes/pixel-collapse-diagnosis.mts [folds] [method] ['{"classBalance":"none"}'] [seed]
+// (the optional JSON overrides the tiny demo's training preset, which trains class-balanced since issue 15:
+// pass {"classBalance":"none"} for the plain cross-entropy).
 import { generateDataset } from '../../src/data/synthetic/dataset.js';
 import { demoConfig } from '../../src/pipeline/demo-config.js';
 import { extractFeatures, syntheticSources } from '../../src/pipeline/extract.js';
@@ -16,7 +17,7 @@ import type { TrainingPreset } from '../../src/models/presets.js';
 const folds = Number(process.argv[2] ?? 3);
 const methodName = (process.argv[3] ?? 'PBE') as 'PBE' | 'PLM-IPE';
 const overrides = JSON.parse(process.argv[4] ?? '{}') as Partial<TrainingPreset>;
-const config = demoConfig({ size: 'tiny' });
+const config = demoConfig({ size: 'tiny', seed: Number(process.argv[5] ?? 1) });
 config.training = { ...config.training, ...overrides };
 const ds = generateDataset(config.dataset);
 const { features } = await extractFeatures(syntheticSources(ds), { cacheDir: '/tmp/mutual-collapse/cache', extract: config.extract });
@@ -43,7 +44,7 @@ for (let k = 0; k < splits.length; k++) {
   console.log(`fold ${k + 1}: train classes ${classCounts(features, s.train).join('/')}, validation classes ${classCounts(features, s.validation).join('/')}`);
   const r = await trainMethod({
     method: methodName, preset: config.training, features, split: s, seed: config.seed,
-    checkpointDir: `/tmp/collapse-diag/${methodName}-${JSON.stringify(overrides).replace(/\W+/g, '_')}/fold-${k + 1}`, skipTrainAccuracy: true, keepAll: true,
+    checkpointDir: `/tmp/collapse-diag/seed-${config.seed}/${methodName}-${JSON.stringify(overrides).replace(/\W+/g, '_')}/fold-${k + 1}`, skipTrainAccuracy: true, keepAll: true,
   });
   for (const e of r.history) {
     const px = e.validationBranches?.pixel;
@@ -58,4 +59,4 @@ for (let k = 0; k < splits.length; k++) {
   const tr = logitStats(r.method, s.train);
   console.log(`  same on the training videos: mean ${tr.mean.map(f2).join('/')}, sd ${tr.sd.map(f2).join('/')}`);
 }
-console.log(`${methodName} ${JSON.stringify(overrides)}: pixel validation macro F1 at the selected epochs ${f2(f1Sum / splits.length)}, one class in ${collapsed}/${splits.length} folds`);
+console.log(`${methodName} ${JSON.stringify(overrides)} seed ${config.seed}: pixel validation macro F1 at the selected epochs ${f2(f1Sum / splits.length)}, one class in ${collapsed}/${splits.length} folds`);
