@@ -44,7 +44,7 @@ export type HalfStepLosses = {
   ce: number;
   /** Eq. 6 KL divergence, unscaled. */
   kl: number;
-  /** Eq. 7: ce + scale * kl, the value back-propagated. */
+  /** Eq. 7: ce + scale * kl (times {@link PLMIPE.klWeight}), the value back-propagated. */
   total: number;
 };
 
@@ -101,6 +101,11 @@ export class PLMIPE extends Module implements PreferenceMethod {
   readonly landmarkEstimator: LandmarkEstimator;
   /** Mutual steps taken (for error messages). */
   stepCount = 0;
+  /**
+   * Factor on both KL terms of eq. 7 (1: the paper's loss). A trainer ramps it up from 0 over the
+   * first epochs (TrainingPreset.klRampEpochs) so that each branch first learns from its own labels.
+   */
+  klWeight = 1;
 
   constructor(options: PLMIPEOptions = {}) {
     super();
@@ -232,7 +237,7 @@ export class PLMIPE extends Module implements PreferenceMethod {
     const { temperature, klDirection: direction, klScale: scale, reduction } = this.config;
     const ce = predictionLoss(own, labels, reduction, weights);
     const { kl, scaled } = mutualKlTerm(own, peer, { temperature, direction, scale, reduction });
-    return { ce, kl, total: ce.add(scaled) };
+    return { ce, kl, total: this.klWeight === 1 ? ce.add(scaled) : ce.add(scaled.mul(this.klWeight)) };
   }
 
   /** {@link PreferenceMethod.trainStep}: one {@link mutualStep}, losses flattened (`landmark.ce`, ..., `loss` = sum of both totals). */

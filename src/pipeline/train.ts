@@ -6,8 +6,9 @@
 import { createRng, manualSeed } from '../tensor/random.js';
 import { serializeSafetensors, parseSafetensors, type NamedTensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { createMethod, createOptimizers, learningRateFactor, METHOD_NAMES, type MethodName, type TrainingPreset } from '../models/presets.js';
+import { createMethod, createOptimizers, klRampFactor, learningRateFactor, METHOD_NAMES, type MethodName, type TrainingPreset } from '../models/presets.js';
 import type { MethodOptimizers, PreferenceMethod } from '../models/method.js';
+import { PLMIPE } from '../models/plm-ipe.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import type { SavableModel } from '../models/checkpoint.js';
 import { loadModelInto, saveModel } from '../models/checkpoint-node.js';
@@ -240,6 +241,8 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
     const factor = learningRateFactor(preset.lrSchedule, epoch, epochs);
     if (optimizers.pixel) optimizers.pixel.lr = preset.pixelLr * factor;
     if (optimizers.landmark) optimizers.landmark.lr = preset.landmarkLr * factor;
+    // Likewise the KL ramp (only PLM-IPE has a KL term).
+    if (method instanceof PLMIPE) method.klWeight = klRampFactor(preset.klRampEpochs, epoch);
     method.train();
     const sums: Record<string, number> = {};
     const batches = batchIndices(split.train, batchSize, { seed, epoch });

@@ -1,10 +1,11 @@
-// Class-balanced cross-entropy (issue 15: the pixel branch that collapses onto one class): the
-// weights N / (C n_c), the weighted eq. 5 and mixture CE, the weights reaching every CE term of a
-// mutual step (the KL stays unweighted), and the mechanism: at a prediction that ignores the input,
-// the plain CE still pulls toward the majority class, the balanced CE does not.
+// Class-balanced cross-entropy and the KL ramp (issue 15: the pixel branch that collapses onto one
+// class): the weights N / (C n_c), the weighted eq. 5 and mixture CE, the weights reaching every CE
+// term of a mutual step (the KL stays unweighted), the mechanism (at a prediction that ignores the
+// input the plain CE still pulls toward the majority class, the balanced CE does not), and the
+// KL ramp's factor in eq. 7.
 import { describe, expect, it } from 'vitest';
 import { manualSeed, noGrad, tensor } from '../../src/index.js';
-import { PLMIPE, PixelOnly, createOptimizers, mixtureCrossEntropy, predictionLoss, softKl, CPU_PRESET, type TrainingPreset } from '../../src/models/index.js';
+import { PLMIPE, PixelOnly, createOptimizers, klRampFactor, mixtureCrossEntropy, predictionLoss, softKl, CPU_PRESET, type TrainingPreset } from '../../src/models/index.js';
 import { balancedClassWeights, makeBatch } from '../../src/pipeline/dataset.js';
 import type { VideoFeatures } from '../../src/pipeline/extract.js';
 import { TINY_C3D, TINY_LANDMARK, featureBatch } from './fixtures.js';
@@ -102,5 +103,28 @@ describe('batch weights in the training steps', () => {
     const batch = featureBatch([1, 1], [2, 2], [0, 1]);
     expect(() => model.trainStep({ ...batch, weights: [1] }, opts)).toThrow(/PixelOnly.trainStep: batch has 1 weights but 2 videos/);
     expect(() => model.trainStep({ ...batch, weights: [1, -1] }, opts)).toThrow(/weights\[1\] must be a finite number >= 0, got -1/);
+  });
+});
+
+describe('KL ramp', () => {
+  it('klRampFactor goes linearly from 0 in epoch 1 to 1 after the ramp; no ramp is 1', () => {
+    expect([1, 2, 3, 4, 5, 6].map((e) => klRampFactor(4, e))).toEqual([0, 0.25, 0.5, 0.75, 1, 1]);
+    expect(klRampFactor(undefined, 1)).toBe(1);
+    expect(klRampFactor(0, 1)).toBe(1);
+    expect(() => klRampFactor(-1, 1)).toThrow(/klRampEpochs must be an integer >= 0, got -1/);
+  });
+
+  it('klWeight multiplies the scaled KL in both halves of eq. 7 (0: cross-entropy only)', () => {
+    for (const w of [0, 0.5]) {
+      manualSeed(31);
+      const model = new PLMIPE({ pixel: { c3d: TINY_C3D }, landmark: TINY_LANDMARK, temperature: 3 });
+      model.klWeight = w;
+      const opts = createOptimizers(model, TINY_PRESET);
+      manualSeed(32);
+      const r = model.mutualStep(featureBatch([1, 1, 2], [3, 2, 4], [0, 1, 2]), { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark });
+      expect(r.landmark.kl).toBeGreaterThan(0);
+      expect(r.landmark.total).toBeCloseTo(r.landmark.ce + w * 9 * r.landmark.kl, 5);
+      expect(r.pixel.total).toBeCloseTo(r.pixel.ce + w * 9 * r.pixel.kl, 5);
+    }
   });
 });
