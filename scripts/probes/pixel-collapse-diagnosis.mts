@@ -3,9 +3,8 @@
 // VALIDATION videos: per-class mean (the bias every video shares) against the across-video sd of
 // each logit (the part that depends on the clip), and the predicted counts. Test parts are never
 // evaluated. Run from the repo root:
-//   node --import tsx scripts/probes/pixel-collapse-diagnosis.mts [folds] [method] ['{"classBalance":"none"}'] [seed]
-// (the optional JSON overrides the tiny demo's training preset, which trains class-balanced since issue 15:
-// pass {"classBalance":"none"} for the plain cross-entropy).
+//   node --import tsx scripts/probes/pixel-collapse-diagnosis.mts [folds] [method] ['{"classBalance":"balanced"}'] [seed]
+// (the optional JSON overrides the tiny demo's training preset, e.g. classBalance or klRampEpochs).
 import { generateDataset } from '../../src/data/synthetic/dataset.js';
 import { demoConfig } from '../../src/pipeline/demo-config.js';
 import { extractFeatures, syntheticSources } from '../../src/pipeline/extract.js';
