@@ -8,6 +8,11 @@ import { manualSeed, noGrad, tensor } from '../../src/index.js';
 import { PLMIPE, PixelOnly, createOptimizers, klRampFactor, mixtureCrossEntropy, predictionLoss, softKl, CPU_PRESET, type TrainingPreset } from '../../src/models/index.js';
 import { balancedClassWeights, makeBatch } from '../../src/pipeline/dataset.js';
 import type { VideoFeatures } from '../../src/pipeline/extract.js';
+import { trainMethod } from '../../src/pipeline/train.js';
+import { SMALL_TRAINING } from '../../src/pipeline/demo-config.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TINY_C3D, TINY_LANDMARK, featureBatch } from './fixtures.js';
 
 const TINY_PRESET: TrainingPreset = { ...CPU_PRESET, c3d: TINY_C3D, landmark: { ...CPU_PRESET.landmark, hiddenSize: 32 } };
@@ -126,5 +131,18 @@ describe('KL ramp', () => {
       expect(r.landmark.total).toBeCloseTo(r.landmark.ce + w * 9 * r.landmark.kl, 5);
       expect(r.pixel.total).toBeCloseTo(r.pixel.ce + w * 9 * r.pixel.kl, 5);
     }
+  });
+});
+
+describe('the trainer', () => {
+  it('refuses an unknown classBalance, naming the value', async () => {
+    const f: VideoFeatures = {
+      id: 'a', label: 0, subject: 'a', session: 'a', clips: new Float32Array(3 * 8 * 32 * 32), clipShape: [1, 3, 8, 32, 32],
+      descriptors: new Float32Array(2 * 72), valid: new Uint8Array(2).fill(1), dim: 72,
+    };
+    const split = { train: [0], validation: [], test: [], testSubjects: [] };
+    const preset = { ...SMALL_TRAINING, classBalance: 'inverse' as never };
+    await expect(trainMethod({ method: 'LBE', preset, features: [f], split, epochs: 1, checkpointDir: mkdtempSync(join(tmpdir(), 'plm-ipe-cb-')) }))
+      .rejects.toThrow(/classBalance must be 'none' or 'balanced', got "inverse"/);
   });
 });
