@@ -77,7 +77,7 @@ export * from './models/index.js';
 export { computeFeatures, computeClips, descriptorOptions, pickClips, pickApexClips, PAPER_EXTRACT } from './pipeline/features.js';
 // Aliased: `ExtractOptions` at the root is extractClipFeatures' (models); this is the per-video one.
 export type { ExtractOptions as VideoExtractOptions, VideoFeatures } from './pipeline/features.js';
-export { makeBatch, splitPlan, splitFeatures, batchIndices, partitionFeatures, relabel, featureEntries } from './pipeline/dataset.js';
+export { makeBatch, balancedClassWeights, splitPlan, splitFeatures, batchIndices, partitionFeatures, relabel, featureEntries } from './pipeline/dataset.js';
 export type { BatchAugmentation, FeatureSplit, SplitPlanRequest } from './pipeline/dataset.js';
 export { demoConfig, SMALL_EXTRACT, SMALL_TRAINING } from './pipeline/demo-config.js';
 export type { DemoConfig } from './pipeline/demo-config.js';

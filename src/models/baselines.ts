@@ -27,9 +27,12 @@ function checkWeights(op: string, w: readonly [number, number]): [number, number
 }
 
 /** A one-estimator method's step: CE (eq. 5) on its own logits, with the NaN guard. */
-function singleStep(op: string, half: string, step: number, logits: () => Tensor, labels: number[], optimizer: NonNullable<MethodOptimizers['pixel']>, reduction: BatchReduction): number {
+function singleStep(
+  op: string, half: string, step: number, logits: () => Tensor, labels: number[], optimizer: NonNullable<MethodOptimizers['pixel']>, reduction: BatchReduction,
+  weights?: readonly number[],
+): number {
   return tidy(() => {
-    const ce = predictionLoss(logits(), labels, reduction);
+    const ce = predictionLoss(logits(), labels, reduction, weights);
     const value = checkLoss(op, half, 'CE', ce.item(), step);
     optimizer.zeroGrad();
     ce.backward();
@@ -71,8 +74,8 @@ export class PixelOnly extends Module implements PreferenceMethod {
   trainStep(batch: PreferenceBatch, optimizers: MethodOptimizers): StepLosses {
     const op = 'PixelOnly.trainStep';
     const opt = checkOptimizerOwns(op, 'pixel', optimizers?.pixel, this.pixelEstimator, 'pixelEstimator');
-    const { labels } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: null }, op, true);
-    const ce = singleStep(op, 'pixel', ++this.stepCount, () => this.pixelEstimator.forward(batch.pixel), labels, opt, this.config.reduction);
+    const { labels, weights } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: null }, op, true);
+    const ce = singleStep(op, 'pixel', ++this.stepCount, () => this.pixelEstimator.forward(batch.pixel), labels, opt, this.config.reduction, weights);
     return { loss: ce, 'pixel.ce': ce };
   }
 
@@ -114,8 +117,8 @@ export class LandmarkOnly extends Module implements PreferenceMethod {
   trainStep(batch: PreferenceBatch, optimizers: MethodOptimizers): StepLosses {
     const op = 'LandmarkOnly.trainStep';
     const opt = checkOptimizerOwns(op, 'landmark', optimizers?.landmark, this.landmarkEstimator, 'landmarkEstimator');
-    const { labels } = checkBatch(batch, { pixel: null, landmark: this.landmarkEstimator }, op, true);
-    const ce = singleStep(op, 'landmark', ++this.stepCount, () => this.landmarkEstimator.forward(batch.landmark), labels, opt, this.config.reduction);
+    const { labels, weights } = checkBatch(batch, { pixel: null, landmark: this.landmarkEstimator }, op, true);
+    const ce = singleStep(op, 'landmark', ++this.stepCount, () => this.landmarkEstimator.forward(batch.landmark), labels, opt, this.config.reduction, weights);
     return { loss: ce, 'landmark.ce': ce };
   }
 
@@ -199,10 +202,10 @@ export class EarlyFusion extends TwoViewBaseline {
     const op = 'EarlyFusion.trainStep';
     const pOpt = checkOptimizerOwns(op, 'pixel', optimizers?.pixel, this.pixelEstimator, 'pixelEstimator');
     const lOpt = checkOptimizerOwns(op, 'landmark', optimizers?.landmark, this.landmarkEstimator, 'landmarkEstimator');
-    const { labels } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: this.landmarkEstimator }, op, true);
+    const { labels, weights } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: this.landmarkEstimator }, op, true);
     const step = ++this.stepCount;
     const ce = tidy(() => {
-      const loss = mixtureCrossEntropy(this.landmarkEstimator.forward(batch.landmark), this.pixelEstimator.forward(batch.pixel), labels, this.config.weights, this.config.reduction);
+      const loss = mixtureCrossEntropy(this.landmarkEstimator.forward(batch.landmark), this.pixelEstimator.forward(batch.pixel), labels, this.config.weights, this.config.reduction, weights);
       const value = checkLoss(op, 'fused', 'CE', loss.item(), step);
       pOpt.zeroGrad();
       lOpt.zeroGrad();
@@ -231,10 +234,10 @@ export class LateFusion extends TwoViewBaseline {
     const op = 'LateFusion.trainStep';
     const pOpt = checkOptimizerOwns(op, 'pixel', optimizers?.pixel, this.pixelEstimator, 'pixelEstimator');
     const lOpt = checkOptimizerOwns(op, 'landmark', optimizers?.landmark, this.landmarkEstimator, 'landmarkEstimator');
-    const { labels } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: this.landmarkEstimator }, op, true);
+    const { labels, weights } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: this.landmarkEstimator }, op, true);
     const step = ++this.stepCount;
-    const landmark = singleStep(op, 'landmark', step, () => this.landmarkEstimator.forward(batch.landmark), labels, lOpt, this.config.reduction);
-    const pixel = singleStep(op, 'pixel', step, () => this.pixelEstimator.forward(batch.pixel), labels, pOpt, this.config.reduction);
+    const landmark = singleStep(op, 'landmark', step, () => this.landmarkEstimator.forward(batch.landmark), labels, lOpt, this.config.reduction, weights);
+    const pixel = singleStep(op, 'pixel', step, () => this.pixelEstimator.forward(batch.pixel), labels, pOpt, this.config.reduction, weights);
     return { loss: landmark + pixel, 'landmark.ce': landmark, 'pixel.ce': pixel };
   }
 }

@@ -15,7 +15,7 @@ export { PLMIPE } from './plm-ipe.js';
 export type { PLMIPEConfig, PLMIPEOptions, HalfStepLosses, MutualStepLosses, MutualStepOptions } from './plm-ipe.js';
 export { PixelOnly, LandmarkOnly, EarlyFusion, LateFusion } from './baselines.js';
 export type { PixelOnlyConfig, LandmarkOnlyConfig, FusionConfig, FusionOptions } from './baselines.js';
-export { PAPER_PRESET, CPU_PRESET, METHOD_NAMES, createOptimizers, createMethod, learningRateFactor, optimizerList } from './presets.js';
+export { PAPER_PRESET, CPU_PRESET, METHOD_NAMES, createOptimizers, createMethod, learningRateFactor, klRampFactor, optimizerList } from './presets.js';
 export type { TrainingPreset, MethodName } from './presets.js';
 export { extractClipFeatures } from './features.js';
 export type { ExtractOptions } from './features.js';

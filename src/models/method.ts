@@ -24,6 +24,12 @@ export interface PreferenceBatch {
   pixel: PixelInput;
   landmark: DescriptorBatch;
   labels?: readonly number[];
+  /**
+   * Per-video weights of the cross-entropy terms (training only; default all 1). Class-balanced
+   * training sets N / (C n_y) per video (see balancedClassWeights), so every class carries the same
+   * total weight and a branch gains nothing from predicting the majority class of its training subjects.
+   */
+  weights?: readonly number[];
 }
 
 /** The optimizers of a method: one per estimator it trains (PBE needs only `pixel`, LBE only `landmark`). */
@@ -61,16 +67,26 @@ export interface PreferenceMethod extends Module {
   predict(batch: PreferenceBatch): number[];
 }
 
+/** Checks per-video loss weights: an array of n finite numbers >= 0. */
+function checkWeights(weights: readonly number[], n: number, op: string): number[] {
+  if (!Array.isArray(weights)) throw new Error(`${op}: batch.weights must be an array of ${n} numbers, got ${typeof weights}`);
+  if (weights.length !== n) throw new Error(`${op}: batch has ${weights.length} weights but ${n} videos`);
+  weights.forEach((w, i) => {
+    if (!(Number.isFinite(w) && w >= 0)) throw new Error(`${op}: weights[${i}] must be a finite number >= 0, got ${w}`);
+  });
+  return [...weights];
+}
+
 /**
  * Checks the views of a batch agree on the number of videos (and the labels, when `needLabels`);
- * returns N and the labels.
+ * returns N, the labels and the loss weights (when the batch has them and labels are needed).
  */
 export function checkBatch(
   batch: PreferenceBatch,
   views: { pixel: PixelEstimator | null; landmark: LandmarkEstimator | null },
   op: string,
   needLabels: boolean,
-): { n: number; labels: number[] } {
+): { n: number; labels: number[]; weights?: number[] } {
   if (batch === null || typeof batch !== 'object') throw new Error(`${op}: batch must be { pixel, landmark, labels }`);
   let n = -1;
   let pixelN = -1;
@@ -88,7 +104,8 @@ export function checkBatch(
   }
   const numClasses = (views.pixel ?? views.landmark)!.config.numClasses;
   const labels = needLabels ? checkLabels(batch.labels, n, numClasses, op) : [];
-  return { n, labels };
+  if (!needLabels || batch.weights === undefined) return { n, labels };
+  return { n, labels, weights: checkWeights(batch.weights, n, op) };
 }
 
 /** Throws `<op>: <half> <term> term is NaN at step <step>` unless `value` is finite. */

@@ -41,10 +41,16 @@ export function checkLabels(labels: readonly number[] | undefined, n: number, nu
   return out;
 }
 
-/** Eq. 5: cross-entropy of softmax(logits) with the labels, summed or averaged over the batch. */
-export function predictionLoss(logits: Tensor, labels: readonly number[], reduction: BatchReduction = 'mean'): Tensor {
+/**
+ * Eq. 5: cross-entropy of softmax(logits) with the labels, summed or averaged over the batch.
+ * With `weights` (one per video, e.g. a batch's `weights` in class-balanced training)
+ * each video's term is multiplied by its weight before the sum or the mean over the N videos.
+ */
+export function predictionLoss(logits: Tensor, labels: readonly number[], reduction: BatchReduction = 'mean', weights?: readonly number[]): Tensor {
   // Non-finite values are reported by the caller, which knows the step and the term.
-  return crossEntropy(logits, labels, { reduction, checkFinite: false });
+  if (!weights) return crossEntropy(logits, labels, { reduction, checkFinite: false });
+  const perVideo = crossEntropy(logits, labels, { reduction: 'none', checkFinite: false }).mul(tensor(Float32Array.from(weights), [weights.length]));
+  return reduction === 'sum' ? perVideo.sum() : perVideo.mean();
 }
 
 /**
@@ -85,7 +91,7 @@ export function fuseProbabilities(landmarkLogits: Tensor, pixelLogits: Tensor, l
 /**
  * EarlyFusion's loss: cross-entropy of the mixture ŷ = β1 ŷL + β2 ŷP, i.e. -log(β1 ŷL + β2 ŷP)[y],
  * computed as -logsumexp(log β1 + log ŷL, log β2 + log ŷP)[y] so it stays finite when one
- * branch is confidently wrong.
+ * branch is confidently wrong. `weights`: one per video, as in {@link predictionLoss}.
  */
 export function mixtureCrossEntropy(
   landmarkLogits: Tensor,
@@ -93,6 +99,7 @@ export function mixtureCrossEntropy(
   labels: readonly number[],
   beta: readonly [number, number],
   reduction: BatchReduction = 'mean',
+  weights?: readonly number[],
 ): Tensor {
   const [n, c] = landmarkLogits.shape;
   const a = logSoftmax(landmarkLogits, 1).add(Math.log(beta[0]));
@@ -102,6 +109,7 @@ export function mixtureCrossEntropy(
   const logMix = a.sub(m).exp().add(b.sub(m).exp()).log().add(m);
   const oneHot = new Float32Array(n * c);
   labels.forEach((y, i) => (oneHot[i * c + y] = 1));
-  const perVideo = logMix.mul(tensor(oneHot, [n, c])).sum(1).neg();
+  const unweighted = logMix.mul(tensor(oneHot, [n, c])).sum(1).neg();
+  const perVideo = weights ? unweighted.mul(tensor(Float32Array.from(weights), [n])) : unweighted;
   return reduction === 'sum' ? perVideo.sum() : perVideo.mean();
 }

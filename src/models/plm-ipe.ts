@@ -44,7 +44,7 @@ export type HalfStepLosses = {
   ce: number;
   /** Eq. 6 KL divergence, unscaled. */
   kl: number;
-  /** Eq. 7: ce + scale * kl, the value back-propagated. */
+  /** Eq. 7: ce + scale * kl (times {@link PLMIPE.klWeight}), the value back-propagated. */
   total: number;
 };
 
@@ -101,6 +101,11 @@ export class PLMIPE extends Module implements PreferenceMethod {
   readonly landmarkEstimator: LandmarkEstimator;
   /** Mutual steps taken (for error messages). */
   stepCount = 0;
+  /**
+   * Factor on both KL terms of eq. 7 (1: the paper's loss). A trainer ramps it up from 0 over the
+   * first epochs (TrainingPreset.klRampEpochs) so that each branch first learns from its own labels.
+   */
+  klWeight = 1;
 
   constructor(options: PLMIPEOptions = {}) {
     super();
@@ -145,14 +150,14 @@ export class PLMIPE extends Module implements PreferenceMethod {
     optimizers: { pixelOptimizer: MethodOptimizers['pixel']; landmarkOptimizer: MethodOptimizers['landmark'] },
     options: MutualStepOptions = {},
   ): MutualStepLosses {
-    const { op, labels, step, pixelOpt, landmarkOpt } = this.startStep('mutualStep', batch, optimizers);
+    const { op, labels, weights, step, pixelOpt, landmarkOpt } = this.startStep('mutualStep', batch, optimizers);
     return tidy(() => {
       const pixelLogits = this.pixelEstimator.forward(batch.pixel);
 
       // One half of eq. 7: the branch's CE plus the KL toward its (detached) peer, then its own update.
       const halfStep = (branch: 'landmark' | 'pixel', own: () => Tensor, peer: () => Tensor, opt: StepOptimizer): HalfStepLosses =>
         tidy(() => {
-          const t = this.halfStepTerms(own(), peer(), labels);
+          const t = this.halfStepTerms(own(), peer(), labels, weights);
           const losses = checkHalfStep(op, branch, step, t.ce.item(), t.kl.item(), t.total.item());
           opt.zeroGrad();
           t.total.backward();
@@ -183,7 +188,7 @@ export class PLMIPE extends Module implements PreferenceMethod {
     optimizers: { pixelOptimizer: MethodOptimizers['pixel']; landmarkOptimizer: MethodOptimizers['landmark'] },
     options: MutualStepOptions = {},
   ): Promise<MutualStepLosses> {
-    const { op, labels, step, pixelOpt, landmarkOpt } = this.startStep('mutualStepAsync', batch, optimizers);
+    const { op, labels, weights, step, pixelOpt, landmarkOpt } = this.startStep('mutualStepAsync', batch, optimizers);
     const halfStep = async (branch: 'landmark' | 'pixel', terms: () => HalfStepTerms, opt: StepOptimizer): Promise<HalfStepLosses> => {
       const t = tidy(terms);
       try {
@@ -202,9 +207,9 @@ export class PLMIPE extends Module implements PreferenceMethod {
     // Kept across both halves (C3D runs once, as in mutualStep), freed at the end.
     const pixelLogits = tidy(() => this.pixelEstimator.forward(batch.pixel));
     try {
-      const landmark = await halfStep('landmark', () => this.halfStepTerms(this.landmarkEstimator.forward(batch.landmark), pixelLogits, labels), landmarkOpt);
+      const landmark = await halfStep('landmark', () => this.halfStepTerms(this.landmarkEstimator.forward(batch.landmark), pixelLogits, labels, weights), landmarkOpt);
       options.onHalfStep?.('landmark', landmark);
-      const pixel = await halfStep('pixel', () => this.halfStepTerms(pixelLogits, noGrad(() => this.landmarkEstimator.forward(batch.landmark)), labels), pixelOpt);
+      const pixel = await halfStep('pixel', () => this.halfStepTerms(pixelLogits, noGrad(() => this.landmarkEstimator.forward(batch.landmark)), labels, weights), pixelOpt);
       options.onHalfStep?.('pixel', pixel);
       return { landmark, pixel };
     } finally {
@@ -217,19 +222,22 @@ export class PLMIPE extends Module implements PreferenceMethod {
     op: string,
     batch: PreferenceBatch,
     optimizers: { pixelOptimizer: MethodOptimizers['pixel']; landmarkOptimizer: MethodOptimizers['landmark'] },
-  ): { op: string; labels: number[]; step: number; pixelOpt: StepOptimizer; landmarkOpt: StepOptimizer } {
+  ): { op: string; labels: number[]; weights?: number[]; step: number; pixelOpt: StepOptimizer; landmarkOpt: StepOptimizer } {
     const pixelOpt = checkOptimizerOwns(op, 'pixelOptimizer', optimizers?.pixelOptimizer, this.pixelEstimator, 'pixelEstimator');
     const landmarkOpt = checkOptimizerOwns(op, 'landmarkOptimizer', optimizers?.landmarkOptimizer, this.landmarkEstimator, 'landmarkEstimator');
-    const { labels } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: this.landmarkEstimator }, op, true);
-    return { op, labels, step: ++this.stepCount, pixelOpt, landmarkOpt };
+    const { labels, weights } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: this.landmarkEstimator }, op, true);
+    return { op, labels, weights, step: ++this.stepCount, pixelOpt, landmarkOpt };
   }
 
-  /** Eq. 7's terms for one branch: CE on its logits, KL toward the (detached) peer, their sum. */
-  private halfStepTerms(own: Tensor, peer: Tensor, labels: readonly number[]): HalfStepTerms {
+  /**
+   * Eq. 7's terms for one branch: CE on its logits (weighted per video when the batch has weights),
+   * KL toward the (detached) peer, their sum. The KL stays unweighted: it carries no label.
+   */
+  private halfStepTerms(own: Tensor, peer: Tensor, labels: readonly number[], weights?: readonly number[]): HalfStepTerms {
     const { temperature, klDirection: direction, klScale: scale, reduction } = this.config;
-    const ce = predictionLoss(own, labels, reduction);
+    const ce = predictionLoss(own, labels, reduction, weights);
     const { kl, scaled } = mutualKlTerm(own, peer, { temperature, direction, scale, reduction });
-    return { ce, kl, total: ce.add(scaled) };
+    return { ce, kl, total: this.klWeight === 1 ? ce.add(scaled) : ce.add(scaled.mul(this.klWeight)) };
   }
 
   /** {@link PreferenceMethod.trainStep}: one {@link mutualStep}, losses flattened (`landmark.ce`, ..., `loss` = sum of both totals). */

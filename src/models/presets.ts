@@ -43,6 +43,29 @@ export interface TrainingPreset {
   lrSchedule?: 'constant' | 'cosine';
   /** Mirror training clips left-right at random (C3D's augmentation; see makeBatch). Default false. */
   pixelFlip?: boolean;
+  /**
+   * Weights of the cross-entropy terms: `'none'` (default, the paper's) or `'balanced'` (each
+   * training video weighted N / (C n_class) from the training part's class counts, for every
+   * method alike; see balancedClassWeights). The KL terms are never weighted.
+   */
+  classBalance?: 'none' | 'balanced';
+  /**
+   * Epochs over which the mutual KL terms ramp up linearly from 0 (epoch 1) to full weight (epoch
+   * `klRampEpochs + 1`), as deep mutual learning implementations often do; 0 or absent: full weight
+   * from the start (the paper's). See {@link klRampFactor}.
+   */
+  klRampEpochs?: number;
+}
+
+/**
+ * The factor on the KL terms in epoch `epoch` (1-based): `min(1, (epoch - 1) / klRampEpochs)`, 1 without a ramp.
+ * @example
+ * klRampFactor(4, 3); // 0.5
+ */
+export function klRampFactor(klRampEpochs: number | undefined, epoch: number): number {
+  const n = klRampEpochs ?? 0;
+  if (!(Number.isInteger(n) && n >= 0)) throw new Error(`klRampEpochs must be an integer >= 0, got ${JSON.stringify(klRampEpochs)}`);
+  return n === 0 ? 1 : Math.min(1, (epoch - 1) / n);
 }
 
 /**

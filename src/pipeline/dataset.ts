@@ -82,6 +82,8 @@ export interface BatchAugmentation {
    * face shows the same reaction. Draws from this generator (seed it for reproducible epochs).
    */
   flip?: () => number;
+  /** Loss weight of each class `[negative, neutral, positive]`: sets `batch.weights` (see balancedClassWeights). */
+  classWeights?: readonly number[];
 }
 
 /**
@@ -124,10 +126,12 @@ export function makeBatch(features: readonly VideoFeatures[], indices: readonly 
     lengths.push(f.valid.length);
     labels.push(f.label);
   });
+  const cw = augment.classWeights;
   return {
     pixel: { clips: tensor(clips, [totalClips, c, l, h, w]), videoIndex },
     landmark: { descriptors: tensor(descriptors, [indices.length, maxLen, dim]), lengths },
     labels,
+    ...(cw ? { weights: labels.map((y) => cw[y]) } : {}),
   };
 }
 
@@ -157,4 +161,23 @@ export function classCounts(features: readonly VideoFeatures[], indices: readonl
   const counts: [number, number, number] = [0, 0, 0];
   for (const i of indices) counts[features[i].label]++;
   return counts;
+}
+
+/**
+ * Class-balanced loss weights `N / (C n_c)` from the training videos' class counts: each class then
+ * carries the same total weight and the weights average 1 over the training set, so the loss keeps
+ * its scale. With 16 training subjects the class mix of a fold is far from even (50/39/31 in one
+ * tiny fold), and a branch whose clips carry little signal minimises the plain cross-entropy by
+ * predicting that fold's majority class for every video. A class without training videos gets 0.
+ * @example
+ * balancedClassWeights([50, 39, 31]); // [0.8, 1.026, 1.290]
+ */
+export function balancedClassWeights(counts: readonly number[]): number[] {
+  if (!Array.isArray(counts) || counts.length === 0 || counts.some((n) => !(Number.isInteger(n) && n >= 0))) {
+    throw new Error(`balancedClassWeights: counts must be a non-empty array of integers >= 0, got ${Array.isArray(counts) ? `[${counts.length} values]` : typeof counts}`);
+  }
+  const total = counts.reduce((a, b) => a + b, 0);
+  const present = counts.filter((n) => n > 0).length;
+  if (total === 0) throw new Error('balancedClassWeights: no training videos (all counts are 0)');
+  return counts.map((n) => (n > 0 ? total / (present * n) : 0));
 }

@@ -6,12 +6,13 @@
 import { createRng, manualSeed } from '../tensor/random.js';
 import { serializeSafetensors, parseSafetensors, type NamedTensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { createMethod, createOptimizers, learningRateFactor, METHOD_NAMES, type MethodName, type TrainingPreset } from '../models/presets.js';
+import { createMethod, createOptimizers, klRampFactor, learningRateFactor, METHOD_NAMES, type MethodName, type TrainingPreset } from '../models/presets.js';
 import type { MethodOptimizers, PreferenceMethod } from '../models/method.js';
+import { PLMIPE } from '../models/plm-ipe.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import type { SavableModel } from '../models/checkpoint.js';
 import { loadModelInto, saveModel } from '../models/checkpoint-node.js';
-import { batchIndices, makeBatch, type FeatureSplit } from './dataset.js';
+import { balancedClassWeights, batchIndices, classCounts, makeBatch, type FeatureSplit } from './dataset.js';
 import { accuracyOf, evaluateMethod } from './evaluate.js';
 import { loadPretrainedC3D } from './pretrained.js';
 import type { VideoFeatures } from './extract.js';
@@ -228,6 +229,10 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
   }
   const resumedEpochs = history.length;
   const trainSample = spreadSample(split.train, options.trainAccuracyVideos);
+  const classBalance = preset.classBalance ?? 'none';
+  if (classBalance !== 'none' && classBalance !== 'balanced') throw new Error(`classBalance must be 'none' or 'balanced', got ${JSON.stringify(classBalance)}`);
+  // From the training part only (never validation or test), the same for every epoch and a resumed run.
+  const classWeights = classBalance === 'balanced' ? balancedClassWeights(classCounts(features, split.train)) : undefined;
 
   for (let epoch = resumedEpochs + 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
@@ -236,10 +241,12 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
     const factor = learningRateFactor(preset.lrSchedule, epoch, epochs);
     if (optimizers.pixel) optimizers.pixel.lr = preset.pixelLr * factor;
     if (optimizers.landmark) optimizers.landmark.lr = preset.landmarkLr * factor;
+    // Likewise the KL ramp (only PLM-IPE has a KL term).
+    if (method instanceof PLMIPE) method.klWeight = klRampFactor(preset.klRampEpochs, epoch);
     method.train();
     const sums: Record<string, number> = {};
     const batches = batchIndices(split.train, batchSize, { seed, epoch });
-    const augment = preset.pixelFlip ? { flip: createRng(`${seed}/${name}/flip/${epoch}`) } : {};
+    const augment = { ...(preset.pixelFlip ? { flip: createRng(`${seed}/${name}/flip/${epoch}`) } : {}), classWeights };
     batches.forEach((chunk, b) => {
       const batch = makeBatch(features, chunk, augment);
       try {
