@@ -16,7 +16,7 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description('generate a synthetic dataset, train PBE, LBE, EarlyFusion, LateFusion and PLM-IPE, print Tables 1 and 2, write a report')
     .addOption(new Option('--preset <preset>', 'small: CPU sizes (minutes); paper: 112x112 16-frame clips, full C3D, 500 epochs, batch 32 (days)').argParser(oneOf(['small', 'paper'] as const)).default('small'))
-    .addOption(new Option('--size <size>', 'dataset size of the small preset: tiny (CI, about 3 minutes) or small (about 8)').argParser(oneOf(['tiny', 'small'] as const)).default('small'))
+    .addOption(new Option('--size <size>', 'dataset size of the small preset: tiny (CI, about 1 minute) or small (about 3)').argParser(oneOf(['tiny', 'small'] as const)).default('small'))
     .option('--seed <n>', 'seed of the dataset, split and training', integer, 1)
     .addOption(new Option('--backend <backend>', 'compute backend').argParser(oneOf(['cpu', 'gpu'] as const)).default('cpu'))
     .option('--out <dir>', 'output folder (cache, checkpoints, report); a rerun resumes', 'runs/demo')
