@@ -58,8 +58,19 @@ export async function runMemoryCheck(mode: GpuModeRequest, steps: number): Promi
     const firstLoss = await step();
     for (let i = 0; i < 4; i++) await step();
     await settle();
-    const buffersBase = memory().buffers;
-    const gpuBuffersBase = liveGpuBuffers();
+    // The base is the steady state: tensors that earlier checks left to the garbage collector, and
+    // WebGPU buffers whose release waits on submitted work, can still be freed during the first
+    // steps, so warm up until two counts in a row agree (at most 10 more steps).
+    let buffersBase = memory().buffers;
+    let gpuBuffersBase = liveGpuBuffers();
+    for (let i = 0; i < 10; i++) {
+      await step();
+      await settle();
+      const [b, g] = [memory().buffers, liveGpuBuffers()];
+      const stable = b === buffersBase && g === gpuBuffersBase;
+      [buffersBase, gpuBuffersBase] = [b, g];
+      if (stable) break;
+    }
     let lastLoss = firstLoss;
     for (let i = 0; i < steps; i++) lastLoss = await step();
     await settle();
