@@ -36,6 +36,19 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
+/** The SVG opening, white background, title and horizontal grid lines with their y labels: what every chart starts with. */
+function chartFrame(width: number, height: number, left: number, plotW: number, title: string, ticks: number[], y: (v: number) => number): string[] {
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
+  parts.push(`<text x="${left + plotW / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`);
+  for (const t of ticks) {
+    parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e5e5e5"/>`);
+    parts.push(`<text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>`);
+  }
+  return parts;
+}
+
 /**
  * Renders series as an SVG line chart with axes, ticks and a legend.
  * @example
@@ -57,14 +70,7 @@ export function lineChart(series: Series[], options: ChartOptions): string {
   const maxX = Math.max(1, ...series.map((s) => s.values.length));
   const x = (i: number) => m.left + (maxX === 1 ? plotW / 2 : ((i - 1) / (maxX - 1)) * plotW);
   const y = (v: number) => m.top + plotH - ((v - lo) / (hi - lo)) * plotH;
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
-  parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
-  parts.push(`<text x="${m.left + plotW / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(options.title)}</text>`);
-  for (const t of niceTicks(lo, hi)) {
-    parts.push(`<line x1="${m.left}" x2="${m.left + plotW}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${m.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>`);
-  }
+  const parts = chartFrame(width, height, m.left, plotW, options.title, niceTicks(lo, hi), y);
   for (const t of niceTicks(1, maxX, Math.min(10, maxX)).filter((v) => Number.isInteger(v))) {
     parts.push(`<text x="${x(t).toFixed(1)}" y="${m.top + plotH + 16}" text-anchor="middle">${t}</text>`);
   }
@@ -113,14 +119,7 @@ export function barChart(bars: readonly Bar[], options: ChartOptions): string {
   const y = (v: number) => m.top + plotH - ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * plotH;
   const slot = plotW / Math.max(1, bars.length);
   const groups = [...new Set(bars.map((b) => b.group ?? ''))];
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
-  parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
-  parts.push(`<text x="${m.left + plotW / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(options.title)}</text>`);
-  for (const t of niceTicks(lo, hi)) {
-    parts.push(`<line x1="${m.left}" x2="${m.left + plotW}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${m.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>`);
-  }
+  const parts = chartFrame(width, height, m.left, plotW, options.title, niceTicks(lo, hi), y);
   bars.forEach((b, i) => {
     const color = PALETTE[groups.indexOf(b.group ?? '') % PALETTE.length];
     const cx = m.left + slot * (i + 0.5);
