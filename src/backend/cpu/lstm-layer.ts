@@ -4,9 +4,8 @@
 // runs over heap views, so a step allocates nothing. Cell arithmetic is fused.ts's (the same
 // one-exp sigmoid/tanh in float64, rounded once), so results match the per-step path.
 // Imports only the kernel internals; no node modules.
-import { gemm, newJob, packA, planChunks } from './kernels/gemm.js';
+import { gemm, newJob, packA, runDenseProduct } from './kernels/gemm.js';
 import { getRuntime } from './kernels/runtime.js';
-import { runJob } from './kernels/threads.js';
 
 /** What {@link lstmLayerForward} returns (all time-major). */
 export interface LstmLayerForward {
@@ -36,18 +35,7 @@ export interface LstmLayerGrads {
  */
 function stepProduct(M: number, N: number, K: number, aP: number, bOff: number, bTrans: boolean, bLd: number, cOff: number, ldc: number, acc: boolean): void {
   const rt = getRuntime();
-  const { F, B_DENSE } = rt.driver;
-  const job = newJob(rt);
-  planChunks(rt, job, M, N, K);
-  job[F.APACK] = aP;
-  job[F.C] = cOff;
-  job[F.LDC] = ldc;
-  job[F.ACC] = acc ? 1 : 0;
-  job[F.BKIND] = B_DENSE;
-  job[F.BOFF] = bOff;
-  job[F.BTRANS] = bTrans ? 1 : 0;
-  job[F.BLD] = bLd;
-  runJob(rt, job);
+  runDenseProduct(rt, newJob(rt), M, N, K, { aPack: aP, b: bOff, bTrans, bLd, c: cOff, ldc, accumulate: acc });
 }
 
 /**

@@ -3,7 +3,7 @@
 // forward conv of dy with the flipped, transposed weight; other strides use GEMM + col2im.
 // Imports the frozen geometry type only from outside this folder; no node modules.
 import type { Conv3dGeometry } from '../../../tensor/geometry.js';
-import { packA, newJob, planChunks } from './gemm.js';
+import { packA, newJob, planChunks, runDenseProduct } from './gemm.js';
 import { getRuntime, type Runtime } from './runtime.js';
 import { runJob } from './threads.js';
 import { conv3dForwardWinograd, winogradQualifies } from './winograd.js';
@@ -133,7 +133,7 @@ export function conv3dGradInput(dy: Float32Array, w: Float32Array, g: Conv3dGeom
 /** General strides: dcol = W^T x dy over spatial column chunks, scattered back by col2im. */
 function gradInputCol2im(dy: Float32Array, w: Float32Array, g: Conv3dGeometry): Float32Array {
   const rt = getRuntime();
-  const { F, MR, NR, B_DENSE } = rt.driver;
+  const { MR, NR } = rt.driver;
   const Co = g.outChannels, K = g.inChannels * g.kD * g.kH * g.kW, S = g.outD * g.outH * g.outW;
   const D = g.inD, H = g.inH, W = g.inW, xLen = g.inChannels * D * H * W;
   const dx = new Float32Array(g.batch * xLen);
@@ -149,16 +149,7 @@ function gradInputCol2im(dy: Float32Array, w: Float32Array, g: Conv3dGeometry): 
     rt.heap().set(dy.subarray(n * Co * S, (n + 1) * Co * S), bP);
     for (let s0 = 0; s0 < S; s0 += chunk) {
       const ns = Math.min(chunk, S - s0);
-      planChunks(rt, job, K, ns, Co);
-      job[F.APACK] = aP;
-      job[F.C] = cP;
-      job[F.LDC] = ns;
-      job[F.ACC] = 0;
-      job[F.BKIND] = B_DENSE;
-      job[F.BOFF] = bP + s0;
-      job[F.BTRANS] = 0;
-      job[F.BLD] = S;
-      runJob(rt, job);
+      runDenseProduct(rt, job, K, ns, Co, { aPack: aP, b: bP + s0, bTrans: false, bLd: S, c: cP, ldc: ns, accumulate: false });
       const h = rt.heap();
       const xBase = n * xLen;
       for (let kid = 0; kid < K; kid++) {

@@ -87,6 +87,35 @@ export function planChunks(rt: Runtime, job: Int32Array, M: number, N: number, K
   job[F.NCHUNKS] = Math.ceil(M / rowChunk) * Math.ceil(N / colChunk);
 }
 
+/** Where a product's operands lie in the kernel heap (offsets in floats): A packed, B dense. */
+export interface DenseProduct {
+  /** Packed A (packA's layout). */
+  aPack: number;
+  /** B: `[K, N]` rows with stride `bLd`, or `[N, K]` rows (`bTrans`) with stride `bLd`. */
+  b: number;
+  bTrans: boolean;
+  bLd: number;
+  /** C: `[M, N]` rows with stride `ldc`; `accumulate` adds to what is there. */
+  c: number;
+  ldc: number;
+  accumulate: boolean;
+}
+
+/** Plans and runs C (+)= A·B of a dense B on the kernel threads, reusing `job`. */
+export function runDenseProduct(rt: Runtime, job: Int32Array, M: number, N: number, K: number, p: DenseProduct): void {
+  const { F, B_DENSE } = rt.driver;
+  planChunks(rt, job, M, N, K);
+  job[F.APACK] = p.aPack;
+  job[F.C] = p.c;
+  job[F.LDC] = p.ldc;
+  job[F.ACC] = p.accumulate ? 1 : 0;
+  job[F.BKIND] = B_DENSE;
+  job[F.BOFF] = p.b;
+  job[F.BTRANS] = p.bTrans ? 1 : 0;
+  job[F.BLD] = p.bLd;
+  runJob(rt, job);
+}
+
 function checkSpan(name: string, arr: Float32Array, off: number, need: number, what: string): void {
   if (!Number.isInteger(off) || off < 0 || off + need > arr.length) {
     throw new Error(`gemm: ${name} needs ${need} elements from offset ${off} (${what}) but has length ${arr.length}`);
@@ -119,24 +148,14 @@ export function gemm(
     return;
   }
   const rt = getRuntime();
-  const { F, MR, B_DENSE } = rt.driver;
+  const { MR } = rt.driver;
   rt.reset();
   const aP = rt.alloc(Math.ceil(M / MR) * MR * K), bP = rt.alloc(K * N), cP = rt.alloc(M * N);
   packA(rt, A, aOff, transA, M, K, aP);
   const h = rt.heap();
   h.set(B.subarray(bOff, bOff + K * N), bP);
   if (acc) h.set(C.subarray(cOff, cOff + M * N), cP);
-  const job = newJob(rt);
-  planChunks(rt, job, M, N, K);
-  job[F.APACK] = aP;
-  job[F.C] = cP;
-  job[F.LDC] = N;
-  job[F.ACC] = acc ? 1 : 0;
-  job[F.BKIND] = B_DENSE;
-  job[F.BOFF] = bP;
-  job[F.BTRANS] = transB ? 1 : 0;
-  job[F.BLD] = transB ? K : N;
-  runJob(rt, job);
+  runDenseProduct(rt, newJob(rt), M, N, K, { aPack: aP, b: bP, bTrans: transB, bLd: transB ? K : N, c: cP, ldc: N, accumulate: acc });
   C.set(rt.heap().subarray(cP, cP + M * N), cOff);
 }
 

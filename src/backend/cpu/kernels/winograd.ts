@@ -4,9 +4,8 @@
 // packed wasm kernel, the input/output transforms are adds in JS. Forward only (the gradients stay
 // on the direct path in conv3d.ts). Imports only this folder and the geometry type; no node modules.
 import type { Conv3dGeometry } from '../../../tensor/geometry.js';
-import { packA, newJob, planChunks } from './gemm.js';
+import { packA, newJob, runDenseProduct } from './gemm.js';
 import { getRuntime } from './runtime.js';
-import { runJob } from './threads.js';
 
 /** The tile transform points: 4x4x4 = 64 per tile. */
 const P = 64;
@@ -105,7 +104,7 @@ export function conv3dForwardWinograd(
   }
   const tD = Math.ceil(oD / 2), tH = Math.ceil(oH / 2), tW = Math.ceil(oW / 2), T = tD * tH * tW;
   const rt = getRuntime();
-  const { F, MR, B_DENSE } = rt.driver;
+  const { MR } = rt.driver;
   rt.reset();
   const u = transformWeights(w, Co, Ci);
   const packSize = Math.ceil(Co / MR) * MR * Ci;
@@ -162,16 +161,7 @@ export function conv3dForwardWinograd(
       }
       // The 64 products: M[t] [Co x nt] = U[t] [Co x Ci] x V[t] [Ci x nt].
       for (let t = 0; t < P; t++) {
-        planChunks(rt, job, Co, nt, Ci);
-        job[F.APACK] = aP + t * packSize;
-        job[F.C] = mP + t * Co * nt;
-        job[F.LDC] = nt;
-        job[F.ACC] = 0;
-        job[F.BKIND] = B_DENSE;
-        job[F.BOFF] = vP + t * Ci * nt;
-        job[F.BTRANS] = 0;
-        job[F.BLD] = nt;
-        runJob(rt, job);
+        runDenseProduct(rt, job, Co, nt, Ci, { aPack: aP + t * packSize, b: vP + t * Ci * nt, bTrans: false, bLd: nt, c: mP + t * Co * nt, ldc: nt, accumulate: false });
       }
       h = rt.heap();
       // Output transform: A^T m A, A^T = [[1,1,1,0],[0,1,-1,-1]], plus bias, clipped at the edges.
