@@ -3,6 +3,7 @@
 // the validation part, and a checkpoint per epoch (model, optimizer state, history) written
 // atomically with a small state file written last, so an interrupted run resumes from the last
 // complete epoch. A NaN/Inf loss stops training with the method, epoch and batch named.
+import { methodFolder } from '../predict/run-config.js';
 import { createRng, manualSeed } from '../tensor/random.js';
 import { serializeSafetensors, parseSafetensors, type NamedTensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -99,9 +100,9 @@ interface TrainState {
   history: EpochRecord[];
 }
 
-/** `PBE-w/-Mut` -> `pbe-w-mut`: a folder name for a method. */
+/** `PBE-w/-Mut` -> `pbe-w-mut`: a folder name for a method (the Predictor's rule, so both find the same checkpoints). */
 export function methodSlug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return methodFolder(name);
 }
 
 /** Checks a method name from the user. */

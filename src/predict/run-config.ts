@@ -56,8 +56,8 @@ function runFps(fps: unknown, name: string): number | null {
 }
 
 /**
- * The folder a run keeps a method's checkpoints in (`checkpoints/<folder>/`): `PLM-IPE` -> `plm-ipe`,
- * methodSlug's rule (pipeline/train.ts, which is Node-side).
+ * The folder a run keeps a method's checkpoints in (`checkpoints/<folder>/`): `PLM-IPE` -> `plm-ipe`.
+ * Training names the folders with it too (pipeline/train.ts's methodSlug).
  */
 export function methodFolder(method: string): string {
   return method.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');

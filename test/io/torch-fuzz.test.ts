@@ -5,21 +5,12 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readTorchCheckpoint } from '../../src/index.js';
+import { rng } from '../landmarks/helpers.js'; // mulberry32, seeded, so a failure reproduces
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'torch');
+
 const FILES = ['dtypes.pt', 'dtypes-legacy.pt', 'views.pt', 'views-legacy.pt', 'views-deflated.pt', 'nested-model-legacy.pt', 'protocol4.pt'];
 
-/** A small seeded generator (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(src: Uint8Array, rand: () => number): Uint8Array {
   const kind = Math.floor(rand() * 3);
