@@ -6,10 +6,10 @@
 //      npm run bench -- --quick (channels / 4 and shorter sequences, for a fast look)
 import * as tf from '@tensorflow/tfjs';
 import {
-  conv3d, maxPool3d, matmul, linear, LSTM, Linear, Adam, crossEntropy, randn, tidy, manualSeed, getBackend, Tensor,
+  conv3d, maxPool3d, matmul, linear, Linear, randn, tidy, manualSeed, getBackend, Tensor,
 } from '../src/index.js';
 import { kernelInfo } from '../src/backend/cpu/hot-kernels.js';
-import { time, report, type BenchRow } from './util.js';
+import { time, report, lstmTrainStep, type BenchRow } from './util.js';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -109,20 +109,8 @@ async function linearCase(): Promise<BenchRow> {
 
 async function lstmCase(): Promise<BenchRow> {
   const [B, T, I, H] = [32, quick ? 10 : 50, 72, 256];
-  manualSeed(5);
-  const lstm = new LSTM({ inputSize: I, hiddenSize: H, batchFirst: true });
-  const head = new Linear(H, 3);
-  const opt = new Adam([...lstm.parameters(), ...head.parameters()], { lr: 5e-3 });
-  const x = randn([B, T, I]);
-  const y = Array.from({ length: B }, (_, i) => i % 3);
-  const ours = await time(() =>
-    tidy(() => {
-      opt.zeroGrad();
-      const loss = crossEntropy(head.forward(lstm.forward(x).h.squeeze(0)), y);
-      loss.backward();
-      opt.step();
-      return loss.item();
-    }), { warmup: 1, repeats: 3 });
+  const { x, y, step } = lstmTrainStep(B, T, I, H);
+  const ours = await time(step, { warmup: 1, repeats: 3 });
   const model = tf.sequential();
   model.add(tf.layers.lstm({ units: H, inputShape: [T, I], recurrentActivation: 'sigmoid' }));
   model.add(tf.layers.dense({ units: 3 }));

@@ -15,12 +15,12 @@ import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import {
-  conv3d, LSTM, Linear, Adam, crossEntropy, randn, tidy, noGrad, manualSeed, getBackend, kernelInfo, setKernelThreads, type Tensor,
+  conv3d, Linear, Adam, crossEntropy, randn, tidy, noGrad, manualSeed, getBackend, kernelInfo, setKernelThreads, type Tensor,
 } from '../src/index.js';
 import { C3D, type C3DOptions } from '../src/models/index.js';
 import { startWorkers, workerStats } from '../src/backend/cpu/kernels/threads.js';
 import { c3dToOnnx } from './onnx/c3d-onnx.js';
-import { report, type BenchRow } from './util.js';
+import { report, lstmTrainStep, type BenchRow } from './util.js';
 import { useWholeLayerLstm } from './lstm-path.js';
 
 const argv = process.argv.slice(2);
@@ -145,19 +145,7 @@ function oursTorchCases(): Record<string, () => unknown> {
   const out: Record<string, () => unknown> = {};
   {
     const { B, T, I, H } = LSTM_SHAPE;
-    manualSeed(5);
-    const lstm = new LSTM({ inputSize: I, hiddenSize: H, batchFirst: true });
-    const head = new Linear(H, 3);
-    const opt = new Adam([...lstm.parameters(), ...head.parameters()], { lr: 5e-3 });
-    const x = randn([B, T, I]);
-    const y = Array.from({ length: B }, (_, i) => i % 3);
-    out[`LSTM train step B${B} T${T} ${I}->${H} +Adam`] = () => tidy(() => {
-      opt.zeroGrad();
-      const loss = crossEntropy(head.forward(lstm.forward(x).h.squeeze(0)), y);
-      loss.backward();
-      opt.step();
-      return loss.item();
-    });
+    out[`LSTM train step B${B} T${T} ${I}->${H} +Adam`] = lstmTrainStep(B, T, I, H).step;
   }
   for (const [name, c] of Object.entries(CONVS)) {
     manualSeed(1);
