@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   isGradEnabled, noGrad, tensor, tidy, exp, sin, cos, type Tensor,
 } from '../../src/index.js';
-import { expectClose } from '../helpers/gradcheck.js';
+import { expectClose } from '../conformance/compare.js';
 
 const values = (t: Tensor | null): number[] => Array.from(t!.dataSync());
 

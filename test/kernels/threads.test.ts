@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { conv3dForward, conv3dGradInput, conv3dGradWeight, gemm, kernelInfo, setKernelThreads } from '../../src/backend/cpu/kernels/index.js';
 import { startWorkers, workerStats } from '../../src/backend/cpu/kernels/threads.js';
 import { conv3dGeometry } from '../../src/tensor/geometry.js';
-import { random } from './reference.js';
+import { random } from '../conformance/inputs.js';
 
 const multi = kernelInfo().threads > 1;
 

@@ -1,11 +1,13 @@
 // Winograd F(2x2x2, 3x3x3) conv3d forward against the float64 reference loops and the direct GEMM
 // path: odd sizes (tiles overhanging the edge), padding 0/1/2 and per-dim, 1 and many channels,
 // batch > 1, chunked tiles; plus the dispatch rule and the refusal of geometries it cannot compute.
-// Tolerance 1e-5 of max |ref|, as for conv3d.test.ts (F(2,3)'s transforms are 0, ±1, ±1/2).
+// Tolerance 1e-5 of max |ref|, as for the conv rows of the conformance table (F(2,3)'s transforms are 0, ±1, ±1/2).
 import { describe, expect, it } from 'vitest';
 import { conv3dForward, conv3dForwardWinograd, conv3dGradInput, conv3dGradWeight, winogradQualifies } from '../../src/backend/cpu/kernels/index.js';
 import { conv3dGeometry, type Conv3dOptions } from '../../src/tensor/geometry.js';
-import { dot, random, refConvForward, relErr } from './reference.js';
+import { conv3dReference } from '../../src/backend/cpu/reference.js';
+import { maxRelErr } from '../conformance/compare.js';
+import { dot, random } from '../conformance/inputs.js';
 
 const CASES: Array<{ name: string; x: number[]; co: number; opts: Conv3dOptions }> = [
   { name: 'pad1 batch2 odd sizes', x: [2, 3, 5, 6, 7], co: 5, opts: { padding: 1 } },
@@ -22,10 +24,10 @@ describe('conv3d Winograd F(2,3)', () => {
     const wShape = [c.co, c.x[1], 3, 3, 3];
     const g = conv3dGeometry(c.x, wShape, c.opts);
     const x = random(c.x.reduce((a, b) => a * b), 1), w = random(wShape.reduce((a, b) => a * b), 2), bias = random(c.co, 3);
-    const ref = refConvForward(x, w, bias, g);
-    expect(relErr(conv3dForwardWinograd(x, w, bias, g), ref)).toBeLessThan(1e-5);
-    expect(relErr(conv3dForwardWinograd(x, w, null, g), refConvForward(x, w, null, g))).toBeLessThan(1e-5);
-    expect(relErr(conv3dForward(x, w, bias, g), ref)).toBeLessThan(1e-5);
+    const ref = conv3dReference(x, w, bias, g);
+    expect(maxRelErr(conv3dForwardWinograd(x, w, bias, g), ref)).toBeLessThan(1e-5);
+    expect(maxRelErr(conv3dForwardWinograd(x, w, null, g), conv3dReference(x, w, null, g))).toBeLessThan(1e-5);
+    expect(maxRelErr(conv3dForward(x, w, bias, g), ref)).toBeLessThan(1e-5);
   });
 
   it('keeps the direct gradients the true gradients of the Winograd forward (adjoint identities)', () => {
@@ -43,7 +45,7 @@ describe('conv3d Winograd F(2,3)', () => {
   it('gives the same result when the tiles are split into chunks (one chunk = 7 tiles)', () => {
     const g = conv3dGeometry([2, 5, 5, 7, 6], [6, 5, 3, 3, 3], { padding: 1 });
     const x = random(2 * 5 * 5 * 7 * 6, 4), w = random(6 * 5 * 27, 5), bias = random(6, 6);
-    expect(relErr(conv3dForwardWinograd(x, w, bias, g, 7), refConvForward(x, w, bias, g))).toBeLessThan(1e-5);
+    expect(maxRelErr(conv3dForwardWinograd(x, w, bias, g, 7), conv3dReference(x, w, bias, g))).toBeLessThan(1e-5);
   });
 
   it('qualifies only 3x3x3 stride-1 dilation-1 convs with enough channels and outputs', () => {

@@ -1,89 +1,11 @@
-// Test helpers: a finite-difference gradient checker for float32 ops and `expectClose` for
-// arrays. Uses only the public API (src/index.ts); imports no backend and no test framework,
-// so a failure is a plain Error whose message names the op, the input, the element and both
-// values.
+// The finite-difference gradient checker of the conformance table's gradcheck rows. Uses only
+// the public API (src/index.ts); imports no backend and no test framework, so a failure is a
+// plain Error whose message names the op, the input, the element and both values.
 import { createRng, noGrad, tensor, tidy, type Tensor } from '../../src/index.js';
+import { uniform } from './inputs.js';
 
 /** Unit roundoff of float32 (half an ulp of 1). */
 export const F32_EPS = 2 ** -24;
-
-// ---------------------------------------------------------------------------------------------
-// expectClose
-
-export interface CloseOptions {
-  /** Relative tolerance: allowed |a - e| grows with |e|. */
-  rtol?: number;
-  /** Absolute floor, for elements near zero. */
-  atol?: number;
-  /** Prefix for the error message (which op / which output). */
-  label?: string;
-}
-
-/**
- * Asserts |actual[i] - expected[i]| <= atol + rtol * |expected[i]| for every i (and equal
- * lengths, and NaN only where NaN is expected). Throws naming the first bad elements.
- */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, options: CloseOptions = {}): void {
-  const rtol = options.rtol ?? 1e-5;
-  const atol = options.atol ?? 1e-6;
-  const label = options.label ? `${options.label}: ` : '';
-  if (actual.length !== expected.length) {
-    throw new Error(`${label}length mismatch: actual has ${actual.length} elements, expected ${expected.length}`);
-  }
-  const bad: string[] = [];
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    const ok = Number.isNaN(e)
-      ? Number.isNaN(a)
-      : a === e || Math.abs(a - e) <= atol + rtol * Math.abs(e);
-    if (!ok) {
-      worst = Math.max(worst, Math.abs(a - e));
-      if (bad.length < 6) bad.push(`[${i}] actual ${a} expected ${e} (|diff| ${Math.abs(a - e).toExponential(2)}, tol ${(atol + rtol * Math.abs(e)).toExponential(2)})`);
-    }
-  }
-  if (bad.length > 0) {
-    throw new Error(`${label}values differ (rtol ${rtol}, atol ${atol}, worst |diff| ${worst.toExponential(2)}):\n  ${bad.join('\n  ')}`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Input generators (seeded, so failures reproduce)
-
-/** `n` values uniform in [lo, hi) from a seeded generator. */
-export function uniform(n: number, lo: number, hi: number, seed: number | string): Float32Array {
-  const rng = createRng(`uniform:${seed}`);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * rng();
-  return out;
-}
-
-/**
- * `n` distinct values, pairwise at least `gap` apart, in random order: inputs for max/min and
- * max pooling, whose gradient is only defined away from ties. Perturbing one element by less
- * than gap/2 never changes which element wins.
- */
-export function distinct(n: number, seed: number | string, gap = 0.1): Float32Array {
-  const rng = createRng(`distinct:${seed}`);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return Float32Array.from(order, (k) => (k - n / 2) * gap);
-}
-
-/** Uniform values in ±[margin, hi): for ops with a kink at 0 (relu, abs) and divisors. */
-export function awayFromZero(n: number, margin: number, hi: number, seed: number | string): Float32Array {
-  const rng = createRng(`away:${seed}`);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (rng() < 0.5 ? -1 : 1) * (margin + (hi - margin) * rng());
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// gradcheck
 
 export interface GradInput {
   shape: readonly number[];
@@ -119,6 +41,21 @@ export interface GradcheckReport {
   directionChecks: number;
   /** Largest |num - ana| / tolerance seen (<= 1 when passing). */
   worstRatio: number;
+}
+
+/** The values of `inputs`: given ones, or uniform in each input's range, seeded by `op` and `seed`. */
+export function inputValues(op: string, inputs: readonly GradInput[], seed: number | string = 0): Float32Array[] {
+  return inputs.map((spec, i) => {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    if (spec.values) {
+      if (spec.values.length !== size) {
+        throw new Error(`${op}: inputs[${i}] has ${spec.values.length} values for shape [${spec.shape.join(', ')}]`);
+      }
+      return Float32Array.from(spec.values);
+    }
+    const [lo, hi] = spec.range ?? [-1, 1];
+    return uniform(size, lo, hi, `${op}:${seed}:${i}`);
+  });
 }
 
 type OpFn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
@@ -168,15 +105,7 @@ export function gradcheck(op: string, fn: OpFn, inputs: readonly GradInput[], op
   const rng = createRng(`gradcheck:${op}:${seed}`);
   const names = inputs.map((s, i) => (s.name ? `inputs[${i}] (${s.name})` : `inputs[${i}]`));
 
-  const base: Float32Array[] = inputs.map((spec, i) => {
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    if (spec.values) {
-      if (spec.values.length !== size) throw new Error(`gradcheck(${op}): ${names[i]} has ${spec.values.length} values for shape [${spec.shape.join(', ')}]`);
-      return Float32Array.from(spec.values);
-    }
-    const [lo, hi] = spec.range ?? [-1, 1];
-    return uniform(size, lo, hi, `${op}:${seed}:${i}`);
-  });
+  const base = inputValues(op, inputs, seed);
   const checked = inputs.map((s) => s.requiresGrad ?? true);
 
   // Output shapes, then one fixed weight tensor per output.
