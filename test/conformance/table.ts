@@ -99,6 +99,20 @@ export function toleranceOn(tol: RowTolerance, env: Env): Tolerance {
   return tol.on?.[env] ?? tol;
 }
 
+/**
+ * The rows a backend whose kernels compile slowly (Chromium's WebGL2 and WebGPU on a software
+ * rasterizer) runs: the first row of each primitive, and every op and graph row.
+ */
+export function sampleRows(rows: readonly Row[]): Row[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    if (r.kind !== 'primitive') return true;
+    if (seen.has(r.primitive)) return false;
+    seen.add(r.primitive);
+    return true;
+  });
+}
+
 /** Whether `row` runs on `env` (op rows run on cpu through their gradcheck and tfjs oracles). */
 export function runsOn(row: Row, env: Env): boolean {
   if (row.kind === 'op') return env !== 'cpu' && (row.on ?? []).includes(env);

@@ -1,6 +1,7 @@
 // The gpu backend's webgpu mode in Node, through Dawn (the optional npm package 'webgpu')
-// installed by installNodeWebGpu(): the browser suite's op parity checks (every primitive,
-// and the tiled WGSL products in every tile height and with split-K), its memory check (live
+// installed by installNodeWebGpu(): the conformance table's WebGPU runner (every row that runs on
+// webgpu, so every primitive, and the tiled WGSL products in every tile height and with split-K)
+// shared with the browser suite, its memory check (live
 // buffers and real GPUBuffers flat over 20 training steps) and the WebGPU contract, run in
 // Node. On a machine without a GPU, Dawn needs Mesa's lavapipe 24+ (scripts/lavapipe.sh, which
 // .ci/run calls, unpacks it into .cache/lavapipe); without an adapter the tests skip and say why.
@@ -13,7 +14,8 @@ import { installNodeWebGpu, registerGpuBackend, type NodeWebGpuAdapter } from '.
 import { chooseMode, probeCapabilities } from '../../src/backend/gpu/index.js';
 import { installGpuBufferCounter } from '../browser/page/gpu-buffer-count.js';
 import { runMemoryCheck } from '../browser/page/memory-check.js';
-import { runParity, wgslCoverageGaps } from '../browser/page/parity-checks.js';
+import { formatResult } from '../conformance/run.js';
+import { runConformance, wgslCoverageGaps } from '../browser/page/conformance.js';
 import { runWebGpuContract } from '../browser/page/webgpu-contract.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,12 +40,12 @@ describe('gpu backend, webgpu mode in Node (Dawn)', () => {
     }
   });
 
-  it('every op check matches cpu; matmul and conv3d run as WGSL products in every tile height and with split-K', async (ctx) => {
+  it('every table row matches the reference or cpu; matmul and conv3d run as WGSL products in every tile height and with split-K', async (ctx) => {
     if (!adapter) return ctx.skip();
-    const r = await runParity('webgpu');
+    const r = await runConformance('webgpu');
     expect(r.running).toBe('webgpu');
     for (const c of r.checks) {
-      console.log(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.name.padEnd(40)} err ${c.maxErr.toExponential(2)} tol ${c.tol.toExponential(2)} ${c.ms} ms`);
+      console.log(formatResult(c));
       expect(c.pass, `${c.name}: ${c.error ?? `max error ${c.maxErr} > ${c.tol}`}`).toBe(true);
     }
     expect(wgslCoverageGaps(r), 'WGSL tile heights and split-K that did not run').toEqual([]);
@@ -51,7 +53,7 @@ describe('gpu backend, webgpu mode in Node (Dawn)', () => {
 
   it('with 3 workgroups per dispatch dimension (the folded grid of huge products), the multi-tile and split-K checks still match cpu', async (ctx) => {
     if (!adapter) return ctx.skip();
-    const r = await runParity('webgpu-fold', ['conv3d multi-tile + grads', 'conv3d deep layer split-K + grads', 'matmul multi-tile batched + grads', 'linear small batch split-K + grads']);
+    const r = await runConformance('webgpu-fold', ['conv3d multi-tile + grads', 'conv3d deep layer split-K + grads', 'matmul multi-tile batched + grads', 'linear small batch split-K + grads']);
     expect(r.checks.length).toBe(4);
     for (const c of r.checks) expect(c.pass, `${c.name}: ${c.error ?? `max error ${c.maxErr} > ${c.tol}`}`).toBe(true);
     expect(r.wgsl?.calls ?? 0).toBeGreaterThan(0);
