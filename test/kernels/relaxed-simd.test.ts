@@ -1,7 +1,8 @@
 // The relaxed-SIMD (fused multiply-add) variant of the kernel module: it is chosen exactly when
 // the engine validates relaxed SIMD, and the plain-SIMD module always builds. Node 20 has relaxed
 // SIMD only behind --experimental-wasm-relaxed-simd; to run the kernel suites on the FMA path:
-//   npx vitest run test/kernels --execArgv=--experimental-wasm-relaxed-simd   (see docs/performance.md)
+//   npx vitest run test/kernels test/conformance/node.test.ts --execArgv=--experimental-wasm-relaxed-simd
+// (see docs/performance.md)
 import { describe, expect, it } from 'vitest';
 import { gemmModuleBytes, relaxedSimdSupported } from '../../src/backend/cpu/kernels/gemm-module.js';
 import { kernelInfo } from '../../src/backend/cpu/kernels/index.js';

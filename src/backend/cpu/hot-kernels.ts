@@ -1,6 +1,6 @@
 // The cpu backend's hot primitives (matmul, conv3d, pooling) in one place: the WebAssembly
 // SIMD kernels of ./kernels (threaded over both cores in Node). ./reference.ts holds the plain
-// loops they are tested against.
+// loops that the conformance table (test/conformance) checks them, and every other backend, against.
 export {
   gemm,
   conv3dForward,
