@@ -1,6 +1,11 @@
 // Geometry of 3D convolution and pooling, computed once per call and frozen: it validates the
-// shapes (errors name the op and both shapes), drives the CPU loops, keys kernel caches and
-// feeds the backward pass. Pure shape arithmetic; imports nothing but the shape type.
+// shapes (errors name the op and both shapes), carries the input, output and weight shapes and
+// sizes every op, backend and kernel reads (none multiplies them out again), drives the CPU loops,
+// keys kernel caches and feeds the backward pass. Pure shape arithmetic; imports only ./shape.ts.
+import { sizeOf } from './shape.js';
+
+/** An NCDHW tensor shape (or a conv weight's `[out, in, kD, kH, kW]`). */
+export type Shape5 = readonly [number, number, number, number, number];
 
 /** A size option: one number for all three spatial dims, or a `[d, h, w]` triple. */
 export type Size3 = number | readonly [number, number, number];
@@ -47,8 +52,28 @@ export interface Conv3dGeometry {
   readonly outD: number;
   readonly outH: number;
   readonly outW: number;
+  /** Input x: `[batch, inChannels, inD, inH, inW]`. */
+  readonly inputShape: Shape5;
+  /** Weight: `[outChannels, inChannels, kD, kH, kW]`. */
+  readonly weightShape: Shape5;
+  /** Output y (and dy): `[batch, outChannels, outD, outH, outW]`. */
+  readonly outputShape: Shape5;
+  /** Element counts of {@link inputShape}, {@link weightShape} and {@link outputShape}. */
+  readonly inputSize: number;
+  readonly weightSize: number;
+  readonly outputSize: number;
+  /** Spatial element counts: `inD·inH·inW`, `outD·outH·outW` and the taps of one channel, `kD·kH·kW`. */
+  readonly inVolume: number;
+  readonly outVolume: number;
+  readonly kernelVolume: number;
   /** A string that identifies this geometry, for kernel caches. */
   readonly key: string;
+}
+
+/** The frozen shape, its element count and the element count of its three spatial dims. */
+function shape5(dims: readonly number[]): { shape: Shape5; size: number; volume: number } {
+  const shape = Object.freeze([dims[0], dims[1], dims[2], dims[3], dims[4]] as const);
+  return { shape, size: sizeOf(shape), volume: sizeOf(shape.slice(2)) };
 }
 
 function outSize(op: string, dim: string, inSize: number, k: number, stride: number, pad: number, dil: number): number {
@@ -96,10 +121,15 @@ export function conv3dGeometry(
   const outH = outSize(op, 'height', inH, kH, strideH, padH, dilationH);
   const outW = outSize(op, 'width', inW, kW, strideW, padW, dilationW);
   const key = [batch, inChannels, outChannels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, dilationD, dilationH, dilationW].join(',');
+  const input = shape5(xShape), weight = shape5(wShape), output = shape5([batch, outChannels, outD, outH, outW]);
   return Object.freeze({
     batch, inChannels, outChannels, inD, inH, inW, kD, kH, kW,
     strideD, strideH, strideW, padD, padH, padW, dilationD, dilationH, dilationW,
-    outD, outH, outW, key,
+    outD, outH, outW,
+    inputShape: input.shape, weightShape: weight.shape, outputShape: output.shape,
+    inputSize: input.size, weightSize: weight.size, outputSize: output.size,
+    inVolume: input.volume, outVolume: output.volume, kernelVolume: weight.volume,
+    key,
   });
 }
 
@@ -122,6 +152,16 @@ export interface Pool3dGeometry {
   readonly outD: number;
   readonly outH: number;
   readonly outW: number;
+  /** Input x: `[batch, channels, inD, inH, inW]`. */
+  readonly inputShape: Shape5;
+  /** Output y (and dy, and max pooling's argmax): `[batch, channels, outD, outH, outW]`. */
+  readonly outputShape: Shape5;
+  /** Element counts of {@link inputShape} and {@link outputShape}. */
+  readonly inputSize: number;
+  readonly outputSize: number;
+  /** Spatial element counts of one plane: `inD·inH·inW` and `outD·outH·outW`. */
+  readonly inVolume: number;
+  readonly outVolume: number;
   readonly key: string;
 }
 
@@ -166,7 +206,10 @@ export function pool3dGeometry(xShape: readonly number[], options: Pool3dOptions
   });
   const [outD, outH, outW] = out;
   const key = [batch, channels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, outD, outH, outW].join(',');
+  const input = shape5(xShape), output = shape5([batch, channels, outD, outH, outW]);
   return Object.freeze({
-    batch, channels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, outD, outH, outW, key,
+    batch, channels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, outD, outH, outW,
+    inputShape: input.shape, outputShape: output.shape, inputSize: input.size, outputSize: output.size,
+    inVolume: input.volume, outVolume: output.volume, key,
   });
 }

@@ -12,7 +12,7 @@ import { checkTensor, wrap } from './util.js';
 export function maxPool3d(x: Tensor, options: Pool3dOptions): Tensor {
   checkTensor('maxPool3d', 'x', x);
   const g = pool3dGeometry(x.shape, options, 'maxPool3d');
-  const outShape = [g.batch, g.channels, g.outD, g.outH, g.outW];
+  const outShape = g.outputShape;
   const { y, argmax } = x.backend.maxPool3d(x.dataId, g);
   const out = wrap(y, outShape, x);
   const arg = wrap(argmax, outShape, x);
@@ -35,12 +35,11 @@ export function avgPool3d(x: Tensor, options: Pool3dOptions & { countIncludePad?
   checkTensor('avgPool3d', 'x', x);
   const g = pool3dGeometry(x.shape, options, 'avgPool3d');
   const include = options.countIncludePad ?? true;
-  const outShape = [g.batch, g.channels, g.outD, g.outH, g.outW];
-  const out = wrap(x.backend.avgPool3d(x.dataId, g, include), outShape, x);
+  const out = wrap(x.backend.avgPool3d(x.dataId, g, include), g.outputShape, x);
   if (!needsGrad(x)) return out;
   return recordOp(out, {
     op: 'avgPool3d',
     inputs: [x],
-    backward: (dy) => [wrap(dy.backend.avgPool3dGrad(dy.dataId, g, include), x.shape, dy)],
+    backward: (dy) => [wrap(dy.backend.avgPool3dGrad(dy.dataId, g, include), g.inputShape, dy)],
   });
 }

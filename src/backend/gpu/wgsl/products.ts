@@ -50,10 +50,9 @@ function readInput(xBase: string, channel: string, id: string, ih: string, iw: s
 
 /** y[nb, co, p] = bias[co] + sum over k = (ci, tap) of w[co, k] · x(tap, (nb, p)): M = Co, N = batch·outVolume, K = Ci·kernelVolume. */
 export function conv3dForwardSpec(g: Conv3dGeometry, hasBias: boolean): GemmSpec {
-  const P = g.outD * g.outH * g.outW;
   const M = g.outChannels;
-  const N = g.batch * P;
-  const K = g.inChannels * g.kD * g.kH * g.kW;
+  const N = g.batch * g.outVolume;
+  const K = g.inChannels * g.kernelVolume;
   return {
     M, N, K, batch: 1, splits: chooseSplits(M, N, K), inputs: hasBias ? 3 : 2,
     prelude: convConstants(g),
@@ -76,10 +75,9 @@ ${readInput('xBase', '(k / KV)', 'd0 + i32((t / KHW) * DD)', 'h0 + i32(((t % KHW
  * (none when the stride skips q): M = Ci, N = batch·inVolume, K = Co·kernelVolume.
  */
 export function conv3dGradInputSpec(g: Conv3dGeometry): GemmSpec {
-  const Q = g.inD * g.inH * g.inW;
   const M = g.inChannels;
-  const N = g.batch * Q;
-  const K = g.outChannels * g.kD * g.kH * g.kW;
+  const N = g.batch * g.inVolume;
+  const K = g.outChannels * g.kernelVolume;
   return {
     M, N, K, batch: 1, splits: chooseSplits(M, N, K), inputs: 2,
     prelude: `${convConstants(g)}
@@ -117,8 +115,8 @@ fn outputOf(i: u32, a: u32, pad: u32, dil: u32, stride: u32, size: u32) -> i32 {
  */
 export function conv3dGradWeightSpec(g: Conv3dGeometry): GemmSpec {
   const M = g.outChannels;
-  const N = g.inChannels * g.kD * g.kH * g.kW;
-  const K = g.batch * g.outD * g.outH * g.outW;
+  const N = g.inChannels * g.kernelVolume;
+  const K = g.batch * g.outVolume;
   return {
     M, N, K, batch: 1, splits: chooseSplits(M, N, K), inputs: 2,
     prelude: convConstants(g),
