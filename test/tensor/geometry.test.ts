@@ -7,7 +7,8 @@ import { conv3dGeometry, pool3dGeometry } from '../../src/tensor/geometry.js';
 import { conv3d, zeros } from '../../src/index.js';
 
 describe('conv3dGeometry shapes', () => {
-  const g = conv3dGeometry([2, 3, 6, 7, 9], [5, 3, 2, 3, 1], { stride: [1, 2, 3], padding: [0, 1, 0], dilation: [2, 1, 1] });
+  const options = { stride: [1, 2, 3], padding: [0, 1, 0], dilation: [2, 1, 1] } as const;
+  const g = conv3dGeometry([2, 3, 6, 7, 9], [5, 3, 2, 3, 1], options);
 
   it('carries input, weight and output shapes, their sizes and the spatial volumes', () => {
     expect(g.inputShape).toEqual([2, 3, 6, 7, 9]);

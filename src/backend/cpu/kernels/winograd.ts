@@ -93,8 +93,11 @@ export function conv3dForwardWinograd(
   }
   const Ci = g.inChannels, Co = g.outChannels, D = g.inD, H = g.inH, W = g.inW;
   const oD = g.outD, oH = g.outH, oW = g.outW, oS = g.outVolume, xLen = Ci * g.inVolume;
-  if (x.length !== g.inputSize) throw new Error(`conv3dForwardWinograd: x must have ${g.inputSize} elements, got ${x.length}`);
-  if (w.length !== g.weightSize) throw new Error(`conv3dForwardWinograd: w must have ${g.weightSize} elements, got ${w.length}`);
+  for (const [name, arr, want] of [['x', x, g.inputSize], ['w', w, g.weightSize]] as const) {
+    if (arr.length !== want) {
+      throw new Error(`conv3dForwardWinograd: ${name} must have ${want} elements, got ${arr.length}`);
+    }
+  }
   const y = new Float32Array(g.outputSize);
   if (y.length === 0) return y;
   if (Ci === 0) {
