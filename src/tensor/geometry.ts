@@ -25,49 +25,58 @@ export function triple(op: string, name: string, value: Size3, min: number): [nu
   return t;
 }
 
-/** Everything a conv3d kernel (forward, grad-input, grad-weight) needs to know. NCDHW layout. */
-export interface Conv3dGeometry {
+/** What conv3d and pool3d geometries share: a window sliding over an NCDHW input. */
+export interface WindowGeometry {
   readonly batch: number;
-  readonly inChannels: number;
-  readonly outChannels: number;
   /** Input spatial dims. */
   readonly inD: number;
   readonly inH: number;
   readonly inW: number;
-  /** Kernel dims. */
+  /** Kernel (window) dims. */
   readonly kD: number;
   readonly kH: number;
   readonly kW: number;
   readonly strideD: number;
   readonly strideH: number;
   readonly strideW: number;
-  /** Zero padding added before (and after) each spatial dim. */
+  /** Padding added before (and after) each spatial dim: zeros, or -inf for max pooling. */
   readonly padD: number;
   readonly padH: number;
   readonly padW: number;
-  readonly dilationD: number;
-  readonly dilationH: number;
-  readonly dilationW: number;
   /** Output spatial dims. */
   readonly outD: number;
   readonly outH: number;
   readonly outW: number;
-  /** Input x: `[batch, inChannels, inD, inH, inW]`. */
+  /** Input x: `[batch, channels, inD, inH, inW]`. */
   readonly inputShape: Shape5;
-  /** Weight: `[outChannels, inChannels, kD, kH, kW]`. */
-  readonly weightShape: Shape5;
-  /** Output y (and dy): `[batch, outChannels, outD, outH, outW]`. */
+  /** Output y (and dy, and max pooling's argmax): `[batch, channels, outD, outH, outW]`. */
   readonly outputShape: Shape5;
-  /** Element counts of {@link inputShape}, {@link weightShape} and {@link outputShape}. */
+  /** Element counts of {@link inputShape} and {@link outputShape}. */
   readonly inputSize: number;
-  readonly weightSize: number;
   readonly outputSize: number;
-  /** Spatial element counts: `inD·inH·inW`, `outD·outH·outW` and the taps of one channel, `kD·kH·kW`. */
+  /** Spatial element counts of one channel: `inD·inH·inW` and `outD·outH·outW`. */
   readonly inVolume: number;
   readonly outVolume: number;
-  readonly kernelVolume: number;
   /** A string that identifies this geometry, for kernel caches. */
   readonly key: string;
+}
+
+/**
+ * Everything a conv3d kernel (forward, grad-input, grad-weight) needs to know. NCDHW layout: the
+ * input has `inChannels` channels, the output `outChannels`.
+ */
+export interface Conv3dGeometry extends WindowGeometry {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly dilationD: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+  /** Weight: `[outChannels, inChannels, kD, kH, kW]`. */
+  readonly weightShape: Shape5;
+  /** Element count of {@link weightShape}. */
+  readonly weightSize: number;
+  /** The taps of one channel pair: `kD·kH·kW`. */
+  readonly kernelVolume: number;
 }
 
 /** The frozen shape, its element count and the element count of its three spatial dims. */
@@ -133,36 +142,9 @@ export function conv3dGeometry(
   });
 }
 
-/** Geometry of max/avg pooling over `[N, C, D, H, W]`. */
-export interface Pool3dGeometry {
-  readonly batch: number;
+/** Geometry of max/avg pooling over `[N, C, D, H, W]`: input and output have `channels` channels. */
+export interface Pool3dGeometry extends WindowGeometry {
   readonly channels: number;
-  readonly inD: number;
-  readonly inH: number;
-  readonly inW: number;
-  readonly kD: number;
-  readonly kH: number;
-  readonly kW: number;
-  readonly strideD: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly padD: number;
-  readonly padH: number;
-  readonly padW: number;
-  readonly outD: number;
-  readonly outH: number;
-  readonly outW: number;
-  /** Input x: `[batch, channels, inD, inH, inW]`. */
-  readonly inputShape: Shape5;
-  /** Output y (and dy, and max pooling's argmax): `[batch, channels, outD, outH, outW]`. */
-  readonly outputShape: Shape5;
-  /** Element counts of {@link inputShape} and {@link outputShape}. */
-  readonly inputSize: number;
-  readonly outputSize: number;
-  /** Spatial element counts of one plane: `inD·inH·inW` and `outD·outH·outW`. */
-  readonly inVolume: number;
-  readonly outVolume: number;
-  readonly key: string;
 }
 
 /** Window, stride and padding of {@link maxPool3d} / {@link avgPool3d} (PyTorch semantics). */
