@@ -38,7 +38,10 @@ export function canShareMemory(): boolean {
   }
 }
 
-/** Whether this engine compiles relaxed SIMD (Chromium by default; Node 20 only with --experimental-wasm-relaxed-simd). */
+/**
+ * Whether this engine compiles relaxed SIMD (Chromium by default; Node 20 only with
+ * --experimental-wasm-relaxed-simd).
+ */
 export function relaxedSimdSupported(): boolean {
   const f = new FunctionBuilder([V128, V128, V128], [V128]);
   f.get(0).get(1).get(2).f32x4RelaxedMadd();

@@ -38,7 +38,10 @@ export interface MemoryPages {
  * Builds and instantiates a module over a fresh plain memory; null where building throws or the
  * engine rejects the module (no WebAssembly SIMD), so callers fall back to JavaScript.
  */
-export function instantiateKernel<E>(build: () => Uint8Array<ArrayBuffer>, pages: MemoryPages): KernelInstance<E> | null {
+export function instantiateKernel<E>(
+  build: () => Uint8Array<ArrayBuffer>,
+  pages: MemoryPages,
+): KernelInstance<E> | null {
   try {
     const bytes = build();
     if (!WebAssembly.validate(bytes)) return null;

@@ -32,12 +32,15 @@ describe('adamUpdate_ / sgdUpdate_', () => {
     expect(() => adamUpdate_(p, zeros([3, 2]), zeros([2, 3]), zeros([2, 3]), null, adamHyper)).toThrow(
       /adamUpdate_: grad must have the parameter's shape \[2, 3\], got \[3, 2\]/,
     );
-    expect(() => adamUpdate_(p, zeros([2, 3]), zeros([2, 3]), zeros([2, 3]), null, { ...adamHyper, amsgrad: true })).toThrow(
+    const amsgrad = { ...adamHyper, amsgrad: true };
+    expect(() => adamUpdate_(p, zeros([2, 3]), zeros([2, 3]), zeros([2, 3]), null, amsgrad)).toThrow(
       /adamUpdate_: hyper.amsgrad is set but vMax is null/,
     );
     expect(() => sgdUpdate_(p, zeros([2, 3]), zeros([6]), sgdHyper)).toThrow(/sgdUpdate_: momentumBuf must have/);
     expect(() => sgdUpdate_(p, zeros([2, 3]), null, sgdHyper)).toThrow(/sgdUpdate_: hyper.momentum is not 0/);
-    expect(() => sgdUpdate_(p, null as never, null, { ...sgdHyper, momentum: 0 })).toThrow(/sgdUpdate_: grad must be a Tensor, got null/);
+    expect(() => sgdUpdate_(p, null as never, null, { ...sgdHyper, momentum: 0 })).toThrow(
+      /sgdUpdate_: grad must be a Tensor, got null/,
+    );
   });
 });
 

@@ -25,7 +25,14 @@ function checkLike(op: string, name: string, t: unknown, like: Tensor): asserts 
  * the running averages `m` and `v` and, with `hyper.amsgrad`, `vMax`, from `grad`. All must have
  * `param`'s shape and backend.
  */
-export function adamUpdate_(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, vMax: Tensor | null, hyper: AdamHyper): void {
+export function adamUpdate_(
+  param: Tensor,
+  grad: Tensor,
+  m: Tensor,
+  v: Tensor,
+  vMax: Tensor | null,
+  hyper: AdamHyper,
+): void {
   checkTensor('adamUpdate_', 'param', param);
   checkLike('adamUpdate_', 'grad', grad, param);
   checkLike('adamUpdate_', 'm', m, param);
@@ -43,7 +50,9 @@ export function sgdUpdate_(param: Tensor, grad: Tensor, momentumBuf: Tensor | nu
   checkTensor('sgdUpdate_', 'param', param);
   checkLike('sgdUpdate_', 'grad', grad, param);
   if (momentumBuf !== null) checkLike('sgdUpdate_', 'momentumBuf', momentumBuf, param);
-  if (hyper.momentum !== 0 && momentumBuf === null) throw new Error('sgdUpdate_: hyper.momentum is not 0 but momentumBuf is null');
+  if (hyper.momentum !== 0 && momentumBuf === null) {
+    throw new Error('sgdUpdate_: hyper.momentum is not 0 but momentumBuf is null');
+  }
   param.backend.sgdUpdate(param.dataId, grad.dataId, momentumBuf?.dataId ?? null, param.size, hyper);
 }
 
@@ -59,7 +68,9 @@ export function assign_(target: Tensor, source: Tensor): void {
     throw new Error(`assign_: source has shape ${fmt(source.shape)} but target ${fmt(target.shape)}`);
   }
   const copy = noGrad(() =>
-    source.backend === target.backend ? clone(source) : wrap(target.backend.upload(source.dataSync()), target.shape, target),
+    source.backend === target.backend
+      ? clone(source)
+      : wrap(target.backend.upload(source.dataSync()), target.shape, target),
   );
   ENGINE.incRef(copy.dataId);
   target._replaceStorage(copy.dataId);
