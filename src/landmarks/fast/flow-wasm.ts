@@ -488,8 +488,6 @@ export function buildFlowModule(n: number): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-type Instance = KernelInstance<FlowWasmExports>;
-
 const instanceFor = kernelCache<number, FlowWasmExports>(buildFlowModule, { initial: 8, maximum: MAX_PAGES });
 
 // OpenCV's border damping factors (float constants), for the 5 pixels next to each edge.
@@ -510,7 +508,7 @@ export class FlowPyramidWasm {
     imgs: [number, number]; tmp: number; taps: number; tapBytes: number; fullW: number; fullH: number;
   };
 
-  private constructor(inst: Instance, n: number, offs: FlowPyramidWasm['offs']) {
+  private constructor(inst: KernelInstance<FlowWasmExports>, n: number, offs: FlowPyramidWasm['offs']) {
     this.ex = inst.exports;
     this.buf = inst.memory.buffer;
     this.n = n;
