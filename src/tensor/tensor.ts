@@ -297,7 +297,9 @@ export class Tensor {
 }
 
 /** @internal Records `node` as the creator of `out` if grad mode is on and an input needs grad. */
-export function recordOp(out: Tensor, node: Omit<NodeSpec, 'backward'> & { backward(dy: Tensor): (Tensor | null)[] }): Tensor {
+export function recordOp(
+  out: Tensor, node: Omit<NodeSpec, 'backward'> & { backward(dy: Tensor): (Tensor | null)[] },
+): Tensor {
   // A one-output node only runs when its output got a gradient, so the cotangent is there.
   return recordMultiOutputOp([out], { ...node, backward: (dys) => node.backward(dys[0]!) })[0];
 }
@@ -446,7 +448,8 @@ function runBackward(root: Tensor, grad?: Tensor): void {
           const gi = inputGrads[i];
           if (!input || !input.requiresGrad || !gi) continue;
           if (gi.size !== input.size) {
-            throw new Error(`plm-ipe internal: ${node.op} backward gave grad ${fmt(gi.shape)} for input ${fmt(input.shape)}`);
+            const got = `grad ${fmt(gi.shape)} for input ${fmt(input.shape)}`;
+            throw new Error(`plm-ipe internal: ${node.op} backward gave ${got}`);
           }
           sums.accumulate(input, gi);
         }

@@ -51,7 +51,9 @@ interface LstmDims {
  * @param c0 initial cell state `[B, H]` (zeros when null)
  * @param mask `[B, T]` with 1 for valid steps and 0 for padding (valid steps must come first), or null
  */
-export function lstmSequence(x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, mask: Tensor | null): LstmSequenceResult {
+export function lstmSequence(
+  x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, mask: Tensor | null,
+): LstmSequenceResult {
   const dims = checkLstmArgs(x, w, h0, c0, mask);
   const backend = x.backend;
   if (backend.lstmLayer && backend.lstmLayerGrad) return lstmWholeLayer(x, w, h0, c0, mask, dims);
@@ -70,7 +72,9 @@ function checkLstmArgs(x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor 
     throw new Error(`lstm: weight_hh must be [${4 * H}, ${H}], got ${fmt(w.weightHh.shape)}`);
   }
   for (const [name, b] of [['bias_ih', w.biasIh], ['bias_hh', w.biasHh]] as const) {
-    if (b && (b.rank !== 1 || b.shape[0] !== 4 * H)) throw new Error(`lstm: ${name} must be [${4 * H}], got ${fmt(b.shape)}`);
+    if (b && (b.rank !== 1 || b.shape[0] !== 4 * H)) {
+      throw new Error(`lstm: ${name} must be [${4 * H}], got ${fmt(b.shape)}`);
+    }
   }
   for (const [name, s] of [['h0', h0], ['c0', c0]] as const) {
     if (s && (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H)) {
@@ -123,7 +127,9 @@ type StepwiseSaved = {
 };
 
 /** The layer on a backend without the whole-layer primitives: one `lstmCell` call per step. */
-function lstmStepwise(x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, mask: Tensor | null, dims: LstmDims): LstmSequenceResult {
+function lstmStepwise(
+  x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, mask: Tensor | null, dims: LstmDims,
+): LstmSequenceResult {
   const { saved: s, ...result } = tidy(() => noGrad(() => stepwiseForward(x, w, h0, c0, mask, dims)));
   const saved = [s.xTm, ...s.hs, ...s.cs, ...s.acts, ...s.masks.filter((m): m is Tensor => m !== null), s.wIh, s.wHh];
   return recordLayer(x, w, h0, c0, result, saved, (dys) => stepwiseBackward(x, w, h0, c0, dims, s, dys));
@@ -188,7 +194,8 @@ function stepwiseBackward(
     let dOutT = dOutTm ? reshape(slice(dOutTm, [t, 0, 0], [1, B, H]), [B, H]) : null;
     if (dOutT && s.masks[t]) dOutT = binaryRaw('mul', dOutT, reshape(s.masks[t]!, [B, 1]));
     const dhTotal = dh && dOutT ? binaryRaw('add', dh, dOutT) : (dh ?? dOutT ?? zeros());
-    const r = backend.lstmCellGrad(dhTotal.dataId, dc.dataId, s.acts[t].dataId, s.cs[t].dataId, s.masks[t]?.dataId ?? null, B, H);
+    const mask = s.masks[t]?.dataId ?? null;
+    const r = backend.lstmCellGrad(dhTotal.dataId, dc.dataId, s.acts[t].dataId, s.cs[t].dataId, mask, B, H);
     const dG = wrap(r.dGates, [B, 4 * H], x);
     dGates[t] = dG;
     dc = wrap(r.dcPrev, [B, H], x);
@@ -205,6 +212,11 @@ function stepwiseBackward(
     h0?.requiresGrad ? dh : null,
     c0?.requiresGrad ? dc : null,
   ];
+}
+
+/** The storage of an optional tensor, as the whole-layer primitives take it. */
+function id(t: Tensor | null): DataId | null {
+  return t ? t.dataId : null;
 }
 
 /** The node-owned tensors the whole-layer backward reads (a type, so tidy can return it). */
@@ -225,7 +237,9 @@ type WholeLayerSaved = {
  * The layer on a backend with `lstmLayer`/`lstmLayerGrad` (the cpu backend): the whole
  * recurrence and its BPTT are one backend call each, so a step costs no tensors or dispatches.
  */
-function lstmWholeLayer(x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, mask: Tensor | null, dims: LstmDims): LstmSequenceResult {
+function lstmWholeLayer(
+  x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, mask: Tensor | null, dims: LstmDims,
+): LstmSequenceResult {
   const { saved: s, ...result } = tidy(() => noGrad(() => wholeLayerForward(x, w, h0, c0, mask, dims)));
   const saved = [s.xTm, s.hs, s.cs, s.acts, s.wIh, s.wHh, ...(s.maskTm ? [s.maskTm] : [])];
   return recordLayer(x, w, h0, c0, result, saved, (dys) => wholeLayerBackward(x, w, dims, s, dys));
@@ -235,10 +249,12 @@ function lstmWholeLayer(x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor
 function wholeLayerForward(
   x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, mask: Tensor | null, { B, T, I, H }: LstmDims,
 ): ForwardResult<WholeLayerSaved> {
-  const id = (t: Tensor | null): DataId | null => (t ? t.dataId : null);
   const xTm = reshape(permute(x, [1, 0, 2]), [T * B, I]);
   const maskTm = mask ? permute(mask, [1, 0]) : null; // [T, B]
-  const r = x.backend.lstmLayer!(xTm.dataId, w.weightIh.dataId, w.weightHh.dataId, id(w.biasIh), id(w.biasHh), id(h0), id(c0), id(maskTm), B, T, I, H);
+  const r = x.backend.lstmLayer!(
+    xTm.dataId, w.weightIh.dataId, w.weightHh.dataId, id(w.biasIh), id(w.biasHh), id(h0), id(c0), id(maskTm),
+    B, T, I, H,
+  );
   const hs = wrap(r.hs, [T + 1, B, H], x), cs = wrap(r.cs, [T + 1, B, H], x);
   let outTm = slice(hs, [1, 0, 0], [T, B, H]);
   if (maskTm) outTm = binaryRaw('mul', outTm, reshape(maskTm, [T, B, 1]));
@@ -256,8 +272,9 @@ function wholeLayerForward(
 }
 
 /** One `lstmLayerGrad` call; it reads a missing cotangent as zeros, so none is allocated. */
-function wholeLayerBackward(x: Tensor, w: LstmWeights, { B, T, I, H }: LstmDims, s: WholeLayerSaved, [dOut, dh, dc]: LayerCotangents): (Tensor | null)[] {
-  const id = (t: Tensor | null): DataId | null => (t ? t.dataId : null);
+function wholeLayerBackward(
+  x: Tensor, w: LstmWeights, { B, T, I, H }: LstmDims, s: WholeLayerSaved, [dOut, dh, dc]: LayerCotangents,
+): (Tensor | null)[] {
   const dOutTm = dOut ? permute(reshape(dOut, [B, T, H]), [1, 0, 2]) : null;
   const g = x.backend.lstmLayerGrad!(
     id(dOutTm), id(dh), id(dc), s.xTm.dataId, s.wIh.dataId, s.wHh.dataId, s.hs.dataId, s.cs.dataId, s.acts.dataId,
