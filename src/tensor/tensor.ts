@@ -107,7 +107,7 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The op that made this tensor (null for leaves). */
   node: GradNode | null = null;
-  /** @internal Which of `node`'s outputs this tensor is (0 unless the op made several). */
+  /** Which of `node`'s outputs this tensor is (0 for leaves and for ops that make one tensor). */
   outputIndex = 0;
   /** The backend that owns the storage. */
   readonly backend: Backend;
