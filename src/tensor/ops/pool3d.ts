@@ -12,15 +12,14 @@ import { checkTensor, wrap } from './util.js';
 export function maxPool3d(x: Tensor, options: Pool3dOptions): Tensor {
   checkTensor('maxPool3d', 'x', x);
   const g = pool3dGeometry(x.shape, options, 'maxPool3d');
-  const outShape = g.outputShape;
   const { y, argmax } = x.backend.maxPool3d(x.dataId, g);
   // Only backward reads the argmax, so the node owns it (released at once when none is recorded).
-  const arg = saveStorageForBackward(argmax, outShape, x.backend);
-  return recordOp(wrap(y, outShape, x), {
+  const arg = saveStorageForBackward(argmax, g.outputShape, x.backend);
+  return recordOp(wrap(y, g.outputShape, x), {
     op: 'maxPool3d',
     inputs: [x],
     saved: [arg],
-    backward: (dy) => [wrap(dy.backend.maxPool3dGrad(dy.dataId, arg.dataId, g), x.shape, dy)],
+    backward: (dy) => [wrap(dy.backend.maxPool3dGrad(dy.dataId, arg.dataId, g), g.inputShape, dy)],
   });
 }
 
