@@ -177,9 +177,9 @@ export interface Backend {
   ): { dxTm: DataId | null; dWih: DataId; dWhh: DataId; dBias: DataId; dh0: DataId; dc0: DataId };
 
   // ---- optimizer updates (in place) ----
-  /** The `adamUpdate` primitive (see the op of the same name for the semantics). */
+  /** One Adam step in place on `size` floats (semantics: `adamUpdate_` in src/tensor/ops/inplace.ts). */
   adamUpdate(param: DataId, grad: DataId, m: DataId, v: DataId, vMax: DataId | null, size: number, h: AdamHyper): void;
-  /** The `sgdUpdate` primitive (see the op of the same name for the semantics). */
+  /** One SGD step in place on `size` floats (semantics: `sgdUpdate_` in src/tensor/ops/inplace.ts). */
   sgdUpdate(param: DataId, grad: DataId, momentumBuf: DataId | null, size: number, h: SgdHyper): void;
 }
 
