@@ -8,7 +8,7 @@ import {
 } from '../../src/index.js';
 import { recordMultiOutputOp, saveForBackward } from '../../src/tensor/tensor.js';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.js';
-import { expectClose } from '../helpers/gradcheck.js';
+import { expectClose } from '../conformance/compare.js';
 
 const values = (t: Tensor | null): number[] => Array.from(t!.dataSync());
 const buffers = (): number => memory().buffers;
