@@ -44,7 +44,8 @@ export const BINARY_REFERENCE: Readonly<Record<BinaryOp, (a: number, b: number) 
   maximum: (a, b) => (Number.isNaN(a) || a >= b ? a : b), minimum: (a, b) => (Number.isNaN(a) || a <= b ? a : b),
   eq: (a, b) => +(a === b), ne: (a, b) => +(a !== b), gt: (a, b) => +(a > b), ge: (a, b) => +(a >= b),
   lt: (a, b) => +(a < b), le: (a, b) => +(a <= b),
-  reluGrad: (dy, y) => (y > 0 ? dy : 0), sigmoidGrad: (dy, y) => dy * y * (1 - y), tanhGrad: (dy, y) => dy * (1 - y * y),
+  reluGrad: (dy, y) => (y > 0 ? dy : 0), sigmoidGrad: (dy, y) => dy * y * (1 - y),
+  tanhGrad: (dy, y) => dy * (1 - y * y),
 };
 
 export function unaryReference(op: UnaryOp, x: ArrayLike<number>): Float64Array {
@@ -71,7 +72,8 @@ export function whereReference(
   const out = new Float64Array(count(outShape));
   for (let i = 0; i < out.length; i++) {
     const idx = unravel(i, outShape);
-    out[i] = cond[broadcastIndex(idx, condShape)] !== 0 ? a[broadcastIndex(idx, aShape)] : b[broadcastIndex(idx, bShape)];
+    const pick = cond[broadcastIndex(idx, condShape)] !== 0;
+    out[i] = pick ? a[broadcastIndex(idx, aShape)] : b[broadcastIndex(idx, bShape)];
   }
   return out;
 }
@@ -85,7 +87,9 @@ function keptIndex(idx: readonly number[], shape: readonly number[], axes: reado
   return flat;
 }
 
-export function reduceReference(op: ReduceOp, x: ArrayLike<number>, shape: readonly number[], axes: readonly number[]): Float64Array {
+export function reduceReference(
+  op: ReduceOp, x: ArrayLike<number>, shape: readonly number[], axes: readonly number[],
+): Float64Array {
   const init = { sum: 0, prod: 1, max: -Infinity, min: Infinity }[op];
   const out = new Float64Array(count(shape.filter((_, d) => !axes.includes(d)))).fill(init);
   for (let i = 0; i < x.length; i++) {
@@ -116,7 +120,9 @@ export function argMaxReference(x: ArrayLike<number>, shape: readonly number[], 
   return out;
 }
 
-export function permuteReference(x: ArrayLike<number>, shape: readonly number[], perm: readonly number[]): Float64Array {
+export function permuteReference(
+  x: ArrayLike<number>, shape: readonly number[], perm: readonly number[],
+): Float64Array {
   const outShape = perm.map((p) => shape[p]);
   const out = new Float64Array(x.length);
   for (let i = 0; i < out.length; i++) {
@@ -140,11 +146,15 @@ export function padSliceReference(
   x: ArrayLike<number>, shape: readonly number[], outShape: readonly number[], begin: readonly number[],
 ): Float64Array {
   const out = new Float64Array(count(outShape));
-  for (let i = 0; i < x.length; i++) out[broadcastIndex(unravel(i, shape).map((v, d) => v + begin[d]), outShape)] = x[i];
+  for (let i = 0; i < x.length; i++) {
+    out[broadcastIndex(unravel(i, shape).map((v, d) => v + begin[d]), outShape)] = x[i];
+  }
   return out;
 }
 
-export function concatReference(xs: readonly ArrayLike<number>[], shapes: readonly (readonly number[])[], axis: number): Float64Array {
+export function concatReference(
+  xs: readonly ArrayLike<number>[], shapes: readonly (readonly number[])[], axis: number,
+): Float64Array {
   const outShape = [...shapes[0]];
   outShape[axis] = shapes.reduce((s, sh) => s + sh[axis], 0);
   const out = new Float64Array(count(outShape));
@@ -225,31 +235,35 @@ function forEachTap(g: Conv3dGeometry, fn: (yIdx: number, xIdx: number, wIdx: nu
 export function conv3dReference(
   x: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLike<number> | null, g: Conv3dGeometry,
 ): Float64Array {
-  const spatial = g.outD * g.outH * g.outW;
-  const y = new Float64Array(g.batch * g.outChannels * spatial);
+  const y = new Float64Array(g.outputSize);
   forEachTap(g, (yi, xi, wi) => (y[yi] += x[xi] * w[wi]));
-  if (bias) for (let i = 0; i < y.length; i++) y[i] += bias[Math.floor(i / spatial) % g.outChannels];
+  if (bias) for (let i = 0; i < y.length; i++) y[i] += bias[Math.floor(i / g.outVolume) % g.outChannels];
   return y;
 }
 
 export function conv3dGradInputReference(dy: ArrayLike<number>, w: ArrayLike<number>, g: Conv3dGeometry): Float64Array {
-  const dx = new Float64Array(g.batch * g.inChannels * g.inD * g.inH * g.inW);
+  const dx = new Float64Array(g.inputSize);
   forEachTap(g, (yi, xi, wi) => (dx[xi] += dy[yi] * w[wi]));
   return dx;
 }
 
-export function conv3dGradWeightReference(x: ArrayLike<number>, dy: ArrayLike<number>, g: Conv3dGeometry): Float64Array {
-  const dw = new Float64Array(g.outChannels * g.inChannels * g.kD * g.kH * g.kW);
+export function conv3dGradWeightReference(
+  x: ArrayLike<number>, dy: ArrayLike<number>, g: Conv3dGeometry,
+): Float64Array {
+  const dw = new Float64Array(g.weightSize);
   forEachTap(g, (yi, xi, wi) => (dw[wi] += dy[yi] * x[xi]));
   return dw;
 }
 
 // ---- pooling ----
 
-function forEachWindow(g: Pool3dGeometry, fn: (outIdx: number, planeBase: number, d0: number, h0: number, w0: number) => void): void {
+/** Calls `fn` with each output's index, its channel plane's offset in x and its window's first (padded) cell. */
+function forEachWindow(
+  g: Pool3dGeometry, fn: (outIdx: number, planeBase: number, d0: number, h0: number, w0: number) => void,
+): void {
   let oi = 0;
   for (let p = 0; p < g.batch * g.channels; p++) {
-    const base = p * g.inD * g.inH * g.inW;
+    const base = p * g.inVolume;
     for (let od = 0; od < g.outD; od++)
       for (let oh = 0; oh < g.outH; oh++)
         for (let ow = 0; ow < g.outW; ow++)
@@ -259,9 +273,8 @@ function forEachWindow(g: Pool3dGeometry, fn: (outIdx: number, planeBase: number
 
 /** Max pooling; `argmax` indexes the whole x. Padding never wins; ties go to the first cell in d, h, w order. */
 export function maxPool3dReference(x: ArrayLike<number>, g: Pool3dGeometry): { y: Float64Array; argmax: Int32Array } {
-  const n = g.batch * g.channels * g.outD * g.outH * g.outW;
-  const y = new Float64Array(n);
-  const argmax = new Int32Array(n);
+  const y = new Float64Array(g.outputSize);
+  const argmax = new Int32Array(g.outputSize);
   forEachWindow(g, (oi, base, d0, h0, w0) => {
     let best = -Infinity;
     let bestI = -1;
@@ -297,7 +310,7 @@ function avgDivisor(g: Pool3dGeometry, d0: number, h0: number, w0: number, count
 }
 
 export function avgPool3dReference(x: ArrayLike<number>, g: Pool3dGeometry, countIncludePad: boolean): Float64Array {
-  const y = new Float64Array(g.batch * g.channels * g.outD * g.outH * g.outW);
+  const y = new Float64Array(g.outputSize);
   forEachWindow(g, (oi, base, d0, h0, w0) => {
     let s = 0;
     for (let d = Math.max(0, d0); d < Math.min(g.inD, d0 + g.kD); d++)
@@ -308,8 +321,10 @@ export function avgPool3dReference(x: ArrayLike<number>, g: Pool3dGeometry, coun
   return y;
 }
 
-export function avgPool3dGradReference(dy: ArrayLike<number>, g: Pool3dGeometry, countIncludePad: boolean): Float64Array {
-  const dx = new Float64Array(g.batch * g.channels * g.inD * g.inH * g.inW);
+export function avgPool3dGradReference(
+  dy: ArrayLike<number>, g: Pool3dGeometry, countIncludePad: boolean,
+): Float64Array {
+  const dx = new Float64Array(g.inputSize);
   forEachWindow(g, (oi, base, d0, h0, w0) => {
     const v = dy[oi] / avgDivisor(g, d0, h0, w0, countIncludePad);
     for (let d = Math.max(0, d0); d < Math.min(g.inD, d0 + g.kD); d++)
@@ -322,7 +337,9 @@ export function avgPool3dGradReference(dy: ArrayLike<number>, g: Pool3dGeometry,
 // ---- fused rows ----
 
 /** Softmax (or log-softmax) along the middle axis of `[outer, axisSize, inner]`. */
-export function softmaxReference(x: ArrayLike<number>, outer: number, n: number, inner: number, log: boolean): Float64Array {
+export function softmaxReference(
+  x: ArrayLike<number>, outer: number, n: number, inner: number, log: boolean,
+): Float64Array {
   const out = new Float64Array(outer * n * inner);
   for (let o = 0; o < outer; o++)
     for (let j = 0; j < inner; j++) {
@@ -371,7 +388,10 @@ export function lstmCellGradReference(
       }
       const [i, f, g, o, tc] = [0, 1, 2, 3, 4].map((q) => acts[b * 5 * H + q * H + j]);
       const dcTotal = dc[k] + dh[k] * o * (1 - tc * tc);
-      const d = [dcTotal * g * i * (1 - i), dcTotal * cPrev[k] * f * (1 - f), dcTotal * i * (1 - g * g), dh[k] * tc * o * (1 - o)];
+      const d = [
+        dcTotal * g * i * (1 - i), dcTotal * cPrev[k] * f * (1 - f),
+        dcTotal * i * (1 - g * g), dh[k] * tc * o * (1 - o),
+      ];
       d.forEach((v, q) => (dGates[b * 4 * H + q * H + j] = v));
       dcPrev[k] = dcTotal * f;
     }
@@ -396,7 +416,9 @@ export function adamUpdateReference(
 }
 
 /** One torch.optim.SGD step (momentum, dampening, Nesterov, L2 weight decay), in place. */
-export function sgdUpdateReference(p: Float64Array, grad: ArrayLike<number>, buf: Float64Array | null, h: SgdHyper): void {
+export function sgdUpdateReference(
+  p: Float64Array, grad: ArrayLike<number>, buf: Float64Array | null, h: SgdHyper,
+): void {
   for (let i = 0; i < p.length; i++) {
     let d = grad[i] + h.weightDecay * p[i];
     if (buf) {

@@ -5,7 +5,7 @@
 import * as ref from '../../../src/backend/cpu/reference.js';
 import { conv3dGeometry, pool3dGeometry, type Conv3dOptions, type Pool3dOptions } from '../../../src/tensor/geometry.js';
 import type { Env, PrimitiveRow } from '../table.js';
-import { random, sizeOf } from '../inputs.js';
+import { random } from '../inputs.js';
 
 export interface ConvCase { name: string; x: number[]; w: number[]; opts: Conv3dOptions; on?: readonly Env[] }
 
@@ -36,8 +36,7 @@ export const CONV_CASES: readonly ConvCase[] = [
 
 function convRows(c: ConvCase): PrimitiveRow[] {
   const g = conv3dGeometry(c.x, c.w, c.opts);
-  const ySize = g.batch * g.outChannels * g.outD * g.outH * g.outW;
-  const inputs = (): Float32Array[] => [random(sizeOf(c.x), 11), random(sizeOf(c.w), 12), random(c.w[0], 14), random(ySize, 13)];
+  const inputs = (): Float32Array[] => [random(g.inputSize, 11), random(g.weightSize, 12), random(c.w[0], 14), random(g.outputSize, 13)];
   const base = { kind: 'primitive', tol: CONV_TOL, inputs, on: c.on } as const;
   return [
     {
@@ -75,7 +74,7 @@ const POOL_TOL = { rtol: 1e-6, relativeTo: 'max' } as const;
 
 function poolRows(c: PoolCase): PrimitiveRow[] {
   const g = pool3dGeometry(c.x, c.opts);
-  const inputs = (): Float32Array[] => [random(sizeOf(c.x), 21), random(g.batch * g.channels * g.outD * g.outH * g.outW, 22)];
+  const inputs = (): Float32Array[] => [random(g.inputSize, 21), random(g.outputSize, 22)];
   const base = { kind: 'primitive', tol: POOL_TOL, inputs } as const;
   return [
     {
