@@ -100,12 +100,13 @@ export function toleranceOn(tol: RowTolerance, env: Env): Tolerance {
 }
 
 /**
- * The rows a backend whose kernels compile slowly (Chromium's WebGL2 and WebGPU on a software
- * rasterizer) runs: the first row of each primitive, and every op and graph row.
+ * The rows of `env` a backend whose kernels compile slowly (Chromium's WebGL2 on a software
+ * rasterizer) runs: the first row of each primitive that runs there, and every op and graph row.
  */
-export function sampleRows(rows: readonly Row[]): Row[] {
+export function sampleRows(rows: readonly Row[], env: Env): Row[] {
   const seen = new Set<string>();
   return rows.filter((r) => {
+    if (!runsOn(r, env)) return false;
     if (r.kind !== 'primitive') return true;
     if (seen.has(r.primitive)) return false;
     seen.add(r.primitive);

@@ -43,14 +43,15 @@ export function wgslCoverageGaps(r: ModeReport): string[] {
 
 /**
  * Which rows to run of those that run on the mode: every one (default), the sample of
- * {@link sampleRows}, the graph rows only, or the ones named.
+ * {@link sampleRows}, its primitive rows only, the graph rows only, or the ones named.
  */
-export type RowSelection = 'all' | 'sample' | 'graphs' | readonly string[];
+export type RowSelection = 'all' | 'sample' | 'primitives' | 'graphs' | readonly string[];
 
-function selectRows(select: RowSelection): readonly Row[] {
+function selectRows(select: RowSelection, env: Env): readonly Row[] {
   if (typeof select !== 'string') return ROWS.filter((r) => select.includes(r.name));
-  if (select === 'sample') return sampleRows(ROWS);
-  return select === 'graphs' ? ROWS.filter((r) => r.kind === 'graph') : ROWS;
+  if (select === 'sample') return sampleRows(ROWS, env);
+  if (select === 'primitives') return sampleRows(ROWS, env).filter((r) => r.kind === 'primitive');
+  return ROWS.filter((r) => runsOn(r, env) && (select === 'all' || r.kind === 'graph'));
 }
 
 /** Runs the rows of the table that run on `mode` and `select` picks. */
@@ -71,10 +72,8 @@ export async function runConformance(mode: PageGpu | 'cpu', select: RowSelection
     on = { env, backend: gpu, activate: async () => void (await useGpu(mode as PageGpu)) };
     report = { requested: mode, running, fallback: gpu.fallbackReason, kernels: gpu.kernelStats(), wgsl: null, checks: [], ms: 0 };
   }
-  for (const row of selectRows(select)) {
-    // Rows asked for by name run even where they would not by default (the folded-grid check).
-    if (typeof select !== 'string' || runsOn(row, env)) report.checks.push(await runRow(row, on));
-  }
+  // Rows asked for by name run even where they would not by default (the folded-grid check).
+  for (const row of selectRows(select, env)) report.checks.push(await runRow(row, on));
   setBackend('cpu');
   if (gpu) {
     report.kernels = gpu.kernelStats();
