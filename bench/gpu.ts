@@ -5,7 +5,7 @@
 // llvmpipe) and single-threaded WebAssembly, not a GPU.
 // Run: node --import tsx bench/gpu.ts            (xvfb-run -a node --import tsx bench/gpu.ts for headlessgl)
 import * as tf from '@tensorflow/tfjs';
-import { conv3d, maxPool3d, matmul, lstmSequence, randn, tidy, manualSeed, setBackend, getBackend, registerBackend, Tensor } from '../src/index.js';
+import { conv3d, maxPool3d, matmul, lstmSequence, randn, tidy, manualSeed, setBackend, getBackend, registerBackend, type Tensor } from '../src/index.js';
 import { GpuBackend } from '../src/backend/gpu/index.js';
 import type { GpuMode } from '../src/backend/gpu/mode.js';
 import { time, report, type BenchRow } from './util.js';

@@ -6,7 +6,7 @@
 //      npm run bench -- --quick (channels / 4 and shorter sequences, for a fast look)
 import * as tf from '@tensorflow/tfjs';
 import {
-  conv3d, maxPool3d, matmul, linear, Linear, randn, tidy, manualSeed, getBackend, Tensor,
+  conv3d, maxPool3d, matmul, linear, Linear, randn, tidy, manualSeed, getBackend, type Tensor,
 } from '../src/index.js';
 import { kernelInfo } from '../src/backend/cpu/hot-kernels.js';
 import { time, report, lstmTrainStep, type BenchRow } from './util.js';

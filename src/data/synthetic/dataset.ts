@@ -192,7 +192,7 @@ export function generateDataset(options: SyntheticOptions = {}): SyntheticDatase
   const renderVideo = (ref: SyntheticEntry | string): SyntheticVideo => {
     const entry = typeof ref === 'string' ? byId.get(ref) : byId.get(ref.id);
     if (!entry) throw new Error(`renderVideo: no synthetic entry '${typeof ref === 'string' ? ref : ref.id}' in this dataset`);
-    const { subjectIndex, sessionIndex, frames: frameCount } = entry.synthetic;
+    const { subjectIndex, sessionIndex } = entry.synthetic;
     const subject = subjects[subjectIndex];
     let session = sessions.get(entry.session);
     if (!session) {

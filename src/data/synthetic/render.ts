@@ -154,7 +154,7 @@ export function renderFrame(
   // Forehead lines when the brows go up, furrows between them when they come down.
   const [b21x, b21y] = pt(P, 21);
   const [b22x, b22y] = pt(P, 22);
-  const [n27x, n27y] = pt(P, 27);
+  const n27y = pt(P, 27)[1];
   if (look.furrow > 0.01) {
     for (const k of [-1, 1]) {
       const x = (b21x + b22x) / 2 + k * 0.02 * s;

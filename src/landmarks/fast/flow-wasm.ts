@@ -527,17 +527,15 @@ function align16(v: number): number {
 export class FlowPyramidWasm {
   private readonly ex: FlowWasmExports;
   private readonly buf: ArrayBuffer;
-  private readonly n: number;
   private readonly offs: {
     consts: number; tab: number; rows: number; src: number; planes: number; R: [number, number];
     M: number; vsum: number; colW: number; rowW: number; flows: number[];
     imgs: [number, number]; tmp: number; taps: number; tapBytes: number; fullW: number; fullH: number;
   };
 
-  private constructor(inst: Instance, n: number, offs: FlowPyramidWasm['offs']) {
+  private constructor(inst: Instance, offs: FlowPyramidWasm['offs']) {
     this.ex = inst.exports;
     this.buf = inst.memory.buffer;
-    this.n = n;
     this.offs = offs;
   }
 
@@ -584,7 +582,7 @@ export class FlowPyramidWasm {
     if (pages > MAX_PAGES) return null;
     const have = inst.memory.buffer.byteLength / PAGE;
     if (pages > have) inst.memory.grow(pages - have);
-    return new FlowPyramidWasm(inst, n, {
+    return new FlowPyramidWasm(inst, {
       consts, tab, rows, src, planes, R, M, vsum, colW, rowW, flows, imgs, tmp, taps, tapBytes, fullW: full.w, fullH: full.h,
     });
   }

@@ -1,0 +1,71 @@
+// ESLint flat config (`npm run lint`): typescript-eslint's recommended rules without type information (the
+// type-check is tsc's job in `npm test`, and type-aware linting would cost minutes), a few habits, the
+// layering rule that keeps layers, losses, optimizers and models off the backends, and a function-length
+// limit. eslint-config-prettier comes last so no rule here argues with Prettier's formatting.
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier/flat';
+import { defineConfig, globalIgnores } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig([
+  globalIgnores([
+    'dist/',
+    'docs/api/',
+    'coverage/',
+    '.cache/',
+    'runs/',
+    'bench/results/',
+    'test/fixtures/',
+    'src/backend/gpu/kernels.generated.ts',
+    // An old investigation that deep-imports src internals; issue 17 removes it or moves it onto the public API.
+    'scripts/probes/',
+  ]),
+  {
+    files: ['**/*.{ts,mts,js,mjs}'],
+    extends: [js.configs.recommended, tseslint.configs.recommended],
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+      'no-var': 'error',
+      'prefer-const': ['error', { destructuring: 'all' }],
+      'no-throw-literal': 'error',
+      'object-shorthand': ['error', 'properties'],
+      // Errors here restate the caught error's message in their own words (the project's error style).
+      'preserve-caught-error': 'off',
+      // `typeof import('node:fs')` parameters keep Node modules injected, never imported, in browser-safe files.
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
+      // tsc's noUnusedLocals/noUnusedParameters already report these; `_`-prefixed names are deliberate.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
+    },
+  },
+  {
+    // Plain Node scripts (no TypeScript): declare the Node globals they use.
+    files: ['**/*.{js,mjs}'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
+    // Layers, losses, optimizers and models work through the tensor API only (docs/architecture.md).
+    files: ['src/layers/**', 'src/losses/**', 'src/optim/**', 'src/models/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/backend/**', '**/backend'],
+              message: 'layers, losses, optimizers and models use the tensor API, not a backend',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  prettier,
+]);
