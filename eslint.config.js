@@ -67,5 +67,27 @@ export default defineConfig([
       ],
     },
   },
+  {
+    // A describe block is a list of cases; its length is the number of cases, not one function's complexity.
+    files: ['test/**/*.test.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
+    // Run-time WebAssembly emitters: each builds one module as straight-line instruction emission, which
+    // reads (and is checked) against the kernel it encodes; split, it would scatter the register plan.
+    files: ['src/landmarks/fast/flow-wasm.ts', 'src/landmarks/fast/polyexp-wasm.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
+    // Past 80 lines and not yet split: these files were rewritten in parallel branches (issue 17) when
+    // the limit came in. Split each where a real step has a name, then drop it from this list.
+    files: [
+      'src/tensor/ops/lstm.ts', // lstmSequence
+      'src/pipeline/train.ts', // trainMethod
+      'src/backend/gpu/wgsl/gemm-shader.ts', // gemmShader
+      'test/helpers/gradcheck.ts', // gradcheck
+    ],
+    rules: { 'max-lines-per-function': 'off' },
+  },
   prettier,
 ]);
