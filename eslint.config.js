@@ -75,16 +75,30 @@ export default defineConfig([
   {
     // Run-time WebAssembly emitters: each builds one module as straight-line instruction emission, which
     // reads (and is checked) against the kernel it encodes; split, it would scatter the register plan.
-    files: ['src/landmarks/fast/flow-wasm.ts', 'src/landmarks/fast/polyexp-wasm.ts'],
+    files: ['src/backend/cpu/kernels/gemm-module.ts', 'src/landmarks/fast/flow-wasm.ts', 'src/landmarks/fast/polyexp-wasm.ts'],
     rules: { 'max-lines-per-function': 'off' },
   },
   {
-    // Past 80 lines and not yet split: these files were rewritten in parallel branches (issue 17) when
-    // the limit came in. Split each where a real step has a name, then drop it from this list.
+    // The n = 5 expansion passes are unrolled by hand so each loop keeps its kernel taps in registers.
+    files: ['src/landmarks/polynomial-expansion.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
+    // Benchmarks and examples are scripts that read top to bottom; the limit is for the library and its tests.
+    files: ['bench/**', 'examples/**'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
+    // Functions past 80 lines (once formatted) not split yet: their files were being rewritten in parallel
+    // branches when the limit came in. Split each where a real step has a name, then drop it from this list.
     files: [
-      'src/tensor/ops/lstm.ts', // lstmSequence
-      'src/pipeline/train.ts', // trainMethod
+      'src/backend/cpu/lstm-layer.ts', // lstmLayerForward, lstmLayerBackward
       'src/backend/gpu/wgsl/gemm-shader.ts', // gemmShader
+      'src/cli/data-commands.ts', // extractCommand, trainCommand (and its action), evalCommand
+      'src/node/predict.ts', // predictFile
+      'src/pipeline/demo.ts', // trainAndReport
+      'src/pipeline/train.ts', // trainMethod
+      'src/tensor/ops/lstm.ts', // lstmSequence, lstmWholeLayer
       'test/helpers/gradcheck.ts', // gradcheck
     ],
     rules: { 'max-lines-per-function': 'off' },

@@ -225,14 +225,7 @@ function trackHolds(before: Point2[], after: Point2[]): boolean {
  * ```
  */
 export async function createFaceApiProvider(options: FaceApiProviderOptions = {}): Promise<FaceApiProvider> {
-  const faceapi: any = options.faceapi;
-  if (!faceapi || typeof faceapi !== 'object' || !(faceapi as { nets?: unknown }).nets) {
-    const got = faceapi === undefined ? 'nothing' : typeof faceapi === 'object' ? 'an object without face-api\'s nets' : typeof faceapi;
-    throw new Error(
-      `createFaceApiProvider: options.faceapi must be a loaded @vladmandic/face-api module with its weights loaded, got ${got}; ` +
-        `in Node, import { createFaceApiProvider } from 'plm-ipe/node', which loads the package and its weights itself`,
-    );
-  }
+  const faceapi = checkFaceApiModule(options.faceapi);
   const landmarkNet = options.tinyLandmarks ? faceapi.nets.faceLandmark68TinyNet : faceapi.nets.faceLandmark68Net;
   const tracking = options.track ?? true;
   const redetectEvery = options.redetectEvery ?? 10;
@@ -302,6 +295,18 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
       state.tracked = null;
     },
   };
+}
+
+/** `faceapi` itself when it looks like a loaded face-api module; throws otherwise. */
+function checkFaceApiModule(faceapi: any): any {
+  if (!faceapi || typeof faceapi !== 'object' || !(faceapi as { nets?: unknown }).nets) {
+    const got = faceapi === undefined ? 'nothing' : typeof faceapi === 'object' ? 'an object without face-api\'s nets' : typeof faceapi;
+    throw new Error(
+      `createFaceApiProvider: options.faceapi must be a loaded @vladmandic/face-api module with its weights loaded, got ${got}; ` +
+        `in Node, import { createFaceApiProvider } from 'plm-ipe/node', which loads the package and its weights itself`,
+    );
+  }
+  return faceapi;
 }
 
 /** What a provider remembers between frames: the face it follows and frames since the detector last ran. */

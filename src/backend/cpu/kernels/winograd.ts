@@ -5,7 +5,7 @@
 // on the direct path in conv3d.ts). Imports only this folder and the geometry type; no node modules.
 import type { Conv3dGeometry } from '../../../tensor/geometry.js';
 import { packA, newJob, runDenseProduct } from './gemm.js';
-import { getRuntime } from './runtime.js';
+import { getRuntime, type Runtime } from './runtime.js';
 
 /** The tile transform points: 4x4x4 = 64 per tile. */
 const P = 64;
@@ -89,13 +89,9 @@ function inputAxis(s: Float32Array, stride: number, a: number, b: number): void 
 export function conv3dForwardWinograd(
   x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Omit<Conv3dGeometry, 'key'>, maxTilesPerChunk = Infinity,
 ): Float32Array {
-  if (!winogradComputes(g)) {
-    throw new Error(`conv3dForwardWinograd: g must be a 3x3x3 kernel with stride 1 and dilation 1, got kernel ${g.kD}x${g.kH}x${g.kW}, stride ${g.strideD}x${g.strideH}x${g.strideW}, dilation ${g.dilationD}x${g.dilationH}x${g.dilationW}`);
-  }
-  const Ci = g.inChannels, Co = g.outChannels, D = g.inD, H = g.inH, W = g.inW;
-  const oD = g.outD, oH = g.outH, oW = g.outW, oS = oD * oH * oW, xLen = Ci * D * H * W;
-  if (x.length !== g.batch * xLen) throw new Error(`conv3dForwardWinograd: x must have ${g.batch * xLen} elements, got ${x.length}`);
-  if (w.length !== Co * Ci * 27) throw new Error(`conv3dForwardWinograd: w must have ${Co * Ci * 27} elements, got ${w.length}`);
+  checkWinogradArgs(x, w, g);
+  const Ci = g.inChannels, Co = g.outChannels, xLen = Ci * g.inD * g.inH * g.inW;
+  const oD = g.outD, oH = g.outH, oW = g.outW, oS = oD * oH * oW;
   const y = new Float32Array(g.batch * Co * oS);
   if (y.length === 0) return y;
   if (Ci === 0) {
@@ -104,12 +100,8 @@ export function conv3dForwardWinograd(
   }
   const tD = Math.ceil(oD / 2), tH = Math.ceil(oH / 2), tW = Math.ceil(oW / 2), T = tD * tH * tW;
   const rt = getRuntime();
-  const { MR } = rt.driver;
   rt.reset();
-  const u = transformWeights(w, Co, Ci);
-  const packSize = Math.ceil(Co / MR) * MR * Ci;
-  const aP = rt.alloc(P * packSize);
-  for (let t = 0; t < P; t++) packA(rt, u, t * Co * Ci, false, Co, Ci, aP + t * packSize);
+  const { aP, packSize } = packTransformedWeights(rt, w, Co, Ci);
   const Tc = Math.max(1, Math.min(T, maxTilesPerChunk, Math.floor(CHUNK_FLOATS / (P * (Ci + Co)))));
   const vP = rt.alloc(P * Ci * Tc), mP = rt.alloc(P * Co * Tc);
   const job = newJob(rt);
@@ -132,6 +124,29 @@ export function conv3dForwardWinograd(
     }
   }
   return y;
+}
+
+function checkWinogradArgs(x: Float32Array, w: Float32Array, g: Omit<Conv3dGeometry, 'key'>): void {
+  const fn = 'conv3dForwardWinograd';
+  if (!winogradComputes(g)) {
+    const got = `kernel ${g.kD}x${g.kH}x${g.kW}, stride ${g.strideD}x${g.strideH}x${g.strideW}, `
+      + `dilation ${g.dilationD}x${g.dilationH}x${g.dilationW}`;
+    throw new Error(`${fn}: g must be a 3x3x3 kernel with stride 1 and dilation 1, got ${got}`);
+  }
+  const Ci = g.inChannels, Co = g.outChannels, xLen = Ci * g.inD * g.inH * g.inW;
+  if (x.length !== g.batch * xLen) throw new Error(`${fn}: x must have ${g.batch * xLen} elements, got ${x.length}`);
+  if (w.length !== Co * Ci * 27) throw new Error(`${fn}: w must have ${Co * Ci * 27} elements, got ${w.length}`);
+}
+
+/** The 64 transformed weight matrices U[t] [Co x Ci], packed for the GEMM on the heap: at aP + t * packSize. */
+function packTransformedWeights(
+  rt: Runtime, w: Float32Array, Co: number, Ci: number,
+): { aP: number; packSize: number } {
+  const u = transformWeights(w, Co, Ci);
+  const packSize = Math.ceil(Co / rt.driver.MR) * rt.driver.MR * Ci;
+  const aP = rt.alloc(P * packSize);
+  for (let t = 0; t < P; t++) packA(rt, u, t * Co * Ci, false, Co, Ci, aP + t * packSize);
+  return { aP, packSize };
 }
 
 /** One chunk of tiles: how many, each tile's first output (d, h, w), and the 64-float tile scratch. */
