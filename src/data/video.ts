@@ -449,7 +449,7 @@ export async function encodeVideos(items: ReadonlyArray<{ path: string; video: R
   }
 }
 
-/** All videos' frames back to back as one raw RGB stream, and the frame index where each video after the first starts. */
+/** All videos' frames back to back as one raw RGB stream, and the frame where each video after the first starts. */
 function concatFrames(videos: RgbVideo[], frameBytes: number): { input: Uint8Array; cuts: number[] } {
   const total = videos.reduce((a, v) => a + v.frames.length, 0);
   const input = new Uint8Array(total * frameBytes);
@@ -463,15 +463,21 @@ function concatFrames(videos: RgbVideo[], frameBytes: number): { input: Uint8Arr
 }
 
 /** The ffmpeg arguments that encode a raw RGB stream of `shape`'s size and rate into one mp4 per segment. */
-function segmentArgs(shape: { width: number; height: number; fps: number }, cuts: number[], options: EncodeOptions, out: string): string[] {
+function segmentArgs(
+  shape: { width: number; height: number; fps: number },
+  cuts: number[],
+  options: EncodeOptions,
+  out: string,
+): string[] {
   const { width, height, fps } = shape;
   // A key frame exactly at each cut; the times sit a hair before the frame so rounding cannot miss it.
   const keyTimes = [0, ...cuts.map((c) => Math.max(0, c / fps - 1e-4).toFixed(5))].join(',');
   // Flags next to their values.
   // prettier-ignore
   return [
-    '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
-    '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', '-c:v', 'libx264', '-preset', options.preset ?? 'veryfast', '-crf', String(options.crf ?? 16),
+    '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps),
+    '-i', 'pipe:0', '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2',
+    '-c:v', 'libx264', '-preset', options.preset ?? 'veryfast', '-crf', String(options.crf ?? 16),
     '-pix_fmt', 'yuv420p', '-threads', '1', '-force_key_frames', keyTimes,
     '-f', 'segment', '-segment_frames', cuts.join(','), '-reset_timestamps', '1', '-segment_format', 'mp4',
     '-segment_format_options', 'movflags=+faststart', out,

@@ -98,7 +98,8 @@ function findCentralDirectory(r: FieldReader): { count: number; cdSize: number; 
     cdOffset = u64(at + 48);
   }
   if (cdOffset + cdSize > bytes.length) {
-    fail(`the central directory [${cdOffset}, ${cdOffset + cdSize}) lies past the end (${bytes.length} bytes; truncated?)`);
+    const range = `[${cdOffset}, ${cdOffset + cdSize})`;
+    fail(`the central directory ${range} lies past the end (${bytes.length} bytes; truncated?)`);
   }
   // Each central record is at least 46 bytes, so the count is bounded by the directory's size.
   if (count * 46 > cdSize) fail(`declares ${count} entries but its central directory has only ${cdSize} bytes`);
