@@ -1,7 +1,8 @@
-// ESLint flat config (`npm run lint`): typescript-eslint's recommended rules without type information (the
-// type-check is tsc's job in `npm test`, and type-aware linting would cost minutes), a few habits, the
-// layering rule that keeps layers, losses, optimizers and models off the backends, and a function-length
-// limit. eslint-config-prettier comes last so no rule here argues with Prettier's formatting.
+// ESLint flat config (`npm run lint`): typescript-eslint's recommended rules without type information (tsc
+// type-checks in `npm test`; the type-aware set took 70 s instead of 22 s on 2 cores, and most of what it
+// reported was `any` from the untyped optional peers), a few habits, the layering rule that keeps layers,
+// losses, optimizers and models off the backends, and a function-length limit. eslint-config-prettier comes
+// last so no rule here argues with Prettier's formatting.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier/flat';
 import { defineConfig, globalIgnores } from 'eslint/config';
