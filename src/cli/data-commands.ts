@@ -3,7 +3,7 @@
 // or a split file; several seeds) with per-epoch checkpoints (resumable) and writes a report; eval
 // reloads each run's reported checkpoints with the run's own config.json and prints the tables.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { PAPER_EXTRACT, type ExtractOptions } from '../pipeline/extract.js';
+import { PAPER_EXTRACT, type VideoExtractOptions } from '../pipeline/extract.js';
 import { SMALL_EXTRACT, SMALL_TRAINING } from '../pipeline/demo-config.js';
 import { loadFeatureFolder, extractManifest, featureFolderStatus } from '../pipeline/feature-folder.js';
 import { parseShard, statusText } from '../pipeline/extract-status.js';
@@ -13,14 +13,14 @@ import { comparisonTable, comparisonText, summarizeRuns, type ComparisonSummary,
 import { checkRunConfig, readRunConfig, readRunSplit, writeRunConfig, type RunConfig } from '../pipeline/run-config.js';
 import { DEFAULT_VALIDATION_FRACTION, formatSplitFile, parseSplitFile } from '../data/subject-splits.js';
 import { DEFAULT_THRESHOLDS, type LabelThresholds } from '../data/manifest.js';
-import type { VideoFeatures } from '../pipeline/features.js';
-import { parseMethodName, TRAINED_METHODS, methodSlug } from '../pipeline/train.js';
+import type { VideoFeatures } from '../pipeline/video-features.js';
+import { TRAINED_METHODS, methodSlug } from '../pipeline/train.js';
 import { evaluateMethod } from '../pipeline/evaluate.js';
 import { summaryText, type ResultRow } from '../pipeline/report.js';
 import { loadModel } from '../models/checkpoint-node.js';
-import { PAPER_PRESET, type MethodName, type TrainingPreset } from '../models/presets.js';
+import { PAPER_PRESET, type TrainingPreset } from '../models/presets.js';
 import type { PreferenceMethod } from '../models/method.js';
-import { integer, oneOf, positiveInt } from './errors.js';
+import { integer, methodList, oneOf, positiveInt } from './errors.js';
 import { log, selectBackend } from './setup.js';
 import { c3dWeightsOption, describeC3DWeights } from './c3d-weights.js';
 import { checkPretrainedExtract, pretrainedExtract } from '../pipeline/pretrained.js';
@@ -62,8 +62,8 @@ export function extractCommand(): Command {
         if (status.failed.length || status.missing.length) process.exitCode = 1;
         return;
       }
-      const base: ExtractOptions = opts.preset === 'paper' ? { ...PAPER_EXTRACT } : { ...SMALL_EXTRACT };
-      const extract: ExtractOptions = {
+      const base: VideoExtractOptions = opts.preset === 'paper' ? { ...PAPER_EXTRACT } : { ...SMALL_EXTRACT };
+      const extract: VideoExtractOptions = {
         ...base,
         ...(opts.clipLength ? { clipLength: opts.clipLength } : {}),
         ...(opts.clipSize ? { clipSize: opts.clipSize } : {}),
@@ -119,10 +119,6 @@ function trainingPreset(preset: 'small' | 'paper', features: { clipShape: number
   // The network must fit the extracted clips.
   const [, , l, h] = features.clipShape;
   return { ...base, c3d: { ...base.c3d, clipLength: l, inputSize: h } };
-}
-
-function methodList(value: string): MethodName[] {
-  return value === 'all' ? [...TRAINED_METHODS] : value.split(',').map((m) => parseMethodName(m.trim()));
 }
 
 /** Commander parser for a score threshold (0 to 100). */

@@ -7,7 +7,7 @@ import { readLandmarks } from '../data/landmark-file-node.js';
 import { framePoints } from '../data/types.js';
 import { DescriptorStream, type LandmarkProvider } from '../landmarks/descriptor.js';
 import { fillTrackGaps, flattenLandmarks } from '../landmarks/track.js';
-import { descriptorOptions } from '../pipeline/features.js';
+import { descriptorOptions } from '../pipeline/video-features.js';
 import { clipsFromFrames, planClips } from '../predict/clip-plan.js';
 import { resampleIndices, resetProvider } from '../predict/predictor.js';
 import { methodFolder } from '../predict/run-config.js';

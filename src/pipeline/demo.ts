@@ -16,6 +16,7 @@ import { summaryText, writeComparisonReport, writeReport, type ResultRow, type R
 import { collapsedClass, comparisonTable, comparisonText, summarizeRuns, type ComparisonSummary, type RunOutcome } from './comparison.js';
 import { LABELS } from '../data/manifest.js';
 import type { DemoConfig } from './demo-config.js';
+import { upgradeExtractOptions } from './video-features.js';
 import type { MethodName } from '../models/presets.js';
 import { checkPretrainedExtract } from './pretrained.js';
 
@@ -207,7 +208,9 @@ export interface DemoRunOptions {
 export async function runDemo(options: DemoRunOptions): Promise<ComparisonResult & Partial<SplitRunResult> & { wallSeconds: number }> {
   const path = await import('node:path');
   const start = performance.now();
-  const { config, log } = options;
+  const { log } = options;
+  // Upgraded here so the report's config.json names the options as they are read back.
+  const config = { ...options.config, extract: upgradeExtractOptions(options.config.extract) };
   if (options.c3dWeights) checkPretrainedExtract(config.extract, 'the demo configuration', options.c3dWeights);
   const ds = generateDataset(config.dataset);
   log(`Synthetic dataset: ${ds.entries.length} videos of ${ds.options.width}x${ds.options.height} at ${ds.options.fps} fps, ${ds.subjects.length} subjects (seed ${config.seed})`);

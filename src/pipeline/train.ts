@@ -7,7 +7,7 @@ import { methodFolder } from '../predict/run-config.js';
 import { createRng, manualSeed } from '../tensor/random.js';
 import { serializeSafetensors, parseSafetensors, type NamedTensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { createMethod, createOptimizers, klRampFactor, learningRateFactor, METHOD_NAMES, type MethodName, type TrainingPreset } from '../models/presets.js';
+import { createMethod, createOptimizers, klRampFactor, learningRateFactor, type MethodName, type TrainingPreset } from '../models/presets.js';
 import type { MethodOptimizers, PreferenceMethod } from '../models/method.js';
 import { PLMIPE } from '../models/plm-ipe.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
@@ -103,13 +103,6 @@ interface TrainState {
 /** `PBE-w/-Mut` -> `pbe-w-mut`: a folder name for a method (the Predictor's rule, so both find the same checkpoints). */
 export function methodSlug(name: string): string {
   return methodFolder(name);
-}
-
-/** Checks a method name from the user. */
-export function parseMethodName(name: string): MethodName {
-  const found = METHOD_NAMES.find((m) => m.toLowerCase() === name.toLowerCase());
-  if (!found) throw new Error(`unknown method '${name}'; known: ${TRAINED_METHODS.join(', ')}`);
-  return found;
 }
 
 function optimizerEntries(optimizers: MethodOptimizers): [string, Optimizer][] {
