@@ -28,7 +28,6 @@ import { checkPretrainedExtract, pretrainedExtract } from '../pipeline/pretraine
 const presetOption = () => new Option('--preset <preset>', 'sizes: small (CPU) or paper').argParser(oneOf(['small', 'paper'] as const)).default('small');
 const backendOption = () => new Option('--backend <backend>', 'compute backend').argParser(oneOf(['cpu', 'gpu'] as const)).default('cpu');
 
-/** Builds `extract`. */
 export function extractCommand(): Command {
   return new Command('extract')
     .description('extract pixel clips and landmark descriptors of every video in a manifest (cached per video; a rerun resumes and retries only what failed)')
@@ -166,7 +165,6 @@ const splitOptions = (cmd: Command): Command => cmd
   .option('--positive-above <score>', 'scores above this are positive (default 60)', threshold)
   .option('--json', 'print the results as one JSON document on stdout (logs go to stderr)');
 
-/** Builds `train`. */
 export function trainCommand(): Command {
   return splitOptions(new Command('train')
     .description('train methods on a features folder (subject-disjoint train/validation/test, or k folds), a checkpoint per epoch, then print Tables 1 and 2')
@@ -258,7 +256,6 @@ async function evaluateRunFolder(dir: string, features: readonly VideoFeatures[]
   return { table1, table2, outcome };
 }
 
-/** Builds `eval`. */
 export function evalCommand(): Command {
   return new Command('eval')
     .description("evaluate the reported checkpoint of each method of a run on its test split (features, split, seeds and thresholds come from the run's config.json): Tables 1 and 2, confusion matrix, per-class F1")
