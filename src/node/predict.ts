@@ -10,7 +10,7 @@ import { fillTrackGaps, flattenLandmarks } from '../landmarks/track.js';
 import { descriptorOptions } from '../pipeline/video-features.js';
 import { clipsFromFrames, planClips } from '../predict/clip-plan.js';
 import { resampleIndices, resetProvider } from '../predict/predictor.js';
-import { methodFolder } from '../predict/run-config.js';
+import { methodFolder } from '../predict/run-settings.js';
 import { loadPredictor as loadFromUrlOrBytes, predictorFromBytes, type CheckpointBytes, type LoadPredictorOptions } from '../predict/load.js';
 import type { Prediction, Predictor } from '../predict/predictor.js';
 import { METHOD_NAMES } from '../models/presets.js';

@@ -3,7 +3,7 @@
 // the validation part, and a checkpoint per epoch (model, optimizer state, history) written
 // atomically with a small state file written last, so an interrupted run resumes from the last
 // complete epoch. A NaN/Inf loss stops training with the method, epoch and batch named.
-import { methodFolder } from '../predict/run-config.js';
+import { methodFolder } from '../predict/run-settings.js';
 import { createRng, manualSeed } from '../tensor/random.js';
 import { serializeSafetensors, parseSafetensors, type NamedTensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';

@@ -5,7 +5,7 @@ import { modelFromBytes } from '../models/checkpoint.js';
 import { describeValue } from '../landmarks/errors.js';
 import type { VideoExtractOptions } from '../pipeline/video-features.js';
 import { Predictor, type PredictorOptions } from './predictor.js';
-import { checkExtract, methodFolder, parseRunConfig, type RunSettings } from './run-config.js';
+import { checkExtract, methodFolder, parseRunConfig, type RunSettings } from './run-settings.js';
 
 /** A checkpoint in memory: what `saveModel` wrote (`<stem>.json`, `<stem>.safetensors`) and the run's config.json. */
 export interface CheckpointBytes {

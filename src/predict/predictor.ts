@@ -11,7 +11,7 @@ import type { LandmarkInput } from '../landmarks/types.js';
 import { computeFeatures, upgradeExtractOptions, type VideoExtractOptions } from '../pipeline/video-features.js';
 import type { SavableModel } from '../models/checkpoint.js';
 import { ModelRunner, type ModelRows } from './model-runner.js';
-import type { RunSettings } from './run-config.js';
+import type { RunSettings } from './run-settings.js';
 import { PredictionSession, type SessionOptions } from './session.js';
 
 /** What one prediction gave, and what it cost. */

@@ -10,7 +10,7 @@ import { featureCacheKey } from '../../src/pipeline/extract.js';
 import { SMALL_EXTRACT } from '../../src/pipeline/demo-config.js';
 import { readRunConfig } from '../../src/pipeline/run-config.js';
 import { readFeatureFolder } from '../../src/pipeline/feature-folder.js';
-import { checkExtract } from '../../src/predict/run-config.js';
+import { checkExtract } from '../../src/predict/run-settings.js';
 
 /** SMALL_EXTRACT as it was written before the rename. */
 function oldStyle(): Record<string, unknown> {

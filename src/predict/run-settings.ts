@@ -1,6 +1,7 @@
-// A training run's `report/config.json` as inference needs it: the extraction options (how frames
-// became clips and descriptors) and the frame rate the run's videos had. Parsing and checks only;
-// browser-safe, no I/O, no models.
+// A training run's `report/config.json` as inference needs it (RunSettings): the extraction options
+// (how frames became clips and descriptors) and the frame rate the run's videos had. Parsing and
+// checks only; browser-safe, no I/O, no models. (`<run>/config.json`, what `train` resumes from, is
+// pipeline/run-config.ts.)
 import { upgradeExtractOptions, type VideoExtractOptions } from '../pipeline/video-features.js';
 import { describeValue } from '../landmarks/errors.js';
 
