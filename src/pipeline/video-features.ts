@@ -1,6 +1,7 @@
 // One video's features, as training and inference both compute them: pixel clips `[K, 3, L, H, W]`
 // (preprocessVideo, clip selection, baseline) and 72-d landmark descriptors `[T, 72]`
-// (describeVideo). No Node imports, so a browser page computes exactly what `plm-ipe demo` trained on.
+// (describeVideo), with the options that say how (VideoExtractOptions). No Node imports, so a
+// browser page computes exactly what `plm-ipe demo` trained on.
 import { preprocessVideo, type Normalization } from '../data/preprocess.js';
 import type { ManifestEntry } from '../data/manifest.js';
 import { framePoints, type LandmarkTrack, type RgbVideo } from '../data/types.js';
