@@ -1,4 +1,4 @@
-// The strongest-peer bench (issue 18): the paper-size C3D clip forward against onnxruntime-web
+// The strongest-peer bench: the paper-size C3D clip forward against onnxruntime-web
 // (WebAssembly SIMD, 2 threads) and onnxruntime-node (native) on identical weights (our C3D
 // written as ONNX from TypeScript, outputs compared); the LSTM training step and conv3d
 // forward+backward against PyTorch CPU (python3 with torch, when present); peak memory of the
