@@ -206,6 +206,7 @@ export function computeFeatures(video: RgbVideo, landmarks: LandmarkTrack, optio
  */
 export function descriptorOptions(options: VideoExtractOptions): { size: number; magnitude: 'max' | 'iod'; reference: 'previous' | 'first' } {
   const { descriptorCropSize, descriptorMagnitude, descriptorReference } = upgradeExtractOptions(options);
-  return { size: descriptorCropSize, magnitude: descriptorMagnitude ?? 'max', reference: descriptorReference ?? 'previous' };
+  const reference = descriptorReference ?? 'previous';
+  return { size: descriptorCropSize, magnitude: descriptorMagnitude ?? 'max', reference };
 }
 

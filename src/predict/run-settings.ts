@@ -37,7 +37,10 @@ export function parseRunConfig(source: string | object, name: string): RunSettin
   return { extract: checkExtract(run.extract, `${name}: extract`), fps: runFps(run.dataset?.fps ?? run.fps, name) };
 }
 
-/** Checks the extraction fields a predictor reads; returns them (a deprecated `descriptorSize` moved to `descriptorCropSize`). */
+/**
+ * Checks the extraction fields a predictor reads; returns them, a deprecated `descriptorSize` moved
+ * to `descriptorCropSize`.
+ */
 export function checkExtract(e: unknown, what: string): VideoExtractOptions {
   if (!e || typeof e !== 'object') {
     throw new Error(`${what} expected the extraction options of a run (report/config.json of plm-ipe demo or train), got ${describeValue(e)}`);

@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cacheKey } from '../../src/data/cache.js';
-import { descriptorOptions, upgradeExtractOptions, type VideoExtractOptions } from '../../src/pipeline/video-features.js';
+import { descriptorOptions, upgradeExtractOptions } from '../../src/pipeline/video-features.js';
+import type { VideoExtractOptions } from '../../src/pipeline/video-features.js';
 import { featureCacheKey } from '../../src/pipeline/extract.js';
 import { SMALL_EXTRACT } from '../../src/pipeline/demo-config.js';
 import { readRunConfig } from '../../src/pipeline/run-config.js';
@@ -46,9 +47,9 @@ describe('files written before the rename', () => {
   const dir = () => mkdtempSync(join(tmpdir(), 'plm-ipe-extract-options-'));
   it("a run's config.json", async () => {
     const run = dir();
-    writeFileSync(join(run, 'config.json'), JSON.stringify({ format: 'plm-ipe-run', features: '/f', extract: oldStyle() }));
-    const config = await readRunConfig(run);
-    expect(config?.extract).toEqual(SMALL_EXTRACT);
+    const config = { format: 'plm-ipe-run', features: '/f', extract: oldStyle() };
+    writeFileSync(join(run, 'config.json'), JSON.stringify(config));
+    expect((await readRunConfig(run))?.extract).toEqual(SMALL_EXTRACT);
   });
   it("a features folder's extract.json", async () => {
     const features = dir();
