@@ -14,7 +14,8 @@ import { checkRunConfig, readRunConfig, readRunSplit, writeRunConfig, type RunCo
 import { DEFAULT_VALIDATION_FRACTION, formatSplitFile, parseSplitFile } from '../data/subject-splits.js';
 import { DEFAULT_THRESHOLDS, type LabelThresholds } from '../data/manifest.js';
 import type { VideoFeatures } from '../pipeline/video-features.js';
-import { TRAINED_METHODS, methodSlug } from '../pipeline/train.js';
+import { TRAINED_METHODS } from '../pipeline/train.js';
+import { methodFolder } from '../predict/run-settings.js';
 import { evaluateMethod } from '../pipeline/evaluate.js';
 import { summaryText, type ResultRow } from '../pipeline/report.js';
 import { loadModel } from '../models/checkpoint-node.js';
@@ -218,7 +219,7 @@ export function trainCommand(): Command {
 export async function lastCheckpoint(run: string, method: string): Promise<string | null> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
-  const dir = path.join(run, 'checkpoints', methodSlug(method));
+  const dir = path.join(run, 'checkpoints', methodFolder(method));
   try {
     const state = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')) as { checkpoint: string; selected?: string };
     return path.join(dir, state.selected ?? state.checkpoint);

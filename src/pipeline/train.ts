@@ -3,7 +3,6 @@
 // the validation part, and a checkpoint per epoch (model, optimizer state, history) written
 // atomically with a small state file written last, so an interrupted run resumes from the last
 // complete epoch. A NaN/Inf loss stops training with the method, epoch and batch named.
-import { methodFolder } from '../predict/run-settings.js';
 import { createRng, manualSeed } from '../tensor/random.js';
 import { serializeSafetensors, parseSafetensors, type NamedTensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -98,11 +97,6 @@ interface TrainState {
   /** Stem of the selected epoch's checkpoint (kept when older ones are deleted). */
   selected?: string;
   history: EpochRecord[];
-}
-
-/** `PBE-w/-Mut` -> `pbe-w-mut`: a folder name for a method (the Predictor's rule, so both find the same checkpoints). */
-export function methodSlug(name: string): string {
-  return methodFolder(name);
 }
 
 function optimizerEntries(optimizers: MethodOptimizers): [string, Optimizer][] {

@@ -62,7 +62,7 @@ function runFps(fps: unknown, name: string): number | null {
 
 /**
  * The folder a run keeps a method's checkpoints in (`checkpoints/<folder>/`): `PLM-IPE` -> `plm-ipe`.
- * Training names the folders with it too (pipeline/train.ts's methodSlug).
+ * Training names the folders with it too (`plm-ipe demo` and `train`), so both find the same checkpoints.
  */
 export function methodFolder(method: string): string {
   return method.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
