@@ -185,12 +185,12 @@ export interface Backend {
   // ---- optimizer updates (in place) ----
   /**
    * One torch.optim.Adam step over `size` elements, in place: updates `m`, `v` (and `vMax` with
-   * amsgrad) from `grad`, then `param`.
+   * amsgrad) from `grad`, then `param` (the `adamUpdate_` op in src/tensor/ops/inplace.ts).
    */
   adamUpdate(param: DataId, grad: DataId, m: DataId, v: DataId, vMax: DataId | null, size: number, h: AdamHyper): void;
   /**
    * One torch.optim.SGD step over `size` elements, in place: updates `momentumBuf` (when momentum is
-   * on) from `grad`, then `param`.
+   * on) from `grad`, then `param` (the `sgdUpdate_` op in src/tensor/ops/inplace.ts).
    */
   sgdUpdate(param: DataId, grad: DataId, momentumBuf: DataId | null, size: number, h: SgdHyper): void;
 }

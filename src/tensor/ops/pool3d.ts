@@ -1,7 +1,7 @@
 // 3D max and average pooling with PyTorch semantics (max pooling pads with -inf, so padding
 // never wins; average pooling counts padding unless countIncludePad is false).
 import { pool3dGeometry, type Pool3dOptions } from '../geometry.js';
-import { recordOp, needsGrad, saveForBackward, type Tensor } from '../tensor.js';
+import { recordOp, needsGrad, saveStorageForBackward, type Tensor } from '../tensor.js';
 import { checkTensor, wrap } from './util.js';
 
 /**
@@ -14,19 +14,13 @@ export function maxPool3d(x: Tensor, options: Pool3dOptions): Tensor {
   const g = pool3dGeometry(x.shape, options, 'maxPool3d');
   const outShape = [g.batch, g.channels, g.outD, g.outH, g.outW];
   const { y, argmax } = x.backend.maxPool3d(x.dataId, g);
-  const out = wrap(y, outShape, x);
-  const arg = wrap(argmax, outShape, x);
-  if (!needsGrad(x)) {
-    arg.dispose();
-    return out;
-  }
-  const saved = saveForBackward(arg);
-  arg.dispose();
-  return recordOp(out, {
+  // Only backward reads the argmax, so the node owns it (released at once when none is recorded).
+  const arg = saveStorageForBackward(argmax, outShape, x.backend);
+  return recordOp(wrap(y, outShape, x), {
     op: 'maxPool3d',
     inputs: [x],
-    saved: [saved],
-    backward: (dy) => [wrap(dy.backend.maxPool3dGrad(dy.dataId, saved.dataId, g), x.shape, dy)],
+    saved: [arg],
+    backward: (dy) => [wrap(dy.backend.maxPool3dGrad(dy.dataId, arg.dataId, g), x.shape, dy)],
   });
 }
 
