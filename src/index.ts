@@ -13,7 +13,9 @@ export { manualSeed, createRng } from './tensor/random.js';
 // Ndarray-shaped values ({ data, shape, stride, offset }) are read structurally by tensor() and frameFromStrided().
 export { isStridedArray } from './tensor/strided.js';
 export type { StridedArray } from './tensor/strided.js';
-export type { Size3, Conv3dOptions, Pool3dOptions, Conv3dGeometry, Pool3dGeometry } from './tensor/geometry.js';
+export type {
+  Size3, Shape5, Conv3dOptions, Pool3dOptions, WindowGeometry, Conv3dGeometry, Pool3dGeometry,
+} from './tensor/geometry.js';
 export { conv3dGeometry, pool3dGeometry } from './tensor/geometry.js';
 export {
   add, sub, mul, div, pow, maximum, minimum, equal, greater, less, greaterEqual, lessEqual,

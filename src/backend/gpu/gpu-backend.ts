@@ -1,22 +1,23 @@
 // The gpu backend: the Backend contract on gpu.js kernels (WebGPU, WebGL2, WebGL, headless GL
 // or WebAssembly). Storage is a mutable GpuData box (./storage.ts); primitives are launchers in
-// ./kernels. On GL and WebGPU modes tensors stay on the device between ops; on webasm they are
+// ./launchers. On GL and WebGPU modes tensors stay on the device between ops; on webasm they are
 // host Float32Arrays. Knows nothing of autograd; imports gpu.js only through ./kernel-cache,
 // ./mode and ./webgpu-value.
 import type { AdamHyper, Backend, BinaryOp, DataId, LstmCellOutputs, ReduceOp, SgdHyper, UnaryOp } from '../backend.js';
 import type { Conv3dGeometry, Pool3dGeometry } from '../../tensor/geometry.js';
+import { sizeOf } from '../../tensor/shape.js';
 import { KernelCache } from './kernel-cache.js';
 import { bestAvailable, chooseMode, probeCapabilities, warnOnce, type Capabilities, type GpuMode, type GpuModeRequest } from './mode.js';
 import { GpuData, readValue, readValueSync, releaseValue, type DeviceValue } from './storage.js';
 import { HOST_SHADOW_LIMIT, webgpuClasses, WebGpuValue } from './webgpu-value.js';
 import { WgslProducts, type WebGpuContext, type WgslStats } from './wgsl/runner.js';
-import type { Device } from './kernels/device.js';
-import * as elementwise from './kernels/elementwise.js';
-import * as layout from './kernels/layout.js';
-import * as reduction from './kernels/reduce.js';
-import * as linalg from './kernels/matmul.js';
-import * as convPool from './kernels/conv-pool.js';
-import * as fused from './kernels/fused.js';
+import type { Device } from './launchers/device.js';
+import * as elementwise from './launchers/elementwise.js';
+import * as layout from './launchers/layout.js';
+import * as reduction from './launchers/reduce.js';
+import * as linalg from './launchers/matmul.js';
+import * as convPool from './launchers/conv-pool.js';
+import * as fused from './launchers/fused.js';
 
 /** Options of the gpu backend, passed as `setBackend('gpu', options)`. */
 export interface GpuBackendOptions {
@@ -254,27 +255,26 @@ export class GpuBackend implements Backend {
     return this.box(linalg.matmul(this.device, this.v(a), this.v(b), batch, M, N, K, transA, transB, aStride, bStride), batch * M * N);
   }
   conv3d(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry): DataId {
-    return this.box(convPool.conv3d(this.device, this.v(x), this.v(w), bias ? this.v(bias) : null, g), g.batch * g.outChannels * g.outD * g.outH * g.outW);
+    return this.box(convPool.conv3d(this.device, this.v(x), this.v(w), bias ? this.v(bias) : null, g), g.outputSize);
   }
   conv3dGradInput(dy: DataId, w: DataId, g: Conv3dGeometry): DataId {
-    return this.box(convPool.conv3dGradInput(this.device, this.v(dy), this.v(w), g), g.batch * g.inChannels * g.inD * g.inH * g.inW);
+    return this.box(convPool.conv3dGradInput(this.device, this.v(dy), this.v(w), g), g.inputSize);
   }
   conv3dGradWeight(x: DataId, dy: DataId, g: Conv3dGeometry): DataId {
-    return this.box(convPool.conv3dGradWeight(this.device, this.v(x), this.v(dy), g), g.outChannels * g.inChannels * g.kD * g.kH * g.kW);
+    return this.box(convPool.conv3dGradWeight(this.device, this.v(x), this.v(dy), g), g.weightSize);
   }
   maxPool3d(x: DataId, g: Pool3dGeometry): { y: DataId; argmax: DataId } {
-    const n = g.batch * g.channels * g.outD * g.outH * g.outW;
     const r = convPool.maxPool3d(this.device, this.v(x), g);
-    return { y: this.box(r.y, n), argmax: this.box(r.argmax, n) };
+    return { y: this.box(r.y, g.outputSize), argmax: this.box(r.argmax, g.outputSize) };
   }
   maxPool3dGrad(dy: DataId, argmax: DataId, g: Pool3dGeometry): DataId {
-    return this.box(convPool.maxPool3dGrad(this.device, this.v(dy), this.v(argmax), g), g.batch * g.channels * g.inD * g.inH * g.inW);
+    return this.box(convPool.maxPool3dGrad(this.device, this.v(dy), this.v(argmax), g), g.inputSize);
   }
   avgPool3d(x: DataId, g: Pool3dGeometry, countIncludePad: boolean): DataId {
-    return this.box(convPool.avgPool3d(this.device, this.v(x), g, countIncludePad), g.batch * g.channels * g.outD * g.outH * g.outW);
+    return this.box(convPool.avgPool3d(this.device, this.v(x), g, countIncludePad), g.outputSize);
   }
   avgPool3dGrad(dy: DataId, g: Pool3dGeometry, countIncludePad: boolean): DataId {
-    return this.box(convPool.avgPool3dGrad(this.device, this.v(dy), g, countIncludePad), g.batch * g.channels * g.inD * g.inH * g.inW);
+    return this.box(convPool.avgPool3dGrad(this.device, this.v(dy), g, countIncludePad), g.inputSize);
   }
 
   // ---- fused rows ----
@@ -307,12 +307,6 @@ export class GpuBackend implements Backend {
     this.swap(param, r.p);
     if (momentumBuf && r.buf) this.swap(momentumBuf, r.buf);
   }
-}
-
-function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
 }
 
 export type { GpuMode, GpuModeRequest };
