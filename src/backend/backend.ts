@@ -124,8 +124,8 @@ export interface Backend {
 
   // ---- convolution and pooling (geometry from src/tensor/geometry.ts) ----
   /**
-   * 3-D cross-correlation (PyTorch's conv3d): `x` `[N, Cin, D, H, W]`, `w` `[Cout, Cin, kD, kH, kW]`,
-   * optional `bias` `[Cout]`; output `[N, Cout, outD, outH, outW]`.
+   * 3-D cross-correlation (PyTorch's conv3d): `x` of `g.inputShape` `[N, Cin, D, H, W]`, `w` of
+   * `g.weightShape` `[Cout, Cin, kD, kH, kW]`, optional `bias` `[Cout]`; output of `g.outputShape`.
    */
   conv3d(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry): DataId;
   /** dL/dx of `conv3d` from dL/dy and the weights, in the input's shape. */
