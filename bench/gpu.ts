@@ -1,4 +1,4 @@
-// The core op table on the gpu backend (issue 3): conv3d forward+backward at a reduced C3D
+// The core op table on the gpu backend: conv3d forward+backward at a reduced C3D
 // shape, matmul, an LSTM step, maxPool3d forward+backward, for each gpu.js mode Node can run
 // here (webasm; headlessgl when DISPLAY is set, e.g. under `xvfb-run -a`) against tfjs-cpu
 // in the same process. On a CPU-only machine these numbers measure software GL (Mesa

@@ -57,10 +57,9 @@ async function main(): Promise<void> {
   ];
   for (const [name, xs, ws] of convs) {
     const g = conv3dGeometry(xs, ws, { padding: 1 });
-    const S = g.outD * g.outH * g.outW;
-    const flops = 2 * g.batch * g.outChannels * g.inChannels * 27 * S;
-    const x = rand(xs.reduce((a, b) => a * b)), w = rand(ws.reduce((a, b) => a * b)), b = rand(g.outChannels);
-    const dy = rand(g.batch * g.outChannels * S);
+    const flops = 2 * g.outputSize * g.inChannels * g.kernelVolume;
+    const x = rand(g.inputSize), w = rand(g.weightSize), b = rand(g.outChannels);
+    const dy = rand(g.outputSize);
     // Peer: tfjs conv3d forward on depth 2 (all else equal), scaled to the full FLOP count.
     const rd = [xs[0], 2, xs[3], xs[4], xs[1]];
     const xt = tf.tensor5d(rand(rd.reduce((a, c) => a * c)), rd as [number, number, number, number, number]);

@@ -514,8 +514,9 @@ export interface LandmarkProvider {
  *
  * @example
  * ```ts
- * const provider = await createFaceApiProvider();
- * const video = await describeVideoAsync(decodeFrames('clip.mp4'), provider);
+ * const { width, height, frames } = await streamVideo('clip.mp4', { fps: 10 }); // plm-ipe/node
+ * async function* rgb() { for await (const data of frames) yield { width, height, data, channels: 3 as const }; }
+ * const video = await describeVideoAsync(rgb(), await createFaceApiProvider());
  * ```
  */
 export async function describeVideoAsync(

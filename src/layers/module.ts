@@ -2,11 +2,10 @@
 // (registered explicitly, so state-dict keys are PyTorch's dotted snake_case names and PyTorch
 // weights map 1:1), the training flag, and state-dict save/load with clear errors.
 // Imports only the tensor API.
-import { keep, noGrad } from '../tensor/engine.js';
+import { keep } from '../tensor/engine.js';
 import { Tensor } from '../tensor/tensor.js';
-import { fromFloat32 } from '../tensor/creation.js';
+import { assign_ } from '../tensor/ops/index.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
-import { ENGINE } from '../tensor/engine.js';
 
 /** A state dict: parameter name to tensor (or raw values with a shape, as loaded from a file). */
 export type StateDict = Record<string, Tensor>;
@@ -27,7 +26,7 @@ export abstract class Module {
   private readonly ownParams = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
 
-  /** Applies the layer to its input. */
+  /** The module's computation; in training mode until `eval()` (dropout, for instance, depends on it). */
   abstract forward(...args: unknown[]): unknown;
 
   /** Registers a parameter (a leaf that requires grad and survives every `tidy`). */
@@ -124,17 +123,10 @@ export abstract class Module {
         throw new Error(`loadStateDict: '${key}' has shape ${fmt(value.shape)} in the state dict but ${fmt(p.shape)} in ${this.constructor.name}`);
       }
     }
-    noGrad(() => {
-      for (const [key, value] of Object.entries(state)) {
-        const p = own.get(key);
-        if (!p) continue;
-        // Same backend: copy on the device (WebGPU cannot read back synchronously); else through the host.
-        const copy = value.backend === p.backend ? value.clone() : fromFloat32(value.dataSync(), p.shape);
-        ENGINE.incRef(copy.dataId);
-        p._replaceStorage(copy.dataId);
-        copy.dispose();
-      }
-    });
+    for (const [key, value] of Object.entries(state)) {
+      const p = own.get(key);
+      if (p) assign_(p, value);
+    }
   }
 
   /** A short description of the module tree, PyTorch style. */

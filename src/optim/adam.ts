@@ -6,8 +6,9 @@
 //   vMax <- max(vMax, v)                          (amsgrad only; then v := vMax below)
 //   p  <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 //
-// One fused in-place kernel per parameter per step.
+// One fused in-place kernel per parameter per step (the tensor API's adamUpdate_).
 import { noGrad } from '../tensor/engine.js';
+import { adamUpdate_ } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, checkPositive } from './optimizer.js';
 
@@ -68,7 +69,7 @@ export class Adam extends Optimizer {
         const m = this.slot(p, 'exp_avg');
         const v = this.slot(p, 'exp_avg_sq');
         const vMax = this.amsgrad ? this.slot(p, 'max_exp_avg_sq') : null;
-        p.backend.adamUpdate(p.dataId, p.grad.dataId, m.dataId, v.dataId, vMax ? vMax.dataId : null, p.size, {
+        adamUpdate_(p, p.grad, m, v, vMax, {
           lr: this.lr,
           beta1: this.betas[0],
           beta2: this.betas[1],

@@ -1,6 +1,6 @@
 // Optimizer base: holds the parameters, clears their gradients, keeps per-parameter state as
-// tensors that survive every tidy, and saves/loads that state. Updates run on the backend's
-// fused in-place kernels, outside autograd.
+// tensors that survive every tidy, and saves/loads that state. Updates run on the tensor API's
+// fused in-place ops (adamUpdate_, sgdUpdate_), outside autograd; no optimizer touches a backend.
 import { Tensor } from '../tensor/tensor.js';
 import { keep } from '../tensor/engine.js';
 import { fromFloat32 } from '../tensor/creation.js';

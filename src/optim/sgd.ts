@@ -1,6 +1,7 @@
 // SGD exactly as torch.optim.SGD: momentum buffer b <- momentum b + (1 - dampening) g (b = g on
 // the first step), update with b (or g + momentum b with Nesterov), L2 weight decay.
 import { noGrad } from '../tensor/engine.js';
+import { sgdUpdate_ } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, checkPositive } from './optimizer.js';
 
@@ -52,7 +53,7 @@ export class SGD extends Optimizer {
         const s = this.stateOf(p);
         s.step++;
         const buf = this.momentum !== 0 ? this.slot(p, 'momentum_buffer') : null;
-        p.backend.sgdUpdate(p.dataId, p.grad.dataId, buf ? buf.dataId : null, p.size, {
+        sgdUpdate_(p, p.grad, buf, {
           lr: this.lr,
           momentum: this.momentum,
           dampening: this.dampening,

@@ -1,6 +1,11 @@
 // Geometry of 3D convolution and pooling, computed once per call and frozen: it validates the
-// shapes (errors name the op and both shapes), drives the CPU loops, keys kernel caches and
-// feeds the backward pass. Pure shape arithmetic; imports nothing but the shape type.
+// shapes (errors name the op and both shapes), carries the input, output and weight shapes and
+// sizes every op, backend and kernel reads (none multiplies them out again), drives the CPU loops,
+// keys kernel caches and feeds the backward pass. Pure shape arithmetic; imports only ./shape.ts.
+import { sizeOf } from './shape.js';
+
+/** An NCDHW tensor shape (or a conv weight's `[out, in, kD, kH, kW]`). */
+export type Shape5 = readonly [number, number, number, number, number];
 
 /** A size option: one number for all three spatial dims, or a `[d, h, w]` triple. */
 export type Size3 = number | readonly [number, number, number];
@@ -20,35 +25,64 @@ export function triple(op: string, name: string, value: Size3, min: number): [nu
   return t;
 }
 
-/** Everything a conv3d kernel (forward, grad-input, grad-weight) needs to know. NCDHW layout. */
-export interface Conv3dGeometry {
+/** What conv3d and pool3d geometries share: a window sliding over an NCDHW input. */
+export interface WindowGeometry {
   readonly batch: number;
-  readonly inChannels: number;
-  readonly outChannels: number;
   /** Input spatial dims. */
   readonly inD: number;
   readonly inH: number;
   readonly inW: number;
-  /** Kernel dims. */
+  /** Kernel (window) dims. */
   readonly kD: number;
   readonly kH: number;
   readonly kW: number;
   readonly strideD: number;
   readonly strideH: number;
   readonly strideW: number;
-  /** Zero padding added before (and after) each spatial dim. */
+  /** Padding added before (and after) each spatial dim: zeros, or -inf for max pooling. */
   readonly padD: number;
   readonly padH: number;
   readonly padW: number;
-  readonly dilationD: number;
-  readonly dilationH: number;
-  readonly dilationW: number;
   /** Output spatial dims. */
   readonly outD: number;
   readonly outH: number;
   readonly outW: number;
+  /** Input x: `[batch, channels, inD, inH, inW]`. */
+  readonly inputShape: Shape5;
+  /** Output y (and dy, and max pooling's argmax): `[batch, channels, outD, outH, outW]`. */
+  readonly outputShape: Shape5;
+  /** Element counts of {@link inputShape} and {@link outputShape}. */
+  readonly inputSize: number;
+  readonly outputSize: number;
+  /** Spatial element counts of one channel: `inD·inH·inW` and `outD·outH·outW`. */
+  readonly inVolume: number;
+  readonly outVolume: number;
   /** A string that identifies this geometry, for kernel caches. */
   readonly key: string;
+}
+
+/**
+ * Everything a conv3d kernel (forward, grad-input, grad-weight) needs to know. NCDHW layout: the
+ * input has `inChannels` channels, the output `outChannels`.
+ */
+export interface Conv3dGeometry extends WindowGeometry {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly dilationD: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+  /** Weight: `[outChannels, inChannels, kD, kH, kW]`. */
+  readonly weightShape: Shape5;
+  /** Element count of {@link weightShape}. */
+  readonly weightSize: number;
+  /** The taps of one channel pair: `kD·kH·kW`. */
+  readonly kernelVolume: number;
+}
+
+/** The frozen shape, its element count and the element count of its three spatial dims. */
+function shape5(dims: readonly number[]): { shape: Shape5; size: number; volume: number } {
+  const shape = Object.freeze([dims[0], dims[1], dims[2], dims[3], dims[4]] as const);
+  return { shape, size: sizeOf(shape), volume: sizeOf(shape.slice(2)) };
 }
 
 function outSize(op: string, dim: string, inSize: number, k: number, stride: number, pad: number, dil: number): number {
@@ -96,33 +130,21 @@ export function conv3dGeometry(
   const outH = outSize(op, 'height', inH, kH, strideH, padH, dilationH);
   const outW = outSize(op, 'width', inW, kW, strideW, padW, dilationW);
   const key = [batch, inChannels, outChannels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, dilationD, dilationH, dilationW].join(',');
+  const input = shape5(xShape), weight = shape5(wShape), output = shape5([batch, outChannels, outD, outH, outW]);
   return Object.freeze({
     batch, inChannels, outChannels, inD, inH, inW, kD, kH, kW,
     strideD, strideH, strideW, padD, padH, padW, dilationD, dilationH, dilationW,
-    outD, outH, outW, key,
+    outD, outH, outW,
+    inputShape: input.shape, weightShape: weight.shape, outputShape: output.shape,
+    inputSize: input.size, weightSize: weight.size, outputSize: output.size,
+    inVolume: input.volume, outVolume: output.volume, kernelVolume: weight.volume,
+    key,
   });
 }
 
-/** Geometry of max/avg pooling over `[N, C, D, H, W]`. */
-export interface Pool3dGeometry {
-  readonly batch: number;
+/** Geometry of max/avg pooling over `[N, C, D, H, W]`: input and output have `channels` channels. */
+export interface Pool3dGeometry extends WindowGeometry {
   readonly channels: number;
-  readonly inD: number;
-  readonly inH: number;
-  readonly inW: number;
-  readonly kD: number;
-  readonly kH: number;
-  readonly kW: number;
-  readonly strideD: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly padD: number;
-  readonly padH: number;
-  readonly padW: number;
-  readonly outD: number;
-  readonly outH: number;
-  readonly outW: number;
-  readonly key: string;
 }
 
 /** Window, stride and padding of {@link maxPool3d} / {@link avgPool3d} (PyTorch semantics). */
@@ -166,7 +188,10 @@ export function pool3dGeometry(xShape: readonly number[], options: Pool3dOptions
   });
   const [outD, outH, outW] = out;
   const key = [batch, channels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, outD, outH, outW].join(',');
+  const input = shape5(xShape), output = shape5([batch, channels, outD, outH, outW]);
   return Object.freeze({
-    batch, channels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, outD, outH, outW, key,
+    batch, channels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, outD, outH, outW,
+    inputShape: input.shape, outputShape: output.shape, inputSize: input.size, outputSize: output.size,
+    inVolume: input.volume, outVolume: output.volume, key,
   });
 }

@@ -1,4 +1,4 @@
-// Shape arithmetic shared by ops and backends: sizes, strides, broadcasting, axis normalisation.
+// Shape arithmetic shared by ops and backends: sizes, strides, broadcasting, concat rows, axis normalisation.
 // Pure functions on number arrays; imports nothing.
 
 export type Shape = readonly number[];
@@ -29,6 +29,17 @@ export function broadcastStrides(inShape: readonly number[], outShape: readonly 
     acc *= inShape[i];
   }
   return out;
+}
+
+/**
+ * Concatenation along `axis` seen as rows: `outer` rows (the dims before the axis), each made of
+ * one chunk per input (`chunks[k]`: its axis length times the dims after the axis), `rowLen` long.
+ */
+export function concatRows(shapes: readonly Shape[], axis: number): { outer: number; chunks: number[]; rowLen: number } {
+  const first = shapes[0];
+  const inner = sizeOf(first.slice(axis + 1));
+  const chunks = shapes.map((s) => s[axis] * inner);
+  return { outer: sizeOf(first.slice(0, axis)), chunks, rowLen: chunks.reduce((a, b) => a + b, 0) };
 }
 
 export function shapesEqual(a: Shape, b: Shape): boolean {

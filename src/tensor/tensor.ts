@@ -7,26 +7,29 @@ import { ENGINE, keep, noGrad, tidy } from './engine.js';
 import { fmt, shapesEqual, sizeOf, type Shape } from './shape.js';
 import * as ops from './ops/index.js';
 
-/** One recorded op in the autograd graph: how to turn dL/dout into dL/dinputs. */
+/**
+ * One recorded op in the autograd graph: how to turn dL/doutputs into dL/dinputs. An op may make
+ * several output tensors (the LSTM layer's output, h and c); they share one node, and its
+ * backward runs once, after every output's gradient is complete.
+ */
 export interface GradNode {
   /** Op name, for error messages. */
   readonly op: string;
   /** The op's tensor inputs (null where an input is not a tensor). */
   readonly inputs: readonly (Tensor | null)[];
-  /** Returns dL/dinput for each input (null where not needed). Runs under noGrad. */
-  backward(dy: Tensor): (Tensor | null)[];
+  /** How many tensors the op made; each knows its place through its `outputIndex`. */
+  readonly outputCount: number;
+  /**
+   * Returns dL/dinput for each input (null where not needed) from one cotangent dL/doutput per
+   * output, null where no gradient reached that output (read it as zeros). Runs under noGrad.
+   */
+  backward(cotangents: readonly (Tensor | null)[]): (Tensor | null)[];
   /** Tensors saved for backward; released after backward or when the graph is dropped. */
   readonly saved: Tensor[];
 }
 
-const RELEASED: GradNode = Object.freeze({
-  op: 'released',
-  inputs: [],
-  saved: [],
-  backward(): never {
-    throw new Error('plm-ipe internal: released node');
-  },
-});
+/** What an op hands {@link recordMultiOutputOp}: its node without the engine's bookkeeping. */
+type NodeSpec = Pick<GradNode, 'op' | 'inputs' | 'backward'> & { saved?: Tensor[] };
 
 interface HandleState {
   id: DataId;
@@ -51,6 +54,36 @@ const nodeRegistry = new FinalizationRegistry<HandleState[]>((states) => {
   }
 });
 
+function releasedBackward(): never {
+  throw new Error('plm-ipe internal: released node');
+}
+
+// Backward releases a node in place: its saved tensors, inputs and closure go, so nothing the
+// graph held outlives backward, and every output (reached or not) sees that it was freed.
+class RecordedNode implements GradNode {
+  released = false;
+  constructor(
+    readonly op: string,
+    public inputs: readonly (Tensor | null)[],
+    readonly outputCount: number,
+    private backwardFn: GradNode['backward'],
+    public saved: Tensor[],
+  ) {}
+
+  backward(cotangents: readonly (Tensor | null)[]): (Tensor | null)[] {
+    return this.backwardFn(cotangents);
+  }
+
+  release(): void {
+    nodeRegistry.unregister(this);
+    for (const s of this.saved) s.dispose();
+    this.saved = [];
+    this.inputs = [];
+    this.backwardFn = releasedBackward;
+    this.released = true;
+  }
+}
+
 let nextId = 0;
 
 /**
@@ -74,6 +107,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The op that made this tensor (null for leaves). */
   node: GradNode | null = null;
+  /** Which of `node`'s outputs this tensor is (0 for leaves and for ops that make one tensor). */
+  outputIndex = 0;
   /** The backend that owns the storage. */
   readonly backend: Backend;
   private readonly state: HandleState;
@@ -262,28 +297,53 @@ export class Tensor {
 }
 
 /** @internal Records `node` as the creator of `out` if grad mode is on and an input needs grad. */
-export function recordOp(out: Tensor, node: Omit<GradNode, 'saved'> & { saved?: Tensor[] }): Tensor {
-  if (!ENGINE.gradEnabled || !node.inputs.some((t) => t !== null && t.requiresGrad)) {
-    if (node.saved) for (const s of node.saved) s.dispose();
-    return out;
+export function recordOp(
+  out: Tensor, node: Omit<NodeSpec, 'backward'> & { backward(dy: Tensor): (Tensor | null)[] },
+): Tensor {
+  // A one-output node only runs when its output got a gradient, so the cotangent is there.
+  return recordMultiOutputOp([out], { ...node, backward: (dys) => node.backward(dys[0]!) })[0];
+}
+
+/**
+ * @internal Records one node as the creator of every tensor in `outputs` (when grad mode is on
+ * and an input needs grad; otherwise releases `saved` at once). Its backward gets one cotangent
+ * per output, null for an output no gradient reached.
+ */
+export function recordMultiOutputOp<T extends [Tensor, ...Tensor[]]>(outputs: T, spec: NodeSpec): T {
+  const saved = spec.saved ?? [];
+  if (!ENGINE.gradEnabled || !spec.inputs.some((t) => t !== null && t.requiresGrad)) {
+    for (const s of saved) s.dispose();
+    return outputs;
   }
-  out.requiresGrad = true;
-  const full: GradNode = { ...node, saved: node.saved ?? [] };
-  out.node = full;
-  if (full.saved.length > 0) {
-    nodeRegistry.register(full, full.saved.map((s) => (s as unknown as { state: HandleState }).state), full);
+  const node = new RecordedNode(spec.op, spec.inputs, outputs.length, spec.backward, saved);
+  outputs.forEach((out, i) => {
+    out.requiresGrad = true;
+    out.node = node;
+    out.outputIndex = i;
+  });
+  if (saved.length > 0) {
+    nodeRegistry.register(node, saved.map((s) => (s as unknown as { state: HandleState }).state), node);
   }
-  return out;
+  return outputs;
 }
 
 /**
  * @internal A reference to `t`'s storage owned by an autograd node rather than by user code:
- * it survives `tidy` and the user disposing `t`, and is released after backward.
- * Call only when the op will record a node (check `needsGrad`), else it leaks until GC.
+ * it survives `tidy` and the user disposing `t`, and is released after backward. Hand it to
+ * `recordOp` in `saved`, which releases it at once when no node is recorded.
  */
 export function saveForBackward(t: Tensor): Tensor {
   ENGINE.incRef(t.dataId);
   return new Tensor(t.dataId, t.shape, t.backend, false, false);
+}
+
+/**
+ * @internal Storage a kernel just made that only backward reads (maxPool3d's argmax), owned by
+ * the node from the start: no user handle, no scope. Hand it to `recordOp` in `saved`.
+ */
+export function saveStorageForBackward(id: DataId, shape: Shape, backend: Backend): Tensor {
+  ENGINE.track(id, sizeOf(shape), backend);
+  return new Tensor(id, shape, backend, false, false);
 }
 
 /** @internal True when an op on these inputs will record a node. */
@@ -291,41 +351,74 @@ export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
   return ENGINE.gradEnabled && inputs.some((t) => t != null && t.requiresGrad);
 }
 
-function releaseNode(node: GradNode): void {
-  nodeRegistry.unregister(node);
-  for (const s of node.saved) s.dispose();
+/** The node a tensor came from, as the engine sees it (every node is recorded by this file). */
+function nodeOf(t: Tensor): RecordedNode | null {
+  return t.node as RecordedNode | null;
 }
 
-function topoOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const visited = new Set<Tensor>();
+/** Nodes reachable from `root` through inputs that need grad, each after every node that uses it. */
+function topoOrder(root: RecordedNode): RecordedNode[] {
+  const order: RecordedNode[] = [];
+  const visited = new Set<RecordedNode>([root]);
   // Iterative DFS: deep graphs (long LSTMs unrolled by hand) must not overflow the stack.
-  const stack: [Tensor, number][] = [[root, 0]];
-  visited.add(root);
+  const stack: [RecordedNode, number][] = [[root, 0]];
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
-    const [t, i] = top;
-    const inputs = t.node ? t.node.inputs : [];
-    if (i < inputs.length) {
+    const [node, i] = top;
+    if (i < node.inputs.length) {
       top[1]++;
-      const next = inputs[i];
-      if (next && next.requiresGrad && !visited.has(next)) {
+      const input = node.inputs[i];
+      const next = input && input.requiresGrad ? nodeOf(input) : null;
+      // A released node is not walked: a gradient reaching it throws in accumulate().
+      if (next && !next.released && !visited.has(next)) {
         visited.add(next);
         stack.push([next, 0]);
       }
     } else {
       stack.pop();
-      order.push(t);
+      order.push(node);
     }
   }
   return order.reverse();
 }
 
-function runBackward(root: Tensor, grad?: Tensor): void {
+/** Gradients gathered during one backward pass: per node output, and per leaf. */
+class GradientSums {
+  readonly cotangents = new Map<RecordedNode, (Tensor | null)[]>();
+  readonly leaves = new Map<Tensor, Tensor>();
+
+  accumulate(t: Tensor, g: Tensor): void {
+    const node = nodeOf(t);
+    if (node === null) {
+      const prev = this.leaves.get(t);
+      this.leaves.set(t, prev ? ops.add(prev, g) : g);
+      return;
+    }
+    if (node.released) throw new Error('backward: part of the graph was already freed by an earlier backward()');
+    let dys = this.cotangents.get(node);
+    if (!dys) {
+      dys = new Array<Tensor | null>(node.outputCount).fill(null);
+      this.cotangents.set(node, dys);
+    }
+    const prev = dys[t.outputIndex];
+    dys[t.outputIndex] = prev ? ops.add(prev, g) : g;
+  }
+
+  /** Adds each leaf's gradient into its `.grad` (PyTorch accumulates across backward calls). */
+  storeLeafGrads(): void {
+    for (const [t, g] of this.leaves) {
+      const acc = t.grad ? ops.add(t.grad, g) : ops.reshape(g, t.shape);
+      if (t.grad && t.grad !== acc) t.grad.dispose();
+      t.grad = keep(acc);
+    }
+  }
+}
+
+function checkBackwardArgs(root: Tensor, grad: Tensor | undefined): void {
   if (!root.requiresGrad) {
     throw new Error('backward: tensor does not require grad (no input had requiresGrad, or it was made under noGrad)');
   }
-  if (root.node === RELEASED) {
+  if (nodeOf(root)?.released) {
     throw new Error('backward: the graph of this tensor was already freed by an earlier backward()');
   }
   if (grad === undefined && root.size !== 1) {
@@ -334,44 +427,35 @@ function runBackward(root: Tensor, grad?: Tensor): void {
   if (grad !== undefined && !shapesEqual(grad.shape, root.shape)) {
     throw new Error(`backward: grad shape ${fmt(grad.shape)} does not match tensor shape ${fmt(root.shape)}`);
   }
-  const order = topoOrder(root);
+}
+
+function runBackward(root: Tensor, grad?: Tensor): void {
+  checkBackwardArgs(root, grad);
+  const rootNode = nodeOf(root);
+  const order = rootNode ? topoOrder(rootNode) : [];
   // All temporaries of the backward pass live in this scope; only leaf grads are kept.
   tidy(() =>
     noGrad(() => {
-      const grads = new Map<Tensor, Tensor>();
-      grads.set(root, grad ? ops.reshape(grad, root.shape) : ops.onesLike(root));
-      for (const t of order) {
-        const g = grads.get(t);
-        if (!g) continue;
-        grads.delete(t);
-        const node = t.node;
-        if (node === null) {
-          if (!t.requiresGrad) continue;
-          const acc = t.grad ? ops.add(t.grad, g) : ops.reshape(g, t.shape);
-          if (t.grad && t.grad !== acc) t.grad.dispose();
-          t.grad = keep(acc);
-          continue;
-        }
-        if (node === RELEASED) {
-          throw new Error('backward: part of the graph was already freed by an earlier backward()');
-        }
-        const inputGrads = node.backward(g);
+      const sums = new GradientSums();
+      sums.accumulate(root, grad ? ops.reshape(grad, root.shape) : ops.onesLike(root));
+      for (const node of order) {
+        const dys = sums.cotangents.get(node);
+        if (!dys) continue; // no gradient reached it (every consumer returned null for it)
+        sums.cotangents.delete(node);
+        const inputGrads = node.backward(dys);
         for (let i = 0; i < node.inputs.length; i++) {
           const input = node.inputs[i];
           const gi = inputGrads[i];
           if (!input || !input.requiresGrad || !gi) continue;
           if (gi.size !== input.size) {
-            throw new Error(`plm-ipe internal: ${node.op} backward gave grad ${fmt(gi.shape)} for input ${fmt(input.shape)}`);
+            const got = `grad ${fmt(gi.shape)} for input ${fmt(input.shape)}`;
+            throw new Error(`plm-ipe internal: ${node.op} backward gave ${got}`);
           }
-          const prev = grads.get(input);
-          grads.set(input, prev ? ops.add(prev, gi) : gi);
+          sums.accumulate(input, gi);
         }
-        releaseNode(node);
-        t.node = RELEASED;
+        node.release();
       }
+      sums.storeLeafGrads();
     }),
   );
 }
-
-/** @internal */
-export { RELEASED };

@@ -55,7 +55,7 @@ export function onBoth(mode: GpuMode, fn: () => Tensor[], seed = 7): { cpu: Floa
 
 /**
  * Asserts max|gpu - cpu| <= atol + rtol * max|cpu|. The cpu backend is the reference; the f32
- * backends accumulate in float32, so tolerances scale with the reduction length (notes §2d).
+ * backends accumulate in float32, so tolerances scale with the reduction length.
  */
 export function expectClose(name: string, cpu: Float32Array, gpu: Float32Array, rtol: number, atol = 0): void {
   expect(gpu.length, `${name}: length`).toBe(cpu.length);

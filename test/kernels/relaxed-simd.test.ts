@@ -3,7 +3,8 @@
 // SIMD only behind --experimental-wasm-relaxed-simd; to run the kernel suites on the FMA path:
 //   npx vitest run test/kernels --execArgv=--experimental-wasm-relaxed-simd   (see docs/performance.md)
 import { describe, expect, it } from 'vitest';
-import { gemmModuleBytes, relaxedSimdSupported } from '../../src/backend/cpu/kernels/gemm-module.js';
+import { gemmModuleBytes } from '../../src/backend/cpu/kernels/gemm-module.js';
+import { relaxedSimdSupported } from '../../src/wasm/host.js';
 import { kernelInfo } from '../../src/backend/cpu/kernels/index.js';
 
 const memory = { initial: 1, maximum: 16, shared: false };

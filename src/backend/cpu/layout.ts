@@ -1,5 +1,5 @@
 // Data movement kernels of the cpu backend: permute, slice, padSlice (slice's adjoint), concat.
-import { stridesOf } from '../../tensor/shape.js';
+import { concatRows, stridesOf } from '../../tensor/shape.js';
 import { walk } from './strided.js';
 
 export function permute(x: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
@@ -42,13 +42,7 @@ export function padSlice(x: Float32Array, size: readonly number[], outShape: rea
 }
 
 export function concat(xs: readonly Float32Array[], shapes: readonly (readonly number[])[], axis: number): Float32Array {
-  const first = shapes[0];
-  let outer = 1;
-  for (let i = 0; i < axis; i++) outer *= first[i];
-  let inner = 1;
-  for (let i = axis + 1; i < first.length; i++) inner *= first[i];
-  const chunks = shapes.map((s) => s[axis] * inner);
-  const rowLen = chunks.reduce((a, b) => a + b, 0);
+  const { outer, chunks, rowLen } = concatRows(shapes, axis);
   const out = new Float32Array(outer * rowLen);
   for (let o = 0; o < outer; o++) {
     let off = o * rowLen;

@@ -1,22 +1,23 @@
 // The gpu backend: the Backend contract on gpu.js kernels (WebGPU, WebGL2, WebGL, headless GL
 // or WebAssembly). Storage is a mutable GpuData box (./storage.ts); primitives are launchers in
-// ./kernels. On GL and WebGPU modes tensors stay on the device between ops; on webasm they are
+// ./launchers. On GL and WebGPU modes tensors stay on the device between ops; on webasm they are
 // host Float32Arrays. Knows nothing of autograd; imports gpu.js only through ./kernel-cache,
 // ./mode and ./webgpu-value.
 import type { AdamHyper, Backend, BinaryOp, DataId, LstmCellOutputs, ReduceOp, SgdHyper, UnaryOp } from '../backend.js';
 import type { Conv3dGeometry, Pool3dGeometry } from '../../tensor/geometry.js';
+import { sizeOf } from '../../tensor/shape.js';
 import { KernelCache } from './kernel-cache.js';
 import { bestAvailable, chooseMode, probeCapabilities, warnOnce, type Capabilities, type GpuMode, type GpuModeRequest } from './mode.js';
 import { GpuData, readValue, readValueSync, releaseValue, type DeviceValue } from './storage.js';
 import { HOST_SHADOW_LIMIT, webgpuClasses, WebGpuValue } from './webgpu-value.js';
 import { WgslProducts, type WebGpuContext, type WgslStats } from './wgsl/runner.js';
-import type { Device } from './kernels/device.js';
-import * as elementwise from './kernels/elementwise.js';
-import * as layout from './kernels/layout.js';
-import * as reduction from './kernels/reduce.js';
-import * as linalg from './kernels/matmul.js';
-import * as convPool from './kernels/conv-pool.js';
-import * as fused from './kernels/fused.js';
+import type { Device } from './launchers/device.js';
+import * as elementwise from './launchers/elementwise.js';
+import * as layout from './launchers/layout.js';
+import * as reduction from './launchers/reduce.js';
+import * as linalg from './launchers/matmul.js';
+import * as convPool from './launchers/conv-pool.js';
+import * as fused from './launchers/fused.js';
 
 /** Options of the gpu backend, passed as `setBackend('gpu', options)`. */
 export interface GpuBackendOptions {
@@ -206,12 +207,10 @@ export class GpuBackend implements Backend {
 
   // ---- elementwise and layout ----
 
-  /** See GpuBackend. */
   unary(op: UnaryOp, x: DataId, size: number): DataId {
     if (size === 0) return this.fill(0, 0);
     return this.box(elementwise.unary(this.device, op, this.v(x), size), size);
   }
-  /** See GpuBackend. */
   binary(op: BinaryOp, a: DataId, aShape: readonly number[], b: DataId, bShape: readonly number[], outShape: readonly number[]): DataId {
     const n = sizeOf(outShape);
     if (n === 0) return this.fill(0, 0);
@@ -230,7 +229,6 @@ export class GpuBackend implements Backend {
     const n = sizeOf(shape.filter((_, i) => i !== axis));
     return this.box(reduction.argMax(this.device, this.v(x), shape, axis), n);
   }
-  /** See GpuBackend. */
   permute(x: DataId, shape: readonly number[], perm: readonly number[]): DataId {
     const n = sizeOf(shape);
     if (n === 0) return this.fill(0, 0);
@@ -246,7 +244,6 @@ export class GpuBackend implements Backend {
     if (n === 0 || sizeOf(shape) === 0) return this.fill(n, 0);
     return this.box(layout.padSlice(this.device, this.v(x), shape, outShape, begin), n);
   }
-  /** See GpuBackend. */
   concat(xs: readonly DataId[], shapes: readonly (readonly number[])[], axis: number): DataId {
     const n = shapes.reduce((acc, s) => acc + sizeOf(s), 0);
     return this.box(layout.concat(this.device, xs.map((x) => this.v(x)), shapes, axis), n);
@@ -257,34 +254,27 @@ export class GpuBackend implements Backend {
   matmul(a: DataId, b: DataId, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, aStride: number, bStride: number): DataId {
     return this.box(linalg.matmul(this.device, this.v(a), this.v(b), batch, M, N, K, transA, transB, aStride, bStride), batch * M * N);
   }
-  /** See GpuBackend. */
   conv3d(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry): DataId {
-    return this.box(convPool.conv3d(this.device, this.v(x), this.v(w), bias ? this.v(bias) : null, g), g.batch * g.outChannels * g.outD * g.outH * g.outW);
+    return this.box(convPool.conv3d(this.device, this.v(x), this.v(w), bias ? this.v(bias) : null, g), g.outputSize);
   }
-  /** See GpuBackend. */
   conv3dGradInput(dy: DataId, w: DataId, g: Conv3dGeometry): DataId {
-    return this.box(convPool.conv3dGradInput(this.device, this.v(dy), this.v(w), g), g.batch * g.inChannels * g.inD * g.inH * g.inW);
+    return this.box(convPool.conv3dGradInput(this.device, this.v(dy), this.v(w), g), g.inputSize);
   }
-  /** See GpuBackend. */
   conv3dGradWeight(x: DataId, dy: DataId, g: Conv3dGeometry): DataId {
-    return this.box(convPool.conv3dGradWeight(this.device, this.v(x), this.v(dy), g), g.outChannels * g.inChannels * g.kD * g.kH * g.kW);
+    return this.box(convPool.conv3dGradWeight(this.device, this.v(x), this.v(dy), g), g.weightSize);
   }
   maxPool3d(x: DataId, g: Pool3dGeometry): { y: DataId; argmax: DataId } {
-    const n = g.batch * g.channels * g.outD * g.outH * g.outW;
     const r = convPool.maxPool3d(this.device, this.v(x), g);
-    return { y: this.box(r.y, n), argmax: this.box(r.argmax, n) };
+    return { y: this.box(r.y, g.outputSize), argmax: this.box(r.argmax, g.outputSize) };
   }
-  /** See GpuBackend. */
   maxPool3dGrad(dy: DataId, argmax: DataId, g: Pool3dGeometry): DataId {
-    return this.box(convPool.maxPool3dGrad(this.device, this.v(dy), this.v(argmax), g), g.batch * g.channels * g.inD * g.inH * g.inW);
+    return this.box(convPool.maxPool3dGrad(this.device, this.v(dy), this.v(argmax), g), g.inputSize);
   }
-  /** See GpuBackend. */
   avgPool3d(x: DataId, g: Pool3dGeometry, countIncludePad: boolean): DataId {
-    return this.box(convPool.avgPool3d(this.device, this.v(x), g, countIncludePad), g.batch * g.channels * g.outD * g.outH * g.outW);
+    return this.box(convPool.avgPool3d(this.device, this.v(x), g, countIncludePad), g.outputSize);
   }
-  /** See GpuBackend. */
   avgPool3dGrad(dy: DataId, g: Pool3dGeometry, countIncludePad: boolean): DataId {
-    return this.box(convPool.avgPool3dGrad(this.device, this.v(dy), g, countIncludePad), g.batch * g.channels * g.inD * g.inH * g.inW);
+    return this.box(convPool.avgPool3dGrad(this.device, this.v(dy), g, countIncludePad), g.inputSize);
   }
 
   // ---- fused rows ----
@@ -303,7 +293,6 @@ export class GpuBackend implements Backend {
 
   // ---- optimizer updates: new values swapped into the given handles ----
 
-  /** See GpuBackend. */
   adamUpdate(param: DataId, grad: DataId, m: DataId, v: DataId, vMax: DataId | null, size: number, h: AdamHyper): void {
     if (size === 0) return;
     const r = fused.adam(this.device, this.v(param), this.v(grad), this.v(m), this.v(v), vMax ? this.v(vMax) : null, size, h);
@@ -312,19 +301,12 @@ export class GpuBackend implements Backend {
     this.swap(v, r.v);
     if (vMax && r.vMax) this.swap(vMax, r.vMax);
   }
-  /** See GpuBackend. */
   sgdUpdate(param: DataId, grad: DataId, momentumBuf: DataId | null, size: number, h: SgdHyper): void {
     if (size === 0) return;
     const r = fused.sgd(this.device, this.v(param), this.v(grad), momentumBuf ? this.v(momentumBuf) : null, size, h);
     this.swap(param, r.p);
     if (momentumBuf && r.buf) this.swap(momentumBuf, r.buf);
   }
-}
-
-function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
 }
 
 export type { GpuMode, GpuModeRequest };

@@ -6,21 +6,22 @@
 //
 // updmat and boxflow are scalar f64 code that performs the same operations in the same order as the JS
 // functions in ../farneback.ts (f32 loads promoted, f32 stores rounded), so both paths give the same
-// numbers. Imports only the byte emitter (through wasm-ops.ts), the expansion kernel and two types.
+// numbers. Imports only the WebAssembly emitter and run-time helpers (src/wasm), the expansion kernel and
+// two types.
 import type { TapTable } from '../image.js';
 import type { PolyExpKernel } from '../polynomial-expansion.js';
 import { buildPolyExp, writePolyExpTables } from './polyexp-wasm.js';
-import { Builder, emitModule, F64, I32, V128 } from './wasm-ops.js';
+import { FunctionBuilder, emitModule, F64, I32, V128 } from '../../wasm/emitter.js';
+import { align16, growToFit, kernelCache, type KernelInstance } from '../../wasm/instance.js';
 
-const PAGE = 65536;
 const MAX_PAGES = 1024; // 64 MiB
 
 // Function indices in the module (emitModule numbers them in order).
 const FN_UPDMAT = 2;
 
 /** `interleave(src, dst, count)`: five planes of `count` floats → five floats per pixel. */
-function buildInterleave(): Builder {
-  const f = new Builder([I32, I32, I32]);
+function buildInterleave(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32]);
   const [pSrc, pDst, pN] = [0, 1, 2];
   const plane = f.local(I32);
   const s = f.local(I32);
@@ -45,8 +46,8 @@ function buildInterleave(): Builder {
  * R0/R1: interleaved expansions (5 f32 per pixel); flow: 2 f32 per pixel; M: 5 f32 per pixel out;
  * colW/rowW: f64 border damping factors per column / row (1 inside).
  */
-function buildUpdMat(): Builder {
-  const f = new Builder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+function buildUpdMat(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [pR0, pR1, pFlow, pM, pW, pH, pY0, pY1, pColW, pRowW] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const y = f.local(I32);
   const x = f.local(I32);
@@ -160,7 +161,7 @@ function buildUpdMat(): Builder {
  * in-image mask. Advances x, xf and the row pointers past the pairs; the scalar loop does the rest.
  */
 function emitPairs(
-  f: Builder,
+  f: FunctionBuilder,
   l: { pR0: number; pR1: number; pW: number; x: number; xf: number; yf: number; wy: number; r0: number; fl: number; mo: number; cw: number; xMax: number; yMax: number; rowB: number },
 ): void {
   const V = () => f.local(V128);
@@ -169,7 +170,6 @@ function emitPairs(
   const r = Array.from({ length: 5 }, V);
   const r0v = Array.from({ length: 5 }, V);
   const [qa, qb, q1a, q1b] = [f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
-  const shuf = (lanes: number[]) => f.simdOp(0x0d, ...lanes.flatMap((k) => [4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3]));
   f.f64(0.5).f64x2Splat().set(half);
   f.f64(0.25).f64x2Splat().set(quarter);
   f.f64(1).f64x2Splat().set(one);
@@ -178,17 +178,17 @@ function emitPairs(
   f.get(l.yMax).f64x2Splat().set(yMaxV);
   f.get(l.yf).f64x2Splat().set(yv);
   // xv = (x, x + 1) = (0, 1) at the row start (f64x2.replace_lane 1)
-  f.f64(0).f64x2Splat().f64(1).simdOp(0x22, 1).set(xv);
+  f.f64(0).f64x2Splat().f64(1).f64x2ReplaceLane(1).set(xv);
   f.block();
   f.get(l.x).i32(1).add().get(l.pW).geS().brIf(0);
   f.loop();
   {
     f.get(l.fl).v128Load().set(fl4);
     f.get(fl4).get(fl4);
-    shuf([0, 2, 0, 2]);
+    f.shuffleF32([0, 2, 0, 2]);
     f.f64x2PromoteLow().set(dx);
     f.get(fl4).get(fl4);
-    shuf([1, 3, 1, 3]);
+    f.shuffleF32([1, 3, 1, 3]);
     f.f64x2PromoteLow().set(dy);
     f.get(xv).get(dx).f64x2Add().set(fx);
     f.get(yv).get(dy).f64x2Add().set(fy);
@@ -278,8 +278,8 @@ function emitPairs(
  * FarnebackUpdateFlow_Blur with a (2m+1)² box (sums normalised by `scale` = 1/winSize²). `vsum` is the
  * f64 column-sum row, with m+1 replicated entries (5 doubles each) before it and m after it.
  */
-function buildBoxFlow(): Builder {
-  const f = new Builder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, F64, I32, I32, I32]);
+function buildBoxFlow(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, F64, I32, I32, I32]);
   const [pR0, pR1, pFlow, pM, pW, pH, pColW, pRowW, pV, pm, pScale, pUpdate, pMinStripe, pBlock] = [
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
   ];
@@ -397,8 +397,8 @@ function buildBoxFlow(): Builder {
  * through the x tap table into `tmp`, then columns through the y table into `dst`) in the same f64
  * order with f32 stores. xIdx: byte offsets of source columns; yIdx: byte offsets of tmp rows; weights f64.
  */
-function buildSep(): Builder {
-  const f = new Builder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+function buildSep(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [pSrc, pW, pH, pXI, pXW, pTX, pDW, pYI, pYW, pTY, pDH, pTmp, pDst] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   const row = f.local(I32);
   const rowEnd = f.local(I32);
@@ -488,36 +488,10 @@ export function buildFlowModule(n: number): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-interface Instance {
-  memory: WebAssembly.Memory;
-  exports: FlowWasmExports;
-}
-
-const instances = new Map<number, Instance | null>();
-
-function instanceFor(n: number): Instance | null {
-  if (instances.has(n)) return instances.get(n)!;
-  let inst: Instance | null = null;
-  try {
-    const bytes = buildFlowModule(n);
-    if (WebAssembly.validate(bytes)) {
-      const memory = new WebAssembly.Memory({ initial: 8, maximum: MAX_PAGES });
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } });
-      inst = { memory, exports: instance.exports as unknown as FlowWasmExports };
-    }
-  } catch {
-    inst = null;
-  }
-  instances.set(n, inst);
-  return inst;
-}
+const instanceFor = kernelCache<number, FlowWasmExports>(buildFlowModule, { initial: 8, maximum: MAX_PAGES });
 
 // OpenCV's border damping factors (float constants), for the 5 pixels next to each edge.
 const BORDER = [0.14, 0.14, 0.4472, 0.4472, 0.4472].map(Math.fround);
-
-function align16(v: number): number {
-  return (v + 15) & ~15;
-}
 
 /**
  * One Farneback call's pyramid in the module's memory. Create it with {@link FlowPyramidWasm.create}
@@ -533,7 +507,7 @@ export class FlowPyramidWasm {
     imgs: [number, number]; tmp: number; taps: number; tapBytes: number; fullW: number; fullH: number;
   };
 
-  private constructor(inst: Instance, offs: FlowPyramidWasm['offs']) {
+  private constructor(inst: KernelInstance<FlowWasmExports>, offs: FlowPyramidWasm['offs']) {
     this.ex = inst.exports;
     this.buf = inst.memory.buffer;
     this.offs = offs;
@@ -578,10 +552,7 @@ export class FlowPyramidWasm {
     const tmp = take(4 * full.w * full.h);
     const tapBytes = 12 * (W + H) * maxTaps;
     const taps = take(tapBytes);
-    const pages = Math.ceil(at / PAGE);
-    if (pages > MAX_PAGES) return null;
-    const have = inst.memory.buffer.byteLength / PAGE;
-    if (pages > have) inst.memory.grow(pages - have);
+    if (!growToFit(inst.memory, at, MAX_PAGES)) return null;
     return new FlowPyramidWasm(inst, {
       consts, tab, rows, src, planes, R, M, vsum, colW, rowW, flows, imgs, tmp, taps, tapBytes, fullW: full.w, fullH: full.h,
     });

@@ -3,16 +3,12 @@
 // version in ../polynomial-expansion.ts (vertical into three padded rows, then horizontal), in float32
 // throughout (OpenCV's horizontal sums are double; the difference is ~1e-7 relative). Used for widths
 // that are a multiple of 4; callers fall back to JS otherwise or when WebAssembly SIMD is missing.
-// Imports only the byte emitter (read-only) and the kernel type.
-import { FunctionBuilder, I32, V128, emitModule } from '../../backend/cpu/kernels/wasm-emitter.js';
+// Imports only the WebAssembly emitter and run-time helpers (src/wasm) and the kernel type.
+import { FunctionBuilder, I32, V128, emitModule } from '../../wasm/emitter.js';
+import { align16, growToFit, kernelCache } from '../../wasm/instance.js';
 import type { PolyExpKernel } from '../polynomial-expansion.js';
 
-const PAGE = 65536;
 const MAX_PAGES = 1024; // 64 MiB: images up to ~1500² per call.
-
-// Opcodes the shared emitter does not name.
-const I32_LOAD = 0x28;
-const F32X4_SUB = 0xe5;
 
 /**
  * Emits `polyexp(w4, h, tab, v0, dst, plane, consts)`; all addresses in bytes.
@@ -43,8 +39,6 @@ export function buildPolyExp(n: number): FunctionBuilder {
   const b = Array.from({ length: n + 1 }, () => f.local(V128));
   const p = Array.from({ length: n + 1 }, () => f.local(V128));
   const m0 = f.local(V128);
-  const sub = () => f.op(0xfd, F32X4_SUB, 0x01);
-  const i32Load = (off = 0) => f.op(I32_LOAD, 2, ...uleb(off));
 
   // Splat the kernel constants once.
   for (let k = 0; k <= n; k++) {
@@ -67,12 +61,8 @@ export function buildPolyExp(n: number): FunctionBuilder {
   f.get(y).get(pH).geS().brIf(1);
   // Source row addresses: up[k] = row y−k, dn[k] = row y+k (up[0] = dn[0] = row y).
   for (let k = 0; k <= n; k++) {
-    f.get(tabRow);
-    i32Load(4 * (n - k));
-    f.set(up[k]);
-    f.get(tabRow);
-    i32Load(4 * (n + k));
-    f.set(dn[k]);
+    f.get(tabRow).i32Load(4 * (n - k)).set(up[k]);
+    f.get(tabRow).i32Load(4 * (n + k)).set(dn[k]);
   }
 
   // Vertical pass: Σg·f, Σy·g·f, Σy²·g·f for 4 columns at a time, written from column n of the rows.
@@ -88,14 +78,8 @@ export function buildPolyExp(n: number): FunctionBuilder {
   for (let k = 1; k <= n; k++) f.get(g[k]).get(p[k]).f32x4Mul().f32x4Add();
   f.v128Store(4 * n);
   f.get(v1).get(xb).add();
-  f.get(xg[1]).get(b[1]).get(a[1]);
-  sub();
-  f.f32x4Mul();
-  for (let k = 2; k <= n; k++) {
-    f.get(xg[k]).get(b[k]).get(a[k]);
-    sub();
-    f.f32x4Mul().f32x4Add();
-  }
+  f.get(xg[1]).get(b[1]).get(a[1]).f32x4Sub().f32x4Mul();
+  for (let k = 2; k <= n; k++) f.get(xg[k]).get(b[k]).get(a[k]).f32x4Sub().f32x4Mul().f32x4Add();
   f.v128Store(4 * n);
   f.get(v2).get(xb).add();
   f.get(xxg[1]).get(p[1]).f32x4Mul();
@@ -137,9 +121,7 @@ export function buildPolyExp(n: number): FunctionBuilder {
   // plane 1: b_x = mx·ig11
   f.get(dRow).get(xb).add().get(pPlane).add();
   for (let k = 1; k <= n; k++) {
-    f.get(xg[k]).get(a[k]).get(b[k]);
-    sub();
-    f.f32x4Mul();
+    f.get(xg[k]).get(a[k]).get(b[k]).f32x4Sub().f32x4Mul();
     if (k > 1) f.f32x4Add();
   }
   f.get(ig11).f32x4Mul().v128Store();
@@ -154,9 +136,7 @@ export function buildPolyExp(n: number): FunctionBuilder {
   f.get(ig11).f32x4Mul().v128Store(); // plane 0: b_y
   f.get(dRow).get(xb).add().get(pPlane).i32(4).mul().add();
   for (let k = 1; k <= n; k++) {
-    f.get(xg[k]).get(a[k]).get(b[k]);
-    sub();
-    f.f32x4Mul();
+    f.get(xg[k]).get(a[k]).get(b[k]).f32x4Sub().f32x4Mul();
     if (k > 1) f.f32x4Add();
   }
   f.get(ig55).f32x4Mul().v128Store(); // plane 4: r_xy
@@ -181,41 +161,15 @@ export function buildPolyExp(n: number): FunctionBuilder {
   return f;
 }
 
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
+interface PolyExpExports {
+  polyexp: (w4: number, h: number, tab: number, v: number, dst: number, plane: number, consts: number) => void;
 }
-
-interface Instance {
-  memory: WebAssembly.Memory;
-  run: (w4: number, h: number, tab: number, v: number, dst: number, plane: number, consts: number) => void;
-}
-
-const instances = new Map<number, Instance | null>();
 
 /** The compiled kernel for radius n, or null where WebAssembly SIMD is unavailable. */
-function instanceFor(n: number): Instance | null {
-  if (instances.has(n)) return instances.get(n)!;
-  let inst: Instance | null = null;
-  try {
-    const memory = new WebAssembly.Memory({ initial: 8, maximum: MAX_PAGES });
-    const bytes = emitModule({ initial: 1, maximum: MAX_PAGES, shared: false }, [{ name: 'polyexp', fn: buildPolyExp(n) }]);
-    if (WebAssembly.validate(bytes)) {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } });
-      inst = { memory, run: instance.exports.polyexp as Instance['run'] };
-    }
-  } catch {
-    inst = null;
-  }
-  instances.set(n, inst);
-  return inst;
-}
+const instanceFor = kernelCache<number, PolyExpExports>(
+  (n) => emitModule({ initial: 1, maximum: MAX_PAGES, shared: false }, [{ name: 'polyexp', fn: buildPolyExp(n) }]),
+  { initial: 8, maximum: MAX_PAGES },
+);
 
 /**
  * Polynomial expansion of `src` into five planes (`dst`, layout of `polynomialExpansionPlanar`) on the
@@ -236,15 +190,12 @@ export function polyExpWasm(src: Float32Array, width: number, height: number, k:
   const srcOff = align16(rows + 3 * rowBytes);
   const dstOff = align16(srcOff + 4 * N);
   const end = dstOff + 4 * 5 * N;
-  const pages = Math.ceil(end / PAGE);
-  if (pages > MAX_PAGES) return false;
-  const have = inst.memory.buffer.byteLength / PAGE;
-  if (pages > have) inst.memory.grow(pages - have);
+  if (!growToFit(inst.memory, end, MAX_PAGES)) return false;
   const buf = inst.memory.buffer;
 
   writePolyExpTables(buf, consts, tab, k, width, height, srcOff);
   new Float32Array(buf, srcOff, N).set(src.subarray(0, N));
-  inst.run(4 * width, height, tab, rows, dstOff, 4 * N, consts);
+  inst.exports.polyexp(4 * width, height, tab, rows, dstOff, 4 * N, consts);
   dst.set(new Float32Array(buf, dstOff, 5 * N));
   return true;
 }
@@ -275,8 +226,4 @@ export function writePolyExpTables(
   for (let y = 0, i = 0; y < height; y++) {
     for (let j = -n; j <= n; j++, i++) t[i] = srcOff + 4 * width * Math.min(Math.max(y + j, 0), height - 1);
   }
-}
-
-function align16(v: number): number {
-  return (v + 15) & ~15;
 }

@@ -24,8 +24,7 @@ export function conv3d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
       throw new Error(`conv3d: bias must have shape [${g.outChannels}], got ${fmt(bias.shape)}`);
     }
   }
-  const outShape = [g.batch, g.outChannels, g.outD, g.outH, g.outW];
-  const out = wrap(x.backend.conv3d(x.dataId, weight.dataId, bias ? bias.dataId : null, g), outShape, x);
+  const out = wrap(x.backend.conv3d(x.dataId, weight.dataId, bias ? bias.dataId : null, g), g.outputShape, x);
   if (!needsGrad(x, weight, bias)) return out;
   const sx = weight.requiresGrad ? saveForBackward(x) : null;
   const sw = x.requiresGrad ? saveForBackward(weight) : null;
@@ -34,8 +33,8 @@ export function conv3d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     inputs: [x, weight, bias ?? null],
     saved: [sx, sw].filter((t): t is Tensor => t !== null),
     backward: (dy) => [
-      sw ? wrap(dy.backend.conv3dGradInput(dy.dataId, sw.dataId, g), x.shape, dy) : null,
-      sx ? wrap(dy.backend.conv3dGradWeight(sx.dataId, dy.dataId, g), weight.shape, dy) : null,
+      sw ? wrap(dy.backend.conv3dGradInput(dy.dataId, sw.dataId, g), g.inputShape, dy) : null,
+      sx ? wrap(dy.backend.conv3dGradWeight(sx.dataId, dy.dataId, g), g.weightShape, dy) : null,
       bias && bias.requiresGrad
         ? wrap(dy.backend.reduce('sum', dy.dataId, dy.shape, [0, 2, 3, 4]), [g.outChannels], dy)
         : null,

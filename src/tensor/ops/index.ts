@@ -9,3 +9,4 @@ export { conv3d } from './conv3d.js';
 export { maxPool3d, avgPool3d } from './pool3d.js';
 export { dropout, where } from './dropout.js';
 export { lstmSequence, type LstmWeights, type LstmSequenceResult } from './lstm.js';
+export { adamUpdate_, sgdUpdate_, assign_ } from './inplace.js';

@@ -1,7 +1,7 @@
 // 3D max and average pooling with PyTorch semantics (max pooling pads with -inf, so padding
 // never wins; average pooling counts padding unless countIncludePad is false).
 import { pool3dGeometry, type Pool3dOptions } from '../geometry.js';
-import { recordOp, needsGrad, saveForBackward, type Tensor } from '../tensor.js';
+import { recordOp, needsGrad, saveStorageForBackward, type Tensor } from '../tensor.js';
 import { checkTensor, wrap } from './util.js';
 
 /**
@@ -12,21 +12,14 @@ import { checkTensor, wrap } from './util.js';
 export function maxPool3d(x: Tensor, options: Pool3dOptions): Tensor {
   checkTensor('maxPool3d', 'x', x);
   const g = pool3dGeometry(x.shape, options, 'maxPool3d');
-  const outShape = [g.batch, g.channels, g.outD, g.outH, g.outW];
   const { y, argmax } = x.backend.maxPool3d(x.dataId, g);
-  const out = wrap(y, outShape, x);
-  const arg = wrap(argmax, outShape, x);
-  if (!needsGrad(x)) {
-    arg.dispose();
-    return out;
-  }
-  const saved = saveForBackward(arg);
-  arg.dispose();
-  return recordOp(out, {
+  // Only backward reads the argmax, so the node owns it (released at once when none is recorded).
+  const arg = saveStorageForBackward(argmax, g.outputShape, x.backend);
+  return recordOp(wrap(y, g.outputShape, x), {
     op: 'maxPool3d',
     inputs: [x],
-    saved: [saved],
-    backward: (dy) => [wrap(dy.backend.maxPool3dGrad(dy.dataId, saved.dataId, g), x.shape, dy)],
+    saved: [arg],
+    backward: (dy) => [wrap(dy.backend.maxPool3dGrad(dy.dataId, arg.dataId, g), g.inputShape, dy)],
   });
 }
 
@@ -35,12 +28,11 @@ export function avgPool3d(x: Tensor, options: Pool3dOptions & { countIncludePad?
   checkTensor('avgPool3d', 'x', x);
   const g = pool3dGeometry(x.shape, options, 'avgPool3d');
   const include = options.countIncludePad ?? true;
-  const outShape = [g.batch, g.channels, g.outD, g.outH, g.outW];
-  const out = wrap(x.backend.avgPool3d(x.dataId, g, include), outShape, x);
+  const out = wrap(x.backend.avgPool3d(x.dataId, g, include), g.outputShape, x);
   if (!needsGrad(x)) return out;
   return recordOp(out, {
     op: 'avgPool3d',
     inputs: [x],
-    backward: (dy) => [wrap(dy.backend.avgPool3dGrad(dy.dataId, g, include), x.shape, dy)],
+    backward: (dy) => [wrap(dy.backend.avgPool3dGrad(dy.dataId, g, include), g.inputShape, dy)],
   });
 }

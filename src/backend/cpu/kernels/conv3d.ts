@@ -1,23 +1,20 @@
 // conv3d forward, grad-input and grad-weight on the packed GEMM: im2col is never materialised,
 // the driver packs it panel by panel from the input in the wasm heap. Stride-1 grad-input is the
 // forward conv of dy with the flipped, transposed weight; other strides use GEMM + col2im.
-// Imports the frozen geometry type only from outside this folder; no node modules.
-import type { Conv3dGeometry } from '../../../tensor/geometry.js';
+// Imports only the geometry module from outside this folder; no node modules.
+import { conv3dGeometry, type Conv3dGeometry, type Shape5 } from '../../../tensor/geometry.js';
 import { packA, newJob, planChunks, runDenseProduct } from './gemm.js';
 import { getRuntime, type Runtime } from './runtime.js';
 import { runJob } from './threads.js';
 import { conv3dForwardWinograd, winogradQualifies } from './winograd.js';
 
-/** The plain numbers of a conv3d geometry (the frozen object, or one we derive for grad-input). */
-type ConvShape = Omit<Conv3dGeometry, 'key'>;
-
-function expectLength(op: string, name: string, arr: Float32Array, want: number, shape: number[]): void {
+function expectLength(op: string, name: string, arr: Float32Array, want: number, shape: Shape5 | number[]): void {
   if (arr.length !== want) {
     throw new Error(`${op}: ${name} must have ${want} elements for shape [${shape.join(', ')}], got ${arr.length}`);
   }
 }
 
-function setGeometry(rt: Runtime, job: Int32Array, g: ConvShape, xOff: number): void {
+function setGeometry(rt: Runtime, job: Int32Array, g: Conv3dGeometry, xOff: number): void {
   const F = rt.driver.F;
   job[F.BOFF] = xOff;
   job[F.GC] = g.inChannels; job[F.GD] = g.inD; job[F.GH] = g.inH; job[F.GW] = g.inW;
@@ -29,12 +26,12 @@ function setGeometry(rt: Runtime, job: Int32Array, g: ConvShape, xOff: number): 
 }
 
 /** y = W[Cout, Cin*k^3] x im2col(x)[Cin*k^3, S] (+ bias) per batch item; the heap holds one item. */
-function forward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: ConvShape): Float32Array {
+function forward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv3dGeometry): Float32Array {
   const rt = getRuntime();
   const { F, MR, B_IM2COL } = rt.driver;
-  const M = g.outChannels, K = g.inChannels * g.kD * g.kH * g.kW, S = g.outD * g.outH * g.outW;
-  const xLen = g.inChannels * g.inD * g.inH * g.inW;
-  const y = new Float32Array(g.batch * M * S);
+  const M = g.outChannels, K = g.inChannels * g.kernelVolume, S = g.outVolume;
+  const xLen = g.inChannels * g.inVolume;
+  const y = new Float32Array(g.outputSize);
   if (y.length === 0) return y;
   rt.reset();
   const aP = rt.alloc(Math.ceil(M / MR) * MR * K), xP = rt.alloc(xLen), yP = rt.alloc(M * S);
@@ -60,8 +57,8 @@ function forward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g:
 
 /** conv3d forward: x [N,Cin,D,H,W], w [Cout,Cin,kD,kH,kW], bias [Cout] or null -> [N,Cout,oD,oH,oW]. */
 export function conv3dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv3dGeometry): Float32Array {
-  expectLength('conv3dForward', 'x', x, g.batch * g.inChannels * g.inD * g.inH * g.inW, [g.batch, g.inChannels, g.inD, g.inH, g.inW]);
-  expectLength('conv3dForward', 'w', w, g.outChannels * g.inChannels * g.kD * g.kH * g.kW, [g.outChannels, g.inChannels, g.kD, g.kH, g.kW]);
+  expectLength('conv3dForward', 'x', x, g.inputSize, g.inputShape);
+  expectLength('conv3dForward', 'w', w, g.weightSize, g.weightShape);
   if (bias) expectLength('conv3dForward', 'bias', bias, g.outChannels, [g.outChannels]);
   // 3x3x3 stride-1 convs with enough channels take Winograd F(2,3) (3.4x fewer multiplications).
   if (winogradQualifies(g)) return conv3dForwardWinograd(x, w, bias, g);
@@ -70,18 +67,18 @@ export function conv3dForward(x: Float32Array, w: Float32Array, bias: Float32Arr
 
 /** conv3d forward on the direct packed GEMM whatever the shape (the path Winograd is measured against). */
 export function conv3dForwardGemm(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv3dGeometry): Float32Array {
-  expectLength('conv3dForwardGemm', 'x', x, g.batch * g.inChannels * g.inD * g.inH * g.inW, [g.batch, g.inChannels, g.inD, g.inH, g.inW]);
-  expectLength('conv3dForwardGemm', 'w', w, g.outChannels * g.inChannels * g.kD * g.kH * g.kW, [g.outChannels, g.inChannels, g.kD, g.kH, g.kW]);
+  expectLength('conv3dForwardGemm', 'x', x, g.inputSize, g.inputShape);
+  expectLength('conv3dForwardGemm', 'w', w, g.weightSize, g.weightShape);
   return forward(x, w, bias, g);
 }
 
 /** Gradient of conv3d with respect to its weight: sum over the batch of dy[Cout, S] x im2col(x)^T. */
 export function conv3dGradWeight(x: Float32Array, dy: Float32Array, g: Conv3dGeometry): Float32Array {
-  const M = g.outChannels, N = g.inChannels * g.kD * g.kH * g.kW, S = g.outD * g.outH * g.outW;
-  const xLen = g.inChannels * g.inD * g.inH * g.inW;
-  expectLength('conv3dGradWeight', 'x', x, g.batch * xLen, [g.batch, g.inChannels, g.inD, g.inH, g.inW]);
-  expectLength('conv3dGradWeight', 'dy', dy, g.batch * M * S, [g.batch, M, g.outD, g.outH, g.outW]);
-  const dw = new Float32Array(M * N);
+  const M = g.outChannels, N = g.inChannels * g.kernelVolume, S = g.outVolume;
+  const xLen = g.inChannels * g.inVolume;
+  expectLength('conv3dGradWeight', 'x', x, g.inputSize, g.inputShape);
+  expectLength('conv3dGradWeight', 'dy', dy, g.outputSize, g.outputShape);
+  const dw = new Float32Array(g.weightSize);
   if (g.batch === 0 || S === 0 || dw.length === 0) return dw;
   const rt = getRuntime();
   const { F, MR, B_IM2COL_T } = rt.driver;
@@ -106,9 +103,11 @@ export function conv3dGradWeight(x: Float32Array, dy: Float32Array, g: Conv3dGeo
 
 /** Gradient of conv3d with respect to its input x: [N, Cin, D, H, W]. */
 export function conv3dGradInput(dy: Float32Array, w: Float32Array, g: Conv3dGeometry): Float32Array {
-  const kVol = g.kD * g.kH * g.kW, S = g.outD * g.outH * g.outW;
-  expectLength('conv3dGradInput', 'dy', dy, g.batch * g.outChannels * S, [g.batch, g.outChannels, g.outD, g.outH, g.outW]);
-  expectLength('conv3dGradInput', 'w', w, g.outChannels * g.inChannels * kVol, [g.outChannels, g.inChannels, g.kD, g.kH, g.kW]);
+  const kVol = g.kernelVolume;
+  expectLength('conv3dGradInput', 'dy', dy, g.outputSize, g.outputShape);
+  expectLength('conv3dGradInput', 'w', w, g.weightSize, g.weightShape);
+  // An empty dx needs no product (and an empty x has no "full"-padded geometry to derive below).
+  if (g.inputSize === 0) return new Float32Array(0);
   const pD = g.dilationD * (g.kD - 1) - g.padD, pH = g.dilationH * (g.kH - 1) - g.padH, pW = g.dilationW * (g.kW - 1) - g.padW;
   if (g.strideD === 1 && g.strideH === 1 && g.strideW === 1 && pD >= 0 && pH >= 0 && pW >= 0) {
     // dx = conv(dy, W') with W'[ci, co, a, b, c] = W[co, ci, kD-1-a, kH-1-b, kW-1-c], "full" padding.
@@ -120,11 +119,10 @@ export function conv3dGradInput(dy: Float32Array, w: Float32Array, g: Conv3dGeom
         for (let t = 0; t < kVol; t++) wt[dst + kVol - 1 - t] = w[src + t];
       }
     }
-    const gt: ConvShape = {
-      batch: g.batch, inChannels: Co, outChannels: Ci, inD: g.outD, inH: g.outH, inW: g.outW,
-      kD: g.kD, kH: g.kH, kW: g.kW, strideD: 1, strideH: 1, strideW: 1, padD: pD, padH: pH, padW: pW,
-      dilationD: g.dilationD, dilationH: g.dilationH, dilationW: g.dilationW, outD: g.inD, outH: g.inH, outW: g.inW,
-    };
+    // Stride 1 and "full" padding give back exactly the input's spatial dims as the output.
+    const gt = conv3dGeometry(g.outputShape, [Ci, Co, g.kD, g.kH, g.kW], {
+      padding: [pD, pH, pW], dilation: [g.dilationD, g.dilationH, g.dilationW],
+    }, 'conv3dGradInput');
     return forward(dy, wt, null, gt);
   }
   return gradInputCol2im(dy, w, g);
@@ -134,9 +132,9 @@ export function conv3dGradInput(dy: Float32Array, w: Float32Array, g: Conv3dGeom
 function gradInputCol2im(dy: Float32Array, w: Float32Array, g: Conv3dGeometry): Float32Array {
   const rt = getRuntime();
   const { MR, NR } = rt.driver;
-  const Co = g.outChannels, K = g.inChannels * g.kD * g.kH * g.kW, S = g.outD * g.outH * g.outW;
-  const D = g.inD, H = g.inH, W = g.inW, xLen = g.inChannels * D * H * W;
-  const dx = new Float32Array(g.batch * xLen);
+  const Co = g.outChannels, K = g.inChannels * g.kernelVolume, S = g.outVolume;
+  const D = g.inD, H = g.inH, W = g.inW, xLen = g.inChannels * g.inVolume;
+  const dx = new Float32Array(g.inputSize);
   if (dx.length === 0 || S === 0) return dx;
   // Bound the column buffer at 16 Mi floats (64 MB).
   const chunk = Math.max(NR, Math.min(S, Math.floor((1 << 24) / K / NR) * NR));
@@ -144,7 +142,7 @@ function gradInputCol2im(dy: Float32Array, w: Float32Array, g: Conv3dGeometry): 
   const aP = rt.alloc(Math.ceil(K / MR) * MR * Co), bP = rt.alloc(Co * S), cP = rt.alloc(K * chunk);
   packA(rt, w, 0, true, K, Co, aP);
   const job = newJob(rt);
-  const kHW = g.kH * g.kW, kVol = g.kD * kHW, oHW = g.outH * g.outW;
+  const kHW = g.kH * g.kW, kVol = g.kernelVolume, oHW = g.outH * g.outW;
   for (let n = 0; n < g.batch; n++) {
     rt.heap().set(dy.subarray(n * Co * S, (n + 1) * Co * S), bP);
     for (let s0 = 0; s0 < S; s0 += chunk) {
@@ -159,7 +157,7 @@ function gradInputCol2im(dy: Float32Array, w: Float32Array, g: Conv3dGeometry): 
         rem -= kd * kHW;
         const kh = Math.floor(rem / g.kW), kw = rem - kh * g.kW;
         const offD = kd * g.dilationD - g.padD, offH = kh * g.dilationH - g.padH, offW = kw * g.dilationW - g.padW;
-        const cb = xBase + ci * D * H * W;
+        const cb = xBase + ci * g.inVolume;
         let src = cP + kid * ns;
         for (let s = s0; s < s0 + ns; s++, src++) {
           const od = Math.floor(s / oHW), r = s - od * oHW, oh = Math.floor(r / g.outW), ow = r - oh * g.outW;

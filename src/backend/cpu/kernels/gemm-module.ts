@@ -1,8 +1,8 @@
 // Emits the kernel module: the SIMD GEMM macro-kernel (an MR x NR register-blocked micro-kernel
 // over packed panels, edge tiles merged through a scratch tile) and the wasm halves of packing
 // (`seg` strided copies, `walk` im2col rows, `packA4` 4x4 transposes, `copy4`). Owns instruction
-// sequences only; blocking, job layout and memory live elsewhere. Imports only the byte emitter.
-import { FunctionBuilder, I32, V128, emitModule, type MemoryImport } from './wasm-emitter.js';
+// sequences only; blocking, job layout and memory live elsewhere. Imports only the byte emitter (src/wasm).
+import { FunctionBuilder, I32, V128, emitModule, type MemoryImport } from '../../../wasm/emitter.js';
 
 /** Register tile shape. MR rows of A (splatted scalars) by NR columns of B (NR/4 vectors). */
 export interface TileShape {
@@ -10,21 +10,10 @@ export interface TileShape {
   nr: number;
   /**
    * Multiply-add with relaxed SIMD's `f32x4.relaxed_madd` instead of `f32x4.mul` + `f32x4.add`
-   * (only where {@link relaxedSimdSupported}); where the engine fuses it, each product is
+   * (only where src/wasm/host.ts's `relaxedSimdSupported`); where the engine fuses it, each product is
    * rounded once instead of twice, so results are as accurate or more.
    */
   fma?: boolean;
-}
-
-/** Whether this engine compiles relaxed SIMD (Chromium by default; Node 20 only with --experimental-wasm-relaxed-simd). */
-export function relaxedSimdSupported(): boolean {
-  const f = new FunctionBuilder([V128, V128, V128], [V128]);
-  f.get(0).get(1).get(2).f32x4RelaxedMadd();
-  try {
-    return WebAssembly.validate(emitModule({ initial: 1, maximum: 1, shared: false }, [{ name: 'madd', fn: f }]));
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -10,9 +10,9 @@ function expectLength(op: string, name: string, arr: { length: number }, want: n
 /** Max pooling; `argmax[o]` is the flat index into `x` of output `o`'s maximum. */
 export function maxPool3dForward(x: Float32Array, g: Pool3dGeometry): { y: Float32Array; argmax: Int32Array } {
   const { inD: D, inH: H, inW: W, outD, outH, outW } = g;
-  expectLength('maxPool3dForward', 'x', x, g.batch * g.channels * D * H * W);
-  const planes = g.batch * g.channels, plane = D * H * W;
-  const y = new Float32Array(planes * outD * outH * outW);
+  expectLength('maxPool3dForward', 'x', x, g.inputSize);
+  const planes = g.batch * g.channels, plane = g.inVolume;
+  const y = new Float32Array(g.outputSize);
   const argmax = new Int32Array(y.length);
   let o = 0;
   for (let p = 0; p < planes; p++) {
@@ -45,10 +45,10 @@ export function maxPool3dForward(x: Float32Array, g: Pool3dGeometry): { y: Float
 
 /** Gradient of max pooling w.r.t. x: each dy goes to its argmax (summed where windows overlap). */
 export function maxPool3dBackward(dy: Float32Array, argmax: Int32Array, g: Pool3dGeometry): Float32Array {
-  const n = g.batch * g.channels * g.outD * g.outH * g.outW;
+  const n = g.outputSize;
   expectLength('maxPool3dBackward', 'dy', dy, n);
   expectLength('maxPool3dBackward', 'argmax', argmax, n);
-  const dx = new Float32Array(g.batch * g.channels * g.inD * g.inH * g.inW);
+  const dx = new Float32Array(g.inputSize);
   for (let o = 0; o < n; o++) dx[argmax[o]] += dy[o];
   return dx;
 }
@@ -70,9 +70,9 @@ function span(o: number, stride: number, pad: number, k: number, n: number, out:
 /** Average pooling; `countIncludePad` as PyTorch's count_include_pad. */
 export function avgPool3dForward(x: Float32Array, g: Pool3dGeometry, countIncludePad: boolean): Float32Array {
   const { inD: D, inH: H, inW: W, outD, outH, outW } = g;
-  expectLength('avgPool3dForward', 'x', x, g.batch * g.channels * D * H * W);
-  const planes = g.batch * g.channels, plane = D * H * W;
-  const y = new Float32Array(planes * outD * outH * outW);
+  expectLength('avgPool3dForward', 'x', x, g.inputSize);
+  const planes = g.batch * g.channels, plane = g.inVolume;
+  const y = new Float32Array(g.outputSize);
   const sd = new Int32Array(3), sh = new Int32Array(3), sw = new Int32Array(3);
   let o = 0;
   for (let p = 0; p < planes; p++) {
@@ -102,9 +102,9 @@ export function avgPool3dForward(x: Float32Array, g: Pool3dGeometry, countInclud
 /** Gradient of average pooling w.r.t. x. */
 export function avgPool3dBackward(dy: Float32Array, g: Pool3dGeometry, countIncludePad: boolean): Float32Array {
   const { inD: D, inH: H, inW: W, outD, outH, outW } = g;
-  const planes = g.batch * g.channels, plane = D * H * W;
-  expectLength('avgPool3dBackward', 'dy', dy, planes * outD * outH * outW);
-  const dx = new Float32Array(planes * plane);
+  const planes = g.batch * g.channels, plane = g.inVolume;
+  expectLength('avgPool3dBackward', 'dy', dy, g.outputSize);
+  const dx = new Float32Array(g.inputSize);
   const sd = new Int32Array(3), sh = new Int32Array(3), sw = new Int32Array(3);
   let o = 0;
   for (let p = 0; p < planes; p++) {

@@ -2,30 +2,13 @@
 // them, and a bump arena over the heap that each public kernel call resets. The memory is shared
 // when worker threads can be used (Node; cross-origin-isolated pages), plain otherwise. Must not
 // import node modules.
-import { gemmModuleBytes, relaxedSimdSupported } from './gemm-module.js';
+import { canShareMemory, hardwareThreads, relaxedSimdSupported } from '../../../wasm/host.js';
+import { growToFit } from '../../../wasm/instance.js';
+import { gemmModuleBytes } from './gemm-module.js';
 import { createDriver, type Driver, type DriverExports } from './chunk-driver.js';
 
 /** 2 GiB: byte addresses stay below 2^31, so the wasm side can use signed i32 arithmetic. */
 const MAX_PAGES = 32768;
-const PAGE_FLOATS = 16384;
-
-/** Reads `process.getBuiltinModule` without importing anything (undefined outside Node >= 20.16). */
-export function nodeBuiltin<T>(name: string): T | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
-  try {
-    return (proc?.getBuiltinModule?.(name) as T | undefined) ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** The most threads we ever plan for; the scratch region is sized for this many. */
-export function hardwareThreads(): number {
-  const os = nodeBuiltin<{ availableParallelism?: () => number; cpus: () => unknown[] }>('node:os');
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  const n = os ? (os.availableParallelism?.() ?? os.cpus().length) : (nav?.hardwareConcurrency ?? 1);
-  return Math.max(1, Math.min(16, n));
-}
 
 /** Every export of the kernel module: the driver's two plus the A packers. Addresses are bytes. */
 export interface KernelExports extends DriverExports {
@@ -59,21 +42,6 @@ export interface Runtime {
 
 let runtime: Runtime | null = null;
 
-function canShareMemory(): boolean {
-  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
-  // Node's worker_threads, or Web Workers in a page whose COOP/COEP headers make it cross-origin
-  // isolated (only then may a shared memory be posted to a worker).
-  const g = globalThis as { Worker?: unknown; crossOriginIsolated?: boolean };
-  const webWorkers = typeof g.Worker === 'function' && g.crossOriginIsolated === true;
-  if (nodeBuiltin('node:worker_threads') === null && !webWorkers) return false;
-  try {
-    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The lazily created runtime of this thread. */
 export function getRuntime(): Runtime {
   if (runtime) return runtime;
@@ -106,13 +74,9 @@ export function getRuntime(): Runtime {
   const jobBase = scratchBase + scratchStride * maxThreads;
   let top = jobBase;
   const ensure = (floats: number): void => {
-    const have = memory.buffer.byteLength / 4;
-    if (floats <= have) return;
-    const pages = Math.ceil((floats - have) / PAGE_FLOATS);
-    if (have / PAGE_FLOATS + pages > MAX_PAGES) {
+    if (!growToFit(memory, floats * 4, MAX_PAGES)) {
       throw new Error(`cpu kernels: a call needs ${(floats * 4 / 2 ** 20).toFixed(0)} MiB of kernel heap, more than the 2 GiB limit`);
     }
-    memory.grow(pages);
   };
   ensure(jobBase);
   const descBuffer = shared ? new SharedArrayBuffer(64 * 4) : new ArrayBuffer(64 * 4);

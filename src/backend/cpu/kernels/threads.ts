@@ -5,7 +5,8 @@
 // Workers made from a Blob; they run the driver from its source text and start lazily. Without
 // them every chunk runs here.
 import { createDriver } from './chunk-driver.js';
-import { getRuntime, nodeBuiltin, warmUp, type Runtime } from './runtime.js';
+import { nodeBuiltin } from '../../../wasm/host.js';
+import { getRuntime, warmUp, type Runtime } from './runtime.js';
 
 // Control words (Int32Array on a SharedArrayBuffer).
 const SEQ = 0, NEXT = 1, DONE = 2, ACTIVE = 3, READY = 4, ERROR = 5, WORKED = 6;

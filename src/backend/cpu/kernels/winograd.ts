@@ -17,13 +17,12 @@ const CHUNK_FLOATS = 1 << 23;
  * is expected to beat the direct GEMM: enough channels that the JS transforms and the per-call
  * weight transform are paid back by the 3.4x fewer multiplications (measured in bench/winograd.ts).
  */
-export function winogradQualifies(g: Omit<Conv3dGeometry, 'key'>): boolean {
+export function winogradQualifies(g: Conv3dGeometry): boolean {
   if (!winogradComputes(g)) return false;
-  const S = g.outD * g.outH * g.outW;
-  return g.inChannels >= 32 && g.outChannels >= 32 && g.batch * S >= 512;
+  return g.inChannels >= 32 && g.outChannels >= 32 && g.batch * g.outVolume >= 512;
 }
 
-function winogradComputes(g: Omit<Conv3dGeometry, 'key'>): boolean {
+function winogradComputes(g: Conv3dGeometry): boolean {
   return g.kD === 3 && g.kH === 3 && g.kW === 3 && g.strideD === 1 && g.strideH === 1 && g.strideW === 1
     && g.dilationD === 1 && g.dilationH === 1 && g.dilationW === 1 && g.outD > 0 && g.outH > 0 && g.outW > 0;
 }
@@ -87,12 +86,12 @@ function inputAxis(s: Float32Array, stride: number, a: number, b: number): void 
  * transformed input and products (at most 32 MiB). `maxTilesPerChunk` lowers the chunk (tests).
  */
 export function conv3dForwardWinograd(
-  x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Omit<Conv3dGeometry, 'key'>, maxTilesPerChunk = Infinity,
+  x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv3dGeometry, maxTilesPerChunk = Infinity,
 ): Float32Array {
   checkWinogradArgs(x, w, g);
-  const Ci = g.inChannels, Co = g.outChannels, xLen = Ci * g.inD * g.inH * g.inW;
-  const oD = g.outD, oH = g.outH, oW = g.outW, oS = oD * oH * oW;
-  const y = new Float32Array(g.batch * Co * oS);
+  const Ci = g.inChannels, Co = g.outChannels, xLen = Ci * g.inVolume;
+  const oD = g.outD, oH = g.outH, oW = g.outW, oS = g.outVolume;
+  const y = new Float32Array(g.outputSize);
   if (y.length === 0) return y;
   if (Ci === 0) {
     if (bias) for (let n = 0; n < g.batch; n++) for (let c = 0; c < Co; c++) y.fill(bias[c], (n * Co + c) * oS, (n * Co + c + 1) * oS);
@@ -126,16 +125,16 @@ export function conv3dForwardWinograd(
   return y;
 }
 
-function checkWinogradArgs(x: Float32Array, w: Float32Array, g: Omit<Conv3dGeometry, 'key'>): void {
+function checkWinogradArgs(x: Float32Array, w: Float32Array, g: Conv3dGeometry): void {
   const fn = 'conv3dForwardWinograd';
   if (!winogradComputes(g)) {
     const got = `kernel ${g.kD}x${g.kH}x${g.kW}, stride ${g.strideD}x${g.strideH}x${g.strideW}, `
       + `dilation ${g.dilationD}x${g.dilationH}x${g.dilationW}`;
     throw new Error(`${fn}: g must be a 3x3x3 kernel with stride 1 and dilation 1, got ${got}`);
   }
-  const Ci = g.inChannels, Co = g.outChannels, xLen = Ci * g.inD * g.inH * g.inW;
-  if (x.length !== g.batch * xLen) throw new Error(`${fn}: x must have ${g.batch * xLen} elements, got ${x.length}`);
-  if (w.length !== Co * Ci * 27) throw new Error(`${fn}: w must have ${Co * Ci * 27} elements, got ${w.length}`);
+  for (const [name, arr, want] of [['x', x, g.inputSize], ['w', w, g.weightSize]] as const) {
+    if (arr.length !== want) throw new Error(`${fn}: ${name} must have ${want} elements, got ${arr.length}`);
+  }
 }
 
 /** The 64 transformed weight matrices U[t] [Co x Ci], packed for the GEMM on the heap: at aP + t * packSize. */
@@ -160,12 +159,12 @@ interface TileChunk {
 
 /** Input transform of a chunk: V[t][ci][j] = (B^T d B)[t] of tile j's 4x4x4 input patch, into the heap at `vP`. */
 function transformInput(
-  x: Float32Array, xBase: number, g: Omit<Conv3dGeometry, 'key'>, c: TileChunk, h: Float32Array, vP: number,
+  x: Float32Array, xBase: number, g: Conv3dGeometry, c: TileChunk, h: Float32Array, vP: number,
 ): void {
   const Ci = g.inChannels, D = g.inD, H = g.inH, W = g.inW, HW = H * W;
   const { nt, tileD, tileH, tileW, s } = c;
   for (let ci = 0; ci < Ci; ci++) {
-    const xc = xBase + ci * D * H * W;
+    const xc = xBase + ci * g.inVolume;
     for (let jj = 0; jj < nt; jj++) {
       const d0 = tileD[jj] - g.padD, h0 = tileH[jj] - g.padH, w0 = tileW[jj] - g.padW;
       if (d0 >= 0 && d0 + 4 <= D && h0 >= 0 && h0 + 4 <= H && w0 >= 0 && w0 + 4 <= W) {
@@ -204,10 +203,10 @@ function transformInput(
  * clipped at the edges, into batch item `n` of `y`.
  */
 function transformOutput(
-  y: Float32Array, n: number, g: Omit<Conv3dGeometry, 'key'>, c: TileChunk, h: Float32Array, mP: number,
+  y: Float32Array, n: number, g: Conv3dGeometry, c: TileChunk, h: Float32Array, mP: number,
   bias: Float32Array | null,
 ): void {
-  const Co = g.outChannels, oD = g.outD, oH = g.outH, oW = g.outW, oS = oD * oH * oW, oHW = oH * oW;
+  const Co = g.outChannels, oD = g.outD, oH = g.outH, oW = g.outW, oS = g.outVolume, oHW = oH * oW;
   const { nt, tileD, tileH, tileW, s } = c;
   for (let co = 0; co < Co; co++) {
     const yc = (n * Co + co) * oS, bv = bias ? bias[co] : 0;

@@ -1,6 +1,6 @@
 // gpu.js kernel bodies of the elementwise family: unary maps, binary maps (same shape, or
 // strided with broadcasting over a padded rank-6 output), and `where`. The op is a baked
-// constant (`this.constants.op`, codes in ../kernels/elementwise.ts), so the shader compiler
+// constant (`this.constants.op`, codes in ../launchers/elementwise.ts), so the shader compiler
 // keeps one branch. Rules (gpu.js): plain functions, `this.constants.*` loop bounds, no `**`,
 // no closures; index maths as floats with the +0.5 guard against reciprocal division.
 import type { Flat, KernelThis } from './kernel-this.js';

@@ -38,6 +38,13 @@ const IHW: u32 = IH * IW;
 const Q: u32 = ID * IHW;`;
 }
 
+type ProductSizes = Pick<GemmSpec, 'M' | 'N' | 'K' | 'batch' | 'splits' | 'inputs'>;
+
+/** The sizes of one conv product (the batch folded into N or K), split-K chosen from them. */
+function convProduct(M: number, N: number, K: number, inputs: number): ProductSizes {
+  return { M, N, K, batch: 1, splits: chooseSplits(M, N, K), inputs };
+}
+
 /** WGSL: assigns vb = x[<xBase> + <channel>·Q + (id, ih, iw)] when (id, ih, iw) lies inside the input (else vb stays 0). */
 function readInput(xBase: string, channel: string, id: string, ih: string, iw: string): string {
   return `        let id = ${id};
@@ -50,12 +57,8 @@ function readInput(xBase: string, channel: string, id: string, ih: string, iw: s
 
 /** y[nb, co, p] = bias[co] + sum over k = (ci, tap) of w[co, k] · x(tap, (nb, p)): M = Co, N = batch·outVolume, K = Ci·kernelVolume. */
 export function conv3dForwardSpec(g: Conv3dGeometry, hasBias: boolean): GemmSpec {
-  const P = g.outD * g.outH * g.outW;
-  const M = g.outChannels;
-  const N = g.batch * P;
-  const K = g.inChannels * g.kD * g.kH * g.kW;
   return {
-    M, N, K, batch: 1, splits: chooseSplits(M, N, K), inputs: hasBias ? 3 : 2,
+    ...convProduct(g.outChannels, g.batch * g.outVolume, g.inChannels * g.kernelVolume, hasBias ? 3 : 2),
     prelude: convConstants(g),
     loadA: '  return in0[m * K + k];',
     // Column (nb, od, oh, ow): the batch's base in x and the window's corner.
@@ -76,12 +79,8 @@ ${readInput('xBase', '(k / KV)', 'd0 + i32((t / KHW) * DD)', 'h0 + i32(((t % KHW
  * (none when the stride skips q): M = Ci, N = batch·inVolume, K = Co·kernelVolume.
  */
 export function conv3dGradInputSpec(g: Conv3dGeometry): GemmSpec {
-  const Q = g.inD * g.inH * g.inW;
-  const M = g.inChannels;
-  const N = g.batch * Q;
-  const K = g.outChannels * g.kD * g.kH * g.kW;
   return {
-    M, N, K, batch: 1, splits: chooseSplits(M, N, K), inputs: 2,
+    ...convProduct(g.inChannels, g.batch * g.inVolume, g.outChannels * g.kernelVolume, 2),
     prelude: `${convConstants(g)}
 
 // The output coordinate that input coordinate i reaches through tap a, or -1 when none does.
@@ -116,11 +115,8 @@ fn outputOf(i: u32, a: u32, pad: u32, dil: u32, stride: u32, size: u32) -> i32 {
  * K = batch·outVolume. K is long and M·N small, so K is usually split across workgroups.
  */
 export function conv3dGradWeightSpec(g: Conv3dGeometry): GemmSpec {
-  const M = g.outChannels;
-  const N = g.inChannels * g.kD * g.kH * g.kW;
-  const K = g.batch * g.outD * g.outH * g.outW;
   return {
-    M, N, K, batch: 1, splits: chooseSplits(M, N, K), inputs: 2,
+    ...convProduct(g.outChannels, g.inChannels * g.kernelVolume, g.batch * g.outVolume, 2),
     prelude: convConstants(g),
     loadA: '  return in0[((k / P) * CO + m) * P + k % P];',
     // Column (ci, a, b, c): the tap's channel and offsets from the window corner.

@@ -24,12 +24,8 @@ function poolConstants(g: Pool3dGeometry): Record<string, number> {
   };
 }
 
-const ySize = (g: Conv3dGeometry) => g.batch * g.outChannels * g.outD * g.outH * g.outW;
-const xSize = (g: Conv3dGeometry) => g.batch * g.inChannels * g.inD * g.inH * g.inW;
-const wSize = (g: Conv3dGeometry) => g.outChannels * g.inChannels * g.kD * g.kH * g.kW;
-
 export function conv3d(dev: Device, x: DeviceValue, w: DeviceValue, bias: DeviceValue | null, g: Conv3dGeometry): DeviceValue {
-  const n = ySize(g);
+  const n = g.outputSize;
   if (n === 0) return dev.fill(0, 0);
   const tiled = dev.wgsl?.conv3d(x, w, bias, g);
   if (tiled) return tiled;
@@ -38,26 +34,23 @@ export function conv3d(dev: Device, x: DeviceValue, w: DeviceValue, bias: Device
 }
 
 export function conv3dGradInput(dev: Device, dy: DeviceValue, w: DeviceValue, g: Conv3dGeometry): DeviceValue {
-  const n = xSize(g);
-  if (n === 0 || ySize(g) === 0) return dev.fill(n, 0);
+  const n = g.inputSize;
+  if (n === 0 || g.outputSize === 0) return dev.fill(n, 0);
   const tiled = dev.wgsl?.conv3dGradInput(dy, w, g);
   if (tiled) return tiled;
   return dev.kernels.run('conv3dGradInput', n, convConstants(g), [dy, w]);
 }
 
 export function conv3dGradWeight(dev: Device, x: DeviceValue, dy: DeviceValue, g: Conv3dGeometry): DeviceValue {
-  const n = wSize(g);
-  if (n === 0 || ySize(g) === 0) return dev.fill(n, 0);
+  const n = g.weightSize;
+  if (n === 0 || g.outputSize === 0) return dev.fill(n, 0);
   const tiled = dev.wgsl?.conv3dGradWeight(x, dy, g);
   if (tiled) return tiled;
   return dev.kernels.run('conv3dGradWeight', n, convConstants(g), [x, dy]);
 }
 
-const poolOut = (g: Pool3dGeometry) => g.batch * g.channels * g.outD * g.outH * g.outW;
-const poolIn = (g: Pool3dGeometry) => g.batch * g.channels * g.inD * g.inH * g.inW;
-
 export function maxPool3d(dev: Device, x: DeviceValue, g: Pool3dGeometry): { y: DeviceValue; argmax: DeviceValue } {
-  const n = poolOut(g);
+  const n = g.outputSize;
   if (n === 0) return { y: dev.fill(0, 0), argmax: dev.fill(0, 0) };
   const c = poolConstants(g);
   return {
@@ -67,19 +60,19 @@ export function maxPool3d(dev: Device, x: DeviceValue, g: Pool3dGeometry): { y: 
 }
 
 export function maxPool3dGrad(dev: Device, dy: DeviceValue, argmax: DeviceValue, g: Pool3dGeometry): DeviceValue {
-  const n = poolIn(g);
-  if (n === 0 || poolOut(g) === 0) return dev.fill(n, 0);
+  const n = g.inputSize;
+  if (n === 0 || g.outputSize === 0) return dev.fill(n, 0);
   return dev.kernels.run('maxPoolGrad', n, poolConstants(g), [dy, argmax]);
 }
 
 export function avgPool3d(dev: Device, x: DeviceValue, g: Pool3dGeometry, countIncludePad: boolean): DeviceValue {
-  const n = poolOut(g);
+  const n = g.outputSize;
   if (n === 0) return dev.fill(0, 0);
   return dev.kernels.run('avgPoolWindow', n, { ...poolConstants(g), includePad: countIncludePad ? 1 : 0 }, [x]);
 }
 
 export function avgPool3dGrad(dev: Device, dy: DeviceValue, g: Pool3dGeometry, countIncludePad: boolean): DeviceValue {
-  const n = poolIn(g);
-  if (n === 0 || poolOut(g) === 0) return dev.fill(n, 0);
+  const n = g.inputSize;
+  if (n === 0 || g.outputSize === 0) return dev.fill(n, 0);
   return dev.kernels.run('avgPoolGrad', n, { ...poolConstants(g), includePad: countIncludePad ? 1 : 0 }, [dy]);
 }

@@ -1,7 +1,7 @@
 // Launchers of the data-movement family (kernel bodies: ../kernel-sources/layout.ts):
 // permute, slice, padSlice and concat as gathers over the output.
 import type { DeviceValue } from '../storage.js';
-import { sizeOf, stridesOf } from '../../../tensor/shape.js';
+import { concatRows, sizeOf, stridesOf } from '../../../tensor/shape.js';
 import { MAX_RANK, stridedConstants, type Device } from './device.js';
 
 export function permute(dev: Device, x: DeviceValue, shape: readonly number[], perm: readonly number[]): DeviceValue {
@@ -36,13 +36,7 @@ export function padSlice(dev: Device, x: DeviceValue, shape: readonly number[], 
 
 /** Concat as a chain of pastes into [outer, rowLen]; equal-sized inputs share one kernel. */
 export function concat(dev: Device, xs: readonly DeviceValue[], shapes: readonly (readonly number[])[], axis: number): DeviceValue {
-  const first = shapes[0];
-  let outer = 1;
-  for (let i = 0; i < axis; i++) outer *= first[i];
-  let inner = 1;
-  for (let i = axis + 1; i < first.length; i++) inner *= first[i];
-  const chunks = shapes.map((s) => s[axis] * inner);
-  const rowLen = chunks.reduce((a, b) => a + b, 0);
+  const { outer, chunks, rowLen } = concatRows(shapes, axis);
   const n = outer * rowLen;
   let acc: DeviceValue | null = null;
   let at = 0;

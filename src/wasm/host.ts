@@ -1,0 +1,53 @@
+// What the host offers run-time WebAssembly: Node built-ins read through process.getBuiltinModule
+// (never an import, so the browser bundle reaches no `node:` module), the hardware thread count,
+// whether a shared memory can be made and handed to workers, and relaxed SIMD. Backend-free;
+// imports only the emitter.
+import { FunctionBuilder, V128, emitModule } from './emitter.js';
+
+/** Reads `process.getBuiltinModule` without importing anything (undefined outside Node >= 20.16). */
+export function nodeBuiltin<T>(name: string): T | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
+  try {
+    return (proc?.getBuiltinModule?.(name) as T | undefined) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The most threads we ever plan for (1 to 16). */
+export function hardwareThreads(): number {
+  const os = nodeBuiltin<{ availableParallelism?: () => number; cpus: () => unknown[] }>('node:os');
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  const n = os ? (os.availableParallelism?.() ?? os.cpus().length) : (nav?.hardwareConcurrency ?? 1);
+  return Math.max(1, Math.min(16, n));
+}
+
+/** Whether a shared WebAssembly memory can be made here and posted to worker threads. */
+export function canShareMemory(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
+  // Node's worker_threads, or Web Workers in a page whose COOP/COEP headers make it cross-origin
+  // isolated (only then may a shared memory be posted to a worker).
+  const g = globalThis as { Worker?: unknown; crossOriginIsolated?: boolean };
+  const webWorkers = typeof g.Worker === 'function' && g.crossOriginIsolated === true;
+  if (nodeBuiltin('node:worker_threads') === null && !webWorkers) return false;
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether this engine compiles relaxed SIMD (Chromium by default; Node 20 only with
+ * --experimental-wasm-relaxed-simd).
+ */
+export function relaxedSimdSupported(): boolean {
+  const f = new FunctionBuilder([V128, V128, V128], [V128]);
+  f.get(0).get(1).get(2).f32x4RelaxedMadd();
+  try {
+    return WebAssembly.validate(emitModule({ initial: 1, maximum: 1, shared: false }, [{ name: 'madd', fn: f }]));
+  } catch {
+    return false;
+  }
+}
