@@ -1,4 +1,4 @@
-// The small demo's time per training epoch, before and after the whole-layer LSTM (issue 18):
+// The small demo's time per training epoch, before and after the whole-layer LSTM:
 // the tiny demo trained twice in one process, first with the cpu backend's lstmLayer methods
 // hidden (the per-step lstmCell path the op falls back to), then with them; features are
 // extracted once and the second run reads them from the copied cache. The two runs are sequential,

@@ -1,11 +1,11 @@
-// The core op table on the gpu backend (issue 3): conv3d forward+backward at a reduced C3D
+// The core op table on the gpu backend: conv3d forward+backward at a reduced C3D
 // shape, matmul, an LSTM step, maxPool3d forward+backward, for each gpu.js mode Node can run
 // here (webasm; headlessgl when DISPLAY is set, e.g. under `xvfb-run -a`) against tfjs-cpu
 // in the same process. On a CPU-only machine these numbers measure software GL (Mesa
 // llvmpipe) and single-threaded WebAssembly, not a GPU.
 // Run: node --import tsx bench/gpu.ts            (xvfb-run -a node --import tsx bench/gpu.ts for headlessgl)
 import * as tf from '@tensorflow/tfjs';
-import { conv3d, maxPool3d, matmul, lstmSequence, randn, tidy, manualSeed, setBackend, getBackend, registerBackend, Tensor } from '../src/index.js';
+import { conv3d, maxPool3d, matmul, lstmSequence, randn, tidy, manualSeed, setBackend, getBackend, registerBackend, type Tensor } from '../src/index.js';
 import { GpuBackend } from '../src/backend/gpu/index.js';
 import type { GpuMode } from '../src/backend/gpu/mode.js';
 import { time, report, type BenchRow } from './util.js';

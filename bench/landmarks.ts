@@ -129,7 +129,10 @@ function fakeExpression(frame: Frame, points: Point2[], shifts: Record<number, P
         for (let x = 0; x < S; x++) {
           let s = 0;
           let n = 0;
-          for (let j = -3; j <= 3; j++) for (let i = -3; i <= 3; i++) if (x + i >= 0 && y + j >= 0 && x + i < S && y + j < S) (s += a[(y + j) * S + x + i]), n++;
+          for (let j = -3; j <= 3; j++) for (let i = -3; i <= 3; i++) if (x + i >= 0 && y + j >= 0 && x + i < S && y + j < S) {
+            s += a[(y + j) * S + x + i];
+            n++;
+          }
           t[y * S + x] = s / n;
         }
       }

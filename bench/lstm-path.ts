@@ -7,7 +7,7 @@ type WholeLayer = Pick<CpuBackend, 'lstmLayer' | 'lstmLayerGrad'>;
 const proto = CpuBackend.prototype as Partial<WholeLayer>;
 const wholeLayer: Partial<WholeLayer> = { lstmLayer: proto.lstmLayer, lstmLayerGrad: proto.lstmLayerGrad };
 
-/** `true`: the whole-layer path (the default); `false`: the per-step path (the code before issue 18). */
+/** `true`: the whole-layer path (the default); `false`: the per-step path (the code before the whole-layer LSTM). */
 export function useWholeLayerLstm(on: boolean): void {
   Object.assign(proto, on ? wholeLayer : { lstmLayer: undefined, lstmLayerGrad: undefined });
 }

@@ -1,4 +1,4 @@
-// The model bench (issue 4): C3D forward and one training step at a small CPU size, the paper
+// The model bench: C3D forward and one training step at a small CPU size, the paper
 // C3D forward (ours measured; tfjs extrapolated unless --paper-tfjs, it takes minutes), and one
 // PLM-IPE mutualStep at batch 32 on cached fc7 features, each against the same computation in
 // TensorFlow.js's cpu backend in the same run (weights copied, outputs compared).

@@ -1,4 +1,4 @@
-// The core op table (issue 2): our cpu backend against TensorFlow.js's cpu backend on the same
+// The core op table: our cpu backend against TensorFlow.js's cpu backend on the same
 // inputs, in one process. conv3d forward+backward at C3D's conv2 and conv3a shapes, maxPool3d
 // forward+backward, matmul 1024^3, a C3D-sized Linear, and an LSTM training step (batch 32,
 // 50 steps, 72 -> 256, Adam) against tfjs-layers' LSTM.
@@ -6,7 +6,7 @@
 //      npm run bench -- --quick (channels / 4 and shorter sequences, for a fast look)
 import * as tf from '@tensorflow/tfjs';
 import {
-  conv3d, maxPool3d, matmul, linear, Linear, randn, tidy, manualSeed, getBackend, Tensor,
+  conv3d, maxPool3d, matmul, linear, Linear, randn, tidy, manualSeed, getBackend, type Tensor,
 } from '../src/index.js';
 import { kernelInfo } from '../src/backend/cpu/hot-kernels.js';
 import { time, report, lstmTrainStep, type BenchRow } from './util.js';

@@ -1,4 +1,4 @@
-// The strongest-peer bench (issue 18): the paper-size C3D clip forward against onnxruntime-web
+// The strongest-peer bench: the paper-size C3D clip forward against onnxruntime-web
 // (WebAssembly SIMD, 2 threads) and onnxruntime-node (native) on identical weights (our C3D
 // written as ONNX from TypeScript, outputs compared); the LSTM training step and conv3d
 // forward+backward against PyTorch CPU (python3 with torch, when present); peak memory of the
@@ -243,7 +243,7 @@ async function torchCases(): Promise<{ rows: BenchRow[]; meta: Record<string, un
       rows.push({ case: name, ours: 'plm-ipe cpu', peer: `PyTorch ${probe.version} ${key}`, oursMs: median(oursMs[name]), peerMs: median(peerMs[key][name]), flops });
     }
   }
-  rows.push({ case: lstmName, ours: 'plm-ipe cpu', peer: 'plm-ipe per-step LSTM path (before issue 18)', oursMs: median(oursMs[lstmName]), peerMs: median(perStepMs) });
+  rows.push({ case: lstmName, ours: 'plm-ipe cpu', peer: 'plm-ipe per-step LSTM path (before the whole-layer LSTM)', oursMs: median(oursMs[lstmName]), peerMs: median(perStepMs) });
   return { rows, meta: { torch: { version: probe.version, variants: variants.map((v) => `${v.label} x${v.threads}`), oursMs, peerMs, perStepMs } } };
 }
 

@@ -1,4 +1,4 @@
-// Loading a full-size C3D checkpoint (issue 16): PyTorch writes the paper's C3D (78 M parameters
+// Loading a full-size C3D checkpoint: PyTorch writes the paper's C3D (78 M parameters
 // plus Sports-1M's fc8, about 320 MB) in the zip and the legacy format into a temp folder (not
 // committed); we time loadTorchCheckpoint on the file's bytes (zip with and without the CRC-32
 // check, legacy), loadC3DWeights from the path, and parseSafetensors of the same weights, each

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import {
   LSTM, Linear, Module, Adam, crossEntropy, tensor, tidy, noGrad, manualSeed, createRng,
-  getBackend, Tensor, lineChart,
+  getBackend, type Tensor, lineChart,
 } from 'plm-ipe';
 import { saveSafetensors, writeFileAtomic } from 'plm-ipe/node';
 

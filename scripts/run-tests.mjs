@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: type-check, then run the whole vitest suite. When no display is set and
+// `npm test`: type-check, lint (eslint) and format check (prettier --check), then run the whole
+// vitest suite; the first step that fails stops the run. When no display is set and
 // xvfb-run exists, vitest runs under a virtual X server so the gpu backend's headless-GL
 // tests run too (without one they skip, saying why). Extra arguments go to vitest.
 import { spawnSync } from 'node:child_process';
@@ -12,13 +13,13 @@ function run(cmd, args) {
 
 const which = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
 
-let status = run('npx', ['tsc', '--noEmit', '-p', '.']);
-if (status !== 0) process.exit(status);
+for (const script of ['typecheck', 'lint', 'format:check']) {
+  const status = run('npm', ['run', '--silent', script]);
+  if (status !== 0) process.exit(status);
+}
 const vitest = ['vitest', 'run', ...process.argv.slice(2)];
 if (!process.env.DISPLAY && which('xvfb-run')) {
   console.log('run-tests: no DISPLAY; running vitest under xvfb-run -a (headless GL available to the gpu tests)');
-  status = run('xvfb-run', ['-a', 'npx', ...vitest]);
-} else {
-  status = run('npx', vitest);
+  process.exit(run('xvfb-run', ['-a', 'npx', ...vitest]));
 }
-process.exit(status);
+process.exit(run('npx', vitest));

@@ -76,9 +76,8 @@ export * from './models/index.js';
 
 // One video's features exactly as `plm-ipe demo` trains on them, and batching (browser-safe;
 // the dataset-wide extraction with its disk cache and the CLI are Node-only and not exported here).
-export { computeFeatures, computeClips, descriptorOptions, pickClips, pickApexClips, PAPER_EXTRACT } from './pipeline/features.js';
-// Aliased: `ExtractOptions` at the root is extractClipFeatures' (models); this is the per-video one.
-export type { ExtractOptions as VideoExtractOptions, VideoFeatures } from './pipeline/features.js';
+export { computeFeatures, computeClips, descriptorOptions, pickClips, pickApexClips, PAPER_EXTRACT } from './pipeline/video-features.js';
+export type { VideoExtractOptions, VideoFeatures } from './pipeline/video-features.js';
 export { makeBatch, balancedClassWeights, splitPlan, splitFeatures, batchIndices, partitionFeatures, relabel, featureEntries } from './pipeline/dataset.js';
 export type { BatchAugmentation, FeatureSplit, SplitPlanRequest } from './pipeline/dataset.js';
 export { demoConfig, SMALL_EXTRACT, SMALL_TRAINING } from './pipeline/demo-config.js';

@@ -1,4 +1,4 @@
-// Browser peer bench (issue 18): our C3D clip forward against onnxruntime-web in the same
+// Browser peer bench: our C3D clip forward against onnxruntime-web in the same
 // Chromium page (served with COOP/COEP, so both use 2 threads), same weights, outputs compared.
 // Run: node --import tsx bench/browser/peers.ts [--paper] [--rounds=3]
 // (default: a half-width C3D at 16x112x112; --paper: the full 78M-parameter model)

@@ -2,7 +2,7 @@
 // exactly the weights we run: Conv + Relu, MaxPool, Flatten, Gemm + Relu (fc6, fc7; dropout is
 // identity at inference). Output is fc7's features, as C3D.forward returns in eval mode.
 // Bench-only: imports the model and the protobuf writer, nothing from node.
-import { C3D, c3dPools } from '../../src/models/index.js';
+import { type C3D, c3dPools } from '../../src/models/index.js';
 import type { Tensor } from '../../src/index.js';
 import { ProtoMessage } from './protobuf.js';
 

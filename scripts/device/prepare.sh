@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# Prepares what the GPU bench needs on a lent device machine (an NVIDIA H200 with CUDA and
-# Python but no Node, no browser and no network; see /work/.library/device/README.md) into
-# .cache/device/, for `run` with carry ['.cache/device']:
+# Packs what the GPU bench needs on a GPU machine without Node (e.g. an NVIDIA H200 with CUDA and
+# Python but no Node, no browser and no network) into .cache/device/:
 #   node.xz      this machine's Node binary, xz-compressed (the device has no Node)
 #   bench.mjs    bench/webgpu-node.ts bundled with plm-ipe, gpu.js and TensorFlow.js (+ tfjs-webgpu)
 #   node_modules/webgpu/  Dawn for Node, linux-x64 only (dawn.node.xz)
 #   debs/        the Vulkan loader (libvulkan1); the NVIDIA driver's ICD is already on the device
-# Then, from the device tool:  run  command: bash scripts/device/run.sh   carry: [".cache/device"]
+# Then copy the working tree with .cache/device/ to the GPU machine and run bash scripts/device/run.sh there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=.cache/device

@@ -3,7 +3,7 @@
 # .cache/device, then the WebGPU bench on the GPU through Dawn/Vulkan: our webgpu mode with and
 # without the tiled WGSL products against tfjs-webgpu on the same GPU, small and c3d presets.
 # Results go to $OUT (or .cache/device/out). Python's lzma unpacks (the image may lack xz).
-# DEVICE_SIM=lavapipe runs the same steps here on software Vulkan, to check the carry.
+# DEVICE_SIM=lavapipe runs the same steps locally on software Vulkan, to check .cache/device is self-contained.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 dev=.cache/device

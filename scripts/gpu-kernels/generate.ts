@@ -1,7 +1,8 @@
 // Freezes the gpu.js kernel bodies of src/backend/gpu/kernel-sources/*.ts into string literals
 // in src/backend/gpu/kernels.generated.ts. gpu.js translates kernels from source text, and
-// minifiers and bundlers break function text (gpujs-notes P11); string contents they never
-// touch. Run: `node --import tsx scripts/gpu-kernels/generate.ts` (add --check to only verify).
+// minifiers and bundlers rewrite function text (rename identifiers, lower `**`, fold statements)
+// into code gpu.js cannot translate; string contents they never touch.
+// Run: `node --import tsx scripts/gpu-kernels/generate.ts` (add --check to only verify).
 // Imports only `typescript` and Node built-ins; the runtime never imports this file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';

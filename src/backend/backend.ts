@@ -95,9 +95,9 @@ export interface Backend {
   liveBytes(): number;
 
   // ---- elementwise and layout ----
-  /** The `unary` primitive (see the op of the same name for the semantics). */
+  /** Applies `op` to each of the `size` elements of `x`. */
   unary(op: UnaryOp, x: DataId, size: number): DataId;
-  /** The `binary` primitive (see the op of the same name for the semantics). */
+  /** `a op b` elementwise, `a` and `b` broadcast (NumPy rules) to `outShape`. */
   binary(op: BinaryOp, a: DataId, aShape: readonly number[], b: DataId, bShape: readonly number[], outShape: readonly number[]): DataId;
   /** `cond ? a : b` elementwise with broadcasting; `cond` is nonzero/zero. */
   where(cond: DataId, condShape: readonly number[], a: DataId, aShape: readonly number[], b: DataId, bShape: readonly number[], outShape: readonly number[]): DataId;
@@ -105,13 +105,13 @@ export interface Backend {
   reduce(op: ReduceOp, x: DataId, shape: readonly number[], axes: readonly number[]): DataId;
   /** Index of the max along `axis`, as float32 values. Output drops `axis`. Ties: first index. */
   argMax(x: DataId, shape: readonly number[], axis: number): DataId;
-  /** The `permute` primitive (see the op of the same name for the semantics). */
+  /** Reorders the axes of `x`: output axis i is input axis `perm[i]`. */
   permute(x: DataId, shape: readonly number[], perm: readonly number[]): DataId;
   /** Copies the box `[begin, begin + size)` of `x`. */
   slice(x: DataId, shape: readonly number[], begin: readonly number[], size: readonly number[]): DataId;
   /** Zero tensor of `outShape` with `x` written at `begin` (the adjoint of slice). */
   padSlice(x: DataId, shape: readonly number[], outShape: readonly number[], begin: readonly number[]): DataId;
-  /** The `concat` primitive (see the op of the same name for the semantics). */
+  /** Joins `xs` along `axis`; their `shapes` agree on every other axis. */
   concat(xs: readonly DataId[], shapes: readonly (readonly number[])[], axis: number): DataId;
 
   // ---- linear algebra ----
@@ -123,22 +123,28 @@ export interface Backend {
   matmul(a: DataId, b: DataId, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): DataId;
 
   // ---- convolution and pooling (geometry from src/tensor/geometry.ts) ----
-  /** The `conv3d` primitive (see the op of the same name for the semantics). */
+  /**
+   * 3-D cross-correlation (PyTorch's conv3d): `x` of `g.inputShape` `[N, Cin, D, H, W]`, `w` of
+   * `g.weightShape` `[Cout, Cin, kD, kH, kW]`, optional `bias` `[Cout]`; output of `g.outputShape`.
+   */
   conv3d(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry): DataId;
-  /** The `conv3dGradInput` primitive (see the op of the same name for the semantics). */
+  /** dL/dx of `conv3d` from dL/dy and the weights, in the input's shape. */
   conv3dGradInput(dy: DataId, w: DataId, g: Conv3dGeometry): DataId;
-  /** The `conv3dGradWeight` primitive (see the op of the same name for the semantics). */
+  /** dL/dw of `conv3d` from the input and dL/dy, in the weights' shape. */
   conv3dGradWeight(x: DataId, dy: DataId, g: Conv3dGeometry): DataId;
   /**
    * Max pooling. `argmax` records where each output's maximum came from, in a backend-private
    * encoding that only `maxPool3dGrad` reads (never shown to users).
    */
   maxPool3d(x: DataId, g: Pool3dGeometry): { y: DataId; argmax: DataId };
-  /** The `maxPool3dGrad` primitive (see the op of the same name for the semantics). */
+  /** dL/dx of `maxPool3d`: each dL/dy added at the input position its `argmax` recorded. */
   maxPool3dGrad(dy: DataId, argmax: DataId, g: Pool3dGeometry): DataId;
-  /** The `avgPool3d` primitive (see the op of the same name for the semantics). */
+  /**
+   * Average pooling; a window is divided by its full size when `countIncludePad`, else by the
+   * number of its cells inside the input.
+   */
   avgPool3d(x: DataId, g: Pool3dGeometry, countIncludePad: boolean): DataId;
-  /** The `avgPool3dGrad` primitive (see the op of the same name for the semantics). */
+  /** dL/dx of `avgPool3d`: each dL/dy spread evenly (by the same divisor) over its window. */
   avgPool3dGrad(dy: DataId, g: Pool3dGeometry, countIncludePad: boolean): DataId;
 
   // ---- fused rows ----
@@ -177,9 +183,15 @@ export interface Backend {
   ): { dxTm: DataId | null; dWih: DataId; dWhh: DataId; dBias: DataId; dh0: DataId; dc0: DataId };
 
   // ---- optimizer updates (in place) ----
-  /** One Adam step in place on `size` floats (semantics: `adamUpdate_` in src/tensor/ops/inplace.ts). */
+  /**
+   * One torch.optim.Adam step over `size` elements, in place: updates `m`, `v` (and `vMax` with
+   * amsgrad) from `grad`, then `param` (the `adamUpdate_` op in src/tensor/ops/inplace.ts).
+   */
   adamUpdate(param: DataId, grad: DataId, m: DataId, v: DataId, vMax: DataId | null, size: number, h: AdamHyper): void;
-  /** One SGD step in place on `size` floats (semantics: `sgdUpdate_` in src/tensor/ops/inplace.ts). */
+  /**
+   * One torch.optim.SGD step over `size` elements, in place: updates `momentumBuf` (when momentum is
+   * on) from `grad`, then `param` (the `sgdUpdate_` op in src/tensor/ops/inplace.ts).
+   */
   sgdUpdate(param: DataId, grad: DataId, momentumBuf: DataId | null, size: number, h: SgdHyper): void;
 }
 

@@ -3,7 +3,7 @@
 // or a split file; several seeds) with per-epoch checkpoints (resumable) and writes a report; eval
 // reloads each run's reported checkpoints with the run's own config.json and prints the tables.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { PAPER_EXTRACT, type ExtractOptions } from '../pipeline/extract.js';
+import { PAPER_EXTRACT, type VideoExtractOptions } from '../pipeline/extract.js';
 import { SMALL_EXTRACT, SMALL_TRAINING } from '../pipeline/demo-config.js';
 import { loadFeatureFolder, extractManifest, featureFolderStatus } from '../pipeline/feature-folder.js';
 import { parseShard, statusText } from '../pipeline/extract-status.js';
@@ -13,14 +13,15 @@ import { comparisonTable, comparisonText, summarizeRuns, type ComparisonSummary,
 import { checkRunConfig, readRunConfig, readRunSplit, writeRunConfig, type RunConfig } from '../pipeline/run-config.js';
 import { DEFAULT_VALIDATION_FRACTION, formatSplitFile, parseSplitFile } from '../data/subject-splits.js';
 import { DEFAULT_THRESHOLDS, type LabelThresholds } from '../data/manifest.js';
-import type { VideoFeatures } from '../pipeline/features.js';
-import { parseMethodName, TRAINED_METHODS, methodSlug } from '../pipeline/train.js';
+import type { VideoFeatures } from '../pipeline/video-features.js';
+import { TRAINED_METHODS } from '../pipeline/train.js';
+import { methodFolder } from '../predict/run-settings.js';
 import { evaluateMethod } from '../pipeline/evaluate.js';
 import { summaryText, type ResultRow } from '../pipeline/report.js';
 import { loadModel } from '../models/checkpoint-node.js';
-import { PAPER_PRESET, type MethodName, type TrainingPreset } from '../models/presets.js';
+import { PAPER_PRESET, type TrainingPreset } from '../models/presets.js';
 import type { PreferenceMethod } from '../models/method.js';
-import { integer, oneOf, positiveInt } from './errors.js';
+import { integer, methodList, oneOf, positiveInt } from './errors.js';
 import { log, selectBackend } from './setup.js';
 import { c3dWeightsOption, describeC3DWeights } from './c3d-weights.js';
 import { checkPretrainedExtract, pretrainedExtract } from '../pipeline/pretrained.js';
@@ -28,7 +29,6 @@ import { checkPretrainedExtract, pretrainedExtract } from '../pipeline/pretraine
 const presetOption = () => new Option('--preset <preset>', 'sizes: small (CPU) or paper').argParser(oneOf(['small', 'paper'] as const)).default('small');
 const backendOption = () => new Option('--backend <backend>', 'compute backend').argParser(oneOf(['cpu', 'gpu'] as const)).default('cpu');
 
-/** Builds `extract`. */
 export function extractCommand(): Command {
   return new Command('extract')
     .description('extract pixel clips and landmark descriptors of every video in a manifest (cached per video; a rerun resumes and retries only what failed)')
@@ -62,8 +62,8 @@ export function extractCommand(): Command {
         if (status.failed.length || status.missing.length) process.exitCode = 1;
         return;
       }
-      const base: ExtractOptions = opts.preset === 'paper' ? { ...PAPER_EXTRACT } : { ...SMALL_EXTRACT };
-      const extract: ExtractOptions = {
+      const base: VideoExtractOptions = opts.preset === 'paper' ? { ...PAPER_EXTRACT } : { ...SMALL_EXTRACT };
+      const extract: VideoExtractOptions = {
         ...base,
         ...(opts.clipLength ? { clipLength: opts.clipLength } : {}),
         ...(opts.clipSize ? { clipSize: opts.clipSize } : {}),
@@ -121,10 +121,6 @@ function trainingPreset(preset: 'small' | 'paper', features: { clipShape: number
   return { ...base, c3d: { ...base.c3d, clipLength: l, inputSize: h } };
 }
 
-function methodList(value: string): MethodName[] {
-  return value === 'all' ? [...TRAINED_METHODS] : value.split(',').map((m) => parseMethodName(m.trim()));
-}
-
 /** Commander parser for a score threshold (0 to 100). */
 function threshold(value: string): number {
   const n = Number(value);
@@ -170,7 +166,6 @@ const splitOptions = (cmd: Command): Command => cmd
   .option('--positive-above <score>', 'scores above this are positive (default 60)', threshold)
   .option('--json', 'print the results as one JSON document on stdout (logs go to stderr)');
 
-/** Builds `train`. */
 export function trainCommand(): Command {
   return splitOptions(new Command('train')
     .description('train methods on a features folder (subject-disjoint train/validation/test, or k folds), a checkpoint per epoch, then print Tables 1 and 2')
@@ -224,7 +219,7 @@ export function trainCommand(): Command {
 export async function lastCheckpoint(run: string, method: string): Promise<string | null> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
-  const dir = path.join(run, 'checkpoints', methodSlug(method));
+  const dir = path.join(run, 'checkpoints', methodFolder(method));
   try {
     const state = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')) as { checkpoint: string; selected?: string };
     return path.join(dir, state.selected ?? state.checkpoint);
@@ -262,7 +257,6 @@ async function evaluateRunFolder(dir: string, features: readonly VideoFeatures[]
   return { table1, table2, outcome };
 }
 
-/** Builds `eval`. */
 export function evalCommand(): Command {
   return new Command('eval')
     .description("evaluate the reported checkpoint of each method of a run on its test split (features, split, seeds and thresholds come from the run's config.json): Tables 1 and 2, confusion matrix, per-class F1")

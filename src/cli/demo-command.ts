@@ -11,7 +11,6 @@ import { TRAINED_METHODS } from '../pipeline/train.js';
 import { c3dWeightsOption, describeC3DWeights } from './c3d-weights.js';
 import { pretrainedExtract } from '../pipeline/pretrained.js';
 
-/** Builds the `demo` command. */
 export function demoCommand(): Command {
   return new Command('demo')
     .description('generate a synthetic dataset, train PBE, LBE, EarlyFusion, LateFusion and PLM-IPE, print Tables 1 and 2, write a report')

@@ -35,13 +35,20 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
   };
 }
 
-/** Parses `--methods PBE,PLM-IPE`: each name one of the trained methods, no repeats. */
+/**
+ * Parses demo's `--methods` and train's `--method`: `all` (the five trained methods) or a
+ * comma-separated list of them, in any letter case, none twice.
+ */
 export function methodList(value: string): MethodName[] {
+  const expected = `${TRAINED_METHODS.join(', ')} (or all)`;
+  if (value.trim().toLowerCase() === 'all') return [...TRAINED_METHODS];
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0) throw new InvalidArgumentError(`expected one or more of ${TRAINED_METHODS.join(', ')}, got '${value}'`);
-  for (const n of names) {
-    if (!(TRAINED_METHODS as readonly string[]).includes(n)) throw new InvalidArgumentError(`unknown method '${n}'; expected one of ${TRAINED_METHODS.join(', ')}`);
-  }
-  if (new Set(names).size !== names.length) throw new InvalidArgumentError(`'${value}' names a method twice`);
-  return names as MethodName[];
+  if (names.length === 0) throw new InvalidArgumentError(`expected one or more of ${expected}, got '${value}'`);
+  const methods = names.map((n) => {
+    const found = TRAINED_METHODS.find((m) => m.toLowerCase() === n.toLowerCase());
+    if (!found) throw new InvalidArgumentError(`unknown method '${n}'; expected one of ${expected}`);
+    return found;
+  });
+  if (new Set(methods).size !== methods.length) throw new InvalidArgumentError(`'${value}' names a method twice`);
+  return methods;
 }

@@ -7,7 +7,6 @@ import { evalCommand, extractCommand, trainCommand } from './data-commands.js';
 import { predictCommand } from './predict-command.js';
 import { reportError } from './errors.js';
 
-/** The whole program. */
 function buildProgram(): Command {
   return new Command('plm-ipe')
     .description('PLM-IPE: implicit preference estimation from face videos (pixel C3D + landmark LSTM, mutual learning)')

@@ -34,7 +34,6 @@ function humanLines(video: string, p: Prediction, method: string): string[] {
   return lines;
 }
 
-/** Builds `predict`. */
 export function predictCommand(): Command {
   return new Command('predict')
     .description('predict the preference shown in videos with a trained run (fused class and the three probability rows)')

@@ -322,24 +322,7 @@ export function preprocessVideo(video: RgbVideo, options: PreprocessOptions = {}
     throw new Error(`${name}: crop must be 'center', 'face', 'aligned' or 'c3d-pytorch', got '${String(crop)}'`);
   }
 
-  const norm = options.normalize ?? 'c3d';
-  let mul: [number, number, number];
-  let add: [number, number, number];
-  if (norm === 'c3d') {
-    mul = [1, 1, 1];
-    add = [-C3D_MEAN_RGB[0], -C3D_MEAN_RGB[1], -C3D_MEAN_RGB[2]];
-  } else if (norm === 'raw') {
-    mul = [1, 1, 1];
-    add = [0, 0, 0];
-  } else if (norm === 'unit') {
-    mul = [1 / 255, 1 / 255, 1 / 255];
-    add = [0, 0, 0];
-  } else {
-    const { mean, std } = norm;
-    if (mean.length !== 3 || std.length !== 3) throw new Error(`${name}: normalize mean and std need 3 values each`);
-    mul = [1 / (255 * std[0]), 1 / (255 * std[1]), 1 / (255 * std[2])];
-    add = [-mean[0] / std[0], -mean[1] / std[1], -mean[2] / std[2]];
-  }
+  const { mul, add } = normalisation(options.normalize ?? 'c3d', name);
 
   const plane = H * W;
   const data = new Float32Array(clips.length * 3 * L * plane);
@@ -363,4 +346,29 @@ export function preprocessVideo(video: RgbVideo, options: PreprocessOptions = {}
     }
   }
   return { data, shape: [clips.length, 3, L, H, W], clipStarts: clips.map((c) => c[0]) };
+}
+
+/** The per-channel `value * mul + add` that maps bytes to the chosen normalisation. */
+function normalisation(
+  norm: Normalization,
+  name: string,
+): { mul: [number, number, number]; add: [number, number, number] } {
+  let mul: [number, number, number];
+  let add: [number, number, number];
+  if (norm === 'c3d') {
+    mul = [1, 1, 1];
+    add = [-C3D_MEAN_RGB[0], -C3D_MEAN_RGB[1], -C3D_MEAN_RGB[2]];
+  } else if (norm === 'raw') {
+    mul = [1, 1, 1];
+    add = [0, 0, 0];
+  } else if (norm === 'unit') {
+    mul = [1 / 255, 1 / 255, 1 / 255];
+    add = [0, 0, 0];
+  } else {
+    const { mean, std } = norm;
+    if (mean.length !== 3 || std.length !== 3) throw new Error(`${name}: normalize mean and std need 3 values each`);
+    mul = [1 / (255 * std[0]), 1 / (255 * std[1]), 1 / (255 * std[2])];
+    add = [-mean[0] / std[0], -mean[1] / std[1], -mean[2] / std[2]];
+  }
+  return { mul, add };
 }

@@ -432,25 +432,8 @@ export async function encodeVideos(items: ReadonlyArray<{ path: string; video: R
   await fs.mkdir(dir, { recursive: true });
   const tmpDir = await fs.mkdtemp(nodePath.join(dir, `.encode-${process.pid}-`));
   try {
-    const frameBytes = width * height * 3;
-    const total = items.reduce((a, it) => a + it.video.frames.length, 0);
-    const input = new Uint8Array(total * frameBytes);
-    const starts: number[] = [];
-    let f = 0;
-    for (const it of items) {
-      starts.push(f);
-      for (const frame of it.video.frames) input.set(frame, f++ * frameBytes);
-    }
-    const cuts = starts.slice(1);
-    // A key frame exactly at each cut; the times sit a hair before the frame so rounding cannot miss it.
-    const keyTimes = [0, ...cuts.map((c) => Math.max(0, c / fps - 1e-4).toFixed(5))].join(',');
-    const args = [
-      '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
-      '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', '-c:v', 'libx264', '-preset', options.preset ?? 'veryfast', '-crf', String(options.crf ?? 16),
-      '-pix_fmt', 'yuv420p', '-threads', '1', '-force_key_frames', keyTimes,
-      '-f', 'segment', '-segment_frames', cuts.join(','), '-reset_timestamps', '1', '-segment_format', 'mp4',
-      '-segment_format_options', 'movflags=+faststart', nodePath.join(tmpDir, '%05d.mp4'),
-    ];
+    const { input, cuts } = concatFrames(items.map((it) => it.video), width * height * 3);
+    const args = segmentArgs(items[0].video, cuts, options, nodePath.join(tmpDir, '%05d.mp4'));
     const r = await runFfmpeg(args, `encoding ${items.length} videos into ${dir}`, input);
     if (r.code !== 0) throw new Error(`cannot encode videos into ${dir}: ${lastLines(r.stderr) || `ffmpeg exited with ${r.code}`}`);
     const made = (await fs.readdir(tmpDir)).filter((n) => n.endsWith('.mp4')).sort();
@@ -464,6 +447,41 @@ export async function encodeVideos(items: ReadonlyArray<{ path: string; video: R
   } finally {
     await fs.rm(tmpDir, { recursive: true, force: true });
   }
+}
+
+/** All videos' frames back to back as one raw RGB stream, and the frame where each video after the first starts. */
+function concatFrames(videos: RgbVideo[], frameBytes: number): { input: Uint8Array; cuts: number[] } {
+  const total = videos.reduce((a, v) => a + v.frames.length, 0);
+  const input = new Uint8Array(total * frameBytes);
+  const starts: number[] = [];
+  let f = 0;
+  for (const v of videos) {
+    starts.push(f);
+    for (const frame of v.frames) input.set(frame, f++ * frameBytes);
+  }
+  return { input, cuts: starts.slice(1) };
+}
+
+/** The ffmpeg arguments that encode a raw RGB stream of `shape`'s size and rate into one mp4 per segment. */
+function segmentArgs(
+  shape: { width: number; height: number; fps: number },
+  cuts: number[],
+  options: EncodeOptions,
+  out: string,
+): string[] {
+  const { width, height, fps } = shape;
+  // A key frame exactly at each cut; the times sit a hair before the frame so rounding cannot miss it.
+  const keyTimes = [0, ...cuts.map((c) => Math.max(0, c / fps - 1e-4).toFixed(5))].join(',');
+  // Flags next to their values.
+  // prettier-ignore
+  return [
+    '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps),
+    '-i', 'pipe:0', '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2',
+    '-c:v', 'libx264', '-preset', options.preset ?? 'veryfast', '-crf', String(options.crf ?? 16),
+    '-pix_fmt', 'yuv420p', '-threads', '1', '-force_key_frames', keyTimes,
+    '-f', 'segment', '-segment_frames', cuts.join(','), '-reset_timestamps', '1', '-segment_format', 'mp4',
+    '-segment_format_options', 'movflags=+faststart', out,
+  ];
 }
 
 /** Encodes an RGB image as PNG bytes (pngjs). */

@@ -83,6 +83,28 @@ export function describeFlow(
     throw argumentError(fn, 'labels', `a ${W}x${H} label map`, `${labels.width}x${labels.height} (${labels.data.length} values)`);
   }
   if (valid && valid.length !== W * H) throw argumentError(fn, 'valid.length', String(W * H), String(valid.length));
+  const hist = directionHistograms(flow, labels, valid);
+  const size = Math.min(W, H);
+  const rhoFloor = options.rhoFloor ?? 0.15 * (size / 128);
+  const limits = { size, rhoFloor, rhoStatic: options.rhoStatic ?? 0.5 * rhoFloor, minPixels: options.minPixels ?? 10 };
+  const { rho, theta } = dominantDirections(hist, limits.minPixels, (options.mean ?? 'polar') === 'polar');
+  const values = normaliseRegions(rho, theta, hist.pixels, options, limits);
+  return { values, rho, theta, pixels: hist.pixels };
+}
+
+/** Per region and 45° direction bin: how many vectors, and the sums their means need. */
+interface DirectionHistograms {
+  count: Uint32Array;
+  sumRho: Float64Array;
+  sumSin: Float64Array;
+  sumCos: Float64Array;
+  sumU: Float64Array;
+  sumV: Float64Array;
+  /** Valid pixels per region. */
+  pixels: Uint32Array;
+}
+
+function directionHistograms(flow: FlowField, labels: LabelMap, valid?: ArrayLike<number> | null): DirectionHistograms {
   const R = REGION_COUNT;
   const count = new Uint32Array(R * 8);
   const sumRho = new Float64Array(R * 8);
@@ -93,7 +115,7 @@ export function describeFlow(
   const pixels = new Uint32Array(R);
   const lab = labels.data;
   const f = flow.data;
-  for (let p = 0; p < W * H; p++) {
+  for (let p = 0; p < flow.width * flow.height; p++) {
     const k = lab[p];
     if (k === 0 || k > R || (valid && !valid[p])) continue;
     const u = f[2 * p];
@@ -115,11 +137,17 @@ export function describeFlow(
     sumU[j] += u;
     sumV[j] += v;
   }
-  const size = Math.min(W, H);
-  const rhoFloor = options.rhoFloor ?? 0.15 * (size / 128);
-  const rhoStatic = options.rhoStatic ?? 0.5 * rhoFloor;
-  const minPixels = options.minPixels ?? 10;
-  const polar = (options.mean ?? 'polar') === 'polar';
+  return { count, sumRho, sumSin, sumCos, sumU, sumV, pixels };
+}
+
+/** Each region's fullest bin (ties to the lower), and the mean ρ and θ of its vectors (polar or vector mean). */
+function dominantDirections(
+  hist: DirectionHistograms,
+  minPixels: number,
+  polar: boolean,
+): { rho: Float32Array; theta: Float32Array } {
+  const R = REGION_COUNT;
+  const { count, sumRho, sumSin, sumCos, sumU, sumV, pixels } = hist;
   const rhoOut = new Float32Array(R);
   const thetaOut = new Float32Array(R);
   for (let k = 0; k < R; k++) {
@@ -142,6 +170,19 @@ export function describeFlow(
     rhoOut[k] = rho;
     thetaOut[k] = th;
   }
+  return { rho: rhoOut, theta: thetaOut };
+}
+
+/** The feature vector: orientation (θ/2π, or cos and sin) then magnitude, zero for static or small regions. */
+function normaliseRegions(
+  rhoOut: Float32Array,
+  thetaOut: Float32Array,
+  pixels: Uint32Array,
+  options: RegionFeatureOptions,
+  limits: { size: number; rhoFloor: number; rhoStatic: number; minPixels: number },
+): Float32Array {
+  const { size, rhoFloor, rhoStatic, minPixels } = limits;
+  const R = REGION_COUNT;
   let maxRho = 0;
   for (let k = 0; k < R; k++) maxRho = Math.max(maxRho, rhoOut[k]);
   const sincos = options.orientation === 'sincos';
@@ -160,9 +201,10 @@ export function describeFlow(
     } else {
       values[k] = thetaOut[k] / TWO_PI;
     }
-    values[magOffset + k] = options.magnitude === 'iod' ? Math.min((rho / iod) * fpsScale, iodClip) : rho / Math.max(maxRho, rhoFloor);
+    const magnitude = options.magnitude === 'iod' ? Math.min((rho / iod) * fpsScale, iodClip) : rho / Math.max(maxRho, rhoFloor);
+    values[magOffset + k] = magnitude;
   }
-  return { values, rho: rhoOut, theta: thetaOut, pixels };
+  return values;
 }
 
 /** Options of {@link landmarkDescriptor}, {@link DescriptorStream} and {@link describeVideo}. */
@@ -472,8 +514,9 @@ export interface LandmarkProvider {
  *
  * @example
  * ```ts
- * const provider = await createFaceApiProvider();
- * const video = await describeVideoAsync(decodeFrames('clip.mp4'), provider);
+ * const { width, height, frames } = await streamVideo('clip.mp4', { fps: 10 }); // plm-ipe/node
+ * async function* rgb() { for await (const data of frames) yield { width, height, data, channels: 3 as const }; }
+ * const video = await describeVideoAsync(rgb(), await createFaceApiProvider());
  * ```
  */
 export async function describeVideoAsync(

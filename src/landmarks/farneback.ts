@@ -92,6 +92,75 @@ export function setFarnebackWasm(on: boolean): void {
  * ```
  */
 export function farneback(prev: GrayImage, next: GrayImage, options: FarnebackOptions = {}): FlowField {
+  const p = checkFarnebackArgs(prev, next, options);
+  const ws = options.workspace ?? sharedWorkspace;
+  const pool = ws.pool;
+  const W = prev.width;
+  const H = prev.height;
+  const key = `${p.polyN}:${p.polySigma}`;
+  if (ws.kernelKey !== key || !ws.kernel) {
+    ws.kernel = polyExpKernel(p.polyN, p.polySigma);
+    ws.kernelKey = key;
+  }
+  const kernel = ws.kernel;
+  const sizes = pyramidSizes(W, H, p.levels, p.pyrScale);
+  const L = sizes.length - 1;
+  // The box window runs in WebAssembly where available: images, layers, expansions, matrices and flows
+  // then live in the module's memory, reserved here for the whole pyramid.
+  const fast = useWasm && !options.gaussianWindow ? FlowPyramidWasm.create(kernel, sizes, p.winSize) : null;
+
+  const img0 = toFloat(prev.data, fast ? fast.image(0) : pool.get('img0', W * H));
+  const img1 = toFloat(next.data, fast ? fast.image(1) : pool.get('img1', W * H));
+
+  const out = new Float32Array(W * H * 2);
+  let prevFlow: Float32Array | null = null;
+  let prevW = 0;
+  let prevH = 0;
+  for (let k = L; k >= 0; k--) {
+    let scale = 1;
+    for (let i = 0; i < k; i++) scale *= p.pyrScale;
+    const w = cvRound(W * scale);
+    const h = cvRound(H * scale);
+    const flow = fast ? fast.flow(k, w, h) : k === 0 ? out : pool.get(`flow${k}`, w * h * 2);
+    if (prevFlow === null) startFlow(flow, w, h, scale, p.init);
+    else {
+      resizeBilinear(prevFlow, prevW, prevH, flow, w, h, 2);
+      const up = 1 / p.pyrScale;
+      for (let i = 0; i < flow.length; i++) flow[i] *= up;
+    }
+    const tables = layerTables(ws, W, H, w, h, scale);
+    const tmp = pool.get('layerTmp', H * w);
+    if (fast) {
+      const layer = fast.layer(w, h);
+      for (const i of [0, 1] as const) {
+        if (!fast.buildLayer(i, tables.tx, tables.ty)) applySeparable(i ? img1 : img0, W, H, tables.tx, tables.ty, layer, tmp);
+        fast.expand(i, w, h, kernel, polynomialExpansionPlanarJs);
+      }
+      fast.solve(k, w, h, p.winSize, p.iterations);
+    } else {
+      solveLayerJs([img0, img1], W, H, tables, tmp, kernel, flow, w, h, p, options.gaussianWindow ?? false, pool);
+    }
+    prevFlow = flow;
+    prevW = w;
+    prevH = h;
+  }
+  if (fast) out.set(prevFlow!);
+  return { width: W, height: H, data: out };
+}
+
+/** {@link farneback}'s options with the defaults filled in. */
+interface FarnebackParams {
+  pyrScale: number;
+  levels: number;
+  winSize: number;
+  iterations: number;
+  polyN: number;
+  polySigma: number;
+  init: FlowField | undefined;
+}
+
+/** Checks both images and every option, throwing an error that names the first bad one. */
+function checkFarnebackArgs(prev: GrayImage, next: GrayImage, options: FarnebackOptions): FarnebackParams {
   checkGray(FN, 'prev', prev);
   checkGray(FN, 'next', next);
   if (prev.width !== next.width || prev.height !== next.height) {
@@ -120,19 +189,11 @@ export function farneback(prev: GrayImage, next: GrayImage, options: FarnebackOp
       `${init.width}x${init.height} with ${init.data.length} values`,
     );
   }
+  return { pyrScale, levels, winSize, iterations, polyN, polySigma, init };
+}
 
-  const ws = options.workspace ?? sharedWorkspace;
-  const pool = ws.pool;
-  const W = prev.width;
-  const H = prev.height;
-  const key = `${polyN}:${polySigma}`;
-  if (ws.kernelKey !== key || !ws.kernel) {
-    ws.kernel = polyExpKernel(polyN, polySigma);
-    ws.kernelKey = key;
-  }
-  const kernel = ws.kernel;
-
-  // OpenCV: count the coarse layers whose smaller side stays >= 32 px.
+/** The pyramid's layer sizes, finest first; as OpenCV, coarse layers stop once a side would fall below 32 px. */
+function pyramidSizes(W: number, H: number, levels: number, pyrScale: number): Array<{ w: number; h: number }> {
   let L = 0;
   for (let s = 1; L < levels; L++) {
     s *= pyrScale;
@@ -140,84 +201,69 @@ export function farneback(prev: GrayImage, next: GrayImage, options: FarnebackOp
   }
   const sizes: Array<{ w: number; h: number }> = [];
   for (let k = 0, scale = 1; k <= L; k++, scale *= pyrScale) sizes.push({ w: cvRound(W * scale), h: cvRound(H * scale) });
-  // The box window runs in WebAssembly where available: images, layers, expansions, matrices and flows
-  // then live in the module's memory, reserved here for the whole pyramid.
-  const fast = useWasm && !options.gaussianWindow ? FlowPyramidWasm.create(kernel, sizes, winSize) : null;
+  return sizes;
+}
 
-  const img0 = toFloat(prev.data, fast ? fast.image(0) : pool.get('img0', W * H));
-  const img1 = toFloat(next.data, fast ? fast.image(1) : pool.get('img1', W * H));
-
-
-  const out = new Float32Array(W * H * 2);
-  let prevFlow: Float32Array | null = null;
-  let prevW = 0;
-  let prevH = 0;
-  for (let k = L; k >= 0; k--) {
-    let scale = 1;
-    for (let i = 0; i < k; i++) scale *= pyrScale;
-    const sigma = (1 / scale - 1) * 0.5;
-    const smoothSize = Math.max(cvRound(sigma * 5) | 1, 3);
-    const w = cvRound(W * scale);
-    const h = cvRound(H * scale);
-    const flow = fast ? fast.flow(k, w, h) : k === 0 ? out : pool.get(`flow${k}`, w * h * 2);
-
-    if (prevFlow === null) {
-      if (init) {
-        resizeArea(init.data, W, H, flow, w, h, 2);
-        for (let i = 0; i < flow.length; i++) flow[i] *= scale;
-      } else {
-        flow.fill(0);
-      }
-    } else {
-      resizeBilinear(prevFlow, prevW, prevH, flow, w, h, 2);
-      const up = 1 / pyrScale;
-      for (let i = 0; i < flow.length; i++) flow[i] *= up;
-    }
-
-    // Each layer comes from the full-resolution image (blur, then resize; not recursive). The blur
-    // and the resize are folded into one separable operator that only computes the kept samples.
-    const tkey = `${W}x${H}>${w}x${h}:${smoothSize}:${sigma}`;
-    let tables = ws.tables.get(tkey);
-    if (!tables) {
-      const gk = gaussianKernel(smoothSize, sigma);
-      tables = { tx: blurResizeTaps(W, w, gk), ty: blurResizeTaps(H, h, gk) };
-      ws.tables.set(tkey, tables);
-    }
-    const tmp = pool.get('layerTmp', H * w);
-    if (fast) {
-      const layer = fast.layer(w, h);
-      for (const i of [0, 1] as const) {
-        if (!fast.buildLayer(i, tables.tx, tables.ty)) applySeparable(i ? img1 : img0, W, H, tables.tx, tables.ty, layer, tmp);
-        fast.expand(i, w, h, kernel, polynomialExpansionPlanarJs);
-      }
-      fast.solve(k, w, h, winSize, iterations);
-      prevFlow = flow;
-      prevW = w;
-      prevH = h;
-      continue;
-    }
-    const layer = pool.get('layer', w * h);
-    // Expansions are planar float32 (5 planes), as OpenCV stores them in float.
-    const R0 = pool.get('R0', w * h * 5);
-    const R1 = pool.get('R1', w * h * 5);
-    applySeparable(img0, W, H, tables.tx, tables.ty, layer, tmp);
-    polynomialExpansionPlanar(layer, w, h, kernel, R0);
-    applySeparable(img1, W, H, tables.tx, tables.ty, layer, tmp);
-    polynomialExpansionPlanar(layer, w, h, kernel, R1);
-
-    const M = pool.get('M', w * h * 5);
-    updateMatrices(R0, R1, flow, M, w, h, 0, h);
-    for (let it = 0; it < iterations; it++) {
-      const update = it < iterations - 1;
-      if (options.gaussianWindow) updateFlowGaussian(R0, R1, flow, M, w, h, winSize, pool, update);
-      else updateFlowBox(R0, R1, flow, M, w, h, winSize, pool, update);
-    }
-    prevFlow = flow;
-    prevW = w;
-    prevH = h;
+/** The coarsest layer's starting flow: the initial flow resized and scaled to the layer, or zero. */
+function startFlow(flow: Float32Array, w: number, h: number, scale: number, init: FlowField | undefined): void {
+  if (!init) {
+    flow.fill(0);
+    return;
   }
-  if (fast) out.set(prevFlow!);
-  return { width: W, height: H, data: out };
+  resizeArea(init.data, init.width, init.height, flow, w, h, 2);
+  for (let i = 0; i < flow.length; i++) flow[i] *= scale;
+}
+
+/**
+ * The blur-and-resize operator that makes a layer from the full-resolution image (blur, then resize; not
+ * recursive), folded into one separable operator that only computes the kept samples; cached per size.
+ */
+function layerTables(
+  ws: FarnebackWorkspace, W: number, H: number, w: number, h: number, scale: number,
+): { tx: TapTable; ty: TapTable } {
+  const sigma = (1 / scale - 1) * 0.5;
+  const smoothSize = Math.max(cvRound(sigma * 5) | 1, 3);
+  const tkey = `${W}x${H}>${w}x${h}:${smoothSize}:${sigma}`;
+  let tables = ws.tables.get(tkey);
+  if (!tables) {
+    const gk = gaussianKernel(smoothSize, sigma);
+    tables = { tx: blurResizeTaps(W, w, gk), ty: blurResizeTaps(H, h, gk) };
+    ws.tables.set(tkey, tables);
+  }
+  return tables;
+}
+
+/** One layer in JavaScript: both images' layers and expansions, then the solve-and-rewarp passes on `flow`. */
+function solveLayerJs(
+  imgs: [Float32Array, Float32Array],
+  W: number,
+  H: number,
+  tables: { tx: TapTable; ty: TapTable },
+  tmp: Float32Array,
+  kernel: PolyExpKernel,
+  flow: Float32Array,
+  w: number,
+  h: number,
+  p: FarnebackParams,
+  gaussianWindow: boolean,
+  pool: BufferPool,
+): void {
+  const layer = pool.get('layer', w * h);
+  // Expansions are planar float32 (5 planes), as OpenCV stores them in float.
+  const R0 = pool.get('R0', w * h * 5);
+  const R1 = pool.get('R1', w * h * 5);
+  applySeparable(imgs[0], W, H, tables.tx, tables.ty, layer, tmp);
+  polynomialExpansionPlanar(layer, w, h, kernel, R0);
+  applySeparable(imgs[1], W, H, tables.tx, tables.ty, layer, tmp);
+  polynomialExpansionPlanar(layer, w, h, kernel, R1);
+
+  const M = pool.get('M', w * h * 5);
+  updateMatrices(R0, R1, flow, M, w, h, 0, h);
+  for (let it = 0; it < p.iterations; it++) {
+    const update = it < p.iterations - 1;
+    if (gaussianWindow) updateFlowGaussian(R0, R1, flow, M, w, h, p.winSize, pool, update);
+    else updateFlowBox(R0, R1, flow, M, w, h, p.winSize, pool, update);
+  }
 }
 
 /** Copies any numeric array into a float buffer (typed-array `set` is a fast native copy). */

@@ -35,7 +35,7 @@ export class Conv3d extends Module {
     this.bias = options.bias === false ? null : this.registerParameter('bias', defaultUniform([outChannels], fanIn));
   }
 
-  /** Applies the layer to its input. */
+  /** `x` `[N, inChannels, D, H, W]` to `[N, outChannels, D', H', W']` (sizes from conv3dGeometry). */
   forward(x: Tensor): Tensor {
     return conv3d(x, this.weight, this.bias, this.options);
   }

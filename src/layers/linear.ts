@@ -29,7 +29,7 @@ export class Linear extends Module {
     this.bias = options.bias === false ? null : this.registerParameter('bias', defaultUniform([outFeatures], inFeatures));
   }
 
-  /** Applies the layer to its input. */
+  /** `x` `[..., inFeatures]` to `x Wᵀ + b`, `[..., outFeatures]`. */
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }

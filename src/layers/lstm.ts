@@ -103,7 +103,11 @@ export class LSTM extends Module {
     }
   }
 
-  /** Applies the layer to its input. */
+  /**
+   * Runs every layer over the whole sequence `x` (`[T, B, inputSize]`, or `[B, T, inputSize]` when
+   * batchFirst) from `state` (zeros when null); past a sequence's `options.lengths` entry (or where
+   * its mask is 0) its state stays that of its last valid step.
+   */
   forward(x: Tensor, state?: LSTMState | null, options: LSTMForwardOptions = {}): LSTMOutput {
     if (x.rank !== 3) {
       throw new Error(`LSTM: x must be 3-D ${this.batchFirst ? '[batch, time, features]' : '[time, batch, features]'}, got ${fmt(x.shape)}`);

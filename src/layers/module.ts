@@ -26,7 +26,7 @@ export abstract class Module {
   private readonly ownParams = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
 
-  /** Applies the layer to its input. */
+  /** The module's computation; in training mode until `eval()` (dropout, for instance, depends on it). */
   abstract forward(...args: unknown[]): unknown;
 
   /** Registers a parameter (a leaf that requires grad and survives every `tidy`). */

@@ -13,7 +13,7 @@ export class MaxPool3d extends Module {
   constructor(readonly options: Pool3dOptions) {
     super();
   }
-  /** Applies the layer to its input. */
+  /** `x` `[N, C, D, H, W]` to the max of each window. */
   forward(x: Tensor): Tensor {
     return maxPool3d(x, this.options);
   }
@@ -24,7 +24,7 @@ export class AvgPool3d extends Module {
   constructor(readonly options: Pool3dOptions & { countIncludePad?: boolean }) {
     super();
   }
-  /** Applies the layer to its input. */
+  /** `x` `[N, C, D, H, W]` to the mean of each window. */
   forward(x: Tensor): Tensor {
     return avgPool3d(x, this.options);
   }
@@ -32,7 +32,6 @@ export class AvgPool3d extends Module {
 
 /** max(x, 0). */
 export class ReLU extends Module {
-  /** Applies the layer to its input. */
   forward(x: Tensor): Tensor {
     return relu(x);
   }
@@ -44,7 +43,7 @@ export class Dropout extends Module {
     super();
     if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: p must be in [0, 1], got ${p}`);
   }
-  /** Applies the layer to its input. */
+  /** Dropout while training (see the `dropout` op); the input itself after `eval()`. */
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
   }
@@ -55,7 +54,6 @@ export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
   }
-  /** Applies the layer to its input. */
   forward(x: Tensor): Tensor {
     return flatten(x, this.startDim, this.endDim);
   }
@@ -72,7 +70,7 @@ export class Sequential extends Module {
     super();
     this.layers = layers.map((m, i) => this.registerModule(String(i), m));
   }
-  /** Applies the layer to its input. */
+  /** Runs the layers in order, each on the previous one's output. */
   forward(x: Tensor): Tensor {
     let y = x;
     for (const m of this.layers) y = m.forward(y) as Tensor;

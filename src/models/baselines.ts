@@ -66,7 +66,7 @@ export class PixelOnly extends Module implements PreferenceMethod {
     this.config = Object.freeze({ pixel: this.pixelEstimator.config, reduction: checkReduction('PixelOnly', options.reduction ?? 'mean') });
   }
 
-  /** Applies the layer to its input. */
+  /** The same as `predictProba`, so the method is a Module like any layer. */
   forward(batch: PreferenceBatch): Tensor {
     return this.predictProba(batch);
   }
@@ -109,7 +109,7 @@ export class LandmarkOnly extends Module implements PreferenceMethod {
     this.config = Object.freeze({ landmark: this.landmarkEstimator.config, reduction: checkReduction('LandmarkOnly', options.reduction ?? 'mean') });
   }
 
-  /** Applies the layer to its input. */
+  /** The same as `predictProba`, so the method is a Module like any layer. */
   forward(batch: PreferenceBatch): Tensor {
     return this.predictProba(batch);
   }

@@ -17,8 +17,8 @@ export { PixelOnly, LandmarkOnly, EarlyFusion, LateFusion } from './baselines.js
 export type { PixelOnlyConfig, LandmarkOnlyConfig, FusionConfig, FusionOptions } from './baselines.js';
 export { PAPER_PRESET, CPU_PRESET, METHOD_NAMES, createOptimizers, createMethod, learningRateFactor, klRampFactor, optimizerList } from './presets.js';
 export type { TrainingPreset, MethodName } from './presets.js';
-export { extractClipFeatures } from './features.js';
-export type { ExtractOptions } from './features.js';
+export { extractClipFeatures } from './clip-features.js';
+export type { ClipFeatureOptions, ExtractOptions } from './clip-features.js';
 // Checkpoints from bytes or a URL; saveModel/loadModel by path are in src/node/index.ts.
 export { modelFromBytes, fetchModel, loadC3DWeights, modelKind } from './checkpoint.js';
 export type { ModelKind, SavableModel, ModelFile } from './checkpoint.js';

@@ -131,7 +131,7 @@ export class PLMIPE extends Module implements PreferenceMethod {
     return { fused: 'PLM-IPE', pixel: 'PBE-w/-Mut', landmark: 'LBE-w/-Mut' }[this.config.output];
   }
 
-  /** Applies the layer to its input. */
+  /** The same as `predictProba`, so the method is a Module like any layer. */
   forward(batch: PreferenceBatch): Tensor {
     return this.predictProba(batch);
   }

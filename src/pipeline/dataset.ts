@@ -7,7 +7,7 @@ import { createRng } from '../tensor/random.js';
 import { scoreToLabel, type LabelThresholds, type ManifestEntry } from '../data/manifest.js';
 import { paperPartition, parseSplitFile, subjectFolds, type SplitPlanOptions, type SubjectPartition } from '../data/subject-splits.js';
 import type { PreferenceBatch } from '../models/method.js';
-import type { VideoFeatures } from './features.js';
+import type { VideoFeatures } from './video-features.js';
 
 /** Train, validation and test indices into a feature list (no subject in two of them). */
 export interface FeatureSplit {

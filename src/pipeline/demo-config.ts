@@ -3,7 +3,7 @@
 // full sizes. One place for every number, so the report can print the exact config.
 import { PAPER_PRESET, CPU_PRESET, type TrainingPreset } from '../models/presets.js';
 import type { SyntheticOptions } from '../data/synthetic/dataset.js';
-import { PAPER_EXTRACT, type ExtractOptions } from './features.js';
+import { PAPER_EXTRACT, type VideoExtractOptions } from './video-features.js';
 
 /** A full demo configuration. */
 export interface DemoConfig {
@@ -11,7 +11,7 @@ export interface DemoConfig {
   size: 'tiny' | 'small';
   seed: number;
   dataset: SyntheticOptions;
-  extract: ExtractOptions;
+  extract: VideoExtractOptions;
   training: TrainingPreset;
 }
 
@@ -37,14 +37,14 @@ const DATASETS: Record<'tiny' | 'small', SyntheticOptions> = {
  * on the development seeds (2, 3) the aligned, rescaled clips lifted PBE from 52 to 56 % on average
  * and its training loss fell twice as fast.
  */
-export const SMALL_EXTRACT: Readonly<ExtractOptions> = Object.freeze({
+export const SMALL_EXTRACT: Readonly<VideoExtractOptions> = Object.freeze({
   clipLength: 8,
   clipSize: 32,
   crop: 'aligned' as const,
   normalize: { mean: [0.5, 0.5, 0.5], std: [0.05, 0.05, 0.05] },
   maxClips: 1,
   frameStep: 1,
-  descriptorSize: 64,
+  descriptorCropSize: 64,
   descriptorMagnitude: 'iod' as const,
   descriptorReference: 'first' as const,
   clipBaseline: 'first-frame' as const,

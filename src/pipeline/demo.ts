@@ -11,11 +11,13 @@ import type { TrainingPreset } from '../models/presets.js';
 import { classCounts, partitionFeatures, splitPlan, type FeatureSplit } from './dataset.js';
 import { extractFeatures, syntheticSources, type VideoFeatures } from './extract.js';
 import { evaluateMethod, type MethodEvaluation } from './evaluate.js';
-import { methodSlug, trainMethod, TRAINED_METHODS, type EpochRecord } from './train.js';
+import { trainMethod, TRAINED_METHODS, type EpochRecord } from './train.js';
+import { methodFolder } from '../predict/run-settings.js';
 import { summaryText, writeComparisonReport, writeReport, type ResultRow, type RunResults } from './report.js';
 import { collapsedClass, comparisonTable, comparisonText, summarizeRuns, type ComparisonSummary, type RunOutcome } from './comparison.js';
 import { LABELS } from '../data/manifest.js';
 import type { DemoConfig } from './demo-config.js';
+import { upgradeExtractOptions } from './video-features.js';
 import type { MethodName } from '../models/presets.js';
 import { checkPretrainedExtract } from './pretrained.js';
 
@@ -63,7 +65,7 @@ export async function trainAndReport(options: TrainAndReportOptions): Promise<Sp
     const t0 = performance.now();
     const result = await trainMethod({
       method: name, preset: training, features, split, seed: options.seed, trainAccuracyVideos: options.trainAccuracyVideos, c3dWeights: options.c3dWeights,
-      checkpointDir: path.join(options.out, 'checkpoints', methodSlug(name)),
+      checkpointDir: path.join(options.out, 'checkpoints', methodFolder(name)),
       onEpoch: (r, resumed) => log(`[${name}] epoch ${r.epoch}/${training.epochs} loss ${r.loss.toFixed(4)} ` +
         `train ${pct(r.trainAccuracy)} val ${pct(r.validationAccuracy)} (F1 ${Number.isFinite(r.validationMacroF1) ? r.validationMacroF1.toFixed(2) : '-'}, predicted ${r.validationPredicted.join('/')}) ` +
         (r.validationBranches ? `branches val F1 pixel ${r.validationBranches.pixel.macroF1.toFixed(2)} landmark ${r.validationBranches.landmark.macroF1.toFixed(2)} ` : '') +
@@ -207,7 +209,9 @@ export interface DemoRunOptions {
 export async function runDemo(options: DemoRunOptions): Promise<ComparisonResult & Partial<SplitRunResult> & { wallSeconds: number }> {
   const path = await import('node:path');
   const start = performance.now();
-  const { config, log } = options;
+  const { log } = options;
+  // Upgraded here so the report's config.json names the options as they are read back.
+  const config = { ...options.config, extract: upgradeExtractOptions(options.config.extract) };
   if (options.c3dWeights) checkPretrainedExtract(config.extract, 'the demo configuration', options.c3dWeights);
   const ds = generateDataset(config.dataset);
   log(`Synthetic dataset: ${ds.entries.length} videos of ${ds.options.width}x${ds.options.height} at ${ds.options.fps} fps, ${ds.subjects.length} subjects (seed ${config.seed})`);

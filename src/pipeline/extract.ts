@@ -13,11 +13,21 @@ import type { LandmarkTrack, RgbVideo } from '../data/types.js';
 import type { SyntheticDataset } from '../data/synthetic/dataset.js';
 import type { LandmarkProvider } from '../landmarks/index.js';
 import { fillTrackGaps } from '../landmarks/track.js';
-import { computeFeatures, type ExtractOptions, type VideoFeatures } from './features.js';
+import { computeFeatures, upgradeExtractOptions, type VideoExtractOptions, type VideoFeatures } from './video-features.js';
 import { clearFailure, readFailures, recordFailure, type ExtractionStatus, type FailureRecord } from './extract-status.js';
 
-// The per-video computation lives in features.ts (browser-safe); re-exported for existing imports.
-export { computeFeatures, pickClips, pickApexClips, PAPER_EXTRACT, type ExtractOptions, type VideoFeatures } from './features.js';
+// The per-video computation lives in video-features.ts (browser-safe); re-exported for existing imports.
+export { computeFeatures, pickClips, pickApexClips, PAPER_EXTRACT, type VideoExtractOptions, type VideoFeatures } from './video-features.js';
+
+/**
+ * The cache key of one video's features: its content hash and every extraction option. The crop side
+ * goes in under its old name `descriptorSize`, so entries cached before it was renamed
+ * `descriptorCropSize` are still found.
+ */
+export function featureCacheKey(contentHash: string, extract: Readonly<VideoExtractOptions>): Promise<string> {
+  const { descriptorCropSize, ...rest } = upgradeExtractOptions(extract);
+  return cacheKey(contentHash, 'plm-ipe-features-v1', { ...rest, descriptorSize: descriptorCropSize });
+}
 
 /** A video to extract: its manifest entry plus how to get its bytes. */
 export interface VideoSource {
@@ -100,7 +110,7 @@ function fillMissing(track: (Float32Array | null)[], id: string): LandmarkTrack 
 export interface ExtractRunOptions {
   /** Cache folder (created when missing). */
   cacheDir: string;
-  extract: ExtractOptions;
+  extract: VideoExtractOptions;
   /** Progress output (a bar on a TTY, plain lines otherwise). */
   progress?: ProgressStream;
   /** Called after each video is available (cached or computed); tests use it to simulate a crash. */
@@ -140,6 +150,7 @@ export async function extractFeatures(sources: readonly VideoSource[], options: 
   const cache = new FeatureCache(options.cacheDir);
   await cache.removeStaleTemp();
   const progress = createProgress({ total: sources.length, label: 'extract', stream: options.progress });
+  const extract = upgradeExtractOptions(options.extract);
   const features: VideoFeatures[] = [];
   const failed: FailureRecord[] = [];
   const known = options.failureDir ? await readFailures(options.failureDir) : new Map<string, FailureRecord>();
@@ -150,12 +161,12 @@ export async function extractFeatures(sources: readonly VideoSource[], options: 
     let fromCache = true;
     let hit;
     try {
-      const key = await cacheKey(await sources[i].contentHash(), 'plm-ipe-features-v1', options.extract);
+      const key = await featureCacheKey(await sources[i].contentHash(), extract);
       hit = await cache.getOrCompute(key, async () => {
         fromCache = false;
         const { video, landmarks } = await sources[i].load();
         if (!landmarks) throw new Error(`video '${entry.id}': no landmarks`);
-        const f = computeFeatures(video, landmarks, options.extract, entry.id);
+        const f = computeFeatures(video, landmarks, extract, entry.id);
         return {
           clips: { data: f.clips, shape: f.clipShape },
           descriptors: { data: f.descriptors, shape: [f.valid.length, f.dim] },
@@ -200,14 +211,14 @@ export async function extractFeatures(sources: readonly VideoSource[], options: 
  * Which sources are done (a complete cache entry exists), failed (a failure record and no entry) or
  * missing, without extracting anything (hashes every video's file to find its cache key).
  */
-export async function extractionStatus(sources: readonly VideoSource[], options: { cacheDir: string; extract: ExtractOptions; failureDir: string }): Promise<ExtractionStatus> {
+export async function extractionStatus(sources: readonly VideoSource[], options: { cacheDir: string; extract: VideoExtractOptions; failureDir: string }): Promise<ExtractionStatus> {
   const cache = new FeatureCache(options.cacheDir);
   const failures = await readFailures(options.failureDir);
   const status: ExtractionStatus = { done: [], failed: [], missing: [] };
   for (const { entry, contentHash } of sources) {
     let key: string | null = null;
     try {
-      key = await cacheKey(await contentHash(), 'plm-ipe-features-v1', options.extract);
+      key = await featureCacheKey(await contentHash(), options.extract);
     } catch (err) {
       // An unreadable file cannot be done; its failure record (if any) says why.
       if (!failures.has(entry.id)) status.failed.push({ id: entry.id, video: entry.video, reason: (err as Error).message, at: '' });

@@ -6,14 +6,15 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { readManifest } from '../data/manifest-node.js';
 import type { ProgressStream } from '../data/progress.js';
 import type { LandmarkProvider } from '../landmarks/index.js';
-import { extractFeatures, extractionStatus, manifestSources, type ExtractOptions, type ExtractResult } from './extract.js';
+import { extractFeatures, extractionStatus, manifestSources, type VideoExtractOptions, type ExtractResult } from './extract.js';
+import { upgradeExtractOptions } from './video-features.js';
 import { shardItems, type ExtractionStatus, type Shard } from './extract-status.js';
 
 /** The contents of `extract.json`. */
 export interface FeatureFolderInfo {
   format: 'plm-ipe-features';
   manifest: string;
-  extract: ExtractOptions;
+  extract: VideoExtractOptions;
   /** Landmark provider used for entries without a landmark file, if any. */
   provider: string | null;
 }
@@ -27,7 +28,7 @@ export async function createProvider(name: string): Promise<{ name: string; prov
 
 /** Options of {@link extractManifest}. */
 export interface ExtractManifestOptions {
-  extract: ExtractOptions;
+  extract: VideoExtractOptions;
   provider?: string;
   progress?: ProgressStream;
   /** Extract only this shard's 1/N of the manifest (see parseShard). */
@@ -82,7 +83,7 @@ export async function readFeatureFolder(dir: string): Promise<FeatureFolderInfo>
   }
   const info = JSON.parse(text) as FeatureFolderInfo;
   if (info.format !== 'plm-ipe-features') throw new Error(`${file} is not a plm-ipe features file`);
-  return info;
+  return { ...info, extract: upgradeExtractOptions(info.extract) };
 }
 
 /**

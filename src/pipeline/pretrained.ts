@@ -5,7 +5,7 @@
 import { C3D_PYTORCH_PREPROCESS } from '../data/preprocess.js';
 import { loadC3DWeights } from '../models/checkpoint-node.js';
 import type { PreferenceMethod } from '../models/method.js';
-import type { ExtractOptions } from './features.js';
+import type { VideoExtractOptions } from './video-features.js';
 
 /**
  * `extract` with the pixel preprocessing pretrained C3D weights expect: the c3d-pytorch crop, raw
@@ -13,12 +13,12 @@ import type { ExtractOptions } from './features.js';
  * @example
  * const extract = pretrainedExtract(PAPER_EXTRACT); // crop 'c3d-pytorch', normalize 'raw'
  */
-export function pretrainedExtract(extract: Readonly<ExtractOptions>): ExtractOptions {
+export function pretrainedExtract(extract: Readonly<VideoExtractOptions>): VideoExtractOptions {
   return { ...extract, ...C3D_PYTORCH_PREPROCESS, clipBaseline: 'none' };
 }
 
 /** Throws, naming the folder and the fix, when features were not extracted for pretrained weights. */
-export function checkPretrainedExtract(extract: Readonly<ExtractOptions>, where: string, weights: string): void {
+export function checkPretrainedExtract(extract: Readonly<VideoExtractOptions>, where: string, weights: string): void {
   const baseline = extract.clipBaseline ?? 'none';
   if (extract.crop !== C3D_PYTORCH_PREPROCESS.crop || extract.normalize !== C3D_PYTORCH_PREPROCESS.normalize || baseline !== 'none') {
     throw new Error(

@@ -6,7 +6,7 @@
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { LabelThresholds } from '../data/manifest.js';
 import type { TrainingPreset } from '../models/presets.js';
-import type { ExtractOptions } from './features.js';
+import { upgradeExtractOptions, type VideoExtractOptions } from './video-features.js';
 
 /** The contents of `<run>/config.json`. */
 export interface RunConfig {
@@ -14,7 +14,7 @@ export interface RunConfig {
   /** Features folder (absolute). */
   features: string;
   manifest?: string;
-  extract?: ExtractOptions;
+  extract?: VideoExtractOptions;
   training: TrainingPreset;
   methods: string[];
   /** Seed of the split plan; the training seeds are `seeds`. */
@@ -54,7 +54,7 @@ export async function readRunConfig(run: string): Promise<RunConfig | null> {
   }
   const config = JSON.parse(text) as RunConfig;
   if (config.format !== 'plm-ipe-run') throw new Error(`${file} is not a plm-ipe run configuration (format '${String(config.format)}')`);
-  return config;
+  return config.extract ? { ...config, extract: upgradeExtractOptions(config.extract) } : config;
 }
 
 const show = (v: unknown): string => (v === null || v === undefined ? 'none' : typeof v === 'object' ? JSON.stringify(v) : String(v));

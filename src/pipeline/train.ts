@@ -3,11 +3,10 @@
 // the validation part, and a checkpoint per epoch (model, optimizer state, history) written
 // atomically with a small state file written last, so an interrupted run resumes from the last
 // complete epoch. A NaN/Inf loss stops training with the method, epoch and batch named.
-import { methodFolder } from '../predict/run-config.js';
 import { createRng, manualSeed } from '../tensor/random.js';
 import { serializeSafetensors, parseSafetensors, type NamedTensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { createMethod, createOptimizers, klRampFactor, learningRateFactor, METHOD_NAMES, type MethodName, type TrainingPreset } from '../models/presets.js';
+import { createMethod, createOptimizers, klRampFactor, learningRateFactor, type MethodName, type TrainingPreset } from '../models/presets.js';
 import type { MethodOptimizers, PreferenceMethod } from '../models/method.js';
 import { PLMIPE } from '../models/plm-ipe.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
@@ -98,18 +97,6 @@ interface TrainState {
   /** Stem of the selected epoch's checkpoint (kept when older ones are deleted). */
   selected?: string;
   history: EpochRecord[];
-}
-
-/** `PBE-w/-Mut` -> `pbe-w-mut`: a folder name for a method (the Predictor's rule, so both find the same checkpoints). */
-export function methodSlug(name: string): string {
-  return methodFolder(name);
-}
-
-/** Checks a method name from the user. */
-export function parseMethodName(name: string): MethodName {
-  const found = METHOD_NAMES.find((m) => m.toLowerCase() === name.toLowerCase());
-  if (!found) throw new Error(`unknown method '${name}'; known: ${TRAINED_METHODS.join(', ')}`);
-  return found;
 }
 
 function optimizerEntries(optimizers: MethodOptimizers): [string, Optimizer][] {

@@ -5,7 +5,7 @@
 // Browser-safe, no I/O.
 import { faceBox, preprocessVideo, type Box } from '../data/preprocess.js';
 import type { LandmarkTrack } from '../data/types.js';
-import { pickApexClips, pickClips, subtractFirstFrame, type ExtractOptions } from '../pipeline/features.js';
+import { pickApexClips, pickClips, subtractFirstFrame, type VideoExtractOptions } from '../pipeline/video-features.js';
 
 /** Which clips of a `frames`-frame video an extraction keeps, and the frames they need. */
 export interface ClipPlan {
@@ -20,7 +20,7 @@ export interface ClipPlan {
 }
 
 /** Plans the clips of a video from its whole (frameStep-sampled, gap-filled) track, as computeClips selects them. */
-export function planClips(track: LandmarkTrack, extract: ExtractOptions, name: string): ClipPlan {
+export function planClips(track: LandmarkTrack, extract: VideoExtractOptions, name: string): ClipPlan {
   const T = track.length;
   const L = extract.clipLength;
   // remainder 'pad': a partial last clip (or a video shorter than one clip) still counts.
@@ -39,7 +39,7 @@ export function planClips(track: LandmarkTrack, extract: ExtractOptions, name: s
  */
 export function clipsFromFrames(
   frames: ReadonlyMap<number, Uint8Array>, track: LandmarkTrack, plan: ClipPlan,
-  video: { width: number; height: number; fps: number }, extract: ExtractOptions, name: string,
+  video: { width: number; height: number; fps: number }, extract: VideoExtractOptions, name: string,
 ): { clips: Float32Array; clipShape: [number, number, number, number, number] } {
   const L = extract.clipLength;
   const last = plan.frames - 1;

@@ -3,9 +3,9 @@
 // folder served over HTTP). Node's run folders on disk are in src/node/predict.ts. No node: imports.
 import { modelFromBytes } from '../models/checkpoint.js';
 import { describeValue } from '../landmarks/errors.js';
-import type { ExtractOptions } from '../pipeline/features.js';
+import type { VideoExtractOptions } from '../pipeline/video-features.js';
 import { Predictor, type PredictorOptions } from './predictor.js';
-import { checkExtract, methodFolder, parseRunConfig, type RunSettings } from './run-config.js';
+import { checkExtract, methodFolder, parseRunConfig, type RunSettings } from './run-settings.js';
 
 /** A checkpoint in memory: what `saveModel` wrote (`<stem>.json`, `<stem>.safetensors`) and the run's config.json. */
 export interface CheckpointBytes {
@@ -19,7 +19,7 @@ export interface CheckpointBytes {
    */
   config: string | object | null;
   /** Extraction options overriding the config's (or standing in for a missing config). */
-  extract?: ExtractOptions;
+  extract?: VideoExtractOptions;
   /** Frame rate overriding the config's. */
   fps?: number;
   /** Labels errors (e.g. the file stem). Default 'checkpoint'. */

@@ -7,7 +7,7 @@ import { tensor } from '../tensor/creation.js';
 import { noGrad, tidy } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { makeBatch } from '../pipeline/dataset.js';
-import type { VideoFeatures } from '../pipeline/features.js';
+import type { VideoFeatures } from '../pipeline/video-features.js';
 import { PLMIPE } from '../models/plm-ipe.js';
 import { LandmarkEstimator } from '../models/landmark-estimator.js';
 import { LandmarkOnly } from '../models/baselines.js';

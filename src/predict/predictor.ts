@@ -8,10 +8,10 @@ import type { LandmarkProvider } from '../landmarks/descriptor.js';
 import { describeValue } from '../landmarks/errors.js';
 import { fillTrackGaps, flattenLandmarks } from '../landmarks/track.js';
 import type { LandmarkInput } from '../landmarks/types.js';
-import { computeFeatures, type ExtractOptions } from '../pipeline/features.js';
+import { computeFeatures, upgradeExtractOptions, type VideoExtractOptions } from '../pipeline/video-features.js';
 import type { SavableModel } from '../models/checkpoint.js';
 import { ModelRunner, type ModelRows } from './model-runner.js';
-import type { RunSettings } from './run-config.js';
+import type { RunSettings } from './run-settings.js';
 import { PredictionSession, type SessionOptions } from './session.js';
 
 /** What one prediction gave, and what it cost. */
@@ -68,7 +68,7 @@ export class Predictor {
   /** The model and how it is run. */
   readonly runner: ModelRunner;
   /** How frames become features, as in training. */
-  readonly extract: ExtractOptions;
+  readonly extract: VideoExtractOptions;
   /** Frames per second the run's videos had (null: the run does not say; videos keep their own rate). */
   readonly fps: number | null;
   readonly name: string;
@@ -78,7 +78,7 @@ export class Predictor {
   constructor(model: SavableModel, settings: RunSettings, options: PredictorOptions = {}) {
     this.name = options.name ?? 'model';
     this.runner = new ModelRunner(model, this.name);
-    this.extract = settings.extract;
+    this.extract = upgradeExtractOptions(settings.extract);
     this.fps = settings.fps;
     this.provider = options.provider ?? null;
     const plm = this.runner.plm;
@@ -105,7 +105,7 @@ export class Predictor {
     const m = this.runner.plm
       ? `PLMIPE (λ ${this.runner.plm.config.lambda})`
       : this.runner.method ? this.runner.method.methodName : 'landmark estimator (landmark branch only)';
-    return `${this.name}: ${m}; ${this.fps ?? "the video's own"} fps, clips of ${e.clipLength} frames at ${e.clipSize} px (${e.crop} crop), descriptors on ${e.descriptorSize}-px crops`;
+    return `${this.name}: ${m}; ${this.fps ?? "the video's own"} fps, clips of ${e.clipLength} frames at ${e.clipSize} px (${e.crop} crop), descriptors on ${e.descriptorCropSize}-px crops`;
   }
 
   /**

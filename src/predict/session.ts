@@ -10,7 +10,7 @@ import { argumentError, describeValue, toPointArray } from '../landmarks/errors.
 import type { Frame, LandmarkInput, Point2 } from '../landmarks/types.js';
 import { checkStridedFrame, frameChannels, frameFromStrided } from '../landmarks/warp.js';
 import { isStridedArray, type StridedArray } from '../tensor/strided.js';
-import { computeClips, descriptorOptions, type ExtractOptions } from '../pipeline/features.js';
+import { computeClips, descriptorOptions, type VideoExtractOptions } from '../pipeline/video-features.js';
 import type { Prediction, Predictor } from './predictor.js';
 
 /**
@@ -105,7 +105,7 @@ export class PredictionSession {
    */
   pixel: boolean;
   private readonly options: SessionOptions;
-  private readonly extract: ExtractOptions;
+  private readonly extract: VideoExtractOptions;
   private readonly stream: DescriptorStream;
   private readonly lostFrames: number;
   private nextSampleMs = -Infinity;

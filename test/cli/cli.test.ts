@@ -38,7 +38,7 @@ describe('bad input', () => {
   it('an unknown method', () => {
     const r = cli(['train', '--method', 'Nope', '--features', '/nonexistent']);
     expect(r.code).toBe(1);
-    expect(r.err).toContain("unknown method 'Nope'");
+    expect(r.err).toContain("plm-ipe: error: unknown method 'Nope'; expected one of PBE, LBE, EarlyFusion, LateFusion");
     noStack(r.err);
   });
   it('a features folder that is not one', () => {

@@ -1,5 +1,5 @@
 // The kernels survive a consumer's minifier: the gpu backend bundled with esbuild --minify at
-// target es2015 (identifiers renamed, `**` lowering, statement folding: gpujs-notes P11) still
+// target es2015 (identifiers renamed, `**` lowering, statement folding) still
 // matches the cpu backend, because kernels ship as string literals (kernels.generated.ts).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -1,7 +1,7 @@
 // Memory on the gpu backend: 200 training steps of a small Linear + LSTM model with Adam leave
 // the live device buffers (memory().buffers) at their post-warm-up count and the process RSS
-// roughly flat. On GL this proves every intermediate texture is deleted (gpujs-notes P5: an
-// immutable kernel output that is never deleted costs its texture for good).
+// roughly flat. On GL this proves every intermediate texture is deleted (an immutable kernel
+// output that is never deleted costs its texture for good).
 import { describe, expect, it } from 'vitest';
 import { Adam, crossEntropy, Linear, LSTM, memory, randn, tidy } from '../../src/index.js';
 import { HEADLESSGL_SKIP, MODES, useGpu } from './helpers.js';

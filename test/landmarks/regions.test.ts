@@ -1,5 +1,5 @@
 // The 36 regions on the template face: every polygon is non-empty, they do not overlap, the label map
-// paints them, and the layout is mirror-symmetric (spec §2.5).
+// paints them, and the layout is mirror-symmetric.
 import { describe, expect, it } from 'vitest';
 import { faceRegions, REGION_MIRROR_PAIRS, regionLabelMap } from '../../src/landmarks/regions.js';
 import { mirrorLandmarks, templateLandmarks } from '../../src/landmarks/template.js';

@@ -3,7 +3,7 @@
 // gradients, and variable-length batches against running each sequence alone.
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { LSTM, LSTMCell, manualSeed, randn, tensor, Tensor } from '../../src/index.js';
+import { LSTM, LSTMCell, manualSeed, randn, tensor, type Tensor } from '../../src/index.js';
 
 function maxRelErr(a: Float32Array | number[], b: Float32Array | number[]): number {
   let scale = 0;

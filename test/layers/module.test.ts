@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Module, Conv3d, Linear, LSTM, MaxPool3d, Dropout, Flatten, Sequential, ReLU, Adam,
-  crossEntropy, manualSeed, randn, ones, tidy, memory, liveTensorCount, Tensor,
+  crossEntropy, manualSeed, randn, ones, tidy, memory, liveTensorCount, type Tensor,
 } from '../../src/index.js';
 
 class Tiny extends Module {

@@ -1,4 +1,4 @@
-// Class-balanced cross-entropy and the KL ramp (issue 15: the pixel branch that collapses onto one
+// Class-balanced cross-entropy and the KL ramp (against a pixel branch that collapses onto one
 // class): the weights N / (C n_c), the weighted eq. 5 and mixture CE, the weights reaching every CE
 // term of a mutual step (the KL stays unweighted), the mechanism (at a prediction that ignores the
 // input the plain CE still pulls toward the majority class, the balanced CE does not), and the

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDataset } from '../../src/index.js';
-import { computeFeatures, extractFeatures, pickApexClips, syntheticSources, type ExtractOptions, type VideoFeatures } from '../../src/pipeline/extract.js';
+import { computeFeatures, extractFeatures, pickApexClips, syntheticSources, type VideoExtractOptions, type VideoFeatures } from '../../src/pipeline/extract.js';
 import { learningRateFactor } from '../../src/models/presets.js';
 import { createRng } from '../../src/tensor/random.js';
 import { batchIndices, makeBatch, splitFeatures } from '../../src/pipeline/dataset.js';
@@ -17,7 +17,7 @@ import { summaryText, accuracyTable } from '../../src/pipeline/report.js';
 import { SMALL_TRAINING } from '../../src/pipeline/demo-config.js';
 import { classificationReport } from '../../src/eval/metrics.js';
 
-const EXTRACT: ExtractOptions = { clipLength: 8, clipSize: 32, crop: 'face', normalize: 'unit', maxClips: 1, frameStep: 1, descriptorSize: 48 };
+const EXTRACT: VideoExtractOptions = { clipLength: 8, clipSize: 32, crop: 'face', normalize: 'unit', maxClips: 1, frameStep: 1, descriptorCropSize: 48 };
 const tmp = () => mkdtempSync(join(tmpdir(), 'plm-ipe-pipeline-'));
 const tinySet = () => generateDataset({ seed: 3, subjects: 5, sessionsPerSubject: 1, outfitsPerSession: 3, size: 48, fps: 8, minSeconds: 1.2, maxSeconds: 1.5 });
 

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDataset, loadTorchCheckpoint } from '../../src/index.js';
-import { extractFeatures, syntheticSources, PAPER_EXTRACT, type ExtractOptions } from '../../src/pipeline/extract.js';
+import { extractFeatures, syntheticSources, PAPER_EXTRACT, type VideoExtractOptions } from '../../src/pipeline/extract.js';
 import { splitFeatures } from '../../src/pipeline/dataset.js';
 import { trainMethod } from '../../src/pipeline/train.js';
 import { checkPretrainedExtract, pretrainedExtract } from '../../src/pipeline/pretrained.js';
@@ -28,7 +28,7 @@ describe('pretrained C3D in the pipeline', () => {
 
   it('trains from the weights: frozen backbone keeps them, the first epoch starts from them', async () => {
     const ds = generateDataset({ seed: 3, subjects: 5, sessionsPerSubject: 1, outfitsPerSession: 3, size: 48, fps: 8, minSeconds: 1.2, maxSeconds: 1.5 });
-    const extract: ExtractOptions = pretrainedExtract({ ...SMALL_EXTRACT, descriptorSize: 48 });
+    const extract: VideoExtractOptions = pretrainedExtract({ ...SMALL_EXTRACT, descriptorCropSize: 48 });
     const { features } = await extractFeatures(syntheticSources(ds), { cacheDir: tmp(), extract });
     expect(Math.max(...features[0].clips)).toBeGreaterThan(1); // raw 0-255 values
     const split = splitFeatures(features, { seed: 1 });

@@ -149,9 +149,9 @@ describe('PredictionSession', () => {
     const pts = (t: number) => Array.from({ length: 68 }, (_, i) => [video.landmarks[t % video.frames.length][2 * i], video.landmarks[t % video.frames.length][2 * i + 1]] as [number, number]);
     const ms = (t: number) => (t * 1000) / video.fps;
     expect((await session.push(frame(0), ms(0), { landmarks: null })).trial.running).toBe(false);
-    let step = await session.push(frame(1), ms(1), { landmarks: pts(1) });
+    const step = await session.push(frame(1), ms(1), { landmarks: pts(1) });
     expect(step.trial).toMatchObject({ index: 1, running: true, frames: 1 });
-    for (let t = 2; t < 10; t++) step = await session.push(frame(t), ms(t), { landmarks: pts(t) });
+    for (let t = 2; t < 10; t++) await session.push(frame(t), ms(t), { landmarks: pts(t) });
     expect((await session.predictTrial())?.branch).toBe('landmark');
     // 0.25 s at 8 fps: the face missing for more than 2 frames ends the trial.
     let ended = null;

@@ -57,9 +57,11 @@ describe.skipIf(skip !== '')('examples/service', () => {
   }, 120_000);
   afterAll(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies of several shapes, read field by field below
+  type Reply = Record<string, any>;
   const post = async (body: Uint8Array | string, url = `${base}/predict`) => {
     const res = await fetch(url, { method: 'POST', body: body as unknown as BodyInit, headers: { 'content-type': 'application/octet-stream' } });
-    return { status: res.status, json: (await res.json()) as Record<string, any> };
+    return { status: res.status, json: (await res.json()) as Reply };
   };
 
   it('predicts real face videos', async () => {
@@ -97,7 +99,7 @@ describe.skipIf(skip !== '')('examples/service', () => {
 
   it('concurrent requests get the answers they get alone', async () => {
     const bodies = videos.map((v) => fs.readFileSync(v));
-    const alone: Record<string, any>[] = [];
+    const alone: Reply[] = [];
     for (const b of bodies) alone.push((await post(b)).json);
     const order = [0, 1, 1, 0, 1, 0];
     const together = await Promise.all(order.map((i) => post(bodies[i])));

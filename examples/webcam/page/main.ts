@@ -104,7 +104,7 @@ function newSession(checkpoint: LoadedCheckpoint): Session {
   state.pixelOff = predictor.hasPixelBranch ? null : 'not in this checkpoint (landmark branch only)';
   const e = predictor.extract;
   ui.checkpoint.textContent =
-    `${checkpoint.label}. Extraction from ${checkpoint.extractSource}: descriptors on ${e.descriptorSize}-px crops, flow from the ` +
+    `${checkpoint.label}. Extraction from ${checkpoint.extractSource}: descriptors on ${e.descriptorCropSize}-px crops, flow from the ` +
     `${e.descriptorReference === 'first' ? "trial's first frame" : 'previous frame'}; clips of ${e.clipLength} frames at ${e.clipSize} px (${e.crop === 'aligned' ? 'face aligned on eyes and nose' : `${e.crop} crop`})` +
     `${e.clipBaseline === 'first-frame' ? " minus the trial's first frame" : ''}.`;
   timeline.clear();
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
       // The flow runs between per-frame aligned crops (first frame vs now): draw it through the current alignment.
       present(snapshot, ui.frame);
       fitOverlay();
-      const now = points && d?.valid ? alignFace(points, { size: s.checkpoint.predictor.extract.descriptorSize }).transform : undefined;
+      const now = points && d?.valid ? alignFace(points, { size: s.checkpoint.predictor.extract.descriptorCropSize }).transform : undefined;
       drawOverlay(ctx, d, points, { scale, transform: now });
       if (step.ended) {
         ui.lastTrial.textContent = endedText(step.ended, s.live.fps);

@@ -207,12 +207,10 @@ export class GpuBackend implements Backend {
 
   // ---- elementwise and layout ----
 
-  /** See GpuBackend. */
   unary(op: UnaryOp, x: DataId, size: number): DataId {
     if (size === 0) return this.fill(0, 0);
     return this.box(elementwise.unary(this.device, op, this.v(x), size), size);
   }
-  /** See GpuBackend. */
   binary(op: BinaryOp, a: DataId, aShape: readonly number[], b: DataId, bShape: readonly number[], outShape: readonly number[]): DataId {
     const n = sizeOf(outShape);
     if (n === 0) return this.fill(0, 0);
@@ -231,7 +229,6 @@ export class GpuBackend implements Backend {
     const n = sizeOf(shape.filter((_, i) => i !== axis));
     return this.box(reduction.argMax(this.device, this.v(x), shape, axis), n);
   }
-  /** See GpuBackend. */
   permute(x: DataId, shape: readonly number[], perm: readonly number[]): DataId {
     const n = sizeOf(shape);
     if (n === 0) return this.fill(0, 0);
@@ -247,7 +244,6 @@ export class GpuBackend implements Backend {
     if (n === 0 || sizeOf(shape) === 0) return this.fill(n, 0);
     return this.box(layout.padSlice(this.device, this.v(x), shape, outShape, begin), n);
   }
-  /** See GpuBackend. */
   concat(xs: readonly DataId[], shapes: readonly (readonly number[])[], axis: number): DataId {
     const n = shapes.reduce((acc, s) => acc + sizeOf(s), 0);
     return this.box(layout.concat(this.device, xs.map((x) => this.v(x)), shapes, axis), n);
@@ -258,15 +254,12 @@ export class GpuBackend implements Backend {
   matmul(a: DataId, b: DataId, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, aStride: number, bStride: number): DataId {
     return this.box(linalg.matmul(this.device, this.v(a), this.v(b), batch, M, N, K, transA, transB, aStride, bStride), batch * M * N);
   }
-  /** See GpuBackend. */
   conv3d(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry): DataId {
     return this.box(convPool.conv3d(this.device, this.v(x), this.v(w), bias ? this.v(bias) : null, g), g.outputSize);
   }
-  /** See GpuBackend. */
   conv3dGradInput(dy: DataId, w: DataId, g: Conv3dGeometry): DataId {
     return this.box(convPool.conv3dGradInput(this.device, this.v(dy), this.v(w), g), g.inputSize);
   }
-  /** See GpuBackend. */
   conv3dGradWeight(x: DataId, dy: DataId, g: Conv3dGeometry): DataId {
     return this.box(convPool.conv3dGradWeight(this.device, this.v(x), this.v(dy), g), g.weightSize);
   }
@@ -274,15 +267,12 @@ export class GpuBackend implements Backend {
     const r = convPool.maxPool3d(this.device, this.v(x), g);
     return { y: this.box(r.y, g.outputSize), argmax: this.box(r.argmax, g.outputSize) };
   }
-  /** See GpuBackend. */
   maxPool3dGrad(dy: DataId, argmax: DataId, g: Pool3dGeometry): DataId {
     return this.box(convPool.maxPool3dGrad(this.device, this.v(dy), this.v(argmax), g), g.inputSize);
   }
-  /** See GpuBackend. */
   avgPool3d(x: DataId, g: Pool3dGeometry, countIncludePad: boolean): DataId {
     return this.box(convPool.avgPool3d(this.device, this.v(x), g, countIncludePad), g.outputSize);
   }
-  /** See GpuBackend. */
   avgPool3dGrad(dy: DataId, g: Pool3dGeometry, countIncludePad: boolean): DataId {
     return this.box(convPool.avgPool3dGrad(this.device, this.v(dy), g, countIncludePad), g.inputSize);
   }
@@ -303,7 +293,6 @@ export class GpuBackend implements Backend {
 
   // ---- optimizer updates: new values swapped into the given handles ----
 
-  /** See GpuBackend. */
   adamUpdate(param: DataId, grad: DataId, m: DataId, v: DataId, vMax: DataId | null, size: number, h: AdamHyper): void {
     if (size === 0) return;
     const r = fused.adam(this.device, this.v(param), this.v(grad), this.v(m), this.v(v), vMax ? this.v(vMax) : null, size, h);
@@ -312,7 +301,6 @@ export class GpuBackend implements Backend {
     this.swap(v, r.v);
     if (vMax && r.vMax) this.swap(vMax, r.vMax);
   }
-  /** See GpuBackend. */
   sgdUpdate(param: DataId, grad: DataId, momentumBuf: DataId | null, size: number, h: SgdHyper): void {
     if (size === 0) return;
     const r = fused.sgd(this.device, this.v(param), this.v(grad), momentumBuf ? this.v(momentumBuf) : null, size, h);

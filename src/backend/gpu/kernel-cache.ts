@@ -1,5 +1,5 @@
 // Compiled gpu.js kernels, one per (kernel, output size, constants) signature: shapes are baked
-// in as constants because loop bounds must be compile-time (gpujs-notes §1 Loops), and a
+// in as constants because gpu.js needs loop bounds known when it compiles, and a
 // kernel is built on first use then reused. Least-recently-used kernels beyond `limit` are
 // destroyed (each pins a shader program, or a wasm memory on webasm). Owns the GPU instance.
 // WebGPU calls go through ./webgpu-launch.ts (results are buffer handles, possibly pending).
@@ -61,7 +61,7 @@ export class KernelCache {
    */
   run(name: KernelName, size: number, constants: Constants, args: readonly Arg[]): DeviceValue {
     // Argument sizes are part of the signature: gpu.js bakes them into the compiled kernel
-    // (webasm throws on a change, GL reads out of bounds: gpujs-notes P8).
+    // (webasm throws when they change, GL silently reads out of bounds).
     const argSizes = args.map(argSize).join(',');
     const key = `${name}|${size}|${argSizes}|${Object.keys(constants).map((k) => `${k}=${constants[k]}`).join(',')}`;
     let k = this.kernels.get(key);
@@ -94,7 +94,8 @@ export class KernelCache {
       // highp everywhere: the default tactic may choose lowp/mediump on mobile GPUs.
       tactic: 'precision',
       pipeline: this.onDevice,
-      // Every call returns a new texture the caller owns and must delete (gpujs-notes P3-P5).
+      // Every call returns a new texture the caller owns and must delete; without it, each call
+      // overwrites the texture of the call before, which a caller may still hold.
       immutable: this.onDevice,
       // 4 floats per RGBA32F texel on WebGL1/headless GL instead of 1 (4x less texture memory).
       optimizeFloatMemory: this.mode === 'headlessgl' || this.mode === 'webgl',

@@ -105,6 +105,34 @@ function noiseTable(seed: string): Float32Array {
  * const video = ds.renderVideo(ds.entries[0]); // frames, landmarks, landmarksExact
  */
 export function generateDataset(options: SyntheticOptions = {}): SyntheticDataset {
+  const resolved = resolveOptions(options);
+  const { seed } = resolved;
+  const outfits = sampleOutfits(seed, resolved.outfitPool);
+  const subjects = Array.from({ length: resolved.subjects }, (_, i) => sampleSubject(seed, i));
+  const entries = listEntries(resolved, subjects, outfits, sessionCounts(seed, resolved.subjects, resolved.sessionsPerSubject));
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  const sessions = new Map<string, Session>();
+
+  const renderVideo = (ref: SyntheticEntry | string): SyntheticVideo => {
+    const entry = typeof ref === 'string' ? byId.get(ref) : byId.get(ref.id);
+    if (!entry) throw new Error(`renderVideo: no synthetic entry '${typeof ref === 'string' ? ref : ref.id}' in this dataset`);
+    const { subjectIndex, sessionIndex } = entry.synthetic;
+    const subject = subjects[subjectIndex];
+    let session = sessions.get(entry.session);
+    if (!session) {
+      session = sampleSession(seed, subject, sessionIndex);
+      sessions.set(entry.session, session);
+    }
+    return renderSynthetic(entry, subject, session, resolved);
+  };
+
+  return { options: resolved, entries, subjects, renderVideo };
+}
+
+type ResolvedOptions = SyntheticDataset['options'] & { seed: string };
+
+/** The options with every default filled in; throws naming the first one out of range. */
+function resolveOptions(options: SyntheticOptions): ResolvedOptions {
   const seed = String(options.seed ?? 0);
   const nSubjects = options.subjects ?? 24;
   const spsRaw = options.sessionsPerSubject ?? [1, 2];
@@ -120,57 +148,83 @@ export function generateDataset(options: SyntheticOptions = {}): SyntheticDatase
   const landmarkJitter = options.landmarkJitter ?? 0.01;
   const reactionGain = options.reactionGain ?? 1;
   const expressionScale = options.expressionScale ?? 1;
-  if (!(expressionScale > 0 && Number.isFinite(expressionScale))) throw new Error(`generateDataset: expressionScale must be a positive number, got ${expressionScale}`);
   const neutralBand = options.neutralBand ?? 0.2;
-  if (!(reactionGain > 0 && Number.isFinite(reactionGain))) throw new Error(`generateDataset: reactionGain must be a positive number, got ${reactionGain}`);
-  if (!(neutralBand >= 0 && neutralBand < 1)) throw new Error(`generateDataset: neutralBand must be in [0, 1), got ${neutralBand}`);
-  if (!(Number.isInteger(nSubjects) && nSubjects >= 1)) throw new Error(`generateDataset: subjects must be a positive integer, got ${nSubjects}`);
+  const fail = (what: string): never => {
+    throw new Error(`generateDataset: ${what}`);
+  };
+  if (!(expressionScale > 0 && Number.isFinite(expressionScale))) {
+    fail(`expressionScale must be a positive number, got ${expressionScale}`);
+  }
+  if (!(reactionGain > 0 && Number.isFinite(reactionGain))) fail(`reactionGain must be a positive number, got ${reactionGain}`);
+  if (!(neutralBand >= 0 && neutralBand < 1)) fail(`neutralBand must be in [0, 1), got ${neutralBand}`);
+  if (!(Number.isInteger(nSubjects) && nSubjects >= 1)) fail(`subjects must be a positive integer, got ${nSubjects}`);
   if (!(sps[0] >= 1 && sps[1] >= sps[0] && Number.isInteger(sps[0]) && Number.isInteger(sps[1]))) {
-    throw new Error(`generateDataset: sessionsPerSubject must be a positive integer or [min, max], got ${JSON.stringify(spsRaw)}`);
+    fail(`sessionsPerSubject must be a positive integer or [min, max], got ${JSON.stringify(spsRaw)}`);
   }
-  if (!(outfitsPerSession >= 1)) throw new Error(`generateDataset: outfitsPerSession must be at least 1, got ${outfitsPerSession}`);
-  if (!(width >= 32 && height >= 32)) throw new Error(`generateDataset: size must be at least 32x32, got ${width}x${height}`);
-  if (!(fps > 0)) throw new Error(`generateDataset: fps must be positive, got ${fps}`);
+  if (!(outfitsPerSession >= 1)) fail(`outfitsPerSession must be at least 1, got ${outfitsPerSession}`);
+  if (!(width >= 32 && height >= 32)) fail(`size must be at least 32x32, got ${width}x${height}`);
+  if (!(fps > 0)) fail(`fps must be positive, got ${fps}`);
   if (!(minSeconds > 0 && maxSeconds >= minSeconds && maxSeconds <= 60)) {
-    throw new Error(`generateDataset: need 0 < minSeconds <= maxSeconds <= 60, got ${minSeconds} and ${maxSeconds}`);
+    fail(`need 0 < minSeconds <= maxSeconds <= 60, got ${minSeconds} and ${maxSeconds}`);
   }
+  return {
+    seed, subjects: nSubjects, sessionsPerSubject: sps, outfitsPerSession, outfitPool, width, height, fps,
+    minSeconds, maxSeconds, landmarkJitter, reactionGain, neutralBand, expressionScale,
+  };
+}
 
-  // Outfits: a general appeal and a style vector that meets each subject's taste.
+interface Outfit {
+  appeal: number;
+  style: number[];
+}
+
+/** The outfit pool: a general appeal and a style vector that meets each subject's taste. */
+function sampleOutfits(seed: string, pool: number): Outfit[] {
   const orng = createRng(`${seed}/outfits`);
-  const outfits = Array.from({ length: outfitPool }, () => ({
+  return Array.from({ length: pool }, () => ({
     appeal: normal(orng),
     style: [normal(orng), normal(orng), normal(orng)].map((v) => v / Math.sqrt(3)),
   }));
+}
 
-  const subjects = Array.from({ length: nSubjects }, (_, i) => sampleSubject(seed, i));
+/**
+ * Sessions per subject, drawn from `sps`; when the range allows one session, at least 40 % of the subjects
+ * get a single one, which the paper's split needs.
+ */
+function sessionCounts(seed: string, nSubjects: number, sps: [number, number]): number[] {
   const srng = createRng(`${seed}/sessions`);
-  const sessionCounts = subjects.map(() => (srng() < 0.5 ? sps[0] : int(srng, sps[0], sps[1])));
-  // Guarantee enough single-session subjects for the paper's split when the range allows one session.
+  const counts = Array.from({ length: nSubjects }, () => (srng() < 0.5 ? sps[0] : int(srng, sps[0], sps[1])));
   if (sps[0] === 1) {
     const need = Math.ceil(0.4 * nSubjects);
-    const order = shuffle(srng, subjects.map((_, i) => i));
-    let have = sessionCounts.filter((c) => c === 1).length;
+    const order = shuffle(srng, counts.map((_, i) => i));
+    let have = counts.filter((c) => c === 1).length;
     for (const i of order) {
       if (have >= need) break;
-      if (sessionCounts[i] !== 1) {
-        sessionCounts[i] = 1;
+      if (counts[i] !== 1) {
+        counts[i] = 1;
         have++;
       }
     }
   }
+  return counts;
+}
 
+/** The manifest: per subject and session, the outfits shown, each with its score and clip length. */
+function listEntries(o: ResolvedOptions, subjects: Subject[], outfits: Outfit[], counts: number[]): SyntheticEntry[] {
   const entries: SyntheticEntry[] = [];
   for (const subject of subjects) {
-    const prng = createRng(`${seed}/scores/${subject.index}`);
-    for (let session = 0; session < sessionCounts[subject.index]; session++) {
-      const shown = shuffle(prng, outfits.map((_, i) => i)).slice(0, outfitsPerSession);
-      shown.forEach((o, slot) => {
-        const outfit = outfits[o];
-        const taste = subject.taste[0] * outfit.style[0] + subject.taste[1] * outfit.style[1] + subject.taste[2] * outfit.style[2];
+    const prng = createRng(`${o.seed}/scores/${subject.index}`);
+    for (let session = 0; session < counts[subject.index]; session++) {
+      const shown = shuffle(prng, outfits.map((_, i) => i)).slice(0, o.outfitsPerSession);
+      shown.forEach((i, slot) => {
+        const outfit = outfits[i];
+        const [t, st] = [subject.taste, outfit.style];
+        const taste = t[0] * st[0] + t[1] * st[1] + t[2] * st[2];
         const raw = 50 + 24 * (0.6 * outfit.appeal + 0.7 * taste + subject.bias) + normal(prng, 0, 8);
         const score = Math.round(Math.min(100, Math.max(0, raw)));
-        const seconds = uniform(prng, minSeconds, maxSeconds);
+        const seconds = uniform(prng, o.minSeconds, o.maxSeconds);
         const id = `${subject.id}-${session + 1}-${String(slot + 1).padStart(2, '0')}`;
+        const frames = Math.max(1, Math.round(seconds * o.fps));
         entries.push({
           id,
           video: `videos/${id}.mp4`,
@@ -178,31 +232,14 @@ export function generateDataset(options: SyntheticOptions = {}): SyntheticDatase
           session: `${subject.id}-${session + 1}`,
           score,
           gender: subject.gender,
-          outfit: `o${String(o + 1).padStart(3, '0')}`,
+          outfit: `o${String(i + 1).padStart(3, '0')}`,
           landmarks: `landmarks/${id}.json`,
-          synthetic: { subjectIndex: subject.index, sessionIndex: session, outfitIndex: o, frames: Math.max(1, Math.round(seconds * fps)) },
+          synthetic: { subjectIndex: subject.index, sessionIndex: session, outfitIndex: i, frames },
         });
       });
     }
   }
-  const byId = new Map(entries.map((e) => [e.id, e]));
-  const sessions = new Map<string, Session>();
-  const resolved = { seed, subjects: nSubjects, sessionsPerSubject: sps, outfitsPerSession, outfitPool, width, height, fps, minSeconds, maxSeconds, landmarkJitter, reactionGain, neutralBand, expressionScale };
-
-  const renderVideo = (ref: SyntheticEntry | string): SyntheticVideo => {
-    const entry = typeof ref === 'string' ? byId.get(ref) : byId.get(ref.id);
-    if (!entry) throw new Error(`renderVideo: no synthetic entry '${typeof ref === 'string' ? ref : ref.id}' in this dataset`);
-    const { subjectIndex, sessionIndex, frames: frameCount } = entry.synthetic;
-    const subject = subjects[subjectIndex];
-    let session = sessions.get(entry.session);
-    if (!session) {
-      session = sampleSession(seed, subject, sessionIndex);
-      sessions.set(entry.session, session);
-    }
-    return renderSynthetic(entry, subject, session, resolved);
-  };
-
-  return { options: resolved, entries, subjects, renderVideo };
+  return entries;
 }
 
 function renderSynthetic(

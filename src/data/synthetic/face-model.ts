@@ -172,7 +172,7 @@ export interface Expression {
   blink: number;
 }
 
-/** A neutral expression. */
+/** Every expression weight at 0: the template face at rest (a fresh object each call). */
 export function neutralExpression(): Expression {
   return { smile: 0, browRaise: 0, frownBrow: 0, frownMouth: 0, lipPress: 0, mouthOpen: 0, blink: 0 };
 }

@@ -74,59 +74,18 @@ function smoothstep(x: number): number {
  */
 export function planReaction(subject: Subject, score: number, frameCount: number, fps: number, rng: Uniform, options: ReactionOptions = {}): ReactionPlan {
   const duration = frameCount / fps;
-  const gain = options.gain ?? 1;
-  const band = options.neutralBand ?? 0.2;
-  // What the face shows: the rating's valence plus noise; now and then something unrelated.
-  let valence = (score - 50) / 50 + normal(rng, 0, 0.18);
-  if (rng() < LABEL_NOISE) valence = uniform(rng, -1, 1);
-  valence = clamp(valence, -1, 1);
-  const magnitude = Math.max(0, Math.abs(valence) - band) / (1 - band);
-  const raw = subject.expressiveness * Math.pow(magnitude, 0.8) * Math.exp(normal(rng, 0, 0.25));
-  // gain 1 keeps the raw strength; above 1, 1.5·tanh(gain·raw/1.5) (about gain·raw when small).
-  const intensity = gain === 1 ? raw : 1.5 * Math.tanh((gain * raw) / 1.5);
+  // The draws below come in a fixed order from the video's generator: same seed, same video.
+  const { valence, magnitude, intensity, w } = sampleStrength(subject, score, rng, options);
   const positive = valence > 0;
-  const w = clamp(subject.style + normal(rng, 0, 0.08), 0, 1);
   const ns = subject.negStyle;
-
-  // Reaction envelope: onset after the outfit appears, rise, hold, decay.
-  const onset = Math.min(uniform(rng, 0.25, 1.1), duration * 0.35);
-  const rise = uniform(rng, 0.25, 0.6);
-  const hold = uniform(rng, 0.8, 2.5);
-  const decay = uniform(rng, 0.4, 1.0);
-  const envelope = (t: number): number =>
-    t < onset + rise + hold ? smoothstep((t - onset) / rise) : 1 - smoothstep((t - onset - rise - hold) / decay);
-
+  const { onset, envelope } = sampleEnvelope(rng, duration);
   const gestureFreq = positive ? uniform(rng, 1.4, 2.2) : uniform(rng, 2.0, 3.0);
   const gestureCycles = uniform(rng, 1, 2.5);
-
-  // Idle head drift: two slow sinusoids per axis with random phases.
-  const drift = Array.from({ length: 6 }, () => ({
-    f1: uniform(rng, 0.08, 0.35), p1: uniform(rng, 0, 2 * Math.PI), f2: uniform(rng, 0.3, 0.8), p2: uniform(rng, 0, 2 * Math.PI),
-  }));
-  const idle = (k: number, t: number): number =>
-    0.65 * Math.sin(2 * Math.PI * drift[k].f1 * t + drift[k].p1) + 0.35 * Math.sin(2 * Math.PI * drift[k].f2 * t + drift[k].p2);
+  const idle = sampleIdleDrift(rng);
   const rest = subject.restlessness;
-
-  // Blinks: a Poisson process; each closes over ~2 frames and reopens over ~3.
-  const blinks: number[] = [];
-  for (let t = -Math.log(1 - rng()) / subject.blinkRate * 0.5; t < duration; t += -Math.log(1 - rng()) / subject.blinkRate) blinks.push(t);
-
-  // Distractor micro-movements in every video (more in neutral ones: people look around).
-  type Kind = 'mouthOpen' | 'browRaise' | 'smile' | 'lipPress' | 'frownBrow';
-  const events: Array<{ kind: Kind; t0: number; len: number; amount: number }> = [];
-  const nEvents = int(rng, 0, Math.max(1, Math.round(duration * (magnitude < 0.2 ? 0.6 : 0.3))));
-  for (let i = 0; i < nEvents; i++) {
-    events.push({
-      kind: pick(rng, ['mouthOpen', 'mouthOpen', 'browRaise', 'smile', 'lipPress', 'frownBrow'] as const),
-      t0: uniform(rng, 0, duration),
-      len: uniform(rng, 0.25, 0.8),
-      amount: uniform(rng, 0.08, 0.3),
-    });
-  }
-  const gazeTargets: Array<{ t: number; x: number; y: number }> = [{ t: 0, x: normal(rng, 0, 0.08), y: normal(rng, 0, 0.06) }];
-  for (let t = uniform(rng, 0.4, 1.5); t < duration; t += uniform(rng, 0.4, 2)) {
-    gazeTargets.push({ t, x: normal(rng, 0, 0.12), y: normal(rng, 0.02, 0.08) });
-  }
+  const blinks = sampleBlinks(rng, duration, subject.blinkRate);
+  const events = sampleDistractors(rng, duration, magnitude);
+  const gazeTargets = sampleGaze(rng, duration);
 
   const frames: FrameState[] = [];
   for (let f = 0; f < frameCount; f++) {
@@ -179,4 +138,85 @@ export function planReaction(subject: Subject, score: number, frameCount: number
     });
   }
   return { frames, expressedValence: valence, intensity };
+}
+
+/**
+ * What the face shows: the rating's valence plus noise (now and then something unrelated), how far it is
+ * past the neutral band, the reaction's strength, and `w`, how much of it goes to the brows and head
+ * (1) rather than the mouth and skin (0).
+ */
+function sampleStrength(
+  subject: Subject,
+  score: number,
+  rng: Uniform,
+  options: ReactionOptions,
+): { valence: number; magnitude: number; intensity: number; w: number } {
+  const gain = options.gain ?? 1;
+  const band = options.neutralBand ?? 0.2;
+  let valence = (score - 50) / 50 + normal(rng, 0, 0.18);
+  if (rng() < LABEL_NOISE) valence = uniform(rng, -1, 1);
+  valence = clamp(valence, -1, 1);
+  const magnitude = Math.max(0, Math.abs(valence) - band) / (1 - band);
+  const raw = subject.expressiveness * Math.pow(magnitude, 0.8) * Math.exp(normal(rng, 0, 0.25));
+  // gain 1 keeps the raw strength; above 1, 1.5·tanh(gain·raw/1.5) (about gain·raw when small).
+  const intensity = gain === 1 ? raw : 1.5 * Math.tanh((gain * raw) / 1.5);
+  const w = clamp(subject.style + normal(rng, 0, 0.08), 0, 1);
+  return { valence, magnitude, intensity, w };
+}
+
+/** The reaction's envelope (0-1 over time): onset after the outfit appears, rise, hold, decay. */
+function sampleEnvelope(rng: Uniform, duration: number): { onset: number; envelope: (t: number) => number } {
+  const onset = Math.min(uniform(rng, 0.25, 1.1), duration * 0.35);
+  const rise = uniform(rng, 0.25, 0.6);
+  const hold = uniform(rng, 0.8, 2.5);
+  const decay = uniform(rng, 0.4, 1.0);
+  const envelope = (t: number): number =>
+    t < onset + rise + hold ? smoothstep((t - onset) / rise) : 1 - smoothstep((t - onset - rise - hold) / decay);
+  return { onset, envelope };
+}
+
+/** Idle head drift: two slow sinusoids with random phases for each of six pose axes (`k`), in -1..1. */
+function sampleIdleDrift(rng: Uniform): (k: number, t: number) => number {
+  const drift = Array.from({ length: 6 }, () => ({
+    f1: uniform(rng, 0.08, 0.35), p1: uniform(rng, 0, 2 * Math.PI), f2: uniform(rng, 0.3, 0.8), p2: uniform(rng, 0, 2 * Math.PI),
+  }));
+  return (k, t) =>
+    0.65 * Math.sin(2 * Math.PI * drift[k].f1 * t + drift[k].p1) + 0.35 * Math.sin(2 * Math.PI * drift[k].f2 * t + drift[k].p2);
+}
+
+/** Blink times (seconds): a Poisson process; each blink closes over ~2 frames and reopens over ~3. */
+function sampleBlinks(rng: Uniform, duration: number, blinkRate: number): number[] {
+  const blinks: number[] = [];
+  for (let t = -Math.log(1 - rng()) / blinkRate * 0.5; t < duration; t += -Math.log(1 - rng()) / blinkRate) blinks.push(t);
+  return blinks;
+}
+
+type DistractorKind = 'mouthOpen' | 'browRaise' | 'smile' | 'lipPress' | 'frownBrow';
+
+/** Distractor micro-movements in every video (more in neutral ones: people look around). */
+function sampleDistractors(
+  rng: Uniform,
+  duration: number,
+  magnitude: number,
+): Array<{ kind: DistractorKind; t0: number; len: number; amount: number }> {
+  const events: Array<{ kind: DistractorKind; t0: number; len: number; amount: number }> = [];
+  const nEvents = int(rng, 0, Math.max(1, Math.round(duration * (magnitude < 0.2 ? 0.6 : 0.3))));
+  for (let i = 0; i < nEvents; i++) {
+    events.push({
+      kind: pick(rng, ['mouthOpen', 'mouthOpen', 'browRaise', 'smile', 'lipPress', 'frownBrow'] as const),
+      t0: uniform(rng, 0, duration),
+      len: uniform(rng, 0.25, 0.8),
+      amount: uniform(rng, 0.08, 0.3),
+    });
+  }
+  return events;
+}
+
+/** Where the eyes look from time `t` on (fractions of the eye's size), starting near the centre. */
+function sampleGaze(rng: Uniform, duration: number): Array<{ t: number; x: number; y: number }> {
+  const targets: Array<{ t: number; x: number; y: number }> = [{ t: 0, x: normal(rng, 0, 0.08), y: normal(rng, 0, 0.06) }];
+  for (let t = uniform(rng, 0.4, 1.5); t < duration; t += uniform(rng, 0.4, 2)) {
+    targets.push({ t, x: normal(rng, 0, 0.12), y: normal(rng, 0.02, 0.08) });
+  }
+  return targets;
 }

@@ -5,7 +5,7 @@
 import { Canvas, type Rgb } from './raster.js';
 import { CHEEK_L, CHEEK_R, FOREHEAD, FOREHEAD_POINTS, HEAD, IRIS_L, IRIS_R, type Pose } from './face-model.js';
 import type { Session, Subject } from './subject.js';
-import type { FrameState } from './reaction.js';
+import type { FrameState, Look } from './reaction.js';
 
 function scale(c: Rgb, k: number): Rgb {
   return [c[0] * k, c[1] * k, c[2] * k];
@@ -65,6 +65,24 @@ export interface RenderContext {
   noise: Float32Array;
 }
 
+/** Where one frame's drawing happens: the canvas, the projected points and the face's pixel scale. */
+interface Sketch {
+  canvas: Canvas;
+  P: Float64Array;
+  /** Pixels per face-model unit (the pose's scale). */
+  s: number;
+}
+
+/** The head ellipse in pixels (for hair and shading), following the projected forehead and chin. */
+interface HeadEllipse {
+  cx: number;
+  cy: number;
+  a: number;
+  b: number;
+  top: [number, number];
+  roll: number;
+}
+
 /**
  * Renders one frame into `out` (RGB bytes). `P` holds the projected model points (68 landmarks,
  * forehead arc, cheeks, irises), `pose` the head pose used for the projection.
@@ -81,64 +99,125 @@ export function renderFrame(
   const { canvas, subject, session } = ctx;
   const W = canvas.width;
   const H = canvas.height;
-  const s = pose.scale;
+  const sk: Sketch = { canvas, P, s: pose.scale };
   canvas.rgb.set(ctx.background);
-  const skin = subject.skin;
-  const sh = subject.shape;
+  const head = headEllipse(P, pose, subject);
 
-  // Head centre and axes in pixels (for hair and shading), following the projected forehead and chin.
+  // Back to front: what the face covers first, then the face, its features, and the hair over the forehead.
+  drawNeck(sk, subject.skin, session.clothes);
+  drawHairBehind(canvas, head, subject);
+  drawEars(sk, head.roll, subject.skin);
+  const face = drawFaceSkin(ctx, P);
+  drawSkinTone(sk, subject, state.look);
+  drawCreases(sk, subject.skin, state);
+  drawEyes(sk, subject, state);
+  drawBrows(sk, subject);
+  drawNose(sk, subject.skin, session);
+  drawMouth(sk, subject, state.look);
+  if (subject.hairStyle !== 'buzz') drawHairline(sk, subject);
+
+  // Lighting: Lambert on the head ellipsoid, light turned into the head's frame so it moves with pose.
+  let minX = Infinity;
+  let maxX = -Infinity;
+  for (const i of face.points) {
+    minX = Math.min(minX, P[2 * i]);
+    maxX = Math.max(maxX, P[2 * i]);
+  }
+  const x0 = Math.max(0, Math.floor(minX));
+  const x1 = Math.min(W - 1, Math.ceil(maxX));
+  applyLighting(canvas.rgb, ctx.faceMask, W, face.y0, face.y1, x0, x1, head.cx, head.cy, head.a, head.b, pose, session);
+
+  applyCamera(canvas.rgb, W * H, session, frameGain, ctx.noise, noiseOffset, out);
+}
+
+function headEllipse(P: Float64Array, pose: Pose, subject: Subject): HeadEllipse {
+  const s = pose.scale;
+  const sh = subject.shape;
   const top = pt(P, FOREHEAD + (FOREHEAD_POINTS >> 1));
   const chin = pt(P, 8);
-  const hcx = (P[0] + P[32] + top[0] + chin[0]) / 4;
-  const hcy = top[1] + (HEAD.b * sh.length) * s;
-  const ha = HEAD.a * sh.width * s;
-  const hb = HEAD.b * sh.length * s;
-  const roll = pose.roll;
+  return {
+    cx: (P[0] + P[32] + top[0] + chin[0]) / 4,
+    cy: top[1] + (HEAD.b * sh.length) * s,
+    a: HEAD.a * sh.width * s,
+    b: HEAD.b * sh.length * s,
+    top,
+    roll: pose.roll,
+  };
+}
 
-  // Neck (the torso is part of the static background).
+/** The neck (the torso is part of the static background). */
+function drawNeck({ canvas, P, s }: Sketch, skin: Rgb, clothes: Rgb): void {
+  const H = canvas.height;
   const neckTop = (P[2 * 5 + 1] + P[2 * 11 + 1]) / 2;
   const neckL = P[2 * 5] + (P[2 * 11] - P[2 * 5]) * 0.18;
   const neckR = P[2 * 5] + (P[2 * 11] - P[2 * 5]) * 0.82;
-  canvas.fillPolygon([neckL, neckTop, neckR, neckTop, neckR + 0.04 * s, H * 0.98, neckL - 0.04 * s, H * 0.98], scale(skin, 0.72));
-  canvas.fillEllipse((neckL + neckR) / 2, H * 0.98, (neckR - neckL) * 0.75, 0.08 * s, 0, session.clothes);
+  const neck = [neckL, neckTop, neckR, neckTop, neckR + 0.04 * s, H * 0.98, neckL - 0.04 * s, H * 0.98];
+  canvas.fillPolygon(neck, scale(skin, 0.72));
+  canvas.fillEllipse((neckL + neckR) / 2, H * 0.98, (neckR - neckL) * 0.75, 0.08 * s, 0, clothes);
+}
 
-  // Hair behind the head.
+/** The hair behind the head: the back of long or bob hair, a bun, the skull's cover. */
+function drawHairBehind(canvas: Canvas, head: HeadEllipse, subject: Subject): void {
+  const { cx: hcx, cy: hcy, a: ha, b: hb, top, roll } = head;
+  const H = canvas.height;
   const style = subject.hairStyle;
   const hair = subject.hair;
   if (style === 'long') {
-    canvas.fillPolygon([hcx - ha * 1.12, hcy - hb * 0.2, hcx + ha * 1.12, hcy - hb * 0.2, hcx + ha * 1.25, H, hcx - ha * 1.25, H], scale(hair, 0.85));
+    const back = [hcx - ha * 1.12, hcy - hb * 0.2, hcx + ha * 1.12, hcy - hb * 0.2, hcx + ha * 1.25, H, hcx - ha * 1.25, H];
+    canvas.fillPolygon(back, scale(hair, 0.85));
   } else if (style === 'bob') {
-    canvas.fillPolygon([hcx - ha * 1.15, hcy - hb * 0.2, hcx + ha * 1.15, hcy - hb * 0.2, hcx + ha * 1.1, hcy + hb * 0.75, hcx - ha * 1.1, hcy + hb * 0.75], scale(hair, 0.85));
+    const back = [
+      hcx - ha * 1.15, hcy - hb * 0.2, hcx + ha * 1.15, hcy - hb * 0.2,
+      hcx + ha * 1.1, hcy + hb * 0.75, hcx - ha * 1.1, hcy + hb * 0.75,
+    ];
+    canvas.fillPolygon(back, scale(hair, 0.85));
   }
-  if (style === 'bun') canvas.fillEllipse(top[0] + Math.sin(roll) * hb * 0.25, top[1] - hb * 0.18, ha * 0.42, hb * 0.24, roll, hair);
+  if (style === 'bun') {
+    canvas.fillEllipse(top[0] + Math.sin(roll) * hb * 0.25, top[1] - hb * 0.18, ha * 0.42, hb * 0.24, roll, hair);
+  }
   if (style !== 'buzz') canvas.fillEllipse(hcx, hcy - hb * 0.04, ha * 1.1, hb * 1.04, roll, hair);
-  else canvas.fillEllipse(hcx, hcy - hb * 0.01, ha * 1.02, hb * 1.01, roll, mix(hair, skin, 0.45));
+  else canvas.fillEllipse(hcx, hcy - hb * 0.01, ha * 1.02, hb * 1.01, roll, mix(hair, subject.skin, 0.45));
+}
 
-  // Ears.
+function drawEars({ canvas, P, s }: Sketch, roll: number, skin: Rgb): void {
   for (const [i, side] of [[1, -1], [15, 1]] as const) {
     const [x, y] = pt(P, i);
     canvas.fillEllipse(x + side * 0.025 * s, y - 0.02 * s, 0.055 * s, 0.1 * s, side * 0.2 + roll, scale(skin, 0.9));
   }
+}
 
-  // Face: jaw plus forehead arc, flat skin now, lit at the end.
+/**
+ * The face (jaw plus forehead arc) in flat skin, lit at the end; keeps its coverage in `ctx.faceMask`
+ * and returns its outline points and the rows it covers.
+ */
+function drawFaceSkin(ctx: RenderContext, P: Float64Array): { points: number[]; y0: number; y1: number } {
+  const { canvas } = ctx;
+  const W = canvas.width;
   const faceIdx = [...range(0, 16), ...range(FOREHEAD, FOREHEAD + FOREHEAD_POINTS - 1)];
   const [fy0, fy1] = canvas.polygonCoverage(points(P, faceIdx));
-  canvas.blendMask(fy0, fy1, skin, 1);
+  canvas.blendMask(fy0, fy1, ctx.subject.skin, 1);
   ctx.faceMask.fill(0);
   ctx.faceMask.set(canvas.mask.subarray(fy0 * W, (fy1 + 1) * W), fy0 * W);
+  return { points: faceIdx, y0: fy0, y1: fy1 };
+}
 
+/** Stubble over the lower face and blush on the cheeks. */
+function drawSkinTone({ canvas, P, s }: Sketch, subject: Subject, look: Look): void {
   if (subject.stubble > 0) {
     const lower = points(P, [...range(3, 13), 35, 33, 31]);
-    canvas.fillPolygon(lower, hair, subject.stubble);
+    canvas.fillPolygon(lower, subject.hair, subject.stubble);
   }
-  const look = state.look;
   const cheekL = pt(P, CHEEK_L);
   const cheekR = pt(P, CHEEK_R);
   const blush = 0.06 + 0.22 * look.blush;
   canvas.blob(cheekL[0], cheekL[1], 0.07 * s, 0.05 * s, [205, 90, 90], blush);
   canvas.blob(cheekR[0], cheekR[1], 0.07 * s, 0.05 * s, [205, 90, 90], blush);
-  const dark = scale(skin, 0.62);
+}
 
+/** Smile folds, furrows between the brows when they come down, forehead lines when they go up. */
+function drawCreases({ canvas, P, s }: Sketch, skin: Rgb, state: FrameState): void {
+  const look = state.look;
+  const dark = scale(skin, 0.62);
   // Smile folds: nose wing, outward, down past the mouth corner.
   const foldAlpha = 0.1 + 0.55 * look.folds;
   for (const [nw, mc, side] of [[31, 48, -1], [35, 54, 1]] as const) {
@@ -150,26 +229,29 @@ export function renderFrame(
       0.018 * s, dark, foldAlpha,
     );
   }
-
-  // Forehead lines when the brows go up, furrows between them when they come down.
   const [b21x, b21y] = pt(P, 21);
   const [b22x, b22y] = pt(P, 22);
-  const [n27x, n27y] = pt(P, 27);
+  const n27y = pt(P, 27)[1];
   if (look.furrow > 0.01) {
     for (const k of [-1, 1]) {
       const x = (b21x + b22x) / 2 + k * 0.02 * s;
-      canvas.strokePolyline([x - k * 0.005 * s, (b21y + b22y) / 2 - 0.03 * s, x, n27y - 0.01 * s], 0.014 * s, dark, 0.55 * look.furrow);
+      const furrow = [x - k * 0.005 * s, (b21y + b22y) / 2 - 0.03 * s, x, n27y - 0.01 * s];
+      canvas.strokePolyline(furrow, 0.014 * s, dark, 0.55 * look.furrow);
     }
   }
   const raise = state.expression.browRaise;
   if (raise > 0.05) {
     for (const k of [0.06, 0.1]) {
-      canvas.strokePolyline(points(P, [18, 20, 23, 25]).map((v, i) => (i % 2 ? v - k * s : v)), 0.01 * s, dark, 0.3 * raise);
+      const line = points(P, [18, 20, 23, 25]).map((v, i) => (i % 2 ? v - k * s : v));
+      canvas.strokePolyline(line, 0.01 * s, dark, 0.3 * raise);
     }
   }
+}
 
-  // Eyes: sclera clipped to the lid polygon, iris and pupil inside it, lid lines.
+/** Eyes: sclera clipped to the lid polygon, iris and pupil inside it, lid lines. */
+function drawEyes({ canvas, P, s }: Sketch, subject: Subject, state: FrameState): void {
   const white: Rgb = [232, 228, 222];
+  const skin = subject.skin;
   for (const [first, iris] of [[36, IRIS_L], [42, IRIS_R]] as const) {
     const eye = points(P, range(first, first + 5));
     const [ey0, ey1] = canvas.polygonCoverage(eye);
@@ -187,8 +269,10 @@ export function renderFrame(
     const crease = points(P, [first, first + 1, first + 2, first + 3]).map((v, i) => (i % 2 ? v - 0.03 * s : v));
     canvas.strokePolyline(crease, 0.01 * s, scale(skin, 0.72), 0.45);
   }
+}
 
-  // Brows: a band around the five brow points, thickest near the inner end.
+/** Brows: a band around the five brow points, thickest near the inner end. */
+function drawBrows({ canvas, P, s }: Sketch, subject: Subject): void {
   const bt = subject.browThickness * s;
   for (const [a, dir] of [[17, 1], [22, -1]] as const) {
     const upper: number[] = [];
@@ -204,62 +288,60 @@ export function renderFrame(
     for (let k = 4; k >= 0; k--) poly.push(lower[2 * k], lower[2 * k + 1]);
     canvas.fillPolygon(poly, subject.brow, 0.92);
   }
+}
 
-  // Nose: shaded side of the bridge, wings, nostrils, highlight.
+/** Nose: shaded side of the bridge, wings, nostrils, highlight. */
+function drawNose({ canvas, P, s }: Sketch, skin: Rgb, session: Session): void {
+  const dark = scale(skin, 0.62);
   const lightSide = session.light[0] > 0 ? -1 : 1; // the side away from the light
-  canvas.strokePolyline(points(P, [27, 28, 29, 30]).map((v, i) => (i % 2 ? v : v + lightSide * 0.03 * s)), 0.03 * s, dark, 0.22);
+  const bridge = points(P, [27, 28, 29, 30]).map((v, i) => (i % 2 ? v : v + lightSide * 0.03 * s));
+  canvas.strokePolyline(bridge, 0.03 * s, dark, 0.22);
   canvas.strokePolyline(points(P, [31, 32, 33, 34, 35]), 0.012 * s, dark, 0.5);
   for (const [a, b] of [[31, 32], [34, 35]] as const) {
-    canvas.fillEllipse((P[2 * a] + P[2 * b]) / 2, (P[2 * a + 1] + P[2 * b + 1]) / 2 - 0.008 * s, 0.018 * s, 0.01 * s, 0, scale(skin, 0.35), 0.8);
+    const x = (P[2 * a] + P[2 * b]) / 2;
+    const y = (P[2 * a + 1] + P[2 * b + 1]) / 2 - 0.008 * s;
+    canvas.fillEllipse(x, y, 0.018 * s, 0.01 * s, 0, scale(skin, 0.35), 0.8);
   }
   const [tx, ty] = pt(P, 30);
   canvas.blob(tx, ty, 0.03 * s, 0.03 * s, [255, 245, 235], 0.2);
+}
 
-  // Mouth: lips (paler when pressed), the opening, teeth, the lip line.
-  const lipColour = mix(subject.lip, scale(skin, 0.92), 0.7 * look.lipPale);
+/** Mouth: lips (paler when pressed), the opening, teeth, the lip line. */
+function drawMouth({ canvas, P, s }: Sketch, subject: Subject, look: Look): void {
+  const lipColour = mix(subject.lip, scale(subject.skin, 0.92), 0.7 * look.lipPale);
   const outer = points(P, range(48, 59));
   canvas.fillPolygon(outer, lipColour);
   canvas.fillPolygon(points(P, range(60, 67)), [70, 25, 30]);
   if (look.teeth > 0.02) {
-    const [ly0, ly1] = canvas.polygonCoverage(outer);
-    void ly0;
-    void ly1;
+    canvas.polygonCoverage(outer); // the lips' coverage, which clips the teeth below
     const [lx, lyL] = pt(P, 60);
     const [rx, ryR] = pt(P, 64);
     const mx = (P[2 * 62] + P[2 * 66]) / 2;
     const my = (P[2 * 62 + 1] + P[2 * 66 + 1]) / 2;
     const ang = Math.atan2(ryR - lyL, rx - lx);
-    canvas.fillEllipse(mx, my, Math.hypot(rx - lx, ryR - lyL) * 0.4, (0.006 + 0.02 * look.teeth) * s, ang, [240, 236, 226], Math.min(1, 1.6 * look.teeth), true);
+    const rx2 = Math.hypot(rx - lx, ryR - lyL) * 0.4;
+    const ry2 = (0.006 + 0.02 * look.teeth) * s;
+    canvas.fillEllipse(mx, my, rx2, ry2, ang, [240, 236, 226], Math.min(1, 1.6 * look.teeth), true);
   }
-  canvas.strokePolyline(points(P, [60, 61, 62, 63, 64]), (0.011 + 0.01 * look.lipPale) * s, scale(subject.lip, 0.4), 0.75);
+  const lipLine = points(P, [60, 61, 62, 63, 64]);
+  canvas.strokePolyline(lipLine, (0.011 + 0.01 * look.lipPale) * s, scale(subject.lip, 0.4), 0.75);
+}
 
-  // Hairline and fringe, in front of the forehead.
-  if (style !== 'buzz') {
-    const arc: number[] = [];
-    const line: number[] = [];
-    const browY = (P[2 * 19 + 1] + P[2 * 24 + 1]) / 2;
-    for (let k = 0; k < FOREHEAD_POINTS; k++) {
-      const [x, y] = pt(P, FOREHEAD + k);
-      arc.push(x, y);
-      const centre = 1 - Math.abs(k / (FOREHEAD_POINTS - 1) - 0.5) * 2; // 0 at temples, 1 in the middle
-      const depth = (0.12 + 0.55 * subject.fringe * (0.5 + 0.5 * Math.sin(k * 2.1))) * centre + 0.04;
-      line.push(x, y + (browY - y) * depth);
-    }
-    const poly = [...arc];
-    for (let k = FOREHEAD_POINTS - 1; k >= 0; k--) poly.push(line[2 * k], line[2 * k + 1]);
-    canvas.fillPolygon(poly, hair);
+/** Hairline and fringe, in front of the forehead. */
+function drawHairline({ canvas, P }: Sketch, subject: Subject): void {
+  const arc: number[] = [];
+  const line: number[] = [];
+  const browY = (P[2 * 19 + 1] + P[2 * 24 + 1]) / 2;
+  for (let k = 0; k < FOREHEAD_POINTS; k++) {
+    const [x, y] = pt(P, FOREHEAD + k);
+    arc.push(x, y);
+    const centre = 1 - Math.abs(k / (FOREHEAD_POINTS - 1) - 0.5) * 2; // 0 at temples, 1 in the middle
+    const depth = (0.12 + 0.55 * subject.fringe * (0.5 + 0.5 * Math.sin(k * 2.1))) * centre + 0.04;
+    line.push(x, y + (browY - y) * depth);
   }
-
-  // Lighting: Lambert on the head ellipsoid, light turned into the head's frame so it moves with pose.
-  let minX = Infinity;
-  let maxX = -Infinity;
-  for (const i of faceIdx) {
-    minX = Math.min(minX, P[2 * i]);
-    maxX = Math.max(maxX, P[2 * i]);
-  }
-  applyLighting(canvas.rgb, ctx.faceMask, W, fy0, fy1, Math.max(0, Math.floor(minX)), Math.min(W - 1, Math.ceil(maxX)), hcx, hcy, ha, hb, pose, session);
-
-  applyCamera(canvas.rgb, W * H, session, frameGain, ctx.noise, noiseOffset, out);
+  const poly = [...arc];
+  for (let k = FOREHEAD_POINTS - 1; k >= 0; k--) poly.push(line[2 * k], line[2 * k + 1]);
+  canvas.fillPolygon(poly, subject.hair);
 }
 
 /** White balance, exposure flicker and sensor noise (shared luma plus a little chroma), quantised to bytes. */

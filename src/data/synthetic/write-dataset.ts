@@ -43,6 +43,36 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** The format to write: `auto` is mp4 when ffmpeg runs, PNG frames otherwise; `mp4` without ffmpeg throws. */
+async function videoFormat(format: 'auto' | 'mp4' | 'png'): Promise<'mp4' | 'png'> {
+  if (format === 'auto') return (await hasFfmpeg()) ? 'mp4' : 'png';
+  if (format === 'mp4' && !(await hasFfmpeg())) {
+    throw new Error(`writeDataset: format 'mp4' needs ffmpeg (install it or set FFMPEG_PATH), or use format 'png'`);
+  }
+  return format;
+}
+
+/** The entries grouped by session, in first-seen order. */
+function bySession(entries: SyntheticEntry[]): SyntheticEntry[][] {
+  const sessions = new Map<string, SyntheticEntry[]>();
+  for (const e of entries) {
+    const list = sessions.get(e.session);
+    if (list) list.push(e);
+    else sessions.set(e.session, [e]);
+  }
+  return [...sessions.values()];
+}
+
+/** Writes a video's PNG frame folder next to `final`, then swaps it in, so a half-written folder never has its name. */
+async function replaceFrameFolder(final: string, video: SyntheticVideo): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const tmp = `${final}.tmp-${process.pid}`;
+  await fs.rm(tmp, { recursive: true, force: true });
+  await writeFrameFolder(tmp, video);
+  await fs.rm(final, { recursive: true, force: true });
+  await fs.rename(tmp, final);
+}
+
 /**
  * Generates the synthetic dataset and writes it under `dir`. Rendering of one session overlaps with
  * encoding of the previous one, so both cores of a small machine stay busy.
@@ -57,25 +87,15 @@ export async function writeDataset(dir: string, options: WriteDatasetOptions = {
   const fs = await import('node:fs/promises');
   const start = Date.now();
   const ds = generateDataset(options);
-  let format = options.format ?? 'auto';
-  if (format === 'auto') format = (await hasFfmpeg()) ? 'mp4' : 'png';
-  else if (format === 'mp4' && !(await hasFfmpeg())) {
-    throw new Error(`writeDataset: format 'mp4' needs ffmpeg (install it or set FFMPEG_PATH), or use format 'png'`);
-  }
+  const format = await videoFormat(options.format ?? 'auto');
   const entries = ds.entries.map((e) => ({ ...e, video: format === 'mp4' ? `videos/${e.id}.mp4` : `videos/${e.id}` }));
   await fs.mkdir(nodePath.join(dir, 'videos'), { recursive: true });
   await fs.mkdir(nodePath.join(dir, 'landmarks'), { recursive: true });
 
-  const sessions = new Map<string, SyntheticEntry[]>();
-  for (const e of entries) {
-    const list = sessions.get(e.session);
-    if (list) list.push(e);
-    else sessions.set(e.session, [e]);
-  }
   const progress = createProgress({ total: entries.length, label: 'synthetic videos', stream: options.progress, everySeconds: 10 });
   let rendered = 0;
   let pending: Promise<void> = Promise.resolve();
-  for (const list of sessions.values()) {
+  for (const list of bySession(entries)) {
     const todo: Array<{ entry: SyntheticEntry; video: SyntheticVideo }> = [];
     for (const entry of list) {
       const videoPath = nodePath.join(dir, entry.video);
@@ -98,14 +118,7 @@ export async function writeDataset(dir: string, options: WriteDatasetOptions = {
       if (format === 'mp4') {
         await encodeVideos(todo.map((t) => ({ path: nodePath.join(dir, t.entry.video), video: t.video })), { crf: options.crf });
       } else {
-        for (const t of todo) {
-          const final = nodePath.join(dir, t.entry.video);
-          const tmp = `${final}.tmp-${process.pid}`;
-          await fs.rm(tmp, { recursive: true, force: true });
-          await writeFrameFolder(tmp, t.video);
-          await fs.rm(final, { recursive: true, force: true });
-          await fs.rename(tmp, final);
-        }
+        for (const t of todo) await replaceFrameFolder(nodePath.join(dir, t.entry.video), t.video);
       }
       progress.tick(todo.length);
     };

@@ -46,6 +46,8 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
  * after STOP (a legacy torch file is several pickles back to back).
  * @throws on an unknown or unsupported opcode, a refused global, a truncated or inconsistent stream
  */
+// One interpreter loop: a switch over the opcodes, sharing one stack and memo.
+// eslint-disable-next-line max-lines-per-function
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0): { value: unknown; end: number } {
   const { label } = options;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -35,18 +35,47 @@ export function looksLikeZip(bytes: Uint8Array): boolean {
  * @param label names the archive in error messages
  */
 export function readZipDirectory(bytes: Uint8Array, label: string): ZipEntry[] {
+  const r = fieldReader(bytes, label);
+  const { count, cdSize, cdOffset } = findCentralDirectory(r);
+  const entries: ZipEntry[] = [];
+  let at = cdOffset;
+  for (let i = 0; i < count; i++) {
+    const { entry, recordLength } = readCentralRecord(r, at, i, cdOffset + cdSize);
+    entries.push(entry);
+    at += recordLength;
+  }
+  return entries;
+}
+
+/** Bounds-checked little-endian field reads of an archive, and its error helper. */
+interface FieldReader {
+  bytes: Uint8Array;
+  view: DataView;
+  fail: (what: string) => never;
+  u16: (at: number) => number;
+  u32: (at: number) => number;
+  u64: (at: number) => number;
+}
+
+function fieldReader(bytes: Uint8Array, label: string): FieldReader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail = (what: string): never => {
     throw new Error(`${label}: zip archive: ${what}`);
   };
-  const u16 = (at: number) => (at + 2 <= bytes.length ? view.getUint16(at, true) : fail(`a field at byte ${at} lies past the end (${bytes.length} bytes; truncated?)`));
-  const u32 = (at: number) => (at + 4 <= bytes.length ? view.getUint32(at, true) : fail(`a field at byte ${at} lies past the end (${bytes.length} bytes; truncated?)`));
+  const pastEnd = (at: number) => fail(`a field at byte ${at} lies past the end (${bytes.length} bytes; truncated?)`);
+  const u16 = (at: number) => (at + 2 <= bytes.length ? view.getUint16(at, true) : pastEnd(at));
+  const u32 = (at: number) => (at + 4 <= bytes.length ? view.getUint32(at, true) : pastEnd(at));
   const u64 = (at: number): number => {
-    if (at + 8 > bytes.length) fail(`a field at byte ${at} lies past the end (${bytes.length} bytes; truncated?)`);
+    if (at + 8 > bytes.length) pastEnd(at);
     const v = view.getBigUint64(at, true);
     return v > BigInt(Number.MAX_SAFE_INTEGER) ? fail(`a 64-bit field at byte ${at} is impossibly large`) : Number(v);
   };
+  return { bytes, view, fail, u16, u32, u64 };
+}
 
+/** The central directory's entry count, size and offset, from the end record (or its zip64 version). */
+function findCentralDirectory(r: FieldReader): { count: number; cdSize: number; cdOffset: number } {
+  const { bytes, view, fail, u16, u32, u64 } = r;
   // The end-of-central-directory record is in the last 22 + 65535 (comment) bytes.
   let eocd = -1;
   for (let at = bytes.length - 22; at >= Math.max(0, bytes.length - 22 - 0xffff); at--) {
@@ -68,61 +97,96 @@ export function readZipDirectory(bytes: Uint8Array, label: string): ZipEntry[] {
     cdSize = u64(at + 40);
     cdOffset = u64(at + 48);
   }
-  if (cdOffset + cdSize > bytes.length) fail(`the central directory [${cdOffset}, ${cdOffset + cdSize}) lies past the end (${bytes.length} bytes; truncated?)`);
+  if (cdOffset + cdSize > bytes.length) {
+    const range = `[${cdOffset}, ${cdOffset + cdSize})`;
+    fail(`the central directory ${range} lies past the end (${bytes.length} bytes; truncated?)`);
+  }
   // Each central record is at least 46 bytes, so the count is bounded by the directory's size.
   if (count * 46 > cdSize) fail(`declares ${count} entries but its central directory has only ${cdSize} bytes`);
+  return { count, cdSize, cdOffset };
+}
 
-  const entries: ZipEntry[] = [];
-  let at = cdOffset;
-  for (let i = 0; i < count; i++) {
-    if (u32(at) !== CENTRAL) fail(`central directory entry ${i} at byte ${at} has a bad signature`);
-    const flags = u16(at + 8);
-    const method = u16(at + 10);
-    const crc32 = u32(at + 16);
-    let compressedSize = u32(at + 20);
-    let size = u32(at + 24);
-    const nameLen = u16(at + 28);
-    const extraLen = u16(at + 30);
-    const commentLen = u16(at + 32);
-    let localOffset = u32(at + 42);
-    if (at + 46 + nameLen + extraLen + commentLen > cdOffset + cdSize) fail(`central directory entry ${i} runs past the directory`);
-    const name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLen));
-    if (flags & 0x1) fail(`entry '${name}' is encrypted`);
-    // zip64 extra field (id 1): the 64-bit values of the fields that hold 0xffffffff, in order.
-    let x = at + 46 + nameLen;
-    const xEnd = x + extraLen;
-    while (x + 4 <= xEnd) {
-      const id = u16(x);
-      const len = u16(x + 2);
-      if (x + 4 + len > xEnd) fail(`entry '${name}' has an extra field past its end`);
-      if (id === 1) {
-        let p = x + 4;
-        const next = (): number => {
-          if (p + 8 > x + 4 + len) fail(`entry '${name}' has a short zip64 field`);
-          const v = u64(p);
-          p += 8;
-          return v;
-        };
-        if (size === 0xffffffff) size = next();
-        if (compressedSize === 0xffffffff) compressedSize = next();
-        if (localOffset === 0xffffffff) localOffset = next();
-      }
-      x += 4 + len;
-    }
-    if (method !== 0 && method !== 8) fail(`entry '${name}' uses compression method ${method}; stored (0) and deflate (8) are read`);
-    if (size > MAX_ENTRY || compressedSize > MAX_ENTRY) fail(`entry '${name}' declares ${Math.max(size, compressedSize)} bytes, over the ${MAX_ENTRY}-byte limit`);
-    if (method === 0 && size !== compressedSize) fail(`stored entry '${name}' declares ${compressedSize} stored bytes but a size of ${size}`);
-    // Deflate cannot expand more than about 1032:1, so a larger claim is a lie (or a bomb).
-    if (method === 8 && size > compressedSize * DEFLATE_MAX_RATIO + 1024) fail(`deflate entry '${name}' claims ${size} bytes from ${compressedSize}, more than deflate can expand to`);
-    if (u32(localOffset) !== LOCAL) fail(`entry '${name}' points at byte ${localOffset}, which is no local file header`);
-    const dataOffset = localOffset + 30 + u16(localOffset + 26) + u16(localOffset + 28);
-    if (dataOffset + compressedSize > bytes.length) {
-      fail(`entry '${name}' has data [${dataOffset}, ${dataOffset + compressedSize}) past the end of the archive (${bytes.length} bytes; truncated?)`);
-    }
-    entries.push({ name, method, compressedSize, size, crc32, dataOffset });
-    at += 46 + nameLen + extraLen + commentLen;
+/** Central directory record `i` at byte `at` (the directory ends at `cdEnd`), checked against the archive. */
+function readCentralRecord(
+  r: FieldReader,
+  at: number,
+  i: number,
+  cdEnd: number,
+): { entry: ZipEntry; recordLength: number } {
+  const { bytes, fail, u16, u32 } = r;
+  if (u32(at) !== CENTRAL) fail(`central directory entry ${i} at byte ${at} has a bad signature`);
+  const flags = u16(at + 8);
+  const method = u16(at + 10);
+  const crc32 = u32(at + 16);
+  const declared = { compressedSize: u32(at + 20), size: u32(at + 24) };
+  const nameLen = u16(at + 28);
+  const extraLen = u16(at + 30);
+  const commentLen = u16(at + 32);
+  const localOffset32 = u32(at + 42);
+  if (at + 46 + nameLen + extraLen + commentLen > cdEnd) fail(`central directory entry ${i} runs past the directory`);
+  const name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLen));
+  if (flags & 0x1) fail(`entry '${name}' is encrypted`);
+  const { size, compressedSize, localOffset } = readZip64Extra(r, name, at + 46 + nameLen, extraLen, {
+    ...declared,
+    localOffset: localOffset32,
+  });
+  if (method !== 0 && method !== 8) {
+    fail(`entry '${name}' uses compression method ${method}; stored (0) and deflate (8) are read`);
   }
-  return entries;
+  if (size > MAX_ENTRY || compressedSize > MAX_ENTRY) {
+    fail(`entry '${name}' declares ${Math.max(size, compressedSize)} bytes, over the ${MAX_ENTRY}-byte limit`);
+  }
+  if (method === 0 && size !== compressedSize) {
+    fail(`stored entry '${name}' declares ${compressedSize} stored bytes but a size of ${size}`);
+  }
+  // Deflate cannot expand more than about 1032:1, so a larger claim is a lie (or a bomb).
+  if (method === 8 && size > compressedSize * DEFLATE_MAX_RATIO + 1024) {
+    fail(`deflate entry '${name}' claims ${size} bytes from ${compressedSize}, more than deflate can expand to`);
+  }
+  if (u32(localOffset) !== LOCAL) fail(`entry '${name}' points at byte ${localOffset}, which is no local file header`);
+  const dataOffset = localOffset + 30 + u16(localOffset + 26) + u16(localOffset + 28);
+  if (dataOffset + compressedSize > bytes.length) {
+    const range = `[${dataOffset}, ${dataOffset + compressedSize})`;
+    fail(`entry '${name}' has data ${range} past the end of the archive (${bytes.length} bytes; truncated?)`);
+  }
+  const entry = { name, method, compressedSize, size, crc32, dataOffset };
+  return { entry, recordLength: 46 + nameLen + extraLen + commentLen };
+}
+
+/**
+ * The sizes and offset of an entry with its zip64 extra field (id 1) applied: it holds the 64-bit values
+ * of the fields that read 0xffffffff, in order.
+ */
+function readZip64Extra(
+  r: FieldReader,
+  name: string,
+  start: number,
+  extraLen: number,
+  fields: { size: number; compressedSize: number; localOffset: number },
+): { size: number; compressedSize: number; localOffset: number } {
+  const { fail, u16, u64 } = r;
+  let { size, compressedSize, localOffset } = fields;
+  let x = start;
+  const xEnd = x + extraLen;
+  while (x + 4 <= xEnd) {
+    const id = u16(x);
+    const len = u16(x + 2);
+    if (x + 4 + len > xEnd) fail(`entry '${name}' has an extra field past its end`);
+    if (id === 1) {
+      let p = x + 4;
+      const next = (): number => {
+        if (p + 8 > x + 4 + len) fail(`entry '${name}' has a short zip64 field`);
+        const v = u64(p);
+        p += 8;
+        return v;
+      };
+      if (size === 0xffffffff) size = next();
+      if (compressedSize === 0xffffffff) compressedSize = next();
+      if (localOffset === 0xffffffff) localOffset = next();
+    }
+    x += 4 + len;
+  }
+  return { size, compressedSize, localOffset };
 }
 
 let crcTables: Uint32Array | null = null;

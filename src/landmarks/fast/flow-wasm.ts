@@ -501,17 +501,15 @@ const BORDER = [0.14, 0.14, 0.4472, 0.4472, 0.4472].map(Math.fround);
 export class FlowPyramidWasm {
   private readonly ex: FlowWasmExports;
   private readonly buf: ArrayBuffer;
-  private readonly n: number;
   private readonly offs: {
     consts: number; tab: number; rows: number; src: number; planes: number; R: [number, number];
     M: number; vsum: number; colW: number; rowW: number; flows: number[];
     imgs: [number, number]; tmp: number; taps: number; tapBytes: number; fullW: number; fullH: number;
   };
 
-  private constructor(inst: KernelInstance<FlowWasmExports>, n: number, offs: FlowPyramidWasm['offs']) {
+  private constructor(inst: KernelInstance<FlowWasmExports>, offs: FlowPyramidWasm['offs']) {
     this.ex = inst.exports;
     this.buf = inst.memory.buffer;
-    this.n = n;
     this.offs = offs;
   }
 
@@ -555,7 +553,7 @@ export class FlowPyramidWasm {
     const tapBytes = 12 * (W + H) * maxTaps;
     const taps = take(tapBytes);
     if (!growToFit(inst.memory, at, MAX_PAGES)) return null;
-    return new FlowPyramidWasm(inst, n, {
+    return new FlowPyramidWasm(inst, {
       consts, tab, rows, src, planes, R, M, vsum, colW, rowW, flows, imgs, tmp, taps, tapBytes, fullW: full.w, fullH: full.h,
     });
   }

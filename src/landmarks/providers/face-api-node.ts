@@ -60,7 +60,11 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
     const mod = await importOptional('@vladmandic/face-api/dist/face-api.node-wasm.js');
     faceapi = mod.default ?? mod;
     const wasmDir = (await packageDir('@tensorflow/tfjs-backend-wasm')) + '/dist/';
-    (wasm.setWasmPaths ?? wasm.default?.setWasmPaths)(wasmDir);
+    const setWasmPaths = wasm.setWasmPaths ?? wasm.default?.setWasmPaths;
+    if (typeof setWasmPaths !== 'function') {
+      throw new Error('createFaceApiProvider: @tensorflow/tfjs-backend-wasm exports no setWasmPaths function');
+    }
+    setWasmPaths(wasmDir);
     await faceapi.tf.setBackend('wasm');
     await faceapi.tf.ready();
     const modelPath = options.modelPath ?? (await packageDir('@vladmandic/face-api')) + '/model';

@@ -126,6 +126,91 @@ interface BoxModel {
   sh: number;
 }
 
+/** A region of a frame, and where it goes on the canvas the detector sees. */
+interface Placement {
+  region: { x0: number; y0: number; w: number; h: number };
+  canvas: { W: number; H: number; ox: number; oy: number };
+}
+
+/**
+ * The `w` x `h` region at (x0, y0) of the frame as an int32 RGB tensor, placed at (ox, oy) on a grey
+ * canvas of `W` x `H` (the whole frame: region = frame, canvas = frame; padded: canvas twice as large).
+ */
+function frameTensor(tf: any, frame: Frame, { region, canvas }: Placement): any {
+  const ch = frameChannels(frame, 'FaceApiProvider.detect', 'frame');
+  const { W, H, ox, oy } = canvas;
+  const rgb = new Int32Array(W * H * 3);
+  if (W !== region.w || H !== region.h) rgb.fill(128);
+  const d = frame.data;
+  for (let y = 0; y < region.h; y++) {
+    let s = ((y + region.y0) * frame.width + region.x0) * ch;
+    let o = ((y + oy) * W + ox) * 3;
+    for (let x = 0; x < region.w; x++, s += ch, o += 3) {
+      rgb[o] = d[s];
+      rgb[o + 1] = d[ch === 1 ? s : s + 1];
+      rgb[o + 2] = d[ch === 1 ? s : s + 2];
+    }
+  }
+  return tf.tensor3d(rgb, [H, W, 3], 'int32');
+}
+
+/** A face being tracked: its box, how the box sits on its points, and the points. */
+interface Track {
+  box: Box;
+  model: BoxModel;
+  points: Point2[];
+}
+
+/** Starts a track on a detected face: the box model is measured from the face's box and points. */
+function startTrack(face: DetectedFace): Track {
+  const pb = pointsBox(face.landmarks);
+  const model: BoxModel = {
+    dx: (face.box.x + face.box.width / 2 - (pb.x + pb.width / 2)) / Math.max(1, pb.width),
+    dy: (face.box.y + face.box.height / 2 - (pb.y + pb.height / 2)) / Math.max(1, pb.height),
+    sw: face.box.width / Math.max(1, pb.width),
+    sh: face.box.height / Math.max(1, pb.height),
+  };
+  return { box: face.box, model, points: face.landmarks };
+}
+
+/** Moves a track to tracked points: the face box follows their centre, keeping its size. */
+function followTrack({ model, box }: Track, points: Point2[]): Track {
+  const pb = pointsBox(points);
+  const x = pb.x + pb.width / 2 + model.dx * pb.width - box.width / 2;
+  const y = pb.y + pb.height / 2 + model.dy * pb.height - box.height / 2;
+  return { model, points, box: { ...box, x, y } };
+}
+
+/**
+ * The frame region the landmark net tracks in: the box predicted from the track's points, clipped to the
+ * frame; null when it lies mostly outside (the face left).
+ */
+function trackRegion(t: Track, frame: Frame): { x0: number; y0: number; w: number; h: number } | null {
+  const pb = pointsBox(t.points);
+  const { model } = t;
+  const w = pb.width * model.sw;
+  const h = pb.height * model.sh;
+  const cx = pb.x + pb.width / 2 + model.dx * pb.width;
+  const cy = pb.y + pb.height / 2 + model.dy * pb.height;
+  const x0 = Math.max(0, Math.round(cx - w / 2));
+  const y0 = Math.max(0, Math.round(cy - h / 2));
+  const x1 = Math.min(frame.width, Math.round(cx + w / 2));
+  const y1 = Math.min(frame.height, Math.round(cy + h / 2));
+  if ((x1 - x0) * (y1 - y0) < 0.5 * w * h || x1 - x0 < 16 || y1 - y0 < 16) return null;
+  return { x0, y0, w: x1 - x0, h: y1 - y0 };
+}
+
+/** A landmark net always answers: a track is lost when its points jump or change size too much. */
+function trackHolds(before: Point2[], after: Point2[]): boolean {
+  const pb = pointsBox(before);
+  const nb = pointsBox(after);
+  const grow = nb.width / Math.max(1, pb.width);
+  const dx = nb.x + nb.width / 2 - (pb.x + pb.width / 2);
+  const dy = nb.y + nb.height / 2 - (pb.y + pb.height / 2);
+  const shift = Math.hypot(dx, dy) / Math.max(1, pb.width);
+  return grow > 0.7 && grow < 1.4 && shift < 0.35;
+}
+
 /**
  * Creates a face-api landmark provider on `options.faceapi`, a face-api module whose nets you have
  * loaded (e.g. its browser ESM build). In Node, `createFaceApiProvider` from `plm-ipe/node` loads
@@ -140,7 +225,80 @@ interface BoxModel {
  * ```
  */
 export async function createFaceApiProvider(options: FaceApiProviderOptions = {}): Promise<FaceApiProvider> {
-  const faceapi: any = options.faceapi;
+  const faceapi = checkFaceApiModule(options.faceapi);
+  const landmarkNet = options.tinyLandmarks ? faceapi.nets.faceLandmark68TinyNet : faceapi.nets.faceLandmark68Net;
+  const tracking = options.track ?? true;
+  const redetectEvery = options.redetectEvery ?? 10;
+  if (!Number.isInteger(redetectEvery) || redetectEvery < 1) throw new Error(`createFaceApiProvider: options.redetectEvery must be an integer >= 1, got ${String(redetectEvery)}`);
+  const stats: FaceApiStats = { frames: 0, detectorRuns: 0, tracked: 0, misses: 0 };
+  const state: TrackState = { tracked: null, sinceDetect: 0 };
+  const detectAll = faceApiDetector(faceapi, options, stats, state);
+  const track = (frame: Frame) => trackLandmarks(faceapi.tf, landmarkNet, frame, state.tracked);
+  const follow = (points: Point2[]): void => {
+    if (state.tracked) state.tracked = followTrack(state.tracked, points);
+  };
+
+  return {
+    detectAll,
+    stats,
+    async detect(frame: Frame) {
+      frameChannels(frame, 'FaceApiProvider.detect', 'frame');
+      stats.frames++;
+      if (tracking && state.tracked && state.sinceDetect + 1 < redetectEvery) {
+        const points = await track(frame);
+        if (points) {
+          follow(points);
+          state.sinceDetect++;
+          stats.tracked++;
+          return points;
+        }
+      }
+      const faces = await detectAll(frame);
+      let pick = faces[0] ?? null;
+      if (state.tracked && faces.length) {
+        // The same person: the face overlapping the previous box most.
+        const prev = state.tracked.box;
+        let best = 0;
+        for (const f of faces) {
+          const o = iou(prev, f.box);
+          if (o > best) {
+            best = o;
+            pick = f;
+          }
+        }
+        // Only other people found (the detector missed ours at this scale): keep following ours if the tracker still can.
+        if (best === 0 && tracking) {
+          const points = await track(frame);
+          if (points) {
+            follow(points);
+            state.sinceDetect = 0;
+            stats.tracked++;
+            return points;
+          }
+        }
+      }
+      if (!pick) {
+        stats.misses++;
+        // Keep the last box for a while: the same person is picked when they come back.
+        state.sinceDetect = redetectEvery;
+        return null;
+      }
+      state.tracked = startTrack(pick);
+      state.sinceDetect = 0;
+      return pick.landmarks;
+    },
+    reset() {
+      state.tracked = null;
+      state.sinceDetect = 0;
+    },
+    dispose() {
+      state.tracked = null;
+    },
+  };
+}
+
+/** `faceapi` itself when it looks like a loaded face-api module; throws otherwise. */
+function checkFaceApiModule(faceapi: any): any {
   if (!faceapi || typeof faceapi !== 'object' || !(faceapi as { nets?: unknown }).nets) {
     const got = faceapi === undefined ? 'nothing' : typeof faceapi === 'object' ? 'an object without face-api\'s nets' : typeof faceapi;
     throw new Error(
@@ -148,48 +306,41 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
         `in Node, import { createFaceApiProvider } from 'plm-ipe/node', which loads the package and its weights itself`,
     );
   }
+  return faceapi;
+}
+
+/** What a provider remembers between frames: the face it follows and frames since the detector last ran. */
+interface TrackState {
+  tracked: Track | null;
+  sinceDetect: number;
+}
+
+/**
+ * The provider's `detectAll`: the detector (and landmark net) at the input sizes that suit the frame and
+ * the tracked face's size, best first, then on the frame padded with grey; faces largest first.
+ */
+function faceApiDetector(
+  faceapi: any,
+  options: FaceApiProviderOptions,
+  stats: FaceApiStats,
+  state: TrackState,
+): FaceApiProvider['detectAll'] {
   const tf = faceapi.tf;
   const threshold = options.scoreThreshold ?? 0.5;
-  const landmarkNet = options.tinyLandmarks ? faceapi.nets.faceLandmark68TinyNet : faceapi.nets.faceLandmark68Net;
-  const tracking = options.track ?? true;
-  const redetectEvery = options.redetectEvery ?? 10;
-  if (!Number.isInteger(redetectEvery) || redetectEvery < 1) throw new Error(`createFaceApiProvider: options.redetectEvery must be an integer >= 1, got ${String(redetectEvery)}`);
   const detectorOptions = (inputSize: number) =>
     options.detector === 'ssd'
       ? new faceapi.SsdMobilenetv1Options({ minConfidence: threshold })
       : new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: threshold });
-  const stats: FaceApiStats = { frames: 0, detectorRuns: 0, tracked: 0, misses: 0 };
-  let tracked: { box: Box; model: BoxModel; points: Point2[] } | null = null;
-  let sinceDetect = 0;
-
-  /**
-   * The `w` x `h` region at (x0, y0) of the frame as an int32 RGB tensor, placed at (ox, oy) on a grey
-   * canvas of `W` x `H` (the whole frame: region = frame, canvas = frame; padded: canvas twice as large).
-   */
-  const toTensor = (frame: Frame, region: { x0: number; y0: number; w: number; h: number }, canvas: { W: number; H: number; ox: number; oy: number }): any => {
-    const ch = frameChannels(frame, 'FaceApiProvider.detect', 'frame');
-    const { W, H, ox, oy } = canvas;
-    const rgb = new Int32Array(W * H * 3);
-    if (W !== region.w || H !== region.h) rgb.fill(128);
-    const d = frame.data;
-    for (let y = 0; y < region.h; y++) {
-      let s = ((y + region.y0) * frame.width + region.x0) * ch;
-      let o = ((y + oy) * W + ox) * 3;
-      for (let x = 0; x < region.w; x++, s += ch, o += 3) {
-        rgb[o] = d[s];
-        rgb[o + 1] = d[ch === 1 ? s : s + 1];
-        rgb[o + 2] = d[ch === 1 ? s : s + 2];
-      }
-    }
-    return tf.tensor3d(rgb, [H, W, 3], 'int32');
-  };
 
   const runDetector = async (frame: Frame, inputSize: number, pad: boolean): Promise<DetectedFace[]> => {
     const { width, height } = frame;
     // Padded: the frame centred on a grey canvas twice its size.
     const offsetX = pad ? width >> 1 : 0;
     const offsetY = pad ? height >> 1 : 0;
-    const tensor = toTensor(frame, { x0: 0, y0: 0, w: width, h: height }, { W: pad ? 2 * width : width, H: pad ? 2 * height : height, ox: offsetX, oy: offsetY });
+    const tensor = frameTensor(tf, frame, {
+      region: { x0: 0, y0: 0, w: width, h: height },
+      canvas: { W: pad ? 2 * width : width, H: pad ? 2 * height : height, ox: offsetX, oy: offsetY },
+    });
     stats.detectorRuns++;
     try {
       const results: any[] = await faceapi.detectAllFaces(tensor, detectorOptions(inputSize)).withFaceLandmarks(options.tinyLandmarks ?? false);
@@ -208,9 +359,10 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
     }
   };
 
-  const detectAll = async (frame: Frame, o: { inputSize?: number; pad?: boolean } = {}): Promise<DetectedFace[]> => {
+  return async (frame, o = {}) => {
     frameChannels(frame, 'FaceApiProvider.detectAll', 'frame');
     if (o.inputSize !== undefined || o.pad !== undefined) return runDetector(frame, o.inputSize ?? options.inputSize ?? 416, o.pad ?? false);
+    const { tracked } = state;
     const side = Math.max(frame.width, frame.height);
     const sizes = options.detector === 'ssd' ? [0] : options.inputSize ? [options.inputSize] : detectorSizes(side, tracked ? tracked.box.width : null);
     for (const s of sizes) {
@@ -221,114 +373,21 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
     const padSize = options.detector === 'ssd' ? 0 : options.inputSize ?? detectorSizes(2 * side, tracked ? tracked.box.width : side * 0.8)[0];
     return runDetector(frame, padSize, true);
   };
+}
 
-  /** The landmark net alone on a crop around the box predicted from the previous points; null when the track is lost. */
-  const track = async (frame: Frame): Promise<Point2[] | null> => {
-    if (!tracked) return null;
-    const pb = pointsBox(tracked.points);
-    const { model } = tracked;
-    const w = pb.width * model.sw;
-    const h = pb.height * model.sh;
-    const cx = pb.x + pb.width / 2 + model.dx * pb.width;
-    const cy = pb.y + pb.height / 2 + model.dy * pb.height;
-    const x0 = Math.max(0, Math.round(cx - w / 2));
-    const y0 = Math.max(0, Math.round(cy - h / 2));
-    const x1 = Math.min(frame.width, Math.round(cx + w / 2));
-    const y1 = Math.min(frame.height, Math.round(cy + h / 2));
-    // Mostly outside the frame: the face left.
-    if ((x1 - x0) * (y1 - y0) < 0.5 * w * h || x1 - x0 < 16 || y1 - y0 < 16) return null;
-    // Only the crop becomes a tensor: converting the whole frame would cost more than the landmark net.
-    const crop = toTensor(frame, { x0, y0, w: x1 - x0, h: y1 - y0 }, { W: x1 - x0, H: y1 - y0, ox: 0, oy: 0 });
-    try {
-      const lm: any = await landmarkNet.detectLandmarks(crop);
-      const points: Point2[] = lm.positions.map((p: Point2) => ({ x: p.x + x0, y: p.y + y0 }));
-      // A landmark net always answers: a track is lost when its points jump or change size too much.
-      const nb = pointsBox(points);
-      const grow = nb.width / Math.max(1, pb.width);
-      const shift = Math.hypot(nb.x + nb.width / 2 - (pb.x + pb.width / 2), nb.y + nb.height / 2 - (pb.y + pb.height / 2)) / Math.max(1, pb.width);
-      if (!(grow > 0.7 && grow < 1.4 && shift < 0.35)) return null;
-      return points;
-    } finally {
-      tf.dispose(crop);
-    }
-  };
-
-  /** Moves the track to tracked points: the face box follows their centre, keeping its size. */
-  const follow = (points: Point2[]): void => {
-    if (!tracked) return;
-    const pb = pointsBox(points);
-    const { model, box } = tracked;
-    tracked = { model, points, box: { ...box, x: pb.x + pb.width / 2 + model.dx * pb.width - box.width / 2, y: pb.y + pb.height / 2 + model.dy * pb.height - box.height / 2 } };
-  };
-
-  /** Starts (or restarts) the track on a detected face. */
-  const remember = (face: DetectedFace): void => {
-    const pb = pointsBox(face.landmarks);
-    const model: BoxModel = {
-      dx: (face.box.x + face.box.width / 2 - (pb.x + pb.width / 2)) / Math.max(1, pb.width),
-      dy: (face.box.y + face.box.height / 2 - (pb.y + pb.height / 2)) / Math.max(1, pb.height),
-      sw: face.box.width / Math.max(1, pb.width),
-      sh: face.box.height / Math.max(1, pb.height),
-    };
-    tracked = { box: face.box, model, points: face.landmarks };
-    sinceDetect = 0;
-  };
-
-  return {
-    detectAll,
-    stats,
-    async detect(frame: Frame) {
-      frameChannels(frame, 'FaceApiProvider.detect', 'frame');
-      stats.frames++;
-      if (tracking && tracked && sinceDetect + 1 < redetectEvery) {
-        const points = await track(frame);
-        if (points) {
-          follow(points);
-          sinceDetect++;
-          stats.tracked++;
-          return points;
-        }
-      }
-      const faces = await detectAll(frame);
-      let pick = faces[0] ?? null;
-      if (tracked && faces.length) {
-        // The same person: the face overlapping the previous box most.
-        const prev = tracked.box;
-        let best = 0;
-        for (const f of faces) {
-          const o = iou(prev, f.box);
-          if (o > best) {
-            best = o;
-            pick = f;
-          }
-        }
-        // Only other people found (the detector missed ours at this scale): keep following ours if the tracker still can.
-        if (best === 0 && tracking) {
-          const points = await track(frame);
-          if (points) {
-            follow(points);
-            sinceDetect = 0;
-            stats.tracked++;
-            return points;
-          }
-        }
-      }
-      if (!pick) {
-        stats.misses++;
-        // Keep the last box for a while: the same person is picked when they come back.
-        sinceDetect = redetectEvery;
-        return null;
-      }
-      remember(pick);
-      return pick.landmarks;
-    },
-    reset() {
-      tracked = null;
-      sinceDetect = 0;
-    },
-    dispose() {
-      tracked = null;
-    },
-  };
+/** The landmark net alone on a crop around the box predicted from the track's points; null when the track is lost. */
+async function trackLandmarks(tf: any, landmarkNet: any, frame: Frame, tracked: Track | null): Promise<Point2[] | null> {
+  if (!tracked) return null;
+  const region = trackRegion(tracked, frame);
+  if (!region) return null;
+  // Only the crop becomes a tensor: converting the whole frame would cost more than the landmark net.
+  const crop = frameTensor(tf, frame, { region, canvas: { W: region.w, H: region.h, ox: 0, oy: 0 } });
+  try {
+    const lm: any = await landmarkNet.detectLandmarks(crop);
+    const points: Point2[] = lm.positions.map((p: Point2) => ({ x: p.x + region.x0, y: p.y + region.y0 }));
+    return trackHolds(tracked.points, points) ? points : null;
+  } finally {
+    tf.dispose(crop);
+  }
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */

@@ -38,7 +38,7 @@ export function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean
   const bBatch = sizeOf(B.batchShape);
   // NumPy broadcasting of the batch dims, limited to what one strided pass does: each side is
   // either the whole batch (then its layout is the output's) or a single matrix reused.
-  let batchShape: number[] | null = null;
+  let batchShape: number[] | null;
   try {
     batchShape = broadcastShapes(op, A.batchShape, B.batchShape);
   } catch {

@@ -1,6 +1,6 @@
 // Launching Chromium for the browser tests and bench: where the binary is, the flags every run
 // uses (no sandbox, no background traffic, a fresh profile), and the optional flag sets for
-// WebGPU and for a machine with a real GPU (gpujs-notes §3). Owns the temporary profile dir.
+// WebGPU and for a machine with a real GPU. Owns the temporary profile dir.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

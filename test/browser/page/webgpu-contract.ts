@@ -2,7 +2,7 @@
 // kernel call submits immediately (no Promise in the chain); dataSync() on a computed tensor
 // throws an error that names `await tensor.data()`, while small uploads still read synchronously;
 // and a backend asked for webgpu on a browser without an adapter falls back in ready().
-import { add, matmul, randn, relu, setBackend, sum, tensor } from '../../../src/index.js';
+import { add, matmul, relu, setBackend, sum, tensor } from '../../../src/index.js';
 import { GpuBackend } from '../../../src/backend/gpu/index.js';
 import { webgpuLaunchStats } from '../../../src/backend/gpu/webgpu-launch.js';
 import { useGpu } from './backends.js';

@@ -5,7 +5,7 @@
 // on the direct path in conv3d.ts). Imports only this folder and the geometry type; no node modules.
 import type { Conv3dGeometry } from '../../../tensor/geometry.js';
 import { packA, newJob, runDenseProduct } from './gemm.js';
-import { getRuntime } from './runtime.js';
+import { getRuntime, type Runtime } from './runtime.js';
 
 /** The tile transform points: 4x4x4 = 64 per tile. */
 const P = 64;
@@ -88,16 +88,9 @@ function inputAxis(s: Float32Array, stride: number, a: number, b: number): void 
 export function conv3dForwardWinograd(
   x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv3dGeometry, maxTilesPerChunk = Infinity,
 ): Float32Array {
-  if (!winogradComputes(g)) {
-    throw new Error(`conv3dForwardWinograd: g must be a 3x3x3 kernel with stride 1 and dilation 1, got kernel ${g.kD}x${g.kH}x${g.kW}, stride ${g.strideD}x${g.strideH}x${g.strideW}, dilation ${g.dilationD}x${g.dilationH}x${g.dilationW}`);
-  }
-  const Ci = g.inChannels, Co = g.outChannels, D = g.inD, H = g.inH, W = g.inW;
-  const oD = g.outD, oH = g.outH, oW = g.outW, oS = g.outVolume, xLen = Ci * g.inVolume;
-  for (const [name, arr, want] of [['x', x, g.inputSize], ['w', w, g.weightSize]] as const) {
-    if (arr.length !== want) {
-      throw new Error(`conv3dForwardWinograd: ${name} must have ${want} elements, got ${arr.length}`);
-    }
-  }
+  checkWinogradArgs(x, w, g);
+  const Ci = g.inChannels, Co = g.outChannels, xLen = Ci * g.inVolume;
+  const oD = g.outD, oH = g.outH, oW = g.outW, oS = g.outVolume;
   const y = new Float32Array(g.outputSize);
   if (y.length === 0) return y;
   if (Ci === 0) {
@@ -106,106 +99,151 @@ export function conv3dForwardWinograd(
   }
   const tD = Math.ceil(oD / 2), tH = Math.ceil(oH / 2), tW = Math.ceil(oW / 2), T = tD * tH * tW;
   const rt = getRuntime();
-  const { MR } = rt.driver;
   rt.reset();
-  const u = transformWeights(w, Co, Ci);
-  const packSize = Math.ceil(Co / MR) * MR * Ci;
-  const aP = rt.alloc(P * packSize);
-  for (let t = 0; t < P; t++) packA(rt, u, t * Co * Ci, false, Co, Ci, aP + t * packSize);
+  const { aP, packSize } = packTransformedWeights(rt, w, Co, Ci);
   const Tc = Math.max(1, Math.min(T, maxTilesPerChunk, Math.floor(CHUNK_FLOATS / (P * (Ci + Co)))));
   const vP = rt.alloc(P * Ci * Tc), mP = rt.alloc(P * Co * Tc);
   const job = newJob(rt);
-  const s = new Float32Array(P);
-  const tileD = new Int32Array(Tc), tileH = new Int32Array(Tc), tileW = new Int32Array(Tc);
-  const HW = H * W, oHW = oH * oW;
+  const c: TileChunk = { nt: 0, tileD: new Int32Array(Tc), tileH: new Int32Array(Tc), tileW: new Int32Array(Tc), s: new Float32Array(P) };
   for (let n = 0; n < g.batch; n++) {
     for (let j0 = 0; j0 < T; j0 += Tc) {
       const nt = Math.min(Tc, T - j0);
-      let h = rt.heap();
+      c.nt = nt;
       // Each tile's first output (d, h, w) of this chunk, computed once instead of once per channel.
       for (let jj = 0; jj < nt; jj++) {
         const j = j0 + jj, a = Math.floor(j / (tH * tW)), r = j - a * tH * tW, b = Math.floor(r / tW);
-        tileD[jj] = 2 * a; tileH[jj] = 2 * b; tileW[jj] = 2 * (r - b * tW);
+        c.tileD[jj] = 2 * a; c.tileH[jj] = 2 * b; c.tileW[jj] = 2 * (r - b * tW);
       }
-      // Input transform: V[t][ci][j] = (B^T d B)[t] of tile j's 4x4x4 input patch.
-      for (let ci = 0; ci < Ci; ci++) {
-        const xc = n * xLen + ci * g.inVolume;
-        for (let jj = 0; jj < nt; jj++) {
-          const d0 = tileD[jj] - g.padD, h0 = tileH[jj] - g.padH, w0 = tileW[jj] - g.padW;
-          if (d0 >= 0 && d0 + 4 <= D && h0 >= 0 && h0 + 4 <= H && w0 >= 0 && w0 + 4 <= W) {
-            for (let i = 0; i < 4; i++) {
-              for (let k = 0; k < 4; k++) {
-                // The w-axis transform is done on the way in (one pass less over s).
-                const src = xc + (d0 + i) * HW + (h0 + k) * W + w0, o = i * 16 + k * 4;
-                const a0 = x[src], a1 = x[src + 1], a2 = x[src + 2], a3 = x[src + 3];
-                s[o] = a0 - a2; s[o + 1] = a1 + a2; s[o + 2] = a2 - a1; s[o + 3] = a1 - a3;
-              }
-            }
-          } else {
-            for (let i = 0; i < 4; i++) {
-              const id = d0 + i;
-              for (let k = 0; k < 4; k++) {
-                const ih = h0 + k, o = i * 16 + k * 4;
-                const rowOk = id >= 0 && id < D && ih >= 0 && ih < H;
-                for (let l = 0; l < 4; l++) {
-                  const iw = w0 + l;
-                  s[o + l] = rowOk && iw >= 0 && iw < W ? x[xc + id * HW + ih * W + iw] : 0;
-                }
-              }
-            }
-            inputAxis(s, 1, 16, 4);
-          }
-          inputAxis(s, 4, 16, 1);
-          inputAxis(s, 16, 4, 1);
-          let dst = vP + ci * nt + jj;
-          for (let t = 0; t < P; t++, dst += Ci * nt) h[dst] = s[t];
-        }
-      }
+      transformInput(x, n * xLen, g, c, rt.heap(), vP);
       // The 64 products: M[t] [Co x nt] = U[t] [Co x Ci] x V[t] [Ci x nt].
       for (let t = 0; t < P; t++) {
         runDenseProduct(rt, job, Co, nt, Ci, { aPack: aP + t * packSize, b: vP + t * Ci * nt, bTrans: false, bLd: nt, c: mP + t * Co * nt, ldc: nt, accumulate: false });
       }
-      h = rt.heap();
-      // Output transform: A^T m A, A^T = [[1,1,1,0],[0,1,-1,-1]], plus bias, clipped at the edges.
-      for (let co = 0; co < Co; co++) {
-        const yc = (n * Co + co) * oS, bv = bias ? bias[co] : 0;
-        for (let jj = 0; jj < nt; jj++) {
-          // The w-axis transform is done on the way in from the products.
-          const base = mP + co * nt + jj, st = Co * nt;
-          for (let o = 0; o < P; o += 4) {
-            const q = base + o * st;
-            const m0 = h[q], m1 = h[q + st], m2 = h[q + 2 * st], m3 = h[q + 3 * st];
-            s[o] = m0 + m1 + m2; s[o + 1] = m1 - m2 - m3;
+      transformOutput(y, n, g, c, rt.heap(), mP, bias);
+    }
+  }
+  return y;
+}
+
+function checkWinogradArgs(x: Float32Array, w: Float32Array, g: Conv3dGeometry): void {
+  const fn = 'conv3dForwardWinograd';
+  if (!winogradComputes(g)) {
+    const got = `kernel ${g.kD}x${g.kH}x${g.kW}, stride ${g.strideD}x${g.strideH}x${g.strideW}, `
+      + `dilation ${g.dilationD}x${g.dilationH}x${g.dilationW}`;
+    throw new Error(`${fn}: g must be a 3x3x3 kernel with stride 1 and dilation 1, got ${got}`);
+  }
+  for (const [name, arr, want] of [['x', x, g.inputSize], ['w', w, g.weightSize]] as const) {
+    if (arr.length !== want) throw new Error(`${fn}: ${name} must have ${want} elements, got ${arr.length}`);
+  }
+}
+
+/** The 64 transformed weight matrices U[t] [Co x Ci], packed for the GEMM on the heap: at aP + t * packSize. */
+function packTransformedWeights(
+  rt: Runtime, w: Float32Array, Co: number, Ci: number,
+): { aP: number; packSize: number } {
+  const u = transformWeights(w, Co, Ci);
+  const packSize = Math.ceil(Co / rt.driver.MR) * rt.driver.MR * Ci;
+  const aP = rt.alloc(P * packSize);
+  for (let t = 0; t < P; t++) packA(rt, u, t * Co * Ci, false, Co, Ci, aP + t * packSize);
+  return { aP, packSize };
+}
+
+/** One chunk of tiles: how many, each tile's first output (d, h, w), and the 64-float tile scratch. */
+interface TileChunk {
+  nt: number;
+  tileD: Int32Array;
+  tileH: Int32Array;
+  tileW: Int32Array;
+  s: Float32Array;
+}
+
+/** Input transform of a chunk: V[t][ci][j] = (B^T d B)[t] of tile j's 4x4x4 input patch, into the heap at `vP`. */
+function transformInput(
+  x: Float32Array, xBase: number, g: Conv3dGeometry, c: TileChunk, h: Float32Array, vP: number,
+): void {
+  const Ci = g.inChannels, D = g.inD, H = g.inH, W = g.inW, HW = H * W;
+  const { nt, tileD, tileH, tileW, s } = c;
+  for (let ci = 0; ci < Ci; ci++) {
+    const xc = xBase + ci * g.inVolume;
+    for (let jj = 0; jj < nt; jj++) {
+      const d0 = tileD[jj] - g.padD, h0 = tileH[jj] - g.padH, w0 = tileW[jj] - g.padW;
+      if (d0 >= 0 && d0 + 4 <= D && h0 >= 0 && h0 + 4 <= H && w0 >= 0 && w0 + 4 <= W) {
+        for (let i = 0; i < 4; i++) {
+          for (let k = 0; k < 4; k++) {
+            // The w-axis transform is done on the way in (one pass less over s).
+            const src = xc + (d0 + i) * HW + (h0 + k) * W + w0, o = i * 16 + k * 4;
+            const a0 = x[src], a1 = x[src + 1], a2 = x[src + 2], a3 = x[src + 3];
+            s[o] = a0 - a2; s[o + 1] = a1 + a2; s[o + 2] = a2 - a1; s[o + 3] = a1 - a3;
           }
-          for (let i = 0; i < 4; i++) {
-            for (let l = 0; l < 2; l++) {
-              const o = i * 16 + l;
-              const m0 = s[o], m1 = s[o + 4], m2 = s[o + 8], m3 = s[o + 12];
-              s[o] = m0 + m1 + m2; s[o + 4] = m1 - m2 - m3;
+        }
+      } else {
+        for (let i = 0; i < 4; i++) {
+          const id = d0 + i;
+          for (let k = 0; k < 4; k++) {
+            const ih = h0 + k, o = i * 16 + k * 4;
+            const rowOk = id >= 0 && id < D && ih >= 0 && ih < H;
+            for (let l = 0; l < 4; l++) {
+              const iw = w0 + l;
+              s[o + l] = rowOk && iw >= 0 && iw < W ? x[xc + id * HW + ih * W + iw] : 0;
             }
           }
-          for (let k = 0; k < 2; k++) {
-            for (let l = 0; l < 2; l++) {
-              const o = k * 4 + l;
-              const m0 = s[o], m1 = s[o + 16], m2 = s[o + 32], m3 = s[o + 48];
-              s[o] = m0 + m1 + m2; s[o + 16] = m1 - m2 - m3;
-            }
-          }
-          const ow = tileW[jj];
-          for (let i = 0; i < 2; i++) {
-            const od = tileD[jj] + i;
-            if (od >= oD) break;
-            for (let k = 0; k < 2; k++) {
-              const oh = tileH[jj] + k;
-              if (oh >= oH) break;
-              const row = yc + od * oHW + oh * oW + ow, o = i * 16 + k * 4;
-              y[row] = s[o] + bv;
-              if (ow + 1 < oW) y[row + 1] = s[o + 1] + bv;
-            }
-          }
+        }
+        inputAxis(s, 1, 16, 4);
+      }
+      inputAxis(s, 4, 16, 1);
+      inputAxis(s, 16, 4, 1);
+      let dst = vP + ci * nt + jj;
+      for (let t = 0; t < P; t++, dst += Ci * nt) h[dst] = s[t];
+    }
+  }
+}
+
+/**
+ * Output transform of a chunk: A^T m A of the products at `mP`, A^T = [[1,1,1,0],[0,1,-1,-1]], plus bias,
+ * clipped at the edges, into batch item `n` of `y`.
+ */
+function transformOutput(
+  y: Float32Array, n: number, g: Conv3dGeometry, c: TileChunk, h: Float32Array, mP: number,
+  bias: Float32Array | null,
+): void {
+  const Co = g.outChannels, oD = g.outD, oH = g.outH, oW = g.outW, oS = g.outVolume, oHW = oH * oW;
+  const { nt, tileD, tileH, tileW, s } = c;
+  for (let co = 0; co < Co; co++) {
+    const yc = (n * Co + co) * oS, bv = bias ? bias[co] : 0;
+    for (let jj = 0; jj < nt; jj++) {
+      // The w-axis transform is done on the way in from the products.
+      const base = mP + co * nt + jj, st = Co * nt;
+      for (let o = 0; o < P; o += 4) {
+        const q = base + o * st;
+        const m0 = h[q], m1 = h[q + st], m2 = h[q + 2 * st], m3 = h[q + 3 * st];
+        s[o] = m0 + m1 + m2; s[o + 1] = m1 - m2 - m3;
+      }
+      for (let i = 0; i < 4; i++) {
+        for (let l = 0; l < 2; l++) {
+          const o = i * 16 + l;
+          const m0 = s[o], m1 = s[o + 4], m2 = s[o + 8], m3 = s[o + 12];
+          s[o] = m0 + m1 + m2; s[o + 4] = m1 - m2 - m3;
+        }
+      }
+      for (let k = 0; k < 2; k++) {
+        for (let l = 0; l < 2; l++) {
+          const o = k * 4 + l;
+          const m0 = s[o], m1 = s[o + 16], m2 = s[o + 32], m3 = s[o + 48];
+          s[o] = m0 + m1 + m2; s[o + 16] = m1 - m2 - m3;
+        }
+      }
+      const ow = tileW[jj];
+      for (let i = 0; i < 2; i++) {
+        const od = tileD[jj] + i;
+        if (od >= oD) break;
+        for (let k = 0; k < 2; k++) {
+          const oh = tileH[jj] + k;
+          if (oh >= oH) break;
+          const row = yc + od * oHW + oh * oW + ow, o = i * 16 + k * 4;
+          y[row] = s[o] + bv;
+          if (ow + 1 < oW) y[row + 1] = s[o + 1] + bv;
         }
       }
     }
   }
-  return y;
 }

@@ -11,12 +11,18 @@ import type { C3D } from './c3d.js';
 import { inEvalMode } from './method.js';
 
 /** Options of {@link extractClipFeatures}. */
-export interface ExtractOptions {
+export interface ClipFeatureOptions {
   /** Clips per C3D forward (default 8): bounds peak memory. */
   batchSize?: number;
   /** Called after each mini-batch with clips done and the total. */
   onProgress?: (done: number, total: number) => void;
 }
+
+/**
+ * The old name of {@link ClipFeatureOptions}, which collided with the per-video extraction's options.
+ * @deprecated Use `ClipFeatureOptions`; this alias goes in the next release.
+ */
+export type ExtractOptions = ClipFeatureOptions;
 
 /**
  * fc7 features of every clip, `[totalClips, featureSize]`, computed in eval mode (no dropout)
@@ -29,7 +35,7 @@ export interface ExtractOptions {
  * const features = extractClipFeatures(pbe.c3d, clips, { batchSize: 4, onProgress: (d, n) => console.log(`${d}/${n}`) });
  * pbe.forward({ features, videoIndex }); // trains only pbe.fc
  */
-export function extractClipFeatures(c3d: C3D, clips: Tensor | readonly Tensor[], options: ExtractOptions = {}): Tensor {
+export function extractClipFeatures(c3d: C3D, clips: Tensor | readonly Tensor[], options: ClipFeatureOptions = {}): Tensor {
   const batchSize = options.batchSize ?? 8;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`extractClipFeatures: batchSize must be a positive integer, got ${batchSize}`);
   const parts = clips instanceof Tensor ? [clips] : [...clips];

@@ -1,13 +1,17 @@
 // One video's features, as training and inference both compute them: pixel clips `[K, 3, L, H, W]`
 // (preprocessVideo, clip selection, baseline) and 72-d landmark descriptors `[T, 72]`
-// (describeVideo). No Node imports, so a browser page computes exactly what `plm-ipe demo` trained on.
+// (describeVideo), with the options that say how (VideoExtractOptions). No Node imports, so a
+// browser page computes exactly what `plm-ipe demo` trained on.
 import { preprocessVideo, type Normalization } from '../data/preprocess.js';
 import type { ManifestEntry } from '../data/manifest.js';
 import { framePoints, type LandmarkTrack, type RgbVideo } from '../data/types.js';
 import { alignFace, describeVideo } from '../landmarks/index.js';
 
-/** How videos become features. Part of every cache key: change one, get new entries. */
-export interface ExtractOptions {
+/**
+ * How videos become features (one video's pixel clips and landmark descriptors). Part of every
+ * cache key: change one, get new entries.
+ */
+export interface VideoExtractOptions {
   /** Frames per pixel clip (C3D: 16). */
   clipLength: number;
   /** Side of the square pixel clips (C3D: 112). */
@@ -30,8 +34,18 @@ export interface ExtractOptions {
   clipSelection?: 'spread' | 'apex';
   /** Use every `frameStep`-th frame (1: all). Applied to frames and landmarks together. */
   frameStep: number;
-  /** Side of the aligned face crop the optical flow runs on (describeVideo's `size`, 128 by default). */
-  descriptorSize: number;
+  /**
+   * Side in pixels of the aligned face crop the optical flow runs on (describeVideo's `size`; the
+   * paper's 128). Not `descriptorSize()`, which is the descriptor's width (72 features).
+   */
+  descriptorCropSize: number;
+  /**
+   * The old name of `descriptorCropSize`, still read (options saved in a run's config.json or a
+   * features folder's extract.json before the rename carry it). When both are present, as in old code
+   * that spreads a preset and overrides this key, this one wins.
+   * @deprecated Use `descriptorCropSize`; this key goes in the next release.
+   */
+  descriptorSize?: number;
   /**
    * The descriptor's magnitude block (describeVideo's `magnitude`): `'max'` divides by the frame's
    * largest region motion (the paper's per-frame normalisation, default); `'iod'` keeps absolute
@@ -53,15 +67,28 @@ export interface ExtractOptions {
 }
 
 /** The paper's extraction: 16-frame 112x112 centre crops, C3D mean, every clip, 128-px flow crops. */
-export const PAPER_EXTRACT: Readonly<ExtractOptions> = Object.freeze({
+export const PAPER_EXTRACT: Readonly<VideoExtractOptions> = Object.freeze({
   clipLength: 16,
   clipSize: 112,
   crop: 'center' as const,
   normalize: 'c3d' as const,
   maxClips: 0,
   frameStep: 1,
-  descriptorSize: 128,
+  descriptorCropSize: 128,
 });
+
+/**
+ * The options with the deprecated `descriptorSize` key moved to `descriptorCropSize` (see there);
+ * the same object when it has no deprecated key. Everything that reads options from a file or a
+ * caller passes them through this first.
+ * @example
+ * upgradeExtractOptions(JSON.parse(oldConfigJson).extract).descriptorCropSize; // the old descriptorSize
+ */
+export function upgradeExtractOptions(options: Readonly<VideoExtractOptions>): VideoExtractOptions {
+  const { descriptorSize, ...rest } = options;
+  if (descriptorSize === undefined) return options as VideoExtractOptions;
+  return { ...rest, descriptorCropSize: descriptorSize };
+}
 
 /** One video's features as stored in the cache. */
 export interface VideoFeatures {
@@ -130,7 +157,7 @@ export function subtractFirstFrame(clips: Float32Array, all: Float32Array, k: nu
 }
 
 /** The pixel clips of one video (preprocessVideo, then `maxClips` selection and the baseline). */
-export function computeClips(video: RgbVideo, landmarks: LandmarkTrack, options: ExtractOptions, name: string): { clips: Float32Array; clipShape: VideoFeatures['clipShape'] } {
+export function computeClips(video: RgbVideo, landmarks: LandmarkTrack, options: VideoExtractOptions, name: string): { clips: Float32Array; clipShape: VideoFeatures['clipShape'] } {
   const frames = everyNth(video.frames, options.frameStep);
   const track = everyNth(landmarks, options.frameStep);
   const sub: RgbVideo = { ...video, fps: video.fps / options.frameStep, frames };
@@ -163,7 +190,7 @@ export function computeClips(video: RgbVideo, landmarks: LandmarkTrack, options:
  * const f = computeFeatures(video, track, SMALL_EXTRACT, 'clip.mp4');
  * const batch = makeBatch([{ id: 'clip.mp4', label: 0, subject: '-', session: '-', ...f }], [0]);
  */
-export function computeFeatures(video: RgbVideo, landmarks: LandmarkTrack, options: ExtractOptions, name: string): { clips: Float32Array; clipShape: VideoFeatures['clipShape']; descriptors: Float32Array; valid: Uint8Array; dim: number } {
+export function computeFeatures(video: RgbVideo, landmarks: LandmarkTrack, options: VideoExtractOptions, name: string): { clips: Float32Array; clipShape: VideoFeatures['clipShape']; descriptors: Float32Array; valid: Uint8Array; dim: number } {
   const { clips, clipShape } = computeClips(video, landmarks, options, name);
   const frames = everyNth(video.frames, options.frameStep);
   const track = everyNth(landmarks, options.frameStep);
@@ -177,7 +204,9 @@ export function computeFeatures(video: RgbVideo, landmarks: LandmarkTrack, optio
  * The `describeVideo` / `DescriptorStream` options an extraction uses (crop side, magnitude, reference),
  * so a live stream describes frames exactly as training did.
  */
-export function descriptorOptions(options: ExtractOptions): { size: number; magnitude: 'max' | 'iod'; reference: 'previous' | 'first' } {
-  return { size: options.descriptorSize, magnitude: options.descriptorMagnitude ?? 'max', reference: options.descriptorReference ?? 'previous' };
+export function descriptorOptions(options: VideoExtractOptions): { size: number; magnitude: 'max' | 'iod'; reference: 'previous' | 'first' } {
+  const { descriptorCropSize, descriptorMagnitude, descriptorReference } = upgradeExtractOptions(options);
+  const reference = descriptorReference ?? 'previous';
+  return { size: descriptorCropSize, magnitude: descriptorMagnitude ?? 'max', reference };
 }
 
