@@ -103,6 +103,21 @@ export interface Conv3dOptions {
   dilation?: Size3;
 }
 
+/** Checks that input and weight are 5-D and agree on the input channels. */
+function checkConvShapes(xShape: readonly number[], wShape: readonly number[], op: string): void {
+  if (xShape.length !== 5) {
+    throw new Error(`${op}: input x must be 5-D [N, C, D, H, W], got shape [${xShape.join(', ')}]`);
+  }
+  if (wShape.length !== 5) {
+    throw new Error(`${op}: weight must be 5-D [out, in, kD, kH, kW], got shape [${wShape.join(', ')}]`);
+  }
+  if (wShape[1] !== xShape[1]) {
+    throw new Error(
+      `${op}: weight expects ${wShape[1]} input channels (weight shape [${wShape.join(', ')}]) but input x has ${xShape[1]} (shape [${xShape.join(', ')}])`,
+    );
+  }
+}
+
 /** Validates input `[N, C, D, H, W]` against weight `[out, in, kD, kH, kW]` and computes the output dims. */
 export function conv3dGeometry(
   xShape: readonly number[],
@@ -110,19 +125,9 @@ export function conv3dGeometry(
   options: Conv3dOptions = {},
   op = 'conv3d',
 ): Conv3dGeometry {
-  if (xShape.length !== 5) {
-    throw new Error(`${op}: input x must be 5-D [N, C, D, H, W], got shape [${xShape.join(', ')}]`);
-  }
-  if (wShape.length !== 5) {
-    throw new Error(`${op}: weight must be 5-D [out, in, kD, kH, kW], got shape [${wShape.join(', ')}]`);
-  }
+  checkConvShapes(xShape, wShape, op);
   const [batch, inChannels, inD, inH, inW] = xShape;
-  const [outChannels, wIn, kD, kH, kW] = wShape;
-  if (wIn !== inChannels) {
-    throw new Error(
-      `${op}: weight expects ${wIn} input channels (weight shape [${wShape.join(', ')}]) but input x has ${inChannels} (shape [${xShape.join(', ')}])`,
-    );
-  }
+  const [outChannels, , kD, kH, kW] = wShape;
   const [strideD, strideH, strideW] = triple(op, 'stride', options.stride ?? 1, 1);
   const [padD, padH, padW] = triple(op, 'padding', options.padding ?? 0, 0);
   const [dilationD, dilationH, dilationW] = triple(op, 'dilation', options.dilation ?? 1, 1);
