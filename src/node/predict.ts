@@ -139,14 +139,7 @@ export async function predictFile(predictor: Predictor, file: string, options: P
   const t0 = performance.now();
   const extract = predictor.extract;
   const step = extract.frameStep ?? 1;
-  // A landmark file has one row per stored frame: decode at the video's own rate and resample both together.
-  const decode: DecodeOptions = { maxWidth: options.maxWidth ?? 640, fps: fileTrack ? undefined : (predictor.fps ?? undefined) };
-  const open: OpenPass = async (decoded) => {
-    const s = await streamVideo(file, decode);
-    const fps = predictor.fps ?? s.fps;
-    const pick = fileTrack ? resampleIndices(fileTrack.length, s.fps, fps) : null;
-    return { s, fps, frames: modelFrames(s.frames, pick, step, decoded) };
-  };
+  const open = decodingPasses(predictor, file, fileTrack, options.maxWidth ?? 640);
   const first = await landmarkPass(open, file, fileTrack, options.landmarks, options.provider ?? predictor.provider);
   const { width, height } = first.s;
   const t1 = performance.now();
@@ -181,6 +174,19 @@ interface DecodingPass {
 
 /** Opens a decoding pass; with `decoded`, the pass reads to the end and counts the file's frames there. */
 type OpenPass = (decoded?: { count: number }) => Promise<DecodingPass>;
+
+/** How predictFile decodes `file`, once per pass: at most `maxWidth` wide, at the run's frame rate. */
+function decodingPasses(predictor: Predictor, file: string, fileTrack: LandmarkTrack | null, maxWidth: number): OpenPass {
+  const step = predictor.extract.frameStep ?? 1;
+  // A landmark file has one row per stored frame: decode at the video's own rate and resample both together.
+  const decode: DecodeOptions = { maxWidth, fps: fileTrack ? undefined : (predictor.fps ?? undefined) };
+  return async (decoded) => {
+    const s = await streamVideo(file, decode);
+    const fps = predictor.fps ?? s.fps;
+    const pick = fileTrack ? resampleIndices(fileTrack.length, s.fps, fps) : null;
+    return { s, fps, frames: modelFrames(s.frames, pick, step, decoded) };
+  };
+}
 
 /**
  * Pass 1: the landmarks of every model frame, from the track file (scaled to the decoded size) or the

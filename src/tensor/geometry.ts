@@ -162,6 +162,20 @@ export interface Pool3dOptions {
   ceilMode?: boolean;
 }
 
+/** One output dim of a pooling window (PyTorch's rules: padding at most half the kernel, ceil mode's last window). */
+function poolOutSize(op: string, dim: string, n: number, k: number, s: number, p: number, ceilMode: boolean): number {
+  if (p * 2 > k) {
+    throw new Error(`${op}: padding along ${dim} must be at most half the kernel size (kernel ${k}), got ${p}`);
+  }
+  if (k > n + 2 * p) {
+    throw new Error(`${op}: kernel ${k} along ${dim} is larger than the padded input ${n + 2 * p} (input ${n}, padding ${p})`);
+  }
+  let o = ceilMode ? Math.ceil((n + 2 * p - k) / s) + 1 : Math.floor((n + 2 * p - k) / s) + 1;
+  // PyTorch: with ceil mode the last window must start inside the input or left padding.
+  if (ceilMode && (o - 1) * s >= n + p) o--;
+  return o;
+}
+
 /** Validates a pooling call with PyTorch's rules (padding at most half the kernel). */
 export function pool3dGeometry(xShape: readonly number[], options: Pool3dOptions, op = 'maxPool3d'): Pool3dGeometry {
   if (xShape.length !== 5) {
@@ -179,19 +193,7 @@ export function pool3dGeometry(xShape: readonly number[], options: Pool3dOptions
     ['height', inH, kH, strideH, padH],
     ['width', inW, kW, strideW, padW],
   ] as const;
-  const out = dims.map(([dim, n, k, s, p]) => {
-    if (p * 2 > k) {
-      throw new Error(`${op}: padding along ${dim} must be at most half the kernel size (kernel ${k}), got ${p}`);
-    }
-    if (k > n + 2 * p) {
-      throw new Error(`${op}: kernel ${k} along ${dim} is larger than the padded input ${n + 2 * p} (input ${n}, padding ${p})`);
-    }
-    let o = options.ceilMode ? Math.ceil((n + 2 * p - k) / s) + 1 : Math.floor((n + 2 * p - k) / s) + 1;
-    // PyTorch: with ceil mode the last window must start inside the input or left padding.
-    if (options.ceilMode && (o - 1) * s >= n + p) o--;
-    return o;
-  });
-  const [outD, outH, outW] = out;
+  const [outD, outH, outW] = dims.map(([dim, n, k, s, p]) => poolOutSize(op, dim, n, k, s, p, options.ceilMode ?? false));
   const key = [batch, channels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, outD, outH, outW].join(',');
   const input = shape5(xShape), output = shape5([batch, channels, outD, outH, outW]);
   return Object.freeze({
