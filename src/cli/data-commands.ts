@@ -5,13 +5,17 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PAPER_EXTRACT, type ExtractResult, type VideoExtractOptions } from '../pipeline/extract.js';
 import { SMALL_EXTRACT, SMALL_TRAINING } from '../pipeline/demo-config.js';
-import { loadFeatureFolder, extractManifest, featureFolderStatus, type FeatureFolderInfo } from '../pipeline/feature-folder.js';
+import {
+  loadFeatureFolder, extractManifest, featureFolderStatus, type FeatureFolderInfo,
+} from '../pipeline/feature-folder.js';
 import { parseShard, statusText, type Shard } from '../pipeline/extract-status.js';
 import { classCounts, featureEntries, partitionFeatures, relabel, splitPlan, type FeatureSplit } from '../pipeline/dataset.js';
 import { trainComparison } from '../pipeline/demo.js';
 import { comparisonTable, comparisonText, summarizeRuns, type ComparisonSummary, type RunOutcome } from '../pipeline/comparison.js';
 import { checkRunConfig, readRunConfig, readRunSplit, writeRunConfig, type RunConfig } from '../pipeline/run-config.js';
-import { DEFAULT_VALIDATION_FRACTION, formatSplitFile, parseSplitFile, type SubjectPartition } from '../data/subject-splits.js';
+import {
+  DEFAULT_VALIDATION_FRACTION, formatSplitFile, parseSplitFile, type SubjectPartition,
+} from '../data/subject-splits.js';
 import { DEFAULT_THRESHOLDS, type LabelThresholds } from '../data/manifest.js';
 import type { VideoFeatures } from '../pipeline/video-features.js';
 import { TRAINED_METHODS } from '../pipeline/train.js';
@@ -51,8 +55,9 @@ export function extractCommand(): Command {
 
 /** The flags of `plm-ipe extract`. */
 interface ExtractFlags {
-  out: string; preset: 'small' | 'paper'; provider?: string; clipLength?: number; clipSize?: number; crop?: 'center' | 'face' | 'aligned';
-  maxClips?: number; frameStep?: number; shard?: string; workers?: number; strict?: boolean; status?: boolean; c3dWeights?: string;
+  out: string; preset: 'small' | 'paper'; provider?: string; clipLength?: number; clipSize?: number;
+  crop?: 'center' | 'face' | 'aligned'; maxClips?: number; frameStep?: number; shard?: string; workers?: number;
+  strict?: boolean; status?: boolean; c3dWeights?: string;
 }
 
 /** `plm-ipe extract`: lists the folder's status, or runs local workers, or extracts (one shard or all). */
@@ -209,7 +214,7 @@ interface TrainFlags extends SplitFlags {
   backend: 'cpu' | 'gpu'; json?: boolean; c3dWeights?: string;
 }
 
-/** `plm-ipe train`: the features and splits, the run's config.json (checked against a resumed run's), then the training. */
+/** `plm-ipe train`: the features and splits, the run's config.json (checked against a resumed run's), the training. */
 async function runTrain(opts: TrainFlags): Promise<void> {
   const path = await import('node:path');
   const out = logger(opts.json);
@@ -317,10 +322,11 @@ export function evalCommand(): Command {
 
 /** The flags of `plm-ipe eval`. */
 interface EvalFlags {
-  features?: string; run: string; seed?: number; negativeBelow?: number; positiveAbove?: number; backend: 'cpu' | 'gpu'; json?: boolean;
+  features?: string; run: string; seed?: number; negativeBelow?: number; positiveAbove?: number;
+  backend: 'cpu' | 'gpu'; json?: boolean;
 }
 
-/** `plm-ipe eval`: the run's config.json (checked against the flags), its features and split, every run folder, the tables. */
+/** `plm-ipe eval`: the run's config.json (checked against the flags), its features and split, each run folder, the tables. */
 async function runEval(opts: EvalFlags): Promise<void> {
   const path = await import('node:path');
   const out = logger(opts.json);

@@ -150,8 +150,8 @@ export async function predictFile(predictor: Predictor, file: string, options: P
   const modelFps = first.fps / step;
   const plan = needsClips ? planClips(track, extract, file) : null;
   const stream = new DescriptorStream({ ...descriptorOptions(extract), fps: modelFps });
-  const described = await descriptorPass((await open()).frames, stream, track, new Set(plan?.needed ?? []), first.s, file);
-  const { descriptors, valid, kept, dim } = described;
+  const needed = new Set(plan?.needed ?? []);
+  const { descriptors, valid, kept, dim } = await descriptorPass((await open()).frames, stream, track, needed, first.s, file);
   const { clips, clipShape } = plan
     ? clipsFromFrames(kept, track, plan, { width, height, fps: modelFps }, { ...extract, frameStep: 1 }, file)
     : { clips: new Float32Array(0), clipShape: [0, 3, extract.clipLength, extract.clipSize, extract.clipSize] as [number, number, number, number, number] };
@@ -176,7 +176,9 @@ interface DecodingPass {
 type OpenPass = (decoded?: { count: number }) => Promise<DecodingPass>;
 
 /** How predictFile decodes `file`, once per pass: at most `maxWidth` wide, at the run's frame rate. */
-function decodingPasses(predictor: Predictor, file: string, fileTrack: LandmarkTrack | null, maxWidth: number): OpenPass {
+function decodingPasses(
+  predictor: Predictor, file: string, fileTrack: LandmarkTrack | null, maxWidth: number,
+): OpenPass {
   const step = predictor.extract.frameStep ?? 1;
   // A landmark file has one row per stored frame: decode at the video's own rate and resample both together.
   const decode: DecodeOptions = { maxWidth, fps: fileTrack ? undefined : (predictor.fps ?? undefined) };
@@ -194,7 +196,8 @@ function decodingPasses(predictor: Predictor, file: string, fileTrack: LandmarkT
  * another length (another video, or another frame rate) would otherwise silently cut or stretch the video.
  */
 async function landmarkPass(
-  open: OpenPass, file: string, fileTrack: LandmarkTrack | null, trackFile: string | undefined, provider: LandmarkProvider | null | undefined,
+  open: OpenPass, file: string, fileTrack: LandmarkTrack | null, trackFile: string | undefined,
+  provider: LandmarkProvider | null | undefined,
 ): Promise<DecodingPass & { detections: (Float32Array | null)[] }> {
   const decoded = fileTrack ? { count: 0 } : undefined;
   const first = await open(decoded);

@@ -193,7 +193,8 @@ export function pool3dGeometry(xShape: readonly number[], options: Pool3dOptions
     ['height', inH, kH, strideH, padH],
     ['width', inW, kW, strideW, padW],
   ] as const;
-  const [outD, outH, outW] = dims.map(([dim, n, k, s, p]) => poolOutSize(op, dim, n, k, s, p, options.ceilMode ?? false));
+  const ceilMode = options.ceilMode ?? false;
+  const [outD, outH, outW] = dims.map(([dim, n, k, s, p]) => poolOutSize(op, dim, n, k, s, p, ceilMode));
   const key = [batch, channels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, outD, outH, outW].join(',');
   const input = shape5(xShape), output = shape5([batch, channels, outD, outH, outW]);
   return Object.freeze({

@@ -70,7 +70,8 @@ export function lstmLayerForward(
 
 /** The input projection for all steps, gate-major: `[4H, T*B]` = W_ih x^T, then the biases one at a time. */
 function inputProjection(
-  xTm: Float32Array, wIh: Float32Array, bIh: Float32Array | null, bHh: Float32Array | null, G: number, TB: number, I: number,
+  xTm: Float32Array, wIh: Float32Array, bIh: Float32Array | null, bHh: Float32Array | null,
+  G: number, TB: number, I: number,
 ): Float32Array {
   const projT = new Float32Array(G * TB);
   gemm(false, true, G, TB, I, wIh, xTm, projT);
@@ -89,7 +90,8 @@ function inputProjection(
  * stride T*B), writes its activations, c_t and h_t (padded rows carry the previous state).
  */
 function forwardCell(
-  heap: Float32Array, col: number, fwd: LstmLayerForward, maskTm: Float32Array | null, t: number, B: number, T: number, H: number,
+  heap: Float32Array, col: number, fwd: LstmLayerForward, maskTm: Float32Array | null,
+  t: number, B: number, T: number, H: number,
 ): void {
   const { hs, cs, acts } = fwd;
   const TB = T * B, BH = B * H;
@@ -193,8 +195,8 @@ function gateGradients(
 
 /** The weight, bias and (when `needDx`) input gradients: single products over all steps of dG `[4H, T*B]`. */
 function weightGradients(
-  dGT: Float32Array, xTm: Float32Array, wIh: Float32Array, hs: Float32Array, G: number, TB: number, I: number, H: number,
-  needDx: boolean,
+  dGT: Float32Array, xTm: Float32Array, wIh: Float32Array, hs: Float32Array,
+  G: number, TB: number, I: number, H: number, needDx: boolean,
 ): Pick<LstmLayerGrads, 'dxTm' | 'dWih' | 'dWhh' | 'dBias'> {
   const dWih = new Float32Array(G * I), dWhh = new Float32Array(G * H), dBias = new Float32Array(G);
   gemm(false, false, G, I, TB, dGT, xTm, dWih);
