@@ -3,15 +3,19 @@
 // or a split file; several seeds) with per-epoch checkpoints (resumable) and writes a report; eval
 // reloads each run's reported checkpoints with the run's own config.json and prints the tables.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { PAPER_EXTRACT, type VideoExtractOptions } from '../pipeline/extract.js';
+import { PAPER_EXTRACT, type ExtractResult, type VideoExtractOptions } from '../pipeline/extract.js';
 import { SMALL_EXTRACT, SMALL_TRAINING } from '../pipeline/demo-config.js';
-import { loadFeatureFolder, extractManifest, featureFolderStatus } from '../pipeline/feature-folder.js';
-import { parseShard, statusText } from '../pipeline/extract-status.js';
+import {
+  loadFeatureFolder, extractManifest, featureFolderStatus, type FeatureFolderInfo,
+} from '../pipeline/feature-folder.js';
+import { parseShard, statusText, type Shard } from '../pipeline/extract-status.js';
 import { classCounts, featureEntries, partitionFeatures, relabel, splitPlan, type FeatureSplit } from '../pipeline/dataset.js';
 import { trainComparison } from '../pipeline/demo.js';
 import { comparisonTable, comparisonText, summarizeRuns, type ComparisonSummary, type RunOutcome } from '../pipeline/comparison.js';
 import { checkRunConfig, readRunConfig, readRunSplit, writeRunConfig, type RunConfig } from '../pipeline/run-config.js';
-import { DEFAULT_VALIDATION_FRACTION, formatSplitFile, parseSplitFile } from '../data/subject-splits.js';
+import {
+  DEFAULT_VALIDATION_FRACTION, formatSplitFile, parseSplitFile, type SubjectPartition,
+} from '../data/subject-splits.js';
 import { DEFAULT_THRESHOLDS, type LabelThresholds } from '../data/manifest.js';
 import type { VideoFeatures } from '../pipeline/video-features.js';
 import { TRAINED_METHODS } from '../pipeline/train.js';
@@ -46,46 +50,69 @@ export function extractCommand(): Command {
     .option('--strict', 'stop at the first video that fails (default: record it in <out>/failures/, go on, summarise at the end)')
     .addOption(c3dWeightsOption())
     .option('--status', 'list done, failed and missing videos of the features folder, extract nothing')
-    .action(async (manifest: string | undefined, opts: { out: string; preset: 'small' | 'paper'; provider?: string; clipLength?: number; clipSize?: number; crop?: 'center' | 'face' | 'aligned'; maxClips?: number; frameStep?: number; shard?: string; workers?: number; strict?: boolean; status?: boolean; c3dWeights?: string }) => {
-      if (opts.status) {
-        const status = await featureFolderStatus(opts.out);
-        log(statusText(status));
-        if (status.failed.length || status.missing.length) process.exitCode = 2;
-        return;
-      }
-      if (!manifest) throw new Error('extract needs a manifest (or --status to inspect a features folder)');
-      if (opts.workers && opts.shard) throw new Error(`--workers ${opts.workers} and --shard ${opts.shard} both given; --workers picks the shards itself`);
-      if (opts.workers && opts.workers > 1) {
-        await runWorkers(opts.workers);
-        const status = await featureFolderStatus(opts.out);
-        log(statusText(status));
-        if (status.failed.length || status.missing.length) process.exitCode = 1;
-        return;
-      }
-      const base: VideoExtractOptions = opts.preset === 'paper' ? { ...PAPER_EXTRACT } : { ...SMALL_EXTRACT };
-      const extract: VideoExtractOptions = {
-        ...base,
-        ...(opts.clipLength ? { clipLength: opts.clipLength } : {}),
-        ...(opts.clipSize ? { clipSize: opts.clipSize } : {}),
-        ...(opts.crop ? { crop: opts.crop } : {}),
-        ...(opts.maxClips !== undefined ? { maxClips: opts.maxClips } : {}),
-        ...(opts.frameStep ? { frameStep: opts.frameStep } : {}),
-      };
-      if (opts.c3dWeights && opts.crop) throw new Error(`--crop ${opts.crop} and --c3d-weights conflict: pretrained weights take clips cropped as c3d-pytorch's predict.py does; drop --crop`);
-      if (opts.c3dWeights) log(await describeC3DWeights(opts.c3dWeights));
-      const shard = opts.shard ? parseShard(opts.shard, process.env) : undefined;
-      const r = await extractManifest(manifest, opts.out, { extract: opts.c3dWeights ? pretrainedExtract(extract) : extract, provider: opts.provider, progress: process.stderr, shard, strict: opts.strict, keepFeatures: !shard });
-      const part = shard ? `shard ${shard.index}/${shard.count}: ` : '';
-      const counts = classCounts(r.features, r.features.map((_, i) => i));
-      log(`${part}${r.computed + r.cached} videos into ${opts.out} (${r.computed} computed, ${r.cached} from the cache, ${r.failed.length} failed)` +
-        (shard ? '' : `; classes negative/neutral/positive ${counts.join('/')}`));
-      if (r.failed.length) {
-        log(`failed (recorded in ${opts.out}/failures/; a rerun retries them; 'plm-ipe extract --status --out ${opts.out}' lists them):`);
-        for (const f of r.failed.slice(0, 20)) log(`  ${f.id}: ${f.reason}`);
-        if (r.failed.length > 20) log(`  ... (${r.failed.length - 20} more)`);
-        process.exitCode = 1;
-      }
-    });
+    .action(runExtract);
+}
+
+/** The flags of `plm-ipe extract`. */
+interface ExtractFlags {
+  out: string; preset: 'small' | 'paper'; provider?: string; clipLength?: number; clipSize?: number;
+  crop?: 'center' | 'face' | 'aligned'; maxClips?: number; frameStep?: number; shard?: string; workers?: number;
+  strict?: boolean; status?: boolean; c3dWeights?: string;
+}
+
+/** `plm-ipe extract`: lists the folder's status, or runs local workers, or extracts (one shard or all). */
+async function runExtract(manifest: string | undefined, opts: ExtractFlags): Promise<void> {
+  if (opts.status) {
+    await logFolderStatus(opts.out, 2);
+    return;
+  }
+  if (!manifest) throw new Error('extract needs a manifest (or --status to inspect a features folder)');
+  if (opts.workers && opts.shard) throw new Error(`--workers ${opts.workers} and --shard ${opts.shard} both given; --workers picks the shards itself`);
+  if (opts.workers && opts.workers > 1) {
+    await runWorkers(opts.workers);
+    await logFolderStatus(opts.out, 1);
+    return;
+  }
+  const extract = extractSettings(opts);
+  if (opts.c3dWeights && opts.crop) throw new Error(`--crop ${opts.crop} and --c3d-weights conflict: pretrained weights take clips cropped as c3d-pytorch's predict.py does; drop --crop`);
+  if (opts.c3dWeights) log(await describeC3DWeights(opts.c3dWeights));
+  const shard = opts.shard ? parseShard(opts.shard, process.env) : undefined;
+  const r = await extractManifest(manifest, opts.out, { extract: opts.c3dWeights ? pretrainedExtract(extract) : extract, provider: opts.provider, progress: process.stderr, shard, strict: opts.strict, keepFeatures: !shard });
+  logExtraction(r, opts.out, shard);
+}
+
+/** Logs the features folder's done, failed and missing videos; any failed or missing sets `exitCode`. */
+async function logFolderStatus(out: string, exitCode: number): Promise<void> {
+  const status = await featureFolderStatus(out);
+  log(statusText(status));
+  if (status.failed.length || status.missing.length) process.exitCode = exitCode;
+}
+
+/** The preset's extraction settings with the flags that override them. */
+function extractSettings(opts: ExtractFlags): VideoExtractOptions {
+  const base: VideoExtractOptions = opts.preset === 'paper' ? { ...PAPER_EXTRACT } : { ...SMALL_EXTRACT };
+  return {
+    ...base,
+    ...(opts.clipLength ? { clipLength: opts.clipLength } : {}),
+    ...(opts.clipSize ? { clipSize: opts.clipSize } : {}),
+    ...(opts.crop ? { crop: opts.crop } : {}),
+    ...(opts.maxClips !== undefined ? { maxClips: opts.maxClips } : {}),
+    ...(opts.frameStep ? { frameStep: opts.frameStep } : {}),
+  };
+}
+
+/** The summary of one extraction run and its first failures (which set exit code 1). */
+function logExtraction(r: ExtractResult, out: string, shard: Shard | undefined): void {
+  const part = shard ? `shard ${shard.index}/${shard.count}: ` : '';
+  const counts = classCounts(r.features, r.features.map((_, i) => i));
+  log(`${part}${r.computed + r.cached} videos into ${out} (${r.computed} computed, ${r.cached} from the cache, ${r.failed.length} failed)` +
+    (shard ? '' : `; classes negative/neutral/positive ${counts.join('/')}`));
+  if (r.failed.length) {
+    log(`failed (recorded in ${out}/failures/; a rerun retries them; 'plm-ipe extract --status --out ${out}' lists them):`);
+    for (const f of r.failed.slice(0, 20)) log(`  ${f.id}: ${f.reason}`);
+    if (r.failed.length > 20) log(`  ... (${r.failed.length - 20} more)`);
+    process.exitCode = 1;
+  }
 }
 
 /** Reruns this very command as n child processes with --shard i/n (its output prefixed), waiting for all. */
@@ -178,41 +205,64 @@ export function trainCommand(): Command {
     .option('--out <dir>', 'run folder (config.json, split.json, checkpoints/, report/); a rerun resumes', 'runs/train')
     .addOption(backendOption())
     .addOption(c3dWeightsOption()))
-    .action(async (opts: SplitFlags & { features: string; method: string; preset: 'small' | 'paper'; epochs?: number; batchSize?: number; seeds: number; out: string; backend: 'cpu' | 'gpu'; json?: boolean; c3dWeights?: string }) => {
-      const path = await import('node:path');
-      const fs = await import('node:fs/promises');
-      const out = logger(opts.json);
-      const methods = methodList(opts.method);
-      if (opts.split && opts.folds) throw new Error(`--split and --folds both given (${opts.split} and ${opts.folds}); a split file lists its own folds`);
-      await selectBackend(opts.backend);
-      const start = performance.now();
-      const seed = opts.seed ?? 1;
-      const thresholds = thresholdsOf(opts);
-      if (opts.c3dWeights) out(await describeC3DWeights(opts.c3dWeights));
-      const loaded = await loadFeatureFolder(opts.features, process.stderr);
-      if (opts.c3dWeights) checkPretrainedExtract(loaded.info.extract, `features folder ${opts.features}`, opts.c3dWeights);
-      for (const f of loaded.failed ?? []) out(`warning: video '${f.id}' is left out: its extraction failed (${f.reason})`);
-      const features = relabel(loaded.features, thresholds);
-      const splitFile = opts.split ? { text: await fs.readFile(opts.split, 'utf8').catch((err: Error) => { throw new Error(`cannot read --split ${opts.split}: ${err.message}`); }), source: opts.split } : undefined;
-      const validationFraction = opts.validation ?? DEFAULT_VALIDATION_FRACTION;
-      const plan = splitPlan(features, { seed, folds: opts.folds, file: splitFile, validationFraction });
-      for (const w of plan.flatMap((p) => p.warnings)) out(`warning: ${w}`);
-      const splits = plan.map((p) => partitionFeatures(features, p));
-      const training = { ...trainingPreset(opts.preset, features[0]), ...(opts.epochs ? { epochs: opts.epochs } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) };
-      if (opts.c3dWeights) await describeC3DWeights(opts.c3dWeights, training.c3d);
-      const seeds = Array.from({ length: opts.seeds }, (_, i) => seed + i);
-      const config: RunConfig = {
-        format: 'plm-ipe-run', features: path.resolve(opts.features), manifest: loaded.info.manifest, extract: loaded.info.extract, training, methods, seed, seeds,
-        folds: opts.folds ?? null, splitFile: opts.split ? path.resolve(opts.split) : null, validationFraction, thresholds, c3dWeights: opts.c3dWeights ?? null,
-      };
-      const recorded = await readRunConfig(opts.out);
-      if (recorded) checkRunConfig(opts.out, recorded, config);
-      await writeRunConfig(opts.out, config, formatSplitFile(plan));
-      out(`Training ${methods.join(', ')}: ${splits.length > 1 ? `${splits.length} folds x ` : ''}${seeds.length} seed(s); ` +
-        `fold 1 has ${splits[0].train.length} training, ${splits[0].validation.length} validation and ${splits[0].test.length} test videos, ${training.epochs} epochs`);
-      const result = await trainComparison({ features, splits, seeds, training, methods, out: opts.out, log: out, startedAt: start, config, c3dWeights: opts.c3dWeights });
-      if (opts.json) process.stdout.write(`${JSON.stringify(resultsDocument(opts.out, result), null, 1)}\n`);
-    });
+    .action(runTrain);
+}
+
+/** The flags of `plm-ipe train`. */
+interface TrainFlags extends SplitFlags {
+  features: string; method: string; preset: 'small' | 'paper'; epochs?: number; batchSize?: number; seeds: number; out: string;
+  backend: 'cpu' | 'gpu'; json?: boolean; c3dWeights?: string;
+}
+
+/** `plm-ipe train`: the features and splits, the run's config.json (checked against a resumed run's), the training. */
+async function runTrain(opts: TrainFlags): Promise<void> {
+  const path = await import('node:path');
+  const out = logger(opts.json);
+  const methods = methodList(opts.method);
+  if (opts.split && opts.folds) throw new Error(`--split and --folds both given (${opts.split} and ${opts.folds}); a split file lists its own folds`);
+  await selectBackend(opts.backend);
+  const start = performance.now();
+  const seed = opts.seed ?? 1;
+  const thresholds = thresholdsOf(opts);
+  if (opts.c3dWeights) out(await describeC3DWeights(opts.c3dWeights));
+  const { info, features } = await trainingFeatures(opts, thresholds, out);
+  const { plan, splits, validationFraction } = await trainingSplits(opts, features, seed, out);
+  const training = { ...trainingPreset(opts.preset, features[0]), ...(opts.epochs ? { epochs: opts.epochs } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) };
+  if (opts.c3dWeights) await describeC3DWeights(opts.c3dWeights, training.c3d);
+  const seeds = Array.from({ length: opts.seeds }, (_, i) => seed + i);
+  const config: RunConfig = {
+    format: 'plm-ipe-run', features: path.resolve(opts.features), manifest: info.manifest, extract: info.extract, training, methods, seed, seeds,
+    folds: opts.folds ?? null, splitFile: opts.split ? path.resolve(opts.split) : null, validationFraction, thresholds, c3dWeights: opts.c3dWeights ?? null,
+  };
+  const recorded = await readRunConfig(opts.out);
+  if (recorded) checkRunConfig(opts.out, recorded, config);
+  await writeRunConfig(opts.out, config, formatSplitFile(plan));
+  out(`Training ${methods.join(', ')}: ${splits.length > 1 ? `${splits.length} folds x ` : ''}${seeds.length} seed(s); ` +
+    `fold 1 has ${splits[0].train.length} training, ${splits[0].validation.length} validation and ${splits[0].test.length} test videos, ${training.epochs} epochs`);
+  const result = await trainComparison({ features, splits, seeds, training, methods, out: opts.out, log: out, startedAt: start, config, c3dWeights: opts.c3dWeights });
+  if (opts.json) process.stdout.write(`${JSON.stringify(resultsDocument(opts.out, result), null, 1)}\n`);
+}
+
+/** The features folder's videos, labelled with `thresholds` (failed extractions left out with a warning). */
+async function trainingFeatures(
+  opts: TrainFlags, thresholds: LabelThresholds, out: (line: string) => void,
+): Promise<{ info: FeatureFolderInfo; features: VideoFeatures[] }> {
+  const loaded = await loadFeatureFolder(opts.features, process.stderr);
+  if (opts.c3dWeights) checkPretrainedExtract(loaded.info.extract, `features folder ${opts.features}`, opts.c3dWeights);
+  for (const f of loaded.failed ?? []) out(`warning: video '${f.id}' is left out: its extraction failed (${f.reason})`);
+  return { info: loaded.info, features: relabel(loaded.features, thresholds) };
+}
+
+/** The subject partitions the flags ask for (paper split, k folds or a split file) and the videos of each. */
+async function trainingSplits(
+  opts: TrainFlags, features: VideoFeatures[], seed: number, out: (line: string) => void,
+): Promise<{ plan: SubjectPartition[]; splits: FeatureSplit[]; validationFraction: number }> {
+  const fs = await import('node:fs/promises');
+  const splitFile = opts.split ? { text: await fs.readFile(opts.split, 'utf8').catch((err: Error) => { throw new Error(`cannot read --split ${opts.split}: ${err.message}`); }), source: opts.split } : undefined;
+  const validationFraction = opts.validation ?? DEFAULT_VALIDATION_FRACTION;
+  const plan = splitPlan(features, { seed, folds: opts.folds, file: splitFile, validationFraction });
+  for (const w of plan.flatMap((p) => p.warnings)) out(`warning: ${w}`);
+  return { plan, splits: plan.map((p) => partitionFeatures(features, p)), validationFraction };
 }
 
 /** The checkpoint a method of a run reports (the epoch picked on validation; the last one for older runs), or null. */
@@ -267,46 +317,60 @@ export function evalCommand(): Command {
     .option('--positive-above <score>', "label threshold (default: the run's)", threshold)
     .option('--json', 'print the results as one JSON document on stdout (logs go to stderr)')
     .addOption(backendOption())
-    .action(async (opts: { features?: string; run: string; seed?: number; negativeBelow?: number; positiveAbove?: number; backend: 'cpu' | 'gpu'; json?: boolean }) => {
-      const path = await import('node:path');
-      const out = logger(opts.json);
-      await selectBackend(opts.backend);
-      const recorded = await readRunConfig(opts.run);
-      if (!recorded) {
-        // A demo folder has report/config.json but no features folder to evaluate on.
-        const demo = await import('node:fs/promises').then((fs) => fs.stat(path.join(opts.run, 'report', 'config.json')).then(() => true, () => false));
-        throw new Error(demo
-          ? `${opts.run} has no config.json: it is a 'plm-ipe demo' folder, whose test results are already in ${path.join(opts.run, 'report', 'results.json')}; eval evaluates folders made by 'plm-ipe train'`
-          : `${opts.run} has no config.json; it is not a run folder made by 'plm-ipe train' (or it was made by an older version: train it again)`);
-      }
-      const given: Partial<RunConfig> = {
-        ...(opts.features !== undefined ? { features: path.resolve(opts.features) } : {}),
-        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-        ...(opts.negativeBelow !== undefined || opts.positiveAbove !== undefined ? { thresholds: thresholdsOf(opts, recorded.thresholds) } : {}),
-      };
-      checkRunConfig(opts.run, recorded, given);
-      const { features: raw } = await loadFeatureFolder(recorded.features, process.stderr);
-      const features = relabel(raw, recorded.thresholds);
-      const plan = parseSplitFile((await readRunSplit(opts.run)).text, path.join(opts.run, 'split.json'), featureEntries(features));
-      const splits = plan.map((p) => partitionFeatures(features, p));
-      const single = splits.length === 1 && recorded.seeds.length === 1;
-      const outcomes: RunOutcome[] = [];
-      let tables: { table1: ResultRow[]; table2: ResultRow[] } | null = null;
-      for (let k = 0; k < splits.length; k++) {
-        for (const seed of recorded.seeds) {
-          const dir = single ? opts.run : path.join(opts.run, 'folds', `fold-${k + 1}-seed-${seed}`);
-          const r = await evaluateRunFolder(dir, features, splits[k], k + 1, seed, out);
-          outcomes.push(r.outcome);
-          tables = r;
-        }
-      }
-      const summary = summarizeRuns(outcomes);
-      if (single && tables) {
-        out(summaryText({ ...tables, histories: {}, testCounts: classCounts(features, splits[0].test), trainCounts: classCounts(features, splits[0].train), validationCounts: classCounts(features, splits[0].validation) }));
-        if (summary.comparisons.length) out(`\nPaired comparisons on these test videos (bootstrap over test subjects):\n${comparisonTable(summary.comparisons)}`);
-      } else {
-        out(comparisonText(summary));
-      }
-      if (opts.json) process.stdout.write(`${JSON.stringify(resultsDocument(opts.run, { summary, outcomes }), null, 1)}\n`);
-    });
+    .action(runEval);
+}
+
+/** The flags of `plm-ipe eval`. */
+interface EvalFlags {
+  features?: string; run: string; seed?: number; negativeBelow?: number; positiveAbove?: number;
+  backend: 'cpu' | 'gpu'; json?: boolean;
+}
+
+/** `plm-ipe eval`: the run's config.json (checked against the flags), its features and split, each run folder, the tables. */
+async function runEval(opts: EvalFlags): Promise<void> {
+  const path = await import('node:path');
+  const out = logger(opts.json);
+  await selectBackend(opts.backend);
+  const recorded = await recordedRunConfig(opts.run);
+  const given: Partial<RunConfig> = {
+    ...(opts.features !== undefined ? { features: path.resolve(opts.features) } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.negativeBelow !== undefined || opts.positiveAbove !== undefined ? { thresholds: thresholdsOf(opts, recorded.thresholds) } : {}),
+  };
+  checkRunConfig(opts.run, recorded, given);
+  const { features: raw } = await loadFeatureFolder(recorded.features, process.stderr);
+  const features = relabel(raw, recorded.thresholds);
+  const plan = parseSplitFile((await readRunSplit(opts.run)).text, path.join(opts.run, 'split.json'), featureEntries(features));
+  const splits = plan.map((p) => partitionFeatures(features, p));
+  const single = splits.length === 1 && recorded.seeds.length === 1;
+  const outcomes: RunOutcome[] = [];
+  let tables: { table1: ResultRow[]; table2: ResultRow[] } | null = null;
+  for (let k = 0; k < splits.length; k++) {
+    for (const seed of recorded.seeds) {
+      const dir = single ? opts.run : path.join(opts.run, 'folds', `fold-${k + 1}-seed-${seed}`);
+      const r = await evaluateRunFolder(dir, features, splits[k], k + 1, seed, out);
+      outcomes.push(r.outcome);
+      tables = r;
+    }
+  }
+  const summary = summarizeRuns(outcomes);
+  if (single && tables) {
+    out(summaryText({ ...tables, histories: {}, testCounts: classCounts(features, splits[0].test), trainCounts: classCounts(features, splits[0].train), validationCounts: classCounts(features, splits[0].validation) }));
+    if (summary.comparisons.length) out(`\nPaired comparisons on these test videos (bootstrap over test subjects):\n${comparisonTable(summary.comparisons)}`);
+  } else {
+    out(comparisonText(summary));
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify(resultsDocument(opts.run, { summary, outcomes }), null, 1)}\n`);
+}
+
+/** The config.json of a run folder made by `plm-ipe train`; the error says what the folder is when it has none. */
+async function recordedRunConfig(run: string): Promise<RunConfig> {
+  const path = await import('node:path');
+  const recorded = await readRunConfig(run);
+  if (recorded) return recorded;
+  // A demo folder has report/config.json but no features folder to evaluate on.
+  const demo = await import('node:fs/promises').then((fs) => fs.stat(path.join(run, 'report', 'config.json')).then(() => true, () => false));
+  throw new Error(demo
+    ? `${run} has no config.json: it is a 'plm-ipe demo' folder, whose test results are already in ${path.join(run, 'report', 'results.json')}; eval evaluates folders made by 'plm-ipe train'`
+    : `${run} has no config.json; it is not a run folder made by 'plm-ipe train' (or it was made by an older version: train it again)`);
 }

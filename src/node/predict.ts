@@ -2,9 +2,9 @@
 // and predicting on a video file decoded by ffmpeg straight to the run's frame rate (rotation
 // applied, square pixels, at most `maxWidth` wide) in two streamed passes, so memory stays bounded
 // however long the video is; landmarks from a track file or a provider.
-import { streamVideo, readFrameFolder, type DecodeOptions } from '../data/video.js';
+import { streamVideo, readFrameFolder, type DecodeOptions, type VideoStream } from '../data/video.js';
 import { readLandmarks } from '../data/landmark-file-node.js';
-import { framePoints } from '../data/types.js';
+import { framePoints, type LandmarkTrack } from '../data/types.js';
 import { DescriptorStream, type LandmarkProvider } from '../landmarks/descriptor.js';
 import { fillTrackGaps, flattenLandmarks } from '../landmarks/track.js';
 import { descriptorOptions } from '../pipeline/video-features.js';
@@ -139,65 +139,19 @@ export async function predictFile(predictor: Predictor, file: string, options: P
   const t0 = performance.now();
   const extract = predictor.extract;
   const step = extract.frameStep ?? 1;
-  // A landmark file has one row per stored frame: decode at the video's own rate and resample both together.
-  const decode: DecodeOptions = { maxWidth: options.maxWidth ?? 640, fps: fileTrack ? undefined : (predictor.fps ?? undefined) };
-  const open = async (decoded?: { count: number }) => {
-    const s = await streamVideo(file, decode);
-    const fps = predictor.fps ?? s.fps;
-    const pick = fileTrack ? resampleIndices(fileTrack.length, s.fps, fps) : null;
-    return { s, fps, frames: modelFrames(s.frames, pick, step, decoded) };
-  };
-  // Pass 1: landmarks. With a track file, every frame is counted: a track of another length (another
-  // video, or another frame rate) would otherwise silently cut or stretch the video.
-  const decoded = fileTrack ? { count: 0 } : undefined;
-  const first = await open(decoded);
+  const open = decodingPasses(predictor, file, fileTrack, options.maxWidth ?? 640);
+  const first = await landmarkPass(open, file, fileTrack, options.landmarks, options.provider ?? predictor.provider);
   const { width, height } = first.s;
-  const scale = width / first.s.info.width;
-  const provider = options.provider ?? predictor.provider;
-  if (!fileTrack && !provider) throw new Error(`predictFile: video '${file}' has no landmarks; pass options.landmarks or a provider`);
-  if (provider && !fileTrack) resetProvider(provider);
-  const detections: (Float32Array | null)[] = [];
-  for await (const { rgb, source } of first.frames) {
-    if (fileTrack) {
-      const row = fileTrack[source];
-      if (!row) throw new Error(`${options.landmarks}: has ${fileTrack.length} frames of landmarks but video ${file} has more`);
-      detections.push(scale === 1 ? row : row.map((v) => v * scale));
-    } else {
-      const pts = await provider!.detect({ width, height, data: rgb, channels: 3 });
-      detections.push(pts == null ? null : flattenLandmarks(pts, 'predictFile', `provider.detect(frame ${detections.length})`));
-    }
-  }
-  if (fileTrack && decoded!.count !== fileTrack.length) {
-    throw new Error(`${options.landmarks}: has ${fileTrack.length} frames of landmarks but video ${file} has ${decoded!.count} frames`);
-  }
-  if (detections.length === 0) {
-    // A still image probes as a video without a duration and gives no frame once resampled.
-    const still = Number.isFinite(first.s.info.duration) ? '' : ' (it has no duration: a still image?)';
-    throw new Error(`video ${file} has no frames at ${+first.fps.toFixed(3)} fps${still}`);
-  }
   const t1 = performance.now();
-  const { track, face } = fillTrackGaps(detections, file);
+  const { track, face } = fillTrackGaps(first.detections, file);
   // Pass 2: descriptors of every frame, and the kept clips' frames only.
   const usePixel = (options.pixel ?? true) && predictor.hasPixelBranch;
   const needsClips = usePixel || predictor.runner.landmark === null;
   const modelFps = first.fps / step;
   const plan = needsClips ? planClips(track, extract, file) : null;
-  const needed = new Set(plan?.needed ?? []);
-  const kept = new Map<number, Uint8Array>();
   const stream = new DescriptorStream({ ...descriptorOptions(extract), fps: modelFps });
-  const dim = 72;
-  const descriptors = new Float32Array(track.length * dim);
-  const valid = new Uint8Array(track.length);
-  let t = 0;
-  for await (const { rgb } of (await open()).frames) {
-    if (t >= track.length) break;
-    const d = stream.push({ width, height, data: rgb, channels: 3 }, framePoints(track[t]), 'predictFile');
-    descriptors.set(d.values.subarray(0, dim), t * dim);
-    valid[t] = d.valid ? 1 : 0;
-    if (needed.has(t)) kept.set(t, rgb);
-    t++;
-  }
-  if (t !== track.length) throw new Error(`video ${file} gave ${t} frames on the second decoding but ${track.length} on the first`);
+  const needed = new Set(plan?.needed ?? []);
+  const { descriptors, valid, kept, dim } = await descriptorPass((await open()).frames, stream, track, needed, first.s, file);
   const { clips, clipShape } = plan
     ? clipsFromFrames(kept, track, plan, { width, height, fps: modelFps }, { ...extract, frameStep: 1 }, file)
     : { clips: new Float32Array(0), clipShape: [0, 3, extract.clipLength, extract.clipSize, extract.clipSize] as [number, number, number, number, number] };
@@ -209,4 +163,89 @@ export async function predictFile(predictor: Predictor, file: string, options: P
     clips: rows.pixel || rows.branch === 'method' ? clipShape[0] : 0, fps: first.fps,
     timings: { landmarksMs: t1 - t0, featuresMs: t2 - t1, modelMs: t3 - t2, totalMs: t3 - t0 },
   };
+}
+
+/** One decoding pass over the file: the stream, the model's frame rate and the model's frames. */
+interface DecodingPass {
+  s: VideoStream;
+  fps: number;
+  frames: AsyncGenerator<{ rgb: Uint8Array; source: number }>;
+}
+
+/** Opens a decoding pass; with `decoded`, the pass reads to the end and counts the file's frames there. */
+type OpenPass = (decoded?: { count: number }) => Promise<DecodingPass>;
+
+/** How predictFile decodes `file`, once per pass: at most `maxWidth` wide, at the run's frame rate. */
+function decodingPasses(
+  predictor: Predictor, file: string, fileTrack: LandmarkTrack | null, maxWidth: number,
+): OpenPass {
+  const step = predictor.extract.frameStep ?? 1;
+  // A landmark file has one row per stored frame: decode at the video's own rate and resample both together.
+  const decode: DecodeOptions = { maxWidth, fps: fileTrack ? undefined : (predictor.fps ?? undefined) };
+  return async (decoded) => {
+    const s = await streamVideo(file, decode);
+    const fps = predictor.fps ?? s.fps;
+    const pick = fileTrack ? resampleIndices(fileTrack.length, s.fps, fps) : null;
+    return { s, fps, frames: modelFrames(s.frames, pick, step, decoded) };
+  };
+}
+
+/**
+ * Pass 1: the landmarks of every model frame, from the track file (scaled to the decoded size) or the
+ * provider (null where it found no face). With a track file every frame is counted: a track of
+ * another length (another video, or another frame rate) would otherwise silently cut or stretch the video.
+ */
+async function landmarkPass(
+  open: OpenPass, file: string, fileTrack: LandmarkTrack | null, trackFile: string | undefined,
+  provider: LandmarkProvider | null | undefined,
+): Promise<DecodingPass & { detections: (Float32Array | null)[] }> {
+  const decoded = fileTrack ? { count: 0 } : undefined;
+  const first = await open(decoded);
+  const { width, height } = first.s;
+  const scale = width / first.s.info.width;
+  if (!fileTrack && !provider) throw new Error(`predictFile: video '${file}' has no landmarks; pass options.landmarks or a provider`);
+  if (provider && !fileTrack) resetProvider(provider);
+  const detections: (Float32Array | null)[] = [];
+  for await (const { rgb, source } of first.frames) {
+    if (fileTrack) {
+      const row = fileTrack[source];
+      if (!row) throw new Error(`${trackFile}: has ${fileTrack.length} frames of landmarks but video ${file} has more`);
+      detections.push(scale === 1 ? row : row.map((v) => v * scale));
+    } else {
+      const pts = await provider!.detect({ width, height, data: rgb, channels: 3 });
+      detections.push(pts == null ? null : flattenLandmarks(pts, 'predictFile', `provider.detect(frame ${detections.length})`));
+    }
+  }
+  if (fileTrack && decoded!.count !== fileTrack.length) {
+    throw new Error(`${trackFile}: has ${fileTrack.length} frames of landmarks but video ${file} has ${decoded!.count} frames`);
+  }
+  if (detections.length === 0) {
+    // A still image probes as a video without a duration and gives no frame once resampled.
+    const still = Number.isFinite(first.s.info.duration) ? '' : ' (it has no duration: a still image?)';
+    throw new Error(`video ${file} has no frames at ${+first.fps.toFixed(3)} fps${still}`);
+  }
+  return { ...first, detections };
+}
+
+/** Pass 2: the descriptor of every frame of the filled track, and the frames listed in `needed` (the kept clips'). */
+async function descriptorPass(
+  frames: AsyncIterable<{ rgb: Uint8Array }>, stream: DescriptorStream, track: LandmarkTrack, needed: Set<number>,
+  size: { width: number; height: number }, file: string,
+): Promise<{ descriptors: Float32Array; valid: Uint8Array; kept: Map<number, Uint8Array>; dim: number }> {
+  const { width, height } = size;
+  const kept = new Map<number, Uint8Array>();
+  const dim = 72;
+  const descriptors = new Float32Array(track.length * dim);
+  const valid = new Uint8Array(track.length);
+  let t = 0;
+  for await (const { rgb } of frames) {
+    if (t >= track.length) break;
+    const d = stream.push({ width, height, data: rgb, channels: 3 }, framePoints(track[t]), 'predictFile');
+    descriptors.set(d.values.subarray(0, dim), t * dim);
+    valid[t] = d.valid ? 1 : 0;
+    if (needed.has(t)) kept.set(t, rgb);
+    t++;
+  }
+  if (t !== track.length) throw new Error(`video ${file} gave ${t} frames on the second decoding but ${track.length} on the first`);
+  return { descriptors, valid, kept, dim };
 }

@@ -103,6 +103,21 @@ export interface Conv3dOptions {
   dilation?: Size3;
 }
 
+/** Checks that input and weight are 5-D and agree on the input channels. */
+function checkConvShapes(xShape: readonly number[], wShape: readonly number[], op: string): void {
+  if (xShape.length !== 5) {
+    throw new Error(`${op}: input x must be 5-D [N, C, D, H, W], got shape [${xShape.join(', ')}]`);
+  }
+  if (wShape.length !== 5) {
+    throw new Error(`${op}: weight must be 5-D [out, in, kD, kH, kW], got shape [${wShape.join(', ')}]`);
+  }
+  if (wShape[1] !== xShape[1]) {
+    throw new Error(
+      `${op}: weight expects ${wShape[1]} input channels (weight shape [${wShape.join(', ')}]) but input x has ${xShape[1]} (shape [${xShape.join(', ')}])`,
+    );
+  }
+}
+
 /** Validates input `[N, C, D, H, W]` against weight `[out, in, kD, kH, kW]` and computes the output dims. */
 export function conv3dGeometry(
   xShape: readonly number[],
@@ -110,19 +125,9 @@ export function conv3dGeometry(
   options: Conv3dOptions = {},
   op = 'conv3d',
 ): Conv3dGeometry {
-  if (xShape.length !== 5) {
-    throw new Error(`${op}: input x must be 5-D [N, C, D, H, W], got shape [${xShape.join(', ')}]`);
-  }
-  if (wShape.length !== 5) {
-    throw new Error(`${op}: weight must be 5-D [out, in, kD, kH, kW], got shape [${wShape.join(', ')}]`);
-  }
+  checkConvShapes(xShape, wShape, op);
   const [batch, inChannels, inD, inH, inW] = xShape;
-  const [outChannels, wIn, kD, kH, kW] = wShape;
-  if (wIn !== inChannels) {
-    throw new Error(
-      `${op}: weight expects ${wIn} input channels (weight shape [${wShape.join(', ')}]) but input x has ${inChannels} (shape [${xShape.join(', ')}])`,
-    );
-  }
+  const [outChannels, , kD, kH, kW] = wShape;
   const [strideD, strideH, strideW] = triple(op, 'stride', options.stride ?? 1, 1);
   const [padD, padH, padW] = triple(op, 'padding', options.padding ?? 0, 0);
   const [dilationD, dilationH, dilationW] = triple(op, 'dilation', options.dilation ?? 1, 1);
@@ -157,6 +162,20 @@ export interface Pool3dOptions {
   ceilMode?: boolean;
 }
 
+/** One output dim of a pooling window (PyTorch's rules: padding at most half the kernel, ceil mode's last window). */
+function poolOutSize(op: string, dim: string, n: number, k: number, s: number, p: number, ceilMode: boolean): number {
+  if (p * 2 > k) {
+    throw new Error(`${op}: padding along ${dim} must be at most half the kernel size (kernel ${k}), got ${p}`);
+  }
+  if (k > n + 2 * p) {
+    throw new Error(`${op}: kernel ${k} along ${dim} is larger than the padded input ${n + 2 * p} (input ${n}, padding ${p})`);
+  }
+  let o = ceilMode ? Math.ceil((n + 2 * p - k) / s) + 1 : Math.floor((n + 2 * p - k) / s) + 1;
+  // PyTorch: with ceil mode the last window must start inside the input or left padding.
+  if (ceilMode && (o - 1) * s >= n + p) o--;
+  return o;
+}
+
 /** Validates a pooling call with PyTorch's rules (padding at most half the kernel). */
 export function pool3dGeometry(xShape: readonly number[], options: Pool3dOptions, op = 'maxPool3d'): Pool3dGeometry {
   if (xShape.length !== 5) {
@@ -174,19 +193,8 @@ export function pool3dGeometry(xShape: readonly number[], options: Pool3dOptions
     ['height', inH, kH, strideH, padH],
     ['width', inW, kW, strideW, padW],
   ] as const;
-  const out = dims.map(([dim, n, k, s, p]) => {
-    if (p * 2 > k) {
-      throw new Error(`${op}: padding along ${dim} must be at most half the kernel size (kernel ${k}), got ${p}`);
-    }
-    if (k > n + 2 * p) {
-      throw new Error(`${op}: kernel ${k} along ${dim} is larger than the padded input ${n + 2 * p} (input ${n}, padding ${p})`);
-    }
-    let o = options.ceilMode ? Math.ceil((n + 2 * p - k) / s) + 1 : Math.floor((n + 2 * p - k) / s) + 1;
-    // PyTorch: with ceil mode the last window must start inside the input or left padding.
-    if (options.ceilMode && (o - 1) * s >= n + p) o--;
-    return o;
-  });
-  const [outD, outH, outW] = out;
+  const ceilMode = options.ceilMode ?? false;
+  const [outD, outH, outW] = dims.map(([dim, n, k, s, p]) => poolOutSize(op, dim, n, k, s, p, ceilMode));
   const key = [batch, channels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, outD, outH, outW].join(',');
   const input = shape5(xShape), output = shape5([batch, channels, outD, outH, outW]);
   return Object.freeze({

@@ -49,19 +49,11 @@ export function lstmLayerForward(
   h0: Float32Array | null, c0: Float32Array | null, maskTm: Float32Array | null, B: number, T: number, I: number, H: number,
 ): LstmLayerForward {
   const G = 4 * H, TB = T * B, BH = B * H;
-  // Input projection, gate-major: projT [4H, T*B] = W_ih x^T, then the biases one at a time.
-  const projT = new Float32Array(G * TB);
-  gemm(false, true, G, TB, I, wIh, xTm, projT);
-  for (const b of [bIh, bHh]) {
-    if (!b) continue;
-    for (let r = 0; r < G; r++) {
-      const v = b[r];
-      for (let p = r * TB, e = p + TB; p < e; p++) projT[p] += v;
-    }
-  }
+  const projT = inputProjection(xTm, wIh, bIh, bHh, G, TB, I);
   const hs = new Float32Array((T + 1) * BH), cs = new Float32Array((T + 1) * BH), acts = new Float32Array(T * 5 * H * B);
   if (h0) hs.set(h0);
   if (c0) cs.set(c0);
+  const fwd = { hs, cs, acts };
   const rt = getRuntime();
   rt.reset();
   const { MR } = rt.driver;
@@ -71,37 +63,66 @@ export function lstmLayerForward(
   for (let t = 0; t < T; t++) {
     rt.heap().set(hs.subarray(t * BH, (t + 1) * BH), hP);
     stepProduct(G, B, H, aP, hP, true, H, gP + t * B, TB, true);
-    const heap = rt.heap();
-    const hPrev = t * BH, hNew = hPrev + BH, a0 = t * 5 * H * B, col = gP + t * B;
-    for (let j = 0; j < H; j++) {
-      const gi = col + j * TB, gf = gi + H * TB, gg = gf + H * TB, go = gg + H * TB;
-      const ai = a0 + j * B, af = ai + H * B, ag = af + H * B, ao = ag + H * B, at = ao + H * B;
-      for (let b = 0; b < B; b++) {
-        // fused.ts's sigmoid and tanh written out: this loop runs 5 exps per element and V8 did
-        // not inline the calls (they showed as their own frames in a profile).
-        const i = 1 / (1 + Math.exp(-heap[gi + b]));
-        const f = 1 / (1 + Math.exp(-heap[gf + b]));
-        const g = 2 / (1 + Math.exp(-2 * heap[gg + b])) - 1;
-        const o = 1 / (1 + Math.exp(-heap[go + b]));
-        const s = b * H + j;
-        const cNew = f * cs[hPrev + s] + i * g;
-        const tc = 2 / (1 + Math.exp(-2 * cNew)) - 1;
-        acts[ai + b] = i;
-        acts[af + b] = f;
-        acts[ag + b] = g;
-        acts[ao + b] = o;
-        acts[at + b] = tc;
-        if (maskTm === null || maskTm[t * B + b] !== 0) {
-          cs[hNew + s] = cNew;
-          hs[hNew + s] = o * tc;
-        } else {
-          cs[hNew + s] = cs[hPrev + s];
-          hs[hNew + s] = hs[hPrev + s];
-        }
+    forwardCell(rt.heap(), gP + t * B, fwd, maskTm, t, B, T, H);
+  }
+  return fwd;
+}
+
+/** The input projection for all steps, gate-major: `[4H, T*B]` = W_ih x^T, then the biases one at a time. */
+function inputProjection(
+  xTm: Float32Array, wIh: Float32Array, bIh: Float32Array | null, bHh: Float32Array | null,
+  G: number, TB: number, I: number,
+): Float32Array {
+  const projT = new Float32Array(G * TB);
+  gemm(false, true, G, TB, I, wIh, xTm, projT);
+  for (const b of [bIh, bHh]) {
+    if (!b) continue;
+    for (let r = 0; r < G; r++) {
+      const v = b[r];
+      for (let p = r * TB, e = p + TB; p < e; p++) projT[p] += v;
+    }
+  }
+  return projT;
+}
+
+/**
+ * One step's cell: reads the step's gate pre-activations (column block at heap offset `col`, row
+ * stride T*B), writes its activations, c_t and h_t (padded rows carry the previous state).
+ */
+function forwardCell(
+  heap: Float32Array, col: number, fwd: LstmLayerForward, maskTm: Float32Array | null,
+  t: number, B: number, T: number, H: number,
+): void {
+  const { hs, cs, acts } = fwd;
+  const TB = T * B, BH = B * H;
+  const hPrev = t * BH, hNew = hPrev + BH, a0 = t * 5 * H * B;
+  for (let j = 0; j < H; j++) {
+    const gi = col + j * TB, gf = gi + H * TB, gg = gf + H * TB, go = gg + H * TB;
+    const ai = a0 + j * B, af = ai + H * B, ag = af + H * B, ao = ag + H * B, at = ao + H * B;
+    for (let b = 0; b < B; b++) {
+      // fused.ts's sigmoid and tanh written out: this loop runs 5 exps per element and V8 did
+      // not inline the calls (they showed as their own frames in a profile).
+      const i = 1 / (1 + Math.exp(-heap[gi + b]));
+      const f = 1 / (1 + Math.exp(-heap[gf + b]));
+      const g = 2 / (1 + Math.exp(-2 * heap[gg + b])) - 1;
+      const o = 1 / (1 + Math.exp(-heap[go + b]));
+      const s = b * H + j;
+      const cNew = f * cs[hPrev + s] + i * g;
+      const tc = 2 / (1 + Math.exp(-2 * cNew)) - 1;
+      acts[ai + b] = i;
+      acts[af + b] = f;
+      acts[ag + b] = g;
+      acts[ao + b] = o;
+      acts[at + b] = tc;
+      if (maskTm === null || maskTm[t * B + b] !== 0) {
+        cs[hNew + s] = cNew;
+        hs[hNew + s] = o * tc;
+      } else {
+        cs[hNew + s] = cs[hPrev + s];
+        hs[hNew + s] = hs[hPrev + s];
       }
     }
   }
-  return { hs, cs, acts };
 }
 
 /**
@@ -115,46 +136,68 @@ export function lstmLayerBackward(
   fwd: LstmLayerForward, maskTm: Float32Array | null, B: number, T: number, I: number, H: number, needDx: boolean,
 ): LstmLayerGrads {
   const G = 4 * H, TB = T * B, BH = B * H;
-  const { cs, acts, hs } = fwd;
-  const dh = dhT ? dhT.slice() : new Float32Array(BH);
-  const dc = dcT ? dcT.slice() : new Float32Array(BH);
+  const state = { dh: dhT ? dhT.slice() : new Float32Array(BH), dc: dcT ? dcT.slice() : new Float32Array(BH) };
+  const { dh } = state;
   const rt = getRuntime();
   rt.reset();
   const { MR } = rt.driver;
   const aP = rt.alloc(Math.ceil(H / MR) * MR * G), dgP = rt.alloc(G * TB), rP = rt.alloc(BH);
   packA(rt, wHh, 0, true, H, G, aP); // W_hh^T [H, 4H]
   for (let t = T - 1; t >= 0; t--) {
-    const heap = rt.heap();
-    const a0 = t * 5 * H * B, cPrev = t * BH, col = dgP + t * B;
-    for (let b = 0; b < B; b++) {
-      const valid = maskTm === null || maskTm[t * B + b] !== 0;
-      for (let j = 0; j < H; j++) {
-        const s = b * H + j;
-        const dhv = valid && dOutTm ? dh[s] + dOutTm[t * BH + s] : dh[s];
-        const gi = col + j * TB + b;
-        if (!valid) {
-          // Skipped step: the state passed through, so its gradient does too; no gate gradient.
-          heap[gi] = 0; heap[gi + H * TB] = 0; heap[gi + 2 * H * TB] = 0; heap[gi + 3 * H * TB] = 0;
-          dh[s] = dhv;
-          continue;
-        }
-        const ai = a0 + j * B + b;
-        const i = acts[ai], f = acts[ai + H * B], g = acts[ai + 2 * H * B], o = acts[ai + 3 * H * B], tc = acts[ai + 4 * H * B];
-        const dct = dc[s] + dhv * o * (1 - tc * tc);
-        heap[gi] = dct * g * i * (1 - i);
-        heap[gi + H * TB] = dct * cs[cPrev + s] * f * (1 - f);
-        heap[gi + 2 * H * TB] = dct * i * (1 - g * g);
-        heap[gi + 3 * H * TB] = dhv * tc * o * (1 - o);
-        dc[s] = dct * f;
-        dh[s] = 0;
-      }
-    }
+    const col = dgP + t * B;
+    gateGradients(rt.heap(), col, state, dOutTm, fwd, maskTm, t, B, T, H);
     // dh_{t-1} = W_hh^T dG_t (+ the pass-through kept in dh for skipped rows): [H, B] in rP.
     stepProduct(H, B, G, aP, col, false, TB, rP, B, false);
     const r = rt.heap();
     for (let j = 0; j < H; j++) for (let b = 0; b < B; b++) dh[b * H + j] += r[rP + j * B + b];
   }
   const dGT = rt.heap().slice(dgP, dgP + G * TB);
+  return { ...weightGradients(dGT, xTm, wIh, fwd.hs, G, TB, I, H, needDx), dh0: state.dh, dc0: state.dc };
+}
+
+/**
+ * One step back through the cell: writes the step's gate gradients dG_t (column block at heap
+ * offset `col`, row stride T*B) from dh and dc, then leaves in `state` dc_{t-1} and the part of
+ * dh_{t-1} that does not go through W_hh (the pass-through of padded rows, else 0).
+ */
+function gateGradients(
+  heap: Float32Array, col: number, state: { dh: Float32Array; dc: Float32Array }, dOutTm: Float32Array | null,
+  fwd: LstmLayerForward, maskTm: Float32Array | null, t: number, B: number, T: number, H: number,
+): void {
+  const { dh, dc } = state;
+  const { cs, acts } = fwd;
+  const TB = T * B, BH = B * H;
+  const a0 = t * 5 * H * B, cPrev = t * BH;
+  for (let b = 0; b < B; b++) {
+    const valid = maskTm === null || maskTm[t * B + b] !== 0;
+    for (let j = 0; j < H; j++) {
+      const s = b * H + j;
+      const dhv = valid && dOutTm ? dh[s] + dOutTm[t * BH + s] : dh[s];
+      const gi = col + j * TB + b;
+      if (!valid) {
+        // Skipped step: the state passed through, so its gradient does too; no gate gradient.
+        heap[gi] = 0; heap[gi + H * TB] = 0; heap[gi + 2 * H * TB] = 0; heap[gi + 3 * H * TB] = 0;
+        dh[s] = dhv;
+        continue;
+      }
+      const ai = a0 + j * B + b;
+      const i = acts[ai], f = acts[ai + H * B], g = acts[ai + 2 * H * B], o = acts[ai + 3 * H * B], tc = acts[ai + 4 * H * B];
+      const dct = dc[s] + dhv * o * (1 - tc * tc);
+      heap[gi] = dct * g * i * (1 - i);
+      heap[gi + H * TB] = dct * cs[cPrev + s] * f * (1 - f);
+      heap[gi + 2 * H * TB] = dct * i * (1 - g * g);
+      heap[gi + 3 * H * TB] = dhv * tc * o * (1 - o);
+      dc[s] = dct * f;
+      dh[s] = 0;
+    }
+  }
+}
+
+/** The weight, bias and (when `needDx`) input gradients: single products over all steps of dG `[4H, T*B]`. */
+function weightGradients(
+  dGT: Float32Array, xTm: Float32Array, wIh: Float32Array, hs: Float32Array,
+  G: number, TB: number, I: number, H: number, needDx: boolean,
+): Pick<LstmLayerGrads, 'dxTm' | 'dWih' | 'dWhh' | 'dBias'> {
   const dWih = new Float32Array(G * I), dWhh = new Float32Array(G * H), dBias = new Float32Array(G);
   gemm(false, false, G, I, TB, dGT, xTm, dWih);
   gemm(false, false, G, H, TB, dGT, hs.subarray(0, TB * H), dWhh);
@@ -168,5 +211,5 @@ export function lstmLayerBackward(
     dxTm = new Float32Array(TB * I);
     gemm(true, false, TB, I, G, dGT, wIh, dxTm);
   }
-  return { dxTm, dWih, dWhh, dBias, dh0: dh, dc0: dc };
+  return { dxTm, dWih, dWhh, dBias };
 }

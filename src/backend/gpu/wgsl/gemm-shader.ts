@@ -131,27 +131,7 @@ export function gemmShader(s: GemmSpec, gridX: number): string {
   const kSplit = split ? splitLength(s.K, s.splits, TK) : Math.ceil(s.K / TK) * TK;
   const each = (n: number, f: (i: number) => string, separator = '\n'): string => Array.from({ length: n }, (_, i) => f(i)).join(separator);
   const plus = (v: number): string => (v ? ` + ${u(v)}` : '');
-  // A elements per thread per step (a guard when 256 threads outnumber them), B rows per thread.
-  const aLoads = Math.ceil((tileM * TK) / THREADS);
-  const bLoads = (TK * tileN) / THREADS;
-  return `// plm-ipe tiled GEMM: C[${s.M}, ${s.N}] = A·B, K ${s.K}, batch ${s.batch}, splits ${s.splits}, tile ${tileM}x${tileN}x${TK}
-const M: u32 = ${u(s.M)};
-const N: u32 = ${u(s.N)};
-const K: u32 = ${u(s.K)};
-const KSPLIT: u32 = ${u(kSplit)};
-${bindings(s.inputs)}
-${s.prelude}
-
-// A tile stored [k][m] (one padding column: the k-fastest writes hit distinct banks), B [k][n].
-var<workgroup> tileA: array<array<f32, ${tileM + 1}>, ${TK}>;
-var<workgroup> tileB: array<array<f32, ${tileN}>, ${TK}>;
-
-fn loadA(bi: u32, m: u32, k: u32) -> f32 {
-${s.loadA}
-}
-fn store(bi: u32, m: u32, n: u32, v: f32) {
-${s.store}
-}
+  return `${productModuleScope(s, tileM, tileN, TK, kSplit)}
 
 @compute @workgroup_size(${tx}, ${ty}, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -170,7 +150,51 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 ${s.columnSetup}
   var acc: array<vec4<f32>, ${R}>;
   for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${u(TK)}) {
-    // Stage ${tileM}x${TK} of A (k fastest: row-major A reads are contiguous) and ${TK}x${tileN}
+${stagingLoops(s, tileM, tileN, TK)}
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${u(TK)}; kk = kk + 1u) {
+      // Rows lid.y + ${ty}i and columns lid.x + ${tx}j: neighbouring threads read neighbouring banks.
+      let b = vec4<f32>(${each(4, (j) => `tileB[kk][lid.x${plus(tx * j)}]`, ', ')});
+${each(R, (i) => `      acc[${i}] = fma(vec4<f32>(tileA[kk][lid.y${plus(ty * i)}]), b, acc[${i}]);`)}
+    }
+    workgroupBarrier();
+  }
+${writeBack(R, ty, tx, split)}
+}
+`;
+}
+
+/** Module scope of the product: its constants, bindings and prelude, the workgroup tiles, loadA and store. */
+function productModuleScope(s: GemmSpec, tileM: number, tileN: number, TK: number, kSplit: number): string {
+  return `// plm-ipe tiled GEMM: C[${s.M}, ${s.N}] = A·B, K ${s.K}, batch ${s.batch}, splits ${s.splits}, tile ${tileM}x${tileN}x${TK}
+const M: u32 = ${u(s.M)};
+const N: u32 = ${u(s.N)};
+const K: u32 = ${u(s.K)};
+const KSPLIT: u32 = ${u(kSplit)};
+${bindings(s.inputs)}
+${s.prelude}
+
+// A tile stored [k][m] (one padding column: the k-fastest writes hit distinct banks), B [k][n].
+var<workgroup> tileA: array<array<f32, ${tileM + 1}>, ${TK}>;
+var<workgroup> tileB: array<array<f32, ${tileN}>, ${TK}>;
+
+fn loadA(bi: u32, m: u32, k: u32) -> f32 {
+${s.loadA}
+}
+fn store(bi: u32, m: u32, n: u32, v: f32) {
+${s.store}
+}`;
+}
+
+/**
+ * One tile step's staging: A's tileM x TK elements and B's TK x tileN into workgroup memory, zeros
+ * outside the matrix (or outside this split's K range).
+ */
+function stagingLoops(s: GemmSpec, tileM: number, tileN: number, TK: number): string {
+  // A elements per thread per step (a guard when 256 threads outnumber them), B rows per thread.
+  const aLoads = Math.ceil((tileM * TK) / THREADS);
+  const bLoads = (TK * tileN) / THREADS;
+  return `    // Stage ${tileM}x${TK} of A (k fastest: row-major A reads are contiguous) and ${TK}x${tileN}
     // of B (n fastest); outside the matrix, zeros.
     for (var r = 0u; r < ${u(aLoads)}; r = r + 1u) {
       let e = tid + r * ${u(THREADS)};${tileM * TK < THREADS ? `
@@ -190,16 +214,12 @@ ${s.columnSetup}
 ${s.loadB}
       }
       tileB[row][tid % ${u(tileN)}] = vb;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < ${u(TK)}; kk = kk + 1u) {
-      // Rows lid.y + ${ty}i and columns lid.x + ${tx}j: neighbouring threads read neighbouring banks.
-      let b = vec4<f32>(${each(4, (j) => `tileB[kk][lid.x${plus(tx * j)}]`, ', ')});
-${each(R, (i) => `      acc[${i}] = fma(vec4<f32>(tileA[kk][lid.y${plus(ty * i)}]), b, acc[${i}]);`)}
-    }
-    workgroupBarrier();
-  }
-  for (var i = 0u; i < ${u(R)}; i = i + 1u) {
+    }`;
+}
+
+/** The write-back of each thread's R x 4 block: to the partial sums with split-K, else through the spec's store. */
+function writeBack(R: number, ty: number, tx: number, split: boolean): string {
+  return `  for (var i = 0u; i < ${u(R)}; i = i + 1u) {
     let mOut = m0 + lid.y + ${u(ty)} * i;
     for (var j = 0u; j < 4u; j = j + 1u) {
       let nOut = n0 + lid.x + ${u(tx)} * j;
@@ -207,9 +227,7 @@ ${each(R, (i) => `      acc[${i}] = fma(vec4<f32>(tileA[kk][lid.y${plus(ty * i)}
         ${split ? 'out[(wg.z * M + mOut) * N + nOut] = acc[i][j];' : 'store(bi, mOut, nOut, acc[i][j]);'}
       }
     }
-  }
-}
-`;
+  }`;
 }
 
 /** Threads per workgroup of the split sum (a 1-D dispatch). */
