@@ -10,7 +10,7 @@ import { parseShard, statusText } from '../pipeline/extract-status.js';
 import { classCounts, featureEntries, partitionFeatures, relabel, splitPlan, type FeatureSplit } from '../pipeline/dataset.js';
 import { trainComparison } from '../pipeline/demo.js';
 import { comparisonTable, comparisonText, summarizeRuns, type ComparisonSummary, type RunOutcome } from '../pipeline/comparison.js';
-import { checkRunConfig, readRunConfig, readRunSplit, writeRunConfig, type RunConfig } from '../pipeline/run-config.js';
+import { checkRunConfig, continuedTraining, readRunConfig, readRunSplit, writeRunConfig, type RunConfig } from '../pipeline/run-config.js';
 import { DEFAULT_VALIDATION_FRACTION, formatSplitFile, parseSplitFile } from '../data/subject-splits.js';
 import { DEFAULT_THRESHOLDS, type LabelThresholds } from '../data/manifest.js';
 import type { VideoFeatures } from '../pipeline/features.js';
@@ -203,14 +203,14 @@ export function trainCommand(): Command {
       const plan = splitPlan(features, { seed, folds: opts.folds, file: splitFile, validationFraction });
       for (const w of plan.flatMap((p) => p.warnings)) out(`warning: ${w}`);
       const splits = plan.map((p) => partitionFeatures(features, p));
-      const training = { ...trainingPreset(opts.preset, features[0]), ...(opts.epochs ? { epochs: opts.epochs } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) };
+      const recorded = await readRunConfig(opts.out);
+      const training = continuedTraining(recorded, { ...trainingPreset(opts.preset, features[0]), ...(opts.epochs ? { epochs: opts.epochs } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
       if (opts.c3dWeights) await describeC3DWeights(opts.c3dWeights, training.c3d);
       const seeds = Array.from({ length: opts.seeds }, (_, i) => seed + i);
       const config: RunConfig = {
         format: 'plm-ipe-run', features: path.resolve(opts.features), manifest: loaded.info.manifest, extract: loaded.info.extract, training, methods, seed, seeds,
         folds: opts.folds ?? null, splitFile: opts.split ? path.resolve(opts.split) : null, validationFraction, thresholds, c3dWeights: opts.c3dWeights ?? null,
       };
-      const recorded = await readRunConfig(opts.out);
       if (recorded) checkRunConfig(opts.out, recorded, config);
       await writeRunConfig(opts.out, config, formatSplitFile(plan));
       out(`Training ${methods.join(', ')}: ${splits.length > 1 ? `${splits.length} folds x ` : ''}${seeds.length} seed(s); ` +

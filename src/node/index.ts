@@ -49,7 +49,7 @@ export type { EpochRecord, TrainOptions, TrainResult } from '../pipeline/train.j
 export type { TrainComparisonOptions, ComparisonResult, SplitRunResult } from '../pipeline/demo.js';
 export { summarizeRuns, comparisonText, comparisonTable, intervalTable, collapsedClass, COMPARED_PAIRS } from '../pipeline/comparison.js';
 export type { RunOutcome, RowSummary, PairedComparison, ComparisonSummary } from '../pipeline/comparison.js';
-export { readRunConfig, checkRunConfig, writeRunConfig, readRunSplit } from '../pipeline/run-config.js';
+export { readRunConfig, checkRunConfig, continuedTraining, writeRunConfig, readRunSplit } from '../pipeline/run-config.js';
 export type { RunConfig } from '../pipeline/run-config.js';
 export { parseShard, shardItems, readFailures, recordFailure, clearFailure, failureFile, statusText } from '../pipeline/extract-status.js';
 export type { Shard, FailureRecord, ExtractionStatus } from '../pipeline/extract-status.js';

@@ -73,6 +73,18 @@ export function checkRunConfig(run: string, recorded: RunConfig, given: Partial<
   }
 }
 
+/**
+ * The training preset a rerun of `run` continues with: `training`, except for the settings whose
+ * default changed after runs were made with the old one, which keep the run's recorded value (or the
+ * old default where the record predates the setting). So a run resumed or retrained by a newer
+ * plm-ipe trains, and its config.json reads, as it was made: `classBalance` `'none'` and
+ * `klRampEpochs` 0 for runs recorded before the small preset's `'balanced'` and 4.
+ */
+export function continuedTraining(recorded: RunConfig | null, training: TrainingPreset): TrainingPreset {
+  if (!recorded) return training;
+  return { ...training, classBalance: recorded.training.classBalance ?? 'none', klRampEpochs: recorded.training.klRampEpochs ?? 0 };
+}
+
 /** Writes `<run>/config.json` and `<run>/split.json` (the split plan's text) atomically. */
 export async function writeRunConfig(run: string, config: RunConfig, splitText: string): Promise<void> {
   const path = await import('node:path');
