@@ -82,7 +82,23 @@ export function checkRunConfig(run: string, recorded: RunConfig, given: Partial<
  */
 export function continuedTraining(recorded: RunConfig | null, training: TrainingPreset): TrainingPreset {
   if (!recorded) return training;
-  return { ...training, classBalance: recorded.training.classBalance ?? 'none', klRampEpochs: recorded.training.klRampEpochs ?? 0 };
+  return { ...training, ...recordedChangedDefaults(recorded.training) };
+}
+
+/** The settings whose default changed, as `recorded` (a run's training preset) had them. */
+function recordedChangedDefaults(recorded: Partial<TrainingPreset>): Pick<TrainingPreset, 'classBalance' | 'klRampEpochs'> {
+  return { classBalance: recorded.classBalance ?? 'none', klRampEpochs: recorded.klRampEpochs ?? 0 };
+}
+
+/**
+ * The changed-default settings on which a demo folder's recorded training (`<out>/report/config.json`)
+ * and this run's differ, as `name recorded -> now` lines; empty when they agree. A demo rerun resumes
+ * finished checkpoints, so it must not report a folder trained the old way under the new settings.
+ */
+export function changedDefaultsBetween(recorded: Partial<TrainingPreset>, training: TrainingPreset): string[] {
+  const was = recordedChangedDefaults(recorded);
+  const now = recordedChangedDefaults(training);
+  return (Object.keys(was) as (keyof typeof was)[]).filter((k) => was[k] !== now[k]).map((k) => `${k} ${String(was[k])} -> ${String(now[k])}`);
 }
 
 /** Writes `<run>/config.json` and `<run>/split.json` (the split plan's text) atomically. */
