@@ -1,10 +1,9 @@
 // Ceiling of the landmark branch: leave-one-subject-out logistic regression on the exact aligned
 // landmark displacement (mean over frames, relative to frame 0) of lip corners, lips and brows.
-import { generateDataset } from '../../src/data/synthetic/dataset.ts';
-import { alignFace } from '../../src/landmarks/align.ts';
-import { scoreToLabel } from '../../src/data/manifest.ts';
-import { logreg } from './logreg.mts';
-const cfg = JSON.parse(process.env.CFG ?? '{}');
+// CFG (JSON: dataset, jitter) overrides the dataset and reads the jittered landmarks; L2 sets the penalty.
+import { alignFace, generateDataset, scoreToLabel } from 'plm-ipe';
+import { logreg } from './logreg.mjs';
+const cfg = JSON.parse(process.env.CFG ?? '{}') as { dataset?: object; jitter?: boolean };
 const ds = generateDataset({ seed: 1, subjects: 10, sessionsPerSubject: 1, size: 64, fps: 8, ...(cfg.dataset ?? {}) });
 const pts = (f: Float32Array) => Array.from({ length: 68 }, (_, i) => [f[2 * i], f[2 * i + 1]] as [number, number]);
 const P = [48, 54, 59, 55, 51, 57, 19, 24, 21, 22];

@@ -1,10 +1,10 @@
 // Per-class means of a few interpretable descriptor signals (vertical motion of the mouth-corner and
 // brow regions), and a leave-subjects-out nearest-centroid accuracy on (cos, sin)·magnitude features.
-import { generateDataset } from '../../src/data/synthetic/dataset.ts';
-import { extractFeatures, syntheticSources } from '../../src/pipeline/extract.ts';
-import { demoConfig } from '../../src/pipeline/demo-config.ts';
-import { logreg } from './logreg.mts';
-const cfg = JSON.parse(process.env.CFG ?? '{}');
+// CFG (JSON: size, dataset, extract) overrides the demo's configuration; L2 sets the penalty.
+import { demoConfig, generateDataset } from 'plm-ipe';
+import { extractFeatures, syntheticSources } from 'plm-ipe/node';
+import { logreg } from './logreg.mjs';
+const cfg = JSON.parse(process.env.CFG ?? '{}') as { size?: 'tiny' | 'small'; dataset?: object; extract?: object };
 const base = demoConfig({ size: cfg.size ?? 'tiny', seed: 1 });
 const ds = generateDataset({ ...base.dataset, ...(cfg.dataset ?? {}) });
 const ex = await extractFeatures(syntheticSources(ds), { cacheDir: '/tmp/exp/cache', extract: { ...base.extract, ...(cfg.extract ?? {}) } });
@@ -26,8 +26,9 @@ console.log('labels', [0, 1, 2].map((c) => F.filter((f) => f.label === c).length
 
 const y = F.map((f) => f.label);
 const subs = [...new Set(F.map((f) => f.subject))];
-for (const [name, X] of [['cart72', feat], ['mouth+brow', feat.map((r) => [25, 26, 1, 4, 61, 62, 37, 40].map((j) => r[j]))]] as const) {
+const sets: [string, number[][]][] = [['cart72', feat], ['mouth+brow', feat.map((r) => [25, 26, 1, 4, 61, 62, 37, 40].map((j) => r[j]))]];
+for (const [name, X] of sets) {
   let tra = 0, tea = 0; const K = subs.length;
-  for (let k = 0; k < K; k++) { const ts = new Set([subs[k]]); const tr = F.map((_, i) => i).filter((i) => !ts.has(F[i].subject)); const te = F.map((_, i) => i).filter((i) => ts.has(F[i].subject)); const [a, b] = logreg(X as number[][], y, tr, te, Number(process.env.L2 ?? 0.05)); tra += a / K; tea += b / K; }
+  for (let k = 0; k < K; k++) { const ts = new Set([subs[k]]); const tr = F.map((_, i) => i).filter((i) => !ts.has(F[i].subject)); const te = F.map((_, i) => i).filter((i) => ts.has(F[i].subject)); const [a, b] = logreg(X, y, tr, te, Number(process.env.L2 ?? 0.05)); tra += a / K; tea += b / K; }
   console.log(`${name}: train ${(100 * tra).toFixed(1)} loso-test ${(100 * tea).toFixed(1)}`);
 }

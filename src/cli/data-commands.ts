@@ -12,7 +12,7 @@ import { parseShard, statusText, type Shard } from '../pipeline/extract-status.j
 import { classCounts, featureEntries, partitionFeatures, relabel, splitPlan, type FeatureSplit } from '../pipeline/dataset.js';
 import { trainComparison } from '../pipeline/demo.js';
 import { comparisonTable, comparisonText, summarizeRuns, type ComparisonSummary, type RunOutcome } from '../pipeline/comparison.js';
-import { checkRunConfig, readRunConfig, readRunSplit, writeRunConfig, type RunConfig } from '../pipeline/run-config.js';
+import { checkRunConfig, continuedTraining, readRunConfig, readRunSplit, writeRunConfig, type RunConfig } from '../pipeline/run-config.js';
 import {
   DEFAULT_VALIDATION_FRACTION, formatSplitFile, parseSplitFile, type SubjectPartition,
 } from '../data/subject-splits.js';
@@ -227,14 +227,14 @@ async function runTrain(opts: TrainFlags): Promise<void> {
   if (opts.c3dWeights) out(await describeC3DWeights(opts.c3dWeights));
   const { info, features } = await trainingFeatures(opts, thresholds, out);
   const { plan, splits, validationFraction } = await trainingSplits(opts, features, seed, out);
-  const training = { ...trainingPreset(opts.preset, features[0]), ...(opts.epochs ? { epochs: opts.epochs } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) };
+  const recorded = await readRunConfig(opts.out);
+  const training = continuedTraining(recorded, { ...trainingPreset(opts.preset, features[0]), ...(opts.epochs ? { epochs: opts.epochs } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
   if (opts.c3dWeights) await describeC3DWeights(opts.c3dWeights, training.c3d);
   const seeds = Array.from({ length: opts.seeds }, (_, i) => seed + i);
   const config: RunConfig = {
     format: 'plm-ipe-run', features: path.resolve(opts.features), manifest: info.manifest, extract: info.extract, training, methods, seed, seeds,
     folds: opts.folds ?? null, splitFile: opts.split ? path.resolve(opts.split) : null, validationFraction, thresholds, c3dWeights: opts.c3dWeights ?? null,
   };
-  const recorded = await readRunConfig(opts.out);
   if (recorded) checkRunConfig(opts.out, recorded, config);
   await writeRunConfig(opts.out, config, formatSplitFile(plan));
   out(`Training ${methods.join(', ')}: ${splits.length > 1 ? `${splits.length} folds x ` : ''}${seeds.length} seed(s); ` +

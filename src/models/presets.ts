@@ -44,15 +44,18 @@ export interface TrainingPreset {
   /** Mirror training clips left-right at random (C3D's augmentation; see makeBatch). Default false. */
   pixelFlip?: boolean;
   /**
-   * Weights of the cross-entropy terms: `'none'` (default, the paper's) or `'balanced'` (each
-   * training video weighted N / (C n_class) from the training part's class counts, for every
-   * method alike; see balancedClassWeights). The KL terms are never weighted.
+   * Weights of the cross-entropy terms: `'none'` (the paper's, and what an absent value means) or
+   * `'balanced'` (each training video weighted N / (C n_class) from the training part's class counts,
+   * for every method alike; see balancedClassWeights). The KL terms are never weighted. The paper
+   * preset leaves it out; the demo's small preset (SMALL_TRAINING) sets `'balanced'`, which stops a
+   * weak branch from collapsing onto the training part's majority class.
    */
   classBalance?: 'none' | 'balanced';
   /**
    * Epochs over which the mutual KL terms ramp up linearly from 0 (epoch 1) to full weight (epoch
    * `klRampEpochs + 1`), as deep mutual learning implementations often do; 0 or absent: full weight
-   * from the start (the paper's). See {@link klRampFactor}.
+   * from the start (the paper's, and the paper preset's). The demo's small preset (SMALL_TRAINING)
+   * sets 4. See {@link klRampFactor}.
    */
   klRampEpochs?: number;
 }

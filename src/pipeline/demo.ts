@@ -20,6 +20,7 @@ import type { DemoConfig } from './demo-config.js';
 import { upgradeExtractOptions } from './video-features.js';
 import type { MethodName } from '../models/presets.js';
 import { checkPretrainedExtract } from './pretrained.js';
+import { changedDefaultsBetween } from './run-config.js';
 
 /** Options of {@link trainAndReport}. */
 export interface TrainAndReportOptions {
@@ -202,6 +203,21 @@ export interface DemoRunOptions {
   seeds?: number;
 }
 
+/** Refuses an output folder whose finished report was trained with other defaults (it would be resumed, not retrained). */
+async function checkDemoFolder(out: string, config: DemoConfig): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  const file = path.join(out, 'report', 'config.json');
+  const text = await fs.readFile(file, 'utf8').catch(() => null);
+  if (text === null) return;
+  const recorded = (JSON.parse(text) as { training?: Partial<TrainingPreset> }).training ?? {};
+  const changed = changedDefaultsBetween(recorded, config.training);
+  if (changed.length) {
+    throw new Error(`${out} holds a demo trained with other settings (${changed.join(', ')}; from ${file}); ` +
+      `its checkpoints would be reported as they are: use another --out, or delete ${out} to train again`);
+  }
+}
+
 /**
  * Generates the synthetic dataset, extracts features (cached under `<out>/cache`), trains the five
  * methods (on each fold and seed when asked) and writes `<out>/report`. Rerunning with the same options resumes every stage.
@@ -213,6 +229,7 @@ export async function runDemo(options: DemoRunOptions): Promise<ComparisonResult
   // Upgraded here so the report's config.json names the options as they are read back.
   const config = { ...options.config, extract: upgradeExtractOptions(options.config.extract) };
   if (options.c3dWeights) checkPretrainedExtract(config.extract, 'the demo configuration', options.c3dWeights);
+  await checkDemoFolder(options.out, config);
   const ds = generateDataset(config.dataset);
   log(`Synthetic dataset: ${ds.entries.length} videos of ${ds.options.width}x${ds.options.height} at ${ds.options.fps} fps, ${ds.subjects.length} subjects (seed ${config.seed})`);
   const extracted = await extractFeatures(syntheticSources(ds), { cacheDir: path.join(options.out, 'cache'), extract: config.extract, progress: options.progress });

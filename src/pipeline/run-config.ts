@@ -73,6 +73,34 @@ export function checkRunConfig(run: string, recorded: RunConfig, given: Partial<
   }
 }
 
+/**
+ * The training preset a rerun of `run` continues with: `training`, except for the settings whose
+ * default changed after runs were made with the old one, which keep the run's recorded value (or the
+ * old default where the record predates the setting). So a run resumed or retrained by a newer
+ * plm-ipe trains, and its config.json reads, as it was made: `classBalance` `'none'` and
+ * `klRampEpochs` 0 for runs recorded before the small preset's `'balanced'` and 4.
+ */
+export function continuedTraining(recorded: RunConfig | null, training: TrainingPreset): TrainingPreset {
+  if (!recorded) return training;
+  return { ...training, ...recordedChangedDefaults(recorded.training) };
+}
+
+/** The settings whose default changed, as `recorded` (a run's training preset) had them. */
+function recordedChangedDefaults(recorded: Partial<TrainingPreset>): Pick<TrainingPreset, 'classBalance' | 'klRampEpochs'> {
+  return { classBalance: recorded.classBalance ?? 'none', klRampEpochs: recorded.klRampEpochs ?? 0 };
+}
+
+/**
+ * The changed-default settings on which a demo folder's recorded training (`<out>/report/config.json`)
+ * and this run's differ, as `name recorded -> now` lines; empty when they agree. A demo rerun resumes
+ * finished checkpoints, so it must not report a folder trained the old way under the new settings.
+ */
+export function changedDefaultsBetween(recorded: Partial<TrainingPreset>, training: TrainingPreset): string[] {
+  const was = recordedChangedDefaults(recorded);
+  const now = recordedChangedDefaults(training);
+  return (Object.keys(was) as (keyof typeof was)[]).filter((k) => was[k] !== now[k]).map((k) => `${k} ${String(was[k])} -> ${String(now[k])}`);
+}
+
 /** Writes `<run>/config.json` and `<run>/split.json` (the split plan's text) atomically. */
 export async function writeRunConfig(run: string, config: RunConfig, splitText: string): Promise<void> {
   const path = await import('node:path');
