@@ -18,8 +18,6 @@ export default defineConfig([
     'bench/results/',
     'test/fixtures/',
     'src/backend/gpu/kernels.generated.ts',
-    // An old investigation that deep-imports src internals and is not type-checked: lint it once it uses the public API.
-    'scripts/probes/',
   ]),
   {
     files: ['**/*.{ts,mts,js,mjs}'],
