@@ -423,16 +423,49 @@ function updateFlowBox(
       const G22 = g22 * scale;
       const H1 = h1 * scale;
       const H2 = h2 * scale;
-      const idet = 1 / (G11 * G22 - G12 * G12 + 1e-3);
-      flow[f] = (G11 * H2 - G12 * H1) * idet;
-      flow[f + 1] = (G22 * H1 - G12 * H2) * idet;
+      solveFlowAt(flow, f, G11, G12, G22, H1, H2);
     }
-    const yUpd = y === h - 1 ? h : y - block;
-    if (update && (yUpd === h || yUpd >= yDone + minStripe)) {
-      updateMatrices(R0, R1, flow, M, w, h, yDone, yUpd);
-      yDone = yUpd;
-    }
+    if (update) yDone = refreshSettledRows(R0, R1, flow, M, w, h, block, y, yDone, minStripe);
   }
+}
+
+/** The regularised 2×2 solve of one pixel: (G + 1e-3·I)·d = h, with d written to flow[f], flow[f + 1]. */
+function solveFlowAt(
+  flow: Float32Array,
+  f: number,
+  g11: number,
+  g12: number,
+  g22: number,
+  h1: number,
+  h2: number,
+): void {
+  const idet = 1 / (g11 * g22 - g12 * g12 + 1e-3);
+  flow[f] = (g11 * h2 - g12 * h1) * idet;
+  flow[f + 1] = (g22 * h1 - g12 * h2) * idet;
+}
+
+/**
+ * After row y's flow is solved, rebuilds G/h of the rows no later window reads (all of them after
+ * the last row), in stripes of at least `minStripe` rows. Returns the new count of rebuilt rows.
+ */
+function refreshSettledRows(
+  R0: Float32Array,
+  R1: Float32Array,
+  flow: Float32Array,
+  M: Float32Array,
+  w: number,
+  h: number,
+  block: number,
+  y: number,
+  yDone: number,
+  minStripe: number,
+): number {
+  const yUpd = y === h - 1 ? h : y - block;
+  if (yUpd === h || yUpd >= yDone + minStripe) {
+    updateMatrices(R0, R1, flow, M, w, h, yDone, yUpd);
+    return yUpd;
+  }
+  return yDone;
 }
 
 /**
@@ -493,14 +526,8 @@ function updateFlowGaussian(
       const g22 = hsum[o + 2];
       const h1 = hsum[o + 3];
       const h2 = hsum[o + 4];
-      const idet = 1 / (g11 * g22 - g12 * g12 + 1e-3);
-      flow[2 * (rowP + x)] = (g11 * h2 - g12 * h1) * idet;
-      flow[2 * (rowP + x) + 1] = (g22 * h1 - g12 * h2) * idet;
+      solveFlowAt(flow, 2 * (rowP + x), g11, g12, g22, h1, h2);
     }
-    const yUpd = y === h - 1 ? h : y - block;
-    if (update && (yUpd === h || yUpd >= yDone + minStripe)) {
-      updateMatrices(R0, R1, flow, M, w, h, yDone, yUpd);
-      yDone = yUpd;
-    }
+    if (update) yDone = refreshSettledRows(R0, R1, flow, M, w, h, block, y, yDone, minStripe);
   }
 }
