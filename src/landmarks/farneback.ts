@@ -261,8 +261,9 @@ function solveLayerJs(
   updateMatrices(R0, R1, flow, M, w, h, 0, h);
   for (let it = 0; it < p.iterations; it++) {
     const update = it < p.iterations - 1;
-    if (gaussianWindow) updateFlowGaussian(R0, R1, flow, M, w, h, p.winSize, pool, update);
-    else updateFlowBox(R0, R1, flow, M, w, h, p.winSize, pool, update);
+    const pass: FlowPass = { R0, R1, flow, M, w, h, block: p.winSize, pool, update };
+    if (gaussianWindow) updateFlowGaussian(pass);
+    else updateFlowBox(pass);
   }
 }
 
@@ -361,6 +362,21 @@ function updateMatrices(
   }
 }
 
+/** What one solve pass over a layer works on: both expansions, the flow and G/h (all w × h), the window. */
+interface FlowPass {
+  R0: Float32Array;
+  R1: Float32Array;
+  flow: Float32Array;
+  M: Float32Array;
+  w: number;
+  h: number;
+  /** Window side (winSize). */
+  block: number;
+  pool: BufferPool;
+  /** Whether to rebuild G/h from the new flow (every pass but the last). */
+  update: boolean;
+}
+
 /**
  * Box-window averaging of the five G/h maps with replicated borders, then the per-pixel regularised
  * 2×2 solve (OpenCV's FarnebackUpdateFlow_Blur): column sums run down the image in double, the window
@@ -368,22 +384,12 @@ function updateMatrices(
  * counts row 0 m+2 times, then the first step subtracts it once). Rows that no later window reads get
  * their G/h rebuilt from the new flow right away, while they are still in cache.
  */
-function updateFlowBox(
-  R0: Float32Array,
-  R1: Float32Array,
-  flow: Float32Array,
-  M: Float32Array,
-  w: number,
-  h: number,
-  block: number,
-  pool: BufferPool,
-  update: boolean,
-): void {
+function updateFlowBox(pass: FlowPass): void {
+  const { flow, M, w, h, block, pool, update } = pass;
   const m = block >> 1;
   const scale = 1 / (block * block);
   const n5 = w * 5;
   const vsum = pool.get64('vsum', n5);
-  const minStripe = Math.max(Math.floor(1024 / w), block);
   let yDone = 0;
   for (let x = 0; x < n5; x++) vsum[x] = M[x] * (m + 2);
   for (let y = 1; y < m; y++) {
@@ -425,7 +431,7 @@ function updateFlowBox(
       const H2 = h2 * scale;
       solveFlowAt(flow, f, G11, G12, G22, H1, H2);
     }
-    if (update) yDone = refreshSettledRows(R0, R1, flow, M, w, h, block, y, yDone, minStripe);
+    if (update) yDone = refreshSettledRows(pass, y, yDone);
   }
 }
 
@@ -446,20 +452,11 @@ function solveFlowAt(
 
 /**
  * After row y's flow is solved, rebuilds G/h of the rows no later window reads (all of them after
- * the last row), in stripes of at least `minStripe` rows. Returns the new count of rebuilt rows.
+ * the last row), in stripes of at least max(1024 / w, block) rows. Returns the new count of rebuilt rows.
  */
-function refreshSettledRows(
-  R0: Float32Array,
-  R1: Float32Array,
-  flow: Float32Array,
-  M: Float32Array,
-  w: number,
-  h: number,
-  block: number,
-  y: number,
-  yDone: number,
-  minStripe: number,
-): number {
+function refreshSettledRows(pass: FlowPass, y: number, yDone: number): number {
+  const { R0, R1, flow, M, w, h, block } = pass;
+  const minStripe = Math.max(Math.floor(1024 / w), block);
   const yUpd = y === h - 1 ? h : y - block;
   if (yUpd === h || yUpd >= yDone + minStripe) {
     updateMatrices(R0, R1, flow, M, w, h, yDone, yUpd);
@@ -472,17 +469,8 @@ function refreshSettledRows(
  * Gaussian-window averaging (σ = 0.3·⌊winSize/2⌋, radius ⌊winSize/2⌋, replicated borders; float
  * sums as OpenCV's FarnebackUpdateFlow_GaussianBlur), then the per-pixel solve.
  */
-function updateFlowGaussian(
-  R0: Float32Array,
-  R1: Float32Array,
-  flow: Float32Array,
-  M: Float32Array,
-  w: number,
-  h: number,
-  block: number,
-  pool: BufferPool,
-  update: boolean,
-): void {
+function updateFlowGaussian(pass: FlowPass): void {
+  const { flow, M, w, h, block, pool, update } = pass;
   const m = block >> 1;
   const sigma = m * 0.3;
   const kern = new Float32Array(m + 1);
@@ -497,7 +485,6 @@ function updateFlowGaussian(
   const padL = m * 5;
   const vsum = pool.get('gvsum', (w + 2 * m) * 5);
   const hsum = pool.get('ghsum', n5);
-  const minStripe = Math.max(Math.floor(1024 / w), block);
   let yDone = 0;
   for (let y = 0; y < h; y++) {
     const c = y * n5;
@@ -528,6 +515,6 @@ function updateFlowGaussian(
       const h2 = hsum[o + 4];
       solveFlowAt(flow, 2 * (rowP + x), g11, g12, g22, h1, h2);
     }
-    if (update) yDone = refreshSettledRows(R0, R1, flow, M, w, h, block, y, yDone, minStripe);
+    if (update) yDone = refreshSettledRows(pass, y, yDone);
   }
 }
