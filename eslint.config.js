@@ -97,8 +97,6 @@ export default defineConfig([
     files: [
       'src/pipeline/demo.ts', // trainAndReport
       'src/pipeline/train.ts', // trainMethod
-      'test/helpers/gradcheck.ts', // gradcheck (test/conformance/gradcheck.ts on the conformance branch)
-      'test/conformance/gradcheck.ts',
     ],
     rules: { 'max-lines-per-function': 'off' },
   },

@@ -104,20 +104,33 @@ export function cropResize(
   if (src.length !== width * height * 3) {
     throw new Error(`cropResize: expected ${width}x${height}x3 = ${width * height * 3} bytes, got ${src.length}`);
   }
-  const out = new Uint8Array(outW * outH * 3);
   const sx = box.width / outW;
   const sy = box.height / outH;
   // Taps per output pixel along each axis: 1 for up-sampling, about the shrink factor otherwise.
   const tx = Math.max(1, Math.min(8, Math.round(sx)));
   const ty = Math.max(1, Math.min(8, Math.round(sy)));
+  return supersampleRgb(outW, outH, tx, ty, (u, v, acc) =>
+    addBilinearRgb(src, width, height, box.x + u * sx - 0.5, box.y + v * sy - 0.5, acc),
+  );
+}
+
+/** Adds one bilinear tap at output-space point (u, v) (pixel corners at integers) to `acc`. */
+type RgbTap = (u: number, v: number, acc: Float64Array) => void;
+
+/**
+ * An `outW × outH` RGB image whose every pixel averages a `tx × ty` grid of taps spread evenly
+ * over the pixel (rows of taps outer), rounded to bytes.
+ */
+function supersampleRgb(outW: number, outH: number, tx: number, ty: number, tap: RgbTap): Uint8Array {
+  const out = new Uint8Array(outW * outH * 3);
   const inv = 1 / (tx * ty);
   const acc = new Float64Array(3);
   for (let oy = 0; oy < outH; oy++) {
     for (let ox = 0; ox < outW; ox++) {
       acc.fill(0);
       for (let jy = 0; jy < ty; jy++) {
-        const y = box.y + (oy + (jy + 0.5) / ty) * sy - 0.5;
-        for (let jx = 0; jx < tx; jx++) addBilinearRgb(src, width, height, box.x + (ox + (jx + 0.5) / tx) * sx - 0.5, y, acc);
+        const v = oy + (jy + 0.5) / ty;
+        for (let jx = 0; jx < tx; jx++) tap(ox + (jx + 0.5) / tx, v, acc);
       }
       const o = (oy * outW + ox) * 3;
       out[o] = Math.round(acc[0] * inv);
@@ -144,26 +157,11 @@ export function warpRgb(src: Uint8Array, width: number, height: number, transfor
   // Crop to frame: the inverse similarity.
   const { a: ia, b: ib, tx: itx, ty: ity } = invertTransform(transform);
   const k = Math.max(1, Math.min(8, Math.round(1 / Math.sqrt(s2))));
-  const inv = 1 / (k * k);
-  const acc = new Float64Array(3);
-  const out = new Uint8Array(size * size * 3);
-  for (let v = 0; v < size; v++) {
-    for (let u = 0; u < size; u++) {
-      acc.fill(0);
-      for (let sj = 0; sj < k; sj++) {
-        const cv = v + (sj + 0.5) / k - 0.5;
-        for (let si = 0; si < k; si++) {
-          const cu = u + (si + 0.5) / k - 0.5;
-          addBilinearRgb(src, width, height, ia * cu - ib * cv + itx, ib * cu + ia * cv + ity, acc);
-        }
-      }
-      const o = (v * size + u) * 3;
-      out[o] = Math.round(acc[0] * inv);
-      out[o + 1] = Math.round(acc[1] * inv);
-      out[o + 2] = Math.round(acc[2] * inv);
-    }
-  }
-  return out;
+  return supersampleRgb(size, size, k, k, (u, v, acc) => {
+    const cu = u - 0.5;
+    const cv = v - 0.5;
+    addBilinearRgb(src, width, height, ia * cu - ib * cv + itx, ib * cu + ia * cv + ity, acc);
+  });
 }
 
 /** Resizes a whole RGB image (see {@link cropResize}). */

@@ -261,8 +261,9 @@ function solveLayerJs(
   updateMatrices(R0, R1, flow, M, w, h, 0, h);
   for (let it = 0; it < p.iterations; it++) {
     const update = it < p.iterations - 1;
-    if (gaussianWindow) updateFlowGaussian(R0, R1, flow, M, w, h, p.winSize, pool, update);
-    else updateFlowBox(R0, R1, flow, M, w, h, p.winSize, pool, update);
+    const pass: FlowPass = { R0, R1, flow, M, w, h, block: p.winSize, pool, update };
+    if (gaussianWindow) updateFlowGaussian(pass);
+    else updateFlowBox(pass);
   }
 }
 
@@ -361,6 +362,21 @@ function updateMatrices(
   }
 }
 
+/** What one solve pass over a layer works on: both expansions, the flow and G/h (all w × h), the window. */
+interface FlowPass {
+  R0: Float32Array;
+  R1: Float32Array;
+  flow: Float32Array;
+  M: Float32Array;
+  w: number;
+  h: number;
+  /** Window side (winSize). */
+  block: number;
+  pool: BufferPool;
+  /** Whether to rebuild G/h from the new flow (every pass but the last). */
+  update: boolean;
+}
+
 /**
  * Box-window averaging of the five G/h maps with replicated borders, then the per-pixel regularised
  * 2×2 solve (OpenCV's FarnebackUpdateFlow_Blur): column sums run down the image in double, the window
@@ -368,22 +384,12 @@ function updateMatrices(
  * counts row 0 m+2 times, then the first step subtracts it once). Rows that no later window reads get
  * their G/h rebuilt from the new flow right away, while they are still in cache.
  */
-function updateFlowBox(
-  R0: Float32Array,
-  R1: Float32Array,
-  flow: Float32Array,
-  M: Float32Array,
-  w: number,
-  h: number,
-  block: number,
-  pool: BufferPool,
-  update: boolean,
-): void {
+function updateFlowBox(pass: FlowPass): void {
+  const { flow, M, w, h, block, pool, update } = pass;
   const m = block >> 1;
   const scale = 1 / (block * block);
   const n5 = w * 5;
   const vsum = pool.get64('vsum', n5);
-  const minStripe = Math.max(Math.floor(1024 / w), block);
   let yDone = 0;
   for (let x = 0; x < n5; x++) vsum[x] = M[x] * (m + 2);
   for (let y = 1; y < m; y++) {
@@ -423,33 +429,48 @@ function updateFlowBox(
       const G22 = g22 * scale;
       const H1 = h1 * scale;
       const H2 = h2 * scale;
-      const idet = 1 / (G11 * G22 - G12 * G12 + 1e-3);
-      flow[f] = (G11 * H2 - G12 * H1) * idet;
-      flow[f + 1] = (G22 * H1 - G12 * H2) * idet;
+      solveFlowAt(flow, f, G11, G12, G22, H1, H2);
     }
-    const yUpd = y === h - 1 ? h : y - block;
-    if (update && (yUpd === h || yUpd >= yDone + minStripe)) {
-      updateMatrices(R0, R1, flow, M, w, h, yDone, yUpd);
-      yDone = yUpd;
-    }
+    if (update) yDone = refreshSettledRows(pass, y, yDone);
   }
+}
+
+/** The regularised 2×2 solve of one pixel: (G + 1e-3·I)·d = h, with d written to flow[f], flow[f + 1]. */
+function solveFlowAt(
+  flow: Float32Array,
+  f: number,
+  g11: number,
+  g12: number,
+  g22: number,
+  h1: number,
+  h2: number,
+): void {
+  const idet = 1 / (g11 * g22 - g12 * g12 + 1e-3);
+  flow[f] = (g11 * h2 - g12 * h1) * idet;
+  flow[f + 1] = (g22 * h1 - g12 * h2) * idet;
+}
+
+/**
+ * After row y's flow is solved, rebuilds G/h of the rows no later window reads (all of them after
+ * the last row), in stripes of at least max(1024 / w, block) rows. Returns the new count of rebuilt rows.
+ */
+function refreshSettledRows(pass: FlowPass, y: number, yDone: number): number {
+  const { R0, R1, flow, M, w, h, block } = pass;
+  const minStripe = Math.max(Math.floor(1024 / w), block);
+  const yUpd = y === h - 1 ? h : y - block;
+  if (yUpd === h || yUpd >= yDone + minStripe) {
+    updateMatrices(R0, R1, flow, M, w, h, yDone, yUpd);
+    return yUpd;
+  }
+  return yDone;
 }
 
 /**
  * Gaussian-window averaging (σ = 0.3·⌊winSize/2⌋, radius ⌊winSize/2⌋, replicated borders; float
  * sums as OpenCV's FarnebackUpdateFlow_GaussianBlur), then the per-pixel solve.
  */
-function updateFlowGaussian(
-  R0: Float32Array,
-  R1: Float32Array,
-  flow: Float32Array,
-  M: Float32Array,
-  w: number,
-  h: number,
-  block: number,
-  pool: BufferPool,
-  update: boolean,
-): void {
+function updateFlowGaussian(pass: FlowPass): void {
+  const { flow, M, w, h, block, pool, update } = pass;
   const m = block >> 1;
   const sigma = m * 0.3;
   const kern = new Float32Array(m + 1);
@@ -464,7 +485,6 @@ function updateFlowGaussian(
   const padL = m * 5;
   const vsum = pool.get('gvsum', (w + 2 * m) * 5);
   const hsum = pool.get('ghsum', n5);
-  const minStripe = Math.max(Math.floor(1024 / w), block);
   let yDone = 0;
   for (let y = 0; y < h; y++) {
     const c = y * n5;
@@ -493,14 +513,8 @@ function updateFlowGaussian(
       const g22 = hsum[o + 2];
       const h1 = hsum[o + 3];
       const h2 = hsum[o + 4];
-      const idet = 1 / (g11 * g22 - g12 * g12 + 1e-3);
-      flow[2 * (rowP + x)] = (g11 * h2 - g12 * h1) * idet;
-      flow[2 * (rowP + x) + 1] = (g22 * h1 - g12 * h2) * idet;
+      solveFlowAt(flow, 2 * (rowP + x), g11, g12, g22, h1, h2);
     }
-    const yUpd = y === h - 1 ? h : y - block;
-    if (update && (yUpd === h || yUpd >= yDone + minStripe)) {
-      updateMatrices(R0, R1, flow, M, w, h, yDone, yUpd);
-      yDone = yUpd;
-    }
+    if (update) yDone = refreshSettledRows(pass, y, yDone);
   }
 }

@@ -105,40 +105,14 @@ export function resizeBilinear(
   }
   const xi = new Int32Array(dw);
   const xf = new Float32Array(dw);
-  const sx = sw / dw;
-  const sy = sh / dh;
-  for (let x = 0; x < dw; x++) {
-    let f = (x + 0.5) * sx - 0.5;
-    let i = Math.floor(f);
-    f -= i;
-    if (i < 0) {
-      i = 0;
-      f = 0;
-    }
-    if (i >= sw - 1) {
-      i = sw - 1;
-      f = 0;
-    }
-    xi[x] = i;
-    xf[x] = f;
-  }
+  for (let x = 0; x < dw; x++) [xi[x], xf[x]] = bilinearTap(x, sw, dw);
   const rowStride = sw * channels;
   if (channels === 2) {
     resizeBilinear2(src, sw, sh, dst, dw, dh, xi, xf);
     return;
   }
   for (let y = 0; y < dh; y++) {
-    let fy = (y + 0.5) * sy - 0.5;
-    let iy = Math.floor(fy);
-    fy -= iy;
-    if (iy < 0) {
-      iy = 0;
-      fy = 0;
-    }
-    if (iy >= sh - 1) {
-      iy = sh - 1;
-      fy = 0;
-    }
+    const [iy, fy] = bilinearTap(y, sh, dh);
     const r0 = iy * rowStride;
     const r1 = iy + 1 < sh ? r0 + rowStride : r0;
     const out = y * dw * channels;
@@ -156,8 +130,8 @@ export function resizeBilinear(
   }
 }
 
-/** Source row and weight of output row y for a bilinear resize (OpenCV geometry, clamped). */
-function bilinearRow(y: number, sh: number, dh: number): [number, number] {
+/** Source index and weight of output index y along one axis of a bilinear resize (OpenCV geometry, clamped). */
+function bilinearTap(y: number, sh: number, dh: number): [number, number] {
   let fy = (y + 0.5) * (sh / dh) - 0.5;
   let iy = Math.floor(fy);
   fy -= iy;
@@ -185,7 +159,7 @@ function resizeBilinear2(
 ): void {
   const rowStride = sw * 2;
   for (let y = 0; y < dh; y++) {
-    const [iy, fy] = bilinearRow(y, sh, dh);
+    const [iy, fy] = bilinearTap(y, sh, dh);
     const r0 = iy * rowStride;
     const r1 = iy + 1 < sh ? r0 + rowStride : r0;
     let o = y * dw * 2;

@@ -96,19 +96,81 @@ function coords(flat: number, shape: readonly number[]): string {
  * the dot product does not shrink the tolerance to nothing.
  */
 export function gradcheck(op: string, fn: OpFn, inputs: readonly GradInput[], options: GradcheckOptions = {}): GradcheckReport {
-  const eps = options.eps ?? 1e-2;
-  const rtol = options.rtol ?? 1e-2;
-  const atol = options.atol ?? 1e-3;
-  const maxElements = options.maxElements ?? 40;
-  const directions = options.directions ?? 2;
   const seed = options.seed ?? 0;
+  // One generator, drawn in a fixed order: weights, then sampled elements, then directions.
   const rng = createRng(`gradcheck:${op}:${seed}`);
-  const names = inputs.map((s, i) => (s.name ? `inputs[${i}] (${s.name})` : `inputs[${i}]`));
-
   const base = inputValues(op, inputs, seed);
   const checked = inputs.map((s) => s.requiresGrad ?? true);
+  const names = inputs.map((s, i) => (s.name ? `inputs[${i}] (${s.name})` : `inputs[${i}]`));
+  const { outShapes, weights } = outputWeights(fn, inputs, base, rng);
+  const run: CheckRun = {
+    op,
+    inputs,
+    base,
+    names,
+    checked,
+    rng,
+    eps: options.eps ?? 1e-2,
+    rtol: options.rtol ?? 1e-2,
+    atol: options.atol ?? 1e-3,
+    loss: weightedLoss(op, fn, inputs, weights),
+    analytic: analyticGradients(op, fn, inputs, base, checked, names, outShapes, weights),
+  };
+  const tally: Tally = { failures: [], worstRatio: 0, elementChecks: 0, directionChecks: 0 };
+  checkElements(run, options.maxElements ?? 40, tally);
+  checkDirections(run, options.directions ?? 2, tally);
+  if (tally.failures.length > 0) {
+    const { eps, rtol, atol } = run;
+    throw new Error(`gradcheck(${op}) failed (eps ${eps}, rtol ${rtol}, atol ${atol}):\n  ${tally.failures.join('\n  ')}`);
+  }
+  return { elementChecks: tally.elementChecks, directionChecks: tally.directionChecks, worstRatio: tally.worstRatio };
+}
 
-  // Output shapes, then one fixed weight tensor per output.
+/** L = sum(out * R) and S = sum |out * R|, the scalar checked and the bound on its roundoff. */
+type LossFn = (values: readonly Float32Array[]) => { L: number; S: number };
+
+/** What the finite-difference passes share. */
+interface CheckRun {
+  op: string;
+  inputs: readonly GradInput[];
+  base: readonly Float32Array[];
+  names: readonly string[];
+  checked: readonly boolean[];
+  rng: () => number;
+  eps: number;
+  rtol: number;
+  atol: number;
+  loss: LossFn;
+  /** Autograd's gradient per input; null for inputs not checked. */
+  analytic: readonly (Float64Array | null)[];
+}
+
+/** The counts and failures gathered over all comparisons (at most 8 failures are kept). */
+interface Tally {
+  failures: string[];
+  worstRatio: number;
+  elementChecks: number;
+  directionChecks: number;
+}
+
+/** Records one comparison; `describe` is called only for a failure that is kept. */
+function record(tally: Tally, err: number, tol: number, describe: () => string): void {
+  tally.worstRatio = Math.max(tally.worstRatio, err / tol);
+  if (!(err <= tol) && tally.failures.length < 8) tally.failures.push(describe());
+}
+
+/** The float32 roundoff of the difference quotient: 8 u S / h (see gradcheck's tolerance note). */
+function roundoff(S: number, h: number): number {
+  return (8 * F32_EPS * S) / h;
+}
+
+/** The output shapes at `base`, and one fixed weight array R_k in [-1, 1) per output. */
+function outputWeights(
+  fn: OpFn,
+  inputs: readonly GradInput[],
+  base: readonly Float32Array[],
+  rng: () => number,
+): { outShapes: number[][]; weights: Float32Array[] } {
   const outShapes = tidy(() => noGrad(() => asList(fn(...inputs.map((s, i) => tensor(base[i], s.shape)))).map((t) => [...t.shape])));
   const weights = outShapes.map((shape) => {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -116,9 +178,12 @@ export function gradcheck(op: string, fn: OpFn, inputs: readonly GradInput[], op
     for (let i = 0; i < n; i++) w[i] = 2 * rng() - 1;
     return w;
   });
+  return { outShapes, weights };
+}
 
-  /** L and S = sum |out * R| at the given input values, forward in float32, sum in float64. */
-  const loss = (values: readonly Float32Array[]): { L: number; S: number } =>
+/** L and S at given input values: forward in float32 under noGrad, sums in float64. */
+function weightedLoss(op: string, fn: OpFn, inputs: readonly GradInput[], weights: readonly Float32Array[]): LossFn {
+  return (values) =>
     tidy(() =>
       noGrad(() => {
         const outs = asList(fn(...inputs.map((s, i) => tensor(values[i], s.shape))));
@@ -136,8 +201,20 @@ export function gradcheck(op: string, fn: OpFn, inputs: readonly GradInput[], op
         return { L, S };
       }),
     );
+}
 
-  // Analytic gradients.
+/** Autograd's dL/dinput for each checked input (zeros for an input the op ignores), null for the others. */
+function analyticGradients(
+  op: string,
+  fn: OpFn,
+  inputs: readonly GradInput[],
+  base: readonly Float32Array[],
+  checked: readonly boolean[],
+  names: readonly string[],
+  outShapes: readonly number[][],
+  weights: readonly Float32Array[],
+): (Float64Array | null)[] {
+  // Assigned inside, not returned through tidy, which would walk every element of the arrays.
   let analytic: (Float64Array | null)[] = [];
   tidy(() => {
     const leaves = inputs.map((s, i) => tensor(base[i], s.shape, { requiresGrad: checked[i] }));
@@ -169,27 +246,29 @@ export function gradcheck(op: string, fn: OpFn, inputs: readonly GradInput[], op
       return new Float64Array(leaf.size); // unused input: zero gradient
     });
   });
+  return analytic;
+}
 
-  const roundoff = (S: number, h: number) => (8 * F32_EPS * S) / h;
-  const failures: string[] = [];
-  let worstRatio = 0;
-  let elementChecks = 0;
-  let directionChecks = 0;
-
-  // Single elements.
-  inputs.forEach((spec, k) => {
-    const ana = analytic[k];
-    if (!ana) return;
-    const n = base[k].length;
-    let indices = Array.from({ length: n }, (_, i) => i);
-    if (n > maxElements) {
-      for (let i = n - 1; i > 0; i--) {
-        const j = Math.floor(rng() * (i + 1));
-        [indices[i], indices[j]] = [indices[j], indices[i]];
-      }
-      indices = indices.slice(0, maxElements).sort((a, b) => a - b);
+/** All of 0..n-1, or a seeded sample of `max` of them in ascending order when n > max. */
+function sampledIndices(n: number, max: number, rng: () => number): number[] {
+  let indices = Array.from({ length: n }, (_, i) => i);
+  if (n > max) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [indices[i], indices[j]] = [indices[j], indices[i]];
     }
-    for (const i of indices) {
+    indices = indices.slice(0, max).sort((a, b) => a - b);
+  }
+  return indices;
+}
+
+/** Compares each checked input's gradient with central differences on (sampled) single elements. */
+function checkElements(run: CheckRun, maxElements: number, tally: Tally): void {
+  const { base, eps, rtol, atol, loss } = run;
+  run.inputs.forEach((spec, k) => {
+    const ana = run.analytic[k];
+    if (!ana) return;
+    for (const i of sampledIndices(base[k].length, maxElements, run.rng)) {
       const plus = base.map((b) => b);
       const minus = base.map((b) => b);
       plus[k] = Float32Array.from(base[k]);
@@ -202,25 +281,27 @@ export function gradcheck(op: string, fn: OpFn, inputs: readonly GradInput[], op
       const num = (lp.L - lm.L) / h;
       const tol = atol + rtol * Math.abs(ana[i]) + roundoff(Math.max(lp.S, lm.S), h);
       const err = Math.abs(num - ana[i]);
-      worstRatio = Math.max(worstRatio, err / tol);
-      elementChecks++;
-      if (!(err <= tol) && failures.length < 8) {
-        failures.push(`${names[k]} element ${i} ${coords(i, spec.shape)}: numeric ${num.toPrecision(7)}, analytic ${ana[i].toPrecision(7)}, |diff| ${err.toExponential(2)} > tol ${tol.toExponential(2)}`);
-      }
+      tally.elementChecks++;
+      record(tally, err, tol, () =>
+        `${run.names[k]} element ${i} ${coords(i, spec.shape)}: numeric ${num.toPrecision(7)}, analytic ${ana[i].toPrecision(7)}, |diff| ${err.toExponential(2)} > tol ${tol.toExponential(2)}`,
+      );
     }
   });
+}
 
-  // Random directions over all checked inputs.
+/** Compares directional derivatives along random directions that move every checked input at once. */
+function checkDirections(run: CheckRun, directions: number, tally: Tally): void {
+  const { base, eps, rtol, atol, loss } = run;
   for (let d = 0; d < directions; d++) {
     const plus = base.map((b) => Float32Array.from(b));
     const minus = base.map((b) => Float32Array.from(b));
     let ana = 0;
     let anaAbs = 0;
-    inputs.forEach((_, k) => {
-      const g = analytic[k];
+    run.inputs.forEach((_, k) => {
+      const g = run.analytic[k];
       if (!g) return;
       for (let i = 0; i < base[k].length; i++) {
-        const v = 2 * rng() - 1;
+        const v = 2 * run.rng() - 1;
         plus[k][i] = base[k][i] + eps * v;
         minus[k][i] = base[k][i] - eps * v;
         const step = plus[k][i] - minus[k][i];
@@ -236,15 +317,9 @@ export function gradcheck(op: string, fn: OpFn, inputs: readonly GradInput[], op
     const anaD = ana / span;
     const tol = atol + (rtol * anaAbs) / span + roundoff(Math.max(lp.S, lm.S), span);
     const err = Math.abs(num - anaD);
-    worstRatio = Math.max(worstRatio, err / tol);
-    directionChecks++;
-    if (!(err <= tol) && failures.length < 8) {
-      failures.push(`random direction ${d} over ${names.filter((_, k) => checked[k]).join(', ')}: numeric ${num.toPrecision(7)}, analytic ${anaD.toPrecision(7)}, |diff| ${err.toExponential(2)} > tol ${tol.toExponential(2)}`);
-    }
+    tally.directionChecks++;
+    record(tally, err, tol, () =>
+      `random direction ${d} over ${run.names.filter((_, k) => run.checked[k]).join(', ')}: numeric ${num.toPrecision(7)}, analytic ${anaD.toPrecision(7)}, |diff| ${err.toExponential(2)} > tol ${tol.toExponential(2)}`,
+    );
   }
-
-  if (failures.length > 0) {
-    throw new Error(`gradcheck(${op}) failed (eps ${eps}, rtol ${rtol}, atol ${atol}):\n  ${failures.join('\n  ')}`);
-  }
-  return { elementChecks, directionChecks, worstRatio };
 }

@@ -1,7 +1,7 @@
 // Elementwise kernels of the cpu backend: unary maps, broadcasting binary maps, where.
 // Same-shape and scalar operands take straight loops; the rest walk strided.
 import type { BinaryOp, UnaryOp } from '../backend.js';
-import { broadcastStrides } from '../../tensor/shape.js';
+import { broadcastStrides, sizeOf } from '../../tensor/shape.js';
 import { walk } from './strided.js';
 
 const UNARY: Record<UnaryOp, (x: number) => number> = {
@@ -124,8 +124,7 @@ export function binary(
   b: Float32Array, bShape: readonly number[],
   outShape: readonly number[],
 ): Float32Array {
-  let n = 1;
-  for (const d of outShape) n *= d;
+  const n = sizeOf(outShape);
   const out = new Float32Array(n);
   const f = BINARY[op];
   if (!f) throw new Error(`cpu backend: unknown binary op '${op}'`);
@@ -161,8 +160,7 @@ export function where(
   b: Float32Array, bShape: readonly number[],
   outShape: readonly number[],
 ): Float32Array {
-  let n = 1;
-  for (const d of outShape) n *= d;
+  const n = sizeOf(outShape);
   const out = new Float32Array(n);
   const strides = [broadcastStrides(cShape, outShape), broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)];
   walk(outShape, strides, (o, [oc, oa, ob], count, [ic, ia, ib]) => {

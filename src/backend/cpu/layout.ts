@@ -1,6 +1,13 @@
 // Data movement kernels of the cpu backend: permute, slice, padSlice (slice's adjoint), concat.
-import { concatRows, stridesOf } from '../../tensor/shape.js';
+import { concatRows, sizeOf, stridesOf } from '../../tensor/shape.js';
 import { walk } from './strided.js';
+
+/** The flat offset of the element at index `begin` in storage with the given strides. */
+function offsetOf(begin: readonly number[], strides: readonly number[]): number {
+  let start = 0;
+  for (let i = 0; i < strides.length; i++) start += begin[i] * strides[i];
+  return start;
+}
 
 export function permute(x: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
   const inStrides = stridesOf(shape);
@@ -15,12 +22,10 @@ export function permute(x: Float32Array, shape: readonly number[], perm: readonl
 
 export function slice(x: Float32Array, shape: readonly number[], begin: readonly number[], size: readonly number[]): Float32Array {
   const strides = stridesOf(shape);
-  let n = 1;
-  for (const d of size) n *= d;
+  const n = sizeOf(size);
   const out = new Float32Array(n);
   if (n === 0) return out;
-  let start = 0;
-  for (let i = 0; i < shape.length; i++) start += begin[i] * strides[i];
+  const start = offsetOf(begin, strides);
   walk(size, [strides], (o, [xi], count) => {
     out.set(x.subarray(start + xi, start + xi + count), o);
   });
@@ -29,12 +34,9 @@ export function slice(x: Float32Array, shape: readonly number[], begin: readonly
 
 export function padSlice(x: Float32Array, size: readonly number[], outShape: readonly number[], begin: readonly number[]): Float32Array {
   const strides = stridesOf(outShape);
-  let n = 1;
-  for (const d of outShape) n *= d;
-  const out = new Float32Array(n);
+  const out = new Float32Array(sizeOf(outShape));
   if (x.length === 0) return out;
-  let start = 0;
-  for (let i = 0; i < outShape.length; i++) start += begin[i] * strides[i];
+  const start = offsetOf(begin, strides);
   walk(size, [strides], (o, [yi], count) => {
     out.set(x.subarray(o, o + count), start + yi);
   });

@@ -1,12 +1,12 @@
 // Reductions of the cpu backend: sum/max/min/prod over any set of axes, and argMax along one.
 // The input is walked once in storage order; kept dims map to an output offset.
 import type { ReduceOp } from '../backend.js';
+import { sizeOf } from '../../tensor/shape.js';
 import { walk } from './strided.js';
 
 export function reduce(op: ReduceOp, x: Float32Array, shape: readonly number[], axes: readonly number[]): Float32Array {
   const outShape = shape.filter((_, i) => !axes.includes(i));
-  let n = 1;
-  for (const d of outShape) n *= d;
+  const n = sizeOf(outShape);
   const init = op === 'sum' ? 0 : op === 'prod' ? 1 : op === 'max' ? -Infinity : Infinity;
   // Accumulate sums in float64: long reductions in float32 lose digits the tests can see.
   const acc = new Float64Array(n).fill(init);

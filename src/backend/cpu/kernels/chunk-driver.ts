@@ -116,23 +116,36 @@ export function createDriver(exports: DriverExports): Driver {
     }
   }
 
+  /**
+   * Writes kernel tap `kid`'s values at `count` output positions from flat position `start` (one im2col
+   * row), through the wasm `walk`: from byte `dstBytes`, `groupLen` floats then a `jump` of bytes.
+   */
+  function walkTap(
+    d: Int32Array, kid: number, start: number, count: number, dstBytes: number, groupLen: number, jump: number,
+  ): void {
+    const D = d[F.GD], H = d[F.GH], W = d[F.GW], kD = d[F.KD], kH = d[F.KH], kW = d[F.KW];
+    const oH = d[F.OH], oW = d[F.OW];
+    const HW = H * W, DHW = D * HW, kHW = kH * kW, kDHW = kD * kHW, ohw = oH * oW;
+    const od0 = Math.floor(start / ohw), r0 = start - od0 * ohw, oh0 = Math.floor(r0 / oW), ow0 = r0 - oh0 * oW;
+    const ci = Math.floor(kid / kDHW);
+    let rem = kid - ci * kDHW;
+    const kd = Math.floor(rem / kHW);
+    rem -= kd * kHW;
+    const kh = Math.floor(rem / kW), kw = rem - kh * kW;
+    const offD = kd * d[F.DD] - d[F.PD], offH = kh * d[F.DH] - d[F.PH], offW = kw * d[F.DW] - d[F.PW];
+    const xb = d[F.BOFF] + ci * DHW;
+    const sD = d[F.SD], sH = d[F.SH], sW = d[F.SW];
+    walk(
+      dstBytes, 0, groupLen, jump, 4, xb * 4, D, H, W, sD, sH, sW,
+      offD, offH, offW, oH, oW, od0, oh0, ow0, count, ZERO * 4,
+    );
+  }
+
   /** im2col rows pc..pc+kc (kernel taps) by output positions jc..jc+nc, written as panels. */
   function packIm2col(d: Int32Array, pc: number, kc: number, jc: number, nc: number, dst: number): void {
-    const D = d[F.GD], H = d[F.GH], W = d[F.GW], kD = d[F.KD], kH = d[F.KH], kW = d[F.KW];
-    const sD = d[F.SD], sH = d[F.SH], sW = d[F.SW], oH = d[F.OH], oW = d[F.OW];
-    const HW = H * W, DHW = D * HW, kHW = kH * kW, kDHW = kD * kHW, ohw = oH * oW;
     jumpBytes = (kc - 1) * NR * 4;
-    const od0 = Math.floor(jc / ohw), r0 = jc - od0 * ohw, oh0 = Math.floor(r0 / oW), ow0 = r0 - oh0 * oW;
     for (let k = 0; k < kc; k++) {
-      const kid = pc + k;
-      const ci = Math.floor(kid / kDHW);
-      let rem = kid - ci * kDHW;
-      const kd = Math.floor(rem / kHW);
-      rem -= kd * kHW;
-      const kh = Math.floor(rem / kW), kw = rem - kh * kW;
-      const offD = kd * d[F.DD] - d[F.PD], offH = kh * d[F.DH] - d[F.PH], offW = kw * d[F.DW] - d[F.PW];
-      const xb = d[F.BOFF] + ci * DHW;
-      walk((dst + k * NR) * 4, 0, NR, jumpBytes, 4, xb * 4, D, H, W, sD, sH, sW, offD, offH, offW, oH, oW, od0, oh0, ow0, nc, ZERO * 4);
+      walkTap(d, pc + k, jc, nc, (dst + k * NR) * 4, NR, jumpBytes);
       const wraps = Math.floor(nc / NR);
       q = dst + k * NR + nc + wraps * (kc - 1) * NR;
       lane = nc - wraps * NR;
@@ -146,23 +159,11 @@ export function createDriver(exports: DriverExports): Driver {
    * rows of `tmp` (vector copies), then transposed into the panel four by four in wasm.
    */
   function packIm2colT(d: Int32Array, pc: number, kc: number, jc: number, nc: number, dst: number, tmp: number): void {
-    const D = d[F.GD], H = d[F.GH], W = d[F.GW], kD = d[F.KD], kH = d[F.KH], kW = d[F.KW];
-    const sD = d[F.SD], sH = d[F.SH], sW = d[F.SW], oH = d[F.OH], oW = d[F.OW];
-    const HW = H * W, DHW = D * HW, kHW = kH * kW, kDHW = kD * kHW, ohw = oH * oW;
-    const od0 = Math.floor(pc / ohw), r0 = pc - od0 * ohw, oh0 = Math.floor(r0 / oW), ow0 = r0 - oh0 * oW;
     for (let j0 = 0; j0 < nc; j0 += NR) {
       for (let t = 0; t < NR; t++) {
         q = tmp + t * kc;
-        const kid = jc + j0 + t;
         if (j0 + t >= nc) { toRow(ZERO, 0, kc); continue; }
-        const ci = Math.floor(kid / kDHW);
-        let rem = kid - ci * kDHW;
-        const kd = Math.floor(rem / kHW);
-        rem -= kd * kHW;
-        const kh = Math.floor(rem / kW), kw = rem - kh * kW;
-        const offD = kd * d[F.DD] - d[F.PD], offH = kh * d[F.DH] - d[F.PH], offW = kw * d[F.DW] - d[F.PW];
-        const xb = d[F.BOFF] + ci * DHW;
-        walk(q * 4, 0, BIG, 0, 4, xb * 4, D, H, W, sD, sH, sW, offD, offH, offW, oH, oW, od0, oh0, ow0, kc, ZERO * 4);
+        walkTap(d, jc + j0 + t, pc, kc, q * 4, BIG, 0);
       }
       const panel = dst + j0 * kc;
       for (let half = 0; half < NR; half += 4) packA4((panel + half) * 4, (tmp + half * kc) * 4, kc * 4, kc, NR * 4);

@@ -67,12 +67,18 @@ function span(o: number, stride: number, pad: number, k: number, n: number, out:
   out[1] = b;
 }
 
-/** Average pooling; `countIncludePad` as PyTorch's count_include_pad. */
-export function avgPool3dForward(x: Float32Array, g: Pool3dGeometry, countIncludePad: boolean): Float32Array {
+/** The divisor of one window: its padded size (`countIncludePad`) or the input cells it covers. */
+function windowCount(sd: Int32Array, sh: Int32Array, sw: Int32Array, countIncludePad: boolean): number {
+  return countIncludePad ? sd[2] * sh[2] * sw[2] : (sd[1] - sd[0]) * (sh[1] - sh[0]) * (sw[1] - sw[0]);
+}
+
+/** Called once per output `o` in storage order, with its plane's offset in x and its window's clipped spans. */
+type AvgWindowVisit = (o: number, base: number, sd: Int32Array, sh: Int32Array, sw: Int32Array, count: number) => void;
+
+/** Walks every average-pooling window: the spans are [start, end, padded size] per axis, reused between calls. */
+function forEachAvgWindow(g: Pool3dGeometry, countIncludePad: boolean, visit: AvgWindowVisit): void {
   const { inD: D, inH: H, inW: W, outD, outH, outW } = g;
-  expectLength('avgPool3dForward', 'x', x, g.inputSize);
   const planes = g.batch * g.channels, plane = g.inVolume;
-  const y = new Float32Array(g.outputSize);
   const sd = new Int32Array(3), sh = new Int32Array(3), sw = new Int32Array(3);
   let o = 0;
   for (let p = 0; p < planes; p++) {
@@ -83,50 +89,45 @@ export function avgPool3dForward(x: Float32Array, g: Pool3dGeometry, countInclud
         span(oh, g.strideH, g.padH, g.kH, H, sh);
         for (let ow = 0; ow < outW; ow++, o++) {
           span(ow, g.strideW, g.padW, g.kW, W, sw);
-          let s = 0;
-          for (let d = sd[0]; d < sd[1]; d++) {
-            for (let h = sh[0]; h < sh[1]; h++) {
-              const row = base + (d * H + h) * W;
-              for (let w = sw[0]; w < sw[1]; w++) s += x[row + w];
-            }
-          }
-          const count = countIncludePad ? sd[2] * sh[2] * sw[2] : (sd[1] - sd[0]) * (sh[1] - sh[0]) * (sw[1] - sw[0]);
-          y[o] = count > 0 ? s / count : 0;
+          visit(o, base, sd, sh, sw, windowCount(sd, sh, sw, countIncludePad));
         }
       }
     }
   }
+}
+
+/** Average pooling; `countIncludePad` as PyTorch's count_include_pad. */
+export function avgPool3dForward(x: Float32Array, g: Pool3dGeometry, countIncludePad: boolean): Float32Array {
+  const { inH: H, inW: W } = g;
+  expectLength('avgPool3dForward', 'x', x, g.inputSize);
+  const y = new Float32Array(g.outputSize);
+  forEachAvgWindow(g, countIncludePad, (o, base, sd, sh, sw, count) => {
+    let s = 0;
+    for (let d = sd[0]; d < sd[1]; d++) {
+      for (let h = sh[0]; h < sh[1]; h++) {
+        const row = base + (d * H + h) * W;
+        for (let w = sw[0]; w < sw[1]; w++) s += x[row + w];
+      }
+    }
+    y[o] = count > 0 ? s / count : 0;
+  });
   return y;
 }
 
 /** Gradient of average pooling w.r.t. x. */
 export function avgPool3dBackward(dy: Float32Array, g: Pool3dGeometry, countIncludePad: boolean): Float32Array {
-  const { inD: D, inH: H, inW: W, outD, outH, outW } = g;
-  const planes = g.batch * g.channels, plane = g.inVolume;
+  const { inH: H, inW: W } = g;
   expectLength('avgPool3dBackward', 'dy', dy, g.outputSize);
   const dx = new Float32Array(g.inputSize);
-  const sd = new Int32Array(3), sh = new Int32Array(3), sw = new Int32Array(3);
-  let o = 0;
-  for (let p = 0; p < planes; p++) {
-    const base = p * plane;
-    for (let od = 0; od < outD; od++) {
-      span(od, g.strideD, g.padD, g.kD, D, sd);
-      for (let oh = 0; oh < outH; oh++) {
-        span(oh, g.strideH, g.padH, g.kH, H, sh);
-        for (let ow = 0; ow < outW; ow++, o++) {
-          span(ow, g.strideW, g.padW, g.kW, W, sw);
-          const count = countIncludePad ? sd[2] * sh[2] * sw[2] : (sd[1] - sd[0]) * (sh[1] - sh[0]) * (sw[1] - sw[0]);
-          if (count <= 0) continue;
-          const v = dy[o] / count;
-          for (let d = sd[0]; d < sd[1]; d++) {
-            for (let h = sh[0]; h < sh[1]; h++) {
-              const row = base + (d * H + h) * W;
-              for (let w = sw[0]; w < sw[1]; w++) dx[row + w] += v;
-            }
-          }
-        }
+  forEachAvgWindow(g, countIncludePad, (o, base, sd, sh, sw, count) => {
+    if (count <= 0) return;
+    const v = dy[o] / count;
+    for (let d = sd[0]; d < sd[1]; d++) {
+      for (let h = sh[0]; h < sh[1]; h++) {
+        const row = base + (d * H + h) * W;
+        for (let w = sw[0]; w < sw[1]; w++) dx[row + w] += v;
       }
     }
-  }
+  });
   return dx;
 }
