@@ -8,16 +8,41 @@ import { defineConfig } from 'tsup';
 // code never minifies identifiers: gpu.js kernels are translated from source text, and readable
 // stack traces matter more than bytes here.
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node/index.ts', gpu: 'src/gpu/index.ts', ndarray: 'src/ndarray/index.ts', cli: 'src/cli/main.ts' },
+  entry: {
+    index: 'src/index.ts',
+    node: 'src/node/index.ts',
+    gpu: 'src/gpu/index.ts',
+    ndarray: 'src/ndarray/index.ts',
+    cli: 'src/cli/main.ts',
+  },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts', node: 'src/node/index.ts', gpu: 'src/gpu/index.ts', ndarray: 'src/ndarray/index.ts' } },
+  dts: {
+    entry: {
+      index: 'src/index.ts',
+      node: 'src/node/index.ts',
+      gpu: 'src/gpu/index.ts',
+      ndarray: 'src/ndarray/index.ts',
+    },
+  },
   sourcemap: true,
   clean: true,
   target: 'es2022',
   platform: 'neutral',
   removeNodeProtocol: false,
   // Runtime dependencies and optional peers stay imports; the consumer's resolver finds them.
-  external: [/^node:/, 'pngjs', 'commander', 'seedrandom', 'gpu.js', 'webgpu', 'ndarray', 'ndarray-ops', '@vladmandic/face-api', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'],
+  external: [
+    /^node:/,
+    'pngjs',
+    'commander',
+    'seedrandom',
+    'gpu.js',
+    'webgpu',
+    'ndarray',
+    'ndarray-ops',
+    '@vladmandic/face-api',
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-backend-wasm',
+  ],
   splitting: true,
   treeshake: true,
 });

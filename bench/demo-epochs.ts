@@ -58,7 +58,10 @@ async function main(): Promise<void> {
   report('demo-epochs', rows, { epochs, methods: methods ?? 'all', perEpochSeconds: { before, after: now } });
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -5,7 +5,14 @@
 // Run: node --import tsx bench/kernels.ts [--quick]
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { conv3dForward, conv3dGradInput, conv3dGradWeight, gemm, kernelInfo, setKernelThreads } from '../src/backend/cpu/kernels/index.js';
+import {
+  conv3dForward,
+  conv3dGradInput,
+  conv3dGradWeight,
+  gemm,
+  kernelInfo,
+  setKernelThreads,
+} from '../src/backend/cpu/kernels/index.js';
 import { startWorkers, workerStats } from '../src/backend/cpu/kernels/threads.js';
 import { conv3dGeometry } from '../src/tensor/geometry.js';
 import { report, time, type BenchRow } from './util.js';
@@ -37,17 +44,30 @@ async function main(): Promise<void> {
     ['lstm step dW [32,256]^T x[32,1024]', true, false, 256, 1024, 32],
   ];
   for (const [name, tA, tB, M, N, K] of gemms) {
-    const A = rand(M * K), B = rand(K * N), C = new Float32Array(M * N);
+    const A = rand(M * K),
+      B = rand(K * N),
+      C = new Float32Array(M * N);
     const flops = 2 * M * N * K;
     const reps = Math.max(3, Math.min(50, Math.round(2e9 / flops)));
-    const at = tf.tensor2d(A, tA ? [K, M] : [M, K]), bt = tf.tensor2d(B, tB ? [N, K] : [K, N]);
-    const peer = await time(() => tf.tidy(() => tf.matMul(at, bt, tA, tB).dataSync()), { warmup: 1, repeats: quick ? 1 : 3 });
+    const at = tf.tensor2d(A, tA ? [K, M] : [M, K]),
+      bt = tf.tensor2d(B, tB ? [N, K] : [K, N]);
+    const peer = await time(() => tf.tidy(() => tf.matMul(at, bt, tA, tB).dataSync()), {
+      warmup: 1,
+      repeats: quick ? 1 : 3,
+    });
     at.dispose();
     bt.dispose();
     for (const t of threadCounts) {
       setKernelThreads(t);
       const ours = await time(() => gemm(tA, tB, M, N, K, A, B, C), { warmup: 2, repeats: quick ? 3 : reps });
-      rows.push({ case: `${name} (${t} thr)`, ours: 'wasm simd', peer: 'tfjs-cpu matMul', oursMs: ours.ms, peerMs: peer.ms, flops });
+      rows.push({
+        case: `${name} (${t} thr)`,
+        ours: 'wasm simd',
+        peer: 'tfjs-cpu matMul',
+        oursMs: ours.ms,
+        peerMs: peer.ms,
+        flops,
+      });
     }
   }
 
@@ -58,7 +78,9 @@ async function main(): Promise<void> {
   for (const [name, xs, ws] of convs) {
     const g = conv3dGeometry(xs, ws, { padding: 1 });
     const flops = 2 * g.outputSize * g.inChannels * g.kernelVolume;
-    const x = rand(g.inputSize), w = rand(g.weightSize), b = rand(g.outChannels);
+    const x = rand(g.inputSize),
+      w = rand(g.weightSize),
+      b = rand(g.outChannels);
     const dy = rand(g.outputSize);
     // Peer: tfjs conv3d forward on depth 2 (all else equal), scaled to the full FLOP count.
     const rd = [xs[0], 2, xs[3], xs[4], xs[1]];
@@ -76,15 +98,46 @@ async function main(): Promise<void> {
       const f = await time(() => conv3dForward(x, w, b, g), opts);
       const gi = await time(() => conv3dGradInput(dy, w, g), opts);
       const gw = await time(() => conv3dGradWeight(x, dy, g), opts);
-      rows.push({ case: `${name} fwd (${t} thr)`, ours: 'wasm simd', peer: 'tfjs-cpu (scaled)', oursMs: f.ms, peerMs, flops, note: t === 1 ? note : undefined });
-      rows.push({ case: `${name} grad-input (${t} thr)`, ours: 'wasm simd', peer: 'tfjs fwd rate', oursMs: gi.ms, peerMs, flops });
-      rows.push({ case: `${name} grad-weight (${t} thr)`, ours: 'wasm simd', peer: 'tfjs fwd rate', oursMs: gw.ms, peerMs, flops });
-      rows.push({ case: `${name} fwd+bwd (${t} thr)`, ours: 'wasm simd', peer: 'tfjs fwd rate', oursMs: f.ms + gi.ms + gw.ms, peerMs: 3 * peerMs, flops: 3 * flops });
+      rows.push({
+        case: `${name} fwd (${t} thr)`,
+        ours: 'wasm simd',
+        peer: 'tfjs-cpu (scaled)',
+        oursMs: f.ms,
+        peerMs,
+        flops,
+        note: t === 1 ? note : undefined,
+      });
+      rows.push({
+        case: `${name} grad-input (${t} thr)`,
+        ours: 'wasm simd',
+        peer: 'tfjs fwd rate',
+        oursMs: gi.ms,
+        peerMs,
+        flops,
+      });
+      rows.push({
+        case: `${name} grad-weight (${t} thr)`,
+        ours: 'wasm simd',
+        peer: 'tfjs fwd rate',
+        oursMs: gw.ms,
+        peerMs,
+        flops,
+      });
+      rows.push({
+        case: `${name} fwd+bwd (${t} thr)`,
+        ours: 'wasm simd',
+        peer: 'tfjs fwd rate',
+        oursMs: f.ms + gi.ms + gw.ms,
+        peerMs: 3 * peerMs,
+        flops: 3 * flops,
+      });
     }
   }
   // The machine is shared: a busy second core makes the 2-thread rows meaningless, so say so.
   const load = { before: loadBefore, after: os.loadavg()[0] };
-  console.log(`1-min load average: ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after (2 cores; above ~1 the 2-thread rows compete with other work)`);
+  console.log(
+    `1-min load average: ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after (2 cores; above ~1 the 2-thread rows compete with other work)`,
+  );
   report('kernels', rows, { kernelInfo: kernelInfo(), workerChunks: workerStats().chunks, loadAverage: load, quick });
 }
 

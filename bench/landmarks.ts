@@ -27,10 +27,22 @@ async function benchFarneback(rows: BenchRow[]): Promise<void> {
   const prev = renderGray(S, S, tex);
   const next = renderGray(S, S, (x, y) => tex(x - 1.3 + 0.01 * (y - 64), y - 0.7));
   const configs: [string, Required<Omit<FarnebackOptions, 'initialFlow' | 'workspace'>>][] = [
-    ['(0.5,2,9,3,5,1.1) default', { pyrScale: 0.5, levels: 2, winSize: 9, iterations: 3, polyN: 5, polySigma: 1.1, gaussianWindow: false }],
-    ['(0.5,3,15,3,5,1.2) fback.cpp', { pyrScale: 0.5, levels: 3, winSize: 15, iterations: 3, polyN: 5, polySigma: 1.2, gaussianWindow: false }],
-    ['(0.5,2,13,3,7,1.5)', { pyrScale: 0.5, levels: 2, winSize: 13, iterations: 3, polyN: 7, polySigma: 1.5, gaussianWindow: false }],
-    ['(0.5,2,9,3,5,1.1) gaussian', { pyrScale: 0.5, levels: 2, winSize: 9, iterations: 3, polyN: 5, polySigma: 1.1, gaussianWindow: true }],
+    [
+      '(0.5,2,9,3,5,1.1) default',
+      { pyrScale: 0.5, levels: 2, winSize: 9, iterations: 3, polyN: 5, polySigma: 1.1, gaussianWindow: false },
+    ],
+    [
+      '(0.5,3,15,3,5,1.2) fback.cpp',
+      { pyrScale: 0.5, levels: 3, winSize: 15, iterations: 3, polyN: 5, polySigma: 1.2, gaussianWindow: false },
+    ],
+    [
+      '(0.5,2,13,3,7,1.5)',
+      { pyrScale: 0.5, levels: 2, winSize: 13, iterations: 3, polyN: 7, polySigma: 1.5, gaussianWindow: false },
+    ],
+    [
+      '(0.5,2,9,3,5,1.1) gaussian',
+      { pyrScale: 0.5, levels: 2, winSize: 9, iterations: 3, polyN: 5, polySigma: 1.1, gaussianWindow: true },
+    ],
   ];
   const ws = new FarnebackWorkspace();
   const a = { width: S, height: S, data: prev };
@@ -80,7 +92,8 @@ async function benchVideo(rows: BenchRow[]): Promise<Record<string, unknown>> {
   const mask = regionMask(26);
   const lm = faceLandmarks();
   const frames: Frame[] = [];
-  for (let t = 0; t < N; t++) frames.push(faceFrame({ texture, mask, shift: { x: -0.4 * Math.sin(t / 5), y: -0.4 * Math.sin(t / 5) } }));
+  for (let t = 0; t < N; t++)
+    frames.push(faceFrame({ texture, mask, shift: { x: -0.4 * Math.sin(t / 5), y: -0.4 * Math.sin(t / 5) } }));
   const marks = frames.map(() => lm);
   const t0 = performance.now();
   const video = describeVideo(frames, marks);
@@ -129,10 +142,12 @@ function fakeExpression(frame: Frame, points: Point2[], shifts: Record<number, P
         for (let x = 0; x < S; x++) {
           let s = 0;
           let n = 0;
-          for (let j = -3; j <= 3; j++) for (let i = -3; i <= 3; i++) if (x + i >= 0 && y + j >= 0 && x + i < S && y + j < S) {
-            s += a[(y + j) * S + x + i];
-            n++;
-          }
+          for (let j = -3; j <= 3; j++)
+            for (let i = -3; i <= 3; i++)
+              if (x + i >= 0 && y + j >= 0 && x + i < S && y + j < S) {
+                s += a[(y + j) * S + x + i];
+                n++;
+              }
           t[y * S + x] = s / n;
         }
       }
@@ -209,7 +224,11 @@ async function renderOverlay(): Promise<string> {
     .map((k) => `ROI ${k}: θ ${(d.values[k - 1] * 360).toFixed(0)}° m ${d.values[36 + k - 1].toFixed(2)}`)
     .join(', ');
   console.log(`overlay expression (content moved up at 1,2,5,6; up-out at 26,27): ${summary}`);
-  await writeDescriptorOverlay(outPath, { image: det.prevCrop, polygons: det.polygons, flow: det.flow, values: d.values }, { scale: 4 });
+  await writeDescriptorOverlay(
+    outPath,
+    { image: det.prevCrop, polygons: det.polygons, flow: det.flow, values: d.values },
+    { scale: 4 },
+  );
   return `${path.relative(process.cwd(), outPath)} (${source})`;
 }
 
@@ -218,5 +237,10 @@ const overlayOnly = process.argv.includes('--overlay-only');
 if (!overlayOnly) await benchFarneback(rows);
 const meta = overlayOnly ? {} : await benchVideo(rows);
 const overlay = await renderOverlay();
-if (rows.length) report('landmarks', rows, { ...meta, overlay, note: 'ms = median wall time per call; machine shared with other jobs' });
+if (rows.length)
+  report('landmarks', rows, {
+    ...meta,
+    overlay,
+    note: 'ms = median wall time per call; machine shared with other jobs',
+  });
 console.log(`overlay: ${overlay}`);

@@ -5,7 +5,16 @@
 // Run: node --import tsx bench/models.ts [--paper-tfjs]
 import * as tf from '@tensorflow/tfjs';
 import { manualSeed, randn, tidy, noGrad, getBackend, crossEntropy, Adam, Linear, type Tensor } from '../src/index.js';
-import { C3D, c3dGeometry, c3dPools, PLMIPE, createOptimizers, PAPER_PRESET, type C3DOptions, type PreferenceBatch } from '../src/models/index.js';
+import {
+  C3D,
+  c3dGeometry,
+  c3dPools,
+  PLMIPE,
+  createOptimizers,
+  PAPER_PRESET,
+  type C3DOptions,
+  type PreferenceBatch,
+} from '../src/models/index.js';
 import { time, report, type BenchRow } from './util.js';
 
 const runPaperTfjs = process.argv.includes('--paper-tfjs');
@@ -16,16 +25,25 @@ const SMALL_BATCH = 4;
 function c3dFlops(options: C3DOptions): number {
   const g = c3dGeometry(options);
   const c = g.channels;
-  const { clipLength: l, inputSize: [h, w], inChannels } = g.config;
+  const {
+    clipLength: l,
+    inputSize: [h, w],
+    inChannels,
+  } = g.config;
   const vox = (shape: number[]) => shape[1] * shape[2] * shape[3];
   const res = [l * h * w, vox(g.pooled.pool1), vox(g.pooled.pool2), vox(g.pooled.pool3), vox(g.pooled.pool4)];
   const conv = (cin: number, cout: number, v: number) => 2 * cin * cout * 27 * v;
   return (
-    conv(inChannels, c.conv1, res[0]) + conv(c.conv1, c.conv2, res[1]) +
-    conv(c.conv2, c.conv3, res[2]) + conv(c.conv3, c.conv3, res[2]) +
-    conv(c.conv3, c.conv4, res[3]) + conv(c.conv4, c.conv4, res[3]) +
-    conv(c.conv4, c.conv5, res[4]) + conv(c.conv5, c.conv5, res[4]) +
-    2 * g.fc6In * g.featureSize + 2 * g.featureSize * g.featureSize
+    conv(inChannels, c.conv1, res[0]) +
+    conv(c.conv1, c.conv2, res[1]) +
+    conv(c.conv2, c.conv3, res[2]) +
+    conv(c.conv3, c.conv3, res[2]) +
+    conv(c.conv3, c.conv4, res[3]) +
+    conv(c.conv4, c.conv4, res[3]) +
+    conv(c.conv4, c.conv5, res[4]) +
+    conv(c.conv5, c.conv5, res[4]) +
+    2 * g.fc6In * g.featureSize +
+    2 * g.featureSize * g.featureSize
   );
 }
 
@@ -55,10 +73,18 @@ function tfC3D(model: C3D) {
     let y = x;
     // pool5's padding (0, 1, 1): inputs are post-ReLU (>= 0) and every window holds a real
     // value, so zero padding gives the max that PyTorch's -inf padding gives.
-    if (p.padding) y = tf.pad(x, [[0, 0], [0, 0], [1, 1], [1, 1], [0, 0]]);
+    if (p.padding)
+      y = tf.pad(x, [
+        [0, 0],
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ]);
     return tf.maxPool3d(y, k, k, 'valid');
   };
-  const conv = (x: tf.Tensor5D, n: string) => tf.relu(tf.add(tf.conv3d(x, vars[`${n}.w`] as tf.Tensor5D, 1, 'same'), vars[`${n}.b`])) as tf.Tensor5D;
+  const conv = (x: tf.Tensor5D, n: string) =>
+    tf.relu(tf.add(tf.conv3d(x, vars[`${n}.w`] as tf.Tensor5D, 1, 'same'), vars[`${n}.b`])) as tf.Tensor5D;
   const forward = (x: tf.Tensor5D, training: boolean): tf.Tensor2D => {
     let h = pool(conv(x, 'conv1'), pools.pool1);
     h = pool(conv(h, 'conv2'), pools.pool2);
@@ -96,7 +122,10 @@ async function c3dCases(): Promise<{ rows: BenchRow[]; parity: number }> {
   const peerOut = tf.tidy(() => peerModel.forward(tx, false).dataSync());
   const parity = maxAbsDiff(oursOut, peerOut);
   const fwd = await time(() => tidy(() => noGrad(() => model.forward(x).dataSync()[0])), { warmup: 1, repeats: 5 });
-  const peerFwd = await time(() => tf.tidy(() => peerModel.forward(tx, false).dataSync()[0]), { warmup: 1, repeats: 5 });
+  const peerFwd = await time(() => tf.tidy(() => peerModel.forward(tx, false).dataSync()[0]), {
+    warmup: 1,
+    repeats: 5,
+  });
 
   // Training step: head Linear(featureSize, 3), CE, backward through the whole C3D, Adam.
   model.train();
@@ -121,7 +150,14 @@ async function c3dCases(): Promise<{ rows: BenchRow[]; parity: number }> {
   const peerStep = await time(
     () =>
       tf.tidy(() => {
-        const loss = tfOpt.minimize(() => tf.losses.softmaxCrossEntropy(oneHot, tf.add(tf.matMul(peerModel.forward(tx, true), headW), headB)) as tf.Scalar, true);
+        const loss = tfOpt.minimize(
+          () =>
+            tf.losses.softmaxCrossEntropy(
+              oneHot,
+              tf.add(tf.matMul(peerModel.forward(tx, true), headW), headB),
+            ) as tf.Scalar,
+          true,
+        );
         return loss!.dataSync()[0];
       }),
     { warmup: 1, repeats: 3 },
@@ -130,7 +166,15 @@ async function c3dCases(): Promise<{ rows: BenchRow[]; parity: number }> {
   return {
     rows: [
       { case: `C3D forward ${size}`, ours: 'plm-ipe cpu', peer: 'tfjs-cpu', oursMs: fwd.ms, peerMs: peerFwd.ms, flops },
-      { case: `C3D train step ${size}`, ours: 'plm-ipe cpu', peer: 'tfjs-cpu', oursMs: step.ms, peerMs: peerStep.ms, flops: 3 * flops, note: 'forward + CE + backward + Adam; flops counted as 3x forward' },
+      {
+        case: `C3D train step ${size}`,
+        ours: 'plm-ipe cpu',
+        peer: 'tfjs-cpu',
+        oursMs: step.ms,
+        peerMs: peerStep.ms,
+        flops: 3 * flops,
+        note: 'forward + CE + backward + Adam; flops counted as 3x forward',
+      },
     ],
     parity,
   };
@@ -151,10 +195,19 @@ async function paperC3D(peerGflops: number): Promise<BenchRow> {
   if (runPaperTfjs) {
     const peerModel = tfC3D(model);
     const tx = toTf(x, [0, 2, 3, 4, 1]) as tf.Tensor5D;
-    peerMs = (await time(() => tf.tidy(() => peerModel.forward(tx, false).dataSync()[0]), { warmup: 0, repeats: 1 })).ms;
+    peerMs = (await time(() => tf.tidy(() => peerModel.forward(tx, false).dataSync()[0]), { warmup: 0, repeats: 1 }))
+      .ms;
     note = 'both measured, one run each';
   }
-  return { case: `C3D forward paper 16x112x112 batch 1${runPaperTfjs ? '' : ' (tfjs extrapolated)'}`, ours: 'plm-ipe cpu', peer: 'tfjs-cpu', oursMs: ours.ms, peerMs, flops, note };
+  return {
+    case: `C3D forward paper 16x112x112 batch 1${runPaperTfjs ? '' : ' (tfjs extrapolated)'}`,
+    ours: 'plm-ipe cpu',
+    peer: 'tfjs-cpu',
+    oursMs: ours.ms,
+    peerMs,
+    flops,
+    note,
+  };
 }
 
 /** One mutual step, batch 32 videos x 2 cached clips of 4096-d, 64 landmark frames, paper LBE. */
@@ -169,7 +222,10 @@ async function mutualCase(): Promise<BenchRow> {
   const descriptors = randn([N, T, 72]);
   const labels = Array.from({ length: N }, (_, i) => i % 3);
   const batch: PreferenceBatch = { pixel: { features, videoIndex }, landmark: { descriptors }, labels };
-  const ours = await time(() => model.mutualStep(batch, { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark }), { warmup: 1, repeats: 5 });
+  const ours = await time(
+    () => model.mutualStep(batch, { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark }),
+    { warmup: 1, repeats: 5 },
+  );
 
   // tfjs: the same two halves with tf.layers.lstm + dense and two Adam optimizers.
   const T2 = 100; // T^2 at T = 10
@@ -199,15 +255,23 @@ async function mutualCase(): Promise<BenchRow> {
     () =>
       tf.tidy(() => {
         const zP = tf.keep(pixelLogits()); // the peer's prediction, outside any tape (detached)
-        lOpt.minimize(() => {
-          const z = landmarkLogits();
-          return tf.add(tf.losses.softmaxCrossEntropy(oneHot, z), tf.mul(kl(z, zP), T2)) as tf.Scalar;
-        }, false, lVars);
+        lOpt.minimize(
+          () => {
+            const z = landmarkLogits();
+            return tf.add(tf.losses.softmaxCrossEntropy(oneHot, z), tf.mul(kl(z, zP), T2)) as tf.Scalar;
+          },
+          false,
+          lVars,
+        );
         const zL = landmarkLogits();
-        pOpt.minimize(() => {
-          const z = pixelLogits();
-          return tf.add(tf.losses.softmaxCrossEntropy(oneHot, z), tf.mul(kl(z, zL), T2)) as tf.Scalar;
-        }, false, pVars);
+        pOpt.minimize(
+          () => {
+            const z = pixelLogits();
+            return tf.add(tf.losses.softmaxCrossEntropy(oneHot, z), tf.mul(kl(z, zL), T2)) as tf.Scalar;
+          },
+          false,
+          pVars,
+        );
         zP.dispose();
         return zL.dataSync()[0];
       }),
@@ -230,7 +294,12 @@ async function main(): Promise<void> {
   const peerGflops = rows[0].flops! / rows[0].peerMs / 1e6;
   rows.push(await paperC3D(peerGflops));
   rows.push(await mutualCase());
-  report('models', rows, { backend: getBackend(), paperTfjsMeasured: runPaperTfjs, c3dSmall: SMALL, parityMaxAbsDiff: parity });
+  report('models', rows, {
+    backend: getBackend(),
+    paperTfjsMeasured: runPaperTfjs,
+    c3dSmall: SMALL,
+    parityMaxAbsDiff: parity,
+  });
 }
 
 await main();

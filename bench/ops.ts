@@ -6,7 +6,16 @@
 //      npm run bench -- --quick (channels / 4 and shorter sequences, for a fast look)
 import * as tf from '@tensorflow/tfjs';
 import {
-  conv3d, maxPool3d, matmul, linear, Linear, randn, tidy, manualSeed, getBackend, type Tensor,
+  conv3d,
+  maxPool3d,
+  matmul,
+  linear,
+  Linear,
+  randn,
+  tidy,
+  manualSeed,
+  getBackend,
+  type Tensor,
 } from '../src/index.js';
 import { kernelInfo } from '../src/backend/cpu/hot-kernels.js';
 import { time, report, lstmTrainStep, type BenchRow } from './util.js';
@@ -27,44 +36,74 @@ async function conv3dCase(name: string, cin: number, cout: number, d: number, hw
   const w = randn([co, ci, 3, 3, 3], { requiresGrad: true }).mul(0.05).detach().requiresGrad_();
   const dy = randn([1, co, d, hw, hw]);
   const flops = 3 * 2 * co * ci * 27 * d * hw * hw; // forward, grad-input, grad-weight
-  const ours = await time(() =>
-    tidy(() => {
-      conv3d(x, w, null, { padding: 1 }).mul(dy).sum().backward();
-      const r = x.grad!.dataSync()[0] + w.grad!.dataSync()[0];
-      x.grad = null;
-      w.grad = null;
-      return r;
-    }), { warmup: 1, repeats: 3 });
+  const ours = await time(
+    () =>
+      tidy(() => {
+        conv3d(x, w, null, { padding: 1 }).mul(dy).sum().backward();
+        const r = x.grad!.dataSync()[0] + w.grad!.dataSync()[0];
+        x.grad = null;
+        w.grad = null;
+        return r;
+      }),
+    { warmup: 1, repeats: 3 },
+  );
   const tx = toTf(x, [0, 2, 3, 4, 1]) as tf.Tensor5D; // NDHWC
   const tw = toTf(w, [2, 3, 4, 1, 0]) as tf.Tensor5D; // [kD, kH, kW, in, out]
   const tdy = toTf(dy, [0, 2, 3, 4, 1]) as tf.Tensor5D;
-  const peer = await time(() => {
-    const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv3d(a as tf.Tensor5D, b as tf.Tensor5D, 1, 'same').mul(tdy).sum())([tx, tw]);
-    gx.dataSync();
-    gw.dataSync();
-    tf.dispose([gx, gw]);
-  }, { warmup: 0, repeats: 1 });
-  return { case: `${name} fwd+bwd ${ci}->${co} ${d}x${hw}x${hw}`, ours: 'plm-ipe cpu', peer: 'tfjs-cpu', oursMs: ours.ms, peerMs: peer.ms, flops };
+  const peer = await time(
+    () => {
+      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf
+          .conv3d(a as tf.Tensor5D, b as tf.Tensor5D, 1, 'same')
+          .mul(tdy)
+          .sum(),
+      )([tx, tw]);
+      gx.dataSync();
+      gw.dataSync();
+      tf.dispose([gx, gw]);
+    },
+    { warmup: 0, repeats: 1 },
+  );
+  return {
+    case: `${name} fwd+bwd ${ci}->${co} ${d}x${hw}x${hw}`,
+    ours: 'plm-ipe cpu',
+    peer: 'tfjs-cpu',
+    oursMs: ours.ms,
+    peerMs: peer.ms,
+    flops,
+  };
 }
 
 async function maxPoolCase(): Promise<BenchRow> {
   const c = quick ? 16 : 64;
   manualSeed(2);
   const x = randn([1, c, 16, 56, 56], { requiresGrad: true });
-  const ours = await time(() =>
-    tidy(() => {
-      maxPool3d(x, { kernelSize: 2 }).sum().backward();
-      const r = x.grad!.dataSync()[0];
-      x.grad = null;
-      return r;
-    }), { warmup: 1, repeats: 5 });
+  const ours = await time(
+    () =>
+      tidy(() => {
+        maxPool3d(x, { kernelSize: 2 }).sum().backward();
+        const r = x.grad!.dataSync()[0];
+        x.grad = null;
+        return r;
+      }),
+    { warmup: 1, repeats: 5 },
+  );
   const tx = toTf(x, [0, 2, 3, 4, 1]) as tf.Tensor5D;
-  const peer = await time(() => {
-    const g = tf.grad((a: tf.Tensor) => tf.maxPool3d(a as tf.Tensor5D, 2, 2, 'valid').sum())(tx);
-    g.dataSync();
-    g.dispose();
-  }, { warmup: 1, repeats: 3 });
-  return { case: `maxPool3d fwd+bwd ${c}x16x56x56 k2`, ours: 'plm-ipe cpu', peer: 'tfjs-cpu', oursMs: ours.ms, peerMs: peer.ms };
+  const peer = await time(
+    () => {
+      const g = tf.grad((a: tf.Tensor) => tf.maxPool3d(a as tf.Tensor5D, 2, 2, 'valid').sum())(tx);
+      g.dataSync();
+      g.dispose();
+    },
+    { warmup: 1, repeats: 3 },
+  );
+  return {
+    case: `maxPool3d fwd+bwd ${c}x16x56x56 k2`,
+    ours: 'plm-ipe cpu',
+    peer: 'tfjs-cpu',
+    oursMs: ours.ms,
+    peerMs: peer.ms,
+  };
 }
 
 async function matmulCase(): Promise<BenchRow> {
@@ -75,12 +114,22 @@ async function matmulCase(): Promise<BenchRow> {
   const ours = await time(() => tidy(() => matmul(a, b).dataSync()[0]), { warmup: 1, repeats: 5 });
   const ta = toTf(a);
   const tb = toTf(b);
-  const peer = await time(() => {
-    const c = tf.matMul(ta as tf.Tensor2D, tb as tf.Tensor2D);
-    c.dataSync();
-    c.dispose();
-  }, { warmup: 1, repeats: 3 });
-  return { case: `matmul ${n}^3`, ours: 'plm-ipe cpu', peer: 'tfjs-cpu', oursMs: ours.ms, peerMs: peer.ms, flops: 2 * n * n * n };
+  const peer = await time(
+    () => {
+      const c = tf.matMul(ta as tf.Tensor2D, tb as tf.Tensor2D);
+      c.dataSync();
+      c.dispose();
+    },
+    { warmup: 1, repeats: 3 },
+  );
+  return {
+    case: `matmul ${n}^3`,
+    ours: 'plm-ipe cpu',
+    peer: 'tfjs-cpu',
+    oursMs: ours.ms,
+    peerMs: peer.ms,
+    flops: 2 * n * n * n,
+  };
 }
 
 async function linearCase(): Promise<BenchRow> {
@@ -88,23 +137,39 @@ async function linearCase(): Promise<BenchRow> {
   manualSeed(4);
   const fc = new Linear(inF, outF);
   const x = randn([batch, inF], { requiresGrad: true });
-  const ours = await time(() =>
-    tidy(() => {
-      linear(x, fc.weight, fc.bias).sum().backward();
-      const r = fc.weight.grad!.dataSync()[0];
-      fc.zeroGrad();
-      x.grad = null;
-      return r;
-    }), { warmup: 1, repeats: 3 });
+  const ours = await time(
+    () =>
+      tidy(() => {
+        linear(x, fc.weight, fc.bias).sum().backward();
+        const r = fc.weight.grad!.dataSync()[0];
+        fc.zeroGrad();
+        x.grad = null;
+        return r;
+      }),
+    { warmup: 1, repeats: 3 },
+  );
   const tx = toTf(x);
   const tw = tf.variable(toTf(fc.weight, [1, 0]));
   const tb = tf.variable(toTf(fc.bias!));
-  const peer = await time(() => {
-    const { grads } = tf.variableGrads(() => tf.sum(tf.add(tf.matMul(tx as tf.Tensor2D, tw as tf.Tensor2D), tb)) as tf.Scalar, [tw, tb]);
-    Object.values(grads).forEach((g) => g.dataSync());
-    tf.dispose(Object.values(grads));
-  }, { warmup: 1, repeats: 3 });
-  return { case: `Linear ${inF}->${outF} fwd+bwd, batch ${batch}`, ours: 'plm-ipe cpu', peer: 'tfjs-cpu', oursMs: ours.ms, peerMs: peer.ms, flops: 3 * 2 * batch * inF * outF };
+  const peer = await time(
+    () => {
+      const { grads } = tf.variableGrads(
+        () => tf.sum(tf.add(tf.matMul(tx as tf.Tensor2D, tw as tf.Tensor2D), tb)) as tf.Scalar,
+        [tw, tb],
+      );
+      Object.values(grads).forEach((g) => g.dataSync());
+      tf.dispose(Object.values(grads));
+    },
+    { warmup: 1, repeats: 3 },
+  );
+  return {
+    case: `Linear ${inF}->${outF} fwd+bwd, batch ${batch}`,
+    ours: 'plm-ipe cpu',
+    peer: 'tfjs-cpu',
+    oursMs: ours.ms,
+    peerMs: peer.ms,
+    flops: 3 * 2 * batch * inF * outF,
+  };
 }
 
 async function lstmCase(): Promise<BenchRow> {
@@ -117,17 +182,29 @@ async function lstmCase(): Promise<BenchRow> {
   model.compile({ optimizer: tf.train.adam(5e-3), loss: tf.losses.softmaxCrossEntropy });
   const tx = toTf(x);
   const ty = tf.oneHot(tf.tensor1d(y, 'int32'), 3);
-  const peer = await time(async () => {
-    await model.trainOnBatch(tx, ty);
-  }, { warmup: 1, repeats: 1 });
+  const peer = await time(
+    async () => {
+      await model.trainOnBatch(tx, ty);
+    },
+    { warmup: 1, repeats: 1 },
+  );
   // Forward+backward products: input projection, recurrent products (x3 for backward), head.
   const flops = 3 * (2 * B * T * I * 4 * H + 2 * B * T * H * 4 * H);
-  return { case: `LSTM train step B${B} T${T} ${I}->${H} +Adam`, ours: 'plm-ipe cpu', peer: 'tfjs-layers', oursMs: ours.ms, peerMs: peer.ms, flops };
+  return {
+    case: `LSTM train step B${B} T${T} ${I}->${H} +Adam`,
+    ours: 'plm-ipe cpu',
+    peer: 'tfjs-layers',
+    oursMs: ours.ms,
+    peerMs: peer.ms,
+    flops,
+  };
 }
 
 async function main() {
   await tf.setBackend('cpu');
-  console.log(`plm-ipe ${JSON.stringify(getBackend())}, kernels ${JSON.stringify(kernelInfo())}; peer tfjs ${tf.version.tfjs} backend ${tf.getBackend()}${quick ? ' (quick shapes)' : ''}`);
+  console.log(
+    `plm-ipe ${JSON.stringify(getBackend())}, kernels ${JSON.stringify(kernelInfo())}; peer tfjs ${tf.version.tfjs} backend ${tf.getBackend()}${quick ? ' (quick shapes)' : ''}`,
+  );
   const cases: [string, () => Promise<BenchRow>][] = [
     ['matmul', matmulCase],
     ['linear', linearCase],
@@ -140,11 +217,17 @@ async function main() {
   for (const [key, run] of cases) {
     if (only && !only.split(',').includes(key)) continue;
     const row = await run();
-    console.log(`  ${row.case}: ours ${row.oursMs.toFixed(1)} ms, ${row.peer} ${row.peerMs.toFixed(1)} ms, ${(row.peerMs / row.oursMs).toFixed(1)}x`);
+    console.log(
+      `  ${row.case}: ours ${row.oursMs.toFixed(1)} ms, ${row.peer} ${row.peerMs.toFixed(1)} ms, ${(row.peerMs / row.oursMs).toFixed(1)}x`,
+    );
     rows.push(row);
   }
   // The conv cases make tfjs run for minutes; run them alone with --only=conv2 / --only=conv3a if needed.
-  report(quick ? 'ops-quick' : only ? `ops-${only.replace(/,/g, '-')}` : 'ops', rows, { quick, kernels: kernelInfo(), backend: getBackend() });
+  report(quick ? 'ops-quick' : only ? `ops-${only.replace(/,/g, '-')}` : 'ops', rows, {
+    quick,
+    kernels: kernelInfo(),
+    backend: getBackend(),
+  });
 }
 
 main().catch((err) => {

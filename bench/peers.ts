@@ -15,7 +15,18 @@ import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import {
-  conv3d, Linear, Adam, crossEntropy, randn, tidy, noGrad, manualSeed, getBackend, kernelInfo, setKernelThreads, type Tensor,
+  conv3d,
+  Linear,
+  Adam,
+  crossEntropy,
+  randn,
+  tidy,
+  noGrad,
+  manualSeed,
+  getBackend,
+  kernelInfo,
+  setKernelThreads,
+  type Tensor,
 } from '../src/index.js';
 import { C3D, type C3DOptions } from '../src/models/index.js';
 import { startWorkers, workerStats } from '../src/backend/cpu/kernels/threads.js';
@@ -68,13 +79,26 @@ async function waitForWorkers(): Promise<void> {
 function c3dFlops(model: C3D): number {
   const g = model.geometry;
   const c = g.channels;
-  const { clipLength: l, inputSize: [h, w], inChannels } = g.config;
+  const {
+    clipLength: l,
+    inputSize: [h, w],
+    inChannels,
+  } = g.config;
   const vox = (s: number[]) => s[1] * s[2] * s[3];
   const r = [l * h * w, vox(g.pooled.pool1), vox(g.pooled.pool2), vox(g.pooled.pool3), vox(g.pooled.pool4)];
   const conv = (i: number, o: number, v: number) => 2 * i * o * 27 * v;
-  return conv(inChannels, c.conv1, r[0]) + conv(c.conv1, c.conv2, r[1]) + conv(c.conv2, c.conv3, r[2]) + conv(c.conv3, c.conv3, r[2]) +
-    conv(c.conv3, c.conv4, r[3]) + conv(c.conv4, c.conv4, r[3]) + conv(c.conv4, c.conv5, r[4]) + conv(c.conv5, c.conv5, r[4]) +
-    2 * g.fc6In * g.featureSize + 2 * g.featureSize * g.featureSize;
+  return (
+    conv(inChannels, c.conv1, r[0]) +
+    conv(c.conv1, c.conv2, r[1]) +
+    conv(c.conv2, c.conv3, r[2]) +
+    conv(c.conv3, c.conv3, r[2]) +
+    conv(c.conv3, c.conv4, r[3]) +
+    conv(c.conv4, c.conv4, r[3]) +
+    conv(c.conv4, c.conv5, r[4]) +
+    conv(c.conv5, c.conv5, r[4]) +
+    2 * g.fc6In * g.featureSize +
+    2 * g.featureSize * g.featureSize
+  );
 }
 
 /** C3D clip forward: ours, onnxruntime-web, onnxruntime-node, interleaved round by round. */
@@ -86,30 +110,55 @@ async function c3dCase(): Promise<{ rows: BenchRow[]; meta: Record<string, unkno
   const onnx = c3dToOnnx(model, 1);
   const ours = (): Float32Array => {
     let out: Float32Array = new Float32Array(0);
-    tidy(() => noGrad(() => { out = model.forward(x).dataSync() as Float32Array; }));
+    tidy(() =>
+      noGrad(() => {
+        out = model.forward(x).dataSync() as Float32Array;
+      }),
+    );
     return out;
   };
   const oursOut = ours().slice();
 
   ortWeb.env.wasm.numThreads = threads;
   ortWeb.env.wasm.simd = true;
-  const web = await ortWeb.InferenceSession.create(onnx, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-  const native = await ortNode.InferenceSession.create(onnx, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const web = await ortWeb.InferenceSession.create(onnx, {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: 'all',
+  });
+  const native = await ortNode.InferenceSession.create(onnx, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
   const feedsWeb = { clip: new ortWeb.Tensor('float32', xData, x.shape as number[]) };
   const feedsNode = { clip: new ortNode.Tensor('float32', xData, x.shape as number[]) };
   const runWeb = async () => (await web.run(feedsWeb)).features.data as Float32Array;
   const runNode = async () => (await native.run(feedsNode)).features.data as Float32Array;
   const webOut = await runWeb();
   const nodeOut = await runNode();
-  const parity = { web: maxAbsDiff(oursOut, webOut), node: maxAbsDiff(oursOut, nodeOut), outputMaxAbs: maxAbs(oursOut) };
-  for (const [peer, d] of [['onnxruntime-web', parity.web], ['onnxruntime-node', parity.node]] as const) {
-    if (!(d <= 1e-4)) throw new Error(`C3D parity: ours and ${peer} differ by ${d} (max |output| ${parity.outputMaxAbs}), more than 1e-4`);
+  const parity = {
+    web: maxAbsDiff(oursOut, webOut),
+    node: maxAbsDiff(oursOut, nodeOut),
+    outputMaxAbs: maxAbs(oursOut),
+  };
+  for (const [peer, d] of [
+    ['onnxruntime-web', parity.web],
+    ['onnxruntime-node', parity.node],
+  ] as const) {
+    if (!(d <= 1e-4))
+      throw new Error(
+        `C3D parity: ours and ${peer} differ by ${d} (max |output| ${parity.outputMaxAbs}), more than 1e-4`,
+      );
   }
   const t = { ours: [] as number[], web: [] as number[], node: [] as number[] };
   for (let r = 0; r < rounds + 1; r++) {
-    const o = await timeOnce(ours), w = await timeOnce(runWeb), n = await timeOnce(runNode);
+    const o = await timeOnce(ours),
+      w = await timeOnce(runWeb),
+      n = await timeOnce(runNode);
     if (r === 0) continue; // warm-up round
-    t.ours.push(o); t.web.push(w); t.node.push(n);
+    t.ours.push(o);
+    t.web.push(w);
+    t.node.push(n);
   }
   await web.release();
   await native.release();
@@ -118,8 +167,23 @@ async function c3dCase(): Promise<{ rows: BenchRow[]; meta: Record<string, unkno
   const note = `max |ours - peer| ${parity.web.toExponential(1)} (web) ${parity.node.toExponential(1)} (node), max |output| ${parity.outputMaxAbs.toExponential(1)}`;
   return {
     rows: [
-      { case: name, ours: 'plm-ipe cpu', peer: `onnxruntime-web ${ortWeb.env.versions.web} wasm x${threads}`, oursMs: median(t.ours), peerMs: median(t.web), flops, note },
-      { case: name, ours: 'plm-ipe cpu', peer: `onnxruntime-node ${ortNode.env.versions.node} x${threads}`, oursMs: median(t.ours), peerMs: median(t.node), flops },
+      {
+        case: name,
+        ours: 'plm-ipe cpu',
+        peer: `onnxruntime-web ${ortWeb.env.versions.web} wasm x${threads}`,
+        oursMs: median(t.ours),
+        peerMs: median(t.web),
+        flops,
+        note,
+      },
+      {
+        case: name,
+        ours: 'plm-ipe cpu',
+        peer: `onnxruntime-node ${ortNode.env.versions.node} x${threads}`,
+        oursMs: median(t.ours),
+        peerMs: median(t.node),
+        flops,
+      },
     ],
     meta: { c3d: { options: c3dOptions, onnxBytes: onnx.length, parity, samples: t } },
   };
@@ -132,13 +196,16 @@ interface TorchCase {
 
 const LSTM_SHAPE = { B: 32, T: quick ? 10 : 50, I: 72, H: 256 };
 // `--only=lstm` runs the PyTorch part without the convolutions.
-const CONVS: Record<string, { cin: number; cout: number; d: number; hw: number }> = only?.includes('lstm') && !only.includes('torch') ? {} : quick
-  ? { 'conv 32->64 8x28x28': { cin: 32, cout: 64, d: 8, hw: 28 } }
-  : {
-      'conv 32->64 8x28x28': { cin: 32, cout: 64, d: 8, hw: 28 },
-      'conv2 64->128 16x56x56': { cin: 64, cout: 128, d: 16, hw: 56 },
-      'conv3a 128->256 8x28x28': { cin: 128, cout: 256, d: 8, hw: 28 },
-    };
+const CONVS: Record<string, { cin: number; cout: number; d: number; hw: number }> =
+  only?.includes('lstm') && !only.includes('torch')
+    ? {}
+    : quick
+      ? { 'conv 32->64 8x28x28': { cin: 32, cout: 64, d: 8, hw: 28 } }
+      : {
+          'conv 32->64 8x28x28': { cin: 32, cout: 64, d: 8, hw: 28 },
+          'conv2 64->128 16x56x56': { cin: 64, cout: 128, d: 16, hw: 56 },
+          'conv3a 128->256 8x28x28': { cin: 128, cout: 256, d: 8, hw: 28 },
+        };
 
 /** Our side of each torch case, as a function timed once per call. */
 function oursTorchCases(): Record<string, () => unknown> {
@@ -152,13 +219,14 @@ function oursTorchCases(): Record<string, () => unknown> {
     const x = randn([1, c.cin, c.d, c.hw, c.hw], { requiresGrad: true });
     const w = randn([c.cout, c.cin, 3, 3, 3]).mul(0.05).detach().requiresGrad_();
     const dy = randn([1, c.cout, c.d, c.hw, c.hw]);
-    out[`conv3d fwd+bwd ${name}`] = () => tidy(() => {
-      conv3d(x, w, null, { padding: 1 }).mul(dy).sum().backward();
-      const r = (x.grad as Tensor).dataSync()[0] + (w.grad as Tensor).dataSync()[0];
-      x.grad = null;
-      w.grad = null;
-      return r;
-    });
+    out[`conv3d fwd+bwd ${name}`] = () =>
+      tidy(() => {
+        conv3d(x, w, null, { padding: 1 }).mul(dy).sum().backward();
+        const r = (x.grad as Tensor).dataSync()[0] + (w.grad as Tensor).dataSync()[0];
+        x.grad = null;
+        w.grad = null;
+        return r;
+      });
   }
   return out;
 }
@@ -184,7 +252,9 @@ interface TorchVariant {
  */
 function torchVariants(): TorchVariant[] {
   const variants: TorchVariant[] = [{ label: 'system BLAS', env: process.env, threads }];
-  const dir = process.env.PLM_BENCH_OPENBLAS_DIR ?? path.join(repoRoot, '.cache/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread');
+  const dir =
+    process.env.PLM_BENCH_OPENBLAS_DIR ??
+    path.join(repoRoot, '.cache/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread');
   if (fs.existsSync(path.join(dir, 'libblas.so.3'))) {
     const env = { ...process.env, LD_LIBRARY_PATH: [dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') };
     variants.push({ label: 'OpenBLAS', env, threads });
@@ -193,9 +263,17 @@ function torchVariants(): TorchVariant[] {
   return variants;
 }
 
-function runTorch(env: NodeJS.ProcessEnv, cases: Record<string, TorchCase>, nThreads = threads): { version: string; threads: number; cases: Record<string, { ms: number }> } | string {
+function runTorch(
+  env: NodeJS.ProcessEnv,
+  cases: Record<string, TorchCase>,
+  nThreads = threads,
+): { version: string; threads: number; cases: Record<string, { ms: number }> } | string {
   const python = process.env.PLM_BENCH_PYTHON ?? '/usr/bin/python3';
-  const r = spawnSync(python, [path.join(here, 'torch_peers.py'), JSON.stringify({ threads: nThreads, repeats: 3, cases })], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(
+    python,
+    [path.join(here, 'torch_peers.py'), JSON.stringify({ threads: nThreads, repeats: 3, cases })],
+    { env, encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
   if (r.error) return `${python} did not run (${r.error.message})`;
   if (r.status !== 0) return `${python} failed: ${(r.stderr || '').trim().split('\n').slice(-1)[0]}`;
   return JSON.parse(r.stdout);
@@ -214,7 +292,11 @@ async function torchCases(): Promise<{ rows: BenchRow[]; meta: Record<string, un
   const lstmName = Object.keys(ours)[0];
   const perStep = async () => {
     useWholeLayerLstm(false);
-    try { return await ours[lstmName](); } finally { useWholeLayerLstm(true); }
+    try {
+      return await ours[lstmName]();
+    } finally {
+      useWholeLayerLstm(true);
+    }
   };
   for (const fn of [...Object.values(ours), perStep]) await fn(); // warm-up
   const oursMs: Record<string, number[]> = {};
@@ -224,27 +306,56 @@ async function torchCases(): Promise<{ rows: BenchRow[]; meta: Record<string, un
     for (const [name, fn] of Object.entries(ours)) {
       const s = [await timeOnce(fn), await timeOnce(fn), await timeOnce(fn)];
       (oursMs[name] ??= []).push(median(s));
-      if (name === lstmName) perStepMs.push(median([await timeOnce(perStep), await timeOnce(perStep), await timeOnce(perStep)]));
+      if (name === lstmName)
+        perStepMs.push(median([await timeOnce(perStep), await timeOnce(perStep), await timeOnce(perStep)]));
     }
     for (const v of variants) {
       const res = runTorch(v.env, args, v.threads);
       if (typeof res === 'string') throw new Error(`PyTorch (${v.label} x${v.threads}) failed mid-bench: ${res}`);
-      for (const [name, c] of Object.entries(res.cases)) ((peerMs[`${v.label} x${v.threads}`] ??= {})[name] ??= []).push(c.ms);
+      for (const [name, c] of Object.entries(res.cases))
+        ((peerMs[`${v.label} x${v.threads}`] ??= {})[name] ??= []).push(c.ms);
     }
   }
   const rows: BenchRow[] = [];
   for (const name of Object.keys(ours)) {
     const c = args[name];
-    const flops = c.kind === 'lstm'
-      ? 3 * (2 * LSTM_SHAPE.B * LSTM_SHAPE.T * LSTM_SHAPE.I * 4 * LSTM_SHAPE.H + 2 * LSTM_SHAPE.B * LSTM_SHAPE.T * LSTM_SHAPE.H * 4 * LSTM_SHAPE.H)
-      : 3 * 2 * (c.cin as number) * (c.cout as number) * 27 * (c.d as number) * (c.hw as number) ** 2;
+    const flops =
+      c.kind === 'lstm'
+        ? 3 *
+          (2 * LSTM_SHAPE.B * LSTM_SHAPE.T * LSTM_SHAPE.I * 4 * LSTM_SHAPE.H +
+            2 * LSTM_SHAPE.B * LSTM_SHAPE.T * LSTM_SHAPE.H * 4 * LSTM_SHAPE.H)
+        : 3 * 2 * (c.cin as number) * (c.cout as number) * 27 * (c.d as number) * (c.hw as number) ** 2;
     for (const v of variants) {
       const key = `${v.label} x${v.threads}`;
-      rows.push({ case: name, ours: 'plm-ipe cpu', peer: `PyTorch ${probe.version} ${key}`, oursMs: median(oursMs[name]), peerMs: median(peerMs[key][name]), flops });
+      rows.push({
+        case: name,
+        ours: 'plm-ipe cpu',
+        peer: `PyTorch ${probe.version} ${key}`,
+        oursMs: median(oursMs[name]),
+        peerMs: median(peerMs[key][name]),
+        flops,
+      });
     }
   }
-  rows.push({ case: lstmName, ours: 'plm-ipe cpu', peer: 'plm-ipe per-step LSTM path (before the whole-layer LSTM)', oursMs: median(oursMs[lstmName]), peerMs: median(perStepMs) });
-  return { rows, meta: { torch: { version: probe.version, variants: variants.map((v) => `${v.label} x${v.threads}`), oursMs, peerMs, perStepMs } } };
+  rows.push({
+    case: lstmName,
+    ours: 'plm-ipe cpu',
+    peer: 'plm-ipe per-step LSTM path (before the whole-layer LSTM)',
+    oursMs: median(oursMs[lstmName]),
+    peerMs: median(perStepMs),
+  });
+  return {
+    rows,
+    meta: {
+      torch: {
+        version: probe.version,
+        variants: variants.map((v) => `${v.label} x${v.threads}`),
+        oursMs,
+        peerMs,
+        perStepMs,
+      },
+    },
+  };
 }
 
 /**
@@ -259,7 +370,11 @@ async function memoryChild(kind: string): Promise<void> {
   const rssBefore = process.memoryUsage().rss;
   if (kind === 'forward') {
     model.eval();
-    tidy(() => noGrad(() => { model.forward(x).dataSync(); }));
+    tidy(() =>
+      noGrad(() => {
+        model.forward(x).dataSync();
+      }),
+    );
   } else {
     model.train();
     const head = new Linear(model.featureSize, 3);
@@ -273,32 +388,51 @@ async function memoryChild(kind: string): Promise<void> {
   const { getRuntime } = await import('../src/backend/cpu/kernels/runtime.js');
   const g = model.geometry;
   // Every layer output of one clip (conv outputs, their ReLUs and pools): what training keeps.
-  const c = g.channels, { clipLength: l, inputSize: [h, w] } = g.config;
+  const c = g.channels,
+    {
+      clipLength: l,
+      inputSize: [h, w],
+    } = g.config;
   const vol = (s: number[]) => s.reduce((a, b) => a * b, 1);
-  const convOut = c.conv1 * l * h * w + c.conv2 * vol(g.pooled.pool1.slice(1)) + 2 * c.conv3 * vol(g.pooled.pool2.slice(1)) +
-    2 * c.conv4 * vol(g.pooled.pool3.slice(1)) + 2 * c.conv5 * vol(g.pooled.pool4.slice(1));
-  console.log(JSON.stringify({
-    kind,
-    paramBytes: params * 4,
-    activationBytes: convOut * 4,
-    rssBeforeBytes: rssBefore,
-    maxRssBytes: process.resourceUsage().maxRSS * 1024,
-    wasmHeapBytes: getRuntime().memory.buffer.byteLength,
-  }));
+  const convOut =
+    c.conv1 * l * h * w +
+    c.conv2 * vol(g.pooled.pool1.slice(1)) +
+    2 * c.conv3 * vol(g.pooled.pool2.slice(1)) +
+    2 * c.conv4 * vol(g.pooled.pool3.slice(1)) +
+    2 * c.conv5 * vol(g.pooled.pool4.slice(1));
+  console.log(
+    JSON.stringify({
+      kind,
+      paramBytes: params * 4,
+      activationBytes: convOut * 4,
+      rssBeforeBytes: rssBefore,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      wasmHeapBytes: getRuntime().memory.buffer.byteLength,
+    }),
+  );
 }
 
 async function memoryCases(): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const kind of ['forward', 'train']) {
     const extra = quick ? ['--quick'] : [];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), `--memory-child=${kind}`, ...extra], {
-      cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 24,
-    });
-    if (r.status !== 0) throw new Error(`memory child (${kind}) failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), `--memory-child=${kind}`, ...extra],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      },
+    );
+    if (r.status !== 0)
+      throw new Error(`memory child (${kind}) failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     const m = JSON.parse(r.stdout.trim().split('\n').pop()!);
     const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-    console.log(`  peak memory, C3D ${kind}: max RSS ${mib(m.maxRssBytes)} (RSS ${mib(m.rssBeforeBytes)} after building the model and clip), ` +
-      `wasm kernel heap ${mib(m.wasmHeapBytes)}; weights ${mib(m.paramBytes)}, conv outputs of one clip ${mib(m.activationBytes)}`);
+    console.log(
+      `  peak memory, C3D ${kind}: max RSS ${mib(m.maxRssBytes)} (RSS ${mib(m.rssBeforeBytes)} after building the model and clip), ` +
+        `wasm kernel heap ${mib(m.wasmHeapBytes)}; weights ${mib(m.paramBytes)}, conv outputs of one clip ${mib(m.activationBytes)}`,
+    );
     out[kind] = m;
   }
   return out;
@@ -309,7 +443,9 @@ async function main(): Promise<void> {
   if (child) return memoryChild(child);
   setKernelThreads(threads);
   await waitForWorkers();
-  console.log(`plm-ipe ${JSON.stringify(getBackend())} kernels ${JSON.stringify(kernelInfo())}; ${rounds} rounds${quick ? ' (quick shapes)' : ''}`);
+  console.log(
+    `plm-ipe ${JSON.stringify(getBackend())} kernels ${JSON.stringify(kernelInfo())}; ${rounds} rounds${quick ? ' (quick shapes)' : ''}`,
+  );
   const rows: BenchRow[] = [];
   const meta: Record<string, unknown> = { quick, rounds, threads, kernels: kernelInfo() };
   const want = (k: string) => !only || only.includes(k);
@@ -328,7 +464,10 @@ async function main(): Promise<void> {
   report(name, rows, meta);
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -28,15 +28,44 @@ async function main(): Promise<void> {
     // One minute encoded, then repeated by stream copy (the concat demuxer), so making it takes seconds, not minutes.
     const minute = path.join(dir, 'minute.mp4');
     const seg = Math.min(1, minutes);
-    const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=1920x1080:rate=30:duration=${seg * 60}`,
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '38', '-g', '300', '-pix_fmt', 'yuv420p', minute], { stdio: 'inherit' });
+    const r = spawnSync(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc=size=1920x1080:rate=30:duration=${seg * 60}`,
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-crf',
+        '38',
+        '-g',
+        '300',
+        '-pix_fmt',
+        'yuv420p',
+        minute,
+      ],
+      { stdio: 'inherit' },
+    );
     if (r.status !== 0) throw new Error('ffmpeg could not make the test video');
     const list = path.join(dir, 'list.txt');
-    fs.writeFileSync(list, Array.from({ length: Math.max(1, Math.round(minutes / seg)) }, () => `file '${minute}'\n`).join(''));
-    const c = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', file], { stdio: 'inherit' });
+    fs.writeFileSync(
+      list,
+      Array.from({ length: Math.max(1, Math.round(minutes / seg)) }, () => `file '${minute}'\n`).join(''),
+    );
+    const c = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', file], {
+      stdio: 'inherit',
+    });
     if (c.status !== 0) throw new Error('ffmpeg could not join the test video');
     const info = await probeVideo(file);
-    console.log(`made ${file}: ${info.width}x${info.height}, ${info.fps} fps, ${info.duration.toFixed(0)} s, ${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(
+      `made ${file}: ${info.width}x${info.height}, ${info.fps} fps, ${info.duration.toFixed(0)} s, ${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
     const { run } = await writeRunAndVideos(dir, 1);
     const predictor = await loadPredictor(run);
     // A face in the middle of the 640x360 decoded frames.
@@ -57,13 +86,28 @@ async function main(): Promise<void> {
       name: 'predict-memory',
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-      video: { width: info.width, height: info.height, fps: info.fps, seconds: info.duration, decodedAt: '640x360', modelFps: p.fps, modelFrames: frames },
-      rssBeforeMb: mb(before), rssPeakMb: mb(peak), rssGrowthMb: mb(peak - before), seconds,
+      video: {
+        width: info.width,
+        height: info.height,
+        fps: info.fps,
+        seconds: info.duration,
+        decodedAt: '640x360',
+        modelFps: p.fps,
+        modelFrames: frames,
+      },
+      rssBeforeMb: mb(before),
+      rssPeakMb: mb(peak),
+      rssGrowthMb: mb(peak - before),
+      seconds,
       peer: { what: 'decodeVideo + Predictor.predict (all frames in memory)', framesMb: inMemoryMb },
       prediction: { label: p.label, clips: p.clips, timings: p.timings },
     };
-    console.log(`predictFile: ${frames} model frames at ${p.fps} fps in ${seconds.toFixed(0)} s; RSS before ${mb(before).toFixed(0)} MB, peak ${mb(peak).toFixed(0)} MB (+${mb(peak - before).toFixed(0)} MB)`);
-    console.log(`in-memory path: its decoded frames alone would take ${inMemoryMb.toFixed(0)} MB (${(inMemoryMb / mb(peak)).toFixed(1)}x this peak)`);
+    console.log(
+      `predictFile: ${frames} model frames at ${p.fps} fps in ${seconds.toFixed(0)} s; RSS before ${mb(before).toFixed(0)} MB, peak ${mb(peak).toFixed(0)} MB (+${mb(peak - before).toFixed(0)} MB)`,
+    );
+    console.log(
+      `in-memory path: its decoded frames alone would take ${inMemoryMb.toFixed(0)} MB (${(inMemoryMb / mb(peak)).toFixed(1)}x this peak)`,
+    );
     const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'predict-memory.json');
     writeFileAtomicSync(fs, path, out, JSON.stringify(result, null, 2) + '\n');
     console.log(`wrote ${path.relative(process.cwd(), out)}`);

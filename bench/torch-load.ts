@@ -10,7 +10,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { loadTorchCheckpoint, serializeSafetensors, parseSafetensors, noGrad, tensor, type NamedTensors } from '../src/index.js';
+import {
+  loadTorchCheckpoint,
+  serializeSafetensors,
+  parseSafetensors,
+  noGrad,
+  tensor,
+  type NamedTensors,
+} from '../src/index.js';
 import { C3D } from '../src/models/index.js';
 import { loadC3DWeights } from '../src/node/index.js';
 import { time, report, type BenchRow } from './util.js';
@@ -57,8 +64,14 @@ if '--forward' in sys.argv:
 `;
 
 function pythonPeer(): { zipMs: number; legacyMs: number; params: number } {
-  const r = spawnSync(PYTHON, ['-c', PY, dir, ...(forward ? ['--forward'] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (r.status !== 0) throw new Error(`bench/torch-load: ${PYTHON} could not write the checkpoint (needs torch): ${r.stderr.slice(-400)}`);
+  const r = spawnSync(PYTHON, ['-c', PY, dir, ...(forward ? ['--forward'] : [])], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `bench/torch-load: ${PYTHON} could not write the checkpoint (needs torch): ${r.stderr.slice(-400)}`,
+    );
   const get = (key: string) => Number(new RegExp(`^${key.replace('.', '\\.')} (\\S+)$`, 'm').exec(r.stdout)![1]);
   return { zipMs: get('c3d.pt'), legacyMs: get('c3d.pickle'), params: get('params') };
 }
@@ -71,7 +84,9 @@ const peer = pythonPeer();
 const zipBytes = new Uint8Array(fs.readFileSync(path.join(dir, 'c3d.pt')));
 const legacyBytes = new Uint8Array(fs.readFileSync(path.join(dir, 'c3d.pickle')));
 const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
-console.log(`C3D checkpoint: ${peer.params} parameters; zip ${mb(zipBytes.length)}, legacy ${mb(legacyBytes.length)} (in ${dir})`);
+console.log(
+  `C3D checkpoint: ${peer.params} parameters; zip ${mb(zipBytes.length)}, legacy ${mb(legacyBytes.length)} (in ${dir})`,
+);
 
 const zipT = await time(async () => dispose(await loadTorchCheckpoint(zipBytes)));
 const zipNoCrcT = await time(async () => dispose(await loadTorchCheckpoint(zipBytes, { verifyCrc: false })));
@@ -96,15 +111,54 @@ if (forward) {
     forwardDiff = Math.max(forwardDiff, Math.abs(got[i] - want[i]));
     scale = Math.max(scale, Math.abs(want[i]));
   }
-  console.log(`paper C3D from the PyTorch checkpoint vs PyTorch: fc7 max abs difference ${forwardDiff.toExponential(2)} (largest feature ${scale.toFixed(4)}, ${want.length} features)`);
+  console.log(
+    `paper C3D from the PyTorch checkpoint vs PyTorch: fc7 max abs difference ${forwardDiff.toExponential(2)} (largest feature ${scale.toFixed(4)}, ${want.length} features)`,
+  );
 }
 
 const rows: BenchRow[] = [
-  { case: 'zip c3d.pt (bytes in memory)', ours: 'loadTorchCheckpoint', oursMs: zipT.ms, peer: 'torch.load (from file)', peerMs: peer.zipMs, note: 'CRC-32 of every entry checked' },
-  { case: 'zip c3d.pt, no CRC check', ours: 'loadTorchCheckpoint verifyCrc:false', oursMs: zipNoCrcT.ms, peer: 'torch.load (from file)', peerMs: peer.zipMs },
-  { case: 'legacy c3d.pickle (bytes in memory)', ours: 'loadTorchCheckpoint', oursMs: legacyT.ms, peer: 'torch.load (from file)', peerMs: peer.legacyMs },
-  { case: 'legacy c3d.pickle into C3D (from path)', ours: 'loadC3DWeights', oursMs: fromPathT.ms, peer: 'torch.load (from file)', peerMs: peer.legacyMs, note: 'reads the file, parses, drops fc8, loads the state dict' },
-  { case: 'same weights as safetensors', ours: 'parseSafetensors', oursMs: stT.ms, peer: 'torch.load (from file)', peerMs: peer.zipMs },
+  {
+    case: 'zip c3d.pt (bytes in memory)',
+    ours: 'loadTorchCheckpoint',
+    oursMs: zipT.ms,
+    peer: 'torch.load (from file)',
+    peerMs: peer.zipMs,
+    note: 'CRC-32 of every entry checked',
+  },
+  {
+    case: 'zip c3d.pt, no CRC check',
+    ours: 'loadTorchCheckpoint verifyCrc:false',
+    oursMs: zipNoCrcT.ms,
+    peer: 'torch.load (from file)',
+    peerMs: peer.zipMs,
+  },
+  {
+    case: 'legacy c3d.pickle (bytes in memory)',
+    ours: 'loadTorchCheckpoint',
+    oursMs: legacyT.ms,
+    peer: 'torch.load (from file)',
+    peerMs: peer.legacyMs,
+  },
+  {
+    case: 'legacy c3d.pickle into C3D (from path)',
+    ours: 'loadC3DWeights',
+    oursMs: fromPathT.ms,
+    peer: 'torch.load (from file)',
+    peerMs: peer.legacyMs,
+    note: 'reads the file, parses, drops fc8, loads the state dict',
+  },
+  {
+    case: 'same weights as safetensors',
+    ours: 'parseSafetensors',
+    oursMs: stT.ms,
+    peer: 'torch.load (from file)',
+    peerMs: peer.zipMs,
+  },
 ];
-report('torch-load', rows, { params: peer.params, zipBytes: zipBytes.length, legacyBytes: legacyBytes.length, ...(forwardDiff === undefined ? {} : { fc7MaxAbsDiffVsTorch: forwardDiff }) });
+report('torch-load', rows, {
+  params: peer.params,
+  zipBytes: zipBytes.length,
+  legacyBytes: legacyBytes.length,
+  ...(forwardDiff === undefined ? {} : { fc7MaxAbsDiffVsTorch: forwardDiff }),
+});
 fs.rmSync(dir, { recursive: true, force: true });

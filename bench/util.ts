@@ -85,19 +85,25 @@ export function report(name: string, rows: BenchRow[], meta: Record<string, unkn
  * The LSTM training step every bench times against its peer: an LSTM (batch first), a linear head
  * to 3 classes, cross-entropy on the last hidden state, Adam at 5e-3. Seeded; `x` and `y` are the input and the class labels (for the peer's side).
  */
-export function lstmTrainStep(B: number, T: number, I: number, H: number): { x: Tensor; y: number[]; step: () => number } {
+export function lstmTrainStep(
+  B: number,
+  T: number,
+  I: number,
+  H: number,
+): { x: Tensor; y: number[]; step: () => number } {
   manualSeed(5);
   const lstm = new LSTM({ inputSize: I, hiddenSize: H, batchFirst: true });
   const head = new Linear(H, 3);
   const opt = new Adam([...lstm.parameters(), ...head.parameters()], { lr: 5e-3 });
   const x = randn([B, T, I]);
   const y = Array.from({ length: B }, (_, i) => i % 3);
-  const step = (): number => tidy(() => {
-    opt.zeroGrad();
-    const loss = crossEntropy(head.forward(lstm.forward(x).h.squeeze(0)), y);
-    loss.backward();
-    opt.step();
-    return loss.item();
-  });
+  const step = (): number =>
+    tidy(() => {
+      opt.zeroGrad();
+      const loss = crossEntropy(head.forward(lstm.forward(x).h.squeeze(0)), y);
+      loss.backward();
+      opt.step();
+      return loss.item();
+    });
   return { x, y, step };
 }

@@ -49,17 +49,24 @@ const adapter = await installNodeWebGpu({ dawnFlags: a['dawn-flag'] });
 const name = gpuName({ webgpuAdapter: { ...adapter, device: '' }, webgl2Renderer: null });
 const software = isSoftwareGpu(name);
 console.log(`Node ${process.version}, WebGPU through Dawn; adapter: ${JSON.stringify(adapter)}`);
-if (software) console.log(`NOTE: the adapter is ${name}, a SOFTWARE Vulkan driver on the CPU: these numbers measure the CPU, not a GPU.`);
+if (software)
+  console.log(
+    `NOTE: the adapter is ${name}, a SOFTWARE Vulkan driver on the CPU: these numbers measure the CPU, not a GPU.`,
+  );
 
 // Count every WebGPU validation error, on our device and on tfjs's: a row with errors measured
 // work that was skipped (tfjs-webgpu 4.22 fails to compile some 5-D broadcasting programs, for
 // one), so it is reported as an error, not a time.
 const errors: string[] = [];
-const adapterProto = (globalThis as unknown as { GPUAdapter: { prototype: { requestDevice(d?: unknown): Promise<EventTarget> } } }).GPUAdapter.prototype;
+const adapterProto = (
+  globalThis as unknown as { GPUAdapter: { prototype: { requestDevice(d?: unknown): Promise<EventTarget> } } }
+).GPUAdapter.prototype;
 const requestDevice = adapterProto.requestDevice;
 adapterProto.requestDevice = async function (this: unknown, d?: unknown) {
   const device = await requestDevice.call(this, d);
-  device.addEventListener('uncapturederror', (e) => errors.push(String((e as unknown as { error: { message: string } }).error.message).split('\n')[0]));
+  device.addEventListener('uncapturederror', (e) =>
+    errors.push(String((e as unknown as { error: { message: string } }).error.message).split('\n')[0]),
+  );
   return device;
 };
 let seen = 0;
@@ -75,13 +82,29 @@ if (peer) {
   (globalThis as { tf?: unknown }).tf = tf;
 }
 const opts = {
-  preset: a.preset!, modes: a.modes!.split(',') as ('webgpu' | 'webgpu-nowgsl')[], peer, reps: Number(a.reps), warmup: Number(a.warmup), cases: a.cases!.split(','),
+  preset: a.preset!,
+  modes: a.modes!.split(',') as ('webgpu' | 'webgpu-nowgsl')[],
+  peer,
+  reps: Number(a.reps),
+  warmup: Number(a.warmup),
+  cases: a.cases!.split(','),
 };
 const t0 = Date.now();
 const r = await runBench(opts, { afterRow });
-console.log(`\n${benchTable(r.rows, peer)}\n(${((Date.now() - t0) / 1000).toFixed(0)} s; median of ${opts.reps} after a first call that builds kernels and ${opts.warmup} more untimed; tfjs ${peer ?? 'not run'}: ${r.running[`tfjs-${peer}`] ?? '-'})`);
+console.log(
+  `\n${benchTable(r.rows, peer)}\n(${((Date.now() - t0) / 1000).toFixed(0)} s; median of ${opts.reps} after a first call that builds kernels and ${opts.warmup} more untimed; tfjs ${peer ?? 'not run'}: ${r.running[`tfjs-${peer}`] ?? '-'})`,
+);
 const out = a.out ?? path.join(root, `bench/results/webgpu-node-${name}.json`);
-const json = { adapter, software, node: process.version, cpus: os.cpus().length, date: new Date().toISOString(), options: opts, running: r.running, rows: r.rows };
+const json = {
+  adapter,
+  software,
+  node: process.version,
+  cpus: os.cpus().length,
+  date: new Date().toISOString(),
+  options: opts,
+  running: r.running,
+  rows: r.rows,
+};
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(`${out}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
 fs.renameSync(`${out}.tmp`, out);

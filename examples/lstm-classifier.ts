@@ -4,14 +4,25 @@
 // Run: npm run example:lstm   (options: --epochs N --seed S --out DIR)
 import * as path from 'node:path';
 import {
-  LSTM, Linear, Module, Adam, crossEntropy, tensor, tidy, noGrad, manualSeed, createRng,
-  getBackend, type Tensor, lineChart,
+  LSTM,
+  Linear,
+  Module,
+  Adam,
+  crossEntropy,
+  tensor,
+  tidy,
+  noGrad,
+  manualSeed,
+  createRng,
+  getBackend,
+  type Tensor,
+  lineChart,
 } from 'plm-ipe';
 import { saveSafetensors, writeFileAtomic } from 'plm-ipe/node';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
-const epochs = Number(args.get("epochs") ?? 15);
+const epochs = Number(args.get('epochs') ?? 15);
 const seed = Number(args.get('seed') ?? 0);
 const outDir = args.get('out') ?? path.join('runs', 'lstm-classifier');
 const FEATURES = 72;
@@ -56,7 +67,11 @@ function batchOf(data: ReturnType<typeof makeDataset>, idx: number[]) {
   const T = Math.max(...idx.map((i) => data.lengths[i]));
   const flat = new Float32Array(idx.length * T * FEATURES);
   idx.forEach((i, b) => flat.set(data.xs[i], b * T * FEATURES));
-  return { x: tensor(flat, [idx.length, T, FEATURES]), lengths: idx.map((i) => data.lengths[i]), labels: idx.map((i) => data.labels[i]) };
+  return {
+    x: tensor(flat, [idx.length, T, FEATURES]),
+    lengths: idx.map((i) => data.lengths[i]),
+    labels: idx.map((i) => data.labels[i]),
+  };
 }
 
 class SequenceClassifier extends Module {
@@ -91,8 +106,12 @@ async function main() {
   const test = makeDataset(200, rng);
   const model = new SequenceClassifier();
   const opt = new Adam(model.parameters(), { lr: 2e-3, betas: [0.9, 0.999] });
-  console.log(`plm-ipe example: LSTM classifier on generated descriptor sequences (backend ${JSON.stringify(getBackend())})`);
-  console.log(`train ${train.labels.length} sequences, test ${test.labels.length}, classes ${CLASSES.join('/')}, ${epochs} epochs`);
+  console.log(
+    `plm-ipe example: LSTM classifier on generated descriptor sequences (backend ${JSON.stringify(getBackend())})`,
+  );
+  console.log(
+    `train ${train.labels.length} sequences, test ${test.labels.length}, classes ${CLASSES.join('/')}, ${epochs} epochs`,
+  );
   const t0 = performance.now();
   const lossCurve: number[] = [];
   const accCurve: number[] = [];
@@ -116,17 +135,28 @@ async function main() {
     lossCurve.push(lossSum / batches);
     accCurve.push(acc);
     const secs = (performance.now() - t0) / 1000;
-    console.log(`epoch ${String(epoch).padStart(2)}/${epochs}  loss ${(lossSum / batches).toFixed(4)}  test accuracy ${(acc * 100).toFixed(1)}%  (${secs.toFixed(1)} s)`);
+    console.log(
+      `epoch ${String(epoch).padStart(2)}/${epochs}  loss ${(lossSum / batches).toFixed(4)}  test accuracy ${(acc * 100).toFixed(1)}%  (${secs.toFixed(1)} s)`,
+    );
   }
   const finalAcc = accuracy(model, test);
   const file = path.join(outDir, 'model.safetensors');
-  await saveSafetensors(model.stateDict(), file, { accuracy: finalAcc.toFixed(4), epochs: String(epochs), seed: String(seed) });
+  await saveSafetensors(model.stateDict(), file, {
+    accuracy: finalAcc.toFixed(4),
+    epochs: String(epochs),
+    seed: String(seed),
+  });
   const svg = lineChart(
-    [{ name: 'train loss', values: lossCurve }, { name: 'test accuracy', values: accCurve }],
+    [
+      { name: 'train loss', values: lossCurve },
+      { name: 'test accuracy', values: accCurve },
+    ],
     { title: 'LSTM classifier on generated descriptor sequences', xLabel: 'epoch', yRange: [0, 1.2] },
   );
   await writeFileAtomic(path.join(outDir, 'curves.svg'), svg);
-  console.log(`final test accuracy ${(finalAcc * 100).toFixed(1)}% (chance 33.3%); checkpoint written to ${file}, curves to ${path.join(outDir, 'curves.svg')}`);
+  console.log(
+    `final test accuracy ${(finalAcc * 100).toFixed(1)}% (chance 33.3%); checkpoint written to ${file}, curves to ${path.join(outDir, 'curves.svg')}`,
+  );
   if (finalAcc < 0.5) {
     console.error('accuracy is not clearly above chance: something is wrong');
     process.exit(1);

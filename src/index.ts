@@ -5,7 +5,17 @@
 
 export { Tensor } from './tensor/tensor.js';
 export type { GradNode } from './tensor/tensor.js';
-export { setBackend, getBackend, ready, liveTensorCount, memory, noGrad, isGradEnabled, tidy, keep } from './tensor/engine.js';
+export {
+  setBackend,
+  getBackend,
+  ready,
+  liveTensorCount,
+  memory,
+  noGrad,
+  isGradEnabled,
+  tidy,
+  keep,
+} from './tensor/engine.js';
 export type { BackendOptions } from './tensor/engine.js';
 export { tensor, zeros, ones, full, rand, randn, arange } from './tensor/creation.js';
 export type { TensorOptions } from './tensor/creation.js';
@@ -14,15 +24,69 @@ export { manualSeed, createRng } from './tensor/random.js';
 export { isStridedArray } from './tensor/strided.js';
 export type { StridedArray } from './tensor/strided.js';
 export type {
-  Size3, Shape5, Conv3dOptions, Pool3dOptions, WindowGeometry, Conv3dGeometry, Pool3dGeometry,
+  Size3,
+  Shape5,
+  Conv3dOptions,
+  Pool3dOptions,
+  WindowGeometry,
+  Conv3dGeometry,
+  Pool3dGeometry,
 } from './tensor/geometry.js';
 export { conv3dGeometry, pool3dGeometry } from './tensor/geometry.js';
 export {
-  add, sub, mul, div, pow, maximum, minimum, equal, greater, less, greaterEqual, lessEqual,
-  neg, exp, log, sqrt, abs, square, relu, sigmoid, tanh, sin, cos, isFinite, sign,
-  sum, mean, max, min, argMax,
-  reshape, flatten, squeeze, unsqueeze, permute, transpose, slice, concat, stack, broadcastTo, clone, onesLike, zerosLike,
-  matmul, linear, softmax, logSoftmax, conv3d, maxPool3d, avgPool3d, dropout, where, lstmSequence,
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  equal,
+  greater,
+  less,
+  greaterEqual,
+  lessEqual,
+  neg,
+  exp,
+  log,
+  sqrt,
+  abs,
+  square,
+  relu,
+  sigmoid,
+  tanh,
+  sin,
+  cos,
+  isFinite,
+  sign,
+  sum,
+  mean,
+  max,
+  min,
+  argMax,
+  reshape,
+  flatten,
+  squeeze,
+  unsqueeze,
+  permute,
+  transpose,
+  slice,
+  concat,
+  stack,
+  broadcastTo,
+  clone,
+  onesLike,
+  zerosLike,
+  matmul,
+  linear,
+  softmax,
+  logSoftmax,
+  conv3d,
+  maxPool3d,
+  avgPool3d,
+  dropout,
+  where,
+  lstmSequence,
 } from './tensor/ops/index.js';
 export type { LstmWeights, LstmSequenceResult } from './tensor/ops/index.js';
 export type { Backend, DataId, UnaryOp, BinaryOp, ReduceOp, AdamHyper, SgdHyper } from './backend/backend.js';
@@ -76,9 +140,25 @@ export * from './models/index.js';
 
 // One video's features exactly as `plm-ipe demo` trains on them, and batching (browser-safe;
 // the dataset-wide extraction with its disk cache and the CLI are Node-only and not exported here).
-export { computeFeatures, computeClips, descriptorOptions, pickClips, pickApexClips, PAPER_EXTRACT } from './pipeline/video-features.js';
+export {
+  computeFeatures,
+  computeClips,
+  descriptorOptions,
+  pickClips,
+  pickApexClips,
+  PAPER_EXTRACT,
+} from './pipeline/video-features.js';
 export type { VideoExtractOptions, VideoFeatures } from './pipeline/video-features.js';
-export { makeBatch, balancedClassWeights, splitPlan, splitFeatures, batchIndices, partitionFeatures, relabel, featureEntries } from './pipeline/dataset.js';
+export {
+  makeBatch,
+  balancedClassWeights,
+  splitPlan,
+  splitFeatures,
+  batchIndices,
+  partitionFeatures,
+  relabel,
+  featureEntries,
+} from './pipeline/dataset.js';
 export type { BatchAugmentation, FeatureSplit, SplitPlanRequest } from './pipeline/dataset.js';
 export { demoConfig, SMALL_EXTRACT, SMALL_TRAINING } from './pipeline/demo-config.js';
 export type { DemoConfig } from './pipeline/demo-config.js';

@@ -20,28 +20,51 @@ async function main(): Promise<void> {
   }
   const dist = path.join(root, 'node_modules/onnxruntime-web/dist');
   const files: Record<string, string> = {};
-  for (const f of ['ort.wasm.min.js', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) files[`/ort/${f}`] = path.join(dist, f);
-  const s = await openSession(path.join(root, 'bench/browser/page/peers-entry.ts'), { webgpu: false, scripts: ['/ort/ort.wasm.min.js'], files });
+  for (const f of ['ort.wasm.min.js', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs'])
+    files[`/ort/${f}`] = path.join(dist, f);
+  const s = await openSession(path.join(root, 'bench/browser/page/peers-entry.ts'), {
+    webgpu: false,
+    scripts: ['/ort/ort.wasm.min.js'],
+    files,
+  });
   try {
     const options: PeersOptions = { c3d: paper ? {} : { width: 0.5 }, rounds, threads: 2 };
-    const r = await s.page.evaluate((o) => (globalThis as unknown as { __plm: { runPeers(o: PeersOptions): Promise<PeersReport> } }).__plm.runPeers(o), options);
-    if (!(r.maxAbsDiff <= 1e-4)) throw new Error(`ours and onnxruntime-web differ by ${r.maxAbsDiff} in the page (max |output| ${r.outputMaxAbs})`);
+    const r = await s.page.evaluate(
+      (o) =>
+        (globalThis as unknown as { __plm: { runPeers(o: PeersOptions): Promise<PeersReport> } }).__plm.runPeers(o),
+      options,
+    );
+    if (!(r.maxAbsDiff <= 1e-4))
+      throw new Error(
+        `ours and onnxruntime-web differ by ${r.maxAbsDiff} in the page (max |output| ${r.outputMaxAbs})`,
+      );
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    console.log(`kernels ${JSON.stringify(r.kernels)}, crossOriginIsolated ${r.crossOriginIsolated}; max |ours - ort| ${r.maxAbsDiff.toExponential(1)} (max |output| ${r.outputMaxAbs.toExponential(1)})`);
-    report(`browser-peers${paper ? '-paper' : ''}`, [{
-      case: `C3D clip forward in Chromium, ${paper ? 'paper' : 'width 1/2'} 3x16x112x112`,
-      ours: `plm-ipe cpu (${r.kernels.fma ? 'FMA' : 'SIMD'} x${r.kernels.threads})`,
-      peer: `onnxruntime-web ${r.ortVersion} wasm x2`,
-      oursMs: median(r.oursMs),
-      peerMs: median(r.ortMs),
-    }], { ...r, options });
+    console.log(
+      `kernels ${JSON.stringify(r.kernels)}, crossOriginIsolated ${r.crossOriginIsolated}; max |ours - ort| ${r.maxAbsDiff.toExponential(1)} (max |output| ${r.outputMaxAbs.toExponential(1)})`,
+    );
+    report(
+      `browser-peers${paper ? '-paper' : ''}`,
+      [
+        {
+          case: `C3D clip forward in Chromium, ${paper ? 'paper' : 'width 1/2'} 3x16x112x112`,
+          ours: `plm-ipe cpu (${r.kernels.fma ? 'FMA' : 'SIMD'} x${r.kernels.threads})`,
+          peer: `onnxruntime-web ${r.ortVersion} wasm x2`,
+          oursMs: median(r.oursMs),
+          peerMs: median(r.ortMs),
+        },
+      ],
+      { ...r, options },
+    );
   } finally {
     if (s.log.some((l) => l.startsWith('[pageerror]'))) console.log(s.log.join('\n'));
     await s.close();
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

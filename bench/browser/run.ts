@@ -48,25 +48,53 @@ async function main(): Promise<void> {
   const tfjs = path.join(root, 'node_modules/@tensorflow/tfjs/dist/tf.min.js');
   const peer = a.peer === 'none' ? null : a.peer!;
   const s = await openSession(path.join(root, 'bench/browser/page/bench-entry.ts'), {
-    webgpu: !a['no-webgpu-flag'], realGpu: a['real-gpu'], extraFlags: a.flag, headless: !a.headed,
-    scripts: peer ? ['/tf.min.js'] : [], files: peer ? { '/tf.min.js': tfjs } : {},
+    webgpu: !a['no-webgpu-flag'],
+    realGpu: a['real-gpu'],
+    extraFlags: a.flag,
+    headless: !a.headed,
+    scripts: peer ? ['/tf.min.js'] : [],
+    files: peer ? { '/tf.min.js': tfjs } : {},
   });
   try {
     const env = await s.page.evaluate(() => (globalThis as unknown as { __plm: PagePlm }).__plm.probeEnvironment());
     const name = gpuName(env);
     console.log(`Chromium ${CHROMIUM_PATH}, flags: ${s.flags.join(' ')}`);
-    console.log(`WebGL2 renderer: ${env.webgl2Renderer}\nWebGPU adapter: ${JSON.stringify(env.webgpuAdapter)}\ncrossOriginIsolated: ${env.crossOriginIsolated}, cores: ${env.hardwareConcurrency}`);
+    console.log(
+      `WebGL2 renderer: ${env.webgl2Renderer}\nWebGPU adapter: ${JSON.stringify(env.webgpuAdapter)}\ncrossOriginIsolated: ${env.crossOriginIsolated}, cores: ${env.hardwareConcurrency}`,
+    );
     if (isSoftwareGpu(name)) {
-      console.log(`NOTE: the GPU here is ${name}, a SOFTWARE renderer on the CPU: these numbers measure the CPU, not a GPU. Run with --real-gpu on a machine with a GPU driver for GPU numbers.`);
+      console.log(
+        `NOTE: the GPU here is ${name}, a SOFTWARE renderer on the CPU: these numbers measure the CPU, not a GPU. Run with --real-gpu on a machine with a GPU driver for GPU numbers.`,
+      );
     }
-    const modes = (a.modes?.split(',') ?? ['webgpu', 'webgpu-nowgsl', 'webgl2', 'webasm']).filter((m) => !m.startsWith('webgpu') || env.webgpuAdapter) as BenchOptions['modes'];
+    const modes = (a.modes?.split(',') ?? ['webgpu', 'webgpu-nowgsl', 'webgl2', 'webasm']).filter(
+      (m) => !m.startsWith('webgpu') || env.webgpuAdapter,
+    ) as BenchOptions['modes'];
     if (!env.webgpuAdapter) console.log('webgpu skipped: no adapter (requestAdapter() returned null)');
-    const opts: BenchOptions = { preset: a.preset!, modes, peer, reps: Number(a.reps), warmup: Number(a.warmup), cases: a.cases!.split(',') };
+    const opts: BenchOptions = {
+      preset: a.preset!,
+      modes,
+      peer,
+      reps: Number(a.reps),
+      warmup: Number(a.warmup),
+      cases: a.cases!.split(','),
+    };
     const t0 = Date.now();
     const r = await s.page.evaluate((o) => (globalThis as unknown as { __plm: PagePlm }).__plm.runBench(o), opts);
-    console.log(`\n${benchTable(r.rows, peer)}\n(${((Date.now() - t0) / 1000).toFixed(0)} s; median of ${opts.reps} after a first call that builds kernels and ${opts.warmup} more untimed)`);
+    console.log(
+      `\n${benchTable(r.rows, peer)}\n(${((Date.now() - t0) / 1000).toFixed(0)} s; median of ${opts.reps} after a first call that builds kernels and ${opts.warmup} more untimed)`,
+    );
     const out = a.out ?? path.join(root, `bench/results/browser-${name}.json`);
-    const json = { gpu: name, software: isSoftwareGpu(name), date: new Date().toISOString(), env, flags: s.flags, options: opts, running: r.running, rows: r.rows };
+    const json = {
+      gpu: name,
+      software: isSoftwareGpu(name),
+      date: new Date().toISOString(),
+      env,
+      flags: s.flags,
+      options: opts,
+      running: r.running,
+      rows: r.rows,
+    };
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
     console.log(`wrote ${path.relative(root, out)}`);

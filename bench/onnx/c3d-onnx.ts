@@ -55,23 +55,55 @@ export function c3dToOnnx(model: C3D, batch: number): Uint8Array {
   const conv = (name: 'conv1' | 'conv2' | 'conv3a' | 'conv3b' | 'conv4a' | 'conv4b' | 'conv5a' | 'conv5b') => {
     const layer = model[name];
     g.message(5, tensorProto(`${name}.weight`, layer.weight)).message(5, tensorProto(`${name}.bias`, layer.bias!));
-    g.message(1, node('Conv', [x, `${name}.weight`, `${name}.bias`], [`${name}_out`], [
-      ['kernel_shape', [3, 3, 3]], ['pads', [1, 1, 1, 1, 1, 1]], ['strides', [1, 1, 1]],
-    ]));
+    g.message(
+      1,
+      node(
+        'Conv',
+        [x, `${name}.weight`, `${name}.bias`],
+        [`${name}_out`],
+        [
+          ['kernel_shape', [3, 3, 3]],
+          ['pads', [1, 1, 1, 1, 1, 1]],
+          ['strides', [1, 1, 1]],
+        ],
+      ),
+    );
     g.message(1, node('Relu', [`${name}_out`], [`${name}_relu`]));
     x = `${name}_relu`;
   };
   const pool = (name: keyof typeof pools) => {
     const p = pools[name];
-    const k = three(p.kernelSize, 1), s = three(p.stride ?? p.kernelSize, 1), pad = three(p.padding, 0);
-    g.message(1, node('MaxPool', [x], [name], [['kernel_shape', k], ['strides', s], ['pads', [...pad, ...pad]]]));
+    const k = three(p.kernelSize, 1),
+      s = three(p.stride ?? p.kernelSize, 1),
+      pad = three(p.padding, 0);
+    g.message(
+      1,
+      node(
+        'MaxPool',
+        [x],
+        [name],
+        [
+          ['kernel_shape', k],
+          ['strides', s],
+          ['pads', [...pad, ...pad]],
+        ],
+      ),
+    );
     x = name;
   };
-  conv('conv1'); pool('pool1');
-  conv('conv2'); pool('pool2');
-  conv('conv3a'); conv('conv3b'); pool('pool3');
-  conv('conv4a'); conv('conv4b'); pool('pool4');
-  conv('conv5a'); conv('conv5b'); pool('pool5');
+  conv('conv1');
+  pool('pool1');
+  conv('conv2');
+  pool('pool2');
+  conv('conv3a');
+  conv('conv3b');
+  pool('pool3');
+  conv('conv4a');
+  conv('conv4b');
+  pool('pool4');
+  conv('conv5a');
+  conv('conv5b');
+  pool('pool5');
   g.message(1, node('Flatten', [x], ['flat'], [['axis', 1]]));
   x = 'flat';
   for (const name of ['fc6', 'fc7'] as const) {

@@ -19,7 +19,8 @@ export class ProtoMessage {
 
   /** A varint field (int32/int64/enum); negative values are not needed by ONNX's writer here. */
   int(field: number, v: number): this {
-    if (!Number.isSafeInteger(v) || v < 0) throw new Error(`protobuf: field ${field} needs a non-negative safe integer, got ${v}`);
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new Error(`protobuf: field ${field} needs a non-negative safe integer, got ${v}`);
     return this.key(field, 0).push(varint(v));
   }
 

@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   const predictor = await loadPredictor(run);
   const provider = await createFaceApiProvider();
   const server = createPredictionServer({ predictor, provider });
-  server.listen(port, host, () => console.log(`plm-ipe service on http://${host}:${port}: POST a video to /predict (${predictor.describe()})`));
+  server.listen(port, host, () =>
+    console.log(`plm-ipe service on http://${host}:${port}: POST a video to /predict (${predictor.describe()})`),
+  );
 }
 
 main().catch((err: Error) => {

@@ -23,14 +23,21 @@ export interface ServiceOptions {
 
 /** A failure with its HTTP status and a stable code for clients. */
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -92,9 +99,12 @@ export function createPredictionServer(options: ServiceOptions): http.Server {
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://service');
-    if (url.pathname === '/health' && req.method === 'GET') return send(res, 200, { ok: true, model: options.predictor.describe() });
-    if (url.pathname !== '/predict') throw new HttpError(404, 'not-found', `no such endpoint ${url.pathname}; POST a video to /predict`);
-    if (req.method !== 'POST') throw new HttpError(405, 'method-not-allowed', `use POST /predict with the video as the body, not ${req.method}`);
+    if (url.pathname === '/health' && req.method === 'GET')
+      return send(res, 200, { ok: true, model: options.predictor.describe() });
+    if (url.pathname !== '/predict')
+      throw new HttpError(404, 'not-found', `no such endpoint ${url.pathname}; POST a video to /predict`);
+    if (req.method !== 'POST')
+      throw new HttpError(405, 'method-not-allowed', `use POST /predict with the video as the body, not ${req.method}`);
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
       req.resume();
@@ -106,10 +116,21 @@ export function createPredictionServer(options: ServiceOptions): http.Server {
       const bytes = await receive(req, file, maxBytes);
       if (bytes === 0) throw new HttpError(400, 'empty', 'the request has no body; POST the video file as the body');
       // predictFile resets the provider's track for each video.
-      const p = await serial(() => predictFile(options.predictor, file, { provider: options.provider, maxWidth: options.maxWidth }));
+      const p = await serial(() =>
+        predictFile(options.predictor, file, { provider: options.provider, maxWidth: options.maxWidth }),
+      );
       send(res, 200, {
-        label: p.label, probabilities: p.probabilities, branch: p.branch, fused: p.fused, pixel: p.pixel, landmark: p.landmark,
-        frames: p.frames, faceFrames: p.faceFrames, clips: p.clips, fps: p.fps, timings: p.timings,
+        label: p.label,
+        probabilities: p.probabilities,
+        branch: p.branch,
+        fused: p.fused,
+        pixel: p.pixel,
+        landmark: p.landmark,
+        frames: p.frames,
+        faceFrames: p.faceFrames,
+        clips: p.clips,
+        fps: p.fps,
+        timings: p.timings,
       });
     } finally {
       await fs.promises.rm(dir, { recursive: true, force: true });

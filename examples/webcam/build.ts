@@ -61,7 +61,10 @@ export async function buildDemo(options: BuildOptions = {}): Promise<string> {
   // The CSS goes inline: the test harness's static server (reused by serve.ts) knows no text/css.
   const css = fs.readFileSync(path.join(HERE, 'static', 'style.css'), 'utf8');
   const html = fs.readFileSync(path.join(HERE, 'static', 'index.html'), 'utf8');
-  fs.writeFileSync(path.join(out, 'index.html'), html.replace('<link rel="stylesheet" href="./style.css">', () => `<style>\n${css}</style>`));
+  fs.writeFileSync(
+    path.join(out, 'index.html'),
+    html.replace('<link rel="stylesheet" href="./style.css">', () => `<style>\n${css}</style>`),
+  );
   const fa = faceApiDir();
   copy(path.join(fa, 'dist', 'face-api.esm.js'), path.join(out, 'vendor', 'face-api.esm.js'));
   for (const w of FACE_API_WEIGHTS) {
@@ -70,9 +73,15 @@ export async function buildDemo(options: BuildOptions = {}): Promise<string> {
   }
   log(`webcam demo: page bundled in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await ensureDemoCheckpoint({
-    outDir: out, cacheDir: path.resolve(options.cacheDir ?? path.join(HERE, '.cache', 'demo-run')), retrain: options.retrain, epochs: options.epochs, log,
+    outDir: out,
+    cacheDir: path.resolve(options.cacheDir ?? path.join(HERE, '.cache', 'demo-run')),
+    retrain: options.retrain,
+    epochs: options.epochs,
+    log,
   });
-  log(`webcam demo: built ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s; serve it with: node --import tsx examples/webcam/serve.ts`);
+  log(
+    `webcam demo: built ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s; serve it with: node --import tsx examples/webcam/serve.ts`,
+  );
   return out;
 }
 
@@ -86,7 +95,8 @@ function parseArgs(argv: string[]): BuildOptions {
     else if (a === '--epochs') o.epochs = Number(argv[++i]);
     else throw new Error(`build.ts: unknown argument '${a}' (use --out DIR, --cache DIR, --retrain, --epochs N)`);
   }
-  if (o.epochs !== undefined && !(Number.isInteger(o.epochs) && o.epochs > 0)) throw new Error(`build.ts: --epochs must be a positive integer, got '${argv[argv.indexOf('--epochs') + 1]}'`);
+  if (o.epochs !== undefined && !(Number.isInteger(o.epochs) && o.epochs > 0))
+    throw new Error(`build.ts: --epochs must be a positive integer, got '${argv[argv.indexOf('--epochs') + 1]}'`);
   return o;
 }
 

@@ -19,7 +19,15 @@ const METHODS: readonly MethodName[] = ['PLM-IPE'];
  * Library folders whose code shapes the trained model: data generation, extraction, descriptors,
  * models and training. A change in any of them retrains (the config hash alone would miss a code change).
  */
-const SOURCE_DIRS = ['src/pipeline', 'src/models', 'src/data', 'src/landmarks', 'src/layers', 'src/losses', 'src/optim'];
+const SOURCE_DIRS = [
+  'src/pipeline',
+  'src/models',
+  'src/data',
+  'src/landmarks',
+  'src/layers',
+  'src/losses',
+  'src/optim',
+];
 
 /** Options of {@link ensureDemoCheckpoint}. */
 export interface DemoCheckpointOptions {
@@ -75,10 +83,14 @@ function readStamp(file: string): RunStamp | null {
 function lastCheckpoint(runDir: string): string {
   const dir = path.join(runDir, 'checkpoints', 'plm-ipe');
   const stateFile = path.join(dir, 'state.json');
-  if (!fs.existsSync(stateFile)) throw new Error(`webcam demo: the demo run in ${runDir} has no ${path.relative(runDir, stateFile)}; build with --retrain`);
+  if (!fs.existsSync(stateFile))
+    throw new Error(
+      `webcam demo: the demo run in ${runDir} has no ${path.relative(runDir, stateFile)}; build with --retrain`,
+    );
   const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { checkpoint?: string; selected?: string };
   if (typeof state.selected === 'string') return path.join(dir, state.selected);
-  if (typeof state.checkpoint !== 'string') throw new Error(`webcam demo: ${stateFile} names no checkpoint (expected a field 'checkpoint' like "epoch-008")`);
+  if (typeof state.checkpoint !== 'string')
+    throw new Error(`webcam demo: ${stateFile} names no checkpoint (expected a field 'checkpoint' like "epoch-008")`);
   return path.join(dir, state.checkpoint);
 }
 
@@ -109,27 +121,47 @@ export async function ensureDemoCheckpoint(options: DemoCheckpointOptions): Prom
   const command = `plm-ipe demo --size tiny --methods PLM-IPE${options.epochs !== undefined ? ` --epochs ${options.epochs}` : ''}`;
   const outStamp = path.join(outDir, 'checkpoint', 'stamp.json');
   const runStamp = path.join(cacheDir, 'stamp.json');
-  const haveOut = fs.existsSync(path.join(outDir, `${CHECKPOINT_STEM}.safetensors`)) && fs.existsSync(path.join(outDir, CONFIG_FILE));
+  const haveOut =
+    fs.existsSync(path.join(outDir, `${CHECKPOINT_STEM}.safetensors`)) && fs.existsSync(path.join(outDir, CONFIG_FILE));
   if (!options.retrain && haveOut && readStamp(outStamp)?.hash === hash) {
-    log(`webcam demo: checkpoint in ${path.join(outDir, 'checkpoint')} is current (${command}; --retrain to train again)`);
+    log(
+      `webcam demo: checkpoint in ${path.join(outDir, 'checkpoint')} is current (${command}; --retrain to train again)`,
+    );
     return;
   }
   let stamp = readStamp(runStamp);
   if (options.retrain || stamp?.hash !== hash) {
-    log(`webcam demo: training the checkpoint: ${command} into ${cacheDir} (about 2 minutes on 2 cores; ` +
-      `${stamp ? 'the configuration or library sources changed' : 'no cached run'})`);
+    log(
+      `webcam demo: training the checkpoint: ${command} into ${cacheDir} (about 2 minutes on 2 cores; ` +
+        `${stamp ? 'the configuration or library sources changed' : 'no cached run'})`,
+    );
     // A stale run would be resumed by runDemo; start from nothing.
     fs.rmSync(cacheDir, { recursive: true, force: true });
     fs.mkdirSync(cacheDir, { recursive: true });
-    const results = await runDemo({ config, out: cacheDir, methods: METHODS, log: (line) => line && log(`webcam demo: ${line}`) });
+    const results = await runDemo({
+      config,
+      out: cacheDir,
+      methods: METHODS,
+      log: (line) => line && log(`webcam demo: ${line}`),
+    });
     const plm = results.table1?.find((r) => r.name === 'PLM-IPE');
-    stamp = { hash, command, checkpoint: path.relative(cacheDir, lastCheckpoint(cacheDir)), testAccuracy: plm ? plm.report.accuracy : null };
+    stamp = {
+      hash,
+      command,
+      checkpoint: path.relative(cacheDir, lastCheckpoint(cacheDir)),
+      testAccuracy: plm ? plm.report.accuracy : null,
+    };
     fs.writeFileSync(runStamp, JSON.stringify(stamp, null, 2) + '\n');
   } else {
     log(`webcam demo: reusing the cached run in ${cacheDir}`);
   }
   const src = copyCheckpoint(cacheDir, outDir);
   fs.writeFileSync(outStamp, JSON.stringify(stamp, null, 2) + '\n');
-  const acc = stamp.testAccuracy === null ? '' : ` (PLM-IPE test accuracy ${(100 * stamp.testAccuracy).toFixed(1)}% on held-out synthetic subjects)`;
-  log(`webcam demo: copied ${path.relative(cacheDir, src)}.{json,safetensors} and report/config.json to ${path.join(outDir, 'checkpoint')}${acc}`);
+  const acc =
+    stamp.testAccuracy === null
+      ? ''
+      : ` (PLM-IPE test accuracy ${(100 * stamp.testAccuracy).toFixed(1)}% on held-out synthetic subjects)`;
+  log(
+    `webcam demo: copied ${path.relative(cacheDir, src)}.{json,safetensors} and report/config.json to ${path.join(outDir, 'checkpoint')}${acc}`,
+  );
 }

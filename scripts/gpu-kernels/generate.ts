@@ -20,18 +20,27 @@ function checkKernel(file: string, name: string, fn: ts.FunctionDeclaration, sf:
     throw new Error(`${file}:${line + 1}: kernel ${name}: ${why}`);
   };
   const visit = (node: ts.Node): void => {
-    if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) fail(node, 'no nested or arrow functions in a kernel');
-    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AsteriskAsteriskToken) fail(node, 'use Math.pow, not ** (lowered to a module alias below ES2016)');
+    if (ts.isArrowFunction(node) || ts.isFunctionExpression(node))
+      fail(node, 'no nested or arrow functions in a kernel');
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AsteriskAsteriskToken)
+      fail(node, 'use Math.pow, not ** (lowered to a module alias below ES2016)');
     if (ts.isForStatement(node)) {
       // gpu.js emits a loop with its real bound only when the test reads literals or this.constants.*;
       // anything else is capped at loopMaxIterations (1000) and truncated silently.
       const test = node.condition;
-      const ok = test && ts.isBinaryExpression(test) && test.operatorToken.kind === ts.SyntaxKind.LessThanToken &&
+      const ok =
+        test &&
+        ts.isBinaryExpression(test) &&
+        test.operatorToken.kind === ts.SyntaxKind.LessThanToken &&
         (ts.isNumericLiteral(test.right) || /^this\.constants\.\w+$/.test(test.right.getText(sf)));
       if (!ok) fail(node, `loop bound must be a literal or this.constants.* (got "${test?.getText(sf)}")`);
       const init = node.initializer;
-      const initOk = init && ts.isVariableDeclarationList(init) && init.declarations.length === 1 &&
-        init.declarations[0].initializer !== undefined && ts.isNumericLiteral(init.declarations[0].initializer);
+      const initOk =
+        init &&
+        ts.isVariableDeclarationList(init) &&
+        init.declarations.length === 1 &&
+        init.declarations[0].initializer !== undefined &&
+        ts.isNumericLiteral(init.declarations[0].initializer);
       if (!initOk) fail(node, 'loop must start from a numeric literal');
     }
     ts.forEachChild(node, visit);
@@ -42,7 +51,10 @@ function checkKernel(file: string, name: string, fn: ts.FunctionDeclaration, sf:
 /** name -> JavaScript source of every exported function in the kernel-sources folder. */
 export function collectKernels(dir = SOURCES_DIR): Map<string, string> {
   const out = new Map<string, string>();
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   for (const file of files) {
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
     const tsFile = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
@@ -87,7 +99,9 @@ function main(): void {
   if (process.argv.includes('--check')) {
     const current = fs.existsSync(OUTPUT_FILE) ? fs.readFileSync(OUTPUT_FILE, 'utf8') : '';
     if (current !== text) {
-      console.error(`${path.relative(process.cwd(), OUTPUT_FILE)} is stale: run node --import tsx scripts/gpu-kernels/generate.ts`);
+      console.error(
+        `${path.relative(process.cwd(), OUTPUT_FILE)} is stale: run node --import tsx scripts/gpu-kernels/generate.ts`,
+      );
       process.exit(1);
     }
     console.log('kernels.generated.ts is up to date');

@@ -15,17 +15,22 @@ const folds = Number(positional[0] ?? 4);
 // The KL settings were compared under plain cross-entropy (docs/paper-tables.md), before class balance.
 const PLAIN: Partial<TrainingPreset> = { classBalance: 'none' };
 const VARIANTS: Record<string, { method: 'PBE' | 'PLM-IPE'; training: Partial<TrainingPreset> }> = {
-  'PBE': { method: 'PBE', training: PLAIN },
+  PBE: { method: 'PBE', training: PLAIN },
   'PLM-IPE T^2': { method: 'PLM-IPE', training: PLAIN },
   'PLM-IPE scale 1': { method: 'PLM-IPE', training: { ...PLAIN, klScale: 1 } },
   'PLM-IPE T=2': { method: 'PLM-IPE', training: { ...PLAIN, temperature: 2 } },
   'PLM-IPE dml': { method: 'PLM-IPE', training: { ...PLAIN, klDirection: 'dml' } },
 };
 const names = positional[1] ? positional[1].split(',') : Object.keys(VARIANTS);
-for (const n of names) if (!(n in VARIANTS)) throw new Error(`unknown variant ${JSON.stringify(n)}; expected one of ${Object.keys(VARIANTS).join(', ')}`);
+for (const n of names)
+  if (!(n in VARIANTS))
+    throw new Error(`unknown variant ${JSON.stringify(n)}; expected one of ${Object.keys(VARIANTS).join(', ')}`);
 const config = demoConfig({ size });
 const ds = generateDataset(config.dataset);
-const { features } = await extractFeatures(syntheticSources(ds), { cacheDir: '/tmp/mutual-collapse/cache', extract: config.extract });
+const { features } = await extractFeatures(syntheticSources(ds), {
+  cacheDir: '/tmp/mutual-collapse/cache',
+  extract: config.extract,
+});
 const splits = splitPlan(features, { seed: config.seed, folds }).map((p) => partitionFeatures(features, p));
 const f = (v: number) => v.toFixed(2);
 for (const name of names) {
@@ -37,8 +42,13 @@ for (const name of names) {
   for (let k = 0; k < splits.length; k++) {
     const t0 = performance.now();
     const r = await trainMethod({
-      method: v.method, preset: { ...config.training, ...v.training }, features, split: splits[k], seed: config.seed,
-      checkpointDir: `/tmp/mutual-collapse/runs/${size === 'tiny' ? '' : `${size}-`}${name.replace(/\W+/g, '_')}/fold-${k + 1}`, skipTrainAccuracy: true,
+      method: v.method,
+      preset: { ...config.training, ...v.training },
+      features,
+      split: splits[k],
+      seed: config.seed,
+      checkpointDir: `/tmp/mutual-collapse/runs/${size === 'tiny' ? '' : `${size}-`}${name.replace(/\W+/g, '_')}/fold-${k + 1}`,
+      skipTrainAccuracy: true,
     });
     const e = r.history[r.selectedEpoch - 1];
     const preset = { ...config.training, ...v.training };
@@ -49,10 +59,16 @@ for (const name of names) {
     pixel += px ? px.macroF1 : e.validationMacroF1;
     const pred = px ? px.predicted : e.validationPredicted;
     if (pred.filter((c) => c > 0).length === 1) collapsed++;
-    rows.push(`  fold ${k + 1}: epoch ${r.selectedEpoch}, val F1 ${f(e.validationMacroF1)} acc ${f(e.validationAccuracy)} predicted ${e.validationPredicted.join('/')}` +
-      (px ? `; pixel branch F1 ${f(px.macroF1)} predicted ${px.predicted.join('/')}; landmark branch F1 ${f(e.validationBranches!.landmark.macroF1)}` : '') +
-      `; pixel scaled-KL/CE per epoch ${r.history.map((h) => (h.terms['pixel.kl'] !== undefined ? `${(h.terms['pixel.kl'] * klFactor).toFixed(3)}/${f(h.terms['pixel.ce'])}` : '-')).join(' ')} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    rows.push(
+      `  fold ${k + 1}: epoch ${r.selectedEpoch}, val F1 ${f(e.validationMacroF1)} acc ${f(e.validationAccuracy)} predicted ${e.validationPredicted.join('/')}` +
+        (px
+          ? `; pixel branch F1 ${f(px.macroF1)} predicted ${px.predicted.join('/')}; landmark branch F1 ${f(e.validationBranches!.landmark.macroF1)}`
+          : '') +
+        `; pixel scaled-KL/CE per epoch ${r.history.map((h) => (h.terms['pixel.kl'] !== undefined ? `${(h.terms['pixel.kl'] * klFactor).toFixed(3)}/${f(h.terms['pixel.ce'])}` : '-')).join(' ')} (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+    );
   }
-  console.log(`${name}: mean val F1 ${f(fused / splits.length)}, pixel (branch) val F1 ${f(pixel / splits.length)}, pixel collapsed in ${collapsed}/${splits.length} folds`);
+  console.log(
+    `${name}: mean val F1 ${f(fused / splits.length)}, pixel (branch) val F1 ${f(pixel / splits.length)}, pixel collapsed in ${collapsed}/${splits.length} folds`,
+  );
   console.log(rows.join('\n'));
 }

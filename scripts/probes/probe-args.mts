@@ -2,7 +2,10 @@
 // and the positional arguments left around it. Imports nothing.
 
 /** The demo size named by `--size` (default tiny) and the other arguments in order. */
-export function probeArgs(argv: readonly string[] = process.argv.slice(2)): { size: 'tiny' | 'small'; positional: string[] } {
+export function probeArgs(argv: readonly string[] = process.argv.slice(2)): {
+  size: 'tiny' | 'small';
+  positional: string[];
+} {
   const at = argv.indexOf('--size');
   const size = at >= 0 ? argv[at + 1] : 'tiny';
   if (size !== 'tiny' && size !== 'small') throw new Error(`--size must be tiny or small, got ${JSON.stringify(size)}`);

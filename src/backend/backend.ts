@@ -19,8 +19,24 @@ export type DataId = object;
 
 /** Elementwise unary primitives a backend implements. */
 export type UnaryOp =
-  | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh'
-  | 'square' | 'reciprocal' | 'sin' | 'cos' | 'floor' | 'ceil' | 'round' | 'isFinite';
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'abs'
+  | 'sign'
+  | 'relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'square'
+  | 'reciprocal'
+  | 'sin'
+  | 'cos'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'isFinite';
 
 /**
  * Elementwise binary ops with NumPy broadcasting. The `*Grad` ops are the fused backward
@@ -28,9 +44,22 @@ export type UnaryOp =
  * sigmoidGrad(dy, y) = dy * y * (1 - y), tanhGrad(dy, y) = dy * (1 - y^2).
  */
 export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'
-  | 'reluGrad' | 'sigmoidGrad' | 'tanhGrad';
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'eq'
+  | 'ne'
+  | 'gt'
+  | 'ge'
+  | 'lt'
+  | 'le'
+  | 'reluGrad'
+  | 'sigmoidGrad'
+  | 'tanhGrad';
 
 /** Reductions a backend implements. */
 export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';
@@ -98,9 +127,24 @@ export interface Backend {
   /** Applies `op` to each of the `size` elements of `x`. */
   unary(op: UnaryOp, x: DataId, size: number): DataId;
   /** `a op b` elementwise, `a` and `b` broadcast (NumPy rules) to `outShape`. */
-  binary(op: BinaryOp, a: DataId, aShape: readonly number[], b: DataId, bShape: readonly number[], outShape: readonly number[]): DataId;
+  binary(
+    op: BinaryOp,
+    a: DataId,
+    aShape: readonly number[],
+    b: DataId,
+    bShape: readonly number[],
+    outShape: readonly number[],
+  ): DataId;
   /** `cond ? a : b` elementwise with broadcasting; `cond` is nonzero/zero. */
-  where(cond: DataId, condShape: readonly number[], a: DataId, aShape: readonly number[], b: DataId, bShape: readonly number[], outShape: readonly number[]): DataId;
+  where(
+    cond: DataId,
+    condShape: readonly number[],
+    a: DataId,
+    aShape: readonly number[],
+    b: DataId,
+    bShape: readonly number[],
+    outShape: readonly number[],
+  ): DataId;
   /** Reduces `axes` (sorted, unique) of `shape`; the output drops those axes. */
   reduce(op: ReduceOp, x: DataId, shape: readonly number[], axes: readonly number[]): DataId;
   /** Index of the max along `axis`, as float32 values. Output drops `axis`. Ties: first index. */
@@ -120,7 +164,18 @@ export interface Backend {
    * asked (A stored [K,M] when transA, B stored [N,K] when transB). `aBatchStride` /
    * `bBatchStride` are 0 to broadcast one matrix over the batch.
    */
-  matmul(a: DataId, b: DataId, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): DataId;
+  matmul(
+    a: DataId,
+    b: DataId,
+    batch: number,
+    M: number,
+    N: number,
+    K: number,
+    transA: boolean,
+    transB: boolean,
+    aBatchStride: number,
+    bBatchStride: number,
+  ): DataId;
 
   // ---- convolution and pooling (geometry from src/tensor/geometry.ts) ----
   /**
@@ -161,7 +216,15 @@ export interface Backend {
    * dL/dcPrev and dL/dhPrev (the pass-through part for masked rows only; the recurrent part
    * flows through the matmul).
    */
-  lstmCellGrad(dh: DataId, dc: DataId, acts: DataId, cPrev: DataId, mask: DataId | null, B: number, H: number): { dGates: DataId; dcPrev: DataId; dhPrevSkip: DataId };
+  lstmCellGrad(
+    dh: DataId,
+    dc: DataId,
+    acts: DataId,
+    cPrev: DataId,
+    mask: DataId | null,
+    B: number,
+    H: number,
+  ): { dGates: DataId; dcPrev: DataId; dhPrevSkip: DataId };
   /**
    * Optional whole-layer LSTM forward (the cpu backend has it; without it the op runs
    * `lstmCell` per step). `xTm` `[T*B, I]` and `maskTm` `[T, B]` are time-major. Returns `hs` and
@@ -169,8 +232,18 @@ export interface Backend {
    * `acts`, backend-private activations that only `lstmLayerGrad` reads.
    */
   lstmLayer?(
-    xTm: DataId, wIh: DataId, wHh: DataId, bIh: DataId | null, bHh: DataId | null, h0: DataId | null, c0: DataId | null,
-    maskTm: DataId | null, B: number, T: number, I: number, H: number,
+    xTm: DataId,
+    wIh: DataId,
+    wHh: DataId,
+    bIh: DataId | null,
+    bHh: DataId | null,
+    h0: DataId | null,
+    c0: DataId | null,
+    maskTm: DataId | null,
+    B: number,
+    T: number,
+    I: number,
+    H: number,
   ): { hs: DataId; cs: DataId; acts: DataId };
   /**
    * Backward of `lstmLayer`: from dL/d(output) `[T, B, H]` (output_t = mask_t h_t) and dL/d of the
@@ -178,8 +251,21 @@ export interface Backend {
    * both weights, the bias (either one: they enter the gates alike) and the initial states.
    */
   lstmLayerGrad?(
-    dOutTm: DataId | null, dhT: DataId | null, dcT: DataId | null, xTm: DataId, wIh: DataId, wHh: DataId,
-    hs: DataId, cs: DataId, acts: DataId, maskTm: DataId | null, B: number, T: number, I: number, H: number, needDx: boolean,
+    dOutTm: DataId | null,
+    dhT: DataId | null,
+    dcT: DataId | null,
+    xTm: DataId,
+    wIh: DataId,
+    wHh: DataId,
+    hs: DataId,
+    cs: DataId,
+    acts: DataId,
+    maskTm: DataId | null,
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    needDx: boolean,
   ): { dxTm: DataId | null; dWih: DataId; dWhh: DataId; dBias: DataId; dh0: DataId; dc0: DataId };
 
   // ---- optimizer updates (in place) ----

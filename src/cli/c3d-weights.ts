@@ -28,11 +28,17 @@ export async function describeC3DWeights(file: string, c3d?: C3DOptions): Promis
     throw new Error(`--c3d-weights: cannot read '${file}': ${(err as Error).message}`);
   }
   const label = `'${file}'`;
-  const tensors: NamedTensors = bytes.length > 8 && bytes[8] === 0x7b ? parseSafetensors(bytes, label).tensors : await loadTorchCheckpoint(bytes, { label, integers: 'drop' });
+  const tensors: NamedTensors =
+    bytes.length > 8 && bytes[8] === 0x7b
+      ? parseSafetensors(bytes, label).tensors
+      : await loadTorchCheckpoint(bytes, { label, integers: 'drop' });
   try {
     const conv1 = tensors['conv1.weight'];
     const fc6 = tensors['fc6.weight'];
-    if (!conv1 || !fc6) throw new Error(`--c3d-weights: ${label} has no conv1.weight or fc6.weight, so it is not a C3D checkpoint (keys: ${Object.keys(tensors).slice(0, 6).join(', ')})`);
+    if (!conv1 || !fc6)
+      throw new Error(
+        `--c3d-weights: ${label} has no conv1.weight or fc6.weight, so it is not a C3D checkpoint (keys: ${Object.keys(tensors).slice(0, 6).join(', ')})`,
+      );
     if (c3d) {
       const g = c3dGeometry(c3d);
       if (conv1.shape[0] !== g.channels.conv1 || fc6.shape[1] !== g.fc6In || fc6.shape[0] !== g.featureSize) {

@@ -30,7 +30,8 @@ export function integer(value: string): number {
 /** Commander parser for one of a fixed set of values. */
 export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
   return (value: string) => {
-    if (!choices.includes(value as T)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got '${value}'.`);
+    if (!choices.includes(value as T))
+      throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got '${value}'.`);
     return value as T;
   };
 }
@@ -42,7 +43,10 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
 export function methodList(value: string): MethodName[] {
   const expected = `${TRAINED_METHODS.join(', ')} (or all)`;
   if (value.trim().toLowerCase() === 'all') return [...TRAINED_METHODS];
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError(`expected one or more of ${expected}, got '${value}'`);
   const methods = names.map((n) => {
     const found = TRAINED_METHODS.find((m) => m.toLowerCase() === n.toLowerCase());

@@ -9,7 +9,9 @@ import { reportError } from './errors.js';
 
 function buildProgram(): Command {
   return new Command('plm-ipe')
-    .description('PLM-IPE: implicit preference estimation from face videos (pixel C3D + landmark LSTM, mutual learning)')
+    .description(
+      'PLM-IPE: implicit preference estimation from face videos (pixel C3D + landmark LSTM, mutual learning)',
+    )
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
     .addCommand(demoCommand())

@@ -11,7 +11,9 @@ export async function selectBackend(name: 'cpu' | 'gpu'): Promise<string> {
     } catch (err) {
       // gpu.js is an optional peer dependency: a plain install of plm-ipe does not have it.
       if (!/gpu\.js/.test(String((err as Error)?.message))) throw err;
-      throw new Error(`--backend gpu needs the optional peer dependency gpu.js, which is not installed; run: npm install gpu.js (${(err as Error).message.split('\n')[0]})`);
+      throw new Error(
+        `--backend gpu needs the optional peer dependency gpu.js, which is not installed; run: npm install gpu.js (${(err as Error).message.split('\n')[0]})`,
+      );
     }
     gpu.registerGpuBackend();
   }

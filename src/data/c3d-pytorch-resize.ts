@@ -64,9 +64,17 @@ function zoomTaps(n: number, outN: number): { lo: Int32Array; hi: Int32Array; f:
  * @example
  * const hwc = c3dPytorchFrame(frame, 320, 240, 112, 112); // as predict.py's clip[t]
  */
-export function c3dPytorchFrame(src: Uint8Array, width: number, height: number, outH: number, outW: number): Float32Array {
-  if (src.length !== width * height * 3) throw new Error(`c3dPytorchFrame: expected ${width}x${height}x3 = ${width * height * 3} bytes, got ${src.length}`);
-  if (!(Number.isInteger(outH) && Number.isInteger(outW) && outH >= 1 && outW >= 1)) throw new Error(`c3dPytorchFrame: output size must be positive integers, got ${outH}x${outW}`);
+export function c3dPytorchFrame(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  outH: number,
+  outW: number,
+): Float32Array {
+  if (src.length !== width * height * 3)
+    throw new Error(`c3dPytorchFrame: expected ${width}x${height}x3 = ${width * height * 3} bytes, got ${src.length}`);
+  if (!(Number.isInteger(outH) && Number.isInteger(outW) && outH >= 1 && outW >= 1))
+    throw new Error(`c3dPytorchFrame: output size must be positive integers, got ${outH}x${outW}`);
   const rw = Math.round((200 * outW) / 112);
   const x0 = Math.floor((rw - outW) / 2);
   let img: Float64Array = Float64Array.from(src);

@@ -44,7 +44,10 @@ function dtypeOf(a: CacheArray): string {
  * Encodes named arrays as safetensors bytes (u64 LE header length, JSON header, raw data), readable
  * by any safetensors reader. Metadata values must be strings.
  */
-export function encodeArrays(arrays: Record<string, CacheArray | ShapedArray>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeArrays(
+  arrays: Record<string, CacheArray | ShapedArray>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const names = Object.keys(arrays).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
@@ -56,7 +59,8 @@ export function encodeArrays(arrays: Record<string, CacheArray | ShapedArray>, m
     const data = ArrayBuffer.isView(v) ? (v as CacheArray) : (v as ShapedArray).data;
     const shape = ArrayBuffer.isView(v) ? [data.length] : [...((v as ShapedArray).shape ?? [data.length])];
     const count = shape.reduce((a, b) => a * b, 1);
-    if (count !== data.length) throw new Error(`feature cache: '${name}' has ${data.length} values but shape [${shape}]`);
+    if (count !== data.length)
+      throw new Error(`feature cache: '${name}' has ${data.length} values but shape [${shape}]`);
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     header[name] = { dtype: dtypeOf(data), shape, data_offsets: [offset, offset + bytes.length] };
     parts.push(bytes);
@@ -80,7 +84,8 @@ export function encodeArrays(arrays: Record<string, CacheArray | ShapedArray>, m
 export function decodeArrays(bytes: Uint8Array, source = 'cache entry'): CacheEntry {
   if (bytes.length < 8) throw new Error(`${source}: truncated (${bytes.length} bytes, no header)`);
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (8 + n > bytes.length) throw new Error(`${source}: truncated (header says ${n} bytes, file has ${bytes.length - 8})`);
+  if (8 + n > bytes.length)
+    throw new Error(`${source}: truncated (header says ${n} bytes, file has ${bytes.length - 8})`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
@@ -100,7 +105,9 @@ export function decodeArrays(bytes: Uint8Array, source = 'cache entry'): CacheEn
     const [a, b] = data_offsets;
     const count = shape.reduce((x, y) => x * y, 1);
     if (b - a !== count * spec.bytes || base + b > bytes.length) {
-      throw new Error(`${source}: '${name}' data [${a}, ${b}) does not fit shape [${shape}] ${dtype} or the file (truncated?)`);
+      throw new Error(
+        `${source}: '${name}' data [${a}, ${b}) does not fit shape [${shape}] ${dtype} or the file (truncated?)`,
+      );
     }
     // Copy so the array is aligned and does not pin the file's buffer (Buffer#slice would only be a view).
     const copy = new Uint8Array(b - a);
@@ -118,7 +125,11 @@ export function stableStringify(value: unknown): string {
   if (ArrayBuffer.isView(value)) return stableStringify(Array.from(value as unknown as ArrayLike<number>));
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   const o = value as Record<string, unknown>;
-  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
+    .join(',')}}`;
 }
 
 /** SHA-256 of bytes or text, hex (Node only). */
@@ -137,7 +148,10 @@ export async function hashFile(path: string): Promise<string> {
   });
   const hash = createHash('sha256');
   const files = stat.isDirectory()
-    ? (await fs.promises.readdir(path)).filter((f) => !f.startsWith('.')).sort().map((f) => nodePath.join(path, f))
+    ? (await fs.promises.readdir(path))
+        .filter((f) => !f.startsWith('.'))
+        .sort()
+        .map((f) => nodePath.join(path, f))
     : [path];
   for (const file of files) {
     if (stat.isDirectory()) hash.update(`\n${nodePath.basename(file)}\n`);
@@ -211,7 +225,11 @@ export class FeatureCache {
   }
 
   /** Stores arrays (and string metadata) under `key`, atomically. */
-  async set(key: string, arrays: Record<string, CacheArray | ShapedArray>, metadata: Record<string, string> = {}): Promise<void> {
+  async set(
+    key: string,
+    arrays: Record<string, CacheArray | ShapedArray>,
+    metadata: Record<string, string> = {},
+  ): Promise<void> {
     await writeFileAtomic(await this.path(key), encodeArrays(arrays, metadata));
   }
 

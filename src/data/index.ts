@@ -5,14 +5,51 @@
 export type { RgbVideo, LandmarkTrack } from './types.js';
 export { framePoints } from './types.js';
 export {
-  LABELS, DEFAULT_THRESHOLDS, scoreToLabel, scoreToLabelName, labelCounts, parseManifest, formatManifest, splitBySubject,
+  LABELS,
+  DEFAULT_THRESHOLDS,
+  scoreToLabel,
+  scoreToLabelName,
+  labelCounts,
+  parseManifest,
+  formatManifest,
+  splitBySubject,
 } from './manifest.js';
-export type { Gender, ManifestEntry, Label, LabelThresholds, SplitOptions, Split, SplitConstraint } from './manifest.js';
-export { paperPartition, subjectFolds, carveValidation, parseSplitFile, formatSplitFile, DEFAULT_VALIDATION_FRACTION } from './subject-splits.js';
+export type {
+  Gender,
+  ManifestEntry,
+  Label,
+  LabelThresholds,
+  SplitOptions,
+  Split,
+  SplitConstraint,
+} from './manifest.js';
+export {
+  paperPartition,
+  subjectFolds,
+  carveValidation,
+  parseSplitFile,
+  formatSplitFile,
+  DEFAULT_VALIDATION_FRACTION,
+} from './subject-splits.js';
 export type { SubjectPartition, SplitPlanOptions } from './subject-splits.js';
-export { C3D_MEAN_RGB, C3D_PYTORCH_PREPROCESS, splitClips, cropResize, resizeRgb, faceBox, preprocessVideo } from './preprocess.js';
+export {
+  C3D_MEAN_RGB,
+  C3D_PYTORCH_PREPROCESS,
+  splitClips,
+  cropResize,
+  resizeRgb,
+  faceBox,
+  preprocessVideo,
+} from './preprocess.js';
 export { c3dPytorchFrame } from './c3d-pytorch-resize.js';
-export type { ClipRemainder, SplitClipsOptions, Box, Normalization, PreprocessOptions, ClipBatch } from './preprocess.js';
+export type {
+  ClipRemainder,
+  SplitClipsOptions,
+  Box,
+  Normalization,
+  PreprocessOptions,
+  ClipBatch,
+} from './preprocess.js';
 export { createProgress, formatDuration } from './progress.js';
 export type { Progress, ProgressOptions, ProgressStream } from './progress.js';
 export { framesFromVideoElement, frameFromImageBitmap, pictureSize, rgbaToRgb } from './video-browser.js';

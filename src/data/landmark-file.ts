@@ -42,7 +42,8 @@ export function formatLandmarks(file: LandmarkFile): string {
 
 function track(v: unknown, source: string, field: string, frames: number): LandmarkTrack {
   if (!Array.isArray(v)) throw new Error(`${source}: field '${field}' must be an array of frames`);
-  if (v.length !== frames) throw new Error(`${source}: field '${field}' has ${v.length} frames, 'frames' says ${frames}`);
+  if (v.length !== frames)
+    throw new Error(`${source}: field '${field}' has ${v.length} frames, 'frames' says ${frames}`);
   return v.map((f: unknown, t: number) => {
     if (!Array.isArray(f) || f.length !== 136 || !f.every((x) => typeof x === 'number' && Number.isFinite(x))) {
       throw new Error(`${source}: '${field}' frame ${t} must be 136 finite numbers (68 x, y pairs)`);
@@ -59,9 +60,11 @@ export function parseLandmarks(text: string, source = 'landmarks'): LandmarkFile
   } catch (err) {
     throw new Error(`${source}: not valid JSON (${(err as Error).message})`);
   }
-  if (typeof o !== 'object' || o === null || o.format !== FORMAT) throw new Error(`${source}: not a ${FORMAT} file (field 'format')`);
+  if (typeof o !== 'object' || o === null || o.format !== FORMAT)
+    throw new Error(`${source}: not a ${FORMAT} file (field 'format')`);
   for (const k of ['width', 'height', 'fps', 'frames'] as const) {
-    if (typeof o[k] !== 'number' || !((o[k] as number) > 0)) throw new Error(`${source}: field '${k}' must be a positive number`);
+    if (typeof o[k] !== 'number' || !((o[k] as number) > 0))
+      throw new Error(`${source}: field '${k}' must be a positive number`);
   }
   const frames = o.frames as number;
   const out: LandmarkFile = {
@@ -74,4 +77,3 @@ export function parseLandmarks(text: string, source = 'landmarks'): LandmarkFile
   if (o.exact !== undefined) out.exact = track(o.exact, source, 'exact', frames);
   return out;
 }
-

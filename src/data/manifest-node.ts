@@ -26,4 +26,3 @@ export async function readManifest(path: string, options: { resolvePaths?: boole
   }
   return entries;
 }
-

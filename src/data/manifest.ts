@@ -74,7 +74,10 @@ export function scoreToLabelName(score: number, thresholds: Partial<LabelThresho
 }
 
 /** How many entries fall in each class, `[negative, neutral, positive]`. */
-export function labelCounts(entries: readonly ManifestEntry[], thresholds: Partial<LabelThresholds> = {}): [number, number, number] {
+export function labelCounts(
+  entries: readonly ManifestEntry[],
+  thresholds: Partial<LabelThresholds> = {},
+): [number, number, number] {
   const counts: [number, number, number] = [0, 0, 0];
   for (const e of entries) counts[scoreToLabel(e.score, thresholds)]++;
   return counts;
@@ -109,7 +112,11 @@ function parseGender(v: unknown, source: string, line: number): Gender | undefin
 }
 
 function baseName(p: string): string {
-  const name = p.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? p;
+  const name =
+    p
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() ?? p;
   const dot = name.lastIndexOf('.');
   return dot > 0 ? name.slice(0, dot) : name;
 }
@@ -138,7 +145,13 @@ export function parseManifest(text: string, source = 'manifest'): ManifestEntry[
     const o = obj as Record<string, unknown>;
     const video = o.video;
     if (typeof video !== 'string' || video.trim() === '') {
-      fail(source, lineNo, video === undefined ? "missing required field 'video'" : `field 'video' must be a non-empty string, got ${JSON.stringify(video)}`);
+      fail(
+        source,
+        lineNo,
+        video === undefined
+          ? "missing required field 'video'"
+          : `field 'video' must be a non-empty string, got ${JSON.stringify(video)}`,
+      );
     }
     const subject = idText(o.subject, source, lineNo, 'subject', true)!;
     const session = idText(o.session, source, lineNo, 'session', true)!;
@@ -172,16 +185,24 @@ export function parseManifest(text: string, source = 'manifest'): ManifestEntry[
 
 /** Writes entries as manifest text, one JSON object per line (inverse of {@link parseManifest}). */
 export function formatManifest(entries: readonly ManifestEntry[]): string {
-  return entries
-    .map((e) => {
-      const o: Record<string, unknown> = { id: e.id, video: e.video, subject: e.subject, session: e.session, score: e.score };
-      if (e.gender) o.gender = e.gender;
-      if (e.outfit !== undefined) o.outfit = e.outfit;
-      if (e.landmarks !== undefined) o.landmarks = e.landmarks;
-      if (e.extra) for (const [k, v] of Object.entries(e.extra)) if (!(k in o)) o[k] = v;
-      return JSON.stringify(o);
-    })
-    .join('\n') + (entries.length ? '\n' : '');
+  return (
+    entries
+      .map((e) => {
+        const o: Record<string, unknown> = {
+          id: e.id,
+          video: e.video,
+          subject: e.subject,
+          session: e.session,
+          score: e.score,
+        };
+        if (e.gender) o.gender = e.gender;
+        if (e.outfit !== undefined) o.outfit = e.outfit;
+        if (e.landmarks !== undefined) o.landmarks = e.landmarks;
+        if (e.extra) for (const [k, v] of Object.entries(e.extra)) if (!(k in o)) o[k] = v;
+        return JSON.stringify(o);
+      })
+      .join('\n') + (entries.length ? '\n' : '')
+  );
 }
 
 /** Options of {@link splitBySubject}. */
@@ -217,7 +238,10 @@ export interface Split {
 export type SplitConstraint = 'single-session' | 'gender-balance';
 
 /** Sessions and gender of every subject; throws when a subject has two genders. */
-export function subjectTable(entries: readonly ManifestEntry[], caller = 'splitBySubject'): Map<string, { sessions: Set<string>; videos: number; gender?: Gender }> {
+export function subjectTable(
+  entries: readonly ManifestEntry[],
+  caller = 'splitBySubject',
+): Map<string, { sessions: Set<string>; videos: number; gender?: Gender }> {
   const table = new Map<string, { sessions: Set<string>; videos: number; gender?: Gender }>();
   for (const e of entries) {
     let s = table.get(e.subject);
@@ -245,7 +269,12 @@ export function seededShuffle<T>(xs: T[], rng: () => number): T[] {
  * Picks `n` of `pool` (already shuffled) with female/male as balanced as the pool allows; the odd
  * seat goes to the gender `oddToFemale` names; subjects of other or unknown gender fill what is left.
  */
-export function pickBalanced(pool: readonly string[], n: number, gender: (s: string) => Gender | undefined, oddToFemale: boolean): string[] {
+export function pickBalanced(
+  pool: readonly string[],
+  n: number,
+  gender: (s: string) => Gender | undefined,
+  oddToFemale: boolean,
+): string[] {
   const female = pool.filter((s) => gender(s) === 'female');
   const male = pool.filter((s) => gender(s) === 'male');
   const rest = pool.filter((s) => gender(s) !== 'female' && gender(s) !== 'male');
@@ -297,24 +326,41 @@ export function splitBySubject(entries: readonly ManifestEntry[], options: Split
   if (chosen.length < nTest) {
     // Constraint ii gives way: the seats left go to the subjects with the fewest sessions (balanced again).
     const taken = new Set(chosen);
-    const fewest = shuffled.filter((s) => !taken.has(s)).sort((a, b) => table.get(a)!.sessions.size - table.get(b)!.sessions.size);
+    const fewest = shuffled
+      .filter((s) => !taken.has(s))
+      .sort((a, b) => table.get(a)!.sessions.size - table.get(b)!.sessions.size);
     const need = nTest - chosen.length;
     const cut = table.get(fewest[need - 1])!.sessions.size;
     const eligible = fewest.filter((s) => table.get(s)!.sessions.size <= cut);
-    const have = { female: chosen.filter((s) => gender(s) === 'female').length, male: chosen.filter((s) => gender(s) === 'male').length };
-    chosen = [...chosen, ...pickBalanced(eligible, need, gender, have.female < have.male || (have.female === have.male && oddToFemale))];
+    const have = {
+      female: chosen.filter((s) => gender(s) === 'female').length,
+      male: chosen.filter((s) => gender(s) === 'male').length,
+    };
+    chosen = [
+      ...chosen,
+      ...pickBalanced(eligible, need, gender, have.female < have.male || (have.female === have.male && oddToFemale)),
+    ];
     const multi = chosen.filter((s) => table.get(s)!.sessions.size > 1);
     relaxed.push('single-session');
-    warnings.push(`split: constraint ii (each test subject has exactly one session) relaxed: ${singles.length} of ${subjects.length} subjects ` +
-      `have one session but the test set needs ${nTest}; ${multi.length} test subject(s) bring several sessions (${multi.sort().slice(0, 5).map((s) => `${s}: ${table.get(s)!.sessions.size}`).join(', ')}${multi.length > 5 ? ', ...' : ''})`);
+    warnings.push(
+      `split: constraint ii (each test subject has exactly one session) relaxed: ${singles.length} of ${subjects.length} subjects ` +
+        `have one session but the test set needs ${nTest}; ${multi.length} test subject(s) bring several sessions (${multi
+          .sort()
+          .slice(0, 5)
+          .map((s) => `${s}: ${table.get(s)!.sessions.size}`)
+          .join(', ')}${multi.length > 5 ? ', ...' : ''})`,
+    );
   }
   const testSet = new Set(chosen);
   const testGender = { female: 0, male: 0, other: 0, unknown: 0 };
   for (const s of chosen) testGender[gender(s) ?? 'unknown']++;
   if (Math.abs(testGender.female - testGender.male) > 1 || testGender.unknown > 0) {
     relaxed.push('gender-balance');
-    warnings.push(`split: constraint iii (balanced test genders) relaxed: the test set has ${testGender.female} female, ${testGender.male} male, ` +
-      `${testGender.other} other and ${testGender.unknown} unknown subjects` + (testGender.unknown > 0 ? ' (add a gender field to the manifest to balance them)' : ''));
+    warnings.push(
+      `split: constraint iii (balanced test genders) relaxed: the test set has ${testGender.female} female, ${testGender.male} male, ` +
+        `${testGender.other} other and ${testGender.unknown} unknown subjects` +
+        (testGender.unknown > 0 ? ' (add a gender field to the manifest to balance them)' : ''),
+    );
   }
   return {
     train: entries.filter((e) => !testSet.has(e.subject)),

@@ -10,7 +10,11 @@ import { c3dPytorchFrame } from './c3d-pytorch-resize.js';
  * Per-channel RGB mean subtracted in C3D mode: the Sports-1M mean as the common PyTorch C3D ports
  * apply it (BGR 90, 98, 102, here in RGB order). C3D itself subtracted a per-pixel mean volume.
  */
-export const C3D_MEAN_RGB: readonly [number, number, number] = Object.freeze([102, 98, 90]) as readonly [number, number, number];
+export const C3D_MEAN_RGB: readonly [number, number, number] = Object.freeze([102, 98, 90]) as readonly [
+  number,
+  number,
+  number,
+];
 
 /** What to do with the frames after the last full clip. */
 export type ClipRemainder = 'drop' | 'pad';
@@ -40,10 +44,13 @@ export function splitClips<T>(items: readonly T[], options: SplitClipsOptions = 
   const remainder = options.remainder ?? 'drop';
   const name = options.name ?? 'video';
   if (!Number.isInteger(L) || L < 1) throw new Error(`splitClips: clipLength must be a positive integer, got ${L}`);
-  if (remainder !== 'drop' && remainder !== 'pad') throw new Error(`splitClips: remainder must be 'drop' or 'pad', got '${remainder}'`);
+  if (remainder !== 'drop' && remainder !== 'pad')
+    throw new Error(`splitClips: remainder must be 'drop' or 'pad', got '${remainder}'`);
   if (items.length === 0) throw new Error(`${name}: has no frames, cannot make a ${L}-frame clip`);
   if (items.length < L && remainder === 'drop') {
-    throw new Error(`${name}: has ${items.length} frames, shorter than one ${L}-frame clip (use remainder: 'pad' to pad it)`);
+    throw new Error(
+      `${name}: has ${items.length} frames, shorter than one ${L}-frame clip (use remainder: 'pad' to pad it)`,
+    );
   }
   const clips: T[][] = [];
   for (let start = 0; start + L <= items.length; start += L) clips.push(items.slice(start, start + L));
@@ -85,7 +92,8 @@ function addBilinearRgb(src: Uint8Array, width: number, height: number, x: numbe
   const w01 = fx * (1 - fy);
   const w10 = (1 - fx) * fy;
   const w11 = fx * fy;
-  for (let c = 0; c < 3; c++) acc[c] += src[i00 + c] * w00 + src[i01 + c] * w01 + src[i10 + c] * w10 + src[i11 + c] * w11;
+  for (let c = 0; c < 3; c++)
+    acc[c] += src[i00 + c] * w00 + src[i01 + c] * w01 + src[i10 + c] * w10 + src[i11 + c] * w11;
 }
 
 /**
@@ -147,13 +155,20 @@ function supersampleRgb(outW: number, outH: number, tx: number, ty: number, tap:
  * frame, and a grid of taps per pixel when the crop shrinks the face (so a 640-px webcam frame does
  * not alias).
  */
-export function warpRgb(src: Uint8Array, width: number, height: number, transform: SimilarityTransform, size: number): Uint8Array {
+export function warpRgb(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  transform: SimilarityTransform,
+  size: number,
+): Uint8Array {
   if (src.length !== width * height * 3) {
     throw new Error(`warpRgb: expected ${width}x${height}x3 = ${width * height * 3} bytes, got ${src.length}`);
   }
   const { a, b, tx, ty } = transform;
   const s2 = a * a + b * b;
-  if (!(s2 > 0 && [a, b, tx, ty].every(Number.isFinite))) throw new Error(`warpRgb: transform must be finite with a non-zero scale, got ${JSON.stringify(transform)}`);
+  if (!(s2 > 0 && [a, b, tx, ty].every(Number.isFinite)))
+    throw new Error(`warpRgb: transform must be finite with a non-zero scale, got ${JSON.stringify(transform)}`);
   // Crop to frame: the inverse similarity.
   const { a: ia, b: ib, tx: itx, ty: ity } = invertTransform(transform);
   const k = Math.max(1, Math.min(8, Math.round(1 / Math.sqrt(s2))));
@@ -181,8 +196,12 @@ export function faceBox(landmarks: LandmarkTrack, options: { margin?: number; na
   const cy: number[] = [];
   const size: number[] = [];
   for (const lm of landmarks) {
-    if (lm.length !== 136) throw new Error(`${options.name ?? 'video'}: landmarks must have 68 points (136 numbers), got ${lm.length}`);
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    if (lm.length !== 136)
+      throw new Error(`${options.name ?? 'video'}: landmarks must have 68 points (136 numbers), got ${lm.length}`);
+    let x0 = Infinity,
+      y0 = Infinity,
+      x1 = -Infinity,
+      y1 = -Infinity;
     for (let i = 0; i < 68; i++) {
       const x = lm[2 * i];
       const y = lm[2 * i + 1];
@@ -274,14 +293,17 @@ export interface ClipBatch {
 export function preprocessVideo(video: RgbVideo, options: PreprocessOptions = {}): ClipBatch {
   const name = options.name ?? 'video';
   const L = options.clipLength ?? 16;
-  const [H, W] = typeof options.size === 'number' || options.size === undefined
-    ? [options.size ?? 112, options.size ?? 112]
-    : options.size;
+  const [H, W] =
+    typeof options.size === 'number' || options.size === undefined
+      ? [options.size ?? 112, options.size ?? 112]
+      : options.size;
   if (!(H >= 1 && W >= 1)) throw new Error(`${name}: output size must be positive, got ${H}x${W}`);
   const { width, height, frames } = video;
   for (let t = 0; t < frames.length; t++) {
     if (frames[t].length !== width * height * 3) {
-      throw new Error(`${name}: frame ${t} has ${frames[t].length} bytes, expected ${width}x${height}x3 = ${width * height * 3}`);
+      throw new Error(
+        `${name}: frame ${t} has ${frames[t].length} bytes, expected ${width}x${height}x3 = ${width * height * 3}`,
+      );
     }
   }
   const indices = frames.map((_, i) => i);
@@ -297,7 +319,8 @@ export function preprocessVideo(video: RgbVideo, options: PreprocessOptions = {}
     }
     if (H !== W) throw new Error(`${name}: crop 'aligned' needs a square size, got ${H}x${W}`);
     transforms = options.landmarks.map((lm, t) => {
-      if (lm.length !== 136) throw new Error(`${name}: landmarks of frame ${t} must have 68 points (136 numbers), got ${lm.length}`);
+      if (lm.length !== 136)
+        throw new Error(`${name}: landmarks of frame ${t} must have 68 points (136 numbers), got ${lm.length}`);
       return alignFace(framePoints(lm), { size: W }).transform;
     });
   } else if (crop === 'face' && options.faceBox) {
@@ -330,9 +353,11 @@ export function preprocessVideo(video: RgbVideo, options: PreprocessOptions = {}
       const f = clips[n][t];
       let img = processed.get(f);
       if (!img) {
-        img = transforms ? warpRgb(frames[f], width, height, transforms[f], W)
-          : crop === 'c3d-pytorch' ? c3dPytorchFrame(frames[f], width, height, H, W)
-          : cropResize(frames[f], width, height, box, W, H);
+        img = transforms
+          ? warpRgb(frames[f], width, height, transforms[f], W)
+          : crop === 'c3d-pytorch'
+            ? c3dPytorchFrame(frames[f], width, height, H, W)
+            : cropResize(frames[f], width, height, box, W, H);
         processed.set(f, img);
       }
       for (let c = 0; c < 3; c++) {

@@ -2,7 +2,14 @@
 // training subjects, subject-grouped k-fold, and explicit split files (`--split split.json`).
 // Pure logic over manifest entries and subject ids; no Node imports, no tensors, no features.
 import { createRng } from '../tensor/random.js';
-import { pickBalanced, seededShuffle, splitBySubject, subjectTable, type ManifestEntry, type SplitConstraint } from './manifest.js';
+import {
+  pickBalanced,
+  seededShuffle,
+  splitBySubject,
+  subjectTable,
+  type ManifestEntry,
+  type SplitConstraint,
+} from './manifest.js';
 
 /** One train/validation/test assignment of subjects. No subject is in two parts. */
 export interface SubjectPartition {
@@ -41,15 +48,26 @@ const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
  * well as the pool allows. Returns the two parts and a warning when the pool is too small.
  */
 export function carveValidation(
-  entries: readonly ManifestEntry[], pool: readonly string[], options: { fraction?: number; seed?: number | string } = {},
+  entries: readonly ManifestEntry[],
+  pool: readonly string[],
+  options: { fraction?: number; seed?: number | string } = {},
 ): { train: string[]; validation: string[]; warnings: string[] } {
   const fraction = options.fraction ?? DEFAULT_VALIDATION_FRACTION;
   if (!(fraction >= 0 && fraction < 1)) throw new Error(`validationFraction must be in [0, 1), got ${fraction}`);
   if (fraction === 0) return { train: sorted(pool), validation: [], warnings: [] };
   if (pool.length < 3) {
-    return { train: sorted(pool), validation: [], warnings: [`split: only ${pool.length} training subject(s), too few to hold any out for validation; the last epoch is reported`] };
+    return {
+      train: sorted(pool),
+      validation: [],
+      warnings: [
+        `split: only ${pool.length} training subject(s), too few to hold any out for validation; the last epoch is reported`,
+      ],
+    };
   }
-  const table = subjectTable(entries.filter((e) => pool.includes(e.subject)), 'validation split');
+  const table = subjectTable(
+    entries.filter((e) => pool.includes(e.subject)),
+    'validation split',
+  );
   const rng = createRng(`validation/${options.seed ?? 0}`);
   const n = Math.min(pool.length - 2, Math.max(1, Math.round(fraction * pool.length)));
   const chosen = new Set(pickBalanced(seededShuffle(sorted(pool), rng), n, (s) => table.get(s)?.gender, rng() < 0.5));
@@ -65,7 +83,13 @@ export function paperPartition(entries: readonly ManifestEntry[], options: Split
   const split = splitBySubject(entries, { seed: options.seed, testFraction: options.testFraction });
   const pool = sorted(new Set(split.train.map((e) => e.subject)));
   const v = carveValidation(entries, pool, { fraction: options.validationFraction, seed: options.seed });
-  return { train: v.train, validation: v.validation, test: split.testSubjects, relaxed: split.relaxed, warnings: [...split.warnings, ...v.warnings] };
+  return {
+    train: v.train,
+    validation: v.validation,
+    test: split.testSubjects,
+    relaxed: split.relaxed,
+    warnings: [...split.warnings, ...v.warnings],
+  };
 }
 
 /**
@@ -76,11 +100,16 @@ export function paperPartition(entries: readonly ManifestEntry[], options: Split
  * @example
  * const folds = subjectFolds(entries, 5, { seed: 1 }); // folds[k].test: the k-th fifth of the subjects
  */
-export function subjectFolds(entries: readonly ManifestEntry[], folds: number, options: SplitPlanOptions = {}): SubjectPartition[] {
+export function subjectFolds(
+  entries: readonly ManifestEntry[],
+  folds: number,
+  options: SplitPlanOptions = {},
+): SubjectPartition[] {
   const table = subjectTable(entries, 'subjectFolds');
   const subjects = sorted(table.keys());
   if (!(Number.isInteger(folds) && folds >= 2)) throw new Error(`folds must be an integer of at least 2, got ${folds}`);
-  if (folds > subjects.length) throw new Error(`folds: ${folds} folds need at least ${folds} subjects, the data has ${subjects.length}`);
+  if (folds > subjects.length)
+    throw new Error(`folds: ${folds} folds need at least ${folds} subjects, the data has ${subjects.length}`);
   const order = seededShuffle([...subjects], createRng(`folds/${options.seed ?? 0}`));
   // Stable sort keeps the shuffled order among subjects with as many videos.
   order.sort((a, b) => table.get(b)!.videos - table.get(a)!.videos);
@@ -97,8 +126,17 @@ export function subjectFolds(entries: readonly ManifestEntry[], folds: number, o
   return parts.map((test, k) => {
     const testSet = new Set(test);
     const pool = subjects.filter((s) => !testSet.has(s));
-    const v = carveValidation(entries, pool, { fraction: options.validationFraction, seed: `${options.seed ?? 0}/fold/${k}` });
-    return { train: v.train, validation: v.validation, test: sorted(test), relaxed: [], warnings: v.warnings.map((w) => `fold ${k + 1}: ${w}`) };
+    const v = carveValidation(entries, pool, {
+      fraction: options.validationFraction,
+      seed: `${options.seed ?? 0}/fold/${k}`,
+    });
+    return {
+      train: v.train,
+      validation: v.validation,
+      test: sorted(test),
+      relaxed: [],
+      warnings: v.warnings.map((w) => `fold ${k + 1}: ${w}`),
+    };
   });
 }
 
@@ -113,7 +151,8 @@ function subjectList(v: unknown, where: string, known: ReadonlySet<string>): str
   if (!Array.isArray(v)) throw new Error(`${where} must be an array of subject ids, got ${describe(v)}`);
   return v.map((s, i) => {
     if (typeof s === 'number' && Number.isFinite(s)) s = String(s);
-    if (typeof s !== 'string' || s === '') throw new Error(`${where}[${i}] must be a subject id (string), got ${describe(s)}`);
+    if (typeof s !== 'string' || s === '')
+      throw new Error(`${where}[${i}] must be a subject id (string), got ${describe(s)}`);
     if (!known.has(s)) throw new Error(`${where}[${i}]: subject '${s}' is not in the dataset`);
     return s;
   });
@@ -133,20 +172,28 @@ export function parseSplitFile(text: string, source: string, entries: readonly M
   } catch (err) {
     throw new Error(`${source}: not valid JSON (${(err as Error).message})`);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error(`${source}: expected a JSON object with 'test' or 'folds', got ${describe(doc)}`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new Error(`${source}: expected a JSON object with 'test' or 'folds', got ${describe(doc)}`);
   const o = doc as Record<string, unknown>;
   const known = new Set(entries.map((e) => e.subject));
   const folds = o.folds === undefined ? [o] : o.folds;
-  if (!Array.isArray(folds) || folds.length === 0) throw new Error(`${source}: 'folds' must be a non-empty array of {train, validation, test} objects, got ${describe(o.folds)}`);
+  if (!Array.isArray(folds) || folds.length === 0)
+    throw new Error(
+      `${source}: 'folds' must be a non-empty array of {train, validation, test} objects, got ${describe(o.folds)}`,
+    );
   return folds.map((f, k) => {
     const where = o.folds === undefined ? source : `${source} folds[${k}]`;
-    if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new Error(`${where} must be an object with 'test', got ${describe(f)}`);
+    if (typeof f !== 'object' || f === null || Array.isArray(f))
+      throw new Error(`${where} must be an object with 'test', got ${describe(f)}`);
     const part = f as Record<string, unknown>;
     const test = subjectList(part.test, `${where} 'test'`, known);
     if (!test || test.length === 0) throw new Error(`${where}: 'test' must list at least one subject`);
     const validation = subjectList(part.validation, `${where} 'validation'`, known) ?? [];
     const owner = new Map<string, string>();
-    for (const [name, list] of [['test', test], ['validation', validation]] as const) {
+    for (const [name, list] of [
+      ['test', test],
+      ['validation', validation],
+    ] as const) {
       for (const s of list) {
         const prev = owner.get(s);
         if (prev) throw new Error(`${where}: subject '${s}' is in both '${prev}' and '${name}'`);
@@ -161,8 +208,18 @@ export function parseSplitFile(text: string, source: string, entries: readonly M
     }
     if (train.length === 0) throw new Error(`${where}: no training subjects left`);
     const unused = [...known].filter((s) => !owner.has(s));
-    const warnings = unused.length ? [`${where}: ${unused.length} subject(s) in no part are not used (${sorted(unused).slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''})`] : [];
-    return { train: sorted(new Set(train)), validation: sorted(new Set(validation)), test: sorted(new Set(test)), relaxed: [], warnings };
+    const warnings = unused.length
+      ? [
+          `${where}: ${unused.length} subject(s) in no part are not used (${sorted(unused).slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''})`,
+        ]
+      : [];
+    return {
+      train: sorted(new Set(train)),
+      validation: sorted(new Set(validation)),
+      test: sorted(new Set(test)),
+      relaxed: [],
+      warnings,
+    };
   });
 }
 

@@ -3,7 +3,10 @@
 // Node, so it is safe in a browser bundle (and tree-shaken out of Node code that never calls it).
 import type { RgbVideo } from './types.js';
 
-type Canvas2D = { canvas: HTMLCanvasElement | OffscreenCanvas; ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D };
+type Canvas2D = {
+  canvas: HTMLCanvasElement | OffscreenCanvas;
+  ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
+};
 
 function makeCanvas(width: number, height: number): Canvas2D {
   if (typeof OffscreenCanvas !== 'undefined') {
@@ -11,7 +14,8 @@ function makeCanvas(width: number, height: number): Canvas2D {
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (ctx) return { canvas, ctx };
   }
-  if (typeof document === 'undefined') throw new Error('frame capture needs a browser (no OffscreenCanvas or document)');
+  if (typeof document === 'undefined')
+    throw new Error('frame capture needs a browser (no OffscreenCanvas or document)');
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
@@ -49,7 +53,8 @@ function sharedCanvas(width: number, height: number): Canvas2D {
 }
 
 /** A picture the canvas can draw: an image, a bitmap, a canvas, a WebCodecs VideoFrame or a playing `<video>`. */
-export type PictureSource = ImageBitmap | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | VideoFrame | HTMLVideoElement;
+export type PictureSource =
+  ImageBitmap | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | VideoFrame | HTMLVideoElement;
 
 /** The natural size of a picture (a video's stream size, a VideoFrame's display size). */
 export function pictureSize(source: PictureSource): { width: number; height: number } {
@@ -84,7 +89,11 @@ function waitFor(video: HTMLVideoElement, event: string, what: string): Promise<
     };
     const bad = (): void => {
       cleanup();
-      reject(new Error(`cannot read video ${video.currentSrc || video.src || '(no src)'} while ${what}: ${video.error?.message ?? 'media error'}`));
+      reject(
+        new Error(
+          `cannot read video ${video.currentSrc || video.src || '(no src)'} while ${what}: ${video.error?.message ?? 'media error'}`,
+        ),
+      );
     };
     const cleanup = (): void => {
       video.removeEventListener(event, ok);
@@ -117,14 +126,18 @@ export interface VideoElementOptions {
  * @example
  * const clip = await framesFromVideoElement(videoEl, { fps: 25, count: 16, width: 171, height: 128 });
  */
-export async function framesFromVideoElement(video: HTMLVideoElement, options: VideoElementOptions = {}): Promise<RgbVideo> {
+export async function framesFromVideoElement(
+  video: HTMLVideoElement,
+  options: VideoElementOptions = {},
+): Promise<RgbVideo> {
   const name = video.currentSrc || video.src || '(video element)';
   const fps = options.fps ?? 25;
   const start = options.start ?? 0;
   if (video.readyState < 1) await waitFor(video, 'loadedmetadata', 'loading metadata');
   const width = options.width ?? video.videoWidth;
   const height = options.height ?? video.videoHeight;
-  if (!(width > 0 && height > 0)) throw new Error(`cannot read video ${name}: it has no picture (size ${width}x${height})`);
+  if (!(width > 0 && height > 0))
+    throw new Error(`cannot read video ${name}: it has no picture (size ${width}x${height})`);
   const available = Number.isFinite(video.duration) ? Math.floor((video.duration - start) * fps + 1e-6) : 0;
   const count = options.count ?? available;
   const min = options.minFrames ?? 1;

@@ -32,8 +32,12 @@ async function runFfmpeg(args: string[], what: string, input?: Uint8Array): Prom
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? missingFfmpeg(what) : new Error(`ffmpeg failed while ${what}: ${e.message}`)));
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'ENOENT' ? missingFfmpeg(what) : new Error(`ffmpeg failed while ${what}: ${e.message}`)),
+    );
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }),
+    );
     // ffmpeg may exit before reading all of stdin (bad arguments); that EPIPE is reported through 'close'.
     child.stdin.on('error', () => {});
     if (input) child.stdin.end(input);
@@ -54,7 +58,13 @@ export async function hasFfmpeg(): Promise<boolean> {
 function lastLines(text: string, n = 3): string {
   // ffmpeg prefixes lines with its context's address ("[mov,mp4,... @ 0x55d0c1a2b180] "): noise that
   // differs on every run, so messages (and a service's answers) stay short and comparable without it.
-  return text.trim().split(/\r?\n/).map((l) => l.replace(/^\[[^\]]* @ 0x[0-9a-f]+\] /i, '')).filter((l) => l.trim() !== '').slice(-n).join(' | ');
+  return text
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => l.replace(/^\[[^\]]* @ 0x[0-9a-f]+\] /i, ''))
+    .filter((l) => l.trim() !== '')
+    .slice(-n)
+    .join(' | ');
 }
 
 async function requireFile(path: string, kind: string): Promise<import('node:fs').Stats> {
@@ -71,7 +81,9 @@ export function ffprobePath(): string {
   const env = typeof process !== 'undefined' ? process.env : {};
   if (env.FFPROBE_PATH && env.FFPROBE_PATH.trim() !== '') return env.FFPROBE_PATH;
   const ff = env.FFMPEG_PATH;
-  return ff && ff.trim() !== '' ? ff.replace(/ffmpeg(\.exe)?$/i, (_m, exe: string | undefined) => `ffprobe${exe ?? ''}`) : 'ffprobe';
+  return ff && ff.trim() !== ''
+    ? ff.replace(/ffmpeg(\.exe)?$/i, (_m, exe: string | undefined) => `ffprobe${exe ?? ''}`)
+    : 'ffprobe';
 }
 
 /** What {@link probeVideo} finds out about a video file. */
@@ -100,16 +112,27 @@ export interface VideoInfo {
 async function runProbe(path: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    const child = spawn(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      ffprobePath(),
+      ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', path],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', (e: NodeJS.ErrnoException) =>
-      reject(e.code === 'ENOENT'
-        ? new Error(`ffprobe not found (tried '${ffprobePath()}') while probing ${path}: install ffmpeg, which ships it (Debian/Ubuntu: apt-get install ffmpeg), or set FFPROBE_PATH (or FFMPEG_PATH with ffprobe beside it)`)
-        : new Error(`ffprobe failed while probing ${path}: ${e.message}`)));
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+      reject(
+        e.code === 'ENOENT'
+          ? new Error(
+              `ffprobe not found (tried '${ffprobePath()}') while probing ${path}: install ffmpeg, which ships it (Debian/Ubuntu: apt-get install ffmpeg), or set FFPROBE_PATH (or FFMPEG_PATH with ffprobe beside it)`,
+            )
+          : new Error(`ffprobe failed while probing ${path}: ${e.message}`),
+      ),
+    );
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
   });
 }
 
@@ -151,7 +174,8 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
   } catch {
     json = {};
   }
-  if (r.code !== 0 || !json.streams) throw new Error(`cannot read video ${path}: ${lastLines(r.stderr, 2) || `ffprobe exited with ${r.code}`}`);
+  if (r.code !== 0 || !json.streams)
+    throw new Error(`cannot read video ${path}: ${lastLines(r.stderr, 2) || `ffprobe exited with ${r.code}`}`);
   const v = json.streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   if (!v || !(Number(v.width) > 0 && Number(v.height) > 0)) {
     const kinds = json.streams.map((s) => s.codec_type ?? '?').join(', ') || 'none';
@@ -173,8 +197,16 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
   const duration = Number(v.duration ?? json.format?.duration);
   const frames = Number(v.nb_frames);
   return {
-    width, height, fps, duration: Number.isFinite(duration) ? duration : NaN, codedWidth, codedHeight, rotation, sampleAspectRatio,
-    variableFrameRate: Number.isFinite(nominal) && Number.isFinite(average) && Math.abs(nominal - average) / nominal > 0.01,
+    width,
+    height,
+    fps,
+    duration: Number.isFinite(duration) ? duration : NaN,
+    codedWidth,
+    codedHeight,
+    rotation,
+    sampleAspectRatio,
+    variableFrameRate:
+      Number.isFinite(nominal) && Number.isFinite(average) && Math.abs(nominal - average) / nominal > 0.01,
     frameCount: Number.isInteger(frames) && frames > 0 ? frames : null,
   };
 }
@@ -254,7 +286,13 @@ async function* rawFrames(path: string, args: string[], frameBytes: number): Asy
     stderr = (stderr + c.toString('utf8')).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? missingFfmpeg(`decoding ${path}`) : new Error(`ffmpeg failed while decoding ${path}: ${e.message}`)));
+    child.on('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'ENOENT'
+          ? missingFfmpeg(`decoding ${path}`)
+          : new Error(`ffmpeg failed while decoding ${path}: ${e.message}`),
+      ),
+    );
     child.on('close', (code) => resolve(code));
   });
   exited.catch(() => {});
@@ -279,7 +317,8 @@ async function* rawFrames(path: string, args: string[], frameBytes: number): Asy
     }
     const code = await exited;
     done = true;
-    if (code !== 0 && yielded === 0) throw new Error(`cannot decode video ${path}: ${lastLines(stderr) || `ffmpeg exited with ${code}`}`);
+    if (code !== 0 && yielded === 0)
+      throw new Error(`cannot decode video ${path}: ${lastLines(stderr) || `ffmpeg exited with ${code}`}`);
   } finally {
     // The consumer stopped early (maxFrames of its own, an error): stop ffmpeg too.
     if (!done && child.exitCode === null) child.kill('SIGKILL');
@@ -398,10 +437,35 @@ export async function encodeVideo(path: string, video: RgbVideo, options: Encode
   const input = new Uint8Array(width * height * 3 * frames.length);
   frames.forEach((f, i) => input.set(f, i * width * height * 3));
   const args = [
-    '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-s',
+    `${width}x${height}`,
+    '-r',
+    String(fps),
+    '-i',
+    'pipe:0',
     // yuv420p needs even sizes; pad odd ones by one pixel rather than fail.
-    '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', '-c:v', 'libx264', '-preset', options.preset ?? 'veryfast',
-    '-crf', String(options.crf ?? 16), '-pix_fmt', 'yuv420p', '-threads', '1', '-movflags', '+faststart', tmp,
+    '-vf',
+    'pad=ceil(iw/2)*2:ceil(ih/2)*2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    options.preset ?? 'veryfast',
+    '-crf',
+    String(options.crf ?? 16),
+    '-pix_fmt',
+    'yuv420p',
+    '-threads',
+    '1',
+    '-movflags',
+    '+faststart',
+    tmp,
   ];
   const r = await runFfmpeg(args, `encoding ${path}`, input);
   if (r.code !== 0) {
@@ -416,13 +480,18 @@ export async function encodeVideo(path: string, video: RgbVideo, options: Encode
  * forced key frames), which saves ffmpeg's start-up cost per video — most of the time for short
  * clips. Each file appears under its final name only when complete.
  */
-export async function encodeVideos(items: ReadonlyArray<{ path: string; video: RgbVideo }>, options: EncodeOptions = {}): Promise<void> {
+export async function encodeVideos(
+  items: ReadonlyArray<{ path: string; video: RgbVideo }>,
+  options: EncodeOptions = {},
+): Promise<void> {
   if (items.length === 0) return;
   if (items.length === 1) return encodeVideo(items[0].path, items[0].video, options);
   const { width, height, fps } = items[0].video;
   for (const it of items) {
     if (it.video.width !== width || it.video.height !== height || it.video.fps !== fps) {
-      throw new Error(`encodeVideos: ${it.path} is ${it.video.width}x${it.video.height}@${it.video.fps}, the first is ${width}x${height}@${fps}`);
+      throw new Error(
+        `encodeVideos: ${it.path} is ${it.video.width}x${it.video.height}@${it.video.fps}, the first is ${width}x${height}@${fps}`,
+      );
     }
     if (it.video.frames.length === 0) throw new Error(`encodeVideos: no frames to write to ${it.path}`);
   }
@@ -432,10 +501,14 @@ export async function encodeVideos(items: ReadonlyArray<{ path: string; video: R
   await fs.mkdir(dir, { recursive: true });
   const tmpDir = await fs.mkdtemp(nodePath.join(dir, `.encode-${process.pid}-`));
   try {
-    const { input, cuts } = concatFrames(items.map((it) => it.video), width * height * 3);
+    const { input, cuts } = concatFrames(
+      items.map((it) => it.video),
+      width * height * 3,
+    );
     const args = segmentArgs(items[0].video, cuts, options, nodePath.join(tmpDir, '%05d.mp4'));
     const r = await runFfmpeg(args, `encoding ${items.length} videos into ${dir}`, input);
-    if (r.code !== 0) throw new Error(`cannot encode videos into ${dir}: ${lastLines(r.stderr) || `ffmpeg exited with ${r.code}`}`);
+    if (r.code !== 0)
+      throw new Error(`cannot encode videos into ${dir}: ${lastLines(r.stderr) || `ffmpeg exited with ${r.code}`}`);
     const made = (await fs.readdir(tmpDir)).filter((n) => n.endsWith('.mp4')).sort();
     if (made.length !== items.length) {
       throw new Error(`encoding into ${dir}: ffmpeg made ${made.length} segments for ${items.length} videos`);
@@ -486,7 +559,8 @@ function segmentArgs(
 
 /** Encodes an RGB image as PNG bytes (pngjs). */
 export async function encodePng(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {
-  if (rgb.length !== width * height * 3) throw new Error(`encodePng: expected ${width * height * 3} bytes, got ${rgb.length}`);
+  if (rgb.length !== width * height * 3)
+    throw new Error(`encodePng: expected ${width * height * 3} bytes, got ${rgb.length}`);
   const { PNG } = await import('pngjs');
   const rgba = Buffer.alloc(width * height * 4);
   for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {

@@ -20,7 +20,11 @@ export interface ClassificationReport {
  * @example
  * classificationReport([0, 1, 2, 2], [0, 2, 2, 2], 3).accuracy; // 0.75
  */
-export function classificationReport(truth: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): ClassificationReport {
+export function classificationReport(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classes: number,
+): ClassificationReport {
   if (truth.length !== predicted.length) {
     throw new Error(`classificationReport: truth has ${truth.length} labels but predicted has ${predicted.length}`);
   }
@@ -29,8 +33,10 @@ export function classificationReport(truth: ArrayLike<number>, predicted: ArrayL
   for (let i = 0; i < truth.length; i++) {
     const t = truth[i];
     const p = predicted[i];
-    if (!Number.isInteger(t) || t < 0 || t >= classes) throw new Error(`classificationReport: truth[${i}] = ${t} is not a class in [0, ${classes - 1}]`);
-    if (!Number.isInteger(p) || p < 0 || p >= classes) throw new Error(`classificationReport: predicted[${i}] = ${p} is not a class in [0, ${classes - 1}]`);
+    if (!Number.isInteger(t) || t < 0 || t >= classes)
+      throw new Error(`classificationReport: truth[${i}] = ${t} is not a class in [0, ${classes - 1}]`);
+    if (!Number.isInteger(p) || p < 0 || p >= classes)
+      throw new Error(`classificationReport: predicted[${i}] = ${p} is not a class in [0, ${classes - 1}]`);
     confusion[t][p]++;
     if (t === p) correct++;
   }

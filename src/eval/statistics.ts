@@ -15,8 +15,10 @@ export interface MeanInterval {
 }
 
 // Two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom.
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /** The 0.975 quantile of Student's t with `df` degrees of freedom (table to 30, then a Cornish-Fisher expansion). */
 export function tQuantile975(df: number): number {
@@ -106,13 +108,18 @@ export interface PairedBootstrap {
  * @example
  * pairedBootstrap(units, { resamples: 10000, seed: 1 }).p;
  */
-export function pairedBootstrap(units: readonly PairedUnit[], options: { resamples?: number; seed?: number | string } = {}): PairedBootstrap {
+export function pairedBootstrap(
+  units: readonly PairedUnit[],
+  options: { resamples?: number; seed?: number | string } = {},
+): PairedBootstrap {
   const resamples = options.resamples ?? 10000;
-  if (!(Number.isInteger(resamples) && resamples >= 1)) throw new Error(`pairedBootstrap: resamples must be a positive integer, got ${resamples}`);
+  if (!(Number.isInteger(resamples) && resamples >= 1))
+    throw new Error(`pairedBootstrap: resamples must be a positive integer, got ${resamples}`);
   if (units.length === 0) throw new Error('pairedBootstrap: no units');
   const byCluster = new Map<string, { n: number; d: number }>();
   for (const u of units) {
-    if (!Number.isFinite(u.a) || !Number.isFinite(u.b)) throw new Error(`pairedBootstrap: scores must be finite, got a=${u.a} b=${u.b} in cluster '${u.cluster}'`);
+    if (!Number.isFinite(u.a) || !Number.isFinite(u.b))
+      throw new Error(`pairedBootstrap: scores must be finite, got a=${u.a} b=${u.b} in cluster '${u.cluster}'`);
     const c = byCluster.get(u.cluster) ?? { n: 0, d: 0 };
     c.n++;
     c.d += u.a - u.b;

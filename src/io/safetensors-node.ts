@@ -9,7 +9,11 @@ import { writeFileAtomic } from './atomic-write.js';
  * @example
  * await saveSafetensors(model.stateDict(), 'model.safetensors');
  */
-export async function saveSafetensors(tensors: NamedTensors, path: string, metadata?: Record<string, string>): Promise<void> {
+export async function saveSafetensors(
+  tensors: NamedTensors,
+  path: string,
+  metadata?: Record<string, string>,
+): Promise<void> {
   await writeFileAtomic(path, serializeSafetensors(tensors, metadata));
 }
 

@@ -25,7 +25,8 @@ export function serializeSafetensors(tensors: NamedTensors, metadata?: Record<st
   const header: Record<string, unknown> = {};
   if (metadata) {
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new Error(`serializeSafetensors: metadata '${k}' must be a string, got ${typeof v}`);
+      if (typeof v !== 'string')
+        throw new Error(`serializeSafetensors: metadata '${k}' must be a string, got ${typeof v}`);
     }
     header.__metadata__ = metadata;
   }
@@ -88,21 +89,31 @@ function decode(dtype: string, view: DataView, start: number, count: number): Fl
  * @param source the file's bytes
  * @param name a label for error messages (e.g. the path)
  */
-export function parseSafetensors(source: ArrayBuffer | Uint8Array, name = 'safetensors data'): { tensors: NamedTensors; metadata: Record<string, string> } {
+export function parseSafetensors(
+  source: ArrayBuffer | Uint8Array,
+  name = 'safetensors data',
+): { tensors: NamedTensors; metadata: Record<string, string> } {
   const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 8) throw new Error(`loadSafetensors: ${name} is ${bytes.length} bytes, too short for a safetensors header`);
+  if (bytes.length < 8)
+    throw new Error(`loadSafetensors: ${name} is ${bytes.length} bytes, too short for a safetensors header`);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > HEADER_LIMIT || 8 + headerLen > bytes.length) {
-    throw new Error(`loadSafetensors: ${name} declares a ${headerLen}-byte header but the file has ${bytes.length - 8} bytes after the length field (truncated or not safetensors)`);
+    throw new Error(
+      `loadSafetensors: ${name} declares a ${headerLen}-byte header but the file has ${bytes.length - 8} bytes after the length field (truncated or not safetensors)`,
+    );
   }
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  let header: Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
   } catch (err) {
     throw new Error(`loadSafetensors: ${name} has a header that is not valid JSON (${(err as Error).message})`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Error(`loadSafetensors: ${name} header is not a JSON object`);
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw new Error(`loadSafetensors: ${name} header is not a JSON object`);
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
   const tensors: NamedTensors = {};
@@ -114,15 +125,23 @@ export function parseSafetensors(source: ArrayBuffer | Uint8Array, name = 'safet
       throw new Error(`loadSafetensors: ${name}: entry '${key}' lacks dtype, shape or data_offsets`);
     }
     const width = DTYPE_BYTES[e.dtype];
-    if (!width) throw new Error(`loadSafetensors: ${name}: tensor '${key}' has dtype ${e.dtype}; supported: ${Object.keys(DTYPE_BYTES).join(', ')}`);
-    if (e.shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`loadSafetensors: ${name}: tensor '${key}' has an invalid shape ${JSON.stringify(e.shape)}`);
+    if (!width)
+      throw new Error(
+        `loadSafetensors: ${name}: tensor '${key}' has dtype ${e.dtype}; supported: ${Object.keys(DTYPE_BYTES).join(', ')}`,
+      );
+    if (e.shape.some((d) => !Number.isInteger(d) || d < 0))
+      throw new Error(`loadSafetensors: ${name}: tensor '${key}' has an invalid shape ${JSON.stringify(e.shape)}`);
     const [begin, end] = e.data_offsets;
     const count = sizeOf(e.shape);
     if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin || end > dataLen) {
-      throw new Error(`loadSafetensors: ${name}: tensor '${key}' has data_offsets [${begin}, ${end}] outside the ${dataLen}-byte data section (truncated file?)`);
+      throw new Error(
+        `loadSafetensors: ${name}: tensor '${key}' has data_offsets [${begin}, ${end}] outside the ${dataLen}-byte data section (truncated file?)`,
+      );
     }
     if (end - begin !== count * width) {
-      throw new Error(`loadSafetensors: ${name}: tensor '${key}' has shape ${fmt(e.shape)} (${count * width} bytes as ${e.dtype}) but its data range holds ${end - begin} bytes`);
+      throw new Error(
+        `loadSafetensors: ${name}: tensor '${key}' has shape ${fmt(e.shape)} (${count * width} bytes as ${e.dtype}) but its data range holds ${end - begin} bytes`,
+      );
     }
     tensors[key] = fromFloat32(decode(e.dtype, view, dataStart + begin, count), e.shape);
   }

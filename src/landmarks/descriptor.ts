@@ -77,10 +77,20 @@ export function describeFlow(
   const fn = 'describeFlow';
   const { width: W, height: H } = flow;
   if (flow.data?.length !== W * H * 2) {
-    throw argumentError(fn, 'flow.data.length', `${W * H * 2} (width ${W} x height ${H} x 2)`, String(flow.data?.length));
+    throw argumentError(
+      fn,
+      'flow.data.length',
+      `${W * H * 2} (width ${W} x height ${H} x 2)`,
+      String(flow.data?.length),
+    );
   }
   if (labels.width !== W || labels.height !== H || labels.data.length !== W * H) {
-    throw argumentError(fn, 'labels', `a ${W}x${H} label map`, `${labels.width}x${labels.height} (${labels.data.length} values)`);
+    throw argumentError(
+      fn,
+      'labels',
+      `a ${W}x${H} label map`,
+      `${labels.width}x${labels.height} (${labels.data.length} values)`,
+    );
   }
   if (valid && valid.length !== W * H) throw argumentError(fn, 'valid.length', String(W * H), String(valid.length));
   const hist = directionHistograms(flow, labels, valid);
@@ -201,7 +211,8 @@ function normaliseRegions(
     } else {
       values[k] = thetaOut[k] / TWO_PI;
     }
-    const magnitude = options.magnitude === 'iod' ? Math.min((rho / iod) * fpsScale, iodClip) : rho / Math.max(maxRho, rhoFloor);
+    const magnitude =
+      options.magnitude === 'iod' ? Math.min((rho / iod) * fpsScale, iodClip) : rho / Math.max(maxRho, rhoFloor);
     values[magOffset + k] = magnitude;
   }
   return values;
@@ -322,7 +333,9 @@ function describePair(
   const anchors = options.anchors ?? ALIGN_ANCHORS;
   const aligned = alignFace(flatToInput(lm), { size, anchors });
   const nextT =
-    options.alignment === 'per-frame' && nextLm ? alignFace(flatToInput(nextLm), { size, anchors }).transform : aligned.transform;
+    options.alignment === 'per-frame' && nextLm
+      ? alignFace(flatToInput(nextLm), { size, anchors }).transform
+      : aligned.transform;
   const prevCrop = warpGray(prev, aligned.transform, size, options.warp);
   const nextCrop = warpGray(next, nextT, size, options.warp);
   const raw = farneback(prevCrop, nextCrop, { ...options.flow, workspace });
@@ -408,7 +421,12 @@ export class DescriptorStream {
   }
 
   /** Adds frame t with its landmarks (or null when no face was found) and returns the descriptor of t−1 → t. */
-  push(frame: Frame, landmarks: LandmarkInput | null, fn = 'DescriptorStream.push', arg = 'landmarks'): FrameDescriptor {
+  push(
+    frame: Frame,
+    landmarks: LandmarkInput | null,
+    fn = 'DescriptorStream.push',
+    arg = 'landmarks',
+  ): FrameDescriptor {
     frameChannels(frame, fn, 'frame');
     const lm = landmarks == null ? null : toPointArray(fn, arg, landmarks, 68);
     const hold = this.options.holdFrames ?? 5;
@@ -423,7 +441,12 @@ export class DescriptorStream {
     // A row needs a face (detected or held) in both frames: a face that vanished makes the pair meaningless.
     if (this.prevFrame && this.prevLandmarks && current) {
       if (this.prevFrame.width !== frame.width || this.prevFrame.height !== frame.height) {
-        throw argumentError(fn, 'frame', `${this.prevFrame.width}x${this.prevFrame.height} (as the previous frame)`, `${frame.width}x${frame.height}`);
+        throw argumentError(
+          fn,
+          'frame',
+          `${this.prevFrame.width}x${this.prevFrame.height} (as the previous frame)`,
+          `${frame.width}x${frame.height}`,
+        );
       }
       out = describePair(this.prevFrame, frame, this.prevLandmarks, current, this.options, this.workspace);
     } else {
@@ -485,9 +508,15 @@ export function describeVideo(
   options: VideoOptions = {},
 ): VideoDescriptor {
   const fn = 'describeVideo';
-  if (!frames || typeof frames.length !== 'number') throw argumentError(fn, 'frames', 'an array of frames', describeValue(frames));
+  if (!frames || typeof frames.length !== 'number')
+    throw argumentError(fn, 'frames', 'an array of frames', describeValue(frames));
   if (!landmarks || landmarks.length !== frames.length) {
-    throw argumentError(fn, 'landmarks.length', `${frames.length} (one entry per frame, null for no face)`, String(landmarks?.length));
+    throw argumentError(
+      fn,
+      'landmarks.length',
+      `${frames.length} (one entry per frame, null for no face)`,
+      String(landmarks?.length),
+    );
   }
   // Validate everything before the expensive part, so a bad frame 290 fails fast.
   for (let t = 0; t < frames.length; t++) {

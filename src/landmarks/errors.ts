@@ -13,15 +13,21 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (ArrayBuffer.isView(value)) {
     const n = (value as unknown as { length?: number }).length;
-    return n === undefined ? `${value.constructor.name} of ${value.byteLength} bytes` : `${value.constructor.name} of length ${n}`;
+    return n === undefined
+      ? `${value.constructor.name} of ${value.byteLength} bytes`
+      : `${value.constructor.name} of length ${n}`;
   }
   if (value instanceof ArrayBuffer) return `ArrayBuffer of ${value.byteLength} bytes`;
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (typeof value === 'string') return value.length > 40 ? `a string of length ${value.length}` : JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > 40 ? `a string of length ${value.length}` : JSON.stringify(value);
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'object') {
     const name = (value as object).constructor?.name;
-    const size = typeof (value as { width?: unknown }).width === 'number' ? ` ${(value as { width: number }).width}x${(value as { height?: number }).height}` : '';
+    const size =
+      typeof (value as { width?: unknown }).width === 'number'
+        ? ` ${(value as { width: number }).width}x${(value as { height?: number }).height}`
+        : '';
     const keys = Object.keys(value as object).slice(0, 5);
     return `${name && name !== 'Object' ? `a ${name}` : 'an object'}${size}${keys.length ? ` with keys ${keys.join(', ')}` : ''}`;
   }

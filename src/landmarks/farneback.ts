@@ -133,7 +133,8 @@ export function farneback(prev: GrayImage, next: GrayImage, options: FarnebackOp
     if (fast) {
       const layer = fast.layer(w, h);
       for (const i of [0, 1] as const) {
-        if (!fast.buildLayer(i, tables.tx, tables.ty)) applySeparable(i ? img1 : img0, W, H, tables.tx, tables.ty, layer, tmp);
+        if (!fast.buildLayer(i, tables.tx, tables.ty))
+          applySeparable(i ? img1 : img0, W, H, tables.tx, tables.ty, layer, tmp);
         fast.expand(i, w, h, kernel, polynomialExpansionPlanarJs);
       }
       fast.solve(k, w, h, p.winSize, p.iterations);
@@ -172,16 +173,22 @@ function checkFarnebackArgs(prev: GrayImage, next: GrayImage, options: Farneback
   const iterations = options.iterations ?? 3;
   const polyN = options.polyN ?? 5;
   const polySigma = options.polySigma ?? 1.1;
-  if (!(pyrScale > 0 && pyrScale < 1)) throw argumentError(FN, 'options.pyrScale', 'a number in (0, 1)', String(pyrScale));
-  if (!Number.isInteger(levels) || levels < 0) throw argumentError(FN, 'options.levels', 'an integer >= 0', String(levels));
-  if (!Number.isInteger(winSize) || winSize < 1) throw argumentError(FN, 'options.winSize', 'an integer >= 1', String(winSize));
+  if (!(pyrScale > 0 && pyrScale < 1))
+    throw argumentError(FN, 'options.pyrScale', 'a number in (0, 1)', String(pyrScale));
+  if (!Number.isInteger(levels) || levels < 0)
+    throw argumentError(FN, 'options.levels', 'an integer >= 0', String(levels));
+  if (!Number.isInteger(winSize) || winSize < 1)
+    throw argumentError(FN, 'options.winSize', 'an integer >= 1', String(winSize));
   if (!Number.isInteger(iterations) || iterations < 1) {
     throw argumentError(FN, 'options.iterations', 'an integer >= 1', String(iterations));
   }
   if (!Number.isInteger(polyN) || polyN < 1) throw argumentError(FN, 'options.polyN', 'an integer >= 1', String(polyN));
   if (!(polySigma >= 0)) throw argumentError(FN, 'options.polySigma', 'a number >= 0', String(polySigma));
   const init = options.initialFlow;
-  if (init && (init.width !== prev.width || init.height !== prev.height || init.data.length !== prev.width * prev.height * 2)) {
+  if (
+    init &&
+    (init.width !== prev.width || init.height !== prev.height || init.data.length !== prev.width * prev.height * 2)
+  ) {
     throw argumentError(
       FN,
       'options.initialFlow',
@@ -200,7 +207,8 @@ function pyramidSizes(W: number, H: number, levels: number, pyrScale: number): A
     if (W * s < 32 || H * s < 32) break;
   }
   const sizes: Array<{ w: number; h: number }> = [];
-  for (let k = 0, scale = 1; k <= L; k++, scale *= pyrScale) sizes.push({ w: cvRound(W * scale), h: cvRound(H * scale) });
+  for (let k = 0, scale = 1; k <= L; k++, scale *= pyrScale)
+    sizes.push({ w: cvRound(W * scale), h: cvRound(H * scale) });
   return sizes;
 }
 
@@ -219,7 +227,12 @@ function startFlow(flow: Float32Array, w: number, h: number, scale: number, init
  * recursive), folded into one separable operator that only computes the kept samples; cached per size.
  */
 function layerTables(
-  ws: FarnebackWorkspace, W: number, H: number, w: number, h: number, scale: number,
+  ws: FarnebackWorkspace,
+  W: number,
+  H: number,
+  w: number,
+  h: number,
+  scale: number,
 ): { tx: TapTable; ty: TapTable } {
   const sigma = (1 / scale - 1) * 0.5;
   const smoothSize = Math.max(cvRound(sigma * 5) | 1, 3);

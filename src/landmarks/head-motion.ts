@@ -122,8 +122,14 @@ function invert3(m: number[]): number[] | null {
   if (Math.abs(det) < 1e-12) return null;
   const s = 1 / det;
   return [
-    A * s, -(b * i - c * h) * s, (b * f - c * e) * s,
-    B * s, (a * i - c * g) * s, -(a * f - c * d) * s,
-    C * s, -(a * h - b * g) * s, (a * e - b * d) * s,
+    A * s,
+    -(b * i - c * h) * s,
+    (b * f - c * e) * s,
+    B * s,
+    (a * i - c * g) * s,
+    -(a * f - c * d) * s,
+    C * s,
+    -(a * h - b * g) * s,
+    (a * e - b * d) * s,
   ];
 }

@@ -2,8 +2,22 @@
 // the 72-d per-frame descriptor, landmark providers and overlays. Re-exports only, browser-safe
 // (PNG overlays and the face-api provider's Node loading are in src/node/index.ts).
 export type { FlowField, Frame, GrayImage, LandmarkInput, NumericArray, Point2, SimilarityTransform } from './types.js';
-export { ALIGN_ANCHORS, HEAD_MOTION_POINTS, LANDMARK_MIRROR, mirrorLandmarks, TEMPLATE_68, templateLandmarks } from './template.js';
-export { alignFace, applyTransform, fitSimilarity, invertTransform, type AlignedFace, type AlignOptions } from './align.js';
+export {
+  ALIGN_ANCHORS,
+  HEAD_MOTION_POINTS,
+  LANDMARK_MIRROR,
+  mirrorLandmarks,
+  TEMPLATE_68,
+  templateLandmarks,
+} from './template.js';
+export {
+  alignFace,
+  applyTransform,
+  fitSimilarity,
+  invertTransform,
+  type AlignedFace,
+  type AlignOptions,
+} from './align.js';
 export { frameChannels, frameFromStrided, toGray, warpGray, type WarpedCrop, type WarpOptions } from './warp.js';
 export {
   faceRegions,
@@ -44,11 +58,6 @@ export {
   type FaceApiStats,
   detectorSizes,
 } from './providers/face-api.js';
-export {
-  drawDescriptorOverlay,
-  type OverlayInput,
-  type OverlayOptions,
-  type RgbaImage,
-} from './overlay.js';
+export { drawDescriptorOverlay, type OverlayInput, type OverlayOptions, type RgbaImage } from './overlay.js';
 export { NoFaceError, fillTrackGaps, flattenLandmarks } from './track.js';
 export { describeValue } from './errors.js';

@@ -16,14 +16,20 @@ import { drawDescriptorOverlay, type OverlayInput, type OverlayOptions } from '.
 export async function renderDescriptorOverlay(input: OverlayInput, options: OverlayOptions = {}): Promise<Uint8Array> {
   const rgba = drawDescriptorOverlay(input, options);
   const mod = await import('pngjs');
-  const PNG = (mod as { PNG?: typeof import('pngjs').PNG }).PNG ?? (mod as unknown as { default: typeof import('pngjs') }).default.PNG;
+  const PNG =
+    (mod as { PNG?: typeof import('pngjs').PNG }).PNG ??
+    (mod as unknown as { default: typeof import('pngjs') }).default.PNG;
   const png = new PNG({ width: rgba.width, height: rgba.height });
   png.data.set(rgba.data);
   return new Uint8Array(PNG.sync.write(png));
 }
 
 /** Node helper: renders the overlay and writes it to `path` atomically. */
-export async function writeDescriptorOverlay(path: string, input: OverlayInput, options: OverlayOptions = {}): Promise<void> {
+export async function writeDescriptorOverlay(
+  path: string,
+  input: OverlayInput,
+  options: OverlayOptions = {},
+): Promise<void> {
   const bytes = await renderDescriptorOverlay(input, options);
   const { writeFileAtomic } = await import('../io/atomic-write.js');
   await writeFileAtomic(path, bytes);

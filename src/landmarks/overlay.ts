@@ -40,7 +40,8 @@ function hueColor(k: number): [number, number, number] {
   // Golden-angle hues so neighbouring regions differ.
   const h = ((k * 137.508) % 360) / 60;
   const x = 1 - Math.abs((h % 2) - 1);
-  const [r, g, b] = h < 1 ? [1, x, 0] : h < 2 ? [x, 1, 0] : h < 3 ? [0, 1, x] : h < 4 ? [0, x, 1] : h < 5 ? [x, 0, 1] : [1, 0, x];
+  const [r, g, b] =
+    h < 1 ? [1, x, 0] : h < 2 ? [x, 1, 0] : h < 3 ? [0, 1, x] : h < 4 ? [0, x, 1] : h < 5 ? [x, 0, 1] : [1, 0, x];
   return [r * 255, g * 255, b * 255];
 }
 
@@ -61,7 +62,8 @@ class Canvas {
 
   dot(x: number, y: number, r: number, c: readonly number[], a: number): void {
     const ri = Math.ceil(r);
-    for (let dy = -ri; dy <= ri; dy++) for (let dx = -ri; dx <= ri; dx++) if (dx * dx + dy * dy <= r * r) this.blend(x + dx, y + dy, c, a);
+    for (let dy = -ri; dy <= ri; dy++)
+      for (let dx = -ri; dx <= ri; dx++) if (dx * dx + dy * dy <= r * r) this.blend(x + dx, y + dy, c, a);
   }
 
   line(x0: number, y0: number, x1: number, y1: number, width: number, c: readonly number[], a = 1): void {
@@ -97,7 +99,8 @@ export function drawDescriptorOverlay(input: OverlayInput, options: OverlayOptio
   checkGray(fn, 'input.image', input?.image);
   const { image, polygons, flow, values } = input;
   const scale = options.scale ?? 4;
-  if (!Number.isInteger(scale) || scale < 1 || scale > 16) throw argumentError(fn, 'options.scale', 'an integer in [1, 16]', String(scale));
+  if (!Number.isInteger(scale) || scale < 1 || scale > 16)
+    throw argumentError(fn, 'options.scale', 'an integer in [1, 16]', String(scale));
   const W = image.width * scale;
   const H = image.height * scale;
   const data = new Uint8ClampedArray(W * H * 4);

@@ -94,7 +94,13 @@ export function polynomialExpansion(
  * double rows with n replicated pixels on each side, so the horizontal pass needs no border tests),
  * then the horizontal pass, as OpenCV's FarnebackPolyExp.
  */
-export function polynomialExpansionPlanar(src: Float32Array, width: number, height: number, k: PolyExpKernel, dst: Float32Array): void {
+export function polynomialExpansionPlanar(
+  src: Float32Array,
+  width: number,
+  height: number,
+  k: PolyExpKernel,
+  dst: Float32Array,
+): void {
   // The SIMD kernel handles widths that are a multiple of 4 (every layer of a 128-px crop).
   if (useWasm && polyExpWasm(src, width, height, k, dst)) return;
   polynomialExpansionPlanarJs(src, width, height, k, dst);
@@ -107,7 +113,13 @@ export function setPolyExpWasm(on: boolean): void {
 }
 
 /** The pure-JS expansion behind {@link polynomialExpansionPlanar}. */
-export function polynomialExpansionPlanarJs(src: Float32Array, width: number, height: number, k: PolyExpKernel, dst: Float32Array): void {
+export function polynomialExpansionPlanarJs(
+  src: Float32Array,
+  width: number,
+  height: number,
+  k: PolyExpKernel,
+  dst: Float32Array,
+): void {
   const n = k.n;
   const padW = width + 2 * n;
   const rows = rows64(padW);
@@ -224,7 +236,14 @@ function verticalPass5(
 }
 
 /** The six moments along row y and the closed-form coefficients, written to the five planes. */
-function horizontalPass(rows: Float64Array[], width: number, height: number, y: number, k: PolyExpKernel, dst: Float32Array): void {
+function horizontalPass(
+  rows: Float64Array[],
+  width: number,
+  height: number,
+  y: number,
+  k: PolyExpKernel,
+  dst: Float32Array,
+): void {
   const { n, g, xg, xxg, ig11, ig03, ig33, ig55 } = k;
   const [v0, v1, v2] = rows;
   const N = width * height;
@@ -263,7 +282,14 @@ function horizontalPass(rows: Float64Array[], width: number, height: number, y: 
  * {@link horizontalPass} for n = 5, unrolled, split in two loops (moments of v0; then of v1 and v2) so
  * that each keeps its kernel constants in registers instead of spilling.
  */
-function horizontalPass5(rows: Float64Array[], width: number, height: number, y: number, k: PolyExpKernel, dst: Float32Array): void {
+function horizontalPass5(
+  rows: Float64Array[],
+  width: number,
+  height: number,
+  y: number,
+  k: PolyExpKernel,
+  dst: Float32Array,
+): void {
   const { g, xg, xxg, ig11, ig03, ig33, ig55 } = k;
   const [v0, v1, v2] = rows;
   const N = width * height;
@@ -300,24 +326,42 @@ function horizontalPass5(rows: Float64Array[], width: number, height: number, y:
     }
     for (let x = 0; x < width; x++) {
       const c = x + 5;
-      const mx = x1 * (v0[c + 1] - v0[c - 1]) + x2 * (v0[c + 2] - v0[c - 2]) + x3 * (v0[c + 3] - v0[c - 3]) +
-        x4 * (v0[c + 4] - v0[c - 4]) + x5 * (v0[c + 5] - v0[c - 5]);
+      const mx =
+        x1 * (v0[c + 1] - v0[c - 1]) +
+        x2 * (v0[c + 2] - v0[c - 2]) +
+        x3 * (v0[c + 3] - v0[c - 3]) +
+        x4 * (v0[c + 4] - v0[c - 4]) +
+        x5 * (v0[c + 5] - v0[c - 5]);
       dst[N + d0 + x] = mx * ig11;
     }
     for (let x = 0; x < width; x++) {
       const c = x + 5;
-      const my = v1[c] * g0 + g1 * (v1[c + 1] + v1[c - 1]) + g2 * (v1[c + 2] + v1[c - 2]) + g3 * (v1[c + 3] + v1[c - 3]) +
-        g4 * (v1[c + 4] + v1[c - 4]) + g5 * (v1[c + 5] + v1[c - 5]);
+      const my =
+        v1[c] * g0 +
+        g1 * (v1[c + 1] + v1[c - 1]) +
+        g2 * (v1[c + 2] + v1[c - 2]) +
+        g3 * (v1[c + 3] + v1[c - 3]) +
+        g4 * (v1[c + 4] + v1[c - 4]) +
+        g5 * (v1[c + 5] + v1[c - 5]);
       dst[d0 + x] = my * ig11;
-      const myy = v2[c] * g0 + g1 * (v2[c + 1] + v2[c - 1]) + g2 * (v2[c + 2] + v2[c - 2]) + g3 * (v2[c + 3] + v2[c - 3]) +
-        g4 * (v2[c + 4] + v2[c - 4]) + g5 * (v2[c + 5] + v2[c - 5]);
+      const myy =
+        v2[c] * g0 +
+        g1 * (v2[c + 1] + v2[c - 1]) +
+        g2 * (v2[c + 2] + v2[c - 2]) +
+        g3 * (v2[c + 3] + v2[c - 3]) +
+        g4 * (v2[c + 4] + v2[c - 4]) +
+        g5 * (v2[c + 5] + v2[c - 5]);
       dst[2 * N + d0 + x] = t[x] + myy * ig33;
     }
   }
   for (let x = 0; x < width; x++) {
     const c = x + 5;
-    const mxy = x1 * (v1[c + 1] - v1[c - 1]) + x2 * (v1[c + 2] - v1[c - 2]) + x3 * (v1[c + 3] - v1[c - 3]) +
-      x4 * (v1[c + 4] - v1[c - 4]) + x5 * (v1[c + 5] - v1[c - 5]);
+    const mxy =
+      x1 * (v1[c + 1] - v1[c - 1]) +
+      x2 * (v1[c + 2] - v1[c - 2]) +
+      x3 * (v1[c + 3] - v1[c - 3]) +
+      x4 * (v1[c + 4] - v1[c - 4]) +
+      x5 * (v1[c + 5] - v1[c - 5]);
     dst[4 * N + d0 + x] = mxy * ig55;
   }
 }

@@ -55,12 +55,42 @@ const ROI7_SOURCE: readonly string[] = ['1', '17', '36'];
 
 /** Short anatomical names, index 0 = ROI 1 ("R"/"L" = the subject's right/left; R is image-left). */
 export const REGION_NAMES: readonly string[] = Object.freeze([
-  'above R brow, outer', 'above R brow, inner', 'glabella R', 'glabella L', 'above L brow, inner', 'above L brow, outer',
-  'R temple', 'R brow-lid, lateral', 'R brow-lid, medial', 'R nasal root', 'L nasal root', 'L brow-lid, medial',
-  'L brow-lid, lateral', 'L temple', 'R lateral cheek', 'R infra-orbital', 'R nose bridge', 'L nose bridge',
-  'L infra-orbital', 'L lateral cheek', 'R mid cheek', 'R nose wing', 'L nose wing', 'L mid cheek',
-  'R lower cheek', 'R mouth corner', 'L mouth corner', 'L lower cheek', 'below R lip, lateral', 'below lip, R',
-  'below lip, L', 'below L lip, lateral', 'R jaw', 'chin R', 'chin L', 'L jaw',
+  'above R brow, outer',
+  'above R brow, inner',
+  'glabella R',
+  'glabella L',
+  'above L brow, inner',
+  'above L brow, outer',
+  'R temple',
+  'R brow-lid, lateral',
+  'R brow-lid, medial',
+  'R nasal root',
+  'L nasal root',
+  'L brow-lid, medial',
+  'L brow-lid, lateral',
+  'L temple',
+  'R lateral cheek',
+  'R infra-orbital',
+  'R nose bridge',
+  'L nose bridge',
+  'L infra-orbital',
+  'L lateral cheek',
+  'R mid cheek',
+  'R nose wing',
+  'L nose wing',
+  'L mid cheek',
+  'R lower cheek',
+  'R mouth corner',
+  'L mouth corner',
+  'L lower cheek',
+  'below R lip, lateral',
+  'below lip, R',
+  'below lip, L',
+  'below L lip, lateral',
+  'R jaw',
+  'chin R',
+  'chin L',
+  'L jaw',
 ]);
 
 /**
@@ -68,8 +98,24 @@ export const REGION_NAMES: readonly string[] = Object.freeze([
  * θ → (π − θ) mod 2π.
  */
 export const REGION_MIRROR_PAIRS: readonly (readonly [number, number])[] = Object.freeze([
-  [1, 6], [2, 5], [3, 4], [7, 14], [8, 13], [9, 12], [10, 11], [15, 20], [16, 19], [17, 18], [21, 24], [22, 23],
-  [25, 28], [26, 27], [29, 32], [30, 31], [33, 36], [34, 35],
+  [1, 6],
+  [2, 5],
+  [3, 4],
+  [7, 14],
+  [8, 13],
+  [9, 12],
+  [10, 11],
+  [15, 20],
+  [16, 19],
+  [17, 18],
+  [21, 24],
+  [22, 23],
+  [25, 28],
+  [26, 27],
+  [29, 32],
+  [30, 31],
+  [33, 36],
+  [34, 35],
 ] as const);
 
 /** Options of {@link faceRegions}. */
@@ -153,7 +199,10 @@ export interface LabelMap {
  *
  * @param size side of a square image, or `{ width, height }`.
  */
-export function regionLabelMap(polygons: ArrayLike<ArrayLike<Point2>>, size: number | { width: number; height: number }): LabelMap {
+export function regionLabelMap(
+  polygons: ArrayLike<ArrayLike<Point2>>,
+  size: number | { width: number; height: number },
+): LabelMap {
   const fn = 'regionLabelMap';
   const width = typeof size === 'number' ? size : size?.width;
   const height = typeof size === 'number' ? size : size?.height;

@@ -31,7 +31,10 @@ export function flattenLandmarks(points: LandmarkInput, fn: string, arg: string)
  * @example
  * const { track, face } = fillTrackGaps(detections, 'clip.mp4'); // face[t] === 1 where a face was detected
  */
-export function fillTrackGaps(detections: ReadonlyArray<Float32Array | null>, video: string): { track: Float32Array[]; face: Uint8Array } {
+export function fillTrackGaps(
+  detections: ReadonlyArray<Float32Array | null>,
+  video: string,
+): { track: Float32Array[]; face: Uint8Array } {
   const first = detections.findIndex((t) => t !== null);
   if (first < 0) throw new NoFaceError(video, detections.length);
   let last = detections[first]!;

@@ -60,8 +60,13 @@ export function frameFromStrided(view: StridedArray): Frame & { channels: 1 | 3 
 }
 
 /** Checks a strided `[H, W]` or `[H, W, C]` frame view (cheap: copies nothing) and returns its size; throws naming `fn` and `arg`. */
-export function checkStridedFrame(view: unknown, fn: string, arg: string): { width: number; height: number; channels: 1 | 3 | 4 } {
-  if (!isStridedArray(view)) throw argumentError(fn, arg, 'an ndarray-shaped { data, shape, stride, offset }', describeValue(view));
+export function checkStridedFrame(
+  view: unknown,
+  fn: string,
+  arg: string,
+): { width: number; height: number; channels: 1 | 3 | 4 } {
+  if (!isStridedArray(view))
+    throw argumentError(fn, arg, 'an ndarray-shaped { data, shape, stride, offset }', describeValue(view));
   checkStrided(view, fn, arg);
   const [height, width, c = 1] = view.shape;
   if ((view.shape.length !== 2 && view.shape.length !== 3) || (c !== 1 && c !== 3 && c !== 4)) {
@@ -98,7 +103,12 @@ export function toGray(frame: Frame): GrayImage<Float32Array> {
  * crop.valid; // Uint8Array(128 * 128), 1 inside the frame
  * ```
  */
-export function warpGray(frame: Frame, transform: SimilarityTransform, size = 128, options: WarpOptions = {}): WarpedCrop {
+export function warpGray(
+  frame: Frame,
+  transform: SimilarityTransform,
+  size = 128,
+  options: WarpOptions = {},
+): WarpedCrop {
   const fn = 'warpGray';
   const ch = frameChannels(frame, fn, 'frame');
   if (!Number.isInteger(size) || size < 1) throw argumentError(fn, 'size', 'a positive integer', String(size));
@@ -147,7 +157,8 @@ export function warpGray(frame: Frame, transform: SimilarityTransform, size = 12
             acc += top + fy * (bot - top);
           } else {
             // Constant-0 border: taps outside contribute nothing, and the pixel is flagged invalid.
-            if (x > -1 && y > -1 && x < W && y < H) acc += borderSample(data, W, H, ch, x0, y0, fx, fy, wR, wG, wB, gOff, bOff);
+            if (x > -1 && y > -1 && x < W && y < H)
+              acc += borderSample(data, W, H, ch, x0, y0, fx, fy, wR, wG, wB, gOff, bOff);
             if (!(x >= 0 && y >= 0 && x <= W - 1 && y <= H - 1)) inside = false;
           }
         }

@@ -24,14 +24,25 @@ export class Conv3d extends Module {
   readonly bias: Tensor | null;
   readonly kernelSize: [number, number, number];
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size3, readonly options: Conv3dLayerOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Size3,
+    readonly options: Conv3dLayerOptions = {},
+  ) {
     super();
-    for (const [name, v] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
+    for (const [name, v] of [
+      ['inChannels', inChannels],
+      ['outChannels', outChannels],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new Error(`Conv3d: ${name} must be a positive integer, got ${v}`);
     }
     this.kernelSize = triple('Conv3d', 'kernelSize', kernelSize, 1);
     const fanIn = inChannels * this.kernelSize[0] * this.kernelSize[1] * this.kernelSize[2];
-    this.weight = this.registerParameter('weight', defaultUniform([outChannels, inChannels, ...this.kernelSize], fanIn));
+    this.weight = this.registerParameter(
+      'weight',
+      defaultUniform([outChannels, inChannels, ...this.kernelSize], fanIn),
+    );
     this.bias = options.bias === false ? null : this.registerParameter('bias', defaultUniform([outChannels], fanIn));
   }
 

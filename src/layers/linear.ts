@@ -20,13 +20,21 @@ export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: LinearOptions = {},
+  ) {
     super();
-    for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    for (const [name, v] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new Error(`Linear: ${name} must be a positive integer, got ${v}`);
     }
     this.weight = this.registerParameter('weight', defaultUniform([outFeatures, inFeatures], inFeatures));
-    this.bias = options.bias === false ? null : this.registerParameter('bias', defaultUniform([outFeatures], inFeatures));
+    this.bias =
+      options.bias === false ? null : this.registerParameter('bias', defaultUniform([outFeatures], inFeatures));
   }
 
   /** `x` `[..., inFeatures]` to `x Wᵀ + b`, `[..., outFeatures]`. */

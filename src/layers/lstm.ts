@@ -52,7 +52,8 @@ export interface LSTMOutput {
 
 /** Builds the `[B, T]` validity mask of `lengths`, checking each is in [1, T]. */
 export function lengthsToMask(lengths: ArrayLike<number>, batch: number, steps: number): Tensor {
-  if (lengths.length !== batch) throw new Error(`LSTM: lengths has ${lengths.length} entries but the batch has ${batch} sequences`);
+  if (lengths.length !== batch)
+    throw new Error(`LSTM: lengths has ${lengths.length} entries but the batch has ${batch} sequences`);
   const m = new Float32Array(batch * steps);
   for (let b = 0; b < batch; b++) {
     const len = lengths[b];
@@ -77,12 +78,21 @@ export class LSTM extends Module {
   readonly numLayers: number;
   readonly batchFirst: boolean;
   readonly dropoutP: number;
-  private readonly layerWeights: { weightIh: Tensor; weightHh: Tensor; biasIh: Tensor | null; biasHh: Tensor | null }[] = [];
+  private readonly layerWeights: {
+    weightIh: Tensor;
+    weightHh: Tensor;
+    biasIh: Tensor | null;
+    biasHh: Tensor | null;
+  }[] = [];
 
   constructor(options: LSTMOptions) {
     super();
     const { inputSize, hiddenSize, numLayers = 1, batchFirst = false, bias = true, dropout: p = 0 } = options;
-    for (const [name, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', numLayers]] as const) {
+    for (const [name, v] of [
+      ['inputSize', inputSize],
+      ['hiddenSize', hiddenSize],
+      ['numLayers', numLayers],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new Error(`LSTM: ${name} must be a positive integer, got ${v}`);
     }
     if (!(p >= 0 && p <= 1)) throw new Error(`LSTM: dropout must be in [0, 1], got ${p}`);
@@ -110,16 +120,24 @@ export class LSTM extends Module {
    */
   forward(x: Tensor, state?: LSTMState | null, options: LSTMForwardOptions = {}): LSTMOutput {
     if (x.rank !== 3) {
-      throw new Error(`LSTM: x must be 3-D ${this.batchFirst ? '[batch, time, features]' : '[time, batch, features]'}, got ${fmt(x.shape)}`);
+      throw new Error(
+        `LSTM: x must be 3-D ${this.batchFirst ? '[batch, time, features]' : '[time, batch, features]'}, got ${fmt(x.shape)}`,
+      );
     }
     const xb = this.batchFirst ? x : permute(x, [1, 0, 2]);
     const [B, T, I] = xb.shape;
-    if (I !== this.inputSize) throw new Error(`LSTM: x has ${I} features per step (shape ${fmt(x.shape)}) but inputSize is ${this.inputSize}`);
+    if (I !== this.inputSize)
+      throw new Error(`LSTM: x has ${I} features per step (shape ${fmt(x.shape)}) but inputSize is ${this.inputSize}`);
     if (options.lengths && options.mask) throw new Error('LSTM: give lengths or mask, not both');
     const mask = options.mask ?? (options.lengths ? lengthsToMask(options.lengths, B, T) : null);
-    for (const [name, s] of [['h', state?.h], ['c', state?.c]] as const) {
+    for (const [name, s] of [
+      ['h', state?.h],
+      ['c', state?.c],
+    ] as const) {
       if (s && (s.rank !== 3 || s.shape[0] !== this.numLayers || s.shape[1] !== B || s.shape[2] !== this.hiddenSize)) {
-        throw new Error(`LSTM: state.${name} must be [${this.numLayers}, ${B}, ${this.hiddenSize}], got ${fmt(s.shape)}`);
+        throw new Error(
+          `LSTM: state.${name} must be [${this.numLayers}, ${B}, ${this.hiddenSize}], got ${fmt(s.shape)}`,
+        );
       }
     }
     let input = xb;
@@ -158,9 +176,16 @@ export class LSTMCell extends Module {
   readonly biasIh: Tensor | null;
   readonly biasHh: Tensor | null;
 
-  constructor(readonly inputSize: number, readonly hiddenSize: number, { bias = true }: { bias?: boolean } = {}) {
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    { bias = true }: { bias?: boolean } = {},
+  ) {
     super();
-    for (const [name, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize]] as const) {
+    for (const [name, v] of [
+      ['inputSize', inputSize],
+      ['hiddenSize', hiddenSize],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new Error(`LSTMCell: ${name} must be a positive integer, got ${v}`);
     }
     const bound = 1 / Math.sqrt(hiddenSize);

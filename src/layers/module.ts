@@ -31,7 +31,8 @@ export abstract class Module {
 
   /** Registers a parameter (a leaf that requires grad and survives every `tidy`). */
   protected registerParameter(name: string, t: Tensor): Tensor {
-    if (this.ownParams.has(name) || this.children.has(name)) throw new Error(`${this.constructor.name}: '${name}' is already registered`);
+    if (this.ownParams.has(name) || this.children.has(name))
+      throw new Error(`${this.constructor.name}: '${name}' is already registered`);
     t.requiresGrad_(true);
     keep(t);
     this.ownParams.set(name, t);
@@ -40,7 +41,8 @@ export abstract class Module {
 
   /** Registers a child module under `name` (its parameters appear as `name.param`). */
   protected registerModule<M extends Module>(name: string, m: M): M {
-    if (this.ownParams.has(name) || this.children.has(name)) throw new Error(`${this.constructor.name}: '${name}' is already registered`);
+    if (this.ownParams.has(name) || this.children.has(name))
+      throw new Error(`${this.constructor.name}: '${name}' is already registered`);
     this.children.set(name, m);
     return m;
   }
@@ -120,7 +122,9 @@ export abstract class Module {
       if (!p) continue;
       if (!(value instanceof Tensor)) throw new Error(`loadStateDict: '${key}' must be a Tensor, got ${typeof value}`);
       if (!shapesEqual(value.shape, p.shape)) {
-        throw new Error(`loadStateDict: '${key}' has shape ${fmt(value.shape)} in the state dict but ${fmt(p.shape)} in ${this.constructor.name}`);
+        throw new Error(
+          `loadStateDict: '${key}' has shape ${fmt(value.shape)} in the state dict but ${fmt(p.shape)} in ${this.constructor.name}`,
+        );
       }
     }
     for (const [key, value] of Object.entries(state)) {

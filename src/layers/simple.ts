@@ -51,7 +51,10 @@ export class Dropout extends Module {
 
 /** Flattens dims `startDim..endDim` (default: all but the batch dim). */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {

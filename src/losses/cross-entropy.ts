@@ -17,7 +17,8 @@ export interface CrossEntropyOptions {
 
 /** Class indices as a one-hot `[N, C]` tensor, checking each index. */
 function oneHot(targets: ArrayLike<number>, n: number, classes: number): Tensor {
-  if (targets.length !== n) throw new Error(`crossEntropy: targets has ${targets.length} entries but logits has ${n} rows`);
+  if (targets.length !== n)
+    throw new Error(`crossEntropy: targets has ${targets.length} entries but logits has ${n} rows`);
   const data = new Float32Array(n * classes);
   for (let i = 0; i < n; i++) {
     const t = targets[i];
@@ -36,10 +37,16 @@ function oneHot(targets: ArrayLike<number>, n: number, classes: number): Tensor 
  * const loss = crossEntropy(logits, [0, 2, 1]);   // mean over the batch
  * loss.backward();
  */
-export function crossEntropy(logits: Tensor, targets: ArrayLike<number> | Tensor, options: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(
+  logits: Tensor,
+  targets: ArrayLike<number> | Tensor,
+  options: CrossEntropyOptions = {},
+): Tensor {
   const reduction = checkReduction('crossEntropy', options.reduction ?? 'mean', ['mean', 'sum', 'none'] as const);
   if (!(logits instanceof Tensor) || logits.rank !== 2) {
-    throw new Error(`crossEntropy: logits must be a 2-D tensor [batch, classes], got ${logits instanceof Tensor ? fmt(logits.shape) : typeof logits}`);
+    throw new Error(
+      `crossEntropy: logits must be a 2-D tensor [batch, classes], got ${logits instanceof Tensor ? fmt(logits.shape) : typeof logits}`,
+    );
   }
   const [n, classes] = logits.shape;
   if (options.checkFinite !== false) checkFinite('crossEntropy', 'logits', logits);
@@ -47,13 +54,17 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number> | Tensor
   if (targets instanceof Tensor) {
     if (targets.rank === 2) {
       if (targets.shape[0] !== n || targets.shape[1] !== classes) {
-        throw new Error(`crossEntropy: probability targets must have the logits' shape ${fmt(logits.shape)}, got ${fmt(targets.shape)}`);
+        throw new Error(
+          `crossEntropy: probability targets must have the logits' shape ${fmt(logits.shape)}, got ${fmt(targets.shape)}`,
+        );
       }
       target = targets;
     } else if (targets.rank === 1) {
       target = oneHot(targets.dataSync(), n, classes);
     } else {
-      throw new Error(`crossEntropy: targets must be [${n}] class indices or [${n}, ${classes}] probabilities, got ${fmt(targets.shape)}`);
+      throw new Error(
+        `crossEntropy: targets must be [${n}] class indices or [${n}, ${classes}] probabilities, got ${fmt(targets.shape)}`,
+      );
     }
   } else {
     target = oneHot(targets, n, classes);

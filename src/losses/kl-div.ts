@@ -25,11 +25,19 @@ export interface KlDivOptions {
  * const loss = klDiv(logSoftmax(logitsQ, 1), softmax(logitsP, 1).detach());
  */
 export function klDiv(inputLogProbs: Tensor, target: Tensor, options: KlDivOptions = {}): Tensor {
-  const reduction = checkReduction('klDiv', options.reduction ?? 'batchmean', ['batchmean', 'sum', 'mean', 'none'] as const);
-  if (!(inputLogProbs instanceof Tensor)) throw new Error(`klDiv: inputLogProbs must be a Tensor, got ${typeof inputLogProbs}`);
+  const reduction = checkReduction('klDiv', options.reduction ?? 'batchmean', [
+    'batchmean',
+    'sum',
+    'mean',
+    'none',
+  ] as const);
+  if (!(inputLogProbs instanceof Tensor))
+    throw new Error(`klDiv: inputLogProbs must be a Tensor, got ${typeof inputLogProbs}`);
   if (!(target instanceof Tensor)) throw new Error(`klDiv: target must be a Tensor, got ${typeof target}`);
   if (!shapesEqual(inputLogProbs.shape, target.shape)) {
-    throw new Error(`klDiv: inputLogProbs ${fmt(inputLogProbs.shape)} and target ${fmt(target.shape)} must have the same shape`);
+    throw new Error(
+      `klDiv: inputLogProbs ${fmt(inputLogProbs.shape)} and target ${fmt(target.shape)} must have the same shape`,
+    );
   }
   if (options.checkFinite !== false) checkFinite('klDiv', 'inputLogProbs', inputLogProbs);
   let pointwise: Tensor;

@@ -22,7 +22,9 @@ export function checkFinite(op: string, name: string, t: Tensor): void {
   }
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) {
-      throw new Error(`${op}: ${name} contains ${values[i]} at flat index ${i} (shape [${t.shape.join(', ')}]); the model has diverged or its input is bad`);
+      throw new Error(
+        `${op}: ${name} contains ${values[i]} at flat index ${i} (shape [${t.shape.join(', ')}]); the model has diverged or its input is bad`,
+      );
     }
   }
 }

@@ -9,8 +9,15 @@ import { PixelEstimator, type PixelEstimatorConfig, type PixelEstimatorOptions }
 import { LandmarkEstimator, type LandmarkEstimatorConfig } from './landmark-estimator.js';
 import { fuseProbabilities, mixtureCrossEntropy, predictionLoss, type BatchReduction } from './objectives.js';
 import {
-  argMaxRows, checkBatch, checkLoss, checkOptimizerOwns, inEvalMode,
-  type MethodOptimizers, type PreferenceBatch, type PreferenceMethod, type StepLosses,
+  argMaxRows,
+  checkBatch,
+  checkLoss,
+  checkOptimizerOwns,
+  inEvalMode,
+  type MethodOptimizers,
+  type PreferenceBatch,
+  type PreferenceMethod,
+  type StepLosses,
 } from './method.js';
 
 function checkReduction(op: string, r: BatchReduction): BatchReduction {
@@ -28,7 +35,13 @@ function checkWeights(op: string, w: readonly [number, number]): [number, number
 
 /** A one-estimator method's step: CE (eq. 5) on its own logits, with the NaN guard. */
 function singleStep(
-  op: string, half: string, step: number, logits: () => Tensor, labels: number[], optimizer: NonNullable<MethodOptimizers['pixel']>, reduction: BatchReduction,
+  op: string,
+  half: string,
+  step: number,
+  logits: () => Tensor,
+  labels: number[],
+  optimizer: NonNullable<MethodOptimizers['pixel']>,
+  reduction: BatchReduction,
   weights?: readonly number[],
 ): number {
   return tidy(() => {
@@ -63,7 +76,10 @@ export class PixelOnly extends Module implements PreferenceMethod {
   constructor(options: { pixel?: PixelEstimatorOptions; reduction?: BatchReduction } = {}) {
     super();
     this.pixelEstimator = this.registerModule('pixel', new PixelEstimator(options.pixel));
-    this.config = Object.freeze({ pixel: this.pixelEstimator.config, reduction: checkReduction('PixelOnly', options.reduction ?? 'mean') });
+    this.config = Object.freeze({
+      pixel: this.pixelEstimator.config,
+      reduction: checkReduction('PixelOnly', options.reduction ?? 'mean'),
+    });
   }
 
   /** The same as `predictProba`, so the method is a Module like any layer. */
@@ -75,7 +91,16 @@ export class PixelOnly extends Module implements PreferenceMethod {
     const op = 'PixelOnly.trainStep';
     const opt = checkOptimizerOwns(op, 'pixel', optimizers?.pixel, this.pixelEstimator, 'pixelEstimator');
     const { labels, weights } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: null }, op, true);
-    const ce = singleStep(op, 'pixel', ++this.stepCount, () => this.pixelEstimator.forward(batch.pixel), labels, opt, this.config.reduction, weights);
+    const ce = singleStep(
+      op,
+      'pixel',
+      ++this.stepCount,
+      () => this.pixelEstimator.forward(batch.pixel),
+      labels,
+      opt,
+      this.config.reduction,
+      weights,
+    );
     return { loss: ce, 'pixel.ce': ce };
   }
 
@@ -106,7 +131,10 @@ export class LandmarkOnly extends Module implements PreferenceMethod {
   constructor(options: { landmark?: Partial<LandmarkEstimatorConfig>; reduction?: BatchReduction } = {}) {
     super();
     this.landmarkEstimator = this.registerModule('landmark', new LandmarkEstimator(options.landmark));
-    this.config = Object.freeze({ landmark: this.landmarkEstimator.config, reduction: checkReduction('LandmarkOnly', options.reduction ?? 'mean') });
+    this.config = Object.freeze({
+      landmark: this.landmarkEstimator.config,
+      reduction: checkReduction('LandmarkOnly', options.reduction ?? 'mean'),
+    });
   }
 
   /** The same as `predictProba`, so the method is a Module like any layer. */
@@ -118,7 +146,16 @@ export class LandmarkOnly extends Module implements PreferenceMethod {
     const op = 'LandmarkOnly.trainStep';
     const opt = checkOptimizerOwns(op, 'landmark', optimizers?.landmark, this.landmarkEstimator, 'landmarkEstimator');
     const { labels, weights } = checkBatch(batch, { pixel: null, landmark: this.landmarkEstimator }, op, true);
-    const ce = singleStep(op, 'landmark', ++this.stepCount, () => this.landmarkEstimator.forward(batch.landmark), labels, opt, this.config.reduction, weights);
+    const ce = singleStep(
+      op,
+      'landmark',
+      ++this.stepCount,
+      () => this.landmarkEstimator.forward(batch.landmark),
+      labels,
+      opt,
+      this.config.reduction,
+      weights,
+    );
     return { loss: ce, 'landmark.ce': ce };
   }
 
@@ -163,7 +200,12 @@ abstract class TwoViewBaseline extends Module implements PreferenceMethod {
     const reduction = checkReduction(op, options.reduction ?? 'mean');
     this.pixelEstimator = this.registerModule('pixel', new PixelEstimator(options.pixel));
     this.landmarkEstimator = this.registerModule('landmark', new LandmarkEstimator(options.landmark));
-    this.config = Object.freeze({ pixel: this.pixelEstimator.config, landmark: this.landmarkEstimator.config, weights, reduction });
+    this.config = Object.freeze({
+      pixel: this.pixelEstimator.config,
+      landmark: this.landmarkEstimator.config,
+      weights,
+      reduction,
+    });
   }
 
   abstract trainStep(batch: PreferenceBatch, optimizers: MethodOptimizers): StepLosses;
@@ -174,10 +216,24 @@ abstract class TwoViewBaseline extends Module implements PreferenceMethod {
 
   /** β1 ŷL + β2 ŷP, in eval mode without gradients. */
   predictProba(batch: PreferenceBatch): Tensor {
-    checkBatch(batch, { pixel: this.pixelEstimator, landmark: this.landmarkEstimator }, `${this.methodName}.predict`, false);
+    checkBatch(
+      batch,
+      { pixel: this.pixelEstimator, landmark: this.landmarkEstimator },
+      `${this.methodName}.predict`,
+      false,
+    );
     const [wL, wP] = this.config.weights;
     return inEvalMode(this, () =>
-      noGrad(() => tidy(() => fuseProbabilities(this.landmarkEstimator.forward(batch.landmark), this.pixelEstimator.forward(batch.pixel), wL, wP))),
+      noGrad(() =>
+        tidy(() =>
+          fuseProbabilities(
+            this.landmarkEstimator.forward(batch.landmark),
+            this.pixelEstimator.forward(batch.pixel),
+            wL,
+            wP,
+          ),
+        ),
+      ),
     );
   }
 
@@ -202,10 +258,22 @@ export class EarlyFusion extends TwoViewBaseline {
     const op = 'EarlyFusion.trainStep';
     const pOpt = checkOptimizerOwns(op, 'pixel', optimizers?.pixel, this.pixelEstimator, 'pixelEstimator');
     const lOpt = checkOptimizerOwns(op, 'landmark', optimizers?.landmark, this.landmarkEstimator, 'landmarkEstimator');
-    const { labels, weights } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: this.landmarkEstimator }, op, true);
+    const { labels, weights } = checkBatch(
+      batch,
+      { pixel: this.pixelEstimator, landmark: this.landmarkEstimator },
+      op,
+      true,
+    );
     const step = ++this.stepCount;
     const ce = tidy(() => {
-      const loss = mixtureCrossEntropy(this.landmarkEstimator.forward(batch.landmark), this.pixelEstimator.forward(batch.pixel), labels, this.config.weights, this.config.reduction, weights);
+      const loss = mixtureCrossEntropy(
+        this.landmarkEstimator.forward(batch.landmark),
+        this.pixelEstimator.forward(batch.pixel),
+        labels,
+        this.config.weights,
+        this.config.reduction,
+        weights,
+      );
       const value = checkLoss(op, 'fused', 'CE', loss.item(), step);
       pOpt.zeroGrad();
       lOpt.zeroGrad();
@@ -234,10 +302,33 @@ export class LateFusion extends TwoViewBaseline {
     const op = 'LateFusion.trainStep';
     const pOpt = checkOptimizerOwns(op, 'pixel', optimizers?.pixel, this.pixelEstimator, 'pixelEstimator');
     const lOpt = checkOptimizerOwns(op, 'landmark', optimizers?.landmark, this.landmarkEstimator, 'landmarkEstimator');
-    const { labels, weights } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: this.landmarkEstimator }, op, true);
+    const { labels, weights } = checkBatch(
+      batch,
+      { pixel: this.pixelEstimator, landmark: this.landmarkEstimator },
+      op,
+      true,
+    );
     const step = ++this.stepCount;
-    const landmark = singleStep(op, 'landmark', step, () => this.landmarkEstimator.forward(batch.landmark), labels, lOpt, this.config.reduction, weights);
-    const pixel = singleStep(op, 'pixel', step, () => this.pixelEstimator.forward(batch.pixel), labels, pOpt, this.config.reduction, weights);
+    const landmark = singleStep(
+      op,
+      'landmark',
+      step,
+      () => this.landmarkEstimator.forward(batch.landmark),
+      labels,
+      lOpt,
+      this.config.reduction,
+      weights,
+    );
+    const pixel = singleStep(
+      op,
+      'pixel',
+      step,
+      () => this.pixelEstimator.forward(batch.pixel),
+      labels,
+      pOpt,
+      this.config.reduction,
+      weights,
+    );
     return { loss: landmark + pixel, 'landmark.ce': landmark, 'pixel.ce': pixel };
   }
 }

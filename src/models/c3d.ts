@@ -67,14 +67,16 @@ export interface C3DGeometry {
 }
 
 function positiveInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new Error(`C3D: ${name} must be a positive integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+    throw new Error(`C3D: ${name} must be a positive integer, got ${String(v)}`);
   return v;
 }
 
 /** Fills defaults and validates the field types of a C3D configuration. */
 export function resolveC3DConfig(options: C3DOptions = {}): C3DConfig {
   const width = options.width ?? PAPER_C3D_CONFIG.width;
-  if (typeof width !== 'number' || !Number.isFinite(width) || width <= 0) throw new Error(`C3D: width must be a positive number, got ${String(width)}`);
+  if (typeof width !== 'number' || !Number.isFinite(width) || width <= 0)
+    throw new Error(`C3D: width must be a positive number, got ${String(width)}`);
   const size = options.inputSize ?? PAPER_C3D_CONFIG.inputSize;
   const inputSize: [number, number] = typeof size === 'number' ? [size, size] : [size[0], size[1]];
   if (typeof size !== 'number' && (!Array.isArray(size) || size.length !== 2)) {
@@ -84,12 +86,15 @@ export function resolveC3DConfig(options: C3DOptions = {}): C3DConfig {
   positiveInt('inputSize width', inputSize[1]);
   const temporalPools = options.temporalPools ?? PAPER_C3D_CONFIG.temporalPools;
   if (!Number.isInteger(temporalPools) || temporalPools < 0 || temporalPools > 4) {
-    throw new Error(`C3D: temporalPools must be an integer in [0, 4] (how many of pool2..pool5 halve time), got ${temporalPools}`);
+    throw new Error(
+      `C3D: temporalPools must be an integer in [0, 4] (how many of pool2..pool5 halve time), got ${temporalPools}`,
+    );
   }
   const p = options.dropout ?? PAPER_C3D_CONFIG.dropout;
   if (!(p >= 0 && p < 1)) throw new Error(`C3D: dropout must be in [0, 1), got ${p}`);
   const init = options.init ?? PAPER_C3D_CONFIG.init;
-  if (init !== 'pytorch' && init !== 'kaiming') throw new Error(`C3D: init must be 'pytorch' or 'kaiming', got ${String(init)}`);
+  if (init !== 'pytorch' && init !== 'kaiming')
+    throw new Error(`C3D: init must be 'pytorch' or 'kaiming', got ${String(init)}`);
   return {
     width,
     clipLength: positiveInt('clipLength', options.clipLength ?? PAPER_C3D_CONFIG.clipLength),

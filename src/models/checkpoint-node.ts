@@ -6,8 +6,17 @@ import { saveSafetensors } from '../io/safetensors-node.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { C3D } from './c3d.js';
 import {
-  FORMAT, VERSION, buildModel, configJson, loadC3DWeights as loadC3DWeightsFromBytes, loadWeightsInto, modelKind, parseModelJson,
-  parseModelWeights, type ModelFile, type SavableModel,
+  FORMAT,
+  VERSION,
+  buildModel,
+  configJson,
+  loadC3DWeights as loadC3DWeightsFromBytes,
+  loadWeightsInto,
+  modelKind,
+  parseModelJson,
+  parseModelWeights,
+  type ModelFile,
+  type SavableModel,
 } from './checkpoint.js';
 
 /** `runs/plm` or `runs/plm.safetensors` -> both file paths. */
@@ -30,12 +39,20 @@ export async function saveModel(model: SavableModel, base: string): Promise<{ we
   const config = configJson(model);
   await saveSafetensors(model.stateDict(), p.weights, { format: FORMAT, kind, config });
   const nodePath = await import('node:path');
-  const file: ModelFile = { format: FORMAT, version: VERSION, kind, config: JSON.parse(config), weights: nodePath.basename(p.weights) };
+  const file: ModelFile = {
+    format: FORMAT,
+    version: VERSION,
+    kind,
+    config: JSON.parse(config),
+    weights: nodePath.basename(p.weights),
+  };
   await writeFileAtomic(p.json, JSON.stringify(file, null, 2) + '\n');
   return p;
 }
 
-async function readModelFile(base: string): Promise<{ file: ModelFile; tensors: NamedTensors; json: string; weights: string }> {
+async function readModelFile(
+  base: string,
+): Promise<{ file: ModelFile; tensors: NamedTensors; json: string; weights: string }> {
   const fs = await import('node:fs/promises');
   const nodePath = await import('node:path');
   const p = paths(base);

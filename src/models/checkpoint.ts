@@ -45,7 +45,9 @@ export interface ModelFile {
 /** The kind name of a model, or an error for modules this format does not know. */
 export function modelKind(model: Module): ModelKind {
   for (const [kind, { cls }] of Object.entries(KINDS)) if (model instanceof cls) return kind as ModelKind;
-  throw new Error(`saveModel: ${model.constructor.name} is not a savable model; kinds: ${Object.keys(KINDS).join(', ')}`);
+  throw new Error(
+    `saveModel: ${model.constructor.name} is not a savable model; kinds: ${Object.keys(KINDS).join(', ')}`,
+  );
 }
 
 /** The model's configuration as saved (JSON text). */
@@ -58,7 +60,13 @@ export function firstDifference(a: unknown, b: unknown, aName: string, bName: st
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of keys) {
-      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], aName, bName, path ? `${path}.${k}` : k);
+      const d = firstDifference(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        aName,
+        bName,
+        path ? `${path}.${k}` : k,
+      );
       if (d) return d;
     }
     return null;
@@ -86,18 +94,29 @@ export function parseModelJson(text: string, name: string, who = 'loadModel'): M
   } catch (err) {
     throw new Error(`${who}: cannot read the model config ${name}: ${(err as Error).message}`);
   }
-  if (file?.format !== FORMAT) throw new Error(`${who}: ${name} is not a plm-ipe model file (format '${String(file?.format)}')`);
-  if (file.version !== VERSION) throw new Error(`${who}: ${name} has version ${file.version}; this library reads version ${VERSION}`);
-  if (!(file.kind in KINDS)) throw new Error(`${who}: ${name} has unknown kind '${file.kind}'; known: ${Object.keys(KINDS).join(', ')}`);
+  if (file?.format !== FORMAT)
+    throw new Error(`${who}: ${name} is not a plm-ipe model file (format '${String(file?.format)}')`);
+  if (file.version !== VERSION)
+    throw new Error(`${who}: ${name} has version ${file.version}; this library reads version ${VERSION}`);
+  if (!(file.kind in KINDS))
+    throw new Error(`${who}: ${name} has unknown kind '${file.kind}'; known: ${Object.keys(KINDS).join(', ')}`);
   return file;
 }
 
 /** The weights of a checked model file; weights saved with another configuration are an error. */
-export function parseModelWeights(file: ModelFile, bytes: Uint8Array | ArrayBuffer, weightsName: string, jsonName: string, who = 'loadModel'): NamedTensors {
+export function parseModelWeights(
+  file: ModelFile,
+  bytes: Uint8Array | ArrayBuffer,
+  weightsName: string,
+  jsonName: string,
+  who = 'loadModel',
+): NamedTensors {
   const { tensors, metadata } = parseSafetensors(bytes, weightsName);
   if (metadata.config !== undefined && metadata.config !== JSON.stringify(file.config)) {
     for (const t of Object.values(tensors)) t.dispose();
-    throw new Error(`${who}: ${weightsName} was saved with a different configuration than ${jsonName} says (${firstDifference(JSON.parse(metadata.config), file.config, 'weights', 'json') ?? 'kind'}); the pair is from two different saves`);
+    throw new Error(
+      `${who}: ${weightsName} was saved with a different configuration than ${jsonName} says (${firstDifference(JSON.parse(metadata.config), file.config, 'weights', 'json') ?? 'kind'}); the pair is from two different saves`,
+    );
   }
   return tensors;
 }
@@ -117,7 +136,13 @@ export function buildModel(file: ModelFile, tensors: NamedTensors): SavableModel
  * Loads `tensors` into an existing model after checking its kind and configuration match the
  * file's; a mismatch is an error naming the first differing field. The tensors are disposed.
  */
-export function loadWeightsInto(model: SavableModel, file: ModelFile, tensors: NamedTensors, jsonName: string, who = 'loadModel'): void {
+export function loadWeightsInto(
+  model: SavableModel,
+  file: ModelFile,
+  tensors: NamedTensors,
+  jsonName: string,
+  who = 'loadModel',
+): void {
   try {
     const kind = modelKind(model);
     if (kind !== file.kind) throw new Error(`${who}: ${jsonName} holds a ${file.kind}, not a ${kind}`);
@@ -141,7 +166,8 @@ function isSafetensors(bytes: Uint8Array): boolean {
  * const model = modelFromBytes(jsonText, new Uint8Array(await file.arrayBuffer())) as PLMIPE;
  */
 export function modelFromBytes(json: string, weights: Uint8Array | ArrayBuffer, name = 'checkpoint'): SavableModel {
-  if (typeof json !== 'string') throw new Error(`modelFromBytes: json must be the model file's JSON text (a string), got ${describeValue(json)}`);
+  if (typeof json !== 'string')
+    throw new Error(`modelFromBytes: json must be the model file's JSON text (a string), got ${describeValue(json)}`);
   if (!(weights instanceof Uint8Array || weights instanceof ArrayBuffer)) {
     throw new Error(`modelFromBytes: weights must be a Uint8Array or an ArrayBuffer, got ${describeValue(weights)}`);
   }
@@ -157,7 +183,12 @@ export function modelFromBytes(json: string, weights: Uint8Array | ArrayBuffer, 
  */
 export async function fetchModel(url: string | URL, init?: RequestInit): Promise<SavableModel> {
   const base = (globalThis as { location?: { href: string } }).location?.href;
-  const jsonUrl = new URL(String(url).replace(/\.safetensors$/, '.json').replace(/(?<!\.json)$/, '.json'), base);
+  const jsonUrl = new URL(
+    String(url)
+      .replace(/\.safetensors$/, '.json')
+      .replace(/(?<!\.json)$/, '.json'),
+    base,
+  );
   const get = async (u: URL): Promise<Response> => {
     const r = await fetch(u, init);
     if (!r.ok) throw new Error(`fetchModel: GET ${u.href} answered ${r.status} ${r.statusText}`);
@@ -165,7 +196,14 @@ export async function fetchModel(url: string | URL, init?: RequestInit): Promise
   };
   const jsonText = await (await get(jsonUrl)).text();
   const file = parseModelJson(jsonText, `'${jsonUrl.href}'`, 'fetchModel');
-  const weightsUrl = new URL(file.weights ?? jsonUrl.pathname.replace(/\.json$/, '.safetensors').split('/').pop()!, jsonUrl);
+  const weightsUrl = new URL(
+    file.weights ??
+      jsonUrl.pathname
+        .replace(/\.json$/, '.safetensors')
+        .split('/')
+        .pop()!,
+    jsonUrl,
+  );
   const bytes = new Uint8Array(await (await get(weightsUrl)).arrayBuffer());
   return buildModel(file, parseModelWeights(file, bytes, `'${weightsUrl.href}'`, `'${jsonUrl.href}'`, 'fetchModel'));
 }
@@ -182,13 +220,21 @@ export async function fetchModel(url: string | URL, init?: RequestInit): Promise
  * const pbe = new PixelEstimator();
  * await loadC3DWeights(pbe.c3d, new Uint8Array(await (await fetch('c3d.pickle')).arrayBuffer()));
  */
-export async function loadC3DWeights(c3d: C3D, source: Uint8Array | ArrayBuffer, label = 'C3D weights'): Promise<string[]> {
+export async function loadC3DWeights(
+  c3d: C3D,
+  source: Uint8Array | ArrayBuffer,
+  label = 'C3D weights',
+): Promise<string[]> {
   if (!(source instanceof Uint8Array || source instanceof ArrayBuffer)) {
     const got = typeof source === 'string' ? 'a path (string)' : describeValue(source);
-    throw new Error(`loadC3DWeights: source must be a Uint8Array or an ArrayBuffer here, got ${got}; to load a file by path in Node, import { loadC3DWeights } from 'plm-ipe/node'`);
+    throw new Error(
+      `loadC3DWeights: source must be a Uint8Array or an ArrayBuffer here, got ${got}; to load a file by path in Node, import { loadC3DWeights } from 'plm-ipe/node'`,
+    );
   }
   const view = source instanceof Uint8Array ? source : new Uint8Array(source);
-  const tensors = isSafetensors(view) ? parseSafetensors(view, label).tensors : await loadTorchCheckpoint(view, { label, integers: 'drop' });
+  const tensors = isSafetensors(view)
+    ? parseSafetensors(view, label).tensors
+    : await loadTorchCheckpoint(view, { label, integers: 'drop' });
   const state: NamedTensors = {};
   const dropped: string[] = [];
   for (const [rawKey, t] of Object.entries(tensors)) {
@@ -203,7 +249,9 @@ export async function loadC3DWeights(c3d: C3D, source: Uint8Array | ArrayBuffer,
   try {
     c3d.loadStateDict(state);
   } catch (err) {
-    throw new Error(`loadC3DWeights: ${label} does not fit this C3D (width ${c3d.config.width}, clips [${c3d.clipShape.join(', ')}]): ${(err as Error).message}`);
+    throw new Error(
+      `loadC3DWeights: ${label} does not fit this C3D (width ${c3d.config.width}, clips [${c3d.clipShape.join(', ')}]): ${(err as Error).message}`,
+    );
   } finally {
     for (const t of Object.values(state)) t.dispose();
   }

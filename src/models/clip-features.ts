@@ -35,16 +35,22 @@ export type ExtractOptions = ClipFeatureOptions;
  * const features = extractClipFeatures(pbe.c3d, clips, { batchSize: 4, onProgress: (d, n) => console.log(`${d}/${n}`) });
  * pbe.forward({ features, videoIndex }); // trains only pbe.fc
  */
-export function extractClipFeatures(c3d: C3D, clips: Tensor | readonly Tensor[], options: ClipFeatureOptions = {}): Tensor {
+export function extractClipFeatures(
+  c3d: C3D,
+  clips: Tensor | readonly Tensor[],
+  options: ClipFeatureOptions = {},
+): Tensor {
   const batchSize = options.batchSize ?? 8;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`extractClipFeatures: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`extractClipFeatures: batchSize must be a positive integer, got ${batchSize}`);
   const parts = clips instanceof Tensor ? [clips] : [...clips];
   parts.forEach((p, i) => {
     if (!(p instanceof Tensor)) throw new Error(`extractClipFeatures: clips[${i}] is not a Tensor`);
     c3d.checkClips(p, `extractClipFeatures (clips${clips instanceof Tensor ? '' : `[${i}]`})`);
   });
   const total = parts.reduce((n, p) => n + p.shape[0], 0);
-  if (total === 0) throw new Error(`extractClipFeatures: no clips (got shapes ${parts.map((p) => fmt(p.shape)).join(', ')})`);
+  if (total === 0)
+    throw new Error(`extractClipFeatures: no clips (got shapes ${parts.map((p) => fmt(p.shape)).join(', ')})`);
   const f = c3d.featureSize;
   // Features land in one host array: no per-batch tensors stay alive while the rest run.
   const out = new Float32Array(total * f);

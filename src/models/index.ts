@@ -7,7 +7,14 @@ export { PixelEstimator, splitIntoClips, clipsFromVideos, countVideos } from './
 export type { PixelInput, PixelEstimatorConfig, PixelEstimatorOptions } from './pixel-estimator.js';
 export { LandmarkEstimator, PAPER_LANDMARK_CONFIG } from './landmark-estimator.js';
 export type { DescriptorBatch, LandmarkEstimatorConfig } from './landmark-estimator.js';
-export { predictionLoss, softKl, mutualKlTerm, fuseProbabilities, mixtureCrossEntropy, checkLabels } from './objectives.js';
+export {
+  predictionLoss,
+  softKl,
+  mutualKlTerm,
+  fuseProbabilities,
+  mixtureCrossEntropy,
+  checkLabels,
+} from './objectives.js';
 export type { BatchReduction, KlDirection, KlScale } from './objectives.js';
 export { checkBatch } from './method.js';
 export type { PreferenceBatch, PreferenceMethod, MethodOptimizers, StepLosses, Branch } from './method.js';
@@ -15,7 +22,16 @@ export { PLMIPE } from './plm-ipe.js';
 export type { PLMIPEConfig, PLMIPEOptions, HalfStepLosses, MutualStepLosses, MutualStepOptions } from './plm-ipe.js';
 export { PixelOnly, LandmarkOnly, EarlyFusion, LateFusion } from './baselines.js';
 export type { PixelOnlyConfig, LandmarkOnlyConfig, FusionConfig, FusionOptions } from './baselines.js';
-export { PAPER_PRESET, CPU_PRESET, METHOD_NAMES, createOptimizers, createMethod, learningRateFactor, klRampFactor, optimizerList } from './presets.js';
+export {
+  PAPER_PRESET,
+  CPU_PRESET,
+  METHOD_NAMES,
+  createOptimizers,
+  createMethod,
+  learningRateFactor,
+  klRampFactor,
+  optimizerList,
+} from './presets.js';
 export type { TrainingPreset, MethodName } from './presets.js';
 export { extractClipFeatures } from './clip-features.js';
 export type { ClipFeatureOptions, ExtractOptions } from './clip-features.js';

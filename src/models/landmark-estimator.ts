@@ -34,7 +34,11 @@ export interface LandmarkEstimatorConfig {
 }
 
 /** The paper's landmark estimator configuration (sections 3.3 and 4.2). */
-export const PAPER_LANDMARK_CONFIG: Readonly<LandmarkEstimatorConfig> = Object.freeze({ inputSize: 72, hiddenSize: 256, numClasses: 3 });
+export const PAPER_LANDMARK_CONFIG: Readonly<LandmarkEstimatorConfig> = Object.freeze({
+  inputSize: 72,
+  hiddenSize: 256,
+  numClasses: 3,
+});
 
 /**
  * LBE: f^L = LSTM(h^L) (eq. 3), ŷ^L = softmax(W_L f^L + b_L) (eq. 4). `forward` returns logits
@@ -52,11 +56,15 @@ export class LandmarkEstimator extends Module {
     super();
     const config = { ...PAPER_LANDMARK_CONFIG, ...options };
     for (const [name, v] of Object.entries(config)) {
-      if (!Number.isInteger(v) || v <= 0) throw new Error(`LandmarkEstimator: ${name} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v <= 0)
+        throw new Error(`LandmarkEstimator: ${name} must be a positive integer, got ${v}`);
     }
     if (config.numClasses < 2) throw new Error(`LandmarkEstimator: numClasses must be >= 2, got ${config.numClasses}`);
     this.config = Object.freeze(config);
-    this.lstm = this.registerModule('lstm', new LSTM({ inputSize: config.inputSize, hiddenSize: config.hiddenSize, batchFirst: true }));
+    this.lstm = this.registerModule(
+      'lstm',
+      new LSTM({ inputSize: config.inputSize, hiddenSize: config.hiddenSize, batchFirst: true }),
+    );
     this.fc = this.registerModule('fc', new Linear(config.hiddenSize, config.numClasses));
   }
 
@@ -64,14 +72,23 @@ export class LandmarkEstimator extends Module {
   batchSize(input: DescriptorBatch): number {
     const op = 'LandmarkEstimator';
     if (input === null || typeof input !== 'object' || !(input.descriptors instanceof Tensor)) {
-      throw new Error(`${op}: input must be { descriptors: Tensor [N, T, ${this.config.inputSize}], lengths? | mask? }`);
+      throw new Error(
+        `${op}: input must be { descriptors: Tensor [N, T, ${this.config.inputSize}], lengths? | mask? }`,
+      );
     }
     const d = input.descriptors;
     if (d.rank !== 3 || d.shape[2] !== this.config.inputSize) {
-      throw new Error(`${op}: descriptors must be [N, T, ${this.config.inputSize}] (${this.config.inputSize}-d per frame), got ${fmt(d.shape)}`);
+      throw new Error(
+        `${op}: descriptors must be [N, T, ${this.config.inputSize}] (${this.config.inputSize}-d per frame), got ${fmt(d.shape)}`,
+      );
     }
-    if (input.mask && (input.mask.rank !== 2 || input.mask.shape[0] !== d.shape[0] || input.mask.shape[1] !== d.shape[1])) {
-      throw new Error(`${op}: mask must be [${d.shape[0]}, ${d.shape[1]}] like the descriptors' first two dims, got ${fmt(input.mask.shape)}`);
+    if (
+      input.mask &&
+      (input.mask.rank !== 2 || input.mask.shape[0] !== d.shape[0] || input.mask.shape[1] !== d.shape[1])
+    ) {
+      throw new Error(
+        `${op}: mask must be [${d.shape[0]}, ${d.shape[1]}] like the descriptors' first two dims, got ${fmt(input.mask.shape)}`,
+      );
     }
     return d.shape[0];
   }

@@ -69,7 +69,8 @@ export interface PreferenceMethod extends Module {
 
 /** Checks per-video loss weights: an array of n finite numbers >= 0. */
 function checkWeights(weights: readonly number[], n: number, op: string): number[] {
-  if (!Array.isArray(weights)) throw new Error(`${op}: batch.weights must be an array of ${n} numbers, got ${typeof weights}`);
+  if (!Array.isArray(weights))
+    throw new Error(`${op}: batch.weights must be an array of ${n} numbers, got ${typeof weights}`);
   if (weights.length !== n) throw new Error(`${op}: batch has ${weights.length} weights but ${n} videos`);
   weights.forEach((w, i) => {
     if (!(Number.isFinite(w) && w >= 0)) throw new Error(`${op}: weights[${i}] must be a finite number >= 0, got ${w}`);
@@ -98,7 +99,9 @@ export function checkBatch(
     if (!batch.landmark) throw new Error(`${op}: batch.landmark is missing (this method uses the landmark view)`);
     const landmarkN = views.landmark.batchSize(batch.landmark);
     if (pixelN >= 0 && landmarkN !== pixelN) {
-      throw new Error(`${op}: the views disagree: batch.pixel has ${pixelN} videos but batch.landmark has ${landmarkN} sequences`);
+      throw new Error(
+        `${op}: the views disagree: batch.pixel has ${pixelN} videos but batch.landmark has ${landmarkN} sequences`,
+      );
     }
     n = landmarkN;
   }
@@ -111,18 +114,28 @@ export function checkBatch(
 /** Throws `<op>: <half> <term> term is NaN at step <step>` unless `value` is finite. */
 export function checkLoss(op: string, half: string, term: string, value: number, step: number): number {
   if (!Number.isFinite(value)) {
-    throw new Error(`${op}: ${half} ${term} term is ${value} at step ${step}; training diverged (lower the learning rate) or the input holds NaN/Inf`);
+    throw new Error(
+      `${op}: ${half} ${term} term is ${value} at step ${step}; training diverged (lower the learning rate) or the input holds NaN/Inf`,
+    );
   }
   return value;
 }
 
 /** Checks that an optimizer only holds parameters of `owner`, so a half-step cannot move the peer. */
-export function checkOptimizerOwns(op: string, name: string, optimizer: Optimizer | undefined, owner: Module, ownerName: string): Optimizer {
+export function checkOptimizerOwns(
+  op: string,
+  name: string,
+  optimizer: Optimizer | undefined,
+  owner: Module,
+  ownerName: string,
+): Optimizer {
   if (!optimizer || !Array.isArray(optimizer.params)) throw new Error(`${op}: optimizers.${name} is required`);
   const own = new Set(owner.parameters());
   const stray = optimizer.params.findIndex((p) => !own.has(p));
   if (stray >= 0) {
-    throw new Error(`${op}: optimizers.${name} holds a parameter (index ${stray}) that is not the ${ownerName}'s; build it from ${ownerName}.parameters()`);
+    throw new Error(
+      `${op}: optimizers.${name} holds a parameter (index ${stray}) that is not the ${ownerName}'s; build it from ${ownerName}.parameters()`,
+    );
   }
   return optimizer;
 }

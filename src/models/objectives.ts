@@ -27,7 +27,12 @@ export type KlDirection = 'paper' | 'dml';
 export type KlScale = 'T^2' | 1;
 
 /** Checks class-index labels for a batch of `n` and returns them as a plain array. */
-export function checkLabels(labels: readonly number[] | undefined, n: number, numClasses: number, op: string): number[] {
+export function checkLabels(
+  labels: readonly number[] | undefined,
+  n: number,
+  numClasses: number,
+  op: string,
+): number[] {
   if (labels === undefined || labels === null || typeof (labels as ArrayLike<number>).length !== 'number') {
     throw new Error(`${op}: batch.labels must be an array of ${n} class indices`);
   }
@@ -46,10 +51,17 @@ export function checkLabels(labels: readonly number[] | undefined, n: number, nu
  * With `weights` (one per video, e.g. a batch's `weights` in class-balanced training)
  * each video's term is multiplied by its weight before the sum or the mean over the N videos.
  */
-export function predictionLoss(logits: Tensor, labels: readonly number[], reduction: BatchReduction = 'mean', weights?: readonly number[]): Tensor {
+export function predictionLoss(
+  logits: Tensor,
+  labels: readonly number[],
+  reduction: BatchReduction = 'mean',
+  weights?: readonly number[],
+): Tensor {
   // Non-finite values are reported by the caller, which knows the step and the term.
   if (!weights) return crossEntropy(logits, labels, { reduction, checkFinite: false });
-  const perVideo = crossEntropy(logits, labels, { reduction: 'none', checkFinite: false }).mul(tensor(Float32Array.from(weights), [weights.length]));
+  const perVideo = crossEntropy(logits, labels, { reduction: 'none', checkFinite: false }).mul(
+    tensor(Float32Array.from(weights), [weights.length]),
+  );
   return reduction === 'sum' ? perVideo.sum() : perVideo.mean();
 }
 
@@ -61,7 +73,12 @@ export function predictionLoss(logits: Tensor, labels: readonly number[], reduct
  * // the landmark estimator's term with the paper's direction, peer detached:
  * const kl = softKl(landmarkLogits, pixelLogits.detach(), 10);
  */
-export function softKl(pLogits: Tensor, qLogits: Tensor, temperature: number, reduction: BatchReduction = 'mean'): Tensor {
+export function softKl(
+  pLogits: Tensor,
+  qLogits: Tensor,
+  temperature: number,
+  reduction: BatchReduction = 'mean',
+): Tensor {
   const logP = logSoftmax(pLogits.div(temperature), 1);
   const logQ = logSoftmax(qLogits.div(temperature), 1);
   const perVideo = logP.exp().mul(logP.sub(logQ)).sum(1);
@@ -84,7 +101,12 @@ export function mutualKlTerm(
 }
 
 /** Eq. 8 generalised: w_L softmax(zL) + w_P softmax(zP). With w_L = λ, w_P = 1 - λ it is eq. 8. */
-export function fuseProbabilities(landmarkLogits: Tensor, pixelLogits: Tensor, landmarkWeight: number, pixelWeight = 1 - landmarkWeight): Tensor {
+export function fuseProbabilities(
+  landmarkLogits: Tensor,
+  pixelLogits: Tensor,
+  landmarkWeight: number,
+  pixelWeight = 1 - landmarkWeight,
+): Tensor {
   return softmax(landmarkLogits, 1).mul(landmarkWeight).add(softmax(pixelLogits, 1).mul(pixelWeight));
 }
 
@@ -109,7 +131,10 @@ export function mixtureCrossEntropy(
   const logMix = a.sub(m).exp().add(b.sub(m).exp()).log().add(m);
   const oneHot = new Float32Array(n * c);
   labels.forEach((y, i) => (oneHot[i * c + y] = 1));
-  const unweighted = logMix.mul(tensor(oneHot, [n, c])).sum(1).neg();
+  const unweighted = logMix
+    .mul(tensor(oneHot, [n, c]))
+    .sum(1)
+    .neg();
   const perVideo = weights ? unweighted.mul(tensor(Float32Array.from(weights), [n])) : unweighted;
   return reduction === 'sum' ? perVideo.sum() : perVideo.mean();
 }

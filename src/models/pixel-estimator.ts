@@ -45,7 +45,9 @@ export interface PixelEstimatorOptions {
  */
 export function splitIntoClips(video: Tensor, clipLength: number): Tensor {
   if (!(video instanceof Tensor) || video.rank !== 4) {
-    throw new Error(`splitIntoClips: video must be [C, T, H, W], got ${video instanceof Tensor ? fmt(video.shape) : typeof video}`);
+    throw new Error(
+      `splitIntoClips: video must be [C, T, H, W], got ${video instanceof Tensor ? fmt(video.shape) : typeof video}`,
+    );
   }
   const [c, t, h, w] = video.shape;
   const k = Math.floor(t / clipLength);
@@ -59,7 +61,10 @@ export function splitIntoClips(video: Tensor, clipLength: number): Tensor {
  * @example
  * const input = clipsFromVideos([videoA, videoB], 16); // { clips: [K_A + K_B, 3, 16, H, W], videoIndex }
  */
-export function clipsFromVideos(videos: readonly Tensor[], clipLength: number): { clips: Tensor; videoIndex: number[] } {
+export function clipsFromVideos(
+  videos: readonly Tensor[],
+  clipLength: number,
+): { clips: Tensor; videoIndex: number[] } {
   if (videos.length === 0) throw new Error('clipsFromVideos: no videos');
   const parts = videos.map((v) => splitIntoClips(v, clipLength));
   const videoIndex = parts.flatMap((p, i) => new Array<number>(p.shape[0]).fill(i));
@@ -69,7 +74,8 @@ export function clipsFromVideos(videos: readonly Tensor[], clipLength: number): 
 /** Validates a video index over `totalClips` clips and returns the number of videos. */
 export function countVideos(videoIndex: readonly number[], totalClips: number, op: string): number {
   if (!Array.isArray(videoIndex)) throw new Error(`${op}: videoIndex must be an array of video numbers, one per clip`);
-  if (videoIndex.length !== totalClips) throw new Error(`${op}: videoIndex has ${videoIndex.length} entries but there are ${totalClips} clips`);
+  if (videoIndex.length !== totalClips)
+    throw new Error(`${op}: videoIndex has ${videoIndex.length} entries but there are ${totalClips} clips`);
   let n = 0;
   for (let j = 0; j < videoIndex.length; j++) {
     const v = videoIndex[j];
@@ -79,7 +85,8 @@ export function countVideos(videoIndex: readonly number[], totalClips: number, o
   const seen = new Uint8Array(n);
   for (const v of videoIndex) seen[v] = 1;
   const missing = seen.indexOf(0);
-  if (missing >= 0) throw new Error(`${op}: video ${missing} has no clips (videoIndex must cover every video 0..${n - 1})`);
+  if (missing >= 0)
+    throw new Error(`${op}: video ${missing} has no clips (videoIndex must cover every video 0..${n - 1})`);
   return n;
 }
 
@@ -108,7 +115,8 @@ export class PixelEstimator extends Module {
   constructor(options: PixelEstimatorOptions = {}) {
     super();
     const numClasses = options.numClasses ?? 3;
-    if (!Number.isInteger(numClasses) || numClasses < 2) throw new Error(`PixelEstimator: numClasses must be an integer >= 2, got ${numClasses}`);
+    if (!Number.isInteger(numClasses) || numClasses < 2)
+      throw new Error(`PixelEstimator: numClasses must be an integer >= 2, got ${numClasses}`);
     this.config = Object.freeze({ c3d: resolveC3DConfig(options.c3d), numClasses });
     this.c3d = this.registerModule('c3d', new C3D(this.config.c3d));
     this.fc = this.registerModule('fc', new Linear(this.c3d.featureSize, numClasses));
@@ -117,19 +125,24 @@ export class PixelEstimator extends Module {
   /** Per-video features f^P `[N, featureSize]`: clip features (from C3D or given) averaged per video. */
   videoFeatures(input: PixelInput): Tensor {
     const op = 'PixelEstimator';
-    if (input === null || typeof input !== 'object') throw new Error(`${op}: input must be { clips, videoIndex } or { features, videoIndex }`);
+    if (input === null || typeof input !== 'object')
+      throw new Error(`${op}: input must be { clips, videoIndex } or { features, videoIndex }`);
     let clipFeatures: Tensor;
     if (input.features !== undefined) {
       const f = input.features;
       if (!(f instanceof Tensor) || f.rank !== 2 || f.shape[1] !== this.c3d.featureSize) {
-        throw new Error(`${op}: features must be [totalClips, ${this.c3d.featureSize}] (this C3D's fc7 size), got ${f instanceof Tensor ? fmt(f.shape) : typeof f}`);
+        throw new Error(
+          `${op}: features must be [totalClips, ${this.c3d.featureSize}] (this C3D's fc7 size), got ${f instanceof Tensor ? fmt(f.shape) : typeof f}`,
+        );
       }
       clipFeatures = f;
     } else if (input.clips instanceof Tensor) {
       this.c3d.checkClips(input.clips, op);
       clipFeatures = this.c3d.forward(input.clips);
     } else {
-      throw new Error(`${op}: input needs a clips tensor [totalClips, ${this.c3d.clipShape.join(', ')}] or a features tensor`);
+      throw new Error(
+        `${op}: input needs a clips tensor [totalClips, ${this.c3d.clipShape.join(', ')}] or a features tensor`,
+      );
     }
     const n = countVideos(input.videoIndex, clipFeatures.shape[0], op);
     // Every video has one clip: the mean is the identity, skip the product.

@@ -8,10 +8,25 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module } from '../layers/module.js';
 import { PixelEstimator, type PixelEstimatorConfig, type PixelEstimatorOptions } from './pixel-estimator.js';
 import { LandmarkEstimator, type LandmarkEstimatorConfig } from './landmark-estimator.js';
-import { fuseProbabilities, mutualKlTerm, predictionLoss, type BatchReduction, type KlDirection, type KlScale } from './objectives.js';
 import {
-  argMaxRows, checkBatch, checkLoss, checkOptimizerOwns, inEvalMode,
-  type Branch, type MethodOptimizers, type PreferenceBatch, type PreferenceMethod, type StepLosses,
+  fuseProbabilities,
+  mutualKlTerm,
+  predictionLoss,
+  type BatchReduction,
+  type KlDirection,
+  type KlScale,
+} from './objectives.js';
+import {
+  argMaxRows,
+  checkBatch,
+  checkLoss,
+  checkOptimizerOwns,
+  inEvalMode,
+  type Branch,
+  type MethodOptimizers,
+  type PreferenceBatch,
+  type PreferenceMethod,
+  type StepLosses,
 } from './method.js';
 
 /** The configuration of a {@link PLMIPE} model. */
@@ -69,7 +84,14 @@ type HalfStepTerms = { ce: Tensor; kl: Tensor; total: Tensor };
 type StepOptimizer = { zeroGrad(): void; step(): void };
 
 /** A half-step's three loss values, each checked finite (the error names the term). */
-function checkHalfStep(op: string, branch: 'landmark' | 'pixel', step: number, ce: number, kl: number, total: number): HalfStepLosses {
+function checkHalfStep(
+  op: string,
+  branch: 'landmark' | 'pixel',
+  step: number,
+  ce: number,
+  kl: number,
+  total: number,
+): HalfStepLosses {
   return {
     ce: checkLoss(op, branch, 'CE', ce, step),
     kl: checkLoss(op, branch, 'KL', kl, step),
@@ -79,11 +101,15 @@ function checkHalfStep(op: string, branch: 'landmark' | 'pixel', step: number, c
 
 function checkOptions(c: Omit<PLMIPEConfig, 'pixel' | 'landmark'>): void {
   if (!(c.lambda >= 0 && c.lambda <= 1)) throw new Error(`PLMIPE: lambda must be in [0, 1], got ${c.lambda}`);
-  if (!(c.temperature > 0 && Number.isFinite(c.temperature))) throw new Error(`PLMIPE: temperature must be a positive number, got ${c.temperature}`);
-  if (c.klDirection !== 'paper' && c.klDirection !== 'dml') throw new Error(`PLMIPE: klDirection must be 'paper' or 'dml', got '${c.klDirection}'`);
+  if (!(c.temperature > 0 && Number.isFinite(c.temperature)))
+    throw new Error(`PLMIPE: temperature must be a positive number, got ${c.temperature}`);
+  if (c.klDirection !== 'paper' && c.klDirection !== 'dml')
+    throw new Error(`PLMIPE: klDirection must be 'paper' or 'dml', got '${c.klDirection}'`);
   if (c.klScale !== 'T^2' && c.klScale !== 1) throw new Error(`PLMIPE: klScale must be 'T^2' or 1, got '${c.klScale}'`);
-  if (c.reduction !== 'mean' && c.reduction !== 'sum') throw new Error(`PLMIPE: reduction must be 'mean' or 'sum', got '${c.reduction}'`);
-  if (!['fused', 'pixel', 'landmark'].includes(c.output)) throw new Error(`PLMIPE: output must be 'fused', 'pixel' or 'landmark', got '${c.output}'`);
+  if (c.reduction !== 'mean' && c.reduction !== 'sum')
+    throw new Error(`PLMIPE: reduction must be 'mean' or 'sum', got '${c.reduction}'`);
+  if (!['fused', 'pixel', 'landmark'].includes(c.output))
+    throw new Error(`PLMIPE: output must be 'fused', 'pixel' or 'landmark', got '${c.output}'`);
 }
 
 /**
@@ -120,9 +146,15 @@ export class PLMIPE extends Module implements PreferenceMethod {
     checkOptions(settings); // before allocating estimators (the paper's PBE is 312 MB)
     this.pixelEstimator = this.registerModule('pixel', new PixelEstimator(options.pixel));
     this.landmarkEstimator = this.registerModule('landmark', new LandmarkEstimator(options.landmark));
-    const config: PLMIPEConfig = { pixel: this.pixelEstimator.config, landmark: this.landmarkEstimator.config, ...settings };
+    const config: PLMIPEConfig = {
+      pixel: this.pixelEstimator.config,
+      landmark: this.landmarkEstimator.config,
+      ...settings,
+    };
     if (config.pixel.numClasses !== config.landmark.numClasses) {
-      throw new Error(`PLMIPE: the estimators disagree on numClasses (pixel ${config.pixel.numClasses}, landmark ${config.landmark.numClasses})`);
+      throw new Error(
+        `PLMIPE: the estimators disagree on numClasses (pixel ${config.pixel.numClasses}, landmark ${config.landmark.numClasses})`,
+      );
     }
     this.config = Object.freeze(config);
   }
@@ -155,7 +187,12 @@ export class PLMIPE extends Module implements PreferenceMethod {
       const pixelLogits = this.pixelEstimator.forward(batch.pixel);
 
       // One half of eq. 7: the branch's CE plus the KL toward its (detached) peer, then its own update.
-      const halfStep = (branch: 'landmark' | 'pixel', own: () => Tensor, peer: () => Tensor, opt: StepOptimizer): HalfStepLosses =>
+      const halfStep = (
+        branch: 'landmark' | 'pixel',
+        own: () => Tensor,
+        peer: () => Tensor,
+        opt: StepOptimizer,
+      ): HalfStepLosses =>
         tidy(() => {
           const t = this.halfStepTerms(own(), peer(), labels, weights);
           const losses = checkHalfStep(op, branch, step, t.ce.item(), t.kl.item(), t.total.item());
@@ -165,10 +202,20 @@ export class PLMIPE extends Module implements PreferenceMethod {
           return losses;
         });
 
-      const landmark = halfStep('landmark', () => this.landmarkEstimator.forward(batch.landmark), () => pixelLogits, landmarkOpt);
+      const landmark = halfStep(
+        'landmark',
+        () => this.landmarkEstimator.forward(batch.landmark),
+        () => pixelLogits,
+        landmarkOpt,
+      );
       options.onHalfStep?.('landmark', landmark);
       // The peer is the landmark estimator as just updated (DML's order).
-      const pixel = halfStep('pixel', () => pixelLogits, () => noGrad(() => this.landmarkEstimator.forward(batch.landmark)), pixelOpt);
+      const pixel = halfStep(
+        'pixel',
+        () => pixelLogits,
+        () => noGrad(() => this.landmarkEstimator.forward(batch.landmark)),
+        pixelOpt,
+      );
       options.onHalfStep?.('pixel', pixel);
       return { landmark, pixel };
     });
@@ -189,7 +236,11 @@ export class PLMIPE extends Module implements PreferenceMethod {
     options: MutualStepOptions = {},
   ): Promise<MutualStepLosses> {
     const { op, labels, weights, step, pixelOpt, landmarkOpt } = this.startStep('mutualStepAsync', batch, optimizers);
-    const halfStep = async (branch: 'landmark' | 'pixel', terms: () => HalfStepTerms, opt: StepOptimizer): Promise<HalfStepLosses> => {
+    const halfStep = async (
+      branch: 'landmark' | 'pixel',
+      terms: () => HalfStepTerms,
+      opt: StepOptimizer,
+    ): Promise<HalfStepLosses> => {
       const t = tidy(terms);
       try {
         const [ce, kl, total] = await Promise.all([t.ce.data(), t.kl.data(), t.total.data()]);
@@ -207,9 +258,23 @@ export class PLMIPE extends Module implements PreferenceMethod {
     // Kept across both halves (C3D runs once, as in mutualStep), freed at the end.
     const pixelLogits = tidy(() => this.pixelEstimator.forward(batch.pixel));
     try {
-      const landmark = await halfStep('landmark', () => this.halfStepTerms(this.landmarkEstimator.forward(batch.landmark), pixelLogits, labels, weights), landmarkOpt);
+      const landmark = await halfStep(
+        'landmark',
+        () => this.halfStepTerms(this.landmarkEstimator.forward(batch.landmark), pixelLogits, labels, weights),
+        landmarkOpt,
+      );
       options.onHalfStep?.('landmark', landmark);
-      const pixel = await halfStep('pixel', () => this.halfStepTerms(pixelLogits, noGrad(() => this.landmarkEstimator.forward(batch.landmark)), labels, weights), pixelOpt);
+      const pixel = await halfStep(
+        'pixel',
+        () =>
+          this.halfStepTerms(
+            pixelLogits,
+            noGrad(() => this.landmarkEstimator.forward(batch.landmark)),
+            labels,
+            weights,
+          ),
+        pixelOpt,
+      );
       options.onHalfStep?.('pixel', pixel);
       return { landmark, pixel };
     } finally {
@@ -222,10 +287,34 @@ export class PLMIPE extends Module implements PreferenceMethod {
     op: string,
     batch: PreferenceBatch,
     optimizers: { pixelOptimizer: MethodOptimizers['pixel']; landmarkOptimizer: MethodOptimizers['landmark'] },
-  ): { op: string; labels: number[]; weights?: number[]; step: number; pixelOpt: StepOptimizer; landmarkOpt: StepOptimizer } {
-    const pixelOpt = checkOptimizerOwns(op, 'pixelOptimizer', optimizers?.pixelOptimizer, this.pixelEstimator, 'pixelEstimator');
-    const landmarkOpt = checkOptimizerOwns(op, 'landmarkOptimizer', optimizers?.landmarkOptimizer, this.landmarkEstimator, 'landmarkEstimator');
-    const { labels, weights } = checkBatch(batch, { pixel: this.pixelEstimator, landmark: this.landmarkEstimator }, op, true);
+  ): {
+    op: string;
+    labels: number[];
+    weights?: number[];
+    step: number;
+    pixelOpt: StepOptimizer;
+    landmarkOpt: StepOptimizer;
+  } {
+    const pixelOpt = checkOptimizerOwns(
+      op,
+      'pixelOptimizer',
+      optimizers?.pixelOptimizer,
+      this.pixelEstimator,
+      'pixelEstimator',
+    );
+    const landmarkOpt = checkOptimizerOwns(
+      op,
+      'landmarkOptimizer',
+      optimizers?.landmarkOptimizer,
+      this.landmarkEstimator,
+      'landmarkEstimator',
+    );
+    const { labels, weights } = checkBatch(
+      batch,
+      { pixel: this.pixelEstimator, landmark: this.landmarkEstimator },
+      op,
+      true,
+    );
     return { op, labels, weights, step: ++this.stepCount, pixelOpt, landmarkOpt };
   }
 
@@ -233,7 +322,12 @@ export class PLMIPE extends Module implements PreferenceMethod {
    * Eq. 7's terms for one branch: CE on its logits (weighted per video when the batch has weights),
    * KL toward the (detached) peer, their sum. The KL stays unweighted: it carries no label.
    */
-  private halfStepTerms(own: Tensor, peer: Tensor, labels: readonly number[], weights?: readonly number[]): HalfStepTerms {
+  private halfStepTerms(
+    own: Tensor,
+    peer: Tensor,
+    labels: readonly number[],
+    weights?: readonly number[],
+  ): HalfStepTerms {
     const { temperature, klDirection: direction, klScale: scale, reduction } = this.config;
     const ce = predictionLoss(own, labels, reduction, weights);
     const { kl, scaled } = mutualKlTerm(own, peer, { temperature, direction, scale, reduction });
@@ -245,8 +339,12 @@ export class PLMIPE extends Module implements PreferenceMethod {
     const r = this.mutualStep(batch, { pixelOptimizer: optimizers.pixel, landmarkOptimizer: optimizers.landmark });
     return {
       loss: r.landmark.total + r.pixel.total,
-      'landmark.ce': r.landmark.ce, 'landmark.kl': r.landmark.kl, 'landmark.total': r.landmark.total,
-      'pixel.ce': r.pixel.ce, 'pixel.kl': r.pixel.kl, 'pixel.total': r.pixel.total,
+      'landmark.ce': r.landmark.ce,
+      'landmark.kl': r.landmark.kl,
+      'landmark.total': r.landmark.total,
+      'pixel.ce': r.pixel.ce,
+      'pixel.kl': r.pixel.kl,
+      'pixel.total': r.pixel.total,
     };
   }
 
@@ -261,7 +359,11 @@ export class PLMIPE extends Module implements PreferenceMethod {
         tidy(() => {
           const zP = this.pixelEstimator.forward(batch.pixel);
           const zL = this.landmarkEstimator.forward(batch.landmark);
-          return { fused: fuseProbabilities(zL, zP, this.config.lambda), pixel: softmax(zP, 1), landmark: softmax(zL, 1) };
+          return {
+            fused: fuseProbabilities(zL, zP, this.config.lambda),
+            pixel: softmax(zP, 1),
+            landmark: softmax(zL, 1),
+          };
         }),
       ),
     );

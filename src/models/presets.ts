@@ -67,7 +67,8 @@ export interface TrainingPreset {
  */
 export function klRampFactor(klRampEpochs: number | undefined, epoch: number): number {
   const n = klRampEpochs ?? 0;
-  if (!(Number.isInteger(n) && n >= 0)) throw new Error(`klRampEpochs must be an integer >= 0, got ${JSON.stringify(klRampEpochs)}`);
+  if (!(Number.isInteger(n) && n >= 0))
+    throw new Error(`klRampEpochs must be an integer >= 0, got ${JSON.stringify(klRampEpochs)}`);
   return n === 0 ? 1 : Math.min(1, (epoch - 1) / n);
 }
 
@@ -122,14 +123,20 @@ export const CPU_PRESET: Readonly<TrainingPreset> = Object.freeze({
  * const opts = createOptimizers(model, PAPER_PRESET);
  * model.mutualStep(batch, { pixelOptimizer: opts.pixel!, landmarkOptimizer: opts.landmark! });
  */
-export function createOptimizers(method: PreferenceMethod, preset: Readonly<TrainingPreset> = PAPER_PRESET): MethodOptimizers {
+export function createOptimizers(
+  method: PreferenceMethod,
+  preset: Readonly<TrainingPreset> = PAPER_PRESET,
+): MethodOptimizers {
   const out: MethodOptimizers = {};
   if (method.pixelEstimator) {
     const params = preset.trainBackbone ? method.pixelEstimator.parameters() : method.pixelEstimator.fc.parameters();
     out.pixel = new Adam(params, { lr: preset.pixelLr, betas: [...preset.pixelBetas] });
   }
   if (method.landmarkEstimator) {
-    out.landmark = new Adam(method.landmarkEstimator.parameters(), { lr: preset.landmarkLr, betas: [...preset.landmarkBetas] });
+    out.landmark = new Adam(method.landmarkEstimator.parameters(), {
+      lr: preset.landmarkLr,
+      betas: [...preset.landmarkBetas],
+    });
   }
   return out;
 }
@@ -148,7 +155,14 @@ export function createMethod(name: MethodName, preset: Readonly<TrainingPreset> 
   const pixel = { c3d: preset.c3d };
   const landmark = preset.landmark;
   const weights: [number, number] = [preset.lambda, 1 - preset.lambda];
-  const mutual = { pixel, landmark, lambda: preset.lambda, temperature: preset.temperature, klDirection: preset.klDirection, klScale: preset.klScale };
+  const mutual = {
+    pixel,
+    landmark,
+    lambda: preset.lambda,
+    temperature: preset.temperature,
+    klDirection: preset.klDirection,
+    klScale: preset.klScale,
+  };
   switch (name) {
     case 'PBE':
       return new PixelOnly({ pixel });

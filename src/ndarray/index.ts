@@ -45,15 +45,27 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (ArrayBuffer.isView(v)) return `${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
-  return typeof v === 'object' ? `an object with keys [${Object.keys(v as object).slice(0, 6).join(', ')}]` : typeof v;
+  return typeof v === 'object'
+    ? `an object with keys [${Object.keys(v as object)
+        .slice(0, 6)
+        .join(', ')}]`
+    : typeof v;
 }
 
 /** Checks `a` is ndarray-shaped and returns a real ndarray over the same storage. */
 function wrap(a: unknown, fn: string, arg: string): ndarray.NdArray {
   const o = a as Partial<NdArrayLike>;
   const okShape = Array.isArray(o?.shape) && o.shape.every((n) => Number.isInteger(n) && n >= 0);
-  if (!o || typeof o !== 'object' || o.data == null || typeof o.data.length !== 'number' || !okShape ||
-      !Array.isArray(o.stride) || o.stride.length !== o.shape!.length || !Number.isInteger(o.offset)) {
+  if (
+    !o ||
+    typeof o !== 'object' ||
+    o.data == null ||
+    typeof o.data.length !== 'number' ||
+    !okShape ||
+    !Array.isArray(o.stride) ||
+    o.stride.length !== o.shape!.length ||
+    !Number.isInteger(o.offset)
+  ) {
     throw new Error(`${fn}: ${arg} must be an ndarray ({ data, shape, stride, offset }), got ${describe(a)}`);
   }
   return ndarray(o.data as ndarray.Data<number>, o.shape, o.stride, o.offset);
@@ -63,7 +75,9 @@ function transposed(v: ndarray.NdArray, axes: number[] | undefined, fn: string):
   if (axes === undefined) return v;
   const d = v.shape.length;
   if (!Array.isArray(axes) || axes.length !== d || [...axes].sort((x, y) => x - y).some((x, i) => x !== i)) {
-    throw new Error(`${fn}: options.axes must be a permutation of 0..${d - 1} for a ${d}-D array, got ${JSON.stringify(axes)}`);
+    throw new Error(
+      `${fn}: options.axes must be a permutation of 0..${d - 1} for a ${d}-D array, got ${JSON.stringify(axes)}`,
+    );
   }
   return v.transpose(...axes);
 }
@@ -90,7 +104,8 @@ export function fromNdarray(a: NdArrayLike, options: AxesOptions = {}): Tensor {
  * const nd = toNdarray(probabilities); // nd.get(0, 2): row 0, class 2
  */
 export function toNdarray(t: Tensor, options: AxesOptions = {}): NdArrayView<Float32Array> {
-  if (!t || typeof (t as { dataSync?: unknown }).dataSync !== 'function') throw new Error(`toNdarray: t must be a Tensor, got ${describe(t)}`);
+  if (!t || typeof (t as { dataSync?: unknown }).dataSync !== 'function')
+    throw new Error(`toNdarray: t must be a Tensor, got ${describe(t)}`);
   const v = ndarray(Float32Array.from(t.dataSync()), [...t.shape]);
   return transposed(v, options.axes, 'toNdarray') as unknown as NdArrayView<Float32Array>;
 }
@@ -115,9 +130,12 @@ export function frameFromNdarray(a: NdArrayLike, options: FrameLayoutOptions = {
   let v = wrap(a, 'frameFromNdarray', 'a');
   if (v.shape.length === 2) v = ndarray(v.data, [...v.shape, 1], [...v.stride, 1], v.offset);
   const layout = options.layout ?? 'hwc';
-  if (layout !== 'hwc' && layout !== 'whc') throw new Error(`frameFromNdarray: options.layout must be 'hwc' or 'whc', got ${JSON.stringify(layout)}`);
+  if (layout !== 'hwc' && layout !== 'whc')
+    throw new Error(`frameFromNdarray: options.layout must be 'hwc' or 'whc', got ${JSON.stringify(layout)}`);
   if (v.shape.length !== 3 || ![1, 3, 4].includes(v.shape[2])) {
-    throw new Error(`frameFromNdarray: a must be [height, width, 1|3|4] (or [width, height, c] with layout 'whc'), got shape [${v.shape.join(', ')}]`);
+    throw new Error(
+      `frameFromNdarray: a must be [height, width, 1|3|4] (or [width, height, c] with layout 'whc'), got shape [${v.shape.join(', ')}]`,
+    );
   }
   if (layout === 'whc') v = v.transpose(1, 0, 2);
   const [height, width, channels] = v.shape;
@@ -133,7 +151,9 @@ export function frameToNdarray(frame: Frame): NdArrayView<Frame['data']> {
   }
   const channels = frame.channels ?? frame.data.length / (frame.width * frame.height);
   if (![1, 3, 4].includes(channels) || frame.data.length !== frame.width * frame.height * channels) {
-    throw new Error(`frameToNdarray: frame.data has length ${frame.data.length}, which is not ${frame.width}x${frame.height} times 1, 3 or 4 channels`);
+    throw new Error(
+      `frameToNdarray: frame.data has length ${frame.data.length}, which is not ${frame.width}x${frame.height} times 1, 3 or 4 channels`,
+    );
   }
   return ndarray(frame.data, [frame.height, frame.width, channels]) as unknown as NdArrayView<Frame['data']>;
 }

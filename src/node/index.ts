@@ -5,13 +5,33 @@
 
 // Video through ffmpeg, frame folders and PNG images.
 export {
-  ffmpegPath, ffprobePath, hasFfmpeg, probeVideo, streamVideo, decodeVideo, readImage, readFrameFolder, loadVideo, encodeVideo, encodeVideos,
-  encodePng, writePng, writeFrameFolder,
+  ffmpegPath,
+  ffprobePath,
+  hasFfmpeg,
+  probeVideo,
+  streamVideo,
+  decodeVideo,
+  readImage,
+  readFrameFolder,
+  loadVideo,
+  encodeVideo,
+  encodeVideos,
+  encodePng,
+  writePng,
+  writeFrameFolder,
 } from '../data/video.js';
 export type { VideoInfo, DecodeOptions, EncodeOptions, VideoStream } from '../data/video.js';
 
 // The content-addressed feature cache on disk and its array format.
-export { FeatureCache, cacheKey, hashBytes, hashFile, encodeArrays, decodeArrays, stableStringify } from '../data/cache.js';
+export {
+  FeatureCache,
+  cacheKey,
+  hashBytes,
+  hashFile,
+  encodeArrays,
+  decodeArrays,
+  stableStringify,
+} from '../data/cache.js';
 export type { CacheArray, CacheEntry, ShapedArray } from '../data/cache.js';
 
 // Manifest and landmark files, and writing the synthetic dataset to a folder.
@@ -47,11 +67,32 @@ export type { RunResults, ResultRow } from '../pipeline/report.js';
 export { trainMethod } from '../pipeline/train.js';
 export type { EpochRecord, TrainOptions, TrainResult } from '../pipeline/train.js';
 export type { TrainComparisonOptions, ComparisonResult, SplitRunResult } from '../pipeline/demo.js';
-export { summarizeRuns, comparisonText, comparisonTable, intervalTable, collapsedClass, COMPARED_PAIRS } from '../pipeline/comparison.js';
+export {
+  summarizeRuns,
+  comparisonText,
+  comparisonTable,
+  intervalTable,
+  collapsedClass,
+  COMPARED_PAIRS,
+} from '../pipeline/comparison.js';
 export type { RunOutcome, RowSummary, PairedComparison, ComparisonSummary } from '../pipeline/comparison.js';
-export { readRunConfig, checkRunConfig, continuedTraining, writeRunConfig, readRunSplit } from '../pipeline/run-config.js';
+export {
+  readRunConfig,
+  checkRunConfig,
+  continuedTraining,
+  writeRunConfig,
+  readRunSplit,
+} from '../pipeline/run-config.js';
 export type { RunConfig } from '../pipeline/run-config.js';
-export { parseShard, shardItems, readFailures, recordFailure, clearFailure, failureFile, statusText } from '../pipeline/extract-status.js';
+export {
+  parseShard,
+  shardItems,
+  readFailures,
+  recordFailure,
+  clearFailure,
+  failureFile,
+  statusText,
+} from '../pipeline/extract-status.js';
 export type { Shard, FailureRecord, ExtractionStatus } from '../pipeline/extract-status.js';
 export { extractFeatures, syntheticSources, manifestSources, extractionStatus } from '../pipeline/extract.js';
 export type { VideoSource, LandmarkSource, ExtractRunOptions, ExtractResult } from '../pipeline/extract.js';

@@ -11,7 +11,12 @@ import { descriptorOptions } from '../pipeline/video-features.js';
 import { clipsFromFrames, planClips } from '../predict/clip-plan.js';
 import { resampleIndices, resetProvider } from '../predict/predictor.js';
 import { methodFolder } from '../predict/run-settings.js';
-import { loadPredictor as loadFromUrlOrBytes, predictorFromBytes, type CheckpointBytes, type LoadPredictorOptions } from '../predict/load.js';
+import {
+  loadPredictor as loadFromUrlOrBytes,
+  predictorFromBytes,
+  type CheckpointBytes,
+  type LoadPredictorOptions,
+} from '../predict/load.js';
 import type { Prediction, Predictor } from '../predict/predictor.js';
 import { METHOD_NAMES } from '../models/presets.js';
 
@@ -33,7 +38,10 @@ async function readText(file: string, what: string): Promise<string> {
  * const predictor = await loadPredictor('runs/demo');
  * const p = await predictFile(predictor, 'reaction.mp4', { provider });
  */
-export async function loadPredictor(source: string | URL | CheckpointBytes, options: LoadPredictorOptions = {}): Promise<Predictor> {
+export async function loadPredictor(
+  source: string | URL | CheckpointBytes,
+  options: LoadPredictorOptions = {},
+): Promise<Predictor> {
   if (typeof source !== 'string' || /^(https?|blob|data):/i.test(source)) return loadFromUrlOrBytes(source, options);
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
@@ -52,7 +60,10 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
   if (stat?.isDirectory()) {
     configFile = options.config ? String(options.config) : path.join(source, 'report', 'config.json');
     const dir = path.join(source, 'checkpoints', methodFolder(method));
-    const state = await readText(path.join(dir, 'state.json'), `${source} has no ${method} checkpoint; run 'plm-ipe demo' or 'plm-ipe train' first`);
+    const state = await readText(
+      path.join(dir, 'state.json'),
+      `${source} has no ${method} checkpoint; run 'plm-ipe demo' or 'plm-ipe train' first`,
+    );
     // `selected` is the epoch validation picked (what the report evaluated); older runs name only the last.
     const parsed = JSON.parse(state) as { checkpoint?: string; selected?: string };
     const name = parsed.selected ?? parsed.checkpoint;
@@ -62,7 +73,14 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
     stem = source.replace(/\.(safetensors|json)$/, '');
     const beside = path.join(path.dirname(stem), 'config.json');
     const runConfig = path.join(path.dirname(stem), '..', '..', 'report', 'config.json');
-    configFile = options.config ? String(options.config) : (await fs.stat(beside).then(() => true, () => false)) ? beside : runConfig;
+    configFile = options.config
+      ? String(options.config)
+      : (await fs.stat(beside).then(
+            () => true,
+            () => false,
+          ))
+        ? beside
+        : runConfig;
   }
   const model = await readText(`${stem}.json`, `${source} is not a run folder or a model file`);
   let weightsFile = `${stem}.safetensors`;
@@ -75,7 +93,10 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
   const weights = await fs.readFile(weightsFile).catch(() => {
     throw new Error(`loadPredictor: cannot read the weights ${weightsFile}`);
   });
-  const config = await readText(configFile, `${source}: the run's config.json is missing, so its extraction settings are unknown; pass options.config`);
+  const config = await readText(
+    configFile,
+    `${source}: the run's config.json is missing, so its extraction settings are unknown; pass options.config`,
+  );
   return predictorFromBytes({ model, weights: new Uint8Array(weights), config, name: path.basename(stem) }, options);
 }
 
@@ -126,7 +147,11 @@ function countAt(pick: number[], from: number, i: number): number {
  * equals {@link Predictor.predict} on the decoded frames. A run that keeps every clip (`maxClips` 0,
  * the paper's extraction) keeps every frame of the pixel branch.
  */
-export async function predictFile(predictor: Predictor, file: string, options: PredictFileOptions = {}): Promise<Prediction> {
+export async function predictFile(
+  predictor: Predictor,
+  file: string,
+  options: PredictFileOptions = {},
+): Promise<Prediction> {
   const fs = await import('node:fs/promises');
   const stat = await fs.stat(file).catch(() => {
     throw new Error(`video not found: ${file}`);
@@ -134,7 +159,12 @@ export async function predictFile(predictor: Predictor, file: string, options: P
   const fileTrack = options.landmarks ? (await readLandmarks(options.landmarks)).landmarks : null;
   if (stat.isDirectory()) {
     const video = await readFrameFolder(file, { fps: predictor.fps ?? undefined });
-    return predictor.predict(video, { landmarks: fileTrack ?? undefined, provider: options.provider, name: file, pixel: options.pixel });
+    return predictor.predict(video, {
+      landmarks: fileTrack ?? undefined,
+      provider: options.provider,
+      name: file,
+      pixel: options.pixel,
+    });
   }
   const t0 = performance.now();
   const extract = predictor.extract;
@@ -151,16 +181,35 @@ export async function predictFile(predictor: Predictor, file: string, options: P
   const plan = needsClips ? planClips(track, extract, file) : null;
   const stream = new DescriptorStream({ ...descriptorOptions(extract), fps: modelFps });
   const needed = new Set(plan?.needed ?? []);
-  const { descriptors, valid, kept, dim } = await descriptorPass((await open()).frames, stream, track, needed, first.s, file);
+  const { descriptors, valid, kept, dim } = await descriptorPass(
+    (await open()).frames,
+    stream,
+    track,
+    needed,
+    first.s,
+    file,
+  );
   const { clips, clipShape } = plan
     ? clipsFromFrames(kept, track, plan, { width, height, fps: modelFps }, { ...extract, frameStep: 1 }, file)
-    : { clips: new Float32Array(0), clipShape: [0, 3, extract.clipLength, extract.clipSize, extract.clipSize] as [number, number, number, number, number] };
+    : {
+        clips: new Float32Array(0),
+        clipShape: [0, 3, extract.clipLength, extract.clipSize, extract.clipSize] as [
+          number,
+          number,
+          number,
+          number,
+          number,
+        ],
+      };
   const t2 = performance.now();
   const rows = await predictor.runner.run({ clips, clipShape, descriptors, valid, dim }, { pixel: usePixel });
   const t3 = performance.now();
   return {
-    ...rows, frames: track.length, faceFrames: face.reduce((a, b) => a + b, 0),
-    clips: rows.pixel || rows.branch === 'method' ? clipShape[0] : 0, fps: first.fps,
+    ...rows,
+    frames: track.length,
+    faceFrames: face.reduce((a, b) => a + b, 0),
+    clips: rows.pixel || rows.branch === 'method' ? clipShape[0] : 0,
+    fps: first.fps,
     timings: { landmarksMs: t1 - t0, featuresMs: t2 - t1, modelMs: t3 - t2, totalMs: t3 - t0 },
   };
 }
@@ -177,7 +226,10 @@ type OpenPass = (decoded?: { count: number }) => Promise<DecodingPass>;
 
 /** How predictFile decodes `file`, once per pass: at most `maxWidth` wide, at the run's frame rate. */
 function decodingPasses(
-  predictor: Predictor, file: string, fileTrack: LandmarkTrack | null, maxWidth: number,
+  predictor: Predictor,
+  file: string,
+  fileTrack: LandmarkTrack | null,
+  maxWidth: number,
 ): OpenPass {
   const step = predictor.extract.frameStep ?? 1;
   // A landmark file has one row per stored frame: decode at the video's own rate and resample both together.
@@ -196,14 +248,18 @@ function decodingPasses(
  * another length (another video, or another frame rate) would otherwise silently cut or stretch the video.
  */
 async function landmarkPass(
-  open: OpenPass, file: string, fileTrack: LandmarkTrack | null, trackFile: string | undefined,
+  open: OpenPass,
+  file: string,
+  fileTrack: LandmarkTrack | null,
+  trackFile: string | undefined,
   provider: LandmarkProvider | null | undefined,
 ): Promise<DecodingPass & { detections: (Float32Array | null)[] }> {
   const decoded = fileTrack ? { count: 0 } : undefined;
   const first = await open(decoded);
   const { width, height } = first.s;
   const scale = width / first.s.info.width;
-  if (!fileTrack && !provider) throw new Error(`predictFile: video '${file}' has no landmarks; pass options.landmarks or a provider`);
+  if (!fileTrack && !provider)
+    throw new Error(`predictFile: video '${file}' has no landmarks; pass options.landmarks or a provider`);
   if (provider && !fileTrack) resetProvider(provider);
   const detections: (Float32Array | null)[] = [];
   for await (const { rgb, source } of first.frames) {
@@ -213,11 +269,15 @@ async function landmarkPass(
       detections.push(scale === 1 ? row : row.map((v) => v * scale));
     } else {
       const pts = await provider!.detect({ width, height, data: rgb, channels: 3 });
-      detections.push(pts == null ? null : flattenLandmarks(pts, 'predictFile', `provider.detect(frame ${detections.length})`));
+      detections.push(
+        pts == null ? null : flattenLandmarks(pts, 'predictFile', `provider.detect(frame ${detections.length})`),
+      );
     }
   }
   if (fileTrack && decoded!.count !== fileTrack.length) {
-    throw new Error(`${trackFile}: has ${fileTrack.length} frames of landmarks but video ${file} has ${decoded!.count} frames`);
+    throw new Error(
+      `${trackFile}: has ${fileTrack.length} frames of landmarks but video ${file} has ${decoded!.count} frames`,
+    );
   }
   if (detections.length === 0) {
     // A still image probes as a video without a duration and gives no frame once resampled.
@@ -229,8 +289,12 @@ async function landmarkPass(
 
 /** Pass 2: the descriptor of every frame of the filled track, and the frames listed in `needed` (the kept clips'). */
 async function descriptorPass(
-  frames: AsyncIterable<{ rgb: Uint8Array }>, stream: DescriptorStream, track: LandmarkTrack, needed: Set<number>,
-  size: { width: number; height: number }, file: string,
+  frames: AsyncIterable<{ rgb: Uint8Array }>,
+  stream: DescriptorStream,
+  track: LandmarkTrack,
+  needed: Set<number>,
+  size: { width: number; height: number },
+  file: string,
 ): Promise<{ descriptors: Float32Array; valid: Uint8Array; kept: Map<number, Uint8Array>; dim: number }> {
   const { width, height } = size;
   const kept = new Map<number, Uint8Array>();
@@ -246,6 +310,7 @@ async function descriptorPass(
     if (needed.has(t)) kept.set(t, rgb);
     t++;
   }
-  if (t !== track.length) throw new Error(`video ${file} gave ${t} frames on the second decoding but ${track.length} on the first`);
+  if (t !== track.length)
+    throw new Error(`video ${file} gave ${t} frames on the second decoding but ${track.length} on the first`);
   return { descriptors, valid, kept, dim };
 }

@@ -22,7 +22,10 @@ export abstract class Optimizer {
     if (this.params.length === 0) throw new Error(`${op}: got an empty parameter list`);
     this.params.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new Error(`${op}: params[${i}] is not a Tensor`);
-      if (!p.isLeaf) throw new Error(`${op}: params[${i}] (shape ${fmt(p.shape)}) is not a leaf tensor; optimize parameters, not results of ops`);
+      if (!p.isLeaf)
+        throw new Error(
+          `${op}: params[${i}] (shape ${fmt(p.shape)}) is not a leaf tensor; optimize parameters, not results of ops`,
+        );
     });
   }
 
@@ -77,10 +80,15 @@ export abstract class Optimizer {
     for (const [key, s] of Object.entries(saved.state)) {
       const i = Number(key);
       const p = this.params[i];
-      if (!p) throw new Error(`loadStateDict: optimizer state has parameter index ${i} but only ${this.params.length} parameters are optimized`);
+      if (!p)
+        throw new Error(
+          `loadStateDict: optimizer state has parameter index ${i} but only ${this.params.length} parameters are optimized`,
+        );
       for (const [name, t] of Object.entries(s.slots)) {
         if (!shapesEqual(t.shape, p.shape)) {
-          throw new Error(`loadStateDict: optimizer slot '${name}' of parameter ${i} has shape ${fmt(t.shape)} but the parameter has ${fmt(p.shape)}`);
+          throw new Error(
+            `loadStateDict: optimizer slot '${name}' of parameter ${i} has shape ${fmt(t.shape)} but the parameter has ${fmt(p.shape)}`,
+          );
         }
       }
     }

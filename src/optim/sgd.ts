@@ -28,7 +28,8 @@ export class SGD extends Optimizer {
 
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
     super(params, 'SGD');
-    if (options?.lr === undefined) throw new Error('SGD: options.lr is required (torch.optim.SGD has no default learning rate)');
+    if (options?.lr === undefined)
+      throw new Error('SGD: options.lr is required (torch.optim.SGD has no default learning rate)');
     this.lr = options.lr;
     this.momentum = options.momentum ?? 0;
     this.dampening = options.dampening ?? 0;
@@ -67,7 +68,13 @@ export class SGD extends Optimizer {
 
   /** The hyper-parameters saved by `stateDict()`. */
   protected hyper() {
-    return { lr: this.lr, momentum: this.momentum, dampening: this.dampening, weightDecay: this.weightDecay, nesterov: this.nesterov };
+    return {
+      lr: this.lr,
+      momentum: this.momentum,
+      dampening: this.dampening,
+      weightDecay: this.weightDecay,
+      nesterov: this.nesterov,
+    };
   }
 
   /** Restores hyper-parameters saved by `stateDict()`. */

@@ -2,7 +2,14 @@
 // mean ± 95 % t-interval over the (fold, seed) runs, and PLM-IPE against each baseline (and each
 // mutual branch against its lone twin) by a paired bootstrap over test subjects and a sign test
 // over runs. Numbers and text only; training and files are the caller's (demo.ts, report.ts).
-import { meanInterval, pairedBootstrap, signTest, type MeanInterval, type PairedBootstrap, type SignTest } from '../eval/statistics.js';
+import {
+  meanInterval,
+  pairedBootstrap,
+  signTest,
+  type MeanInterval,
+  type PairedBootstrap,
+  type SignTest,
+} from '../eval/statistics.js';
 import { formatTable } from './report.js';
 
 /** One (fold, seed) run's test outcome for every table row. */
@@ -62,8 +69,12 @@ const TABLE2 = ['PBE', 'LBE', 'PBE-w/-Mut', 'LBE-w/-Mut'];
 
 /** The pairs compared: PLM-IPE against every other Table 1 method, each mutual branch against its lone twin. */
 export const COMPARED_PAIRS: readonly (readonly [string, string])[] = [
-  ['PLM-IPE', 'PBE'], ['PLM-IPE', 'LBE'], ['PLM-IPE', 'EarlyFusion'], ['PLM-IPE', 'LateFusion'],
-  ['PBE-w/-Mut', 'PBE'], ['LBE-w/-Mut', 'LBE'],
+  ['PLM-IPE', 'PBE'],
+  ['PLM-IPE', 'LBE'],
+  ['PLM-IPE', 'EarlyFusion'],
+  ['PLM-IPE', 'LateFusion'],
+  ['PBE-w/-Mut', 'PBE'],
+  ['LBE-w/-Mut', 'LBE'],
 ];
 
 /**
@@ -72,7 +83,10 @@ export const COMPARED_PAIRS: readonly (readonly [string, string])[] = [
  * @example
  * const s = summarizeRuns(outcomes, { resamples: 10000 }); s.table1[4].accuracy.mean; s.comparisons[0].bootstrap.p;
  */
-export function summarizeRuns(outcomes: readonly RunOutcome[], options: { resamples?: number } = {}): ComparisonSummary {
+export function summarizeRuns(
+  outcomes: readonly RunOutcome[],
+  options: { resamples?: number } = {},
+): ComparisonSummary {
   if (outcomes.length === 0) throw new Error('summarizeRuns: no runs');
   const has = (name: string) => outcomes.every((o) => o.scores[name]);
   const row = (name: string): RowSummary => ({
@@ -97,7 +111,8 @@ export function summarizeRuns(outcomes: readonly RunOutcome[], options: { resamp
     }
     const units = [...perVideo.values()].map((u) => ({ cluster: u.cluster, a: u.a / u.n, b: u.b / u.n }));
     comparisons.push({
-      a, b,
+      a,
+      b,
       bootstrap: pairedBootstrap(units, { resamples: options.resamples, seed: `${a}/${b}` }),
       sign: signTest(outcomes.map((o) => o.scores[a].accuracy - o.scores[b].accuracy)),
     });
@@ -114,20 +129,31 @@ export function summarizeRuns(outcomes: readonly RunOutcome[], options: { resamp
 
 const pct = (v: number): string => (100 * v).toFixed(1);
 const interval = (m: MeanInterval, scale = 100, digits = 1): string =>
-  m.n > 1 ? `${(scale * m.mean).toFixed(digits)} ± ${((scale * (m.high - m.low)) / 2).toFixed(digits)}` : (scale * m.mean).toFixed(digits);
+  m.n > 1
+    ? `${(scale * m.mean).toFixed(digits)} ± ${((scale * (m.high - m.low)) / 2).toFixed(digits)}`
+    : (scale * m.mean).toFixed(digits);
 const pValue = (p: number): string => (p < 0.001 ? '< 0.001' : p.toFixed(3));
 
 /** A table of rows as mean ± CI half-width (accuracy in %, macro F1). */
 export function intervalTable(rows: readonly RowSummary[]): string {
-  return formatTable(['Method', 'Accuracy(%) mean ± 95% CI', 'Macro F1', 'Runs collapsed to one class'],
-    rows.map((r) => [r.name, interval(r.accuracy), interval(r.macroF1, 1, 3), `${r.collapsedRuns}/${r.accuracy.n}`]));
+  return formatTable(
+    ['Method', 'Accuracy(%) mean ± 95% CI', 'Macro F1', 'Runs collapsed to one class'],
+    rows.map((r) => [r.name, interval(r.accuracy), interval(r.macroF1, 1, 3), `${r.collapsedRuns}/${r.accuracy.n}`]),
+  );
 }
 
 /** The paired comparisons as a table, with a verdict at the 5 % level; the sign-test columns only when there are several runs. */
 export function comparisonTable(comparisons: readonly PairedComparison[]): string {
   const withSign = comparisons.some((c) => c.sign.wins + c.sign.losses + c.sign.ties > 1);
   return formatTable(
-    ['Comparison', 'Difference (points)', '95% CI', 'p (bootstrap)', ...(withSign ? ['Runs won/lost/tied', 'p (sign)'] : []), 'At 5%'],
+    [
+      'Comparison',
+      'Difference (points)',
+      '95% CI',
+      'p (bootstrap)',
+      ...(withSign ? ['Runs won/lost/tied', 'p (sign)'] : []),
+      'At 5%',
+    ],
     comparisons.map((c) => [
       `${c.a} vs ${c.b}`,
       `${c.bootstrap.difference >= 0 ? '+' : ''}${pct(c.bootstrap.difference)}`,

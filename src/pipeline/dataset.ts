@@ -5,7 +5,13 @@
 import { tensor } from '../tensor/creation.js';
 import { createRng } from '../tensor/random.js';
 import { scoreToLabel, type LabelThresholds, type ManifestEntry } from '../data/manifest.js';
-import { paperPartition, parseSplitFile, subjectFolds, type SplitPlanOptions, type SubjectPartition } from '../data/subject-splits.js';
+import {
+  paperPartition,
+  parseSplitFile,
+  subjectFolds,
+  type SplitPlanOptions,
+  type SubjectPartition,
+} from '../data/subject-splits.js';
 import type { PreferenceBatch } from '../models/method.js';
 import type { VideoFeatures } from './video-features.js';
 
@@ -24,7 +30,14 @@ export interface FeatureSplit {
 
 /** Manifest-like entries of features, for the subject split functions (scores are not needed). */
 export function featureEntries(features: readonly VideoFeatures[]): ManifestEntry[] {
-  return features.map((f) => ({ id: f.id, video: f.id, subject: f.subject, session: f.session, score: f.score ?? 50, gender: f.gender }));
+  return features.map((f) => ({
+    id: f.id,
+    video: f.id,
+    subject: f.subject,
+    session: f.session,
+    score: f.score ?? 50,
+    gender: f.gender,
+  }));
 }
 
 /** Indices of each part of a subject partition. */
@@ -33,7 +46,14 @@ export function partitionFeatures(features: readonly VideoFeatures[], partition:
   for (const s of partition.train) part.set(s, 'train');
   for (const s of partition.validation) part.set(s, 'validation');
   for (const s of partition.test) part.set(s, 'test');
-  const out: FeatureSplit = { train: [], validation: [], test: [], testSubjects: [...partition.test], validationSubjects: [...partition.validation], warnings: [...partition.warnings] };
+  const out: FeatureSplit = {
+    train: [],
+    validation: [],
+    test: [],
+    testSubjects: [...partition.test],
+    validationSubjects: [...partition.validation],
+    warnings: [...partition.warnings],
+  };
   features.forEach((f, i) => {
     const p = part.get(f.subject);
     if (p) out[p].push(i);
@@ -67,10 +87,15 @@ export function splitFeatures(features: readonly VideoFeatures[], options: Split
 }
 
 /** The features with labels recomputed from their scores under other thresholds (same objects when none are given). */
-export function relabel(features: readonly VideoFeatures[], thresholds: Partial<LabelThresholds> | undefined): VideoFeatures[] {
-  if (!thresholds || (thresholds.negativeBelow === undefined && thresholds.positiveAbove === undefined)) return [...features];
+export function relabel(
+  features: readonly VideoFeatures[],
+  thresholds: Partial<LabelThresholds> | undefined,
+): VideoFeatures[] {
+  if (!thresholds || (thresholds.negativeBelow === undefined && thresholds.positiveAbove === undefined))
+    return [...features];
   return features.map((f) => {
-    if (f.score === undefined) throw new Error(`video '${f.id}' has no score in its features; re-extract to use other label thresholds`);
+    if (f.score === undefined)
+      throw new Error(`video '${f.id}' has no score in its features; re-extract to use other label thresholds`);
     return { ...f, label: scoreToLabel(f.score, thresholds) };
   });
 }
@@ -92,7 +117,11 @@ export interface BatchAugmentation {
  * @example
  * const batch = makeBatch(features, [3, 7, 9]); // { pixel: { clips, videoIndex }, landmark: { descriptors, lengths }, labels }
  */
-export function makeBatch(features: readonly VideoFeatures[], indices: readonly number[], augment: BatchAugmentation = {}): PreferenceBatch {
+export function makeBatch(
+  features: readonly VideoFeatures[],
+  indices: readonly number[],
+  augment: BatchAugmentation = {},
+): PreferenceBatch {
   if (indices.length === 0) throw new Error('makeBatch: no videos');
   const first = features[indices[0]];
   const [, c, l, h, w] = first.clipShape;
@@ -104,9 +133,12 @@ export function makeBatch(features: readonly VideoFeatures[], indices: readonly 
     const f = features[i];
     const [k, c2, l2, h2, w2] = f.clipShape;
     if (c2 !== c || l2 !== l || h2 !== h || w2 !== w) {
-      throw new Error(`makeBatch: video '${f.id}' has clips [${f.clipShape.slice(1).join(', ')}] but '${first.id}' has [${first.clipShape.slice(1).join(', ')}]; extract both with the same options`);
+      throw new Error(
+        `makeBatch: video '${f.id}' has clips [${f.clipShape.slice(1).join(', ')}] but '${first.id}' has [${first.clipShape.slice(1).join(', ')}]; extract both with the same options`,
+      );
     }
-    if (f.dim !== dim) throw new Error(`makeBatch: video '${f.id}' has ${f.dim}-d descriptors but '${first.id}' has ${dim}-d`);
+    if (f.dim !== dim)
+      throw new Error(`makeBatch: video '${f.id}' has ${f.dim}-d descriptors but '${first.id}' has ${dim}-d`);
     totalClips += k;
     maxLen = Math.max(maxLen, f.valid.length);
   }
@@ -119,7 +151,8 @@ export function makeBatch(features: readonly VideoFeatures[], indices: readonly 
   indices.forEach((idx, n) => {
     const f = features[idx];
     clips.set(f.clips, offset * per);
-    if (augment.flip && augment.flip() < 0.5) mirrorRows(clips.subarray(offset * per, (offset + f.clipShape[0]) * per), w);
+    if (augment.flip && augment.flip() < 0.5)
+      mirrorRows(clips.subarray(offset * per, (offset + f.clipShape[0]) * per), w);
     for (let j = 0; j < f.clipShape[0]; j++) videoIndex.push(n);
     offset += f.clipShape[0];
     descriptors.set(f.descriptors, n * maxLen * dim);
@@ -141,8 +174,13 @@ function mirrorRows(data: Float32Array, w: number): void {
 }
 
 /** Splits indices into batches of `batchSize`, shuffled with a seeded generator (same seed and epoch, same order). */
-export function batchIndices(indices: readonly number[], batchSize: number, shuffle: { seed: number | string; epoch: number } | null): number[][] {
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+export function batchIndices(
+  indices: readonly number[],
+  batchSize: number,
+  shuffle: { seed: number | string; epoch: number } | null,
+): number[][] {
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new Error(`batch size must be a positive integer, got ${batchSize}`);
   const order = [...indices];
   if (shuffle) {
     const rng = createRng(`${shuffle.seed}/epoch/${shuffle.epoch}`);
@@ -174,7 +212,9 @@ export function classCounts(features: readonly VideoFeatures[], indices: readonl
  */
 export function balancedClassWeights(counts: readonly number[]): number[] {
   if (!Array.isArray(counts) || counts.length === 0 || counts.some((n) => !(Number.isInteger(n) && n >= 0))) {
-    throw new Error(`balancedClassWeights: counts must be a non-empty array of integers >= 0, got ${Array.isArray(counts) ? `[${counts.length} values]` : typeof counts}`);
+    throw new Error(
+      `balancedClassWeights: counts must be a non-empty array of integers >= 0, got ${Array.isArray(counts) ? `[${counts.length} values]` : typeof counts}`,
+    );
   }
   const total = counts.reduce((a, b) => a + b, 0);
   const present = counts.filter((n) => n > 0).length;

@@ -80,15 +80,30 @@ export const SMALL_TRAINING: Readonly<TrainingPreset> = Object.freeze({
 });
 
 /** Builds the configuration of `plm-ipe demo`. */
-export function demoConfig(options: { preset?: 'small' | 'paper'; size?: 'tiny' | 'small'; seed?: number; epochs?: number }): DemoConfig {
+export function demoConfig(options: {
+  preset?: 'small' | 'paper';
+  size?: 'tiny' | 'small';
+  seed?: number;
+  epochs?: number;
+}): DemoConfig {
   const preset = options.preset ?? 'small';
   const size = options.size ?? 'small';
   const seed = options.seed ?? 1;
   if (preset === 'paper') {
     // The paper's sizes: 112x112 frames, 16-frame clips, full C3D, 500 epochs, batch 32 (days on a CPU).
     const training: TrainingPreset = { ...PAPER_PRESET, epochs: options.epochs ?? PAPER_PRESET.epochs };
-    return { preset, size, seed, dataset: { seed, subjects: 24, size: 112, fps: 25 }, extract: { ...PAPER_EXTRACT }, training };
+    return {
+      preset,
+      size,
+      seed,
+      dataset: { seed, subjects: 24, size: 112, fps: 25 },
+      extract: { ...PAPER_EXTRACT },
+      training,
+    };
   }
-  const training: TrainingPreset = { ...SMALL_TRAINING, epochs: options.epochs ?? (size === 'tiny' ? 8 : SMALL_TRAINING.epochs) };
+  const training: TrainingPreset = {
+    ...SMALL_TRAINING,
+    epochs: options.epochs ?? (size === 'tiny' ? 8 : SMALL_TRAINING.epochs),
+  };
   return { preset, size, seed, dataset: { seed, ...DATASETS[size] }, extract: { ...SMALL_EXTRACT }, training };
 }

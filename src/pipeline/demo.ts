@@ -14,7 +14,14 @@ import { evaluateMethod, type MethodEvaluation } from './evaluate.js';
 import { trainMethod, TRAINED_METHODS, type EpochRecord } from './train.js';
 import { methodFolder } from '../predict/run-settings.js';
 import { summaryText, writeComparisonReport, writeReport, type ResultRow, type RunResults } from './report.js';
-import { collapsedClass, comparisonTable, comparisonText, summarizeRuns, type ComparisonSummary, type RunOutcome } from './comparison.js';
+import {
+  collapsedClass,
+  comparisonTable,
+  comparisonText,
+  summarizeRuns,
+  type ComparisonSummary,
+  type RunOutcome,
+} from './comparison.js';
 import { LABELS } from '../data/manifest.js';
 import type { DemoConfig } from './demo-config.js';
 import { upgradeExtractOptions } from './video-features.js';
@@ -65,29 +72,48 @@ export async function trainAndReport(options: TrainAndReportOptions): Promise<Sp
   for (const name of methods) {
     const t0 = performance.now();
     const result = await trainMethod({
-      method: name, preset: training, features, split, seed: options.seed, trainAccuracyVideos: options.trainAccuracyVideos, c3dWeights: options.c3dWeights,
+      method: name,
+      preset: training,
+      features,
+      split,
+      seed: options.seed,
+      trainAccuracyVideos: options.trainAccuracyVideos,
+      c3dWeights: options.c3dWeights,
       checkpointDir: path.join(options.out, 'checkpoints', methodFolder(name)),
-      onEpoch: (r, resumed) => log(`[${name}] epoch ${r.epoch}/${training.epochs} loss ${r.loss.toFixed(4)} ` +
-        `train ${pct(r.trainAccuracy)} val ${pct(r.validationAccuracy)} (F1 ${Number.isFinite(r.validationMacroF1) ? r.validationMacroF1.toFixed(2) : '-'}, predicted ${r.validationPredicted.join('/')}) ` +
-        (r.validationBranches ? `branches val F1 pixel ${r.validationBranches.pixel.macroF1.toFixed(2)} landmark ${r.validationBranches.landmark.macroF1.toFixed(2)} ` : '') +
-        (resumed ? '(from checkpoint)' : `(${r.seconds.toFixed(1)} s)`)),
+      onEpoch: (r, resumed) =>
+        log(
+          `[${name}] epoch ${r.epoch}/${training.epochs} loss ${r.loss.toFixed(4)} ` +
+            `train ${pct(r.trainAccuracy)} val ${pct(r.validationAccuracy)} (F1 ${Number.isFinite(r.validationMacroF1) ? r.validationMacroF1.toFixed(2) : '-'}, predicted ${r.validationPredicted.join('/')}) ` +
+            (r.validationBranches
+              ? `branches val F1 pixel ${r.validationBranches.pixel.macroF1.toFixed(2)} landmark ${r.validationBranches.landmark.macroF1.toFixed(2)} `
+              : '') +
+            (resumed ? '(from checkpoint)' : `(${r.seconds.toFixed(1)} s)`),
+        ),
     });
     // The test videos are looked at here for the first time, with the model of the epoch validation picked.
     evaluations[name] = evaluateMethod(result.method, features, split.test);
     histories[name] = result.history;
     checkpoints[name] = `${result.selectedCheckpoint}.safetensors`;
     selectedEpochs[name] = result.selectedEpoch;
-    log(`[${name}] test accuracy ${(100 * evaluations[name].report.accuracy).toFixed(2)}% (epoch ${result.selectedEpoch}` +
-      `${split.validation.length ? ', picked on validation' : ', the last'}) in ${formatDuration((performance.now() - t0) / 1000)}`);
+    log(
+      `[${name}] test accuracy ${(100 * evaluations[name].report.accuracy).toFixed(2)}% (epoch ${result.selectedEpoch}` +
+        `${split.validation.length ? ', picked on validation' : ', the last'}) in ${formatDuration((performance.now() - t0) / 1000)}`,
+    );
   }
-  const row = (name: string, ev: MethodEvaluation | undefined): ResultRow[] => (ev ? [{ name, report: ev.report }] : []);
+  const row = (name: string, ev: MethodEvaluation | undefined): ResultRow[] =>
+    ev ? [{ name, report: ev.report }] : [];
   const plm = evaluations['PLM-IPE'];
   const results: RunResults = {
     table1: ['PBE', 'LBE', 'EarlyFusion', 'LateFusion', 'PLM-IPE'].flatMap((n) => row(n, evaluations[n])),
     table2: [
       ...row('PBE', evaluations.PBE),
       ...row('LBE', evaluations.LBE),
-      ...(plm?.branches ? [{ name: 'PBE-w/-Mut', report: plm.branches.pixel.report }, { name: 'LBE-w/-Mut', report: plm.branches.landmark.report }] : []),
+      ...(plm?.branches
+        ? [
+            { name: 'PBE-w/-Mut', report: plm.branches.pixel.report },
+            { name: 'LBE-w/-Mut', report: plm.branches.landmark.report },
+          ]
+        : []),
     ],
     histories,
     testCounts: classCounts(features, split.test),
@@ -95,7 +121,9 @@ export async function trainAndReport(options: TrainAndReportOptions): Promise<Sp
     validationCounts: classCounts(features, split.validation),
     selectedEpochs,
   };
-  const predicted: Record<string, number[]> = Object.fromEntries(Object.entries(evaluations).map(([n, ev]) => [n, ev.predicted]));
+  const predicted: Record<string, number[]> = Object.fromEntries(
+    Object.entries(evaluations).map(([n, ev]) => [n, ev.predicted]),
+  );
   if (plm?.branches) {
     predicted['PBE-w/-Mut'] = plm.branches.pixel.predicted;
     predicted['LBE-w/-Mut'] = plm.branches.landmark.predicted;
@@ -105,19 +133,32 @@ export async function trainAndReport(options: TrainAndReportOptions): Promise<Sp
     seed: options.seed,
     videos: split.test.map((i) => ({ id: features[i].id, subject: features[i].subject, label: features[i].label })),
     predicted,
-    scores: Object.fromEntries([...results.table1, ...results.table2].map((r) => [r.name, { accuracy: r.report.accuracy, macroF1: r.report.macroF1 }])),
+    scores: Object.fromEntries(
+      [...results.table1, ...results.table2].map((r) => [
+        r.name,
+        { accuracy: r.report.accuracy, macroF1: r.report.macroF1 },
+      ]),
+    ),
     selectedEpochs,
   };
   for (const [name, p] of Object.entries(predicted)) {
     const c = collapsedClass(p);
-    if (c !== null) log(`warning: ${name} predicted '${LABELS[c]}' for every test video: it collapsed onto one class (its accuracy is that class's share)`);
+    if (c !== null)
+      log(
+        `warning: ${name} predicted '${LABELS[c]}' for every test video: it collapsed onto one class (its accuracy is that class's share)`,
+      );
   }
   const comparison = summarizeRuns([outcome]);
   const pairs = comparison.comparisons.length ? comparisonTable(comparison.comparisons) : '';
   const wallSeconds = (performance.now() - (options.startedAt ?? performance.now())) / 1000;
   const reportFile = await writeReport(path.join(options.out, 'report'), results, {
-    title: options.title ?? 'PLM-IPE results', config: options.config, wallSeconds, checkpoints,
-    extraMarkdown: pairs ? `## Paired comparisons (same test videos; p from a paired bootstrap over test subjects)\n\n${pairs}` : undefined,
+    title: options.title ?? 'PLM-IPE results',
+    config: options.config,
+    wallSeconds,
+    checkpoints,
+    extraMarkdown: pairs
+      ? `## Paired comparisons (same test videos; p from a paired bootstrap over test subjects)\n\n${pairs}`
+      : undefined,
     extraResults: { comparisons: comparison.comparisons, testVideos: outcome.videos, predicted },
   });
   if (options.printSummary ?? true) {
@@ -156,7 +197,8 @@ export interface ComparisonResult {
 export async function trainComparison(options: TrainComparisonOptions): Promise<ComparisonResult> {
   const path = await import('node:path');
   const { splits, seeds, log } = options;
-  if (splits.length === 0 || seeds.length === 0) throw new Error(`trainComparison: needs at least one split and one seed, got ${splits.length} and ${seeds.length}`);
+  if (splits.length === 0 || seeds.length === 0)
+    throw new Error(`trainComparison: needs at least one split and one seed, got ${splits.length} and ${seeds.length}`);
   if (splits.length === 1 && seeds.length === 1) {
     const single = await trainAndReport({ ...options, split: splits[0], seed: seeds[0] });
     return { summary: single.comparison, outcomes: [single.outcome], reportFile: single.reportFile, single };
@@ -165,9 +207,16 @@ export async function trainComparison(options: TrainComparisonOptions): Promise<
   for (let k = 0; k < splits.length; k++) {
     for (const seed of seeds) {
       const split = splits[k];
-      log(`== fold ${k + 1}/${splits.length}, seed ${seed}: ${split.train.length} training, ${split.validation.length} validation, ${split.test.length} test videos (test subjects ${split.testSubjects.join(', ')})`);
+      log(
+        `== fold ${k + 1}/${splits.length}, seed ${seed}: ${split.train.length} training, ${split.validation.length} validation, ${split.test.length} test videos (test subjects ${split.testSubjects.join(', ')})`,
+      );
       const r = await trainAndReport({
-        ...options, split, seed, fold: k + 1, printSummary: false, out: path.join(options.out, 'folds', `fold-${k + 1}-seed-${seed}`),
+        ...options,
+        split,
+        seed,
+        fold: k + 1,
+        printSummary: false,
+        out: path.join(options.out, 'folds', `fold-${k + 1}-seed-${seed}`),
         title: `${options.title ?? 'PLM-IPE results'}: fold ${k + 1}, seed ${seed}`,
       });
       outcomes.push(r.outcome);
@@ -176,7 +225,12 @@ export async function trainComparison(options: TrainComparisonOptions): Promise<
   const summary = summarizeRuns(outcomes);
   const text = comparisonText(summary);
   const wallSeconds = (performance.now() - (options.startedAt ?? performance.now())) / 1000;
-  const reportFile = await writeComparisonReport(path.join(options.out, 'report'), summary, outcomes, { title: options.title ?? 'PLM-IPE results', config: options.config, wallSeconds, text });
+  const reportFile = await writeComparisonReport(path.join(options.out, 'report'), summary, outcomes, {
+    title: options.title ?? 'PLM-IPE results',
+    config: options.config,
+    wallSeconds,
+    text,
+  });
   log('');
   log(text);
   log('');
@@ -213,8 +267,10 @@ async function checkDemoFolder(out: string, config: DemoConfig): Promise<void> {
   const recorded = (JSON.parse(text) as { training?: Partial<TrainingPreset> }).training ?? {};
   const changed = changedDefaultsBetween(recorded, config.training);
   if (changed.length) {
-    throw new Error(`${out} holds a demo trained with other settings (${changed.join(', ')}; from ${file}); ` +
-      `its checkpoints would be reported as they are: use another --out, or delete ${out} to train again`);
+    throw new Error(
+      `${out} holds a demo trained with other settings (${changed.join(', ')}; from ${file}); ` +
+        `its checkpoints would be reported as they are: use another --out, or delete ${out} to train again`,
+    );
   }
 }
 
@@ -222,7 +278,9 @@ async function checkDemoFolder(out: string, config: DemoConfig): Promise<void> {
  * Generates the synthetic dataset, extracts features (cached under `<out>/cache`), trains the five
  * methods (on each fold and seed when asked) and writes `<out>/report`. Rerunning with the same options resumes every stage.
  */
-export async function runDemo(options: DemoRunOptions): Promise<ComparisonResult & Partial<SplitRunResult> & { wallSeconds: number }> {
+export async function runDemo(
+  options: DemoRunOptions,
+): Promise<ComparisonResult & Partial<SplitRunResult> & { wallSeconds: number }> {
   const path = await import('node:path');
   const start = performance.now();
   const { log } = options;
@@ -231,20 +289,40 @@ export async function runDemo(options: DemoRunOptions): Promise<ComparisonResult
   if (options.c3dWeights) checkPretrainedExtract(config.extract, 'the demo configuration', options.c3dWeights);
   await checkDemoFolder(options.out, config);
   const ds = generateDataset(config.dataset);
-  log(`Synthetic dataset: ${ds.entries.length} videos of ${ds.options.width}x${ds.options.height} at ${ds.options.fps} fps, ${ds.subjects.length} subjects (seed ${config.seed})`);
-  const extracted = await extractFeatures(syntheticSources(ds), { cacheDir: path.join(options.out, 'cache'), extract: config.extract, progress: options.progress });
-  log(`Features: ${extracted.computed} videos extracted, ${extracted.cached} read from the cache (${formatDuration((performance.now() - start) / 1000)})`);
+  log(
+    `Synthetic dataset: ${ds.entries.length} videos of ${ds.options.width}x${ds.options.height} at ${ds.options.fps} fps, ${ds.subjects.length} subjects (seed ${config.seed})`,
+  );
+  const extracted = await extractFeatures(syntheticSources(ds), {
+    cacheDir: path.join(options.out, 'cache'),
+    extract: config.extract,
+    progress: options.progress,
+  });
+  log(
+    `Features: ${extracted.computed} videos extracted, ${extracted.cached} read from the cache (${formatDuration((performance.now() - start) / 1000)})`,
+  );
   const plan = splitPlan(extracted.features, { seed: config.seed, folds: options.folds });
   const splits = plan.map((p) => partitionFeatures(extracted.features, p));
   for (const w of plan.flatMap((p) => p.warnings)) log(`warning: ${w}`);
   const first = splits[0];
   const trainAccuracyVideos = Math.max(...splits.map((s) => s.test.length));
-  log(`Split by subject${splits.length > 1 ? ` into ${splits.length} folds (fold 1:` : ' ('}${first.train.length} training, ${first.validation.length} validation, ` +
-    `${first.test.length} test videos; test subjects ${first.testSubjects.join(', ')}); train accuracy per epoch measured on ${trainAccuracyVideos} of the training videos`);
+  log(
+    `Split by subject${splits.length > 1 ? ` into ${splits.length} folds (fold 1:` : ' ('}${first.train.length} training, ${first.validation.length} validation, ` +
+      `${first.test.length} test videos; test subjects ${first.testSubjects.join(', ')}); train accuracy per epoch measured on ${trainAccuracyVideos} of the training videos`,
+  );
   const seeds = Array.from({ length: options.seeds ?? 1 }, (_, i) => config.seed + i);
   const result = await trainComparison({
-    features: extracted.features, splits, seeds, training: config.training, out: options.out, methods: options.methods,
-    config: { ...config, folds: options.folds ?? null, seeds }, log, trainAccuracyVideos, c3dWeights: options.c3dWeights, title: `PLM-IPE demo (preset ${config.preset}, size ${config.size}, seed ${config.seed})`, startedAt: start,
+    features: extracted.features,
+    splits,
+    seeds,
+    training: config.training,
+    out: options.out,
+    methods: options.methods,
+    config: { ...config, folds: options.folds ?? null, seeds },
+    log,
+    trainAccuracyVideos,
+    c3dWeights: options.c3dWeights,
+    title: `PLM-IPE demo (preset ${config.preset}, size ${config.size}, seed ${config.seed})`,
+    startedAt: start,
   });
   const wallSeconds = (performance.now() - start) / 1000;
   log(`Total wall time ${formatDuration(wallSeconds)}`);

@@ -31,7 +31,12 @@ function score(probs: Float32Array, truth: number[]): Evaluation {
  * const ev = evaluateMethod(model, features, split.test);
  * ev.report.accuracy; ev.branches?.pixel.report.accuracy; // PBE-w/-Mut
  */
-export function evaluateMethod(method: PreferenceMethod, features: readonly VideoFeatures[], indices: readonly number[], batchSize = 16): MethodEvaluation {
+export function evaluateMethod(
+  method: PreferenceMethod,
+  features: readonly VideoFeatures[],
+  indices: readonly number[],
+  batchSize = 16,
+): MethodEvaluation {
   const n = indices.length;
   const truth = indices.map((i) => features[i].label);
   const isMutual = method instanceof PLMIPE;
@@ -59,6 +64,10 @@ export function evaluateMethod(method: PreferenceMethod, features: readonly Vide
 }
 
 /** Accuracy only (per-epoch curves). */
-export function accuracyOf(method: PreferenceMethod, features: readonly VideoFeatures[], indices: readonly number[]): number {
+export function accuracyOf(
+  method: PreferenceMethod,
+  features: readonly VideoFeatures[],
+  indices: readonly number[],
+): number {
   return indices.length === 0 ? NaN : evaluateMethod(method, features, indices).report.accuracy;
 }

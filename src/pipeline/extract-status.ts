@@ -23,7 +23,8 @@ export interface Shard {
 export function parseShard(text: string, env: Record<string, string | undefined> = {}): Shard {
   const int = (v: string | undefined, what: string): number => {
     const n = Number(v);
-    if (v === undefined || v.trim() === '' || !Number.isInteger(n) || n < 0) throw new Error(`--shard: ${what} must be a non-negative integer, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+    if (v === undefined || v.trim() === '' || !Number.isInteger(n) || n < 0)
+      throw new Error(`--shard: ${what} must be a non-negative integer, got ${v === undefined ? 'nothing' : `'${v}'`}`);
     return n;
   };
   let index: number;
@@ -31,23 +32,33 @@ export function parseShard(text: string, env: Record<string, string | undefined>
   const m = /^env(?:\/(.*))?$/.exec(text);
   if (m) {
     if (env.SLURM_ARRAY_TASK_ID !== undefined) {
-      index = int(env.SLURM_ARRAY_TASK_ID, 'SLURM_ARRAY_TASK_ID') - int(env.SLURM_ARRAY_TASK_MIN ?? '0', 'SLURM_ARRAY_TASK_MIN');
-      count = m[1] !== undefined ? int(m[1], 'the shard count') : int(env.SLURM_ARRAY_TASK_COUNT, 'SLURM_ARRAY_TASK_COUNT');
+      index =
+        int(env.SLURM_ARRAY_TASK_ID, 'SLURM_ARRAY_TASK_ID') -
+        int(env.SLURM_ARRAY_TASK_MIN ?? '0', 'SLURM_ARRAY_TASK_MIN');
+      count =
+        m[1] !== undefined ? int(m[1], 'the shard count') : int(env.SLURM_ARRAY_TASK_COUNT, 'SLURM_ARRAY_TASK_COUNT');
     } else if (env.JOB_COMPLETION_INDEX !== undefined) {
       index = int(env.JOB_COMPLETION_INDEX, 'JOB_COMPLETION_INDEX');
-      if (m[1] === undefined) throw new Error("--shard env: JOB_COMPLETION_INDEX is set but not the shard count; use '--shard env/N' with N the Job's completions");
+      if (m[1] === undefined)
+        throw new Error(
+          "--shard env: JOB_COMPLETION_INDEX is set but not the shard count; use '--shard env/N' with N the Job's completions",
+        );
       count = int(m[1], 'the shard count');
     } else {
-      throw new Error('--shard env: neither SLURM_ARRAY_TASK_ID (Slurm job array) nor JOB_COMPLETION_INDEX (Kubernetes Indexed Job) is set');
+      throw new Error(
+        '--shard env: neither SLURM_ARRAY_TASK_ID (Slurm job array) nor JOB_COMPLETION_INDEX (Kubernetes Indexed Job) is set',
+      );
     }
   } else {
     const parts = /^(\d+)\/(\d+)$/.exec(text.trim());
-    if (!parts) throw new Error(`--shard must be I/N (0-based index I of N shards, e.g. 0/4), env or env/N, got '${text}'`);
+    if (!parts)
+      throw new Error(`--shard must be I/N (0-based index I of N shards, e.g. 0/4), env or env/N, got '${text}'`);
     index = Number(parts[1]);
     count = Number(parts[2]);
   }
   if (count < 1) throw new Error(`--shard: the shard count must be at least 1, got ${count}`);
-  if (index >= count) throw new Error(`--shard: index ${index} is not below the shard count ${count} (indices are 0-based)`);
+  if (index >= count)
+    throw new Error(`--shard: index ${index} is not below the shard count ${count} (indices are 0-based)`);
   return { index, count };
 }
 
@@ -120,11 +131,15 @@ export interface ExtractionStatus {
 /** Formats a status as the lines `extract --status` prints (at most `limit` ids per list). */
 export function statusText(status: ExtractionStatus, limit = 20): string {
   const total = status.done.length + status.failed.length + status.missing.length;
-  const list = (ids: string[]) => ids.slice(0, limit).join(', ') + (ids.length > limit ? `, ... (${ids.length - limit} more)` : '');
-  const lines = [`${total} videos: ${status.done.length} done, ${status.failed.length} failed, ${status.missing.length} missing`];
+  const list = (ids: string[]) =>
+    ids.slice(0, limit).join(', ') + (ids.length > limit ? `, ... (${ids.length - limit} more)` : '');
+  const lines = [
+    `${total} videos: ${status.done.length} done, ${status.failed.length} failed, ${status.missing.length} missing`,
+  ];
   if (status.failed.length) {
     lines.push('failed:');
-    for (const f of status.failed.slice(0, limit)) lines.push(`  ${f.id}: ${f.reason}${f.shard ? ` (shard ${f.shard})` : ''}`);
+    for (const f of status.failed.slice(0, limit))
+      lines.push(`  ${f.id}: ${f.reason}${f.shard ? ` (shard ${f.shard})` : ''}`);
     if (status.failed.length > limit) lines.push(`  ... (${status.failed.length - limit} more)`);
   }
   if (status.missing.length) lines.push(`missing: ${list(status.missing)}`);

@@ -13,11 +13,29 @@ import type { LandmarkTrack, RgbVideo } from '../data/types.js';
 import type { SyntheticDataset } from '../data/synthetic/dataset.js';
 import type { LandmarkProvider } from '../landmarks/index.js';
 import { fillTrackGaps } from '../landmarks/track.js';
-import { computeFeatures, upgradeExtractOptions, type VideoExtractOptions, type VideoFeatures } from './video-features.js';
-import { clearFailure, readFailures, recordFailure, type ExtractionStatus, type FailureRecord } from './extract-status.js';
+import {
+  computeFeatures,
+  upgradeExtractOptions,
+  type VideoExtractOptions,
+  type VideoFeatures,
+} from './video-features.js';
+import {
+  clearFailure,
+  readFailures,
+  recordFailure,
+  type ExtractionStatus,
+  type FailureRecord,
+} from './extract-status.js';
 
 // The per-video computation lives in video-features.ts (browser-safe); re-exported for existing imports.
-export { computeFeatures, pickClips, pickApexClips, PAPER_EXTRACT, type VideoExtractOptions, type VideoFeatures } from './video-features.js';
+export {
+  computeFeatures,
+  pickClips,
+  pickApexClips,
+  PAPER_EXTRACT,
+  type VideoExtractOptions,
+  type VideoFeatures,
+} from './video-features.js';
 
 /**
  * The cache key of one video's features: its content hash and every extraction option. The crop side
@@ -58,7 +76,10 @@ export function syntheticSources(ds: SyntheticDataset): VideoSource[] {
  * Sources for the entries of a manifest (paths already resolved by readManifest). Landmarks come
  * from each entry's `landmarks` file, or from `provider` (a detector) for entries without one.
  */
-export function manifestSources(entries: readonly ManifestEntry[], provider?: { name: string; provider: LandmarkProvider }): VideoSource[] {
+export function manifestSources(
+  entries: readonly ManifestEntry[],
+  provider?: { name: string; provider: LandmarkProvider },
+): VideoSource[] {
   return entries.map((entry) => ({
     entry,
     contentHash: async () => {
@@ -72,16 +93,25 @@ export function manifestSources(entries: readonly ManifestEntry[], provider?: { 
       if (entry.landmarks) {
         const file = await readLandmarks(entry.landmarks);
         if (file.landmarks.length !== video.frames.length) {
-          throw new Error(`${entry.landmarks}: has ${file.landmarks.length} frames of landmarks but video ${entry.video} has ${video.frames.length} frames`);
+          throw new Error(
+            `${entry.landmarks}: has ${file.landmarks.length} frames of landmarks but video ${entry.video} has ${video.frames.length} frames`,
+          );
         }
         return { video, landmarks: file.landmarks };
       }
       if (!provider) {
-        throw new Error(`manifest entry '${entry.id}' has no landmark file; pass a landmark provider (--provider face-api)`);
+        throw new Error(
+          `manifest entry '${entry.id}' has no landmark file; pass a landmark provider (--provider face-api)`,
+        );
       }
       const track: (Float32Array | null)[] = [];
       for (const frame of video.frames) {
-        const pts = await provider.provider.detect({ width: video.width, height: video.height, data: frame, channels: 3 });
+        const pts = await provider.provider.detect({
+          width: video.width,
+          height: video.height,
+          data: frame,
+          channels: 3,
+        });
         track.push(pts ? flattenPoints(pts as ArrayLike<{ x: number; y: number } | readonly [number, number]>) : null);
       }
       return { video, landmarks: fillMissing(track, entry.id) };
@@ -144,7 +174,10 @@ export interface ExtractResult {
  * @example
  * const { features } = await extractFeatures(syntheticSources(ds), { cacheDir: 'out/cache', extract: opts });
  */
-export async function extractFeatures(sources: readonly VideoSource[], options: ExtractRunOptions): Promise<ExtractResult> {
+export async function extractFeatures(
+  sources: readonly VideoSource[],
+  options: ExtractRunOptions,
+): Promise<ExtractResult> {
   const fs = await import('node:fs/promises');
   await fs.mkdir(options.cacheDir, { recursive: true });
   const cache = new FeatureCache(options.cacheDir);
@@ -162,20 +195,31 @@ export async function extractFeatures(sources: readonly VideoSource[], options: 
     let hit;
     try {
       const key = await featureCacheKey(await sources[i].contentHash(), extract);
-      hit = await cache.getOrCompute(key, async () => {
-        fromCache = false;
-        const { video, landmarks } = await sources[i].load();
-        if (!landmarks) throw new Error(`video '${entry.id}': no landmarks`);
-        const f = computeFeatures(video, landmarks, extract, entry.id);
-        return {
-          clips: { data: f.clips, shape: f.clipShape },
-          descriptors: { data: f.descriptors, shape: [f.valid.length, f.dim] },
-          valid: { data: f.valid },
-        };
-      }, { id: entry.id });
+      hit = await cache.getOrCompute(
+        key,
+        async () => {
+          fromCache = false;
+          const { video, landmarks } = await sources[i].load();
+          if (!landmarks) throw new Error(`video '${entry.id}': no landmarks`);
+          const f = computeFeatures(video, landmarks, extract, entry.id);
+          return {
+            clips: { data: f.clips, shape: f.clipShape },
+            descriptors: { data: f.descriptors, shape: [f.valid.length, f.dim] },
+            valid: { data: f.valid },
+          };
+        },
+        { id: entry.id },
+      );
     } catch (err) {
-      if (options.onError !== 'continue') throw new Error(`video '${entry.id}' (${entry.video}): ${(err as Error).message}`);
-      const record: FailureRecord = { id: entry.id, video: entry.video, reason: (err as Error).message, at: new Date().toISOString(), ...(options.shardLabel ? { shard: options.shardLabel } : {}) };
+      if (options.onError !== 'continue')
+        throw new Error(`video '${entry.id}' (${entry.video}): ${(err as Error).message}`);
+      const record: FailureRecord = {
+        id: entry.id,
+        video: entry.video,
+        reason: (err as Error).message,
+        at: new Date().toISOString(),
+        ...(options.shardLabel ? { shard: options.shardLabel } : {}),
+      };
       failed.push(record);
       if (options.failureDir) await recordFailure(options.failureDir, record);
       progress.tick();
@@ -211,7 +255,10 @@ export async function extractFeatures(sources: readonly VideoSource[], options: 
  * Which sources are done (a complete cache entry exists), failed (a failure record and no entry) or
  * missing, without extracting anything (hashes every video's file to find its cache key).
  */
-export async function extractionStatus(sources: readonly VideoSource[], options: { cacheDir: string; extract: VideoExtractOptions; failureDir: string }): Promise<ExtractionStatus> {
+export async function extractionStatus(
+  sources: readonly VideoSource[],
+  options: { cacheDir: string; extract: VideoExtractOptions; failureDir: string },
+): Promise<ExtractionStatus> {
   const cache = new FeatureCache(options.cacheDir);
   const failures = await readFailures(options.failureDir);
   const status: ExtractionStatus = { done: [], failed: [], missing: [] };
@@ -221,7 +268,8 @@ export async function extractionStatus(sources: readonly VideoSource[], options:
       key = await featureCacheKey(await contentHash(), options.extract);
     } catch (err) {
       // An unreadable file cannot be done; its failure record (if any) says why.
-      if (!failures.has(entry.id)) status.failed.push({ id: entry.id, video: entry.video, reason: (err as Error).message, at: '' });
+      if (!failures.has(entry.id))
+        status.failed.push({ id: entry.id, video: entry.video, reason: (err as Error).message, at: '' });
     }
     if (key && (await cache.has(key))) status.done.push(entry.id);
     else if (failures.has(entry.id)) status.failed.push(failures.get(entry.id)!);

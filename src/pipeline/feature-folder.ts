@@ -6,7 +6,13 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { readManifest } from '../data/manifest-node.js';
 import type { ProgressStream } from '../data/progress.js';
 import type { LandmarkProvider } from '../landmarks/index.js';
-import { extractFeatures, extractionStatus, manifestSources, type VideoExtractOptions, type ExtractResult } from './extract.js';
+import {
+  extractFeatures,
+  extractionStatus,
+  manifestSources,
+  type VideoExtractOptions,
+  type ExtractResult,
+} from './extract.js';
 import { upgradeExtractOptions } from './video-features.js';
 import { shardItems, type ExtractionStatus, type Shard } from './extract-status.js';
 
@@ -44,18 +50,32 @@ export interface ExtractManifestOptions {
  * `<dir>/extract.json`. Several processes may run this on one folder at once: cache entries and
  * failure records are written atomically, so none is ever read half-written.
  */
-export async function extractManifest(manifest: string, dir: string, options: ExtractManifestOptions): Promise<ExtractResult> {
+export async function extractManifest(
+  manifest: string,
+  dir: string,
+  options: ExtractManifestOptions,
+): Promise<ExtractResult> {
   const path = await import('node:path');
   const fs = await import('node:fs/promises');
   const entries = shardItems(await readManifest(manifest), options.shard);
   const provider = options.provider ? await createProvider(options.provider) : undefined;
   await fs.mkdir(dir, { recursive: true });
-  const info: FeatureFolderInfo = { format: 'plm-ipe-features', manifest: path.resolve(manifest), extract: options.extract, provider: options.provider ?? null };
+  const info: FeatureFolderInfo = {
+    format: 'plm-ipe-features',
+    manifest: path.resolve(manifest),
+    extract: options.extract,
+    provider: options.provider ?? null,
+  };
   await writeFileAtomic(path.join(dir, 'extract.json'), JSON.stringify(info, null, 2));
   try {
     return await extractFeatures(manifestSources(entries, provider), {
-      cacheDir: path.join(dir, 'cache'), extract: options.extract, progress: options.progress, onError: options.strict ? 'stop' : 'continue', failureDir: dir,
-      shardLabel: options.shard ? `${options.shard.index}/${options.shard.count}` : undefined, keepFeatures: options.keepFeatures,
+      cacheDir: path.join(dir, 'cache'),
+      extract: options.extract,
+      progress: options.progress,
+      onError: options.strict ? 'stop' : 'continue',
+      failureDir: dir,
+      shardLabel: options.shard ? `${options.shard.index}/${options.shard.count}` : undefined,
+      keepFeatures: options.keepFeatures,
     });
   } finally {
     await provider?.provider.dispose?.();
@@ -67,7 +87,11 @@ export async function featureFolderStatus(dir: string): Promise<ExtractionStatus
   const path = await import('node:path');
   const info = await readFeatureFolder(dir);
   const entries = await readManifest(info.manifest);
-  return extractionStatus(manifestSources(entries), { cacheDir: path.join(dir, 'cache'), extract: info.extract, failureDir: dir });
+  return extractionStatus(manifestSources(entries), {
+    cacheDir: path.join(dir, 'cache'),
+    extract: info.extract,
+    failureDir: dir,
+  });
 }
 
 /** Reads `extract.json` of a features folder. */
@@ -79,7 +103,9 @@ export async function readFeatureFolder(dir: string): Promise<FeatureFolderInfo>
   try {
     text = await fs.readFile(file, 'utf8');
   } catch {
-    throw new Error(`${dir} is not a features folder (no extract.json); run 'plm-ipe extract <manifest> --out ${dir}' first`);
+    throw new Error(
+      `${dir} is not a features folder (no extract.json); run 'plm-ipe extract <manifest> --out ${dir}' first`,
+    );
   }
   const info = JSON.parse(text) as FeatureFolderInfo;
   if (info.format !== 'plm-ipe-features') throw new Error(`${file} is not a plm-ipe features file`);
@@ -90,8 +116,15 @@ export async function readFeatureFolder(dir: string): Promise<FeatureFolderInfo>
  * Loads the features of a folder (extracting what is missing, e.g. after an interrupted extract);
  * videos that fail are left out and listed in `failed`.
  */
-export async function loadFeatureFolder(dir: string, progress?: ProgressStream): Promise<ExtractResult & { info: FeatureFolderInfo }> {
+export async function loadFeatureFolder(
+  dir: string,
+  progress?: ProgressStream,
+): Promise<ExtractResult & { info: FeatureFolderInfo }> {
   const info = await readFeatureFolder(dir);
-  const result = await extractManifest(info.manifest, dir, { extract: info.extract, provider: info.provider ?? undefined, progress });
+  const result = await extractManifest(info.manifest, dir, {
+    extract: info.extract,
+    provider: info.provider ?? undefined,
+    progress,
+  });
   return { ...result, info };
 }

@@ -20,7 +20,11 @@ export function pretrainedExtract(extract: Readonly<VideoExtractOptions>): Video
 /** Throws, naming the folder and the fix, when features were not extracted for pretrained weights. */
 export function checkPretrainedExtract(extract: Readonly<VideoExtractOptions>, where: string, weights: string): void {
   const baseline = extract.clipBaseline ?? 'none';
-  if (extract.crop !== C3D_PYTORCH_PREPROCESS.crop || extract.normalize !== C3D_PYTORCH_PREPROCESS.normalize || baseline !== 'none') {
+  if (
+    extract.crop !== C3D_PYTORCH_PREPROCESS.crop ||
+    extract.normalize !== C3D_PYTORCH_PREPROCESS.normalize ||
+    baseline !== 'none'
+  ) {
     throw new Error(
       `${where} was extracted with crop '${extract.crop}', normalize ${JSON.stringify(extract.normalize)} and baseline '${baseline}', ` +
         `but the pretrained C3D weights ${weights} expect clips preprocessed as c3d-pytorch's predict.py does (crop 'c3d-pytorch', normalize 'raw', no baseline); ` +

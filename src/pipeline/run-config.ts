@@ -53,11 +53,13 @@ export async function readRunConfig(run: string): Promise<RunConfig | null> {
     return null;
   }
   const config = JSON.parse(text) as RunConfig;
-  if (config.format !== 'plm-ipe-run') throw new Error(`${file} is not a plm-ipe run configuration (format '${String(config.format)}')`);
+  if (config.format !== 'plm-ipe-run')
+    throw new Error(`${file} is not a plm-ipe run configuration (format '${String(config.format)}')`);
   return config.extract ? { ...config, extract: upgradeExtractOptions(config.extract) } : config;
 }
 
-const show = (v: unknown): string => (v === null || v === undefined ? 'none' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const show = (v: unknown): string =>
+  v === null || v === undefined ? 'none' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
 /**
  * Throws when `given` (settings from flags; undefined ones are not checked) disagrees with the run's
@@ -67,8 +69,10 @@ export function checkRunConfig(run: string, recorded: RunConfig, given: Partial<
   for (const { key, flag } of CHECKED) {
     if (given[key] === undefined) continue;
     if (JSON.stringify(given[key]) !== JSON.stringify(recorded[key])) {
-      throw new Error(`${flag} is ${show(given[key])} but run ${run} was made with ${show(recorded[key])}; ` +
-        `drop the flag to use the run's value, or use another --out/--run folder`);
+      throw new Error(
+        `${flag} is ${show(given[key])} but run ${run} was made with ${show(recorded[key])}; ` +
+          `drop the flag to use the run's value, or use another --out/--run folder`,
+      );
     }
   }
 }
@@ -86,7 +90,9 @@ export function continuedTraining(recorded: RunConfig | null, training: Training
 }
 
 /** The settings whose default changed, as `recorded` (a run's training preset) had them. */
-function recordedChangedDefaults(recorded: Partial<TrainingPreset>): Pick<TrainingPreset, 'classBalance' | 'klRampEpochs'> {
+function recordedChangedDefaults(
+  recorded: Partial<TrainingPreset>,
+): Pick<TrainingPreset, 'classBalance' | 'klRampEpochs'> {
   return { classBalance: recorded.classBalance ?? 'none', klRampEpochs: recorded.klRampEpochs ?? 0 };
 }
 
@@ -98,7 +104,9 @@ function recordedChangedDefaults(recorded: Partial<TrainingPreset>): Pick<Traini
 export function changedDefaultsBetween(recorded: Partial<TrainingPreset>, training: TrainingPreset): string[] {
   const was = recordedChangedDefaults(recorded);
   const now = recordedChangedDefaults(training);
-  return (Object.keys(was) as (keyof typeof was)[]).filter((k) => was[k] !== now[k]).map((k) => `${k} ${String(was[k])} -> ${String(now[k])}`);
+  return (Object.keys(was) as (keyof typeof was)[])
+    .filter((k) => was[k] !== now[k])
+    .map((k) => `${k} ${String(was[k])} -> ${String(now[k])}`);
 }
 
 /** Writes `<run>/config.json` and `<run>/split.json` (the split plan's text) atomically. */

@@ -6,7 +6,14 @@
 import { createRng, manualSeed } from '../tensor/random.js';
 import { serializeSafetensors, parseSafetensors, type NamedTensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { createMethod, createOptimizers, klRampFactor, learningRateFactor, type MethodName, type TrainingPreset } from '../models/presets.js';
+import {
+  createMethod,
+  createOptimizers,
+  klRampFactor,
+  learningRateFactor,
+  type MethodName,
+  type TrainingPreset,
+} from '../models/presets.js';
 import type { MethodOptimizers, PreferenceMethod } from '../models/method.js';
 import { PLMIPE } from '../models/plm-ipe.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
@@ -18,7 +25,13 @@ import { loadPretrainedC3D } from './pretrained.js';
 import type { VideoFeatures } from './extract.js';
 
 /** The five methods that are trained (PBE-w/-Mut and LBE-w/-Mut are PLM-IPE's branches). */
-export const TRAINED_METHODS = ['PBE', 'LBE', 'EarlyFusion', 'LateFusion', 'PLM-IPE'] as const satisfies readonly MethodName[];
+export const TRAINED_METHODS = [
+  'PBE',
+  'LBE',
+  'EarlyFusion',
+  'LateFusion',
+  'PLM-IPE',
+] as const satisfies readonly MethodName[];
 
 /** One epoch of the training history. */
 export interface EpochRecord {
@@ -35,7 +48,10 @@ export interface EpochRecord {
   /** Videos predicted as each class on validation `[negative, neutral, positive]` (a collapse shows as one non-zero count). */
   validationPredicted: [number, number, number];
   /** PLM-IPE only: each branch alone on the validation videos (a branch collapsing onto one class shows here first). */
-  validationBranches?: Record<'pixel' | 'landmark', { accuracy: number; macroF1: number; predicted: [number, number, number] }>;
+  validationBranches?: Record<
+    'pixel' | 'landmark',
+    { accuracy: number; macroF1: number; predicted: [number, number, number] }
+  >;
   seconds: number;
 }
 
@@ -121,7 +137,10 @@ function serializeOptimizers(optimizers: MethodOptimizers): Uint8Array {
 
 function restoreOptimizers(optimizers: MethodOptimizers, bytes: Uint8Array, file: string): void {
   const { tensors, metadata } = parseSafetensors(bytes, file);
-  const meta = JSON.parse(metadata.optimizers ?? '{}') as Record<string, { hyper: OptimizerState['hyper']; steps: Record<string, number> }>;
+  const meta = JSON.parse(metadata.optimizers ?? '{}') as Record<
+    string,
+    { hyper: OptimizerState['hyper']; steps: Record<string, number> }
+  >;
   for (const [which, opt] of optimizerEntries(optimizers)) {
     const m = meta[which];
     if (!m) throw new Error(`${file}: no '${which}' optimizer state; the checkpoint is from another method`);
@@ -148,7 +167,8 @@ async function readState(dir: string, method: string): Promise<TrainState | null
   }
   const state = JSON.parse(text) as TrainState;
   if (state.format !== 'plm-ipe-train-state') throw new Error(`${file} is not a training state file`);
-  if (state.method !== method) throw new Error(`${file} belongs to method '${state.method}', not '${method}'; use another --out folder`);
+  if (state.method !== method)
+    throw new Error(`${file} belongs to method '${state.method}', not '${method}'; use another --out folder`);
   return state;
 }
 
@@ -169,13 +189,18 @@ export function selectEpoch(history: readonly EpochRecord[]): number {
   if (!Number.isFinite(best.validationMacroF1)) return best.epoch;
   best = history[0];
   for (const r of history) {
-    if (r.validationMacroF1 > best.validationMacroF1 || (r.validationMacroF1 === best.validationMacroF1 && r.validationAccuracy > best.validationAccuracy)) best = r;
+    if (
+      r.validationMacroF1 > best.validationMacroF1 ||
+      (r.validationMacroF1 === best.validationMacroF1 && r.validationAccuracy > best.validationAccuracy)
+    )
+      best = r;
   }
   return best.epoch;
 }
 
 /** Videos predicted as each class: the column sums of a confusion matrix. */
-const predictedCounts = (r: { confusion: number[][] }): [number, number, number] => [0, 1, 2].map((c) => r.confusion.reduce((a, row) => a + row[c], 0)) as [number, number, number];
+const predictedCounts = (r: { confusion: number[][] }): [number, number, number] =>
+  [0, 1, 2].map((c) => r.confusion.reduce((a, row) => a + row[c], 0)) as [number, number, number];
 
 const stemOf = (epoch: number): string => `epoch-${String(epoch).padStart(3, '0')}`;
 
@@ -210,7 +235,11 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
   if (state) {
     checkpoint = path.join(options.checkpointDir, state.checkpoint);
     await loadModelInto(method as SavableModel, checkpoint);
-    restoreOptimizers(optimizers, await fs.readFile(`${checkpoint}.optim.safetensors`), `${checkpoint}.optim.safetensors`);
+    restoreOptimizers(
+      optimizers,
+      await fs.readFile(`${checkpoint}.optim.safetensors`),
+      `${checkpoint}.optim.safetensors`,
+    );
     history.push(...state.history.slice(0, Math.min(state.epoch, epochs)));
     if (state.selected) previousSelected = path.join(options.checkpointDir, state.selected);
     for (const r of history) options.onEpoch?.(r, true);
@@ -218,9 +247,11 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
   const resumedEpochs = history.length;
   const trainSample = spreadSample(split.train, options.trainAccuracyVideos);
   const classBalance = preset.classBalance ?? 'none';
-  if (classBalance !== 'none' && classBalance !== 'balanced') throw new Error(`classBalance must be 'none' or 'balanced', got ${JSON.stringify(classBalance)}`);
+  if (classBalance !== 'none' && classBalance !== 'balanced')
+    throw new Error(`classBalance must be 'none' or 'balanced', got ${JSON.stringify(classBalance)}`);
   // From the training part only (never validation or test), the same for every epoch and a resumed run.
-  const classWeights = classBalance === 'balanced' ? balancedClassWeights(classCounts(features, split.train)) : undefined;
+  const classWeights =
+    classBalance === 'balanced' ? balancedClassWeights(classCounts(features, split.train)) : undefined;
 
   for (let epoch = resumedEpochs + 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
@@ -241,8 +272,10 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
         const losses = method.trainStep(batch, optimizers);
         for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v;
       } catch (err) {
-        throw new Error(`training ${name} stopped in epoch ${epoch}, batch ${b + 1}/${batches.length}: ${(err as Error).message}` +
-          (checkpoint ? `; the last good checkpoint is ${checkpoint}` : ''));
+        throw new Error(
+          `training ${name} stopped in epoch ${epoch}, batch ${b + 1}/${batches.length}: ${(err as Error).message}` +
+            (checkpoint ? `; the last good checkpoint is ${checkpoint}` : ''),
+        );
       } finally {
         batch.pixel.clips?.dispose();
         batch.landmark.descriptors.dispose();
@@ -264,8 +297,16 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
     if (validationEval?.branches) {
       const b = validationEval.branches;
       record.validationBranches = {
-        pixel: { accuracy: b.pixel.report.accuracy, macroF1: b.pixel.report.macroF1, predicted: predictedCounts(b.pixel.report) },
-        landmark: { accuracy: b.landmark.report.accuracy, macroF1: b.landmark.report.macroF1, predicted: predictedCounts(b.landmark.report) },
+        pixel: {
+          accuracy: b.pixel.report.accuracy,
+          macroF1: b.pixel.report.macroF1,
+          predicted: predictedCounts(b.pixel.report),
+        },
+        landmark: {
+          accuracy: b.landmark.report.accuracy,
+          macroF1: b.landmark.report.macroF1,
+          predicted: predictedCounts(b.landmark.report),
+        },
       };
     }
     record.seconds = (performance.now() - t0) / 1000;
@@ -278,7 +319,14 @@ export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
     await saveModel(method as SavableModel, base);
     await writeFileAtomic(`${base}.optim.safetensors`, serializeOptimizers(optimizers));
     const selected = stemOf(selectEpoch(history));
-    const next: TrainState = { format: 'plm-ipe-train-state', method: name, epoch, checkpoint: stem, selected, history };
+    const next: TrainState = {
+      format: 'plm-ipe-train-state',
+      method: name,
+      epoch,
+      checkpoint: stem,
+      selected,
+      history,
+    };
     await writeFileAtomic(path.join(options.checkpointDir, 'state.json'), JSON.stringify(next, null, 1));
     if (!options.keepAll) {
       // Only the newest (resume) and the selected checkpoints are kept; the state file already points at them.

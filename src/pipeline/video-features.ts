@@ -131,7 +131,9 @@ export function pickApexClips(track: LandmarkTrack, k: number, clipLength: numbe
   if (max <= 0 || k <= max) return pickClips(k, max);
   const aligned = track.map((f) => alignFace(framePoints(f), { size: 64 }).landmarks);
   const first = aligned[0];
-  const displacement = aligned.map((pts) => Math.sqrt(pts.reduce((s, p, i) => s + (p.x - first[i].x) ** 2 + (p.y - first[i].y) ** 2, 0) / 68));
+  const displacement = aligned.map((pts) =>
+    Math.sqrt(pts.reduce((s, p, i) => s + (p.x - first[i].x) ** 2 + (p.y - first[i].y) ** 2, 0) / 68),
+  );
   const score = Array.from({ length: k }, (_, c) => {
     // The last clip may be padded with repeats of the last frame: score only the real frames.
     const frames = displacement.slice(c * clipLength, (c + 1) * clipLength);
@@ -144,7 +146,14 @@ export function pickApexClips(track: LandmarkTrack, k: number, clipLength: numbe
 }
 
 /** clips[k, ch, t] -= first[0, ch, 0] for every kept clip k and frame t (layout [K, C, L, H*W]). */
-export function subtractFirstFrame(clips: Float32Array, all: Float32Array, k: number, c: number, l: number, hw: number): void {
+export function subtractFirstFrame(
+  clips: Float32Array,
+  all: Float32Array,
+  k: number,
+  c: number,
+  l: number,
+  hw: number,
+): void {
   for (let ch = 0; ch < c; ch++) {
     const first = all.subarray(ch * l * hw, ch * l * hw + hw);
     for (let i = 0; i < k; i++) {
@@ -157,19 +166,31 @@ export function subtractFirstFrame(clips: Float32Array, all: Float32Array, k: nu
 }
 
 /** The pixel clips of one video (preprocessVideo, then `maxClips` selection and the baseline). */
-export function computeClips(video: RgbVideo, landmarks: LandmarkTrack, options: VideoExtractOptions, name: string): { clips: Float32Array; clipShape: VideoFeatures['clipShape'] } {
+export function computeClips(
+  video: RgbVideo,
+  landmarks: LandmarkTrack,
+  options: VideoExtractOptions,
+  name: string,
+): { clips: Float32Array; clipShape: VideoFeatures['clipShape'] } {
   const frames = everyNth(video.frames, options.frameStep);
   const track = everyNth(landmarks, options.frameStep);
   const sub: RgbVideo = { ...video, fps: video.fps / options.frameStep, frames };
   // 'pad' so a video shorter than one clip still gets one (its last frame repeated).
   const batch = preprocessVideo(sub, {
-    clipLength: options.clipLength, size: options.clipSize, crop: options.crop, normalize: options.normalize,
-    landmarks: track, remainder: 'pad', name,
+    clipLength: options.clipLength,
+    size: options.clipSize,
+    crop: options.crop,
+    normalize: options.normalize,
+    landmarks: track,
+    remainder: 'pad',
+    name,
   });
   const [k, c, l, h, w] = batch.shape;
   const selection = options.clipSelection ?? 'spread';
   if (selection !== 'spread' && selection !== 'apex') {
-    throw new Error(`computeFeatures: extract.clipSelection must be 'spread' or 'apex', got ${JSON.stringify(selection)}`);
+    throw new Error(
+      `computeFeatures: extract.clipSelection must be 'spread' or 'apex', got ${JSON.stringify(selection)}`,
+    );
   }
   const keep = selection === 'apex' ? pickApexClips(track, k, l, options.maxClips) : pickClips(k, options.maxClips);
   const per = c * l * h * w;
@@ -177,7 +198,9 @@ export function computeClips(video: RgbVideo, landmarks: LandmarkTrack, options:
   keep.forEach((src, dst) => clips.set(batch.data.subarray(src * per, (src + 1) * per), dst * per));
   const baseline = options.clipBaseline ?? 'none';
   if (baseline !== 'none' && baseline !== 'first-frame') {
-    throw new Error(`computeFeatures: extract.clipBaseline must be 'none' or 'first-frame', got ${JSON.stringify(baseline)}`);
+    throw new Error(
+      `computeFeatures: extract.clipBaseline must be 'none' or 'first-frame', got ${JSON.stringify(baseline)}`,
+    );
   }
   if (baseline === 'first-frame') subtractFirstFrame(clips, batch.data, keep.length, c, l, h * w);
   return { clips, clipShape: [keep.length, c, l, h, w] };
@@ -190,7 +213,18 @@ export function computeClips(video: RgbVideo, landmarks: LandmarkTrack, options:
  * const f = computeFeatures(video, track, SMALL_EXTRACT, 'clip.mp4');
  * const batch = makeBatch([{ id: 'clip.mp4', label: 0, subject: '-', session: '-', ...f }], [0]);
  */
-export function computeFeatures(video: RgbVideo, landmarks: LandmarkTrack, options: VideoExtractOptions, name: string): { clips: Float32Array; clipShape: VideoFeatures['clipShape']; descriptors: Float32Array; valid: Uint8Array; dim: number } {
+export function computeFeatures(
+  video: RgbVideo,
+  landmarks: LandmarkTrack,
+  options: VideoExtractOptions,
+  name: string,
+): {
+  clips: Float32Array;
+  clipShape: VideoFeatures['clipShape'];
+  descriptors: Float32Array;
+  valid: Uint8Array;
+  dim: number;
+} {
   const { clips, clipShape } = computeClips(video, landmarks, options, name);
   const frames = everyNth(video.frames, options.frameStep);
   const track = everyNth(landmarks, options.frameStep);
@@ -204,9 +238,12 @@ export function computeFeatures(video: RgbVideo, landmarks: LandmarkTrack, optio
  * The `describeVideo` / `DescriptorStream` options an extraction uses (crop side, magnitude, reference),
  * so a live stream describes frames exactly as training did.
  */
-export function descriptorOptions(options: VideoExtractOptions): { size: number; magnitude: 'max' | 'iod'; reference: 'previous' | 'first' } {
+export function descriptorOptions(options: VideoExtractOptions): {
+  size: number;
+  magnitude: 'max' | 'iod';
+  reference: 'previous' | 'first';
+} {
   const { descriptorCropSize, descriptorMagnitude, descriptorReference } = upgradeExtractOptions(options);
   const reference = descriptorReference ?? 'previous';
   return { size: descriptorCropSize, magnitude: descriptorMagnitude ?? 'max', reference };
 }
-

@@ -25,7 +25,10 @@ export function planClips(track: LandmarkTrack, extract: VideoExtractOptions, na
   const L = extract.clipLength;
   // remainder 'pad': a partial last clip (or a video shorter than one clip) still counts.
   const k = Math.max(1, Math.ceil(T / L));
-  const keep = (extract.clipSelection ?? 'spread') === 'apex' ? pickApexClips(track, k, L, extract.maxClips) : pickClips(k, extract.maxClips);
+  const keep =
+    (extract.clipSelection ?? 'spread') === 'apex'
+      ? pickApexClips(track, k, L, extract.maxClips)
+      : pickClips(k, extract.maxClips);
   const needed = new Set<number>();
   for (const c of keep) for (let t = c * L; t < Math.min(T, (c + 1) * L); t++) needed.add(t);
   if ((extract.clipBaseline ?? 'none') === 'first-frame') needed.add(0);
@@ -38,8 +41,12 @@ export function planClips(track: LandmarkTrack, extract: VideoExtractOptions, na
  * computeClips on the whole video.
  */
 export function clipsFromFrames(
-  frames: ReadonlyMap<number, Uint8Array>, track: LandmarkTrack, plan: ClipPlan,
-  video: { width: number; height: number; fps: number }, extract: VideoExtractOptions, name: string,
+  frames: ReadonlyMap<number, Uint8Array>,
+  track: LandmarkTrack,
+  plan: ClipPlan,
+  video: { width: number; height: number; fps: number },
+  extract: VideoExtractOptions,
+  name: string,
 ): { clips: Float32Array; clipShape: [number, number, number, number, number] } {
   const L = extract.clipLength;
   const last = plan.frames - 1;
@@ -58,10 +65,19 @@ export function clipsFromFrames(
       subTrack.push(track[t]);
     }
   }
-  const batch = preprocessVideo({ ...video, frames: sub }, {
-    clipLength: L, size: extract.clipSize, crop: extract.crop, normalize: extract.normalize, landmarks: subTrack,
-    faceBox: plan.box ?? undefined, remainder: 'drop', name,
-  });
+  const batch = preprocessVideo(
+    { ...video, frames: sub },
+    {
+      clipLength: L,
+      size: extract.clipSize,
+      crop: extract.crop,
+      normalize: extract.normalize,
+      landmarks: subTrack,
+      faceBox: plan.box ?? undefined,
+      remainder: 'drop',
+      name,
+    },
+  );
   const [, c, l, h, w] = batch.shape;
   const per = c * l * h * w;
   const skip = order.length - plan.keep.length;

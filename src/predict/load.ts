@@ -41,16 +41,26 @@ function isBytes(source: unknown): source is CheckpointBytes {
 /** Builds the predictor from a checkpoint's bytes and its run's settings. */
 export function predictorFromBytes(source: CheckpointBytes, options: PredictorOptions = {}): Predictor {
   const name = source.name ?? options.name ?? 'checkpoint';
-  if (typeof source.model !== 'string') throw new Error(`loadPredictor: ${name}.model expected the model's JSON text, got ${describeValue(source.model)}`);
+  if (typeof source.model !== 'string')
+    throw new Error(`loadPredictor: ${name}.model expected the model's JSON text, got ${describeValue(source.model)}`);
   const weights = source.weights instanceof ArrayBuffer ? new Uint8Array(source.weights) : source.weights;
-  if (!(weights instanceof Uint8Array)) throw new Error(`loadPredictor: ${name}.weights expected the .safetensors bytes (Uint8Array or ArrayBuffer), got ${describeValue(source.weights)}`);
+  if (!(weights instanceof Uint8Array))
+    throw new Error(
+      `loadPredictor: ${name}.weights expected the .safetensors bytes (Uint8Array or ArrayBuffer), got ${describeValue(source.weights)}`,
+    );
   let settings: RunSettings;
   if (source.config == null) {
-    if (!source.extract) throw new Error(`loadPredictor: ${name} has no run config; pass the run's report/config.json as config (or the extraction options as extract)`);
+    if (!source.extract)
+      throw new Error(
+        `loadPredictor: ${name} has no run config; pass the run's report/config.json as config (or the extraction options as extract)`,
+      );
     settings = { extract: checkExtract(source.extract, `loadPredictor: ${name}.extract`), fps: source.fps ?? null };
   } else {
     const run = parseRunConfig(source.config, `${name} config.json`);
-    settings = { extract: source.extract ? checkExtract(source.extract, `loadPredictor: ${name}.extract`) : run.extract, fps: source.fps ?? run.fps };
+    settings = {
+      extract: source.extract ? checkExtract(source.extract, `loadPredictor: ${name}.extract`) : run.extract,
+      fps: source.fps ?? run.fps,
+    };
   }
   return new Predictor(modelFromBytes(source.model, weights, name), settings, { ...options, name });
 }
@@ -75,7 +85,10 @@ async function fetchOk(url: string): Promise<Response> {
  * @example
  * const predictor = await loadPredictor('./checkpoint/plm-ipe.json', { config: './checkpoint/config.json' });
  */
-export async function loadPredictor(source: string | URL | CheckpointBytes, options: LoadPredictorOptions = {}): Promise<Predictor> {
+export async function loadPredictor(
+  source: string | URL | CheckpointBytes,
+  options: LoadPredictorOptions = {},
+): Promise<Predictor> {
   if (isBytes(source)) return predictorFromBytes(source, options);
   if (typeof source !== 'string' && !(source instanceof URL)) {
     throw new Error(`loadPredictor: source expected a URL or { model, weights, config }, got ${describeValue(source)}`);
@@ -85,7 +98,9 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
   try {
     url = new URL(String(source), base);
   } catch {
-    throw new Error(`loadPredictor: '${String(source)}' is not a URL; in Node, plm-ipe/node's loadPredictor also takes run folders and files`);
+    throw new Error(
+      `loadPredictor: '${String(source)}' is not a URL; in Node, plm-ipe/node's loadPredictor also takes run folders and files`,
+    );
   }
   let modelUrl: URL;
   let configUrl: URL;
@@ -95,7 +110,10 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
   } else {
     const dir = new URL(url.href.endsWith('/') ? url.href : `${url.href}/`);
     const methodDir = new URL(`checkpoints/${methodFolder(options.method ?? 'PLM-IPE')}/`, dir);
-    const state = (await (await fetchOk(new URL('state.json', methodDir).href)).json()) as { checkpoint?: string; selected?: string };
+    const state = (await (await fetchOk(new URL('state.json', methodDir).href)).json()) as {
+      checkpoint?: string;
+      selected?: string;
+    };
     // `selected` is the epoch validation picked (what the report evaluated); older runs name only the last.
     const stem = state?.selected ?? state?.checkpoint;
     if (typeof stem !== 'string') throw new Error(`loadPredictor: ${methodDir.href}state.json names no checkpoint`);
@@ -103,7 +121,10 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
     configUrl = options.config ? new URL(String(options.config), base) : new URL('report/config.json', dir);
   }
   const model = await (await fetchOk(modelUrl.href)).text();
-  let weightsName = modelUrl.pathname.split('/').pop()!.replace(/\.json$/, '.safetensors');
+  let weightsName = modelUrl.pathname
+    .split('/')
+    .pop()!
+    .replace(/\.json$/, '.safetensors');
   try {
     weightsName = (JSON.parse(model) as { weights?: string }).weights ?? weightsName;
   } catch {
@@ -113,6 +134,9 @@ export async function loadPredictor(source: string | URL | CheckpointBytes, opti
     fetchOk(new URL(weightsName, modelUrl).href).then(async (r) => new Uint8Array(await r.arrayBuffer())),
     fetchOk(configUrl.href).then((r) => r.text()),
   ]);
-  const stem = modelUrl.pathname.split('/').pop()!.replace(/\.json$/, '');
+  const stem = modelUrl.pathname
+    .split('/')
+    .pop()!
+    .replace(/\.json$/, '');
   return predictorFromBytes({ model, weights, config, name: stem }, options);
 }

@@ -60,16 +60,28 @@ export class ModelRunner {
   /** Any other preference method (PBE, early or late fusion), run through its predictProba. */
   readonly method: PreferenceMethod | null;
 
-  constructor(readonly model: SavableModel, name: string) {
+  constructor(
+    readonly model: SavableModel,
+    name: string,
+  ) {
     this.plm = model instanceof PLMIPE ? model : null;
-    this.landmark = model instanceof LandmarkEstimator ? model : model instanceof LandmarkOnly || model instanceof PLMIPE ? model.landmarkEstimator : null;
+    this.landmark =
+      model instanceof LandmarkEstimator
+        ? model
+        : model instanceof LandmarkOnly || model instanceof PLMIPE
+          ? model.landmarkEstimator
+          : null;
     const isMethod = typeof (model as Partial<PreferenceMethod>).predictProba === 'function' && 'methodName' in model;
     this.method = !this.plm && !this.landmark && isMethod ? (model as unknown as PreferenceMethod) : null;
     if (!this.plm && !this.landmark && !this.method) {
-      throw new Error(`${name}: the checkpoint holds a ${model.constructor.name}, which does not predict a preference; use a PLMIPE, a LandmarkEstimator or another method's checkpoint`);
+      throw new Error(
+        `${name}: the checkpoint holds a ${model.constructor.name}, which does not predict a preference; use a PLMIPE, a LandmarkEstimator or another method's checkpoint`,
+      );
     }
     if (this.landmark && this.landmark.config.inputSize !== 72) {
-      throw new Error(`${name}: the landmark estimator expects ${this.landmark.config.inputSize}-d descriptors; predictors compute 72-d ones`);
+      throw new Error(
+        `${name}: the landmark estimator expects ${this.landmark.config.inputSize}-d descriptors; predictors compute 72-d ones`,
+      );
     }
   }
 
@@ -88,7 +100,11 @@ export class ModelRunner {
     if (this.landmark && (!usePixel || !this.hasPixelBranch)) {
       const T = features.valid.length;
       const est = this.landmark;
-      const probs = tidy(() => noGrad(() => est.predictProba({ descriptors: tensor(features.descriptors, [1, T, features.dim]), lengths: [T] })));
+      const probs = tidy(() =>
+        noGrad(() =>
+          est.predictProba({ descriptors: tensor(features.descriptors, [1, T, features.dim]), lengths: [T] }),
+        ),
+      );
       const landmark = await row(probs);
       return withLabel({ probabilities: landmark, fused: null, pixel: null, landmark, branch: 'landmark' });
     }

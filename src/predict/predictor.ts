@@ -104,7 +104,9 @@ export class Predictor {
     const e = this.extract;
     const m = this.runner.plm
       ? `PLMIPE (λ ${this.runner.plm.config.lambda})`
-      : this.runner.method ? this.runner.method.methodName : 'landmark estimator (landmark branch only)';
+      : this.runner.method
+        ? this.runner.method.methodName
+        : 'landmark estimator (landmark branch only)';
     return `${this.name}: ${m}; ${this.fps ?? "the video's own"} fps, clips of ${e.clipLength} frames at ${e.clipSize} px (${e.crop} crop), descriptors on ${e.descriptorCropSize}-px crops`;
   }
 
@@ -123,12 +125,17 @@ export class Predictor {
     let detections: (Float32Array | null)[];
     if (options.landmarks) {
       if (options.landmarks.length !== video.frames.length) {
-        throw new Error(`Predictor.predict: options.landmarks has ${options.landmarks.length} frames but video '${name}' has ${video.frames.length}`);
+        throw new Error(
+          `Predictor.predict: options.landmarks has ${options.landmarks.length} frames but video '${name}' has ${video.frames.length}`,
+        );
       }
       detections = keep.map((i) => toFlat(options.landmarks![i], `options.landmarks[${i}]`));
     } else {
       const provider = options.provider ?? this.provider;
-      if (!provider) throw new Error(`Predictor.predict: video '${name}' has no landmarks; pass options.landmarks or a provider (options.provider, or the predictor's)`);
+      if (!provider)
+        throw new Error(
+          `Predictor.predict: video '${name}' has no landmarks; pass options.landmarks or a provider (options.provider, or the predictor's)`,
+        );
       // A tracking provider must not carry the previous video's face into this one.
       resetProvider(provider);
       detections = [];
@@ -177,17 +184,24 @@ function toFlat(points: LandmarkInput | Float32Array | null | undefined, arg: st
 function checkVideo(video: RgbVideo, name: string): void {
   const fn = 'Predictor.predict';
   if (!video || typeof video !== 'object' || !Array.isArray(video.frames)) {
-    throw new Error(`${fn}: video expected { width, height, fps, frames: Uint8Array[] } (RGB), got ${describeValue(video)}`);
+    throw new Error(
+      `${fn}: video expected { width, height, fps, frames: Uint8Array[] } (RGB), got ${describeValue(video)}`,
+    );
   }
   if (!(Number.isInteger(video.width) && video.width > 0 && Number.isInteger(video.height) && video.height > 0)) {
-    throw new Error(`${fn}: video '${name}' width/height expected positive integers, got ${describeValue(video.width)} x ${describeValue(video.height)}`);
+    throw new Error(
+      `${fn}: video '${name}' width/height expected positive integers, got ${describeValue(video.width)} x ${describeValue(video.height)}`,
+    );
   }
-  if (!(typeof video.fps === 'number' && video.fps > 0)) throw new Error(`${fn}: video '${name}' fps expected a positive number, got ${describeValue(video.fps)}`);
+  if (!(typeof video.fps === 'number' && video.fps > 0))
+    throw new Error(`${fn}: video '${name}' fps expected a positive number, got ${describeValue(video.fps)}`);
   if (video.frames.length === 0) throw new Error(`${fn}: video '${name}' has no frames`);
   const bytes = video.width * video.height * 3;
   video.frames.forEach((f, t) => {
     if (!((f as unknown) instanceof Uint8Array || (f as unknown) instanceof Uint8ClampedArray) || f.length !== bytes) {
-      throw new Error(`${fn}: video '${name}' frames[${t}] expected ${bytes} RGB bytes (${video.width}x${video.height}x3), got ${describeValue(f)}`);
+      throw new Error(
+        `${fn}: video '${name}' frames[${t}] expected ${bytes} RGB bytes (${video.width}x${video.height}x3), got ${describeValue(f)}`,
+      );
     }
   });
 }

@@ -33,7 +33,8 @@ export function parseRunConfig(source: string | object, name: string): RunSettin
   } else {
     run = source as typeof run;
   }
-  if (!run || typeof run !== 'object') throw new Error(`${name}: expected a run's config.json object, got ${describeValue(run)}`);
+  if (!run || typeof run !== 'object')
+    throw new Error(`${name}: expected a run's config.json object, got ${describeValue(run)}`);
   return { extract: checkExtract(run.extract, `${name}: extract`), fps: runFps(run.dataset?.fps ?? run.fps, name) };
 }
 
@@ -43,20 +44,25 @@ export function parseRunConfig(source: string | object, name: string): RunSettin
  */
 export function checkExtract(e: unknown, what: string): VideoExtractOptions {
   if (!e || typeof e !== 'object') {
-    throw new Error(`${what} expected the extraction options of a run (report/config.json of plm-ipe demo or train), got ${describeValue(e)}`);
+    throw new Error(
+      `${what} expected the extraction options of a run (report/config.json of plm-ipe demo or train), got ${describeValue(e)}`,
+    );
   }
   const extract = upgradeExtractOptions(e as VideoExtractOptions);
   const x = extract as unknown as Record<string, unknown>;
   for (const key of ['clipLength', 'clipSize', 'descriptorCropSize', 'frameStep'] as const) {
-    if (!(Number.isInteger(x[key]) && (x[key] as number) > 0)) throw new Error(`${what}.${key} must be a positive integer, got ${describeValue(x[key])}`);
+    if (!(Number.isInteger(x[key]) && (x[key] as number) > 0))
+      throw new Error(`${what}.${key} must be a positive integer, got ${describeValue(x[key])}`);
   }
-  if (!Number.isInteger(x.maxClips) || (x.maxClips as number) < 0) throw new Error(`${what}.maxClips must be an integer >= 0, got ${describeValue(x.maxClips)}`);
+  if (!Number.isInteger(x.maxClips) || (x.maxClips as number) < 0)
+    throw new Error(`${what}.maxClips must be an integer >= 0, got ${describeValue(x.maxClips)}`);
   return extract;
 }
 
 function runFps(fps: unknown, name: string): number | null {
   if (fps === undefined || fps === null) return null;
-  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0) throw new Error(`${name}: the frame rate (dataset.fps) must be a positive number, got ${describeValue(fps)}`);
+  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0)
+    throw new Error(`${name}: the frame rate (dataset.fps) must be a positive number, got ${describeValue(fps)}`);
   return fps;
 }
 
@@ -65,5 +71,8 @@ function runFps(fps: unknown, name: string): number | null {
  * Training names the folders with it too (`plm-ipe demo` and `train`), so both find the same checkpoints.
  */
 export function methodFolder(method: string): string {
-  return method.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return method
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }

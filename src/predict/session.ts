@@ -114,20 +114,29 @@ export class PredictionSession {
   private trials = 0;
   private current: TrialData | null = null;
 
-  constructor(private readonly predictor: Predictor, options: SessionOptions = {}) {
+  constructor(
+    private readonly predictor: Predictor,
+    options: SessionOptions = {},
+  ) {
     this.options = options;
     this.pixel = options.pixel ?? true;
     const step = predictor.extract.frameStep ?? 1;
     const base = predictor.fps ?? options.fps ?? 25;
-    if (!(base > 0)) throw argumentError('createSession', 'options.fps', 'a positive number', describeValue(options.fps));
+    if (!(base > 0))
+      throw argumentError('createSession', 'options.fps', 'a positive number', describeValue(options.fps));
     this.fps = base / step;
     // Frames are sampled at the effective rate already, so the trial's clips take every frame.
     this.extract = { ...predictor.extract, frameStep: 1 };
     const seconds = options.trialSeconds ?? 3;
-    if (!(seconds > 0)) throw argumentError('createSession', 'options.trialSeconds', 'a positive number', describeValue(seconds));
+    if (!(seconds > 0))
+      throw argumentError('createSession', 'options.trialSeconds', 'a positive number', describeValue(seconds));
     this.maxFrames = Math.max(1, Math.round(seconds * this.fps));
     this.lostFrames = Math.max(1, Math.round((options.faceLostSeconds ?? 0.4) * this.fps));
-    this.stream = new DescriptorStream({ ...descriptorOptions(predictor.extract), fps: this.fps, keepDetails: options.keepDetails ?? false });
+    this.stream = new DescriptorStream({
+      ...descriptorOptions(predictor.extract),
+      fps: this.fps,
+      keepDetails: options.keepDetails ?? false,
+    });
   }
 
   /** Whether a trial is under way. */
@@ -140,19 +149,34 @@ export class PredictionSession {
    * or the frame index × 1000 / fps). Frames closer than one sampling period to the last sampled one
    * are skipped. `landmarks` overrides the provider (68 points, or null for no face).
    */
-  async push(input: FrameInput, timestampMs: number, options: { landmarks?: LandmarkInput | null } = {}): Promise<SessionStep> {
+  async push(
+    input: FrameInput,
+    timestampMs: number,
+    options: { landmarks?: LandmarkInput | null } = {},
+  ): Promise<SessionStep> {
     if (typeof timestampMs !== 'number' || !Number.isFinite(timestampMs)) {
-      throw argumentError('PredictionSession.push', 'timestampMs', 'a finite number of milliseconds', describeValue(timestampMs));
+      throw argumentError(
+        'PredictionSession.push',
+        'timestampMs',
+        'a finite number of milliseconds',
+        describeValue(timestampMs),
+      );
     }
     if (timestampMs < this.lastMs) {
-      throw argumentError('PredictionSession.push', 'timestampMs', `a time after the previous frame's (${this.lastMs.toFixed(1)} ms)`, `${timestampMs.toFixed(1)} ms`);
+      throw argumentError(
+        'PredictionSession.push',
+        'timestampMs',
+        `a time after the previous frame's (${this.lastMs.toFixed(1)} ms)`,
+        `${timestampMs.toFixed(1)} ms`,
+      );
     }
     // A bad frame is an error whether or not this one is sampled (not only on every n-th frame).
     checkFrameInput(input);
     this.lastMs = timestampMs;
     const period = 1000 / this.fps;
     // Half a millisecond of slack so a camera at exactly the model's rate is never skipped by jitter.
-    if (timestampMs < this.nextSampleMs - 0.5) return { sampled: false, frame: null, face: null, descriptor: null, trial: this.trialState(), ended: null };
+    if (timestampMs < this.nextSampleMs - 0.5)
+      return { sampled: false, frame: null, face: null, descriptor: null, trial: this.trialState(), ended: null };
     // A late frame restarts the grid from itself rather than sampling a burst to catch up.
     this.nextSampleMs = timestampMs - this.nextSampleMs > period ? timestampMs + period : this.nextSampleMs + period;
     const frame = toFrame(input, this.options.maxWidth ?? 640);
@@ -179,7 +203,12 @@ export class PredictionSession {
   /** Whether the running trial has a clip's worth of frames for the pixel branch. */
   get pixelReady(): boolean {
     const t = this.current;
-    return t !== null && this.predictor.hasPixelBranch && t.frames.length >= this.extract.clipLength && t.frames.length === t.rows.length;
+    return (
+      t !== null &&
+      this.predictor.hasPixelBranch &&
+      t.frames.length >= this.extract.clipLength &&
+      t.frames.length === t.rows.length
+    );
   }
 
   /** Ends the running trial now (e.g. "next item" pressed) and returns its result (null when no trial runs). */
@@ -204,14 +233,22 @@ export class PredictionSession {
 
   private trialState(): SessionStep['trial'] {
     const t = this.current;
-    return { index: t?.index ?? this.trials, running: t !== null, frames: t?.rows.length ?? 0, validRows: t ? t.valid.reduce((a, b) => a + b, 0) : 0 };
+    return {
+      index: t?.index ?? this.trials,
+      running: t !== null,
+      frames: t?.rows.length ?? 0,
+      validRows: t ? t.valid.reduce((a, b) => a + b, 0) : 0,
+    };
   }
 
   private async detect(frame: Frame, options: { landmarks?: LandmarkInput | null }): Promise<Point2[] | null> {
     let pts: LandmarkInput | null;
     if ('landmarks' in options) pts = options.landmarks ?? null;
     else if (this.options.provider) pts = await this.options.provider.detect(frame);
-    else throw new Error('PredictionSession.push: no landmarks and no provider; pass options.landmarks or createSession({ provider })');
+    else
+      throw new Error(
+        'PredictionSession.push: no landmarks and no provider; pass options.landmarks or createSession({ provider })',
+      );
     if (pts == null) return null;
     const flat = toPointArray('PredictionSession.push', 'landmarks', pts, 68);
     return Array.from({ length: 68 }, (_, i) => ({ x: flat[2 * i], y: flat[2 * i + 1] }));
@@ -220,7 +257,18 @@ export class PredictionSession {
   private startTrial(timestampMs: number): void {
     this.stream.reset();
     this.trials++;
-    this.current = { index: this.trials, startMs: timestampMs, lastMs: timestampMs, rows: [], valid: [], frames: [], track: [], faces: 0, size: null, lastTrack: null };
+    this.current = {
+      index: this.trials,
+      startMs: timestampMs,
+      lastMs: timestampMs,
+      rows: [],
+      valid: [],
+      frames: [],
+      track: [],
+      faces: 0,
+      size: null,
+      lastTrack: null,
+    };
   }
 
   /** Adds a sampled frame to the trial: its descriptor row, and its small RGB copy for the pixel branch. */
@@ -234,7 +282,12 @@ export class PredictionSession {
     if (this.predictor.hasPixelBranch) {
       const small = smallRgb(frame, this.options.pixelFrameSide ?? 160);
       if (t.size && (t.size.width !== small.width || t.size.height !== small.height)) {
-        throw argumentError('PredictionSession.push', 'frame', `${t.size.width}x${t.size.height} as the trial's earlier frames (the camera changed size mid-trial)`, `${small.width}x${small.height}`);
+        throw argumentError(
+          'PredictionSession.push',
+          'frame',
+          `${t.size.width}x${t.size.height} as the trial's earlier frames (the camera changed size mid-trial)`,
+          `${small.width}x${small.height}`,
+        );
       }
       t.size = { width: small.width, height: small.height };
       if (face) {
@@ -265,19 +318,43 @@ export class PredictionSession {
     const T = t.rows.length;
     const descriptors = new Float32Array(T * 72);
     t.rows.forEach((r, i) => descriptors.set(r, i * 72));
-    const canPixel = pixel && this.predictor.hasPixelBranch && t.size !== null && t.frames.length >= this.extract.clipLength && t.frames.length === T;
+    const canPixel =
+      pixel &&
+      this.predictor.hasPixelBranch &&
+      t.size !== null &&
+      t.frames.length >= this.extract.clipLength &&
+      t.frames.length === T;
     const runLandmarkOnly = !canPixel && this.predictor.runner.landmark !== null;
     let clips: Float32Array = new Float32Array(0);
-    let clipShape: [number, number, number, number, number] = [0, 3, this.extract.clipLength, this.extract.clipSize, this.extract.clipSize];
+    let clipShape: [number, number, number, number, number] = [
+      0,
+      3,
+      this.extract.clipLength,
+      this.extract.clipSize,
+      this.extract.clipSize,
+    ];
     if (!runLandmarkOnly) {
-      if (!t.size || t.frames.length === 0) throw new Error(`trial ${t.index}: the model needs pixel clips but the trial kept no frames`);
-      ({ clips, clipShape } = computeClips({ width: t.size.width, height: t.size.height, fps: this.fps, frames: t.frames }, t.track, this.extract, `trial ${t.index}`));
+      if (!t.size || t.frames.length === 0)
+        throw new Error(`trial ${t.index}: the model needs pixel clips but the trial kept no frames`);
+      ({ clips, clipShape } = computeClips(
+        { width: t.size.width, height: t.size.height, fps: this.fps, frames: t.frames },
+        t.track,
+        this.extract,
+        `trial ${t.index}`,
+      ));
     }
     const t1 = performance.now();
-    const rows = await this.predictor.runner.run({ clips, clipShape, descriptors, valid: Uint8Array.from(t.valid), dim: 72 }, { pixel: canPixel });
+    const rows = await this.predictor.runner.run(
+      { clips, clipShape, descriptors, valid: Uint8Array.from(t.valid), dim: 72 },
+      { pixel: canPixel },
+    );
     const t2 = performance.now();
     return {
-      ...rows, frames: T, faceFrames: t.faces, clips: runLandmarkOnly ? 0 : clipShape[0], fps: this.fps,
+      ...rows,
+      frames: T,
+      faceFrames: t.faces,
+      clips: runLandmarkOnly ? 0 : clipShape[0],
+      fps: this.fps,
       timings: { landmarksMs: 0, featuresMs: t1 - t0, modelMs: t2 - t1, totalMs: t2 - t0 },
     };
   }
@@ -289,11 +366,26 @@ export function toFrame(input: FrameInput, maxWidth: number): Frame {
   if (isStridedArray(input)) return frameFromStrided(input);
   if (checkFrameInput(input) === 'pixels') return input as Frame;
   const picture = input as PictureSource;
-  const w = 'videoWidth' in picture ? picture.videoWidth : 'displayWidth' in picture ? picture.displayWidth : picture.width;
-  const h = 'videoHeight' in picture ? picture.videoHeight : 'displayHeight' in picture ? picture.displayHeight : picture.height;
-  if (!(w > 0 && h > 0)) throw argumentError(fn, 'frame', 'a picture with a size (is the video playing?)', `${describeValue(input)} of ${w}x${h}`);
+  const w =
+    'videoWidth' in picture ? picture.videoWidth : 'displayWidth' in picture ? picture.displayWidth : picture.width;
+  const h =
+    'videoHeight' in picture
+      ? picture.videoHeight
+      : 'displayHeight' in picture
+        ? picture.displayHeight
+        : picture.height;
+  if (!(w > 0 && h > 0))
+    throw argumentError(
+      fn,
+      'frame',
+      'a picture with a size (is the video playing?)',
+      `${describeValue(input)} of ${w}x${h}`,
+    );
   const f = Math.min(1, maxWidth / w);
-  const rgb = frameFromImageBitmap(picture, { width: Math.max(1, Math.round(w * f)), height: Math.max(1, Math.round(h * f)) });
+  const rgb = frameFromImageBitmap(picture, {
+    width: Math.max(1, Math.round(w * f)),
+    height: Math.max(1, Math.round(h * f)),
+  });
   return { ...rgb, channels: 3 };
 }
 
@@ -307,16 +399,29 @@ function checkFrameInput(input: FrameInput): 'pixels' | 'strided' | 'drawable' {
     checkStridedFrame(input, fn, 'frame');
     return 'strided';
   }
-  if (input && typeof input === 'object' && 'data' in input && !(ArrayBuffer.isView(input))) {
+  if (input && typeof input === 'object' && 'data' in input && !ArrayBuffer.isView(input)) {
     frameChannels(input as Frame, fn, 'frame');
     return 'pixels';
   }
   if (ArrayBuffer.isView(input) || input instanceof ArrayBuffer) {
-    throw argumentError(fn, 'frame', 'ImageData, { width, height, data } (RGB or RGBA bytes), ImageBitmap, VideoFrame or a video element (bare bytes have no size)', describeValue(input));
+    throw argumentError(
+      fn,
+      'frame',
+      'ImageData, { width, height, data } (RGB or RGBA bytes), ImageBitmap, VideoFrame or a video element (bare bytes have no size)',
+      describeValue(input),
+    );
   }
-  const drawable = input && typeof input === 'object' && ('videoWidth' in input || 'displayWidth' in input || ('width' in input && 'height' in input));
+  const drawable =
+    input &&
+    typeof input === 'object' &&
+    ('videoWidth' in input || 'displayWidth' in input || ('width' in input && 'height' in input));
   if (!drawable) {
-    throw argumentError(fn, 'frame', 'ImageData, { width, height, data }, ImageBitmap, VideoFrame or a video element', describeValue(input));
+    throw argumentError(
+      fn,
+      'frame',
+      'ImageData, { width, height, data }, ImageBitmap, VideoFrame or a video element',
+      describeValue(input),
+    );
   }
   return 'drawable';
 }

@@ -37,13 +37,27 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
 }
 
 /** The SVG opening, white background, title and horizontal grid lines with their y labels: what every chart starts with. */
-function chartFrame(width: number, height: number, left: number, plotW: number, title: string, ticks: number[], y: (v: number) => number): string[] {
+function chartFrame(
+  width: number,
+  height: number,
+  left: number,
+  plotW: number,
+  title: string,
+  ticks: number[],
+  y: (v: number) => number,
+): string[] {
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
-  parts.push(`<text x="${left + plotW / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`);
+  parts.push(
+    `<text x="${left + plotW / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+  );
   for (const t of ticks) {
-    parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e5e5e5"/>`);
+    parts.push(
+      `<line x1="${left}" x2="${left + plotW}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e5e5e5"/>`,
+    );
     parts.push(`<text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>`);
   }
   return parts;
@@ -75,18 +89,29 @@ export function lineChart(series: Series[], options: ChartOptions): string {
     parts.push(`<text x="${x(t).toFixed(1)}" y="${m.top + plotH + 16}" text-anchor="middle">${t}</text>`);
   }
   parts.push(`<rect x="${m.left}" y="${m.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#444"/>`);
-  if (options.xLabel) parts.push(`<text x="${m.left + plotW / 2}" y="${height - 8}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
-  if (options.yLabel) parts.push(`<text transform="translate(14 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel)}</text>`);
+  if (options.xLabel)
+    parts.push(
+      `<text x="${m.left + plotW / 2}" y="${height - 8}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
+    );
+  if (options.yLabel)
+    parts.push(
+      `<text transform="translate(14 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel)}</text>`,
+    );
   series.forEach((s, k) => {
     const color = PALETTE[k % PALETTE.length];
-    const pts = s.values.map((v, i) => (Number.isFinite(v) ? `${x(i + 1).toFixed(1)},${y(v).toFixed(1)}` : null)).filter((p): p is string => p !== null);
-    if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`);
+    const pts = s.values
+      .map((v, i) => (Number.isFinite(v) ? `${x(i + 1).toFixed(1)},${y(v).toFixed(1)}` : null))
+      .filter((p): p is string => p !== null);
+    if (pts.length > 1)
+      parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`);
     for (const p of pts) {
       const [px, py] = p.split(',');
       parts.push(`<circle cx="${px}" cy="${py}" r="2.5" fill="${color}"/>`);
     }
     const ly = m.top + 12 + k * 18;
-    parts.push(`<line x1="${m.left + plotW + 12}" x2="${m.left + plotW + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`);
+    parts.push(
+      `<line x1="${m.left + plotW + 12}" x2="${m.left + plotW + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`,
+    );
     parts.push(`<text x="${m.left + plotW + 38}" y="${ly}">${escapeXml(s.name)}</text>`);
   });
   parts.push('</svg>');
@@ -125,17 +150,29 @@ export function barChart(bars: readonly Bar[], options: ChartOptions): string {
     const cx = m.left + slot * (i + 0.5);
     const bw = slot * 0.6;
     if (Number.isFinite(b.value)) {
-      parts.push(`<rect x="${(cx - bw / 2).toFixed(1)}" y="${y(b.value).toFixed(1)}" width="${bw.toFixed(1)}" height="${(y(lo) - y(b.value)).toFixed(1)}" fill="${color}" fill-opacity="0.75"/>`);
+      parts.push(
+        `<rect x="${(cx - bw / 2).toFixed(1)}" y="${y(b.value).toFixed(1)}" width="${bw.toFixed(1)}" height="${(y(lo) - y(b.value)).toFixed(1)}" fill="${color}" fill-opacity="0.75"/>`,
+      );
     }
     if (b.low !== undefined && b.high !== undefined && Number.isFinite(b.low) && Number.isFinite(b.high)) {
       const [yl, yh] = [y(b.low).toFixed(1), y(b.high).toFixed(1)];
-      parts.push(`<line x1="${cx.toFixed(1)}" x2="${cx.toFixed(1)}" y1="${yl}" y2="${yh}" stroke="#222" stroke-width="1.5"/>`);
-      for (const yy of [yl, yh]) parts.push(`<line x1="${(cx - bw / 5).toFixed(1)}" x2="${(cx + bw / 5).toFixed(1)}" y1="${yy}" y2="${yy}" stroke="#222" stroke-width="1.5"/>`);
+      parts.push(
+        `<line x1="${cx.toFixed(1)}" x2="${cx.toFixed(1)}" y1="${yl}" y2="${yh}" stroke="#222" stroke-width="1.5"/>`,
+      );
+      for (const yy of [yl, yh])
+        parts.push(
+          `<line x1="${(cx - bw / 5).toFixed(1)}" x2="${(cx + bw / 5).toFixed(1)}" y1="${yy}" y2="${yy}" stroke="#222" stroke-width="1.5"/>`,
+        );
     }
-    parts.push(`<text transform="translate(${cx.toFixed(1)} ${m.top + plotH + 14}) rotate(25)" text-anchor="start">${escapeXml(b.name)}</text>`);
+    parts.push(
+      `<text transform="translate(${cx.toFixed(1)} ${m.top + plotH + 14}) rotate(25)" text-anchor="start">${escapeXml(b.name)}</text>`,
+    );
   });
   parts.push(`<rect x="${m.left}" y="${m.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#444"/>`);
-  if (options.yLabel) parts.push(`<text transform="translate(14 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel)}</text>`);
+  if (options.yLabel)
+    parts.push(
+      `<text transform="translate(14 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel)}</text>`,
+    );
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

@@ -29,11 +29,13 @@ function flattenNested(values: NestedArray, shape: number[], out: Float32Array):
   let k = 0;
   const walk = (v: NestedArray, dim: number): void => {
     if (dim === shape.length) {
-      if (typeof v !== 'number' && typeof v !== 'boolean') throw new Error(`tensor: ragged nested array (expected shape ${fmt(shape)})`);
+      if (typeof v !== 'number' && typeof v !== 'boolean')
+        throw new Error(`tensor: ragged nested array (expected shape ${fmt(shape)})`);
       out[k++] = Number(v);
       return;
     }
-    if (!Array.isArray(v) || v.length !== shape[dim]) throw new Error(`tensor: ragged nested array (expected shape ${fmt(shape)})`);
+    if (!Array.isArray(v) || v.length !== shape[dim])
+      throw new Error(`tensor: ragged nested array (expected shape ${fmt(shape)})`);
     for (const e of v) walk(e, dim + 1);
   };
   walk(values, 0);
@@ -79,11 +81,15 @@ export function tensor(
     flattenNested(values as NestedArray, inferred, data);
     finalShape = shape ? [...shape] : inferred;
   } else {
-    throw new Error(`tensor: values must be a number, an array, a typed array or an ndarray-shaped { data, shape, stride, offset }, got ${typeof values}`);
+    throw new Error(
+      `tensor: values must be a number, an array, a typed array or an ndarray-shaped { data, shape, stride, offset }, got ${typeof values}`,
+    );
   }
   checkShape('tensor', finalShape);
   if (sizeOf(finalShape) !== data.length) {
-    throw new Error(`tensor: ${data.length} values do not fill shape ${fmt(finalShape)} (${sizeOf(finalShape)} elements)`);
+    throw new Error(
+      `tensor: ${data.length} values do not fill shape ${fmt(finalShape)} (${sizeOf(finalShape)} elements)`,
+    );
   }
   return fromFloat32(data, finalShape, options.requiresGrad ?? false);
 }
@@ -116,7 +122,11 @@ export function randn(shape: readonly number[], options: TensorOptions = {}): Te
 /** Uniform samples in [low, high) (default [0, 1)) from the seeded generator. */
 export function rand(shape: readonly number[], options: TensorOptions & { low?: number; high?: number } = {}): Tensor {
   checkShape('rand', shape);
-  return fromFloat32(fillUniform(new Float32Array(sizeOf(shape)), options.low ?? 0, options.high ?? 1), shape, options.requiresGrad ?? false);
+  return fromFloat32(
+    fillUniform(new Float32Array(sizeOf(shape)), options.low ?? 0, options.high ?? 1),
+    shape,
+    options.requiresGrad ?? false,
+  );
 }
 
 /**
@@ -127,7 +137,8 @@ export function rand(shape: readonly number[], options: TensorOptions & { low?: 
  */
 export function arange(start: number, end?: number, step = 1): Tensor {
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
-  if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a finite non-zero number, got ${step}`);
+  if (step === 0 || !Number.isFinite(step))
+    throw new Error(`arange: step must be a finite non-zero number, got ${step}`);
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = lo + i * step;

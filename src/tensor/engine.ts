@@ -146,7 +146,8 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-type Tidyable = Disposable | Tidyable[] | { [k: string]: Tidyable } | number | string | boolean | null | undefined | void;
+type Tidyable =
+  Disposable | Tidyable[] | { [k: string]: Tidyable } | number | string | boolean | null | undefined | void;
 
 function collect(result: unknown, into: Set<unknown>, depth = 0): void {
   if (result === null || typeof result !== 'object' || depth > 8) return;

@@ -134,15 +134,60 @@ export function conv3dGeometry(
   const outD = outSize(op, 'depth', inD, kD, strideD, padD, dilationD);
   const outH = outSize(op, 'height', inH, kH, strideH, padH, dilationH);
   const outW = outSize(op, 'width', inW, kW, strideW, padW, dilationW);
-  const key = [batch, inChannels, outChannels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, dilationD, dilationH, dilationW].join(',');
-  const input = shape5(xShape), weight = shape5(wShape), output = shape5([batch, outChannels, outD, outH, outW]);
+  const key = [
+    batch,
+    inChannels,
+    outChannels,
+    inD,
+    inH,
+    inW,
+    kD,
+    kH,
+    kW,
+    strideD,
+    strideH,
+    strideW,
+    padD,
+    padH,
+    padW,
+    dilationD,
+    dilationH,
+    dilationW,
+  ].join(',');
+  const input = shape5(xShape),
+    weight = shape5(wShape),
+    output = shape5([batch, outChannels, outD, outH, outW]);
   return Object.freeze({
-    batch, inChannels, outChannels, inD, inH, inW, kD, kH, kW,
-    strideD, strideH, strideW, padD, padH, padW, dilationD, dilationH, dilationW,
-    outD, outH, outW,
-    inputShape: input.shape, weightShape: weight.shape, outputShape: output.shape,
-    inputSize: input.size, weightSize: weight.size, outputSize: output.size,
-    inVolume: input.volume, outVolume: output.volume, kernelVolume: weight.volume,
+    batch,
+    inChannels,
+    outChannels,
+    inD,
+    inH,
+    inW,
+    kD,
+    kH,
+    kW,
+    strideD,
+    strideH,
+    strideW,
+    padD,
+    padH,
+    padW,
+    dilationD,
+    dilationH,
+    dilationW,
+    outD,
+    outH,
+    outW,
+    inputShape: input.shape,
+    weightShape: weight.shape,
+    outputShape: output.shape,
+    inputSize: input.size,
+    weightSize: weight.size,
+    outputSize: output.size,
+    inVolume: input.volume,
+    outVolume: output.volume,
+    kernelVolume: weight.volume,
     key,
   });
 }
@@ -168,7 +213,9 @@ function poolOutSize(op: string, dim: string, n: number, k: number, s: number, p
     throw new Error(`${op}: padding along ${dim} must be at most half the kernel size (kernel ${k}), got ${p}`);
   }
   if (k > n + 2 * p) {
-    throw new Error(`${op}: kernel ${k} along ${dim} is larger than the padded input ${n + 2 * p} (input ${n}, padding ${p})`);
+    throw new Error(
+      `${op}: kernel ${k} along ${dim} is larger than the padded input ${n + 2 * p} (input ${n}, padding ${p})`,
+    );
   }
   let o = ceilMode ? Math.ceil((n + 2 * p - k) / s) + 1 : Math.floor((n + 2 * p - k) / s) + 1;
   // PyTorch: with ceil mode the last window must start inside the input or left padding.
@@ -195,11 +242,51 @@ export function pool3dGeometry(xShape: readonly number[], options: Pool3dOptions
   ] as const;
   const ceilMode = options.ceilMode ?? false;
   const [outD, outH, outW] = dims.map(([dim, n, k, s, p]) => poolOutSize(op, dim, n, k, s, p, ceilMode));
-  const key = [batch, channels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, outD, outH, outW].join(',');
-  const input = shape5(xShape), output = shape5([batch, channels, outD, outH, outW]);
+  const key = [
+    batch,
+    channels,
+    inD,
+    inH,
+    inW,
+    kD,
+    kH,
+    kW,
+    strideD,
+    strideH,
+    strideW,
+    padD,
+    padH,
+    padW,
+    outD,
+    outH,
+    outW,
+  ].join(',');
+  const input = shape5(xShape),
+    output = shape5([batch, channels, outD, outH, outW]);
   return Object.freeze({
-    batch, channels, inD, inH, inW, kD, kH, kW, strideD, strideH, strideW, padD, padH, padW, outD, outH, outW,
-    inputShape: input.shape, outputShape: output.shape, inputSize: input.size, outputSize: output.size,
-    inVolume: input.volume, outVolume: output.volume, key,
+    batch,
+    channels,
+    inD,
+    inH,
+    inW,
+    kD,
+    kH,
+    kW,
+    strideD,
+    strideH,
+    strideW,
+    padD,
+    padH,
+    padW,
+    outD,
+    outH,
+    outW,
+    inputShape: input.shape,
+    outputShape: output.shape,
+    inputSize: input.size,
+    outputSize: output.size,
+    inVolume: input.volume,
+    outVolume: output.volume,
+    key,
   });
 }

@@ -35,7 +35,10 @@ export function broadcastStrides(inShape: readonly number[], outShape: readonly 
  * Concatenation along `axis` seen as rows: `outer` rows (the dims before the axis), each made of
  * one chunk per input (`chunks[k]`: its axis length times the dims after the axis), `rowLen` long.
  */
-export function concatRows(shapes: readonly Shape[], axis: number): { outer: number; chunks: number[]; rowLen: number } {
+export function concatRows(
+  shapes: readonly Shape[],
+  axis: number,
+): { outer: number; chunks: number[]; rowLen: number } {
   const first = shapes[0];
   const inner = sizeOf(first.slice(axis + 1));
   const chunks = shapes.map((s) => s[axis] * inner);
@@ -95,6 +98,7 @@ export function normAxes(op: string, dims: number | readonly number[] | undefine
 
 export function checkShape(op: string, shape: Shape): void {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape ${fmt(shape)}: dims must be integers >= 0`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new Error(`${op}: invalid shape ${fmt(shape)}: dims must be integers >= 0`);
   }
 }

@@ -14,7 +14,15 @@ export interface StridedArray<D extends ArrayLike<number> = ArrayLike<number>> {
 /** True for an object with the four fields of {@link StridedArray} (no other check). */
 export function isStridedArray(value: unknown): value is StridedArray {
   const o = value as Partial<StridedArray> | null;
-  return !!o && typeof o === 'object' && !ArrayBuffer.isView(o) && o.data != null && Array.isArray(o.shape) && Array.isArray(o.stride) && typeof o.offset === 'number';
+  return (
+    !!o &&
+    typeof o === 'object' &&
+    !ArrayBuffer.isView(o) &&
+    o.data != null &&
+    Array.isArray(o.shape) &&
+    Array.isArray(o.stride) &&
+    typeof o.offset === 'number'
+  );
 }
 
 /**
@@ -29,7 +37,8 @@ export function checkStrided(view: StridedArray, fn: string, arg: string): void 
   };
   if (typeof data.length !== 'number') bad('data has no length');
   if (stride.length !== shape.length) bad(`shape has ${shape.length} axes but stride has ${stride.length}`);
-  if (!shape.every((n) => Number.isInteger(n) && n >= 0)) bad(`shape [${shape.join(', ')}] must be non-negative integers`);
+  if (!shape.every((n) => Number.isInteger(n) && n >= 0))
+    bad(`shape [${shape.join(', ')}] must be non-negative integers`);
   if (!stride.every((s) => Number.isInteger(s))) bad(`stride [${stride.join(', ')}] must be integers`);
   if (!Number.isInteger(offset)) bad(`offset ${offset} must be an integer`);
   if (shape.some((n) => n === 0)) return;
@@ -44,7 +53,10 @@ export function checkStrided(view: StridedArray, fn: string, arg: string): void 
 }
 
 /** Copies a (checked) strided view into a dense row-major array made by `make(n)`. */
-export function denseFromStrided<T extends { [i: number]: number; length: number }>(view: StridedArray, make: (n: number) => T): T {
+export function denseFromStrided<T extends { [i: number]: number; length: number }>(
+  view: StridedArray,
+  make: (n: number) => T,
+): T {
   const { data, shape, stride, offset } = view;
   const n = shape.reduce((a, b) => a * b, 1);
   const out = make(n);

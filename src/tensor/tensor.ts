@@ -211,7 +211,8 @@ export class Tensor {
 
   /** Sets `requiresGrad` in place and returns `this` (for leaves). */
   requiresGrad_(value = true): this {
-    if (!this.isLeaf && !value) throw new Error('requiresGrad_: only leaf tensors can stop requiring grad; use detach()');
+    if (!this.isLeaf && !value)
+      throw new Error('requiresGrad_: only leaf tensors can stop requiring grad; use detach()');
     this.requiresGrad = value;
     return this;
   }
@@ -227,78 +228,147 @@ export class Tensor {
 
   // ---- chainable ops (see src/tensor/ops for the definitions) ----
   /** Method form of {@link add} with this tensor as the first argument. */
-  add(other: Tensor | number): Tensor { return ops.add(this, other); }
+  add(other: Tensor | number): Tensor {
+    return ops.add(this, other);
+  }
   /** Method form of {@link sub} with this tensor as the first argument. */
-  sub(other: Tensor | number): Tensor { return ops.sub(this, other); }
+  sub(other: Tensor | number): Tensor {
+    return ops.sub(this, other);
+  }
   /** Method form of {@link mul} with this tensor as the first argument. */
-  mul(other: Tensor | number): Tensor { return ops.mul(this, other); }
+  mul(other: Tensor | number): Tensor {
+    return ops.mul(this, other);
+  }
   /** Method form of {@link div} with this tensor as the first argument. */
-  div(other: Tensor | number): Tensor { return ops.div(this, other); }
+  div(other: Tensor | number): Tensor {
+    return ops.div(this, other);
+  }
   /** Method form of {@link pow} with this tensor as the first argument. */
-  pow(exponent: Tensor | number): Tensor { return ops.pow(this, exponent); }
+  pow(exponent: Tensor | number): Tensor {
+    return ops.pow(this, exponent);
+  }
   /** Method form of {@link maximum} with this tensor as the first argument. */
-  maximum(other: Tensor | number): Tensor { return ops.maximum(this, other); }
+  maximum(other: Tensor | number): Tensor {
+    return ops.maximum(this, other);
+  }
   /** Method form of {@link minimum} with this tensor as the first argument. */
-  minimum(other: Tensor | number): Tensor { return ops.minimum(this, other); }
+  minimum(other: Tensor | number): Tensor {
+    return ops.minimum(this, other);
+  }
   /** Method form of {@link neg} with this tensor as the first argument. */
-  neg(): Tensor { return ops.neg(this); }
+  neg(): Tensor {
+    return ops.neg(this);
+  }
   /** Method form of {@link exp} with this tensor as the first argument. */
-  exp(): Tensor { return ops.exp(this); }
+  exp(): Tensor {
+    return ops.exp(this);
+  }
   /** Method form of {@link log} with this tensor as the first argument. */
-  log(): Tensor { return ops.log(this); }
+  log(): Tensor {
+    return ops.log(this);
+  }
   /** Method form of {@link sqrt} with this tensor as the first argument. */
-  sqrt(): Tensor { return ops.sqrt(this); }
+  sqrt(): Tensor {
+    return ops.sqrt(this);
+  }
   /** Method form of {@link abs} with this tensor as the first argument. */
-  abs(): Tensor { return ops.abs(this); }
+  abs(): Tensor {
+    return ops.abs(this);
+  }
   /** Method form of {@link square} with this tensor as the first argument. */
-  square(): Tensor { return ops.square(this); }
+  square(): Tensor {
+    return ops.square(this);
+  }
   /** Method form of {@link relu} with this tensor as the first argument. */
-  relu(): Tensor { return ops.relu(this); }
+  relu(): Tensor {
+    return ops.relu(this);
+  }
   /** Method form of {@link sigmoid} with this tensor as the first argument. */
-  sigmoid(): Tensor { return ops.sigmoid(this); }
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
   /** Method form of {@link tanh} with this tensor as the first argument. */
-  tanh(): Tensor { return ops.tanh(this); }
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
   /** Method form of {@link matmul} with this tensor as the first argument. */
-  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
+  matmul(other: Tensor): Tensor {
+    return ops.matmul(this, other);
+  }
   /** Method form of {@link sum} with this tensor as the first argument. */
-  sum(dim?: number | readonly number[], keepDim = false): Tensor { return ops.sum(this, dim, keepDim); }
+  sum(dim?: number | readonly number[], keepDim = false): Tensor {
+    return ops.sum(this, dim, keepDim);
+  }
   /** Method form of {@link mean} with this tensor as the first argument. */
-  mean(dim?: number | readonly number[], keepDim = false): Tensor { return ops.mean(this, dim, keepDim); }
+  mean(dim?: number | readonly number[], keepDim = false): Tensor {
+    return ops.mean(this, dim, keepDim);
+  }
   /** Method form of {@link max} with this tensor as the first argument. */
-  max(dim?: number | readonly number[], keepDim = false): Tensor { return ops.max(this, dim, keepDim); }
+  max(dim?: number | readonly number[], keepDim = false): Tensor {
+    return ops.max(this, dim, keepDim);
+  }
   /** Method form of {@link min} with this tensor as the first argument. */
-  min(dim?: number | readonly number[], keepDim = false): Tensor { return ops.min(this, dim, keepDim); }
+  min(dim?: number | readonly number[], keepDim = false): Tensor {
+    return ops.min(this, dim, keepDim);
+  }
   /** Method form of {@link argMax} with this tensor as the first argument. */
-  argMax(dim: number): Tensor { return ops.argMax(this, dim); }
+  argMax(dim: number): Tensor {
+    return ops.argMax(this, dim);
+  }
   /** Method form of {@link reshape} with this tensor as the first argument. */
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  reshape(shape: readonly number[]): Tensor {
+    return ops.reshape(this, shape);
+  }
   /** Same as reshape (PyTorch naming). */
-  view(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  view(shape: readonly number[]): Tensor {
+    return ops.reshape(this, shape);
+  }
   /** Method form of {@link flatten} with this tensor as the first argument. */
-  flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return ops.flatten(this, startDim, endDim);
+  }
   /** Method form of {@link squeeze} with this tensor as the first argument. */
-  squeeze(dim?: number): Tensor { return ops.squeeze(this, dim); }
+  squeeze(dim?: number): Tensor {
+    return ops.squeeze(this, dim);
+  }
   /** Method form of {@link unsqueeze} with this tensor as the first argument. */
-  unsqueeze(dim: number): Tensor { return ops.unsqueeze(this, dim); }
+  unsqueeze(dim: number): Tensor {
+    return ops.unsqueeze(this, dim);
+  }
   /** Method form of {@link permute} with this tensor as the first argument. */
-  permute(perm: readonly number[]): Tensor { return ops.permute(this, perm); }
+  permute(perm: readonly number[]): Tensor {
+    return ops.permute(this, perm);
+  }
   /** Method form of {@link transpose} with this tensor as the first argument. */
-  transpose(dim0 = -2, dim1 = -1): Tensor { return ops.transpose(this, dim0, dim1); }
+  transpose(dim0 = -2, dim1 = -1): Tensor {
+    return ops.transpose(this, dim0, dim1);
+  }
   /** Slices `[begin, begin + size)` per dim; a size of -1 means "to the end". */
-  slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
+  slice(begin: readonly number[], size?: readonly number[]): Tensor {
+    return ops.slice(this, begin, size);
+  }
   /** Method form of {@link clone} with this tensor as the first argument. */
-  clone(): Tensor { return ops.clone(this); }
+  clone(): Tensor {
+    return ops.clone(this);
+  }
   /** Method form of {@link broadcastTo} with this tensor as the first argument. */
-  broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
+  broadcastTo(shape: readonly number[]): Tensor {
+    return ops.broadcastTo(this, shape);
+  }
   /** Method form of {@link softmax} with this tensor as the first argument. */
-  softmax(dim: number): Tensor { return ops.softmax(this, dim); }
+  softmax(dim: number): Tensor {
+    return ops.softmax(this, dim);
+  }
   /** Method form of {@link logSoftmax} with this tensor as the first argument. */
-  logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
+  logSoftmax(dim: number): Tensor {
+    return ops.logSoftmax(this, dim);
+  }
 }
 
 /** @internal Records `node` as the creator of `out` if grad mode is on and an input needs grad. */
 export function recordOp(
-  out: Tensor, node: Omit<NodeSpec, 'backward'> & { backward(dy: Tensor): (Tensor | null)[] },
+  out: Tensor,
+  node: Omit<NodeSpec, 'backward'> & { backward(dy: Tensor): (Tensor | null)[] },
 ): Tensor {
   // A one-output node only runs when its output got a gradient, so the cotangent is there.
   return recordMultiOutputOp([out], { ...node, backward: (dys) => node.backward(dys[0]!) })[0];
@@ -322,7 +392,11 @@ export function recordMultiOutputOp<T extends [Tensor, ...Tensor[]]>(outputs: T,
     out.outputIndex = i;
   });
   if (saved.length > 0) {
-    nodeRegistry.register(node, saved.map((s) => (s as unknown as { state: HandleState }).state), node);
+    nodeRegistry.register(
+      node,
+      saved.map((s) => (s as unknown as { state: HandleState }).state),
+      node,
+    );
   }
   return outputs;
 }

@@ -63,7 +63,11 @@ export function kernelCache<K, E>(
 ): (key: K) => KernelInstance<E> | null {
   const instances = new Map<K, KernelInstance<E> | null>();
   return (key) => {
-    if (!instances.has(key)) instances.set(key, instantiateKernel<E>(() => build(key), pages));
+    if (!instances.has(key))
+      instances.set(
+        key,
+        instantiateKernel<E>(() => build(key), pages),
+      );
     return instances.get(key)!;
   };
 }

@@ -39,8 +39,7 @@ function violations(file: string, text: string): string[] {
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) checkSpecifier(node, node.moduleSpecifier);
     else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       checkSpecifier(node, node.arguments[0]);
-    }
-    else if (ts.isIdentifier(node) && node.text === 'ENGINE') report(node, 'names ENGINE');
+    } else if (ts.isIdentifier(node) && node.text === 'ENGINE') report(node, 'names ENGINE');
     else if (ts.isPropertyAccessExpression(node) && FORBIDDEN_PROPERTIES.has(node.name.text)) {
       report(node, `reads .${node.name.text}`);
     }

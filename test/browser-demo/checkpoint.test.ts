@@ -43,14 +43,23 @@ describe('webcam page checkpoint loading', () => {
   });
 
   it('names what was expected for wrong drops', async () => {
-    await expect(checkpointFromFiles(files('epoch-003.json'))).rejects.toThrow(/drop one model \.json, its \.safetensors.*got epoch-003\.json/);
-    fs.writeFileSync(path.join(tmp, 'other-config.json'), JSON.stringify({ extract: { ...SMALL_EXTRACT, clipSize: 112 } }));
-    await expect(checkpointFromFiles(files('epoch-003.json', 'epoch-003.safetensors', 'other-config.json'))).rejects.toThrow(
-      /C3D takes 8-frame 32x32 clips but the run's extraction makes 8-frame 112x112 clips/,
+    await expect(checkpointFromFiles(files('epoch-003.json'))).rejects.toThrow(
+      /drop one model \.json, its \.safetensors.*got epoch-003\.json/,
     );
+    fs.writeFileSync(
+      path.join(tmp, 'other-config.json'),
+      JSON.stringify({ extract: { ...SMALL_EXTRACT, clipSize: 112 } }),
+    );
+    await expect(
+      checkpointFromFiles(files('epoch-003.json', 'epoch-003.safetensors', 'other-config.json')),
+    ).rejects.toThrow(/C3D takes 8-frame 32x32 clips but the run's extraction makes 8-frame 112x112 clips/);
     fs.writeFileSync(path.join(tmp, 'bad-config.json'), JSON.stringify({ seed: 1 }));
-    await expect(checkpointFromFiles(files('epoch-003.json', 'epoch-003.safetensors', 'bad-config.json'))).rejects.toThrow(/extract expected the extraction options of a run/);
+    await expect(
+      checkpointFromFiles(files('epoch-003.json', 'epoch-003.safetensors', 'bad-config.json')),
+    ).rejects.toThrow(/extract expected the extraction options of a run/);
     // The run's config.json dropped in place of the model's JSON.
-    await expect(checkpointFromFiles(files('config.json', 'epoch-003.safetensors'))).rejects.toThrow(/drop one model \.json/);
+    await expect(checkpointFromFiles(files('config.json', 'epoch-003.safetensors'))).rejects.toThrow(
+      /drop one model \.json/,
+    );
   });
 });

@@ -21,23 +21,60 @@ export interface FakeCameraOptions {
 }
 
 /** Writes `file` (.y4m, 25 fps, yuv420p); returns the frame count and the labels shown, in order. */
-export async function writeFakeCameraY4m(file: string, o: FakeCameraOptions = {}): Promise<{ frames: number; labels: number[] }> {
+export async function writeFakeCameraY4m(
+  file: string,
+  o: FakeCameraOptions = {},
+): Promise<{ frames: number; labels: number[] }> {
   const width = o.width ?? 320;
   const height = o.height ?? 240;
   const { expressionScale, reactionGain } = demoConfig({ size: 'tiny' }).dataset;
-  const ds = generateDataset({ seed: o.seed ?? 11, subjects: 2, sessionsPerSubject: 1, size: [width, height], fps: 25, expressionScale, reactionGain });
+  const ds = generateDataset({
+    seed: o.seed ?? 11,
+    subjects: 2,
+    sessionsPerSubject: 1,
+    size: [width, height],
+    fps: 25,
+    expressionScale,
+    reactionGain,
+  });
   const want = o.videos ?? 3;
-  const picked = [0, 1, 2].map((k) => ds.entries.find((e) => scoreToLabel(e.score) === k)).filter((e) => e !== undefined);
+  const picked = [0, 1, 2]
+    .map((k) => ds.entries.find((e) => scoreToLabel(e.score) === k))
+    .filter((e) => e !== undefined);
   for (const e of ds.entries) if (picked.length < want && !picked.includes(e)) picked.push(e);
   const chosen = picked.slice(0, want);
-  const ff = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', '25', '-i', '-', '-pix_fmt', 'yuv420p', file], {
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
+  const ff = spawn(
+    ffmpegPath(),
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${width}x${height}`,
+      '-r',
+      '25',
+      '-i',
+      '-',
+      '-pix_fmt',
+      'yuv420p',
+      file,
+    ],
+    {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   ff.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const done = new Promise<void>((resolve, reject) => {
     ff.on('error', reject);
-    ff.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}: ${stderr.trim()}`))));
+    ff.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}: ${stderr.trim()}`)),
+    );
   });
   let frames = 0;
   for (const e of chosen) {

@@ -37,14 +37,18 @@ function expectProbabilityRows(rows: number[][], what: string): void {
   for (const p of rows) {
     expect(p, what).toHaveLength(3);
     for (const v of p) expect(v >= 0 && v <= 1, `${what}: ${JSON.stringify(p)}`).toBe(true);
-    expect(Math.abs(p[0] + p[1] + p[2] - 1), `${what}: ${JSON.stringify(p)} sums to ${p[0] + p[1] + p[2]}`).toBeLessThanOrEqual(1e-4);
+    expect(
+      Math.abs(p[0] + p[1] + p[2] - 1),
+      `${what}: ${JSON.stringify(p)} sums to ${p[0] + p[1] + p[2]}`,
+    ).toBeLessThanOrEqual(1e-4);
   }
 }
 
 /** Opens the page, waits for predictions (and pixel-branch ones while that branch is on), returns the state. */
 async function visit(page: Page, url: string): Promise<DemoState> {
   await page.goto(url);
-  const read = (): Promise<DemoState> => page.evaluate(() => (globalThis as unknown as { __plmDemo: DemoState }).__plmDemo);
+  const read = (): Promise<DemoState> =>
+    page.evaluate(() => (globalThis as unknown as { __plmDemo: DemoState }).__plmDemo);
   try {
     await page.waitForFunction(
       ({ n, np }) => {
@@ -65,7 +69,10 @@ async function visit(page: Page, url: string): Promise<DemoState> {
 }
 
 function summary(state: DemoState): string {
-  const branches = state.pixelRuns > 0 ? `landmark + pixel (fused in ${state.pixelRuns} predictions, ${state.pixelMsPerClip.toFixed(0)} ms per clip)` : 'landmark only';
+  const branches =
+    state.pixelRuns > 0
+      ? `landmark + pixel (fused in ${state.pixelRuns} predictions, ${state.pixelMsPerClip.toFixed(0)} ms per clip)`
+      : 'landmark only';
   return (
     `backend ${JSON.stringify(state.backend)}; ${state.frames} frames, ${state.faces} faces, ${state.trialCount} trials, ` +
     `${state.fps.toFixed(1)} frames/s (target ${state.targetFps}); per frame: face-api ${state.detectMs.toFixed(0)} ms (${state.faceApiBackend}), ` +
@@ -97,12 +104,21 @@ describe.skipIf(skip !== '')(`webcam demo in Chromium with a fake camera${skip ?
     const y4m = path.join(tmp, 'camera.y4m');
     const buildLog: string[] = [];
     const t0 = performance.now();
-    const [cam, out] = await Promise.all([writeFakeCameraY4m(y4m), buildDemo({ outDir: BUILD_DIR, log: (l) => buildLog.push(l) })]);
-    console.log(`webcam demo build: ${((performance.now() - t0) / 1000).toFixed(0)} s; ${buildLog.filter((l) => /checkpoint|training|copied|reusing/.test(l)).join(' | ')}`);
+    const [cam, out] = await Promise.all([
+      writeFakeCameraY4m(y4m),
+      buildDemo({ outDir: BUILD_DIR, log: (l) => buildLog.push(l) }),
+    ]);
+    console.log(
+      `webcam demo build: ${((performance.now() - t0) / 1000).toFixed(0)} s; ${buildLog.filter((l) => /checkpoint|training|copied|reusing/.test(l)).join(' | ')}`,
+    );
     const server = await serveStatic(out);
     const browser = await launchChromium({
       webgpu: true,
-      extraFlags: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`],
+      extraFlags: [
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        `--use-file-for-fake-video-capture=${y4m}`,
+      ],
     });
     const log: string[] = [];
     try {
@@ -131,7 +147,10 @@ describe.skipIf(skip !== '')(`webcam demo in Chromium with a fake camera${skip ?
         const cpu = await visit(page, `${server.url}?mode=cpu`);
         console.log(`webcam demo (?mode=cpu): ${summary(cpu)}`);
         checkState(cpu, log);
-        expect(cpu.pixelRuns, `the pixel branch should run on the cpu backend (${cpu.pixelOff ?? 'not turned off'})`).toBeGreaterThan(0);
+        expect(
+          cpu.pixelRuns,
+          `the pixel branch should run on the cpu backend (${cpu.pixelOff ?? 'not turned off'})`,
+        ).toBeGreaterThan(0);
       }
     } catch (err) {
       console.log(`webcam demo page log:\n${log.slice(-40).join('\n')}`);

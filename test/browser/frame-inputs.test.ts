@@ -21,7 +21,11 @@ describe.skipIf(!HAS_CHROMIUM)(`browser: session frame inputs${HAS_CHROMIUM ? ''
   it('ImageData, canvas, ImageBitmap, VideoFrame and <video> give the picture; bare bytes a short error', async () => {
     const s = await openSession(entry);
     try {
-      const r = await s.page.evaluate(() => (globalThis as unknown as { __plm: { checkFrameInputs(): Promise<Record<string, Probe | string>> } }).__plm.checkFrameInputs());
+      const r = await s.page.evaluate(() =>
+        (
+          globalThis as unknown as { __plm: { checkFrameInputs(): Promise<Record<string, Probe | string>> } }
+        ).__plm.checkFrameInputs(),
+      );
       console.log(`frame inputs: ${JSON.stringify(r)}`);
       for (const k of ['imageData', 'canvas', 'imageBitmap', 'videoFrame', 'video'] as const) {
         const p = r[k] as Probe;

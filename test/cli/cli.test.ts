@@ -11,7 +11,11 @@ import { writeRunAndVideos } from '../predict/run-fixture.js';
 
 const MAIN = join(__dirname, '../../src/cli/main.ts');
 function cli(args: string[], timeout = 60_000) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout, cwd: join(__dirname, '../..') });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    encoding: 'utf8',
+    timeout,
+    cwd: join(__dirname, '../..'),
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -72,13 +76,21 @@ describe('plm-ipe predict', () => {
     const { run, videos, landmarks } = await writeRunAndVideos(dir, 2);
     const r = cli(['predict', ...videos, '--run', run, '--landmarks', ...landmarks, '--json']);
     expect(r.code, r.err).toBe(0);
-    const doc = JSON.parse(r.out) as { fps: number; results: { video: string; ok: boolean; prediction: { label: string; fused: number[]; pixel: number[]; landmark: number[]; frames: number } }[] };
+    const doc = JSON.parse(r.out) as {
+      fps: number;
+      results: {
+        video: string;
+        ok: boolean;
+        prediction: { label: string; fused: number[]; pixel: number[]; landmark: number[]; frames: number };
+      }[];
+    };
     expect(doc.fps).toBe(8);
     expect(doc.results.map((x) => x.video)).toEqual(videos);
     for (const x of doc.results) {
       expect(x.ok).toBe(true);
       expect(['negative', 'neutral', 'positive']).toContain(x.prediction.label);
-      for (const row of [x.prediction.fused, x.prediction.pixel, x.prediction.landmark]) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      for (const row of [x.prediction.fused, x.prediction.pixel, x.prediction.landmark])
+        expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     }
     expect(r.err).toContain('predicted preference');
     // A file that is not a video among good ones: reported, the others still predicted, exit code 2.
@@ -98,15 +110,19 @@ describe('plm-ipe demo --size tiny', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('Table 1: Performance comparison among different methods.');
     expect(r.out).toContain('Table 2: The ablation study of our proposed method.');
-    for (const m of ['PBE', 'LBE', 'EarlyFusion', 'LateFusion', 'PLM-IPE', 'PBE-w/-Mut', 'LBE-w/-Mut']) expect(r.out).toContain(`| ${m}`);
-    for (const f of ['report.md', 'results.json', 'config.json']) expect(existsSync(join(out, 'report', f)), f).toBe(true);
+    for (const m of ['PBE', 'LBE', 'EarlyFusion', 'LateFusion', 'PLM-IPE', 'PBE-w/-Mut', 'LBE-w/-Mut'])
+      expect(r.out).toContain(`| ${m}`);
+    for (const f of ['report.md', 'results.json', 'config.json'])
+      expect(existsSync(join(out, 'report', f)), f).toBe(true);
     const results = JSON.parse(readFileSync(join(out, 'report', 'results.json'), 'utf8')) as {
-      predicted: Record<string, number[]>; table1: { name: string; report: { accuracy: number; macroF1: number } }[];
+      predicted: Record<string, number[]>;
+      table1: { name: string; report: { accuracy: number; macroF1: number } }[];
     };
     // What the small preset's class-balanced CE and KL ramp are for: no row, PLM-IPE's pixel branch
     // included, predicts one class for every test video (with plain CE and full KL PBE-w/-Mut did).
     expect(Object.keys(results.predicted)).toHaveLength(7);
-    for (const [name, predicted] of Object.entries(results.predicted)) expect(new Set(predicted).size, name).toBeGreaterThan(1);
+    for (const [name, predicted] of Object.entries(results.predicted))
+      expect(new Set(predicted).size, name).toBeGreaterThan(1);
     expect(r.out + r.err).not.toContain('collapsed onto one class');
     // One split of 3 test subjects (45 videos) cannot order the methods or hold PLM-IPE above chance:
     // the paired bootstrap's 95 % intervals for a difference between two rows are 13-60 points wide.

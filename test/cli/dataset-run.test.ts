@@ -5,7 +5,17 @@
 // bit-identical final numbers. Small shapes: seconds per case.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDataset } from '../../src/data/synthetic/write-dataset.js';
@@ -32,7 +42,9 @@ function start(args: string[], onStdout?: (text: string, kill: () => void) => vo
     onStdout?.(out, () => child.kill('SIGKILL'));
   });
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, out, err })));
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, out, err })),
+  );
 }
 
 /** Every file of a folder (recursively, temp files excluded) with its bytes. */
@@ -52,7 +64,17 @@ const tmp = () => mkdtempSync(join(base, 'x-'));
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'plm-ipe-dataset-run-'));
-  const ds = await writeDataset(join(base, 'data'), { seed: 3, subjects: 6, sessionsPerSubject: 1, outfitsPerSession: 3, size: 48, fps: 8, minSeconds: 1.2, maxSeconds: 1.5, format: 'png' });
+  const ds = await writeDataset(join(base, 'data'), {
+    seed: 3,
+    subjects: 6,
+    sessionsPerSubject: 1,
+    outfitsPerSession: 3,
+    size: 48,
+    fps: 8,
+    minSeconds: 1.2,
+    maxSeconds: 1.5,
+    format: 'png',
+  });
   manifest = ds.manifest;
 }, 60_000);
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -62,7 +84,9 @@ describe('sharded extraction', () => {
     const single = tmp();
     expect(cli(['extract', manifest, '--out', single, ...EXTRACT]).code).toBe(0);
     const shared = tmp();
-    const shards = await Promise.all([0, 1, 2].map((i) => start(['extract', manifest, '--out', shared, ...EXTRACT, '--shard', `${i}/3`])));
+    const shards = await Promise.all(
+      [0, 1, 2].map((i) => start(['extract', manifest, '--out', shared, ...EXTRACT, '--shard', `${i}/3`])),
+    );
     for (const s of shards) expect(s.code, s.err).toBe(0);
     expect(shards.map((s) => /shard \d\/3: (\d+) videos/.exec(s.out)?.[1])).toEqual(['6', '6', '6']);
     const a = snapshot(join(single, 'cache'));
@@ -82,14 +106,26 @@ describe('sharded extraction', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('workers: 2 of 2 shards finished cleanly');
     expect(r.out).toContain('18 videos: 18 done, 0 failed, 0 missing');
-    const slurm = spawnSync(process.execPath, [...ARGS, 'extract', manifest, '--out', tmp(), ...EXTRACT, '--shard', 'env'],
-      { encoding: 'utf8', cwd: ROOT, env: { ...process.env, SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '3' } });
+    const slurm = spawnSync(
+      process.execPath,
+      [...ARGS, 'extract', manifest, '--out', tmp(), ...EXTRACT, '--shard', 'env'],
+      {
+        encoding: 'utf8',
+        cwd: ROOT,
+        env: { ...process.env, SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '3' },
+      },
+    );
     expect(slurm.stdout).toContain('shard 2/3: 6 videos');
-    const k8s = spawnSync(process.execPath, [...ARGS, 'extract', manifest, '--out', tmp(), ...EXTRACT, '--shard', 'env'],
-      { encoding: 'utf8', cwd: ROOT, env: { ...process.env, JOB_COMPLETION_INDEX: '0' } });
+    const k8s = spawnSync(
+      process.execPath,
+      [...ARGS, 'extract', manifest, '--out', tmp(), ...EXTRACT, '--shard', 'env'],
+      { encoding: 'utf8', cwd: ROOT, env: { ...process.env, JOB_COMPLETION_INDEX: '0' } },
+    );
     expect(k8s.status).toBe(1);
     expect(k8s.stderr).toContain("use '--shard env/N' with N the Job's completions");
-    expect(cli(['extract', manifest, '--out', tmp(), '--shard', '3/3']).err).toContain('--shard: index 3 is not below the shard count 3 (indices are 0-based)');
+    expect(cli(['extract', manifest, '--out', tmp(), '--shard', '3/3']).err).toContain(
+      '--shard: index 3 is not below the shard count 3 (indices are 0-based)',
+    );
   }, 120_000);
 
   it('a SIGKILLed shard leaves no partial entry, and its rerun completes its share to the same bytes', async () => {
@@ -114,7 +150,8 @@ describe('sharded extraction', () => {
     expect(done).toBeLessThan(9); // really interrupted (its share is 9 videos)
     // Every entry on disk is complete: decodable, and equal to the reference's.
     const ref = snapshot(join(reference, 'cache'));
-    for (const [k, v] of snapshot(cacheDir)) if (k.endsWith('.safetensors')) expect(v.equals(ref.get(k)!), k).toBe(true);
+    for (const [k, v] of snapshot(cacheDir))
+      if (k.endsWith('.safetensors')) expect(v.equals(ref.get(k)!), k).toBe(true);
     const rerun = cli(shard(0));
     expect(rerun.code, rerun.err).toBe(0);
     const m = /(\d+) computed, (\d+) from the cache/.exec(rerun.out)!;
@@ -131,7 +168,10 @@ describe('extraction failures', () => {
   it('records a failing video with its reason, goes on, summarises; a rerun retries only it; --strict stops', () => {
     const bad = join(base, 'data', 'bad.jsonl');
     copyFileSync(manifest, bad);
-    appendFileSync(bad, `${JSON.stringify({ id: 'broken', video: 'videos/missing', subject: 's009', session: 's009-1', score: 50, landmarks: 'landmarks/missing.json' })}\n`);
+    appendFileSync(
+      bad,
+      `${JSON.stringify({ id: 'broken', video: 'videos/missing', subject: 's009', session: 's009-1', score: 50, landmarks: 'landmarks/missing.json' })}\n`,
+    );
     const dir = tmp();
     const r = cli(['extract', bad, '--out', dir, ...EXTRACT]);
     expect(r.code).toBe(1);
@@ -163,56 +203,147 @@ describe('train and eval remember their run', () => {
 
   it('k-fold x seeds: a report with intervals, every run in results.json; eval reproduces it from config.json alone', () => {
     const run = tmp();
-    const r = cli(['train', '--features', features, '--method', 'LBE,PLM-IPE', '--epochs', '2', '--folds', '3', '--seeds', '2', '--out', run, '--json']);
+    const r = cli([
+      'train',
+      '--features',
+      features,
+      '--method',
+      'LBE,PLM-IPE',
+      '--epochs',
+      '2',
+      '--folds',
+      '3',
+      '--seeds',
+      '2',
+      '--out',
+      run,
+      '--json',
+    ]);
     expect(r.code, r.err).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc.runs).toBe(6);
     expect(doc.perRun).toHaveLength(6);
     expect(doc.table1.map((x: { name: string }) => x.name)).toEqual(['LBE', 'PLM-IPE']);
-    expect(doc.comparisons.map((c: { a: string; b: string }) => `${c.a}/${c.b}`)).toEqual(['PLM-IPE/LBE', 'LBE-w/-Mut/LBE']);
+    expect(doc.comparisons.map((c: { a: string; b: string }) => `${c.a}/${c.b}`)).toEqual([
+      'PLM-IPE/LBE',
+      'LBE-w/-Mut/LBE',
+    ]);
     expect(r.err).toContain('Paired comparisons');
-    for (const f of ['report.md', 'results.json', 'accuracy.svg', 'config.json']) expect(existsSync(join(run, 'report', f)), f).toBe(true);
+    for (const f of ['report.md', 'results.json', 'accuracy.svg', 'config.json'])
+      expect(existsSync(join(run, 'report', f)), f).toBe(true);
     expect(readFileSync(join(run, 'report', 'accuracy.svg'), 'utf8')).toContain('<svg');
     const results = JSON.parse(readFileSync(join(run, 'report', 'results.json'), 'utf8'));
-    expect(results.perRun.map((u: { fold: number; seed: number }) => `${u.fold}-${u.seed}`)).toEqual(['1-1', '1-2', '2-1', '2-2', '3-1', '3-2']);
+    expect(results.perRun.map((u: { fold: number; seed: number }) => `${u.fold}-${u.seed}`)).toEqual([
+      '1-1',
+      '1-2',
+      '2-1',
+      '2-2',
+      '3-1',
+      '3-2',
+    ]);
     // Each subject is tested in exactly one fold.
-    const tested = results.perRun.filter((u: { seed: number }) => u.seed === 1).flatMap((u: { videos: { subject: string }[] }) => [...new Set(u.videos.map((v) => v.subject))]);
+    const tested = results.perRun
+      .filter((u: { seed: number }) => u.seed === 1)
+      .flatMap((u: { videos: { subject: string }[] }) => [...new Set(u.videos.map((v) => v.subject))]);
     expect(tested.sort()).toEqual(['s001', 's002', 's003', 's004', 's005', 's006']);
     const ev = cli(['eval', '--run', run, '--json']);
     expect(ev.code, ev.err).toBe(0);
     const evDoc = JSON.parse(ev.out);
-    expect(evDoc.perRun.map((u: { scores: unknown }) => u.scores)).toEqual(doc.perRun.map((u: { scores: unknown }) => u.scores));
+    expect(evDoc.perRun.map((u: { scores: unknown }) => u.scores)).toEqual(
+      doc.perRun.map((u: { scores: unknown }) => u.scores),
+    );
     // A flag that disagrees with the run is an error naming both values; a rerun with other settings too.
     expect(cli(['eval', '--run', run, '--seed', '4']).err).toContain(`--seed is 4 but run ${run} was made with 1`);
-    expect(cli(['eval', '--run', run, '--positive-above', '70']).err).toContain('--negative-below/--positive-above is {"negativeBelow":40,"positiveAbove":70} but run');
-    expect(cli(['train', '--features', features, '--method', 'LBE', '--epochs', '2', '--folds', '2', '--seeds', '2', '--out', run]).err).toContain('--folds is 2 but run');
+    expect(cli(['eval', '--run', run, '--positive-above', '70']).err).toContain(
+      '--negative-below/--positive-above is {"negativeBelow":40,"positiveAbove":70} but run',
+    );
+    expect(
+      cli([
+        'train',
+        '--features',
+        features,
+        '--method',
+        'LBE',
+        '--epochs',
+        '2',
+        '--folds',
+        '2',
+        '--seeds',
+        '2',
+        '--out',
+        run,
+      ]).err,
+    ).toContain('--folds is 2 but run');
   }, 300_000);
 
-  it('--split uses the file\'s subjects; the run records them in split.json', () => {
+  it("--split uses the file's subjects; the run records them in split.json", () => {
     const file = join(tmp(), 'split.json');
     writeFileSync(file, JSON.stringify({ test: ['s001', 's002'], validation: ['s003'] }));
     const run = tmp();
-    const r = cli(['train', '--features', features, '--method', 'LBE', '--epochs', '1', '--split', file, '--out', run, '--json']);
+    const r = cli([
+      'train',
+      '--features',
+      features,
+      '--method',
+      'LBE',
+      '--epochs',
+      '1',
+      '--split',
+      file,
+      '--out',
+      run,
+      '--json',
+    ]);
     expect(r.code, r.err).toBe(0);
     const results = JSON.parse(readFileSync(join(run, 'report', 'results.json'), 'utf8'));
-    expect([...new Set(results.testVideos.map((v: { subject: string }) => v.subject))].sort()).toEqual(['s001', 's002']);
-    expect(JSON.parse(readFileSync(join(run, 'split.json'), 'utf8'))).toEqual({ train: ['s004', 's005', 's006'], validation: ['s003'], test: ['s001', 's002'] });
-    expect(cli(['train', '--features', features, '--split', file, '--folds', '2']).err).toContain('--split and --folds both given');
+    expect([...new Set(results.testVideos.map((v: { subject: string }) => v.subject))].sort()).toEqual([
+      's001',
+      's002',
+    ]);
+    expect(JSON.parse(readFileSync(join(run, 'split.json'), 'utf8'))).toEqual({
+      train: ['s004', 's005', 's006'],
+      validation: ['s003'],
+      test: ['s001', 's002'],
+    });
+    expect(cli(['train', '--features', features, '--split', file, '--folds', '2']).err).toContain(
+      '--split and --folds both given',
+    );
   }, 60_000);
 
   it('errors for bad split flags name the flag and the value', () => {
-    expect(cli(['train', '--features', features, '--negative-below', '70', '--positive-above', '60']).err).toContain('--negative-below (70) must not be above --positive-above (60)');
-    expect(cli(['train', '--features', features, '--validation', '1']).err).toContain("expected a fraction from 0 (no validation) to below 1, got '1'");
-    expect(cli(['train', '--features', features, '--split', '/nonexistent.json']).err).toContain('cannot read --split /nonexistent.json');
+    expect(cli(['train', '--features', features, '--negative-below', '70', '--positive-above', '60']).err).toContain(
+      '--negative-below (70) must not be above --positive-above (60)',
+    );
+    expect(cli(['train', '--features', features, '--validation', '1']).err).toContain(
+      "expected a fraction from 0 (no validation) to below 1, got '1'",
+    );
+    expect(cli(['train', '--features', features, '--split', '/nonexistent.json']).err).toContain(
+      'cannot read --split /nonexistent.json',
+    );
     expect(cli(['eval', '--run', tmp()]).err).toContain('has no config.json');
     const demo = tmp();
     mkdirSync(join(demo, 'report'), { recursive: true });
     writeFileSync(join(demo, 'report', 'config.json'), '{}');
-    expect(cli(['eval', '--run', demo]).err).toContain(`it is a 'plm-ipe demo' folder, whose test results are already in ${join(demo, 'report', 'results.json')}`);
+    expect(cli(['eval', '--run', demo]).err).toContain(
+      `it is a 'plm-ipe demo' folder, whose test results are already in ${join(demo, 'report', 'results.json')}`,
+    );
   }, 60_000);
 
   it('kill -9 during epoch 6 of 10, then the same command: bit-identical final numbers', async () => {
-    const args = (out: string) => ['train', '--features', features, '--method', 'PLM-IPE', '--epochs', '10', '--batch-size', '3', '--out', out, '--json'];
+    const args = (out: string) => [
+      'train',
+      '--features',
+      features,
+      '--method',
+      'PLM-IPE',
+      '--epochs',
+      '10',
+      '--batch-size',
+      '3',
+      '--out',
+      out,
+      '--json',
+    ];
     const straight = await start(args(tmp()));
     expect(straight.code, straight.err).toBe(0);
     const run = tmp();
@@ -239,8 +370,10 @@ describe('train and eval remember their run', () => {
     expect(resumed.err).toContain('(from checkpoint)');
     expect(JSON.parse(resumed.out).perRun).toEqual(JSON.parse(straight.out).perRun);
     // Every epoch's losses and validation scores too, not only the final table.
-    const history = (out: string) => JSON.parse(readFileSync(join(out, 'checkpoints', 'plm-ipe', 'state.json'), 'utf8')).history
-      .map(({ seconds: _s, ...rest }: { seconds: number }) => rest);
+    const history = (out: string) =>
+      JSON.parse(readFileSync(join(out, 'checkpoints', 'plm-ipe', 'state.json'), 'utf8')).history.map(
+        ({ seconds: _s, ...rest }: { seconds: number }) => rest,
+      );
     expect(history(run)).toEqual(history(JSON.parse(straight.out).run));
   }, 300_000);
 });

@@ -38,7 +38,8 @@ export function closeness(actual: ArrayLike<number>, expected: ArrayLike<number>
     return { pass: false, maxErr: Infinity, tol: atol, at: -1, bad };
   }
   let scale = 0;
-  if (tolerance.relativeTo === 'max') for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  if (tolerance.relativeTo === 'max')
+    for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
   const r: Closeness = { pass: true, maxErr: 0, tol: atol + rtol * scale, at: -1, bad: [] };
   let worstRatio = 0;
   for (let i = 0; i < actual.length; i++) {
@@ -56,7 +57,10 @@ export function closeness(actual: ArrayLike<number>, expected: ArrayLike<number>
     }
     if (!ok) {
       r.pass = false;
-      if (r.bad.length < 6) r.bad.push(`[${i}] actual ${a} expected ${e} (|diff| ${Math.abs(a - e).toExponential(2)}, tol ${tol.toExponential(2)})`);
+      if (r.bad.length < 6)
+        r.bad.push(
+          `[${i}] actual ${a} expected ${e} (|diff| ${Math.abs(a - e).toExponential(2)}, tol ${tol.toExponential(2)})`,
+        );
     }
   }
   return r;
@@ -64,7 +68,9 @@ export function closeness(actual: ArrayLike<number>, expected: ArrayLike<number>
 
 /** Throws unless `actual` is close to `expected`; the message names `label` and the first bad elements. */
 export function expectClose(
-  actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: Partial<Tolerance> & { label?: string } = {},
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: Partial<Tolerance> & { label?: string } = {},
 ): void {
   const t: Tolerance = { rtol: tolerance.rtol ?? 1e-5, atol: tolerance.atol ?? 1e-6, relativeTo: tolerance.relativeTo };
   const r = closeness(actual, expected, t);

@@ -95,7 +95,12 @@ function coords(flat: number, shape: readonly number[]): string {
  * A directional comparison uses sum_i |g_i v_i| in place of |ana|, so that cancellation in
  * the dot product does not shrink the tolerance to nothing.
  */
-export function gradcheck(op: string, fn: OpFn, inputs: readonly GradInput[], options: GradcheckOptions = {}): GradcheckReport {
+export function gradcheck(
+  op: string,
+  fn: OpFn,
+  inputs: readonly GradInput[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
   const seed = options.seed ?? 0;
   // One generator, drawn in a fixed order: weights, then sampled elements, then directions.
   const rng = createRng(`gradcheck:${op}:${seed}`);
@@ -121,7 +126,9 @@ export function gradcheck(op: string, fn: OpFn, inputs: readonly GradInput[], op
   checkDirections(run, options.directions ?? 2, tally);
   if (tally.failures.length > 0) {
     const { eps, rtol, atol } = run;
-    throw new Error(`gradcheck(${op}) failed (eps ${eps}, rtol ${rtol}, atol ${atol}):\n  ${tally.failures.join('\n  ')}`);
+    throw new Error(
+      `gradcheck(${op}) failed (eps ${eps}, rtol ${rtol}, atol ${atol}):\n  ${tally.failures.join('\n  ')}`,
+    );
   }
   return { elementChecks: tally.elementChecks, directionChecks: tally.directionChecks, worstRatio: tally.worstRatio };
 }
@@ -171,7 +178,9 @@ function outputWeights(
   base: readonly Float32Array[],
   rng: () => number,
 ): { outShapes: number[][]; weights: Float32Array[] } {
-  const outShapes = tidy(() => noGrad(() => asList(fn(...inputs.map((s, i) => tensor(base[i], s.shape)))).map((t) => [...t.shape])));
+  const outShapes = tidy(() =>
+    noGrad(() => asList(fn(...inputs.map((s, i) => tensor(base[i], s.shape)))).map((t) => [...t.shape])),
+  );
   const weights = outShapes.map((shape) => {
     const n = shape.reduce((a, b) => a * b, 1);
     const w = new Float32Array(n);
@@ -219,7 +228,8 @@ function analyticGradients(
   tidy(() => {
     const leaves = inputs.map((s, i) => tensor(base[i], s.shape, { requiresGrad: checked[i] }));
     const outs = asList(fn(...leaves));
-    if (!outs.some((o) => o.requiresGrad)) throw new Error(`gradcheck(${op}): no output requires grad; the op recorded no graph`);
+    if (!outs.some((o) => o.requiresGrad))
+      throw new Error(`gradcheck(${op}): no output requires grad; the op recorded no graph`);
     if (outs.length === 1) {
       outs[0].backward(tensor(weights[0], outShapes[0]));
     } else {
@@ -236,7 +246,9 @@ function analyticGradients(
       const g = leaf.grad;
       if (g) {
         if (g.shape.join() !== leaf.shape.join()) {
-          throw new Error(`gradcheck(${op}): grad of ${names[i]} has shape [${g.shape.join(', ')}], input has [${leaf.shape.join(', ')}]`);
+          throw new Error(
+            `gradcheck(${op}): grad of ${names[i]} has shape [${g.shape.join(', ')}], input has [${leaf.shape.join(', ')}]`,
+          );
         }
         const v = Float64Array.from(g.dataSync());
         g.dispose();
@@ -282,8 +294,12 @@ function checkElements(run: CheckRun, maxElements: number, tally: Tally): void {
       const tol = atol + rtol * Math.abs(ana[i]) + roundoff(Math.max(lp.S, lm.S), h);
       const err = Math.abs(num - ana[i]);
       tally.elementChecks++;
-      record(tally, err, tol, () =>
-        `${run.names[k]} element ${i} ${coords(i, spec.shape)}: numeric ${num.toPrecision(7)}, analytic ${ana[i].toPrecision(7)}, |diff| ${err.toExponential(2)} > tol ${tol.toExponential(2)}`,
+      record(
+        tally,
+        err,
+        tol,
+        () =>
+          `${run.names[k]} element ${i} ${coords(i, spec.shape)}: numeric ${num.toPrecision(7)}, analytic ${ana[i].toPrecision(7)}, |diff| ${err.toExponential(2)} > tol ${tol.toExponential(2)}`,
       );
     }
   });
@@ -318,8 +334,12 @@ function checkDirections(run: CheckRun, directions: number, tally: Tally): void 
     const tol = atol + (rtol * anaAbs) / span + roundoff(Math.max(lp.S, lm.S), span);
     const err = Math.abs(num - anaD);
     tally.directionChecks++;
-    record(tally, err, tol, () =>
-      `random direction ${d} over ${run.names.filter((_, k) => run.checked[k]).join(', ')}: numeric ${num.toPrecision(7)}, analytic ${anaD.toPrecision(7)}, |diff| ${err.toExponential(2)} > tol ${tol.toExponential(2)}`,
+    record(
+      tally,
+      err,
+      tol,
+      () =>
+        `random direction ${d} over ${run.names.filter((_, k) => run.checked[k]).join(', ')}: numeric ${num.toPrecision(7)}, analytic ${anaD.toPrecision(7)}, |diff| ${err.toExponential(2)} > tol ${tol.toExponential(2)}`,
     );
   }
 }

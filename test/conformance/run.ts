@@ -20,9 +20,21 @@ export interface CheckResult {
 }
 
 /** Worst of several outputs' comparisons (by error / bound); fails on a count mismatch. */
-export function compareAll(name: string, actual: ArrayLike<number>[], expected: ArrayLike<number>[], tol: Tolerance): CheckResult {
+export function compareAll(
+  name: string,
+  actual: ArrayLike<number>[],
+  expected: ArrayLike<number>[],
+  tol: Tolerance,
+): CheckResult {
   if (actual.length !== expected.length) {
-    return { name, pass: false, maxErr: Infinity, tol: 0, ms: 0, error: `${actual.length} outputs, expected ${expected.length}` };
+    return {
+      name,
+      pass: false,
+      maxErr: Infinity,
+      tol: 0,
+      ms: 0,
+      error: `${actual.length} outputs, expected ${expected.length}`,
+    };
   }
   let worst: CheckResult = { name, pass: true, maxErr: 0, tol: 0, ms: 0 };
   let worstRatio = -1;
@@ -66,10 +78,12 @@ export async function opRowResults(row: OpRow): Promise<Float32Array[]> {
       loss = loss ? loss.add(term) : term;
     });
     (loss as unknown as Tensor).backward();
-    const grads = leaves.filter((l) => l.requiresGrad).map((l) => {
-      if (!l.grad) throw new Error(`${row.name}: an input that requires grad got none`);
-      return l.grad;
-    });
+    const grads = leaves
+      .filter((l) => l.requiresGrad)
+      .map((l) => {
+        if (!l.grad) throw new Error(`${row.name}: an input that requires grad got none`);
+        return l.grad;
+      });
     return [...outs, ...grads];
   });
   try {
@@ -93,7 +107,11 @@ async function graphRowResults(row: GraphRow): Promise<Float32Array[]> {
  * Runs an op or graph row on the cpu backend and on `env` (made current by `activate`), and
  * compares. The cpu backend is the oracle here: the primitive rows prove its primitives.
  */
-export async function runOnBoth(row: OpRow | GraphRow, env: Env, activate: () => Promise<void> | void): Promise<CheckResult> {
+export async function runOnBoth(
+  row: OpRow | GraphRow,
+  env: Env,
+  activate: () => Promise<void> | void,
+): Promise<CheckResult> {
   const results = row.kind === 'op' ? () => opRowResults(row) : () => graphRowResults(row);
   setBackend('cpu');
   const cpu = await results();
@@ -123,9 +141,19 @@ export async function runRow(row: Row, on: EnvBackend): Promise<CheckResult> {
   const t0 = performance.now();
   let r: CheckResult;
   try {
-    r = row.kind === 'primitive' ? await runPrimitiveRow(row, on.backend, on.env) : await runOnBoth(row, on.env, on.activate);
+    r =
+      row.kind === 'primitive'
+        ? await runPrimitiveRow(row, on.backend, on.env)
+        : await runOnBoth(row, on.env, on.activate);
   } catch (e) {
-    r = { name: row.name, pass: false, maxErr: NaN, tol: 0, ms: 0, error: String((e as Error)?.stack ?? e).slice(0, 600) };
+    r = {
+      name: row.name,
+      pass: false,
+      maxErr: NaN,
+      tol: 0,
+      ms: 0,
+      error: String((e as Error)?.stack ?? e).slice(0, 600),
+    };
   }
   r.ms = Math.round(performance.now() - t0);
   return r;

@@ -7,7 +7,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FeatureCache, cacheKey, decodeArrays, encodeArrays, hashBytes, hashFile, stableStringify } from '../../src/data/cache.js';
+import {
+  FeatureCache,
+  cacheKey,
+  decodeArrays,
+  encodeArrays,
+  hashBytes,
+  hashFile,
+  stableStringify,
+} from '../../src/data/cache.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
 
 const dirs: string[] = [];
@@ -42,7 +50,9 @@ describe('entry format', () => {
 
   it('truncated or corrupt bytes are errors naming the source', () => {
     const bytes = encodeArrays({ a: new Float32Array(100) });
-    expect(() => decodeArrays(bytes.subarray(0, bytes.length - 10), 'x.safetensors')).toThrow(/x\.safetensors: 'a' data .*truncated/);
+    expect(() => decodeArrays(bytes.subarray(0, bytes.length - 10), 'x.safetensors')).toThrow(
+      /x\.safetensors: 'a' data .*truncated/,
+    );
     expect(() => decodeArrays(bytes.subarray(0, 4), 'x.safetensors')).toThrow(/x\.safetensors: truncated/);
   });
 });
@@ -116,15 +126,20 @@ describe('FeatureCache', () => {
     const dir = tmp();
     const cacheModule = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/data/cache.ts');
     const script = path.join(dir, 'writer.mts');
-    fs.writeFileSync(script, `
+    fs.writeFileSync(
+      script,
+      `
       import { FeatureCache } from ${JSON.stringify(cacheModule)};
       const cache = new FeatureCache(${JSON.stringify(path.join(dir, 'c'))});
       for (let i = 0; ; i++) {
         await cache.set('entry-' + i, { f: new Float32Array(2_000_000).fill(i) });
         console.log('done', i);
       }
-    `);
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..') });
+    `,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'),
+    });
     await new Promise<void>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (c) => {
@@ -134,7 +149,9 @@ describe('FeatureCache', () => {
           resolve();
         }
       });
-      child.on('exit', (code) => (code !== null && code !== 0 ? reject(new Error(`writer exited ${code}`)) : undefined));
+      child.on('exit', (code) =>
+        code !== null && code !== 0 ? reject(new Error(`writer exited ${code}`)) : undefined,
+      );
       setTimeout(() => reject(new Error('writer too slow')), 60_000);
     });
     await new Promise((r) => child.once('exit', r));
@@ -152,6 +169,8 @@ describe('FeatureCache', () => {
   it('a corrupt finished entry is an error naming its file', async () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'bad.safetensors'), new Uint8Array([1, 2, 3]));
-    await expect(new FeatureCache(dir).get('bad')).rejects.toThrow(/feature cache entry .*bad\.safetensors \(delete it to recompute\): truncated/);
+    await expect(new FeatureCache(dir).get('bad')).rejects.toThrow(
+      /feature cache entry .*bad\.safetensors \(delete it to recompute\): truncated/,
+    );
   });
 });

@@ -2,7 +2,13 @@
 // subject split (section 4.1): disjoint subjects, one session per test subject, balanced genders.
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_THRESHOLDS, formatManifest, labelCounts, parseManifest, scoreToLabel, scoreToLabelName, splitBySubject,
+  DEFAULT_THRESHOLDS,
+  formatManifest,
+  labelCounts,
+  parseManifest,
+  scoreToLabel,
+  scoreToLabelName,
+  splitBySubject,
   type ManifestEntry,
 } from '../../src/data/manifest.js';
 
@@ -15,7 +21,13 @@ function population(n: number, genders: Array<'female' | 'male' | undefined> = [
     const sessions = i % 3 === 0 ? 2 : 1;
     for (let s = 0; s < sessions; s++) {
       for (let o = 0; o < 15; o++) {
-        const e: ManifestEntry = { id: `p${i}-${s}-${o}`, video: `v/p${i}-${s}-${o}.mp4`, subject: `p${i}`, session: `p${i}-${s}`, score: (i * 7 + o * 13) % 101 };
+        const e: ManifestEntry = {
+          id: `p${i}-${s}-${o}`,
+          video: `v/p${i}-${s}-${o}.mp4`,
+          subject: `p${i}`,
+          session: `p${i}-${s}`,
+          score: (i * 7 + o * 13) % 101,
+        };
         const g = genders[i % genders.length];
         if (g) e.gender = g;
         out.push(e);
@@ -34,8 +46,24 @@ describe('parseManifest', () => {
       line({ id: 'b', video: 'videos/b', subject: 2, session: 's2-1', score: 0, landmarks: 'landmarks/b.json' }),
     ].join('\n');
     const [a, b] = parseManifest(text, 'm.jsonl');
-    expect(a).toEqual({ id: 'a', video: 'videos/a.mp4', subject: 's1', session: 's1-1', score: 80, gender: 'female', outfit: '12', extra: { mood: 'x' } });
-    expect(b).toEqual({ id: 'b', video: 'videos/b', subject: '2', session: 's2-1', score: 0, landmarks: 'landmarks/b.json' });
+    expect(a).toEqual({
+      id: 'a',
+      video: 'videos/a.mp4',
+      subject: 's1',
+      session: 's1-1',
+      score: 80,
+      gender: 'female',
+      outfit: '12',
+      extra: { mood: 'x' },
+    });
+    expect(b).toEqual({
+      id: 'b',
+      video: 'videos/b',
+      subject: '2',
+      session: 's2-1',
+      score: 0,
+      landmarks: 'landmarks/b.json',
+    });
     expect(parseManifest(formatManifest([a, b]))).toEqual([a, b]);
   });
 
@@ -46,11 +74,23 @@ describe('parseManifest', () => {
     ['missing subject', line({ video: 'x.mp4', session: 's-1', score: 5 }), /line 2: missing required field 'subject'/],
     ['missing session', line({ video: 'x.mp4', subject: 's', score: 5 }), /line 2: missing required field 'session'/],
     ['missing score', line({ video: 'x.mp4', subject: 's', session: 's-1' }), /line 2: missing required field 'score'/],
-    ['score out of range', line({ video: 'x.mp4', subject: 's', session: 's-1', score: 101 }), /line 2: field 'score' must be a number from 0 to 100, got 101/],
+    [
+      'score out of range',
+      line({ video: 'x.mp4', subject: 's', session: 's-1', score: 101 }),
+      /line 2: field 'score' must be a number from 0 to 100, got 101/,
+    ],
     ['score as text', line({ video: 'x.mp4', subject: 's', session: 's-1', score: '50' }), /field 'score'.*got "50"/],
-    ['bad gender', line({ video: 'x.mp4', subject: 's', session: 's-1', score: 5, gender: 'q' }), /line 2: field 'gender'/],
+    [
+      'bad gender',
+      line({ video: 'x.mp4', subject: 's', session: 's-1', score: 5, gender: 'q' }),
+      /line 2: field 'gender'/,
+    ],
     ['empty subject', line({ video: 'x.mp4', subject: '', session: 's-1', score: 5 }), /line 2: field 'subject'/],
-    ['duplicate id', line({ video: 'dir/ok.mp4', subject: 's', session: 's-1', score: 5 }), /line 2: duplicate id 'ok' \(first on line 1\)/],
+    [
+      'duplicate id',
+      line({ video: 'dir/ok.mp4', subject: 's', session: 's-1', score: 5 }),
+      /line 2: duplicate id 'ok' \(first on line 1\)/,
+    ],
   ];
   for (const [what, second, re] of bad) {
     it(`names the line and the field: ${what}`, () => {
@@ -103,8 +143,9 @@ describe('splitBySubject (paper section 4.1)', () => {
     // With few single-session women, the rest are men rather than too small a test set.
     const skewed = population(30, ['female', 'male', 'male']); // every woman has two sessions
     const s2 = splitBySubject(skewed, { testFraction: 0.2, seed: 2 });
-    const femaleSingles = [...new Set(skewed.filter((e) => e.gender === 'female').map((e) => e.subject))]
-      .filter((s) => new Set(skewed.filter((e) => e.subject === s).map((e) => e.session)).size === 1).length;
+    const femaleSingles = [...new Set(skewed.filter((e) => e.gender === 'female').map((e) => e.subject))].filter(
+      (s) => new Set(skewed.filter((e) => e.subject === s).map((e) => e.session)).size === 1,
+    ).length;
     expect(femaleSingles).toBe(0);
     expect(s2.testSubjects).toHaveLength(6);
     expect(s2.testGender.female).toBe(femaleSingles);
@@ -117,7 +158,7 @@ describe('splitBySubject (paper section 4.1)', () => {
     expect(seeds.size).toBeGreaterThan(1);
   });
 
-  it('meets the paper\'s constraints on data that allows them: nothing relaxed, no warning', () => {
+  it("meets the paper's constraints on data that allows them: nothing relaxed, no warning", () => {
     expect(split.relaxed).toEqual([]);
     expect(split.warnings).toEqual([]);
   });
@@ -128,12 +169,16 @@ describe('splitBySubject (paper section 4.1)', () => {
     const s = splitBySubject(multi, { testFraction: 0.2, seed: 1 });
     expect(s.testSubjects).toHaveLength(2);
     expect(s.relaxed).toContain('single-session');
-    expect(s.warnings.join('\n')).toMatch(/constraint ii .* relaxed: 0 of 10 subjects have one session but the test set needs 2; 2 test subject\(s\) bring several sessions/);
+    expect(s.warnings.join('\n')).toMatch(
+      /constraint ii .* relaxed: 0 of 10 subjects have one session but the test set needs 2; 2 test subject\(s\) bring several sessions/,
+    );
     const trainSubjects = new Set(s.train.map((e) => e.subject));
     for (const t of s.testSubjects) expect(trainSubjects.has(t)).toBe(false);
     expect(s.train.length + s.test.length).toBe(multi.length);
     // Partly: the single-session subjects go first, then those with the fewest sessions.
-    const partly = population(12).map((e, i) => (e.subject === 'p1' || e.subject === 'p2' ? e : { ...e, session: `${e.subject}-${i % 2}` }));
+    const partly = population(12).map((e, i) =>
+      e.subject === 'p1' || e.subject === 'p2' ? e : { ...e, session: `${e.subject}-${i % 2}` },
+    );
     const p = splitBySubject(partly, { testFraction: 0.25, seed: 4 });
     expect(p.testSubjects).toHaveLength(3);
     expect(p.testSubjects).toEqual(expect.arrayContaining(['p1', 'p2']));
@@ -144,7 +189,9 @@ describe('splitBySubject (paper section 4.1)', () => {
     const unknown = population(10, [undefined]);
     const s = splitBySubject(unknown, { seed: 1 });
     expect(s.relaxed).toEqual(['gender-balance']);
-    expect(s.warnings[0]).toMatch(/constraint iii \(balanced test genders\) relaxed: the test set has 0 female, 0 male, 0 other and 2 unknown subjects \(add a gender field/);
+    expect(s.warnings[0]).toMatch(
+      /constraint iii \(balanced test genders\) relaxed: the test set has 0 female, 0 male, 0 other and 2 unknown subjects \(add a gender field/,
+    );
     const skewed = population(30, ['female', 'male', 'male']);
     expect(splitBySubject(skewed, { seed: 2 }).relaxed).toEqual(['gender-balance']);
   });

@@ -49,6 +49,11 @@ describe('progress', () => {
 
   it('is silent without a stream and formats durations', () => {
     expect(() => createProgress({ total: 3 }).tick()).not.toThrow();
-    expect([formatDuration(42), formatDuration(185), formatDuration(3720), formatDuration(NaN)]).toEqual(['42s', '3m05s', '1h02m', '?']);
+    expect([formatDuration(42), formatDuration(185), formatDuration(3720), formatDuration(NaN)]).toEqual([
+      '42s',
+      '3m05s',
+      '1h02m',
+      '?',
+    ]);
   });
 });

@@ -3,14 +3,27 @@
 // their errors (unknown subject, a subject in two parts, malformed JSON).
 import { describe, expect, it } from 'vitest';
 import type { ManifestEntry } from '../../src/data/manifest.js';
-import { carveValidation, formatSplitFile, paperPartition, parseSplitFile, subjectFolds } from '../../src/data/subject-splits.js';
+import {
+  carveValidation,
+  formatSplitFile,
+  paperPartition,
+  parseSplitFile,
+  subjectFolds,
+} from '../../src/data/subject-splits.js';
 
 /** n subjects with 2 + (i % 3) videos each, genders alternating. */
 function people(n: number): ManifestEntry[] {
   const out: ManifestEntry[] = [];
   for (let i = 0; i < n; i++) {
     for (let v = 0; v < 2 + (i % 3); v++) {
-      out.push({ id: `s${i}-${v}`, video: `s${i}-${v}.mp4`, subject: `s${i}`, session: `s${i}-a`, score: 50, gender: i % 2 ? 'male' : 'female' });
+      out.push({
+        id: `s${i}-${v}`,
+        video: `s${i}-${v}.mp4`,
+        subject: `s${i}`,
+        session: `s${i}-a`,
+        score: 50,
+        gender: i % 2 ? 'male' : 'female',
+      });
     }
   }
   return out;
@@ -36,8 +49,12 @@ describe('paperPartition', () => {
   it('warns instead of carving a validation part out of fewer than 3 training subjects', () => {
     const v = carveValidation(people(2), ['s0', 's1'], { fraction: 0.5 });
     expect(v.validation).toEqual([]);
-    expect(v.warnings[0]).toMatch(/only 2 training subject\(s\), too few to hold any out for validation; the last epoch is reported/);
-    expect(() => carveValidation(people(4), ['s0'], { fraction: 1 })).toThrow(/validationFraction must be in \[0, 1\), got 1/);
+    expect(v.warnings[0]).toMatch(
+      /only 2 training subject\(s\), too few to hold any out for validation; the last epoch is reported/,
+    );
+    expect(() => carveValidation(people(4), ['s0'], { fraction: 1 })).toThrow(
+      /validationFraction must be in \[0, 1\), got 1/,
+    );
   });
 });
 

@@ -32,7 +32,10 @@ describe('determinism', () => {
     expect(b.entries).toEqual(a.entries);
     const ids = [a.entries[0].id, a.entries[3].id, a.entries.at(-1)!.id];
     const first = ids.map((id) => digest(a.renderVideo(id)));
-    const reversed = [...ids].reverse().map((id) => digest(b.renderVideo(id))).reverse();
+    const reversed = [...ids]
+      .reverse()
+      .map((id) => digest(b.renderVideo(id)))
+      .reverse();
     expect(reversed).toEqual(first);
     expect(digest(a.renderVideo(ids[0]))).toBe(first[0]); // rendering twice changes nothing
   });
@@ -90,7 +93,8 @@ describe('landmarks', () => {
         for (const lm of track) {
           expect(lm.length).toBe(136);
           for (let i = 0; i < 68; i++) {
-            if (!(lm[2 * i] >= 0 && lm[2 * i] <= v.width - 1 && lm[2 * i + 1] >= 0 && lm[2 * i + 1] <= v.height - 1)) outside++;
+            if (!(lm[2 * i] >= 0 && lm[2 * i] <= v.width - 1 && lm[2 * i + 1] >= 0 && lm[2 * i + 1] <= v.height - 1))
+              outside++;
           }
         }
       }
@@ -99,8 +103,10 @@ describe('landmarks', () => {
   });
 
   it('follow the iBUG layout: jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67', () => {
-    const mx = (lm: Float32Array, a: number, b: number): number => mean(Array.from({ length: b - a + 1 }, (_, i) => lm[2 * (a + i)]));
-    const my = (lm: Float32Array, a: number, b: number): number => mean(Array.from({ length: b - a + 1 }, (_, i) => lm[2 * (a + i) + 1]));
+    const mx = (lm: Float32Array, a: number, b: number): number =>
+      mean(Array.from({ length: b - a + 1 }, (_, i) => lm[2 * (a + i)]));
+    const my = (lm: Float32Array, a: number, b: number): number =>
+      mean(Array.from({ length: b - a + 1 }, (_, i) => lm[2 * (a + i) + 1]));
     for (const v of videos) {
       for (const lm of v.landmarksExact) {
         expect(mx(lm, 36, 41)).toBeLessThan(mx(lm, 42, 47)); // image-left eye left of image-right eye
@@ -137,7 +143,9 @@ describe('reactions follow the score', () => {
     const ds = generateDataset({ seed: 5, subjects: 12, size: 48, minSeconds: 2, maxSeconds: 2, outfitsPerSession: 8 });
     const lift = (v: SyntheticVideo): number => {
       // Corner lift relative to the lip centre, at the reaction's peak, minus the first frame's.
-      const f = (lm: Float32Array): number => ((lm[2 * 62 + 1] + lm[2 * 66 + 1]) / 2 - (lm[2 * 48 + 1] + lm[2 * 54 + 1]) / 2) / Math.hypot(lm[90] - lm[72], lm[91] - lm[73]);
+      const f = (lm: Float32Array): number =>
+        ((lm[2 * 62 + 1] + lm[2 * 66 + 1]) / 2 - (lm[2 * 48 + 1] + lm[2 * 54 + 1]) / 2) /
+        Math.hypot(lm[90] - lm[72], lm[91] - lm[73]);
       const vals = v.landmarksExact.map(f);
       const d = vals.map((x) => x - vals[0]);
       return d.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
@@ -157,10 +165,20 @@ describe('reactions follow the score', () => {
 });
 
 describe('writeDataset', () => {
-  const opts = { seed: 4, subjects: 2, sessionsPerSubject: 1, outfitsPerSession: 3, size: 48, minSeconds: 1, maxSeconds: 1 } as const;
+  const opts = {
+    seed: 4,
+    subjects: 2,
+    sessionsPerSubject: 1,
+    outfitsPerSession: 3,
+    size: 48,
+    minSeconds: 1,
+    maxSeconds: 1,
+  } as const;
 
   it('names a missing folder argument instead of failing inside node:path', async () => {
-    await expect(writeDataset({ seed: 1 } as never)).rejects.toThrow(/writeDataset: dir must be a folder path \(string\), got object; the options come second/);
+    await expect(writeDataset({ seed: 1 } as never)).rejects.toThrow(
+      /writeDataset: dir must be a folder path \(string\), got object; the options come second/,
+    );
   });
 
   it('writes PNG frame folders, landmarks and a manifest that parses; a rerun resumes', async () => {

@@ -26,15 +26,27 @@ function ff(...args: string[]): void {
 function upright(name: string, options: { rate?: number; seconds?: number; size?: string } = {}): string {
   const file = path.join(dir, name);
   const size = options.size ?? '64x48';
-  ff('-f', 'lavfi', '-i', `color=c=blue:s=${size}:r=${options.rate ?? 30}:d=${options.seconds ?? 1}`,
-    '-vf', 'drawbox=x=0:y=0:w=iw/2:h=ih/2:color=red:t=fill', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', file);
+  ff(
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=blue:s=${size}:r=${options.rate ?? 30}:d=${options.seconds ?? 1}`,
+    '-vf',
+    'drawbox=x=0:y=0:w=iw/2:h=ih/2:color=red:t=fill',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    file,
+  );
   return file;
 }
 
 /** Mean RGB of a w x h region of an RGB frame. */
 function meanRgb(rgb: Uint8Array, width: number, x0: number, y0: number, w: number, h: number): number[] {
   const s = [0, 0, 0];
-  for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) for (let c = 0; c < 3; c++) s[c] += rgb[3 * (y * width + x) + c];
+  for (let y = y0; y < y0 + h; y++)
+    for (let x = x0; x < x0 + w; x++) for (let c = 0; c < 3; c++) s[c] += rgb[3 * (y * width + x) + c];
   return s.map((v) => v / (w * h));
 }
 
@@ -56,7 +68,12 @@ describe('video ingestion', () => {
       expect([v.width, v.height], `${rotation}`).toEqual([w, h]);
       expect(v.frames[0].length).toBe(w * h * 3);
       // The red quarter moves with the rotation: exactly one corner is red.
-      const corners = [[0, 0], [w - 8, 0], [0, h - 8], [w - 8, h - 8]].map(([x, y]) => isRed(meanRgb(v.frames[0], w, x, y, 8, 8)));
+      const corners = [
+        [0, 0],
+        [w - 8, 0],
+        [0, h - 8],
+        [w - 8, h - 8],
+      ].map(([x, y]) => isRed(meanRgb(v.frames[0], w, x, y, 8, 8)));
       expect(corners.filter(Boolean), `${rotation}: ${corners}`).toHaveLength(1);
       expect(corners[0], `${rotation}: not upright-red at top-left`).toBe(false);
     }
@@ -76,7 +93,21 @@ describe('video ingestion', () => {
     }
     // Variable frame rate: 1 s at 10 fps then 1 s at 30 fps (every third frame dropped, then all kept, timestamps passed through).
     const vfr = path.join(dir, 'vfr.mp4');
-    ff('-f', 'lavfi', '-i', 'color=c=blue:s=64x48:r=30:d=2', '-vf', "select='lt(mod(n\\,3)\\,1)+gte(n\\,30)'", '-vsync', 'vfr', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', vfr);
+    ff(
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=blue:s=64x48:r=30:d=2',
+      '-vf',
+      "select='lt(mod(n\\,3)\\,1)+gte(n\\,30)'",
+      '-vsync',
+      'vfr',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      vfr,
+    );
     const info = await probeVideo(vfr);
     expect(info.variableFrameRate).toBe(true);
     expect(info.fps).toBeGreaterThan(15);
@@ -90,7 +121,19 @@ describe('video ingestion', () => {
   it('makes anamorphic pixels square, and decodes 1080p straight to a small size', async (ctx) => {
     if (!ok) return ctx.skip();
     const ana = path.join(dir, 'anamorphic.mp4');
-    ff('-f', 'lavfi', '-i', 'testsrc=s=48x48:r=10:d=1', '-vf', 'setsar=4/3', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', ana);
+    ff(
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=s=48x48:r=10:d=1',
+      '-vf',
+      'setsar=4/3',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      ana,
+    );
     const info = await probeVideo(ana);
     expect(info.sampleAspectRatio).toBeCloseTo(4 / 3, 5);
     expect([info.width, info.height]).toEqual([64, 48]);
@@ -113,20 +156,28 @@ describe('video ingestion', () => {
     if (!ok) return ctx.skip();
     const audio = path.join(dir, 'voice.m4a');
     ff('-f', 'lavfi', '-i', 'sine=f=440:d=0.5', '-c:a', 'aac', audio);
-    await expect(probeVideo(audio)).rejects.toThrow(/cannot read video .*voice\.m4a: no video stream found \(streams: audio\)/);
+    await expect(probeVideo(audio)).rejects.toThrow(
+      /cannot read video .*voice\.m4a: no video stream found \(streams: audio\)/,
+    );
     await expect(decodeVideo(audio)).rejects.toThrow(/voice\.m4a/);
     const whole = fs.readFileSync(upright('whole.mp4', { seconds: 2 }));
     const cut = path.join(dir, 'truncated.mp4');
     fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 3)));
     await expect(decodeVideo(cut)).rejects.toThrow(/cannot read video .*truncated\.mp4: .+/);
-    const reason = await decodeVideo(cut).then(() => '', (e: Error) => e.message);
+    const reason = await decodeVideo(cut).then(
+      () => '',
+      (e: Error) => e.message,
+    );
     expect(reason).toMatch(/moov atom not found/);
     expect(reason, 'no ffmpeg context address').not.toMatch(/ @ 0x[0-9a-f]+\]/);
     const empty = path.join(dir, 'empty.mov');
     fs.writeFileSync(empty, '');
     await expect(decodeVideo(empty)).rejects.toThrow(/cannot read video .*empty\.mov: the file is empty/);
     for (const f of [audio, cut, empty]) {
-      const m = await decodeVideo(f).then(() => '', (e: Error) => e.message);
+      const m = await decodeVideo(f).then(
+        () => '',
+        (e: Error) => e.message,
+      );
       expect(m.length, m).toBeLessThan(400);
     }
   }, 60_000);

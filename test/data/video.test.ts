@@ -7,12 +7,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  decodeVideo, encodeVideos, hasFfmpeg, loadVideo, probeVideo, readFrameFolder, readImage, writePng,
+  decodeVideo,
+  encodeVideos,
+  hasFfmpeg,
+  loadVideo,
+  probeVideo,
+  readFrameFolder,
+  readImage,
+  writePng,
 } from '../../src/data/video.js';
 import type { RgbVideo } from '../../src/data/types.js';
 
 const ffmpeg = await hasFfmpeg();
-if (!ffmpeg) console.warn('test/data/video.test.ts: ffmpeg not found (install it or set FFMPEG_PATH); skipping the ffmpeg tests');
+if (!ffmpeg)
+  console.warn('test/data/video.test.ts: ffmpeg not found (install it or set FFMPEG_PATH); skipping the ffmpeg tests');
 
 let dir = '';
 const clip = (): string => path.join(dir, 'testsrc.mp4');
@@ -20,7 +28,19 @@ const clip = (): string => path.join(dir, 'testsrc.mp4');
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plm-ipe-video-'));
   if (ffmpeg) {
-    execFileSync(process.env.FFMPEG_PATH || 'ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=25', '-t', '1', '-pix_fmt', 'yuv420p', clip()]);
+    execFileSync(process.env.FFMPEG_PATH || 'ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=64x48:rate=25',
+      '-t',
+      '1',
+      '-pix_fmt',
+      'yuv420p',
+      clip(),
+    ]);
   }
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -51,13 +71,22 @@ describe.skipIf(!ffmpeg)('decoding with ffmpeg', () => {
   it('reads frame folders: PNG via pngjs, JPEG via ffmpeg, natural order, loadVideo picks the reader', async () => {
     const v = await decodeVideo(clip(), { maxFrames: 3 });
     const folder = path.join(dir, 'frames');
-    for (let i = 0; i < 3; i++) await writePng(path.join(folder, `f${[1, 2, 10][i]}.png`), v.frames[i], v.width, v.height);
+    for (let i = 0; i < 3; i++)
+      await writePng(path.join(folder, `f${[1, 2, 10][i]}.png`), v.frames[i], v.width, v.height);
     const back = await loadVideo(folder, { fps: 25 });
     expect(back.frames).toHaveLength(3);
     expect(Buffer.from(back.frames[2]).equals(Buffer.from(v.frames[2]))).toBe(true); // f10 after f2
     const jpgDir = path.join(dir, 'jpg');
     fs.mkdirSync(jpgDir);
-    execFileSync(process.env.FFMPEG_PATH || 'ffmpeg', ['-v', 'error', '-i', clip(), '-frames:v', '2', path.join(jpgDir, '%03d.jpg')]);
+    execFileSync(process.env.FFMPEG_PATH || 'ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      clip(),
+      '-frames:v',
+      '2',
+      path.join(jpgDir, '%03d.jpg'),
+    ]);
     const jpg = await readFrameFolder(jpgDir);
     expect([jpg.width, jpg.height, jpg.frames.length]).toEqual([64, 48, 2]);
     const img = await readImage(path.join(jpgDir, '001.jpg'));
@@ -66,9 +95,15 @@ describe.skipIf(!ffmpeg)('decoding with ffmpeg', () => {
 
   it('encodes a batch of videos with one ffmpeg process, each with its own frames', async () => {
     const make = (n: number, shade: number): RgbVideo => ({
-      width: 32, height: 32, fps: 25, frames: Array.from({ length: n }, (_, t) => new Uint8Array(32 * 32 * 3).fill((shade + t * 3) % 256)),
+      width: 32,
+      height: 32,
+      fps: 25,
+      frames: Array.from({ length: n }, (_, t) => new Uint8Array(32 * 32 * 3).fill((shade + t * 3) % 256)),
     });
-    const items = [make(20, 10), make(7, 100), make(33, 200)].map((video, i) => ({ path: path.join(dir, 'batch', `v${i}.mp4`), video }));
+    const items = [make(20, 10), make(7, 100), make(33, 200)].map((video, i) => ({
+      path: path.join(dir, 'batch', `v${i}.mp4`),
+      video,
+    }));
     await encodeVideos(items);
     for (const it of items) {
       const back = await decodeVideo(it.path);
@@ -88,7 +123,9 @@ describe('bad inputs are clear errors naming the file', () => {
     const junk = path.join(dir, 'junk.mp4');
     fs.writeFileSync(junk, 'this is not a video at all, just some text '.repeat(20));
     await expect(decodeVideo(junk)).rejects.toThrow(/cannot read video .*junk\.mp4/);
-    await expect(decodeVideo(clip(), { minFrames: 30 })).rejects.toThrow(/video .*testsrc\.mp4 is too short: 25 frames at 25 fps, fewer than the 30 frames of one clip/);
+    await expect(decodeVideo(clip(), { minFrames: 30 })).rejects.toThrow(
+      /video .*testsrc\.mp4 is too short: 25 frames at 25 fps, fewer than the 30 frames of one clip/,
+    );
     const emptyDir = path.join(dir, 'no-frames');
     fs.mkdirSync(emptyDir);
     await expect(loadVideo(emptyDir)).rejects.toThrow(/video .*no-frames has no frames/);
@@ -98,7 +135,9 @@ describe('bad inputs are clear errors naming the file', () => {
     const folder = path.join(dir, 'mixed');
     await writePng(path.join(folder, '1.png'), new Uint8Array(4 * 4 * 3), 4, 4);
     await writePng(path.join(folder, '2.png'), new Uint8Array(5 * 4 * 3), 5, 4);
-    await expect(readFrameFolder(folder)).rejects.toThrow(/frame .*2\.png is 5x4 but the first frame of .*mixed is 4x4/);
+    await expect(readFrameFolder(folder)).rejects.toThrow(
+      /frame .*2\.png is 5x4 but the first frame of .*mixed is 4x4/,
+    );
     fs.writeFileSync(path.join(folder, '3.png'), 'not a png');
     await expect(readImage(path.join(folder, '3.png'))).rejects.toThrow(/cannot read image .*3\.png/);
   });
@@ -109,7 +148,9 @@ describe('bad inputs are clear errors naming the file', () => {
     try {
       const f = path.join(dir, 'any.mp4');
       fs.writeFileSync(f, 'x');
-      await expect(decodeVideo(f)).rejects.toThrow(/ffprobe not found \(tried '.*no-such-ffprobe'\) while probing .*any\.mp4: install ffmpeg.*FFMPEG_PATH/);
+      await expect(decodeVideo(f)).rejects.toThrow(
+        /ffprobe not found \(tried '.*no-such-ffprobe'\) while probing .*any\.mp4: install ffmpeg.*FFMPEG_PATH/,
+      );
       expect(await hasFfmpeg()).toBe(false);
     } finally {
       if (saved === undefined) delete process.env.FFMPEG_PATH;

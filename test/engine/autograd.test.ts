@@ -2,9 +2,7 @@
 // backward calls (PyTorch), shared subexpressions, freed graphs, non-scalar roots, noGrad,
 // detach, and saved values surviving their handles being disposed.
 import { describe, expect, it } from 'vitest';
-import {
-  isGradEnabled, noGrad, tensor, tidy, exp, sin, cos, type Tensor,
-} from '../../src/index.js';
+import { isGradEnabled, noGrad, tensor, tidy, exp, sin, cos, type Tensor } from '../../src/index.js';
 import { expectClose } from '../conformance/compare.js';
 
 const values = (t: Tensor | null): number[] => Array.from(t!.dataSync());
@@ -37,14 +35,25 @@ describe('backward', () => {
       a.mul(a).add(sin(a)).add(a).sum().backward();
       const av = values(a);
       const cosA = values(cos(a));
-      expectClose(values(x.grad), av.map((v, i) => (2 * v + cosA[i] + 1) * v), { rtol: 1e-5 });
+      expectClose(
+        values(x.grad),
+        av.map((v, i) => (2 * v + cosA[i] + 1) * v),
+        { rtol: 1e-5 },
+      );
       x.grad!.dispose();
     });
   });
 
   it('diamond graph: two paths from one leaf to one root through different ops', () => {
     tidy(() => {
-      const x = tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true });
+      const x = tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        undefined,
+        { requiresGrad: true },
+      );
       const left = x.sum(1, true); // [2, 1]
       const right = x.mul(2); // [2, 2]
       left.mul(right).sum().backward();
@@ -60,7 +69,9 @@ describe('backward', () => {
       const x = tensor([1, 2], [2], { requiresGrad: true });
       const loss = x.mul(x).sum();
       loss.backward();
-      expect(() => loss.backward()).toThrow(/backward: the graph of this tensor was already freed by an earlier backward\(\)/);
+      expect(() => loss.backward()).toThrow(
+        /backward: the graph of this tensor was already freed by an earlier backward\(\)/,
+      );
       // A new root whose graph reaches a node freed by the earlier backward.
       const y = x.mul(2);
       y.sum().backward();
@@ -74,7 +85,9 @@ describe('backward', () => {
       const x = tensor([1, 2, 3, 4, 5, 6], [2, 3], { requiresGrad: true });
       const y = x.mul(2);
       expect(() => y.backward()).toThrow(/backward: grad must be given for a non-scalar tensor of shape \[2, 3\]/);
-      expect(() => y.backward(tensor([1, 1], [2]))).toThrow(/backward: grad shape \[2\] does not match tensor shape \[2, 3\]/);
+      expect(() => y.backward(tensor([1, 1], [2]))).toThrow(
+        /backward: grad shape \[2\] does not match tensor shape \[2, 3\]/,
+      );
       y.backward(tensor([1, 0, 1, 0, 1, 0], [2, 3]));
       expect(values(x.grad)).toEqual([2, 0, 2, 0, 2, 0]);
       x.grad!.dispose();

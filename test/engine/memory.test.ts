@@ -5,7 +5,18 @@
 // disposed are freed by the FinalizationRegistry (vitest.config.ts passes --expose-gc for that).
 import { describe, expect, it } from 'vitest';
 import {
-  conv3d, keep, linear, liveTensorCount, logSoftmax, lstmSequence, maxPool3d, memory, randn, relu, tensor, tidy,
+  conv3d,
+  keep,
+  linear,
+  liveTensorCount,
+  logSoftmax,
+  lstmSequence,
+  maxPool3d,
+  memory,
+  randn,
+  relu,
+  tensor,
+  tidy,
   type Tensor,
 } from '../../src/index.js';
 
@@ -89,7 +100,14 @@ describe('tidy', () => {
       expect(t.dataSync().length).toBe(3);
     }
     expect(counts().tensors).toBe(before.tensors + 5);
-    for (const t of [keptOne!, result.direct, result.list[0] as Tensor, (result.list[1] as Tensor[])[0], result.nested.deep.t]) t.dispose();
+    for (const t of [
+      keptOne!,
+      result.direct,
+      result.list[0] as Tensor,
+      (result.list[1] as Tensor[])[0],
+      result.nested.deep.t,
+    ])
+      t.dispose();
     expect(counts()).toEqual(before);
   });
 
@@ -225,7 +243,9 @@ describe('disposed tensors', () => {
     const y = x.mul(1);
     x.dispose();
     expect(x.isDisposed).toBe(true);
-    expect(() => x.dataSync()).toThrow(new RegExp(`Tensor \\[2, 3\\] \\(id ${x.id}\\) was disposed and can no longer be used`));
+    expect(() => x.dataSync()).toThrow(
+      new RegExp(`Tensor \\[2, 3\\] \\(id ${x.id}\\) was disposed and can no longer be used`),
+    );
     expect(() => x.add(1)).toThrow(/Tensor \[2, 3\] \(id \d+\) was disposed/);
     expect(() => conv3d(x.reshape([1, 1, 1, 2, 3]), randn([1, 1, 1, 1, 1]))).toThrow(/was disposed/);
     expect(y.dataSync().length).toBe(6);

@@ -4,7 +4,17 @@
 // the two real ones: lstmSequence's output, h and c, and maxPool3d's node-owned argmax.
 import { describe, expect, it } from 'vitest';
 import {
-  cos, lstmSequence, manualSeed, maxPool3d, memory, noGrad, randn, sin, tensor, tidy, type Tensor,
+  cos,
+  lstmSequence,
+  manualSeed,
+  maxPool3d,
+  memory,
+  noGrad,
+  randn,
+  sin,
+  tensor,
+  tidy,
+  type Tensor,
 } from '../../src/index.js';
 import { recordMultiOutputOp, saveForBackward } from '../../src/tensor/tensor.js';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.js';
@@ -12,9 +22,11 @@ import { expectClose } from '../conformance/compare.js';
 
 const values = (t: Tensor | null): number[] => Array.from(t!.dataSync());
 const buffers = (): number => memory().buffers;
-const gc = (globalThis as { gc?: () => void }).gc ?? ((): never => {
-  throw new Error('this test needs node --expose-gc (set in vitest.config.ts execArgv)');
-});
+const gc =
+  (globalThis as { gc?: () => void }).gc ??
+  ((): never => {
+    throw new Error('this test needs node --expose-gc (set in vitest.config.ts execArgv)');
+  });
 
 const xs = [0.3, -1.2, 2];
 
@@ -42,7 +54,11 @@ describe('a node with two outputs', () => {
   const expected = (useS: boolean, useC: boolean): number[] =>
     xs.map((v) => (useS ? Math.cos(v) : 0) - (useC ? Math.sin(v) : 0));
 
-  for (const [useS, useC] of [[true, true], [true, false], [false, true]] as const) {
+  for (const [useS, useC] of [
+    [true, true],
+    [true, false],
+    [false, true],
+  ] as const) {
     const which = useS && useC ? 'both outputs' : useS ? 'the first only' : 'the second only';
     it(`backward gets a cotangent for ${which}`, () => {
       tidy(() => {
@@ -193,8 +209,15 @@ describe('lstmSequence: one node, three outputs', () => {
     return tidy(() => {
       manualSeed(3);
       const g = { requiresGrad: true };
-      const leaves = [randn([B, T, I], g), randn([4 * H, I], g), randn([4 * H, H], g), randn([4 * H], g),
-        randn([4 * H], g), randn([B, H], g), randn([B, H], g)];
+      const leaves = [
+        randn([B, T, I], g),
+        randn([4 * H, I], g),
+        randn([4 * H, H], g),
+        randn([4 * H], g),
+        randn([4 * H], g),
+        randn([B, H], g),
+        randn([B, H], g),
+      ];
       const [x, wIh, wHh, bIh, bHh, h0, c0] = leaves;
       const mask = masked ? tensor([1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0], [B, T]) : null;
       const r = lstmSequence(x, { weightIh: wIh, weightHh: wHh, biasIh: bIh, biasHh: bHh }, h0, c0, mask);
@@ -202,7 +225,10 @@ describe('lstmSequence: one node, three outputs', () => {
       expect(r.c.node).toBe(r.output.node);
       expect(outputs.map((k) => r[k].outputIndex)).toEqual([0, 1, 2]);
       const weights = { output: randn([B, T, H]), h: randn([B, H]), c: randn([B, H]) };
-      use.map((k) => r[k].mul(weights[k]).sum()).reduce((a, b) => a.add(b)).backward();
+      use
+        .map((k) => r[k].mul(weights[k]).sum())
+        .reduce((a, b) => a.add(b))
+        .backward();
       return leaves.map((t) => values(t.grad));
     });
   }
@@ -236,7 +262,9 @@ describe('lstmSequence: one node, three outputs', () => {
           manualSeed(4);
           const wIh = randn([4 * H, I], { requiresGrad: true });
           const w = { weightIh: wIh, weightHh: randn([4 * H, H]), biasIh: null, biasHh: null };
-          lstmSequence(randn([B, T, I]), w, null, null, null).c.sum().backward();
+          lstmSequence(randn([B, T, I]), w, null, null, null)
+            .c.sum()
+            .backward();
           noGrad(() => lstmSequence(randn([B, T, I]), w, null, null, null));
           w.weightIh.grad!.dispose();
         });

@@ -43,12 +43,26 @@ describe('pairedBootstrap', () => {
     Array.from({ length: n }, (_, i) => ({ cluster: `s${i % 10}`, a: a(i), b: b(i) }));
 
   it('identical methods: difference 0, p = 1', () => {
-    const r = pairedBootstrap(units(50, (i) => i % 2, (i) => i % 2), { resamples: 500 });
+    const r = pairedBootstrap(
+      units(
+        50,
+        (i) => i % 2,
+        (i) => i % 2,
+      ),
+      { resamples: 500 },
+    );
     expect(r).toMatchObject({ difference: 0, low: 0, high: 0, p: 1, clusters: 10 });
   });
 
   it('one method always right, the other always wrong: difference 1 and the smallest p the resamples allow', () => {
-    const r = pairedBootstrap(units(50, () => 1, () => 0), { resamples: 999 });
+    const r = pairedBootstrap(
+      units(
+        50,
+        () => 1,
+        () => 0,
+      ),
+      { resamples: 999 },
+    );
     expect(r.difference).toBe(1);
     expect(r.low).toBe(1);
     expect(r.p).toBeCloseTo(2 / 1000, 12);
@@ -56,7 +70,11 @@ describe('pairedBootstrap', () => {
 
   it('a mixed case: observed difference exact, interval around it, seeded', () => {
     // Subjects 0-5 favour a on every video, 6-9 favour b: difference (6 - 4) / 10 = 0.2.
-    const u = units(100, (i) => (i % 10 < 6 ? 1 : 0), (i) => (i % 10 < 6 ? 0 : 1));
+    const u = units(
+      100,
+      (i) => (i % 10 < 6 ? 1 : 0),
+      (i) => (i % 10 < 6 ? 0 : 1),
+    );
     const r = pairedBootstrap(u, { resamples: 2000, seed: 1 });
     expect(r.difference).toBeCloseTo(0.2, 12);
     expect(r.low).toBeLessThan(0.2);

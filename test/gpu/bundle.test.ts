@@ -42,11 +42,24 @@ describe('minified bundle', () => {
       const entry = path.join(dir, 'entry.ts');
       fs.writeFileSync(entry, ENTRY);
       const out = path.join(dir, 'out.cjs');
-      await build({ entryPoints: [entry], bundle: true, minify: true, target: 'es2015', platform: 'node', format: 'cjs', outfile: out, external: ['gpu.js'], logLevel: 'silent' });
+      await build({
+        entryPoints: [entry],
+        bundle: true,
+        minify: true,
+        target: 'es2015',
+        platform: 'node',
+        format: 'cjs',
+        outfile: out,
+        external: ['gpu.js'],
+        logLevel: 'silent',
+      });
       const src = fs.readFileSync(out, 'utf8');
       expect(src).toContain('function conv3dForward(x, w, bias)'); // the kernel text is untouched
       for (const mode of HAS_DISPLAY ? ['webasm', 'headlessgl'] : ['webasm']) {
-        const stdout = execFileSync(process.execPath, [out, mode], { env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') }, encoding: 'utf8' });
+        const stdout = execFileSync(process.execPath, [out, mode], {
+          env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') },
+          encoding: 'utf8',
+        });
         const r = JSON.parse(stdout.trim().split('\n').pop()!);
         expect(r.mode).toBe(mode);
         // Sums of <= 54 products of N(0,1) values in f32.

@@ -20,14 +20,15 @@ for (const { mode, available } of MODES) {
         const opt = new Adam([...proj.parameters(), ...lstm.parameters(), ...head.parameters()], { lr: 0.01 });
         const x = randn([4, 5, 6]);
         const targets = [0, 1, 2, 1];
-        const step = (): number => tidy(() => {
-          opt.zeroGrad();
-          const { h } = lstm.forward(proj.forward(x));
-          const loss = crossEntropy(head.forward(h.squeeze(0)), targets);
-          loss.backward();
-          opt.step();
-          return loss.item();
-        });
+        const step = (): number =>
+          tidy(() => {
+            opt.zeroGrad();
+            const { h } = lstm.forward(proj.forward(x));
+            const loss = crossEntropy(head.forward(h.squeeze(0)), targets);
+            loss.backward();
+            opt.step();
+            return loss.item();
+          });
         const first = step();
         for (let i = 0; i < 9; i++) step();
         gc?.();

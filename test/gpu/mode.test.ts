@@ -8,9 +8,25 @@ import { getBackend, setBackend, tensor, add } from '../../src/index.js';
 import { chooseMode, GpuBackend, registerGpuBackend, type Capabilities } from '../../src/backend/gpu/index.js';
 import { collectKernels, OUTPUT_FILE, renderModule } from '../../scripts/gpu-kernels/generate.js';
 
-const nodeNoDisplay: Capabilities = { node: true, display: false, headlessgl: false, webgl2: false, webgl: false, webasm: true, webgpu: false };
+const nodeNoDisplay: Capabilities = {
+  node: true,
+  display: false,
+  headlessgl: false,
+  webgl2: false,
+  webgl: false,
+  webasm: true,
+  webgpu: false,
+};
 const nodeXvfb: Capabilities = { ...nodeNoDisplay, display: true, headlessgl: true };
-const browser: Capabilities = { node: false, display: true, headlessgl: false, webgl2: true, webgl: true, webasm: true, webgpu: true };
+const browser: Capabilities = {
+  node: false,
+  display: true,
+  headlessgl: false,
+  webgl2: true,
+  webgl: true,
+  webasm: true,
+  webgpu: true,
+};
 const oldBrowser: Capabilities = { ...browser, webgl2: false, webgpu: false };
 
 describe('gpu mode selection', () => {
@@ -72,6 +88,9 @@ describe('gpu mode selection', () => {
 describe('shipped kernel sources', () => {
   it('kernels.generated.ts is the current output of scripts/gpu-kernels/generate.ts', () => {
     const expected = renderModule(collectKernels());
-    expect(fs.readFileSync(OUTPUT_FILE, 'utf8') === expected, 'stale: run node --import tsx scripts/gpu-kernels/generate.ts').toBe(true);
+    expect(
+      fs.readFileSync(OUTPUT_FILE, 'utf8') === expected,
+      'stale: run node --import tsx scripts/gpu-kernels/generate.ts',
+    ).toBe(true);
   });
 });

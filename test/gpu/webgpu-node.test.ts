@@ -29,7 +29,9 @@ let adapter: NodeWebGpuAdapter | null = null;
 
 describe('gpu backend, webgpu mode in Node (Dawn)', () => {
   beforeAll(async () => {
-    expect(chooseMode('webgpu', probeCapabilities()).fallback, 'before installNodeWebGpu, Node has no WebGPU').toMatch(/installNodeWebGpu/);
+    expect(chooseMode('webgpu', probeCapabilities()).fallback, 'before installNodeWebGpu, Node has no WebGPU').toMatch(
+      /installNodeWebGpu/,
+    );
     registerGpuBackend();
     try {
       adapter = await installNodeWebGpu();
@@ -53,7 +55,12 @@ describe('gpu backend, webgpu mode in Node (Dawn)', () => {
 
   it('with 3 workgroups per dispatch dimension (the folded grid of huge products), the multi-tile and split-K checks still match cpu', async (ctx) => {
     if (!adapter) return ctx.skip();
-    const r = await runConformance('webgpu-fold', ['conv3d multi-tile + grads', 'conv3d deep layer split-K + grads', 'matmul multi-tile batched + grads', 'linear small batch split-K + grads']);
+    const r = await runConformance('webgpu-fold', [
+      'conv3d multi-tile + grads',
+      'conv3d deep layer split-K + grads',
+      'matmul multi-tile batched + grads',
+      'linear small batch split-K + grads',
+    ]);
     expect(r.checks.length).toBe(4);
     for (const c of r.checks) expect(c.pass, `${c.name}: ${c.error ?? `max error ${c.maxErr} > ${c.tol}`}`).toBe(true);
     expect(r.wgsl?.calls ?? 0).toBeGreaterThan(0);

@@ -8,13 +8,20 @@ import * as path from 'node:path';
 import { parseSafetensors, serializeSafetensors, tensor } from '../../src/index.js';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'torch');
-const EXPECTED = JSON.parse(fs.readFileSync(path.join(DIR, 'expected.json'), 'utf8')) as Record<string, Record<string, { shape: number[]; values: (number | string)[] }>>;
+const EXPECTED = JSON.parse(fs.readFileSync(path.join(DIR, 'expected.json'), 'utf8')) as Record<
+  string,
+  Record<string, { shape: number[]; values: (number | string)[] }>
+>;
 
 describe('safetensors and Python', () => {
   it("writes the bytes Python's layout has for the same tensors and metadata", () => {
     const python = new Uint8Array(fs.readFileSync(path.join(DIR, 'layout-f32.safetensors')));
     const ours = serializeSafetensors(
-      { zeta: tensor([0, 0.25, 0.5, 0.75, 1, 1.25], [2, 3]), alpha: tensor([1.5, -2, 3.25], [3]), 'mid.bias': tensor([0.125], [1]) },
+      {
+        zeta: tensor([0, 0.25, 0.5, 0.75, 1, 1.25], [2, 3]),
+        alpha: tensor([1.5, -2, 3.25], [3]),
+        'mid.bias': tensor([0.125], [1]),
+      },
       { format: 'pt', kind: 'test' },
     );
     const headerLen = Number(new DataView(python.buffer, python.byteOffset).getBigUint64(0, true));

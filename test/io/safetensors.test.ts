@@ -5,8 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  serializeSafetensors, parseSafetensors,
-  tensor, Linear, Sequential, ReLU, manualSeed,
+  serializeSafetensors,
+  parseSafetensors,
+  tensor,
+  Linear,
+  Sequential,
+  ReLU,
+  manualSeed,
 } from '../../src/index.js';
 import { saveSafetensors, loadSafetensors } from '../../src/node/index.js';
 
@@ -96,14 +101,24 @@ describe('safetensors', () => {
   it('explains corrupt files', async () => {
     const good = serializeSafetensors({ w: tensor([1, 2, 3, 4], [2, 2]) });
     expect(() => parseSafetensors(good.subarray(0, 5))).toThrow(/too short for a safetensors header/);
-    expect(() => parseSafetensors(good.subarray(0, 20))).toThrow(/declares a \d+-byte header but the file has 12 bytes after the length field \(truncated/);
-    expect(() => parseSafetensors(good.subarray(0, good.length - 4))).toThrow(/'w' has data_offsets \[0, 16\] outside the 12-byte data section/);
+    expect(() => parseSafetensors(good.subarray(0, 20))).toThrow(
+      /declares a \d+-byte header but the file has 12 bytes after the length field \(truncated/,
+    );
+    expect(() => parseSafetensors(good.subarray(0, good.length - 4))).toThrow(
+      /'w' has data_offsets \[0, 16\] outside the 12-byte data section/,
+    );
     const badJson = handMade({}, new Uint8Array(0));
     badJson[8] = 0x7b + 1; // corrupt the opening brace
     expect(() => parseSafetensors(badJson)).toThrow(/header that is not valid JSON/);
-    expect(() => parseSafetensors(handMade({ w: { dtype: 'I8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)))).toThrow(/'w' has dtype I8; supported/);
-    expect(() => parseSafetensors(handMade({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)))).toThrow(/'w' has shape \[3\] \(12 bytes as F32\) but its data range holds 8 bytes/);
-    await expect(loadSafetensors('/nonexistent/file.safetensors')).rejects.toThrow(/cannot read '\/nonexistent\/file.safetensors'/);
+    expect(() =>
+      parseSafetensors(handMade({ w: { dtype: 'I8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1))),
+    ).toThrow(/'w' has dtype I8; supported/);
+    expect(() =>
+      parseSafetensors(handMade({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8))),
+    ).toThrow(/'w' has shape \[3\] \(12 bytes as F32\) but its data range holds 8 bytes/);
+    await expect(loadSafetensors('/nonexistent/file.safetensors')).rejects.toThrow(
+      /cannot read '\/nonexistent\/file.safetensors'/,
+    );
   });
 
   it('loadStateDict names missing, unexpected and mis-shaped keys', () => {

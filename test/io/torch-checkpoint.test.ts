@@ -31,7 +31,10 @@ async function expectMatches(file: string, want: Expected) {
 }
 
 describe('readTorchCheckpoint', () => {
-  for (const [file, format] of [['dtypes.pt', 'zip'], ['dtypes-legacy.pt', 'legacy']] as const) {
+  for (const [file, format] of [
+    ['dtypes.pt', 'zip'],
+    ['dtypes-legacy.pt', 'legacy'],
+  ] as const) {
     it(`reads every dtype from the ${format} format (float16, bfloat16, float64 to float32; int64 and int32 kept)`, async () => {
       const sd = await expectMatches(file, EXPECTED.dtypes);
       expect(sd.format).toBe(format);
@@ -40,7 +43,12 @@ describe('readTorchCheckpoint', () => {
       expect(sd.tensors.get('i32')!.values).toBeInstanceOf(Int32Array);
       expect(sd.tensors.get('u8')!.values).toBeInstanceOf(Uint8Array);
       expect(sd.tensors.get('num_batches_tracked')!.shape).toEqual([]);
-      expect([...sd.tensors.get('f16_special')!.values]).toEqual([65504, -0, Math.fround(5.960464477539063e-8), Infinity]);
+      expect([...sd.tensors.get('f16_special')!.values]).toEqual([
+        65504,
+        -0,
+        Math.fround(5.960464477539063e-8),
+        Infinity,
+      ]);
     });
   }
 
@@ -78,15 +86,25 @@ describe('readTorchCheckpoint', () => {
   });
 
   it('refuses a global that would run code, naming it, and never runs it', async () => {
-    await expect(readTorchCheckpoint(fixture('refused-os-system.pt'), { label: 'evil.pt' })).rejects.toThrow(/refuses the global '(posix|os)\.system'/);
-    await expect(readTorchCheckpoint(fixture('refused-numpy.pt'))).rejects.toThrow(/refuses the global 'numpy\.core\.multiarray\.scalar'/);
+    await expect(readTorchCheckpoint(fixture('refused-os-system.pt'), { label: 'evil.pt' })).rejects.toThrow(
+      /refuses the global '(posix|os)\.system'/,
+    );
+    await expect(readTorchCheckpoint(fixture('refused-numpy.pt'))).rejects.toThrow(
+      /refuses the global 'numpy\.core\.multiarray\.scalar'/,
+    );
   });
 
   it('rejects what is not a torch checkpoint with a clear error', async () => {
-    await expect(readTorchCheckpoint(new Uint8Array([1, 2, 3]), { label: 'x.pt' })).rejects.toThrow(/x\.pt is neither a zip archive nor a pickle/);
-    await expect(readTorchCheckpoint(fixture('layout-f32.safetensors'))).rejects.toThrow(/neither a zip archive nor a pickle/);
+    await expect(readTorchCheckpoint(new Uint8Array([1, 2, 3]), { label: 'x.pt' })).rejects.toThrow(
+      /x\.pt is neither a zip archive nor a pickle/,
+    );
+    await expect(readTorchCheckpoint(fixture('layout-f32.safetensors'))).rejects.toThrow(
+      /neither a zip archive nor a pickle/,
+    );
     // A plain pickle (protocol 2 of the int 1) without torch's magic number.
-    await expect(readTorchCheckpoint(new Uint8Array([0x80, 0x02, 0x4b, 0x01, 0x2e]))).rejects.toThrow(/not a torch checkpoint \(no torch magic number\)/);
+    await expect(readTorchCheckpoint(new Uint8Array([0x80, 0x02, 0x4b, 0x01, 0x2e]))).rejects.toThrow(
+      /not a torch checkpoint \(no torch magic number\)/,
+    );
   });
 
   it('detects a flipped storage byte in the zip format by its CRC-32 (optional check)', async () => {
@@ -97,7 +115,9 @@ describe('readTorchCheckpoint', () => {
     expect(crc32(bytes.subarray(entry.dataOffset, entry.dataOffset + entry.size))).toBe(entry.crc32);
     const bad = bytes.slice();
     bad[entry.dataOffset] ^= 0xff;
-    await expect(readTorchCheckpoint(bad, { label: 'bad.pt' })).rejects.toThrow(/bad\.pt: zip entry '.*data\/0' fails its CRC-32 check/);
+    await expect(readTorchCheckpoint(bad, { label: 'bad.pt' })).rejects.toThrow(
+      /bad\.pt: zip entry '.*data\/0' fails its CRC-32 check/,
+    );
     await expect(readTorchCheckpoint(bad, { verifyCrc: false })).resolves.toBeDefined();
   });
 });
@@ -123,19 +143,25 @@ describe('loadTorchCheckpoint', () => {
   });
 
   it('rejects a bad integers option by name', async () => {
-    await expect(loadTorchCheckpoint(fixture('dtypes.pt'), { integers: 'keep' as never })).rejects.toThrow(/integers must be 'float32' or 'drop', got "keep"/);
+    await expect(loadTorchCheckpoint(fixture('dtypes.pt'), { integers: 'keep' as never })).rejects.toThrow(
+      /integers must be 'float32' or 'drop', got "keep"/,
+    );
   });
 });
 
 describe('torch checkpoint errors, one by one', () => {
   it('a truncated zip archive names the missing end record', async () => {
     const bytes = fixture('views.pt');
-    await expect(readTorchCheckpoint(bytes.slice(0, bytes.length - 30), { label: 'cut.pt' })).rejects.toThrow(/cut\.pt: zip archive: has no end-of-central-directory record \(truncated or not a zip file\)/);
+    await expect(readTorchCheckpoint(bytes.slice(0, bytes.length - 30), { label: 'cut.pt' })).rejects.toThrow(
+      /cut\.pt: zip archive: has no end-of-central-directory record \(truncated or not a zip file\)/,
+    );
   });
 
   it('a truncated legacy file names the storage that runs past the end', async () => {
     const bytes = fixture('views-legacy.pt');
-    await expect(readTorchCheckpoint(bytes.slice(0, bytes.length - 10), { label: 'cut.pt' })).rejects.toThrow(/cut\.pt: legacy torch format: storage '\d+' declares \d+ float32 elements at byte \d+, past the end of the \d+-byte file \(truncated\?\)/);
+    await expect(readTorchCheckpoint(bytes.slice(0, bytes.length - 10), { label: 'cut.pt' })).rejects.toThrow(
+      /cut\.pt: legacy torch format: storage '\d+' declares \d+ float32 elements at byte \d+, past the end of the \d+-byte file \(truncated\?\)/,
+    );
   });
 
   it('a deflate entry that inflates past its declared size is stopped (no zip bomb)', async () => {
@@ -146,26 +172,41 @@ describe('torch checkpoint errors, one by one', () => {
       const out = bytes.slice();
       const view = new DataView(out.buffer);
       for (let at = out.length - 22; at > 0; at--) {
-        if (view.getUint32(at, true) === 0x02014b50 && new TextDecoder().decode(out.subarray(at + 46, at + 46 + view.getUint16(at + 28, true))) === pkl.name) {
+        if (
+          view.getUint32(at, true) === 0x02014b50 &&
+          new TextDecoder().decode(out.subarray(at + 46, at + 46 + view.getUint16(at + 28, true))) === pkl.name
+        ) {
           view.setUint32(at + 24, size, true);
           return out;
         }
       }
       throw new Error('no central record');
     };
-    await expect(readTorchCheckpoint(withSize(10), { label: 'bomb.pt' })).rejects.toThrow(/bomb\.pt: zip entry '.*data\.pkl' inflates past its declared 10 bytes/);
+    await expect(readTorchCheckpoint(withSize(10), { label: 'bomb.pt' })).rejects.toThrow(
+      /bomb\.pt: zip entry '.*data\.pkl' inflates past its declared 10 bytes/,
+    );
     // A claim no deflate stream can meet is refused before anything is allocated.
-    await expect(readTorchCheckpoint(withSize(0xfffffff0), { label: 'bomb.pt' })).rejects.toThrow(/deflate entry '.*data\.pkl' claims 4294967280 bytes from \d+, more than deflate can expand to/);
+    await expect(readTorchCheckpoint(withSize(0xfffffff0), { label: 'bomb.pt' })).rejects.toThrow(
+      /deflate entry '.*data\.pkl' claims 4294967280 bytes from \d+, more than deflate can expand to/,
+    );
   });
 
   it('an unknown opcode, an impossible view and an empty stack are named', async () => {
     const { unpickle } = await import('../../src/io/torch/pickle.js');
     const { checkView } = await import('../../src/io/torch/dtypes.js');
     const opts = { label: 'p', findGlobal: () => undefined };
-    expect(() => unpickle(new Uint8Array([0x80, 0x02, 0x69, 0x2e]), opts)).toThrow(/p: pickle byte 3: has opcode 0x69, which a tensor checkpoint does not use \(refused\)/);
-    expect(() => unpickle(new Uint8Array([0x80, 0x02, 0x52, 0x2e]), opts)).toThrow(/p: pickle byte 3: pops an empty stack/);
-    expect(() => unpickle(new Uint8Array([0x80, 0x02, 0x58, 0xff, 0xff, 0xff, 0x7f]), opts)).toThrow(/needs 2147483647 more bytes but the data ends at byte 7 \(truncated\?\)/);
-    expect(() => checkView('w', 24, 0, [5, 6], [6, 1])).toThrow(/tensor 'w': addresses element 29 of a storage of 24 elements/);
+    expect(() => unpickle(new Uint8Array([0x80, 0x02, 0x69, 0x2e]), opts)).toThrow(
+      /p: pickle byte 3: has opcode 0x69, which a tensor checkpoint does not use \(refused\)/,
+    );
+    expect(() => unpickle(new Uint8Array([0x80, 0x02, 0x52, 0x2e]), opts)).toThrow(
+      /p: pickle byte 3: pops an empty stack/,
+    );
+    expect(() => unpickle(new Uint8Array([0x80, 0x02, 0x58, 0xff, 0xff, 0xff, 0x7f]), opts)).toThrow(
+      /needs 2147483647 more bytes but the data ends at byte 7 \(truncated\?\)/,
+    );
+    expect(() => checkView('w', 24, 0, [5, 6], [6, 1])).toThrow(
+      /tensor 'w': addresses element 29 of a storage of 24 elements/,
+    );
     expect(() => checkView('w', 24, 0, [4, -1], [6, 1])).toThrow(/tensor 'w': has size -1 in dimension 1/);
     expect(checkView('w', 3, 0, [1000, 3], [0, 1])).toBe(3000);
   });

@@ -9,8 +9,15 @@ import { rng } from '../landmarks/helpers.js'; // mulberry32, seeded, so a failu
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'torch');
 
-const FILES = ['dtypes.pt', 'dtypes-legacy.pt', 'views.pt', 'views-legacy.pt', 'views-deflated.pt', 'nested-model-legacy.pt', 'protocol4.pt'];
-
+const FILES = [
+  'dtypes.pt',
+  'dtypes-legacy.pt',
+  'views.pt',
+  'views-legacy.pt',
+  'views-deflated.pt',
+  'nested-model-legacy.pt',
+  'protocol4.pt',
+];
 
 function mutate(src: Uint8Array, rand: () => number): Uint8Array {
   const kind = Math.floor(rand() * 3);

@@ -25,6 +25,8 @@ describe('conv3d', () => {
 
   it('rejects a wrongly sized input', () => {
     const g = conv3dGeometry([1, 2, 3, 3, 3], [2, 2, 1, 1, 1]);
-    expect(() => conv3dForward(new Float32Array(5), new Float32Array(4), null, g)).toThrow(/conv3dForward: x must have 54/);
+    expect(() => conv3dForward(new Float32Array(5), new Float32Array(4), null, g)).toThrow(
+      /conv3dForward: x must have 54/,
+    );
   });
 });

@@ -12,10 +12,16 @@ describe('gemm', () => {
     expect(kernelInfo().simd).toBe(true);
   });
   it('honours offsets and accumulate, leaving the rest of C alone', () => {
-    const M = 19, N = 23, K = 31, aOff = 5, bOff = 11, cOff = 3;
+    const M = 19,
+      N = 23,
+      K = 31,
+      aOff = 5,
+      bOff = 11,
+      cOff = 3;
     for (const tA of [false, true]) {
       for (const tB of [false, true]) {
-        const A = random(aOff + M * K + 4, 1), B = random(bOff + K * N + 4, 2);
+        const A = random(aOff + M * K + 4, 1),
+          B = random(bOff + K * N + 4, 2);
         const C0 = random(cOff + M * N + 6, 3);
         const C = C0.slice();
         gemm(tA, tB, M, N, K, A, B, C, { aOffset: aOff, bOffset: bOff, cOffset: cOff, accumulate: true });
@@ -38,6 +44,8 @@ describe('gemm', () => {
   });
 
   it('rejects arrays too short for the shape', () => {
-    expect(() => gemm(false, false, 4, 4, 4, new Float32Array(15), new Float32Array(16), new Float32Array(16))).toThrow(/gemm: A needs 16/);
+    expect(() => gemm(false, false, 4, 4, 4, new Float32Array(15), new Float32Array(16), new Float32Array(16))).toThrow(
+      /gemm: A needs 16/,
+    );
   });
 });

@@ -18,7 +18,8 @@ describe('relaxed SIMD kernel variant', () => {
     expect(WebAssembly.validate(gemmModuleBytes({ mr: 4, nr: 8 }, memory))).toBe(true);
   });
   it('the FMA module builds exactly where relaxed SIMD is supported', () => {
-    if (relaxedSimdSupported()) expect(WebAssembly.validate(gemmModuleBytes({ mr: 4, nr: 8, fma: true }, memory))).toBe(true);
+    if (relaxedSimdSupported())
+      expect(WebAssembly.validate(gemmModuleBytes({ mr: 4, nr: 8, fma: true }, memory))).toBe(true);
     else expect(() => gemmModuleBytes({ mr: 4, nr: 8, fma: true }, memory)).toThrow(/does not validate/);
   });
 });

@@ -2,7 +2,14 @@
 // take chunks, and kernels still work while workers are starting. Skipped where shared memory or
 // worker_threads are missing (kernelInfo().threads === 1 by default there).
 import { describe, expect, it } from 'vitest';
-import { conv3dForward, conv3dGradInput, conv3dGradWeight, gemm, kernelInfo, setKernelThreads } from '../../src/backend/cpu/kernels/index.js';
+import {
+  conv3dForward,
+  conv3dGradInput,
+  conv3dGradWeight,
+  gemm,
+  kernelInfo,
+  setKernelThreads,
+} from '../../src/backend/cpu/kernels/index.js';
 import { startWorkers, workerStats } from '../../src/backend/cpu/kernels/threads.js';
 import { conv3dGeometry } from '../../src/tensor/geometry.js';
 import { random } from '../conformance/inputs.js';
@@ -10,16 +17,23 @@ import { random } from '../conformance/inputs.js';
 const multi = kernelInfo().threads > 1;
 
 function runAll(): Float32Array[] {
-  const M = 150, N = 260, K = 300;
-  const A = random(M * K, 1), B = random(K * N, 2);
+  const M = 150,
+    N = 260,
+    K = 300;
+  const A = random(M * K, 1),
+    B = random(K * N, 2);
   const out: Float32Array[] = [];
-  for (const [tA, tB] of [[false, false], [true, true]] as const) {
+  for (const [tA, tB] of [
+    [false, false],
+    [true, true],
+  ] as const) {
     const C = new Float32Array(M * N);
     gemm(tA, tB, M, N, K, A, B, C);
     out.push(C);
   }
   const g = conv3dGeometry([2, 8, 6, 12, 12], [16, 8, 3, 3, 3], { padding: 1 });
-  const x = random(2 * 8 * 6 * 12 * 12, 3), w = random(16 * 8 * 27, 4);
+  const x = random(2 * 8 * 6 * 12 * 12, 3),
+    w = random(16 * 8 * 27, 4);
   const dy = random(2 * 16 * 6 * 12 * 12, 5);
   out.push(conv3dForward(x, w, null, g), conv3dGradInput(dy, w, g), conv3dGradWeight(x, dy, g));
   return out;
@@ -45,8 +59,11 @@ describe.skipIf(!multi)('kernel threads', () => {
     setKernelThreads(2);
     startWorkers();
     for (let i = 0; i < 200 && workerStats().ready === 0; i++) await new Promise((r) => setTimeout(r, 25));
-    const M = 128, N = 128, K = 128; // just above the size that is split across threads (4 MFLOP)
-    const A = random(M * K, 6), B = random(K * N, 7);
+    const M = 128,
+      N = 128,
+      K = 128; // just above the size that is split across threads (4 MFLOP)
+    const A = random(M * K, 6),
+      B = random(K * N, 7);
     setKernelThreads(1);
     const expected = new Float32Array(M * N);
     gemm(false, false, M, N, K, A, B, expected);

@@ -3,7 +3,13 @@
 // batch > 1, chunked tiles; plus the dispatch rule and the refusal of geometries it cannot compute.
 // Tolerance 1e-5 of max |ref|, as for the conv rows of the conformance table (F(2,3)'s transforms are 0, ±1, ±1/2).
 import { describe, expect, it } from 'vitest';
-import { conv3dForward, conv3dForwardWinograd, conv3dGradInput, conv3dGradWeight, winogradQualifies } from '../../src/backend/cpu/kernels/index.js';
+import {
+  conv3dForward,
+  conv3dForwardWinograd,
+  conv3dGradInput,
+  conv3dGradWeight,
+  winogradQualifies,
+} from '../../src/backend/cpu/kernels/index.js';
 import { conv3dGeometry, type Conv3dOptions } from '../../src/tensor/geometry.js';
 import { conv3dReference } from '../../src/backend/cpu/reference.js';
 import { maxRelErr } from '../conformance/compare.js';
@@ -23,7 +29,15 @@ describe('conv3d Winograd F(2,3)', () => {
   it.each(CASES)('$name matches the reference and the direct path', (c) => {
     const wShape = [c.co, c.x[1], 3, 3, 3];
     const g = conv3dGeometry(c.x, wShape, c.opts);
-    const x = random(c.x.reduce((a, b) => a * b), 1), w = random(wShape.reduce((a, b) => a * b), 2), bias = random(c.co, 3);
+    const x = random(
+        c.x.reduce((a, b) => a * b),
+        1,
+      ),
+      w = random(
+        wShape.reduce((a, b) => a * b),
+        2,
+      ),
+      bias = random(c.co, 3);
     const ref = conv3dReference(x, w, bias, g);
     expect(maxRelErr(conv3dForwardWinograd(x, w, bias, g), ref)).toBeLessThan(1e-5);
     expect(maxRelErr(conv3dForwardWinograd(x, w, null, g), conv3dReference(x, w, null, g))).toBeLessThan(1e-5);
@@ -31,10 +45,18 @@ describe('conv3d Winograd F(2,3)', () => {
   });
 
   it('keeps the direct gradients the true gradients of the Winograd forward (adjoint identities)', () => {
-    const xs = [2, 32, 4, 14, 14], ws = [40, 32, 3, 3, 3];
+    const xs = [2, 32, 4, 14, 14],
+      ws = [40, 32, 3, 3, 3];
     const g = conv3dGeometry(xs, ws, { padding: 1 });
     expect(winogradQualifies(g)).toBe(true);
-    const x = random(xs.reduce((a, b) => a * b), 7), w = random(ws.reduce((a, b) => a * b), 8);
+    const x = random(
+        xs.reduce((a, b) => a * b),
+        7,
+      ),
+      w = random(
+        ws.reduce((a, b) => a * b),
+        8,
+      );
     const dy = random(2 * 40 * 4 * 14 * 14, 9);
     const lhs = dot(conv3dForward(x, w, null, g), dy);
     const scale = Math.abs(lhs) + 1;
@@ -44,14 +66,18 @@ describe('conv3d Winograd F(2,3)', () => {
 
   it('gives the same result when the tiles are split into chunks (one chunk = 7 tiles)', () => {
     const g = conv3dGeometry([2, 5, 5, 7, 6], [6, 5, 3, 3, 3], { padding: 1 });
-    const x = random(2 * 5 * 5 * 7 * 6, 4), w = random(6 * 5 * 27, 5), bias = random(6, 6);
+    const x = random(2 * 5 * 5 * 7 * 6, 4),
+      w = random(6 * 5 * 27, 5),
+      bias = random(6, 6);
     expect(maxRelErr(conv3dForwardWinograd(x, w, bias, g, 7), conv3dReference(x, w, bias, g))).toBeLessThan(1e-5);
   });
 
   it('qualifies only 3x3x3 stride-1 dilation-1 convs with enough channels and outputs', () => {
     expect(winogradQualifies(conv3dGeometry([1, 64, 8, 28, 28], [128, 64, 3, 3, 3], { padding: 1 }))).toBe(true);
     expect(winogradQualifies(conv3dGeometry([1, 3, 16, 112, 112], [64, 3, 3, 3, 3], { padding: 1 }))).toBe(false);
-    expect(winogradQualifies(conv3dGeometry([1, 64, 8, 28, 28], [128, 64, 3, 3, 3], { padding: 1, stride: 2 }))).toBe(false);
+    expect(winogradQualifies(conv3dGeometry([1, 64, 8, 28, 28], [128, 64, 3, 3, 3], { padding: 1, stride: 2 }))).toBe(
+      false,
+    );
     expect(winogradQualifies(conv3dGeometry([1, 64, 8, 28, 28], [128, 64, 1, 1, 1], {}))).toBe(false);
   });
 

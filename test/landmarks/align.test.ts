@@ -25,7 +25,8 @@ describe('alignFace', () => {
       const { landmarks, iod, size } = alignFace(moved, { size: 128 });
       expect(size).toBe(128);
       let worst = 0;
-      for (let i = 0; i < 68; i++) worst = Math.max(worst, Math.hypot(landmarks[i].x - tpl[i].x, landmarks[i].y - tpl[i].y));
+      for (let i = 0; i < 68; i++)
+        worst = Math.max(worst, Math.hypot(landmarks[i].x - tpl[i].x, landmarks[i].y - tpl[i].y));
       expect(worst).toBeLessThan(0.01);
       expect(iod).toBeCloseTo(53.3, 1);
     }
@@ -55,7 +56,9 @@ describe('alignFace', () => {
     const smile = pts.map((p, i) => (i >= 48 ? { x: p.x + 6, y: p.y - 4 } : p));
     const a = alignFace(pts).transform;
     const b = alignFace(smile).transform;
-    expect(Math.abs(a.a - b.a) + Math.abs(a.b - b.b) + Math.abs(a.tx - b.tx) + Math.abs(a.ty - b.ty)).toBeLessThan(1e-12);
+    expect(Math.abs(a.a - b.a) + Math.abs(a.b - b.b) + Math.abs(a.tx - b.tx) + Math.abs(a.ty - b.ty)).toBeLessThan(
+      1e-12,
+    );
   });
 });
 

@@ -2,7 +2,13 @@
 // with the right direction, a static noisy sequence stays (near) zero, global head motion is removed,
 // and missing faces give zero rows with validity 0 as the spec's hold/restart rules say.
 import { describe, expect, it } from 'vitest';
-import { describeFlow, describeVideo, descriptorSize, DescriptorStream, landmarkDescriptor } from '../../src/landmarks/descriptor.js';
+import {
+  describeFlow,
+  describeVideo,
+  descriptorSize,
+  DescriptorStream,
+  landmarkDescriptor,
+} from '../../src/landmarks/descriptor.js';
 import { faceRegions, regionLabelMap } from '../../src/landmarks/regions.js';
 import { templateLandmarks } from '../../src/landmarks/template.js';
 import { faceFrame, faceLandmarks, makeTexture, regionMask, rng } from './helpers.js';
@@ -54,7 +60,10 @@ describe('landmarkDescriptor: static and head motion', () => {
   it('a static sequence with sensor noise (σ = 2) stays near zero', () => {
     const r = rng(3);
     const frames = Array.from({ length: 6 }, () => faceFrame({ texture, noise: 2, noiseRng: r }));
-    const v = describeVideo(frames, frames.map(() => lm));
+    const v = describeVideo(
+      frames,
+      frames.map(() => lm),
+    );
     expect(Array.from(v.valid)).toEqual([0, 1, 1, 1, 1, 1]);
     let maxRho = 0;
     let sumM = 0;
@@ -86,7 +95,9 @@ describe('landmarkDescriptor: static and head motion', () => {
 });
 
 describe('missing faces', () => {
-  const frames = Array.from({ length: 12 }, (_, t) => faceFrame({ texture, mask: regionMask(2), shift: { x: 0, y: -0.3 * t } }));
+  const frames = Array.from({ length: 12 }, (_, t) =>
+    faceFrame({ texture, mask: regionMask(2), shift: { x: 0, y: -0.3 * t } }),
+  );
 
   it('a pair without landmarks gives a zero vector with validity 0', () => {
     const d = landmarkDescriptor({ prev: frames[0], next: frames[1], landmarks: null });
@@ -100,7 +111,8 @@ describe('missing faces', () => {
     const v = describeVideo(frames, marks, { holdFrames: 0 });
     expect(v.length).toBe(12);
     expect(Array.from(v.valid)).toEqual([0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1]);
-    for (const t of [0, 4, 5]) expect(Array.from(v.values.subarray(t * 72, (t + 1) * 72)).every((x) => x === 0)).toBe(true);
+    for (const t of [0, 4, 5])
+      expect(Array.from(v.values.subarray(t * 72, (t + 1) * 72)).every((x) => x === 0)).toBe(true);
     expect(Math.max(...v.values.subarray(3 * 72 + 36, 4 * 72))).toBe(1);
   });
 
@@ -129,7 +141,9 @@ describe('missing faces', () => {
 describe("reference: 'first'", () => {
   // Region 2 keeps moving up by 0.3 px per frame: consecutive flow sees 0.3 px every frame, flow from
   // the first frame sees the growing displacement 0.3·t.
-  const frames = Array.from({ length: 5 }, (_, t) => faceFrame({ texture, mask: regionMask(2), shift: { x: 0, y: -0.3 * t } }));
+  const frames = Array.from({ length: 5 }, (_, t) =>
+    faceFrame({ texture, mask: regionMask(2), shift: { x: 0, y: -0.3 * t } }),
+  );
   const marks = frames.map(() => lm);
   const rho = (v: ReturnType<typeof describeVideo>, t: number) => v.rhoIod[t * 36 + 1] * 53.3;
 
@@ -167,7 +181,9 @@ describe("reference: 'first'", () => {
   });
 
   it('rejects an unknown reference', () => {
-    expect(() => new DescriptorStream({ reference: 'last' as never })).toThrow(/options\.reference.*'previous' or 'first'.*last/);
+    expect(() => new DescriptorStream({ reference: 'last' as never })).toThrow(
+      /options\.reference.*'previous' or 'first'.*last/,
+    );
   });
 });
 
@@ -187,7 +203,9 @@ describe('describeFlow', () => {
   it('takes the fullest 45° bin, averages it, and normalises by the max', () => {
     // Region 5: 2/3 of pixels move up-left at 0.8 px, 1/3 right at 3 px. Main bin wins by count, not speed.
     let i = 0;
-    const f = field((k) => (k === 5 ? (i++ % 3 === 2 ? [3, 0] : [-0.8 * Math.SQRT1_2, -0.8 * Math.SQRT1_2]) : k === 12 ? [0, 0.4] : [0, 0]));
+    const f = field((k) =>
+      k === 5 ? (i++ % 3 === 2 ? [3, 0] : [-0.8 * Math.SQRT1_2, -0.8 * Math.SQRT1_2]) : k === 12 ? [0, 0.4] : [0, 0],
+    );
     const r = describeFlow(f, labels);
     expect(r.rho[4]).toBeCloseTo(0.8, 5);
     expect((r.theta[4] * 180) / Math.PI).toBeCloseTo(225, 3);

@@ -24,12 +24,12 @@ describe('bad input', () => {
     expect(() => warpGray({ width: 4, height: 3, data: new Uint8Array(47) }, { a: 1, b: 0, tx: 0, ty: 0 }, 8)).toThrow(
       'warpGray: frame.data.length expected 12, 36 or 48 (4x3 gray, RGB or RGBA), got 47',
     );
-    expect(() => warpGray({ width: 4, height: 3, data: new Uint8Array(36), channels: 4 }, { a: 1, b: 0, tx: 0, ty: 0 }, 8)).toThrow(
-      'warpGray: frame.data.length expected 48 (4x3x4), got 36',
-    );
-    expect(() => landmarkDescriptor({ prev: frame, next: { width: 4, height: 3, data: new Uint8Array(5) }, landmarks: lm })).toThrow(
-      /landmarkDescriptor: pair\.next\.data\.length expected 12, 36 or 48 .*got 5/,
-    );
+    expect(() =>
+      warpGray({ width: 4, height: 3, data: new Uint8Array(36), channels: 4 }, { a: 1, b: 0, tx: 0, ty: 0 }, 8),
+    ).toThrow('warpGray: frame.data.length expected 48 (4x3x4), got 36');
+    expect(() =>
+      landmarkDescriptor({ prev: frame, next: { width: 4, height: 3, data: new Uint8Array(5) }, landmarks: lm }),
+    ).toThrow(/landmarkDescriptor: pair\.next\.data\.length expected 12, 36 or 48 .*got 5/);
     expect(() => describeVideo([frame, { width: 4, height: 3.5, data: new Uint8Array(48) }], [lm, lm])).toThrow(
       'describeVideo: frames[1].width/height expected positive integers, got 4 x 3.5',
     );
@@ -44,7 +44,9 @@ describe('bad input', () => {
     expect(() => landmarkDescriptor({ prev: frame, next: frame, landmarks: lm.slice(0, 66) })).toThrow(
       'landmarkDescriptor: pair.landmarks.length expected 68 points, got 66 points',
     );
-    expect(() => describeVideo([frame, frame], [lm, lm.slice(1)])).toThrow('describeVideo: landmarks[1].length expected 68 points, got 67 points');
+    expect(() => describeVideo([frame, frame], [lm, lm.slice(1)])).toThrow(
+      'describeVideo: landmarks[1].length expected 68 points, got 67 points',
+    );
     expect(() => describeVideo([frame, frame], [lm])).toThrow(
       'describeVideo: landmarks.length expected 2 (one entry per frame, null for no face), got 1',
     );
@@ -57,13 +59,30 @@ describe('bad input', () => {
     const inf = lm.map((p, i) => (i === 3 ? { x: p.x, y: Infinity } : p));
     expect(() => faceRegions(inf)).toThrow(/faceRegions: landmarks\[3\] expected finite x and y, got \(.*, Infinity\)/);
     expect(() => describeVideo([frame], [inf])).toThrow(/describeVideo: landmarks\[0\]\[3\] expected finite x and y/);
-    expect(() => fitSimilarity([[0, 0], [1, Number.NaN]], [[0, 0], [1, 1]])).toThrow('fitSimilarity: src[1] expected finite x and y, got (1, NaN)');
+    expect(() =>
+      fitSimilarity(
+        [
+          [0, 0],
+          [1, Number.NaN],
+        ],
+        [
+          [0, 0],
+          [1, 1],
+        ],
+      ),
+    ).toThrow('fitSimilarity: src[1] expected finite x and y, got (1, NaN)');
   });
 
   it('bad options name the option', () => {
     const img = { width: 8, height: 8, data: new Uint8Array(64) };
-    expect(() => farneback(img, img, { pyrScale: 1.2 })).toThrow('farneback: options.pyrScale expected a number in (0, 1), got 1.2');
-    expect(() => farneback(img, img, { levels: -1 })).toThrow('farneback: options.levels expected an integer >= 0, got -1');
-    expect(() => regionLabelMap([], 0)).toThrow('regionLabelMap: size.width/height expected positive integers, got 0 x 0');
+    expect(() => farneback(img, img, { pyrScale: 1.2 })).toThrow(
+      'farneback: options.pyrScale expected a number in (0, 1), got 1.2',
+    );
+    expect(() => farneback(img, img, { levels: -1 })).toThrow(
+      'farneback: options.levels expected an integer >= 0, got -1',
+    );
+    expect(() => regionLabelMap([], 0)).toThrow(
+      'regionLabelMap: size.width/height expected positive integers, got 0 x 0',
+    );
   });
 });

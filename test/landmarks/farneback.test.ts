@@ -17,7 +17,11 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  console.info(['Farneback vs OpenCV (128x128):', 'case | params | EPE ours | EPE opencv | mean |ours - opencv| px', ...rows].join('\n'));
+  console.info(
+    ['Farneback vs OpenCV (128x128):', 'case | params | EPE ours | EPE opencv | mean |ours - opencv| px', ...rows].join(
+      '\n',
+    ),
+  );
 });
 
 type Motion = (x: number, y: number) => [number, number];
@@ -101,7 +105,11 @@ describe('farneback vs OpenCV', () => {
       init[2 * i] = 3;
       init[2 * i + 1] = -2;
     }
-    const ours = farneback({ width: S, height: S, data: prev }, { width: S, height: S, data: next }, { ...base, levels: 0, initialFlow: { width: S, height: S, data: init } });
+    const ours = farneback(
+      { width: S, height: S, data: prev },
+      { width: S, height: S, data: next },
+      { ...base, levels: 0, initialFlow: { width: S, height: S, data: init } },
+    );
     const m0 = cv.matFromArray(S, S, cv.CV_8UC1, prev);
     const m1 = cv.matFromArray(S, S, cv.CV_8UC1, next);
     const f = cv.matFromArray(S, S, cv.CV_32FC2, init);

@@ -43,7 +43,8 @@ export function makeTexture(seed: number, waves = 24): (x: number, y: number) =>
 /** Renders a single-channel image of `w`×`h` from `f` (rounded and clamped to 0–255). */
 export function renderGray(w: number, h: number, f: (x: number, y: number) => number): Uint8Array {
   const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = Math.max(0, Math.min(255, Math.round(f(x, y))));
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) out[y * w + x] = Math.max(0, Math.min(255, Math.round(f(x, y))));
   return out;
 }
 

@@ -29,13 +29,32 @@ export function opencvFarneback(
   h: number,
   prev: Uint8Array,
   next: Uint8Array,
-  p: { pyrScale: number; levels: number; winSize: number; iterations: number; polyN: number; polySigma: number; gaussianWindow?: boolean },
+  p: {
+    pyrScale: number;
+    levels: number;
+    winSize: number;
+    iterations: number;
+    polyN: number;
+    polySigma: number;
+    gaussianWindow?: boolean;
+  },
 ): Float32Array {
   const m0 = cv.matFromArray(h, w, cv.CV_8UC1, prev);
   const m1 = cv.matFromArray(h, w, cv.CV_8UC1, next);
   const f = new cv.Mat();
   try {
-    cv.calcOpticalFlowFarneback(m0, m1, f, p.pyrScale, p.levels, p.winSize, p.iterations, p.polyN, p.polySigma, p.gaussianWindow ? 256 : 0);
+    cv.calcOpticalFlowFarneback(
+      m0,
+      m1,
+      f,
+      p.pyrScale,
+      p.levels,
+      p.winSize,
+      p.iterations,
+      p.polyN,
+      p.polySigma,
+      p.gaussianWindow ? 256 : 0,
+    );
     return new Float32Array(f.data32F);
   } finally {
     m0.delete();

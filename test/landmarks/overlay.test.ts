@@ -22,7 +22,8 @@ describe('renderDescriptorOverlay', () => {
     expect(img.height).toBe(384);
     // Colour (non-gray) pixels exist where regions and arrows are drawn.
     let coloured = 0;
-    for (let i = 0; i < img.data.length; i += 4) if (img.data[i] !== img.data[i + 1] || img.data[i + 1] !== img.data[i + 2]) coloured++;
+    for (let i = 0; i < img.data.length; i += 4)
+      if (img.data[i] !== img.data[i + 1] || img.data[i + 1] !== img.data[i + 2]) coloured++;
     expect(coloured).toBeGreaterThan(384 * 384 * 0.2);
   });
 });

@@ -36,7 +36,9 @@ describe('mediapipeTo68', () => {
   });
 
   it('rejects other point counts with a clear error', () => {
-    expect(() => mediapipeTo68(mesh.slice(0, 100))).toThrow(/mediapipeTo68: points\.length expected 468 or 478 points, got 100 points/);
+    expect(() => mediapipeTo68(mesh.slice(0, 100))).toThrow(
+      /mediapipeTo68: points\.length expected 468 or 478 points, got 100 points/,
+    );
   });
 });
 
@@ -51,13 +53,24 @@ function resolvable(name: string): boolean {
 }
 const optional = ['@vladmandic/face-api', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
 const missing = optional.filter((n) => !resolvable(n));
-if (missing.length) console.warn(`face-api provider test skipped: optional packages not installed: ${missing.join(', ')}`);
+if (missing.length)
+  console.warn(`face-api provider test skipped: optional packages not installed: ${missing.join(', ')}`);
 
 describe.skipIf(missing.length > 0)('createFaceApiProvider (face-api demo/sample1.jpg)', () => {
   it('loads from a working directory outside the project (found from the running script)', () => {
-    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'landmarks', 'face-api-elsewhere.ts');
+    const script = path.join(
+      path.dirname(fileURLToPath(import.meta.url)),
+      '..',
+      'fixtures',
+      'landmarks',
+      'face-api-elsewhere.ts',
+    );
     const tsx = require.resolve('tsx');
-    const r = spawnSync(process.execPath, ['--import', pathToFileURL(tsx).href, script], { cwd: tmpdir(), encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--import', pathToFileURL(tsx).href, script], {
+      cwd: tmpdir(),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.stderr).not.toContain('Cannot find module');
     expect(r.stdout).toContain('loaded');
   }, 60_000);

@@ -56,7 +56,11 @@ describe('faceRegions on the template face', () => {
       partner.set(b, a);
     }
     expect(partner.size).toBe(36);
-    const key = (ps: Point2[]) => ps.map((p) => `${p.x.toFixed(6)},${p.y.toFixed(6)}`).sort().join(' ');
+    const key = (ps: Point2[]) =>
+      ps
+        .map((p) => `${p.x.toFixed(6)},${p.y.toFixed(6)}`)
+        .sort()
+        .join(' ');
     for (let k = 1; k <= 36; k++) {
       const mine = flipped[k - 1];
       const theirs = polys[partner.get(k)! - 1].map((p) => ({ x: S - 1 - p.x, y: p.y }));
@@ -71,7 +75,17 @@ describe('faceRegions on the template face', () => {
   });
 
   it('clips polygons that leave the image', () => {
-    const labels = regionLabelMap([[{ x: -10, y: -10 }, { x: 20, y: -10 }, { x: 20, y: 5.5 }, { x: -10, y: 5.5 }]], { width: 8, height: 4 });
+    const labels = regionLabelMap(
+      [
+        [
+          { x: -10, y: -10 },
+          { x: 20, y: -10 },
+          { x: 20, y: 5.5 },
+          { x: -10, y: 5.5 },
+        ],
+      ],
+      { width: 8, height: 4 },
+    );
     expect(Array.from(labels.data).every((v) => v === 1)).toBe(true);
   });
 });

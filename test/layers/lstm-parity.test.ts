@@ -22,14 +22,23 @@ beforeAll(async () => {
 });
 
 describe('LSTM parity with tf.layers.lstm', () => {
-  const B = 3, T = 6, I = 5, H = 4;
+  const B = 3,
+    T = 6,
+    I = 5,
+    H = 4;
 
   function build() {
     manualSeed(7);
     const lstm = new LSTM({ inputSize: I, hiddenSize: H, batchFirst: true });
     const x = randn([B, T, I], { requiresGrad: true });
     const sd = lstm.stateDict();
-    const layer = tf.layers.lstm({ units: H, returnSequences: true, returnState: true, recurrentActivation: 'sigmoid', inputShape: [T, I] });
+    const layer = tf.layers.lstm({
+      units: H,
+      returnSequences: true,
+      returnState: true,
+      recurrentActivation: 'sigmoid',
+      inputShape: [T, I],
+    });
     layer.apply(tf.zeros([B, T, I])); // builds the weights
     const bias = sd.bias_ih_l0.add(sd.bias_hh_l0);
     layer.setWeights([tfTranspose2d(sd.weight_ih_l0), tfTranspose2d(sd.weight_hh_l0), tf.tensor1d(bias.dataSync())]);
@@ -68,8 +77,12 @@ describe('LSTM parity with tf.layers.lstm', () => {
     const recGrad = byName.find(([n]) => /recurrent_kernel/.test(n))![1];
     const biasGrad = byName.find(([n]) => /bias/.test(n))![1];
     const sd = lstm.stateDict();
-    expect(maxRelErr(sd.weight_ih_l0.grad!.transpose().dataSync(), kernelGrad.dataSync() as Float32Array)).toBeLessThan(1e-4);
-    expect(maxRelErr(sd.weight_hh_l0.grad!.transpose().dataSync(), recGrad.dataSync() as Float32Array)).toBeLessThan(1e-4);
+    expect(maxRelErr(sd.weight_ih_l0.grad!.transpose().dataSync(), kernelGrad.dataSync() as Float32Array)).toBeLessThan(
+      1e-4,
+    );
+    expect(maxRelErr(sd.weight_hh_l0.grad!.transpose().dataSync(), recGrad.dataSync() as Float32Array)).toBeLessThan(
+      1e-4,
+    );
     expect(maxRelErr(sd.bias_ih_l0.grad!.dataSync(), biasGrad.dataSync() as Float32Array)).toBeLessThan(1e-4);
     expect(maxRelErr(sd.bias_hh_l0.grad!.dataSync(), biasGrad.dataSync() as Float32Array)).toBeLessThan(1e-4);
     const dx = tf.grad((xx: tf.Tensor) => {
@@ -109,7 +122,14 @@ describe('LSTM variable-length batches', () => {
     const lstm = new LSTM({ inputSize: 2, hiddenSize: 3, batchFirst: true });
     const x = randn([2, 3, 2]);
     const a = lstm.forward(x, null, { lengths: [3, 1] }).h.dataSync();
-    const b = lstm.forward(x, null, { mask: tensor([[1, 1, 1], [1, 0, 0]]) }).h.dataSync();
+    const b = lstm
+      .forward(x, null, {
+        mask: tensor([
+          [1, 1, 1],
+          [1, 0, 0],
+        ]),
+      })
+      .h.dataSync();
     expect([...a]).toEqual([...b]);
   });
 
@@ -128,8 +148,14 @@ describe('LSTM variable-length batches', () => {
     manualSeed(14);
     const lstm = new LSTM({ inputSize: 2, hiddenSize: 3, numLayers: 2, batchFirst: true });
     expect(lstm.namedParameters().map(([n]) => n)).toEqual([
-      'weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0',
-      'weight_ih_l1', 'weight_hh_l1', 'bias_ih_l1', 'bias_hh_l1',
+      'weight_ih_l0',
+      'weight_hh_l0',
+      'bias_ih_l0',
+      'bias_hh_l0',
+      'weight_ih_l1',
+      'weight_hh_l1',
+      'bias_ih_l1',
+      'bias_hh_l1',
     ]);
     const r = lstm.forward(randn([2, 3, 2]), { h: randn([2, 2, 3]), c: randn([2, 2, 3]) });
     expect(r.h.shape).toEqual([2, 2, 3]);
@@ -140,7 +166,12 @@ describe('LSTM variable-length batches', () => {
     const lstm = new LSTM({ inputSize: 2, hiddenSize: 3, batchFirst: true });
     const cell = new LSTMCell(2, 3);
     const sd = lstm.stateDict();
-    cell.loadStateDict({ weight_ih: sd.weight_ih_l0, weight_hh: sd.weight_hh_l0, bias_ih: sd.bias_ih_l0, bias_hh: sd.bias_hh_l0 });
+    cell.loadStateDict({
+      weight_ih: sd.weight_ih_l0,
+      weight_hh: sd.weight_hh_l0,
+      bias_ih: sd.bias_ih_l0,
+      bias_hh: sd.bias_hh_l0,
+    });
     const x = randn([2, 3, 2]);
     let state: { h: Tensor; c: Tensor } | null = null;
     for (let t = 0; t < 3; t++) state = cell.forward(x.slice([0, t, 0], [2, 1, 2]).reshape([2, 2]), state);
@@ -151,8 +182,12 @@ describe('LSTM variable-length batches', () => {
     const lstm = new LSTM({ inputSize: 2, hiddenSize: 3, batchFirst: true });
     expect(() => lstm.forward(randn([2, 3]))).toThrow(/LSTM: x must be 3-D.*\[2, 3\]/);
     expect(() => lstm.forward(randn([2, 3, 4]))).toThrow(/LSTM: x has 4 features.*inputSize is 2/);
-    expect(() => lstm.forward(randn([2, 3, 2]), null, { lengths: [3, 4] })).toThrow(/lengths\[1\] must be an integer in \[1, 3\], got 4/);
-    expect(() => lstm.forward(randn([2, 3, 2]), null, { lengths: [3] })).toThrow(/lengths has 1 entries but the batch has 2/);
+    expect(() => lstm.forward(randn([2, 3, 2]), null, { lengths: [3, 4] })).toThrow(
+      /lengths\[1\] must be an integer in \[1, 3\], got 4/,
+    );
+    expect(() => lstm.forward(randn([2, 3, 2]), null, { lengths: [3] })).toThrow(
+      /lengths has 1 entries but the batch has 2/,
+    );
     expect(() => new LSTM({ inputSize: 0, hiddenSize: 3 })).toThrow(/inputSize must be a positive integer/);
   });
 });

@@ -3,8 +3,24 @@
 // `tidy` returns live tensors and backend buffers to their baseline.
 import { describe, expect, it } from 'vitest';
 import {
-  Module, Conv3d, Linear, LSTM, MaxPool3d, Dropout, Flatten, Sequential, ReLU, Adam,
-  crossEntropy, manualSeed, randn, ones, tidy, memory, liveTensorCount, type Tensor,
+  Module,
+  Conv3d,
+  Linear,
+  LSTM,
+  MaxPool3d,
+  Dropout,
+  Flatten,
+  Sequential,
+  ReLU,
+  Adam,
+  crossEntropy,
+  manualSeed,
+  randn,
+  ones,
+  tidy,
+  memory,
+  liveTensorCount,
+  type Tensor,
 } from '../../src/index.js';
 
 class Tiny extends Module {
@@ -24,9 +40,16 @@ describe('Module', () => {
   it('names parameters with PyTorch dotted keys and counts them', () => {
     const m = new Tiny();
     expect(m.namedParameters().map(([n]) => n)).toEqual([
-      'conv1.weight', 'conv1.bias', 'fc6.weight', 'fc6.bias',
-      'lstm.weight_ih_l0', 'lstm.weight_hh_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0',
-      'head.weight', 'head.bias',
+      'conv1.weight',
+      'conv1.bias',
+      'fc6.weight',
+      'fc6.bias',
+      'lstm.weight_ih_l0',
+      'lstm.weight_hh_l0',
+      'lstm.bias_ih_l0',
+      'lstm.bias_hh_l0',
+      'head.weight',
+      'head.bias',
     ]);
     expect(m.numParameters()).toBe(3 * 2 * 27 + 3 + 24 * 4 + 4 + 20 * 4 + 20 * 5 + 40 + 15 + 3);
     expect(new Linear(4096, 3).numParameters()).toBe(12291);
@@ -70,7 +93,9 @@ describe('Module', () => {
 
   it('zeroGrad frees gradients', () => {
     const m = new Linear(2, 2);
-    m.forward(randn([3, 2])).sum().backward();
+    m.forward(randn([3, 2]))
+      .sum()
+      .backward();
     expect(m.weight.grad).not.toBeNull();
     m.zeroGrad();
     expect(m.weight.grad).toBeNull();

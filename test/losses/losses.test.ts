@@ -9,10 +9,14 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const close = (a: number, b: number, tol = 1e-5) => expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
+const close = (a: number, b: number, tol = 1e-5) =>
+  expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
 
 describe('crossEntropy', () => {
-  const logits = [[2, 0.5, -1], [0.1, 0.2, 0.3]];
+  const logits = [
+    [2, 0.5, -1],
+    [0.1, 0.2, 0.3],
+  ];
   const lse = (row: number[]) => Math.log(row.reduce((s, v) => s + Math.exp(v), 0));
   const nll = [lse(logits[0]) - 2, lse(logits[1]) - 0.3];
 
@@ -30,7 +34,9 @@ describe('crossEntropy', () => {
     const x = randn([4, 3]);
     const p = softmax(randn([4, 3]), 1);
     const ours = crossEntropy(x, p).item();
-    const theirs = tf.losses.softmaxCrossEntropy(tf.tensor2d(p.dataSync(), [4, 3]), tf.tensor2d(x.dataSync(), [4, 3])).dataSync()[0];
+    const theirs = tf.losses
+      .softmaxCrossEntropy(tf.tensor2d(p.dataSync(), [4, 3]), tf.tensor2d(x.dataSync(), [4, 3]))
+      .dataSync()[0];
     close(ours, theirs, 1e-4);
   });
 
@@ -45,17 +51,29 @@ describe('crossEntropy', () => {
 
   it('rejects bad targets and NaN logits with errors naming the problem', () => {
     const x = tensor(logits);
-    expect(() => crossEntropy(x, [0, 3])).toThrow(/crossEntropy: targets\[1\] must be a class index in \[0, 2\], got 3/);
+    expect(() => crossEntropy(x, [0, 3])).toThrow(
+      /crossEntropy: targets\[1\] must be a class index in \[0, 2\], got 3/,
+    );
     expect(() => crossEntropy(x, [0])).toThrow(/targets has 1 entries but logits has 2 rows/);
-    expect(() => crossEntropy(tensor([1, 2, 3]), [0])).toThrow(/logits must be a 2-D tensor \[batch, classes\], got \[3\]/);
+    expect(() => crossEntropy(tensor([1, 2, 3]), [0])).toThrow(
+      /logits must be a 2-D tensor \[batch, classes\], got \[3\]/,
+    );
     expect(() => crossEntropy(tensor([[NaN, 1]]), [0])).toThrow(/crossEntropy: logits contains NaN at flat index 0/);
-    expect(() => crossEntropy(x, [0, 1], { reduction: 'avg' as never })).toThrow(/reduction must be one of 'mean', 'sum', 'none', got 'avg'/);
+    expect(() => crossEntropy(x, [0, 1], { reduction: 'avg' as never })).toThrow(
+      /reduction must be one of 'mean', 'sum', 'none', got 'avg'/,
+    );
   });
 });
 
 describe('klDiv', () => {
-  const p = [[0.7, 0.2, 0.1], [0.0, 0.5, 0.5]];
-  const q = [[0.5, 0.25, 0.25], [0.2, 0.3, 0.5]];
+  const p = [
+    [0.7, 0.2, 0.1],
+    [0.0, 0.5, 0.5],
+  ];
+  const q = [
+    [0.5, 0.25, 0.25],
+    [0.2, 0.3, 0.5],
+  ];
   const kl = (a: number[], b: number[]) => a.reduce((s, ai, i) => s + (ai === 0 ? 0 : ai * Math.log(ai / b[i])), 0);
 
   it("default 'batchmean' is the true KL(p || q) averaged over the batch, with 0 log 0 = 0", () => {
@@ -70,8 +88,14 @@ describe('klDiv', () => {
     close(klDiv(input, target, { reduction: 'sum' }).item(), total);
     close(klDiv(input, target, { reduction: 'mean' }).item(), total / 6);
     expect(klDiv(input, target, { reduction: 'none' }).shape).toEqual([2, 3]);
-    const pSafe = [[0.7, 0.2, 0.1], [0.1, 0.4, 0.5]];
-    close(klDiv(input, tensor(pSafe).log(), { logTarget: true, reduction: 'sum' }).item(), kl(pSafe[0], q[0]) + kl(pSafe[1], q[1]));
+    const pSafe = [
+      [0.7, 0.2, 0.1],
+      [0.1, 0.4, 0.5],
+    ];
+    close(
+      klDiv(input, tensor(pSafe).log(), { logTarget: true, reduction: 'sum' }).item(),
+      kl(pSafe[0], q[0]) + kl(pSafe[1], q[1]),
+    );
   });
 
   it('gradient w.r.t. the input log-probabilities is -target / N, finite where target is 0', () => {
@@ -95,9 +119,13 @@ describe('klDiv', () => {
   });
 
   it('rejects mismatched shapes and NaN input', () => {
-    expect(() => klDiv(tensor([[0.1, 0.9]]).log(), tensor([0.5, 0.5]))).toThrow(/klDiv: inputLogProbs \[1, 2\] and target \[2\] must have the same shape/);
+    expect(() => klDiv(tensor([[0.1, 0.9]]).log(), tensor([0.5, 0.5]))).toThrow(
+      /klDiv: inputLogProbs \[1, 2\] and target \[2\] must have the same shape/,
+    );
     expect(() => klDiv(tensor([[NaN, 0]]), tensor([[0.5, 0.5]]))).toThrow(/klDiv: inputLogProbs contains NaN/);
-    expect(() => klDiv(tensor([[0, 0]]), tensor([[0.5, 0.5]]), { reduction: 'avg' as never })).toThrow(/klDiv: reduction must be one of/);
+    expect(() => klDiv(tensor([[0, 0]]), tensor([[0.5, 0.5]]), { reduction: 'avg' as never })).toThrow(
+      /klDiv: reduction must be one of/,
+    );
   });
 });
 

@@ -4,22 +4,38 @@
 import { describe, expect, it } from 'vitest';
 import { manualSeed, randn, noGrad, tensor, concat } from '../../src/index.js';
 import {
-  C3D, c3dGeometry, PixelEstimator, LandmarkEstimator, splitIntoClips, clipsFromVideos,
+  C3D,
+  c3dGeometry,
+  PixelEstimator,
+  LandmarkEstimator,
+  splitIntoClips,
+  clipsFromVideos,
 } from '../../src/models/index.js';
 import { TINY_C3D, maxAbsDiff } from './fixtures.js';
 
 // Keys of DavideA/c3d-pytorch's c3d.pickle (the Sports-1M C3D), fc8 dropped.
-const PYTORCH_C3D_KEYS = ['conv1', 'conv2', 'conv3a', 'conv3b', 'conv4a', 'conv4b', 'conv5a', 'conv5b', 'fc6', 'fc7'].flatMap((n) => [`${n}.weight`, `${n}.bias`]);
+const PYTORCH_C3D_KEYS = [
+  'conv1',
+  'conv2',
+  'conv3a',
+  'conv3b',
+  'conv4a',
+  'conv4b',
+  'conv5a',
+  'conv5b',
+  'fc6',
+  'fc7',
+].flatMap((n) => [`${n}.weight`, `${n}.bias`]);
 
 describe('C3D geometry (section 4.2)', () => {
   it('paper configuration: 16x112x112 clips pool to 512x1x4x4, so fc6 is 8192 -> 4096', () => {
     const g = c3dGeometry();
     expect(g.pooled).toEqual({
-      pool1: [64, 16, 56, 56],   // (1,2,2): time kept
+      pool1: [64, 16, 56, 56], // (1,2,2): time kept
       pool2: [128, 8, 28, 28],
       pool3: [256, 4, 14, 14],
       pool4: [512, 2, 7, 7],
-      pool5: [512, 1, 4, 4],     // (2,2,2), padding (0,1,1): 7 -> 4
+      pool5: [512, 1, 4, 4], // (2,2,2), padding (0,1,1): 7 -> 4
     });
     expect(g.fc6In).toBe(8192);
     expect(g.featureSize).toBe(4096);
@@ -35,8 +51,12 @@ describe('C3D geometry (section 4.2)', () => {
   });
 
   it('rejects configurations that do not fit, saying what to change', () => {
-    expect(() => c3dGeometry({ clipLength: 8 })).toThrow(/pool5 gets \[512, 1, 7, 7\].*clipLength >= 16 \(or fewer temporalPools\)/);
-    expect(() => c3dGeometry({ inputSize: 8, clipLength: 16 })).toThrow(/C3D: clips of 16 frames of 8x8 pixels do not fit/);
+    expect(() => c3dGeometry({ clipLength: 8 })).toThrow(
+      /pool5 gets \[512, 1, 7, 7\].*clipLength >= 16 \(or fewer temporalPools\)/,
+    );
+    expect(() => c3dGeometry({ inputSize: 8, clipLength: 16 })).toThrow(
+      /C3D: clips of 16 frames of 8x8 pixels do not fit/,
+    );
     expect(() => c3dGeometry({ width: 0 })).toThrow(/width must be a positive number/);
     expect(() => c3dGeometry({ temporalPools: 5 })).toThrow(/temporalPools must be an integer in \[0, 4\]/);
     expect(() => c3dGeometry({ clipLength: 3.5 })).toThrow(/clipLength must be a positive integer/);
@@ -58,7 +78,12 @@ describe('parameter counts of the paper configuration', () => {
     const lbe = new LandmarkEstimator();
     expect(lbe.numParameters()).toBe(338_691);
     expect(lbe.namedParameters().map(([k]) => k)).toEqual([
-      'lstm.weight_ih_l0', 'lstm.weight_hh_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0', 'fc.weight', 'fc.bias',
+      'lstm.weight_ih_l0',
+      'lstm.weight_hh_l0',
+      'lstm.bias_ih_l0',
+      'lstm.bias_hh_l0',
+      'fc.weight',
+      'fc.bias',
     ]);
   });
 });
@@ -74,7 +99,9 @@ describe('C3D forward on small configurations', () => {
 
   it('rejects clips of the wrong size for the configuration', () => {
     const c3d = new C3D(TINY_C3D);
-    expect(() => c3d.forward(randn([1, 3, 8, 16, 16]))).toThrow('C3D: clips must be [N, 3, 4, 16, 16] for this C3D configuration, got [1, 3, 8, 16, 16]');
+    expect(() => c3d.forward(randn([1, 3, 8, 16, 16]))).toThrow(
+      'C3D: clips must be [N, 3, 4, 16, 16] for this C3D configuration, got [1, 3, 8, 16, 16]',
+    );
     expect(() => c3d.forward(randn([3, 4, 16, 16]))).toThrow(/clips must be \[N, 3, 4, 16, 16\]/);
   });
 
@@ -92,7 +119,7 @@ describe('C3D forward on small configurations', () => {
 });
 
 describe('PixelEstimator (eq. 1-2)', () => {
-  it('eq. 1: f^P of a video is the mean of its clips\' fc7 features; the head maps it to 3 logits', () => {
+  it("eq. 1: f^P of a video is the mean of its clips' fc7 features; the head maps it to 3 logits", () => {
     manualSeed(3);
     const pbe = new PixelEstimator({ c3d: TINY_C3D });
     const clips = randn([3, 3, 4, 16, 16]);
@@ -122,7 +149,10 @@ describe('PixelEstimator (eq. 1-2)', () => {
   });
 
   it('splits videos into non-overlapping clips (trailing frames dropped)', () => {
-    const video = tensor(Array.from({ length: 2 * 9 * 2 * 2 }, (_, i) => i), [2, 9, 2, 2]); // C=2, T=9
+    const video = tensor(
+      Array.from({ length: 2 * 9 * 2 * 2 }, (_, i) => i),
+      [2, 9, 2, 2],
+    ); // C=2, T=9
     const clips = splitIntoClips(video, 4);
     expect(clips.shape).toEqual([2, 2, 4, 2, 2]);
     const c = clips.dataSync();
@@ -136,29 +166,44 @@ describe('PixelEstimator (eq. 1-2)', () => {
 
   it('rejects bad clip batches', () => {
     const pbe = new PixelEstimator({ c3d: TINY_C3D });
-    expect(() => pbe.forward({ clips: randn([2, 3, 4, 32, 32]), videoIndex: [0, 1] })).toThrow(/PixelEstimator: clips must be \[N, 3, 4, 16, 16\]/);
-    expect(() => pbe.forward({ clips: randn([2, 3, 4, 16, 16]), videoIndex: [0] })).toThrow('PixelEstimator: videoIndex has 1 entries but there are 2 clips');
-    expect(() => pbe.forward({ clips: randn([2, 3, 4, 16, 16]), videoIndex: [0, 2] })).toThrow('PixelEstimator: video 1 has no clips');
-    expect(() => pbe.forward({ features: randn([2, 100]), videoIndex: [0, 1] })).toThrow(/features must be \[totalClips, 256\]/);
+    expect(() => pbe.forward({ clips: randn([2, 3, 4, 32, 32]), videoIndex: [0, 1] })).toThrow(
+      /PixelEstimator: clips must be \[N, 3, 4, 16, 16\]/,
+    );
+    expect(() => pbe.forward({ clips: randn([2, 3, 4, 16, 16]), videoIndex: [0] })).toThrow(
+      'PixelEstimator: videoIndex has 1 entries but there are 2 clips',
+    );
+    expect(() => pbe.forward({ clips: randn([2, 3, 4, 16, 16]), videoIndex: [0, 2] })).toThrow(
+      'PixelEstimator: video 1 has no clips',
+    );
+    expect(() => pbe.forward({ features: randn([2, 100]), videoIndex: [0, 1] })).toThrow(
+      /features must be \[totalClips, 256\]/,
+    );
   });
 });
 
 describe('LandmarkEstimator (eq. 3-4)', () => {
-  it('eq. 3: f^L is the LSTM state at each sequence\'s last valid frame; padding does not change it', () => {
+  it("eq. 3: f^L is the LSTM state at each sequence's last valid frame; padding does not change it", () => {
     manualSeed(5);
     const lbe = new LandmarkEstimator({ hiddenSize: 16 });
     const x = randn([2, 6, 72]);
     const padded = noGrad(() => lbe.forward({ descriptors: x, lengths: [6, 3] })).dataSync();
     const second = noGrad(() => lbe.forward({ descriptors: x.slice([1, 0, 0], [1, 3, 72]) })).dataSync();
     expect(maxAbsDiff(padded.subarray(3), second)).toBeLessThan(1e-5);
-    const mask = tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0]]);
+    const mask = tensor([
+      [1, 1, 1, 1, 1, 1],
+      [1, 1, 1, 0, 0, 0],
+    ]);
     expect(maxAbsDiff(noGrad(() => lbe.forward({ descriptors: x, mask })).dataSync(), padded)).toBeLessThan(1e-6);
   });
 
   it('rejects descriptors that are not 72-d and bad masks', () => {
     const lbe = new LandmarkEstimator({ hiddenSize: 8 });
-    expect(() => lbe.forward({ descriptors: randn([2, 5, 68]) })).toThrow('LandmarkEstimator: descriptors must be [N, T, 72] (72-d per frame), got [2, 5, 68]');
+    expect(() => lbe.forward({ descriptors: randn([2, 5, 68]) })).toThrow(
+      'LandmarkEstimator: descriptors must be [N, T, 72] (72-d per frame), got [2, 5, 68]',
+    );
     expect(() => lbe.forward({ descriptors: randn([2, 5, 72]), mask: randn([2, 4]) })).toThrow(/mask must be \[2, 5\]/);
-    expect(() => lbe.forward({ descriptors: randn([2, 5, 72]), lengths: [5, 9] })).toThrow(/lengths\[1\] must be an integer in \[1, 5\]/);
+    expect(() => lbe.forward({ descriptors: randn([2, 5, 72]), lengths: [5, 9] })).toThrow(
+      /lengths\[1\] must be an integer in \[1, 5\]/,
+    );
   });
 });

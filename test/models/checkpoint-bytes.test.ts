@@ -7,7 +7,15 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { C3D, LandmarkEstimator, createFaceApiProvider, fetchModel, loadC3DWeights, manualSeed, modelFromBytes } from '../../src/index.js';
+import {
+  C3D,
+  LandmarkEstimator,
+  createFaceApiProvider,
+  fetchModel,
+  loadC3DWeights,
+  manualSeed,
+  modelFromBytes,
+} from '../../src/index.js';
 import { saveModel } from '../../src/node/index.js';
 import { TINY_C3D, TINY_LANDMARK, snapshot, changedKeys } from './fixtures.js';
 
@@ -19,7 +27,11 @@ async function saved(): Promise<{ model: LandmarkEstimator; json: string; weight
   const model = new LandmarkEstimator(TINY_LANDMARK);
   const base = path.join(dir, 'lbe');
   await saveModel(model, base);
-  return { model, json: fs.readFileSync(`${base}.json`, 'utf8'), weights: new Uint8Array(fs.readFileSync(`${base}.safetensors`)) };
+  return {
+    model,
+    json: fs.readFileSync(`${base}.json`, 'utf8'),
+    weights: new Uint8Array(fs.readFileSync(`${base}.safetensors`)),
+  };
 }
 
 describe('modelFromBytes', () => {
@@ -34,9 +46,15 @@ describe('modelFromBytes', () => {
 
   it('names the argument and describes what came', async () => {
     const { json, weights } = await saved();
-    expect(() => modelFromBytes(json, 'w.safetensors' as never)).toThrow(/modelFromBytes: weights must be a Uint8Array or an ArrayBuffer, got string/);
-    expect(() => modelFromBytes(new Uint8Array(3) as never, weights)).toThrow(/modelFromBytes: json must be .*got Uint8Array of 3 bytes/);
-    expect(() => modelFromBytes('{"format":"x"}', weights, 'my.json')).toThrow(/modelFromBytes: my.json \(json\) is not a plm-ipe model file/);
+    expect(() => modelFromBytes(json, 'w.safetensors' as never)).toThrow(
+      /modelFromBytes: weights must be a Uint8Array or an ArrayBuffer, got string/,
+    );
+    expect(() => modelFromBytes(new Uint8Array(3) as never, weights)).toThrow(
+      /modelFromBytes: json must be .*got Uint8Array of 3 bytes/,
+    );
+    expect(() => modelFromBytes('{"format":"x"}', weights, 'my.json')).toThrow(
+      /modelFromBytes: my.json \(json\) is not a plm-ipe model file/,
+    );
     const other = JSON.stringify({ ...JSON.parse(json), config: { ...JSON.parse(json).config, hiddenSize: 3 } });
     expect(() => modelFromBytes(other, weights)).toThrow(/was saved with a different configuration/);
   });
@@ -58,7 +76,9 @@ describe('fetchModel', () => {
       const again = await fetchModel(url);
       expect(changedKeys(snapshot(model), snapshot(again))).toEqual([]);
       expect(seen).toEqual(['/models/lbe.json', '/models/lbe.safetensors']);
-      await expect(fetchModel(`${url}-missing.json`)).rejects.toThrow(/fetchModel: GET .*lbe-missing.json answered 404/);
+      await expect(fetchModel(`${url}-missing.json`)).rejects.toThrow(
+        /fetchModel: GET .*lbe-missing.json answered 404/,
+      );
     } finally {
       server.close();
     }
@@ -73,6 +93,8 @@ describe('the root entry without a file system', () => {
   });
 
   it('createFaceApiProvider needs a loaded face-api module and sends Node users to plm-ipe/node', async () => {
-    await expect(createFaceApiProvider()).rejects.toThrow(/options.faceapi must be a loaded @vladmandic\/face-api module .*got nothing; .*'plm-ipe\/node'/);
+    await expect(createFaceApiProvider()).rejects.toThrow(
+      /options.faceapi must be a loaded @vladmandic\/face-api module .*got nothing; .*'plm-ipe\/node'/,
+    );
   });
 });

@@ -6,9 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { manualSeed, noGrad, randn, memory } from '../../src/index.js';
-import {
-  C3D, PLMIPE, PixelEstimator, extractClipFeatures,
-} from '../../src/models/index.js';
+import { C3D, PLMIPE, PixelEstimator, extractClipFeatures } from '../../src/models/index.js';
 import { loadModel, loadModelInto, saveModel, loadC3DWeights, saveSafetensors } from '../../src/node/index.js';
 import { TINY_C3D, TINY_LANDMARK, featureBatch, snapshot, changedKeys, maxAbsDiff } from './fixtures.js';
 
@@ -43,7 +41,9 @@ describe('saveModel / loadModel', () => {
       /configuration of '.*m\.json' does not match the model: field 'pixel\.c3d\.width' is 0\.0625 in the file but 0\.125 in the model/,
     );
     const lbe = new PLMIPE({ pixel: { c3d: TINY_C3D }, landmark: TINY_LANDMARK, temperature: 4 });
-    await expect(loadModelInto(lbe, path.join(dir, 'm'))).rejects.toThrow(/field 'temperature' is 10 in the file but 4 in the model/);
+    await expect(loadModelInto(lbe, path.join(dir, 'm'))).rejects.toThrow(
+      /field 'temperature' is 10 in the file but 4 in the model/,
+    );
     await expect(loadModelInto(new C3D(TINY_C3D), path.join(dir, 'm'))).rejects.toThrow(/holds a PLMIPE, not a C3D/);
     await expect(loadModel(path.join(dir, 'missing'))).rejects.toThrow(/cannot read the model config/);
   });
@@ -53,7 +53,9 @@ describe('saveModel / loadModel', () => {
     await saveModel(new C3D(TINY_C3D), path.join(dir, 'a'));
     await saveModel(new C3D({ ...TINY_C3D, dropout: 0.5 }), path.join(dir, 'b'));
     fs.copyFileSync(path.join(dir, 'b.safetensors'), path.join(dir, 'a.safetensors'));
-    await expect(loadModel(path.join(dir, 'a'))).rejects.toThrow(/saved with a different configuration .*field 'dropout' is 0.5 in the weights but 0 in the json/);
+    await expect(loadModel(path.join(dir, 'a'))).rejects.toThrow(
+      /saved with a different configuration .*field 'dropout' is 0.5 in the weights but 0 in the json/,
+    );
   });
 });
 
@@ -87,7 +89,10 @@ describe('extractClipFeatures (frozen backbone)', () => {
     const clips = randn([5, 3, 4, 16, 16]);
     const progress: number[] = [];
     const base = memory().buffers;
-    const features = extractClipFeatures(c3d, clips, { batchSize: 2, onProgress: (done, total) => progress.push(done / total) });
+    const features = extractClipFeatures(c3d, clips, {
+      batchSize: 2,
+      onProgress: (done, total) => progress.push(done / total),
+    });
     expect(memory().buffers).toBe(base + 1);
     expect(progress).toEqual([0.4, 0.8, 1]);
     expect(c3d.training).toBe(true);
@@ -97,6 +102,8 @@ describe('extractClipFeatures (frozen backbone)', () => {
     expect(maxAbsDiff(features.dataSync(), direct.dataSync())).toBeLessThan(1e-5);
     const fromList = extractClipFeatures(c3d, [clips.slice([0], [2]), clips.slice([2], [3])]);
     expect(maxAbsDiff(fromList.dataSync(), direct.dataSync())).toBeLessThan(1e-5);
-    expect(() => extractClipFeatures(c3d, randn([1, 3, 5, 16, 16]))).toThrow(/extractClipFeatures \(clips\): clips must be \[N, 3, 4, 16, 16\]/);
+    expect(() => extractClipFeatures(c3d, randn([1, 3, 5, 16, 16]))).toThrow(
+      /extractClipFeatures \(clips\): clips must be \[N, 3, 4, 16, 16\]/,
+    );
   });
 });

@@ -5,7 +5,17 @@
 // KL ramp's factor in eq. 7.
 import { describe, expect, it } from 'vitest';
 import { manualSeed, noGrad, tensor } from '../../src/index.js';
-import { PLMIPE, PixelOnly, createOptimizers, klRampFactor, mixtureCrossEntropy, predictionLoss, softKl, CPU_PRESET, type TrainingPreset } from '../../src/models/index.js';
+import {
+  PLMIPE,
+  PixelOnly,
+  createOptimizers,
+  klRampFactor,
+  mixtureCrossEntropy,
+  predictionLoss,
+  softKl,
+  CPU_PRESET,
+  type TrainingPreset,
+} from '../../src/models/index.js';
 import { balancedClassWeights, makeBatch } from '../../src/pipeline/dataset.js';
 import type { VideoFeatures } from '../../src/pipeline/extract.js';
 import { trainMethod } from '../../src/pipeline/train.js';
@@ -15,7 +25,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TINY_C3D, TINY_LANDMARK, featureBatch } from './fixtures.js';
 
-const TINY_PRESET: TrainingPreset = { ...CPU_PRESET, c3d: TINY_C3D, landmark: { ...CPU_PRESET.landmark, hiddenSize: 32 } };
+const TINY_PRESET: TrainingPreset = {
+  ...CPU_PRESET,
+  c3d: TINY_C3D,
+  landmark: { ...CPU_PRESET.landmark, hiddenSize: 32 },
+};
 
 describe('balancedClassWeights', () => {
   it('gives N / (C n_c): every class the same total weight, mean weight 1', () => {
@@ -30,25 +44,52 @@ describe('balancedClassWeights', () => {
   it('gives a class without training videos weight 0 and refuses bad counts', () => {
     expect(balancedClassWeights([4, 0, 2])).toEqual([0.75, 0, 1.5]);
     expect(() => balancedClassWeights([0, 0, 0])).toThrow(/no training videos/);
-    expect(() => balancedClassWeights([1.5, 2, 3])).toThrow(/counts must be a non-empty array of integers >= 0, got \[3 values\]/);
+    expect(() => balancedClassWeights([1.5, 2, 3])).toThrow(
+      /counts must be a non-empty array of integers >= 0, got \[3 values\]/,
+    );
   });
 });
 
 describe('weighted cross-entropy', () => {
   it('predictionLoss multiplies each video by its weight before the mean or the sum', () => {
-    const logits = tensor([[2, 0, -1], [0.5, 0.5, 0], [-1, 1, 3]]);
+    const logits = tensor([
+      [2, 0, -1],
+      [0.5, 0.5, 0],
+      [-1, 1, 3],
+    ]);
     const labels = [0, 1, 2];
-    const rows = [0, 1, 2].map((i) => predictionLoss(tensor([(logits.toArray() as number[][])[i]]), [labels[i]], 'sum').item());
+    const rows = [0, 1, 2].map((i) =>
+      predictionLoss(tensor([(logits.toArray() as number[][])[i]]), [labels[i]], 'sum').item(),
+    );
     const w = [0.5, 2, 1];
     expect(predictionLoss(logits, labels, 'sum', w).item()).toBeCloseTo(0.5 * rows[0] + 2 * rows[1] + rows[2], 5);
-    expect(predictionLoss(logits, labels, 'mean', w).item()).toBeCloseTo((0.5 * rows[0] + 2 * rows[1] + rows[2]) / 3, 5);
-    expect(predictionLoss(logits, labels, 'mean', [1, 1, 1]).item()).toBeCloseTo(predictionLoss(logits, labels).item(), 6);
+    expect(predictionLoss(logits, labels, 'mean', w).item()).toBeCloseTo(
+      (0.5 * rows[0] + 2 * rows[1] + rows[2]) / 3,
+      5,
+    );
+    expect(predictionLoss(logits, labels, 'mean', [1, 1, 1]).item()).toBeCloseTo(
+      predictionLoss(logits, labels).item(),
+      6,
+    );
   });
 
   it('mixtureCrossEntropy weights each video the same way', () => {
-    const zL = tensor([[1, 0, 0], [0, 2, 0]]);
-    const zP = tensor([[0, 1, 0], [0, 0, 1]]);
-    const rows = [0, 1].map((i) => mixtureCrossEntropy(tensor([(zL.toArray() as number[][])[i]]), tensor([(zP.toArray() as number[][])[i]]), [[2, 1][i]], [0.3, 0.7]).item());
+    const zL = tensor([
+      [1, 0, 0],
+      [0, 2, 0],
+    ]);
+    const zP = tensor([
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
+    const rows = [0, 1].map((i) =>
+      mixtureCrossEntropy(
+        tensor([(zL.toArray() as number[][])[i]]),
+        tensor([(zP.toArray() as number[][])[i]]),
+        [[2, 1][i]],
+        [0.3, 0.7],
+      ).item(),
+    );
     expect(mixtureCrossEntropy(zL, zP, [2, 1], [0.3, 0.7], 'mean', [3, 0]).item()).toBeCloseTo((3 * rows[0]) / 2, 5);
   });
 
@@ -94,8 +135,15 @@ describe('batch weights in the training steps', () => {
 
   it('makeBatch turns class weights into one weight per video', () => {
     const video = (id: string, label: number): VideoFeatures => ({
-      id, label, subject: id, session: id, clips: new Float32Array(3 * 2 * 4 * 4), clipShape: [1, 3, 2, 4, 4],
-      descriptors: new Float32Array(2 * 72), valid: new Uint8Array(2).fill(1), dim: 72,
+      id,
+      label,
+      subject: id,
+      session: id,
+      clips: new Float32Array(3 * 2 * 4 * 4),
+      clipShape: [1, 3, 2, 4, 4],
+      descriptors: new Float32Array(2 * 72),
+      valid: new Uint8Array(2).fill(1),
+      dim: 72,
     });
     const b = makeBatch([video('a', 2), video('b', 0), video('c', 2)], [0, 1, 2], { classWeights: [0.5, 1, 3] });
     expect(b.weights).toEqual([3, 0.5, 3]);
@@ -106,8 +154,12 @@ describe('batch weights in the training steps', () => {
     const model = new PixelOnly({ pixel: { c3d: TINY_C3D } });
     const opts = createOptimizers(model, TINY_PRESET);
     const batch = featureBatch([1, 1], [2, 2], [0, 1]);
-    expect(() => model.trainStep({ ...batch, weights: [1] }, opts)).toThrow(/PixelOnly.trainStep: batch has 1 weights but 2 videos/);
-    expect(() => model.trainStep({ ...batch, weights: [1, -1] }, opts)).toThrow(/weights\[1\] must be a finite number >= 0, got -1/);
+    expect(() => model.trainStep({ ...batch, weights: [1] }, opts)).toThrow(
+      /PixelOnly.trainStep: batch has 1 weights but 2 videos/,
+    );
+    expect(() => model.trainStep({ ...batch, weights: [1, -1] }, opts)).toThrow(
+      /weights\[1\] must be a finite number >= 0, got -1/,
+    );
   });
 });
 
@@ -126,7 +178,10 @@ describe('KL ramp', () => {
       model.klWeight = w;
       const opts = createOptimizers(model, TINY_PRESET);
       manualSeed(32);
-      const r = model.mutualStep(featureBatch([1, 1, 2], [3, 2, 4], [0, 1, 2]), { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark });
+      const r = model.mutualStep(featureBatch([1, 1, 2], [3, 2, 4], [0, 1, 2]), {
+        pixelOptimizer: opts.pixel,
+        landmarkOptimizer: opts.landmark,
+      });
       expect(r.landmark.kl).toBeGreaterThan(0);
       expect(r.landmark.total).toBeCloseTo(r.landmark.ce + w * 9 * r.landmark.kl, 5);
       expect(r.pixel.total).toBeCloseTo(r.pixel.ce + w * 9 * r.pixel.kl, 5);
@@ -137,12 +192,27 @@ describe('KL ramp', () => {
 describe('the trainer', () => {
   it('refuses an unknown classBalance, naming the value', async () => {
     const f: VideoFeatures = {
-      id: 'a', label: 0, subject: 'a', session: 'a', clips: new Float32Array(3 * 8 * 32 * 32), clipShape: [1, 3, 8, 32, 32],
-      descriptors: new Float32Array(2 * 72), valid: new Uint8Array(2).fill(1), dim: 72,
+      id: 'a',
+      label: 0,
+      subject: 'a',
+      session: 'a',
+      clips: new Float32Array(3 * 8 * 32 * 32),
+      clipShape: [1, 3, 8, 32, 32],
+      descriptors: new Float32Array(2 * 72),
+      valid: new Uint8Array(2).fill(1),
+      dim: 72,
     };
     const split = { train: [0], validation: [], test: [], testSubjects: [] };
     const preset = { ...SMALL_TRAINING, classBalance: 'inverse' as never };
-    await expect(trainMethod({ method: 'LBE', preset, features: [f], split, epochs: 1, checkpointDir: mkdtempSync(join(tmpdir(), 'plm-ipe-cb-')) }))
-      .rejects.toThrow(/classBalance must be 'none' or 'balanced', got "inverse"/);
+    await expect(
+      trainMethod({
+        method: 'LBE',
+        preset,
+        features: [f],
+        split,
+        epochs: 1,
+        checkpointDir: mkdtempSync(join(tmpdir(), 'plm-ipe-cb-')),
+      }),
+    ).rejects.toThrow(/classBalance must be 'none' or 'balanced', got "inverse"/);
   });
 });

@@ -19,7 +19,11 @@ export interface ComplementaryData {
   mode: number[];
 }
 
-export function complementaryData(n: number, seed: string, { featureSize = 256, steps = 8, pixelSignal = 0.6, landmarkSignal = 0.6 } = {}): ComplementaryData {
+export function complementaryData(
+  n: number,
+  seed: string,
+  { featureSize = 256, steps = 8, pixelSignal = 0.6, landmarkSignal = 0.6 } = {},
+): ComplementaryData {
   const rng = createRng(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
   const block = featureSize / 4;

@@ -10,7 +10,12 @@ export const TINY_C3D: C3DOptions = { width: 1 / 16, clipLength: 4, inputSize: 1
 export const TINY_LANDMARK = { hiddenSize: 32 };
 
 /** A random batch of `n` videos: video i has `clipCounts[i]` clips and `lengths[i]` descriptor frames. */
-export function randomBatch(clipCounts: number[], lengths: number[], labels: number[], c3d: C3DOptions = TINY_C3D): PreferenceBatch {
+export function randomBatch(
+  clipCounts: number[],
+  lengths: number[],
+  labels: number[],
+  c3d: C3DOptions = TINY_C3D,
+): PreferenceBatch {
   const total = clipCounts.reduce((a, b) => a + b, 0);
   const size = typeof c3d.inputSize === 'number' ? c3d.inputSize : 16;
   const videoIndex = clipCounts.flatMap((k, i) => new Array<number>(k).fill(i));
@@ -25,7 +30,10 @@ export function randomBatch(clipCounts: number[], lengths: number[], labels: num
 export function featureBatch(clipCounts: number[], lengths: number[], labels: number[], f = 256): PreferenceBatch {
   const total = clipCounts.reduce((a, b) => a + b, 0);
   return {
-    pixel: { features: randn([total, f]).relu(), videoIndex: clipCounts.flatMap((k, i) => new Array<number>(k).fill(i)) },
+    pixel: {
+      features: randn([total, f]).relu(),
+      videoIndex: clipCounts.flatMap((k, i) => new Array<number>(k).fill(i)),
+    },
     landmark: { descriptors: randn([lengths.length, Math.max(...lengths), 72]), lengths },
     labels,
   };

@@ -4,16 +4,30 @@
 // Runs on cached clip features (the frozen-backbone path), so it takes a few seconds.
 import { describe, expect, it } from 'vitest';
 import { manualSeed, slice } from '../../src/index.js';
-import { createMethod, createOptimizers, CPU_PRESET, PLMIPE, type PreferenceBatch, type TrainingPreset } from '../../src/models/index.js';
+import {
+  createMethod,
+  createOptimizers,
+  CPU_PRESET,
+  PLMIPE,
+  type PreferenceBatch,
+  type TrainingPreset,
+} from '../../src/models/index.js';
 import { complementaryData, type ComplementaryData } from './complementary.js';
 import { TINY_C3D } from './fixtures.js';
 
-const preset: TrainingPreset = { ...CPU_PRESET, c3d: TINY_C3D, landmark: { inputSize: 72, hiddenSize: 32, numClasses: 3 } };
+const preset: TrainingPreset = {
+  ...CPU_PRESET,
+  c3d: TINY_C3D,
+  landmark: { inputSize: 72, hiddenSize: 32, numClasses: 3 },
+};
 
 function batchOf(d: ComplementaryData, start: number, n: number): PreferenceBatch {
   return {
     pixel: { features: slice(d.features, [2 * start, 0], [2 * n, -1]), videoIndex: d.videoIndex.slice(0, 2 * n) },
-    landmark: { descriptors: slice(d.descriptors, [start, 0, 0], [n, -1, -1]), lengths: d.lengths.slice(start, start + n) },
+    landmark: {
+      descriptors: slice(d.descriptors, [start, 0, 0], [n, -1, -1]),
+      lengths: d.lengths.slice(start, start + n),
+    },
     labels: d.labels.slice(start, start + n),
   };
 }

@@ -3,10 +3,23 @@
 // peer), eq. 8 (fusion) and EarlyFusion's -log(β1 ŷL + β2 ŷP)[y].
 import { describe, expect, it } from 'vitest';
 import { tensor, klDiv, logSoftmax, softmax } from '../../src/index.js';
-import { predictionLoss, softKl, mutualKlTerm, fuseProbabilities, mixtureCrossEntropy, checkLabels } from '../../src/models/index.js';
+import {
+  predictionLoss,
+  softKl,
+  mutualKlTerm,
+  fuseProbabilities,
+  mixtureCrossEntropy,
+  checkLabels,
+} from '../../src/models/index.js';
 
-const zL = [[1.0, -0.5, 2.0], [0.3, 0.1, -1.2]];
-const zP = [[-0.2, 0.8, 0.4], [2.5, -1.0, 0.0]];
+const zL = [
+  [1.0, -0.5, 2.0],
+  [0.3, 0.1, -1.2],
+];
+const zP = [
+  [-0.2, 0.8, 0.4],
+  [2.5, -1.0, 0.0],
+];
 const y = [2, 0];
 
 function softmax64(z: number[], t = 1): number[] {
@@ -39,7 +52,9 @@ describe('eq. 6: KL between temperature-softened predictions', () => {
       expect(softKl(tensor(zL), tensor(zP), T).item()).toBeCloseTo(klLP / 2, 6);
       expect(klLP).not.toBeCloseTo(klPL, 6); // the directions really differ on this data
       // Same value as PyTorch-semantics kl_div(log q, p) with 'sum'.
-      const viaKlDiv = klDiv(logSoftmax(tensor(zP).div(T), 1), softmax(tensor(zL).div(T), 1), { reduction: 'sum' }).item();
+      const viaKlDiv = klDiv(logSoftmax(tensor(zP).div(T), 1), softmax(tensor(zL).div(T), 1), {
+        reduction: 'sum',
+      }).item();
       expect(softKl(tensor(zL), tensor(zP), T, 'sum').item()).toBeCloseTo(viaKlDiv, 6);
     });
   }
@@ -88,7 +103,10 @@ describe('eq. 8: ŷ = λ ŷL + (1 - λ) ŷP', () => {
 
 describe('EarlyFusion loss: -log(β1 ŷL + β2 ŷP)[y]', () => {
   it('matches the hand computation and stays finite when a branch is confidently wrong', () => {
-    const hand = zL.reduce((acc, _, i) => acc - Math.log(0.3 * softmax64(zL[i])[y[i]] + 0.7 * softmax64(zP[i])[y[i]]), 0);
+    const hand = zL.reduce(
+      (acc, _, i) => acc - Math.log(0.3 * softmax64(zL[i])[y[i]] + 0.7 * softmax64(zP[i])[y[i]]),
+      0,
+    );
     expect(mixtureCrossEntropy(tensor(zL), tensor(zP), y, [0.3, 0.7], 'sum').item()).toBeCloseTo(hand, 5);
     const loss = mixtureCrossEntropy(tensor([[200, -200, -200]]), tensor([[-200, -200, 200]]), [2], [0.5, 0.5]).item();
     expect(loss).toBeCloseTo(Math.log(2), 5);

@@ -5,12 +5,28 @@
 import { describe, expect, it } from 'vitest';
 import { manualSeed, noGrad, memory, liveTensorCount, tensor, randn, Adam, SGD } from '../../src/index.js';
 import {
-  PLMIPE, PixelOnly, LandmarkOnly, EarlyFusion, LateFusion, createOptimizers, createMethod, softKl, predictionLoss,
-  CPU_PRESET, METHOD_NAMES, type PreferenceBatch, type TrainingPreset,
+  PLMIPE,
+  PixelOnly,
+  LandmarkOnly,
+  EarlyFusion,
+  LateFusion,
+  createOptimizers,
+  createMethod,
+  softKl,
+  predictionLoss,
+  CPU_PRESET,
+  METHOD_NAMES,
+  type PreferenceBatch,
+  type TrainingPreset,
 } from '../../src/models/index.js';
 import { TINY_C3D, TINY_LANDMARK, randomBatch, featureBatch, snapshot, changedKeys } from './fixtures.js';
 
-const TINY_PRESET: TrainingPreset = { ...CPU_PRESET, c3d: TINY_C3D, landmark: { ...CPU_PRESET.landmark, hiddenSize: 32 }, trainBackbone: true };
+const TINY_PRESET: TrainingPreset = {
+  ...CPU_PRESET,
+  c3d: TINY_C3D,
+  landmark: { ...CPU_PRESET.landmark, hiddenSize: 32 },
+  trainBackbone: true,
+};
 
 function tinyModel(options: ConstructorParameters<typeof PLMIPE>[0] = {}): PLMIPE {
   return new PLMIPE({ pixel: { c3d: TINY_C3D }, landmark: TINY_LANDMARK, ...options });
@@ -23,18 +39,28 @@ describe('eq. 7: alternating updates, each of its own estimator', () => {
     const opts = createOptimizers(model, TINY_PRESET);
     const batch = randomBatch([2, 1, 1], [5, 3, 4], [0, 1, 2]);
     const before = snapshot(model);
-    const pixelKeys = model.namedParameters().map(([k]) => k).filter((k) => k.startsWith('pixel.'));
-    const landmarkKeys = model.namedParameters().map(([k]) => k).filter((k) => k.startsWith('landmark.'));
+    const pixelKeys = model
+      .namedParameters()
+      .map(([k]) => k)
+      .filter((k) => k.startsWith('pixel.'));
+    const landmarkKeys = model
+      .namedParameters()
+      .map(([k]) => k)
+      .filter((k) => k.startsWith('landmark.'));
     let afterLandmark = new Map<string, Float32Array>();
     let pixelGradsDuringLandmarkHalf: unknown[] = [];
-    model.mutualStep(batch, { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark }, {
-      onHalfStep: (half) => {
-        if (half === 'landmark') {
-          afterLandmark = snapshot(model);
-          pixelGradsDuringLandmarkHalf = model.pixelEstimator.parameters().map((p) => p.grad);
-        }
+    model.mutualStep(
+      batch,
+      { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark },
+      {
+        onHalfStep: (half) => {
+          if (half === 'landmark') {
+            afterLandmark = snapshot(model);
+            pixelGradsDuringLandmarkHalf = model.pixelEstimator.parameters().map((p) => p.grad);
+          }
+        },
       },
-    });
+    );
     const after = snapshot(model);
     // Landmark half: every landmark tensor moved, no pixel tensor moved, no pixel grad appeared.
     expect(changedKeys(before, afterLandmark).sort()).toEqual([...landmarkKeys].sort());
@@ -57,12 +83,21 @@ describe('eq. 7: alternating updates, each of its own estimator', () => {
     const zP0 = noGrad(() => model.pixelEstimator.forward(batch.pixel));
     const zL0 = noGrad(() => model.landmarkEstimator.forward(batch.landmark));
     let klWithUpdatedPeer = NaN;
-    const r = model.mutualStep(batch, { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark }, {
-      onHalfStep: (half) => {
-        // (tensors made in the callback are freed when the step's tidy ends: read numbers here)
-        if (half === 'landmark') klWithUpdatedPeer = softKl(zP0, noGrad(() => model.landmarkEstimator.forward(batch.landmark)), 3).item();
+    const r = model.mutualStep(
+      batch,
+      { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark },
+      {
+        onHalfStep: (half) => {
+          // (tensors made in the callback are freed when the step's tidy ends: read numbers here)
+          if (half === 'landmark')
+            klWithUpdatedPeer = softKl(
+              zP0,
+              noGrad(() => model.landmarkEstimator.forward(batch.landmark)),
+              3,
+            ).item();
+        },
       },
-    });
+    );
     // 'paper' direction: L^L adds KL(ŷL || ŷP), L^P adds KL(ŷP || ŷL).
     expect(r.landmark.ce).toBeCloseTo(predictionLoss(zL0, batch.labels!).item(), 5);
     expect(r.landmark.kl).toBeCloseTo(softKl(zL0, zP0, 3).item(), 5);
@@ -86,7 +121,7 @@ describe('eq. 7: alternating updates, each of its own estimator', () => {
     expect(r.landmark.total).toBeCloseTo(r.landmark.ce + r.landmark.kl, 6);
   });
 
-  it('refuses optimizers that hold the other estimator\'s parameters', () => {
+  it("refuses optimizers that hold the other estimator's parameters", () => {
     const model = tinyModel();
     const batch = featureBatch([1, 1], [3, 3], [1, 2]);
     const wrong = new Adam(model.parameters());
@@ -104,16 +139,26 @@ describe('training never silently diverges', () => {
     const opts = createOptimizers(model, TINY_PRESET);
     const good = featureBatch([1, 1], [3, 3], [0, 1]);
     model.mutualStep(good, { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark });
-    const bad: PreferenceBatch = { ...good, landmark: { descriptors: tensor(new Float32Array(2 * 3 * 72).fill(NaN), [2, 3, 72]) } };
+    const bad: PreferenceBatch = {
+      ...good,
+      landmark: { descriptors: tensor(new Float32Array(2 * 3 * 72).fill(NaN), [2, 3, 72]) },
+    };
     const before = snapshot(model);
     expect(() => model.mutualStep(bad, { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark })).toThrow(
       /^mutualStep: landmark CE term is NaN at step 2/,
     );
     expect(changedKeys(before, snapshot(model))).toEqual([]);
-    const infPixel: PreferenceBatch = { ...good, pixel: { features: tensor(new Float32Array(2 * 256).fill(Infinity), [2, 256]), videoIndex: [0, 1] } };
-    expect(() => model.mutualStep(infPixel, { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark })).toThrow(/landmark KL term is NaN at step 3/);
+    const infPixel: PreferenceBatch = {
+      ...good,
+      pixel: { features: tensor(new Float32Array(2 * 256).fill(Infinity), [2, 256]), videoIndex: [0, 1] },
+    };
+    expect(() => model.mutualStep(infPixel, { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark })).toThrow(
+      /landmark KL term is NaN at step 3/,
+    );
     const pbe = new PixelOnly({ pixel: { c3d: TINY_C3D } });
-    expect(() => pbe.trainStep(infPixel, createOptimizers(pbe, TINY_PRESET))).toThrow(/PixelOnly.trainStep: pixel CE term is NaN at step 1/);
+    expect(() => pbe.trainStep(infPixel, createOptimizers(pbe, TINY_PRESET))).toThrow(
+      /PixelOnly.trainStep: pixel CE term is NaN at step 1/,
+    );
   });
 });
 
@@ -181,26 +226,45 @@ describe('baselines share one interface', () => {
     expect(moved).toContain('landmark.fc.weight');
     expect(moved).toContain('pixel.fc.weight');
     const late = new LateFusion({ pixel: { c3d: TINY_C3D }, landmark: TINY_LANDMARK });
-    expect(Object.keys(late.trainStep(batch, createOptimizers(late, TINY_PRESET)))).toEqual(['loss', 'landmark.ce', 'pixel.ce']);
-    expect(() => new EarlyFusion({ weights: [0.5, 0.6] })).toThrow(/weights must be \[landmark, pixel\], each in \[0, 1\], summing to 1/);
+    expect(Object.keys(late.trainStep(batch, createOptimizers(late, TINY_PRESET)))).toEqual([
+      'loss',
+      'landmark.ce',
+      'pixel.ce',
+    ]);
+    expect(() => new EarlyFusion({ weights: [0.5, 0.6] })).toThrow(
+      /weights must be \[landmark, pixel\], each in \[0, 1\], summing to 1/,
+    );
     const lbe = new LandmarkOnly({ landmark: TINY_LANDMARK });
     expect(() => lbe.trainStep(batch, {})).toThrow('LandmarkOnly.trainStep: optimizers.landmark is required');
-    expect(() => lbe.trainStep(batch, { landmark: new SGD(new PixelOnly({ pixel: { c3d: TINY_C3D } }).parameters(), { lr: 1 }) })).toThrow(/not the landmarkEstimator's/);
+    expect(() =>
+      lbe.trainStep(batch, { landmark: new SGD(new PixelOnly({ pixel: { c3d: TINY_C3D } }).parameters(), { lr: 1 }) }),
+    ).toThrow(/not the landmarkEstimator's/);
   });
 });
 
 describe('bad batches', () => {
   it('fail with messages naming the problem', () => {
     const model = tinyModel();
-    const opts = { pixelOptimizer: createOptimizers(model, TINY_PRESET).pixel, landmarkOptimizer: createOptimizers(model, TINY_PRESET).landmark };
+    const opts = {
+      pixelOptimizer: createOptimizers(model, TINY_PRESET).pixel,
+      landmarkOptimizer: createOptimizers(model, TINY_PRESET).landmark,
+    };
     const batch = featureBatch([1, 1], [3, 3], [0, 1]);
     expect(() => model.mutualStep({ ...batch, landmark: { descriptors: randn([3, 3, 72]) } }, opts)).toThrow(
       'mutualStep: the views disagree: batch.pixel has 2 videos but batch.landmark has 3 sequences',
     );
-    expect(() => model.mutualStep({ ...batch, labels: [0, 3] }, opts)).toThrow('mutualStep: labels[1] must be a class index in [0, 2], got 3');
-    expect(() => model.mutualStep({ ...batch, labels: [0] }, opts)).toThrow('mutualStep: batch has 1 labels but 2 videos');
-    expect(() => model.mutualStep({ ...batch, landmark: { descriptors: randn([2, 3, 70]) } }, opts)).toThrow(/descriptors must be \[N, T, 72\]/);
-    expect(() => model.mutualStep(randomBatch([1, 1], [3, 3], [0, 1], { ...TINY_C3D, inputSize: 20 }), opts)).toThrow(/clips must be \[N, 3, 4, 16, 16\]/);
+    expect(() => model.mutualStep({ ...batch, labels: [0, 3] }, opts)).toThrow(
+      'mutualStep: labels[1] must be a class index in [0, 2], got 3',
+    );
+    expect(() => model.mutualStep({ ...batch, labels: [0] }, opts)).toThrow(
+      'mutualStep: batch has 1 labels but 2 videos',
+    );
+    expect(() => model.mutualStep({ ...batch, landmark: { descriptors: randn([2, 3, 70]) } }, opts)).toThrow(
+      /descriptors must be \[N, T, 72\]/,
+    );
+    expect(() => model.mutualStep(randomBatch([1, 1], [3, 3], [0, 1], { ...TINY_C3D, inputSize: 20 }), opts)).toThrow(
+      /clips must be \[N, 3, 4, 16, 16\]/,
+    );
     expect(() => new PLMIPE({ lambda: 2 })).toThrow('PLMIPE: lambda must be in [0, 1], got 2');
   });
 });
@@ -208,7 +272,11 @@ describe('bad batches', () => {
 describe('mutualStepAsync (for backends without synchronous readback)', () => {
   it('gives the same losses and parameters as mutualStep, keeps memory flat, and guards NaN the same way', async () => {
     const batch = randomBatch([1, 1], [3, 2], [2, 1]);
-    const runBoth = async (): Promise<{ sync: Map<string, Float32Array>; async: Map<string, Float32Array>; losses: unknown[] }> => {
+    const runBoth = async (): Promise<{
+      sync: Map<string, Float32Array>;
+      async: Map<string, Float32Array>;
+      losses: unknown[];
+    }> => {
       manualSeed(21);
       const a = tinyModel();
       const oa = createOptimizers(a, TINY_PRESET);
@@ -238,9 +306,14 @@ describe('mutualStepAsync (for backends without synchronous readback)', () => {
     expect(memory()).toEqual(base);
     expect(liveTensorCount()).toBe(baseTensors);
 
-    const bad: PreferenceBatch = { ...batch, landmark: { descriptors: tensor(new Float32Array(2 * 3 * 72).fill(NaN), [2, 3, 72]), lengths: [3, 2] } };
+    const bad: PreferenceBatch = {
+      ...batch,
+      landmark: { descriptors: tensor(new Float32Array(2 * 3 * 72).fill(NaN), [2, 3, 72]), lengths: [3, 2] },
+    };
     const before = snapshot(model);
-    await expect(model.mutualStepAsync(bad, { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark })).rejects.toThrow(/^mutualStepAsync: landmark CE term is NaN at step 4/);
+    await expect(
+      model.mutualStepAsync(bad, { pixelOptimizer: opts.pixel, landmarkOptimizer: opts.landmark }),
+    ).rejects.toThrow(/^mutualStepAsync: landmark CE term is NaN at step 4/);
     expect(changedKeys(before, snapshot(model))).toEqual([]);
   });
 });

@@ -28,7 +28,10 @@ describe('fromNdarray / toNdarray', () => {
   });
 
   it('toNdarray gives an ndarray over a copy, optionally transposed', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const nd = toNdarray(t);
     expect(nd.shape).toEqual([2, 3]);
     expect(nd.get(1, 2)).toBe(6);
@@ -39,8 +42,12 @@ describe('fromNdarray / toNdarray', () => {
   });
 
   it('names the argument and describes what came', () => {
-    expect(() => fromNdarray(new Float32Array(5) as never)).toThrow(/fromNdarray: a must be an ndarray \(\{ data, shape, stride, offset \}\), got Float32Array of length 5/);
-    expect(() => fromNdarray(ndarray(iota(6), [2, 3]), { axes: [0, 0] })).toThrow(/options.axes must be a permutation of 0..1 for a 2-D array, got \[0,0\]/);
+    expect(() => fromNdarray(new Float32Array(5) as never)).toThrow(
+      /fromNdarray: a must be an ndarray \(\{ data, shape, stride, offset \}\), got Float32Array of length 5/,
+    );
+    expect(() => fromNdarray(ndarray(iota(6), [2, 3]), { axes: [0, 0] })).toThrow(
+      /options.axes must be a permutation of 0..1 for a 2-D array, got \[0,0\]/,
+    );
     expect(() => toNdarray([1, 2] as never)).toThrow(/toNdarray: t must be a Tensor, got an array of length 2/);
   });
 });
@@ -63,15 +70,22 @@ describe('frames', () => {
     const gray = frameFromNdarray(ndarray(Float32Array.from([-3, 0.4, 127.6, 300]), [2, 2]));
     expect(gray).toMatchObject({ width: 2, height: 2, channels: 1 });
     expect(Array.from(gray.data)).toEqual([0, 0, 128, 255]);
-    const big = ndarray(Uint8Array.from({ length: 4 * 4 * 3 }, (_, i) => i), [4, 4, 3]);
+    const big = ndarray(
+      Uint8Array.from({ length: 4 * 4 * 3 }, (_, i) => i),
+      [4, 4, 3],
+    );
     const crop = frameFromNdarray(big.lo(1, 1, 0).hi(2, 2, 3));
     expect(crop).toMatchObject({ width: 2, height: 2 });
     expect(Array.from(crop.data.slice(0, 3))).toEqual([15, 16, 17]);
   });
 
   it('refuses shapes that are not images', () => {
-    expect(() => frameFromNdarray(ndarray(new Uint8Array(10), [2, 5, 1, 1]))).toThrow(/frameFromNdarray: a must be \[height, width, 1\|3\|4\].*got shape \[2, 5, 1, 1\]/);
+    expect(() => frameFromNdarray(ndarray(new Uint8Array(10), [2, 5, 1, 1]))).toThrow(
+      /frameFromNdarray: a must be \[height, width, 1\|3\|4\].*got shape \[2, 5, 1, 1\]/,
+    );
     expect(() => frameFromNdarray(ndarray(new Uint8Array(10), [5, 1, 2]))).toThrow(/got shape \[5, 1, 2\]/);
-    expect(() => frameToNdarray({ width: 2, height: 2, data: new Uint8Array(5) })).toThrow(/frameToNdarray: frame.data has length 5/);
+    expect(() => frameToNdarray({ width: 2, height: 2, data: new Uint8Array(5) })).toThrow(
+      /frameToNdarray: frame.data has length 5/,
+    );
   });
 });

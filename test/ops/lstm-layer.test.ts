@@ -20,12 +20,24 @@ function run(fused: boolean, masked: boolean): Float32Array[] {
       manualSeed(11);
       const [B, T, I, H] = [5, 7, 6, 9];
       const g = { requiresGrad: true };
-      const x = randn([B, T, I], g), wIh = randn([4 * H, I], g), wHh = randn([4 * H, H], g);
-      const bIh = randn([4 * H], g), bHh = randn([4 * H], g), h0 = randn([B, H], g), c0 = randn([B, H], g);
+      const x = randn([B, T, I], g),
+        wIh = randn([4 * H, I], g),
+        wHh = randn([4 * H, H], g);
+      const bIh = randn([4 * H], g),
+        bHh = randn([4 * H], g),
+        h0 = randn([B, H], g),
+        c0 = randn([B, H], g);
       const lengths = [7, 3, 5, 1, 7];
-      const mask = masked ? tensor(lengths.flatMap((n) => Array.from({ length: T }, (_, t) => (t < n ? 1 : 0))), [B, T]) : null;
+      const mask = masked
+        ? tensor(
+            lengths.flatMap((n) => Array.from({ length: T }, (_, t) => (t < n ? 1 : 0))),
+            [B, T],
+          )
+        : null;
       const r = lstmSequence(x, { weightIh: wIh, weightHh: wHh, biasIh: bIh, biasHh: bHh }, h0, c0, mask);
-      const wOut = randn([B, T, H]), wH = randn([B, H]), wC = randn([B, H]);
+      const wOut = randn([B, T, H]),
+        wH = randn([B, H]),
+        wC = randn([B, H]);
       r.output.mul(wOut).sum().add(r.h.mul(wH).sum()).add(r.c.mul(wC).sum()).backward();
       const leaves: Tensor[] = [x, wIh, wHh, bIh, bHh, h0, c0];
       out = [r.output, r.h, r.c, ...leaves.map((t) => t.grad!)].map((t) => (t.dataSync() as Float32Array).slice());
@@ -37,7 +49,8 @@ function run(fused: boolean, masked: boolean): Float32Array[] {
 }
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
-  let scale = 1e-12, d = 0;
+  let scale = 1e-12,
+    d = 0;
   for (let i = 0; i < a.length; i++) {
     scale = Math.max(scale, Math.abs(b[i]));
     d = Math.max(d, Math.abs(a[i] - b[i]));
@@ -49,7 +62,8 @@ describe('cpu whole-layer LSTM', () => {
   const names = ['output', 'h', 'c', 'dx', 'dW_ih', 'dW_hh', 'db_ih', 'db_hh', 'dh0', 'dc0'];
   for (const masked of [false, true]) {
     it(`matches the per-step path${masked ? ' with a variable-length mask' : ''}`, () => {
-      const fused = run(true, masked), steps = run(false, masked);
+      const fused = run(true, masked),
+        steps = run(false, masked);
       fused.forEach((v, i) => {
         expect(v.length, names[i]).toBe(steps[i].length);
         expect(maxRelDiff(v, steps[i]), names[i]).toBeLessThan(1e-5);

@@ -21,8 +21,12 @@ describe('op semantics', () => {
 
   it('matmul output shapes follow NumPy broadcasting of the batch dims', () => {
     tidy(() => {
-      expect(matmul(tensor(new Float32Array(20), [1, 1, 4, 5]), tensor(new Float32Array(60), [2, 5, 6])).shape).toEqual([1, 2, 4, 6]);
-      expect(matmul(tensor(new Float32Array(24), [2, 3, 4]), tensor(new Float32Array(40), [1, 2, 4, 5])).shape).toEqual([1, 2, 3, 5]);
+      expect(matmul(tensor(new Float32Array(20), [1, 1, 4, 5]), tensor(new Float32Array(60), [2, 5, 6])).shape).toEqual(
+        [1, 2, 4, 6],
+      );
+      expect(matmul(tensor(new Float32Array(24), [2, 3, 4]), tensor(new Float32Array(40), [1, 2, 4, 5])).shape).toEqual(
+        [1, 2, 3, 5],
+      );
       expect(matmul(tensor(new Float32Array(24), [2, 3, 4]), tensor(new Float32Array(4), [4])).shape).toEqual([2, 3]);
     });
   });
@@ -55,17 +59,22 @@ describe('op semantics', () => {
     const lengths = [0, 1, 2].map((b) => LSTM_MASK.slice(b * T, (b + 1) * T).reduce((a, v) => a + v, 0));
     tidy(() => {
       const ranged = LSTM_INPUTS.map((s) => ({ ...s, range: [-0.8, 0.8] as const }));
-      const [x, wIh, wHh, bIh, bHh, h0, c0] = inputValues('lstm-state', ranged).map((v, i) => tensor(v, LSTM_INPUTS[i].shape));
+      const [x, wIh, wHh, bIh, bHh, h0, c0] = inputValues('lstm-state', ranged).map((v, i) =>
+        tensor(v, LSTM_INPUTS[i].shape),
+      );
       const w = { weightIh: wIh, weightHh: wHh, biasIh: bIh, biasHh: bHh };
       const [output, h, c] = lstmOutputs(lstmSequence(x, w, h0, c0, tensor(LSTM_MASK, [B, T])));
       const out = output.dataSync();
       for (let b = 0; b < B; b++) {
         // Row b alone on its valid prefix must end in the same state.
         const row = (t: typeof x, n: number) => slice(t, [b, 0], [1, n]);
-        const alone = lstmOutputs(lstmSequence(slice(x, [b, 0, 0], [1, lengths[b], I]), w, row(h0, H), row(c0, H), null));
+        const alone = lstmOutputs(
+          lstmSequence(slice(x, [b, 0, 0], [1, lengths[b], I]), w, row(h0, H), row(c0, H), null),
+        );
         expectClose(row(h, H).dataSync(), alone[1].dataSync(), { rtol: 1e-6, atol: 1e-7, label: `h row ${b}` });
         expectClose(row(c, H).dataSync(), alone[2].dataSync(), { rtol: 1e-6, atol: 1e-7, label: `c row ${b}` });
-        for (let t = lengths[b]; t < T; t++) for (let j = 0; j < H; j++) expect(Math.abs(out[(b * T + t) * H + j])).toBe(0);
+        for (let t = lengths[b]; t < T; t++)
+          for (let j = 0; j < H; j++) expect(Math.abs(out[(b * T + t) * H + j])).toBe(0);
       }
     });
   });

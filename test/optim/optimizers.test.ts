@@ -40,7 +40,11 @@ describe('Adam', () => {
     }
   });
 
-  function torchAdamReference(p: Float64Array, grads: Float64Array[], o: { lr: number; b1: number; b2: number; eps: number; wd: number; amsgrad: boolean }) {
+  function torchAdamReference(
+    p: Float64Array,
+    grads: Float64Array[],
+    o: { lr: number; b1: number; b2: number; eps: number; wd: number; amsgrad: boolean },
+  ) {
     const m = new Float64Array(p.length);
     const v = new Float64Array(p.length);
     const vmax = new Float64Array(p.length);
@@ -61,14 +65,23 @@ describe('Adam', () => {
   for (const amsgrad of [false, true]) {
     it(`matches torch.optim.Adam's rule with weight decay${amsgrad ? ' and AMSGrad' : ''}`, () => {
       const p0 = [0.5, -1.2, 2.0, 0.0];
-      const grads = Array.from({ length: 12 }, (_, t) => Float64Array.from(p0, (_v, i) => Math.sin(t * 1.3 + i) * (t % 3 === 0 ? 3 : 0.5)));
+      const grads = Array.from({ length: 12 }, (_, t) =>
+        Float64Array.from(p0, (_v, i) => Math.sin(t * 1.3 + i) * (t % 3 === 0 ? 3 : 0.5)),
+      );
       const p = tensor(p0, [4], { requiresGrad: true });
       const opt = new Adam([p], { lr: 0.1, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.01, amsgrad });
       for (const g of grads) {
         p.grad = tensor(Float32Array.from(g), [4]);
         opt.step();
       }
-      const ref = torchAdamReference(Float64Array.from(p0), grads, { lr: 0.1, b1: 0.8, b2: 0.99, eps: 1e-6, wd: 0.01, amsgrad });
+      const ref = torchAdamReference(Float64Array.from(p0), grads, {
+        lr: 0.1,
+        b1: 0.8,
+        b2: 0.99,
+        eps: 1e-6,
+        wd: 0.01,
+        amsgrad,
+      });
       expect(relErr(p.dataSync(), ref)).toBeLessThan(1e-5);
     });
   }
@@ -88,7 +101,9 @@ describe('Adam', () => {
     const opt2 = new Adam(model.parameters());
     opt2.loadStateDict(saved);
     expect(opt2.lr).toBe(1e-2);
-    expect([...opt2.stateDict().state[0].slots.exp_avg.dataSync()]).toEqual([...saved.state[0].slots.exp_avg.dataSync()]);
+    expect([...opt2.stateDict().state[0].slots.exp_avg.dataSync()]).toEqual([
+      ...saved.state[0].slots.exp_avg.dataSync(),
+    ]);
   });
 
   it('rejects bad hyper-parameters and non-leaf parameters', () => {

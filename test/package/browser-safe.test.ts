@@ -12,12 +12,22 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 describe('src/index.ts (the plm-ipe root)', () => {
   it('bundles for the browser with nothing external, and only seedrandom from node_modules', async () => {
     const r = await build({
-      entryPoints: [path.join(root, 'src/index.ts')], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent',
+      entryPoints: [path.join(root, 'src/index.ts')],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
     }).catch((e: { errors?: Message[] }) => e);
     const errors = 'errors' in r ? (r.errors ?? []) : [];
     expect(errors.map((e) => `${e.location?.file}: ${e.text}`)).toEqual([]);
     const inputs = Object.keys((r as { metafile: { inputs: Record<string, unknown> } }).metafile.inputs);
-    const packages = [...new Set(inputs.filter((i) => i.includes('node_modules/')).map((i) => i.split('node_modules/').pop()!.split('/')[0]))];
+    const packages = [
+      ...new Set(
+        inputs.filter((i) => i.includes('node_modules/')).map((i) => i.split('node_modules/').pop()!.split('/')[0]),
+      ),
+    ];
     expect(packages).toEqual(['seedrandom']);
   });
 });

@@ -9,8 +9,17 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  FORBIDDEN_IN_BROWSER, buildWithEsbuild, buildWithVite, buildWithWebpack, createConsumer, inspectInstall, nodeIn, runTool, writeApp,
-  type BundleResult, type Consumer,
+  FORBIDDEN_IN_BROWSER,
+  buildWithEsbuild,
+  buildWithVite,
+  buildWithWebpack,
+  createConsumer,
+  inspectInstall,
+  nodeIn,
+  runTool,
+  writeApp,
+  type BundleResult,
+  type Consumer,
 } from './consumer.js';
 import { CHROMIUM_SKIP, HAS_CHROMIUM, launchChromium } from '../browser/harness/chromium.js';
 import { serveStatic } from '../browser/harness/server.js';
@@ -33,10 +42,14 @@ async function runPage(outDir: string, csp: string): Promise<{ result: PageResul
     page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
     await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => console.error(`csp violation: ${e.violatedDirective} ${e.blockedURI}`));
+      document.addEventListener('securitypolicyviolation', (e) =>
+        console.error(`csp violation: ${e.violatedDirective} ${e.blockedURI}`),
+      );
     });
     await page.goto(server.url);
-    await page.waitForFunction(() => (globalThis as { __plmResult?: unknown }).__plmResult !== undefined, null, { timeout: 60_000 });
+    await page.waitForFunction(() => (globalThis as { __plmResult?: unknown }).__plmResult !== undefined, null, {
+      timeout: 60_000,
+    });
     const result = (await page.evaluate(() => (globalThis as { __plmResult?: unknown }).__plmResult)) as PageResult;
     return { result, log };
   } finally {
@@ -62,14 +75,35 @@ describe('installing the packed tarball', () => {
     expect(r.bytes).toBeLessThanOrEqual(15 * 1024 * 1024);
     expect(r.installScripts).toEqual([]);
     expect(r.nativeFiles).toEqual([]);
-    for (const peer of ['gpu.js', 'webgpu', 'gl', 'ndarray', 'ndarray-ops', '@vladmandic/face-api', '@tensorflow/tfjs']) {
-      expect(r.packages.some((p) => p.startsWith(`${peer}@`)), peer).toBe(false);
+    for (const peer of [
+      'gpu.js',
+      'webgpu',
+      'gl',
+      'ndarray',
+      'ndarray-ops',
+      '@vladmandic/face-api',
+      '@tensorflow/tfjs',
+    ]) {
+      expect(
+        r.packages.some((p) => p.startsWith(`${peer}@`)),
+        peer,
+      ).toBe(false);
     }
   });
 
   it('ships LICENSE, README, the docs it links to, and every entry for import and require', () => {
     const pkg = path.join(consumer.dir, 'node_modules', 'plm-ipe');
-    for (const f of ['LICENSE', 'README.md', 'docs/quickstart.md', 'dist/index.js', 'dist/index.cjs', 'dist/node.d.cts', 'dist/gpu.d.ts', 'dist/ndarray.d.cts', 'dist/cli.js']) {
+    for (const f of [
+      'LICENSE',
+      'README.md',
+      'docs/quickstart.md',
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/node.d.cts',
+      'dist/gpu.d.ts',
+      'dist/ndarray.d.cts',
+      'dist/cli.js',
+    ]) {
       expect(fs.existsSync(path.join(pkg, f)), f).toBe(true);
     }
   });
@@ -77,35 +111,56 @@ describe('installing the packed tarball', () => {
 
 describe('Node consumers', () => {
   it('import the root and plm-ipe/node as ESM and CommonJS', () => {
-    const esm = nodeIn(consumer.dir, ['--input-type=module', '-e', `
+    const esm = nodeIn(consumer.dir, [
+      '--input-type=module',
+      '-e',
+      `
       import { PLMIPE, modelFromBytes } from 'plm-ipe'; import { loadModel, decodeVideo } from 'plm-ipe/node';
-      console.log([PLMIPE, modelFromBytes, loadModel, decodeVideo].map((f) => typeof f).join(' '));`]);
+      console.log([PLMIPE, modelFromBytes, loadModel, decodeVideo].map((f) => typeof f).join(' '));`,
+    ]);
     expect(esm).toBe('function function function function');
-    const cjs = nodeIn(consumer.dir, ['--input-type=commonjs', '-e', `
+    const cjs = nodeIn(consumer.dir, [
+      '--input-type=commonjs',
+      '-e',
+      `
       const { PLMIPE, modelFromBytes } = require('plm-ipe'); const { loadModel, decodeVideo } = require('plm-ipe/node');
-      console.log([PLMIPE, modelFromBytes, loadModel, decodeVideo].map((f) => typeof f).join(' '));`]);
+      console.log([PLMIPE, modelFromBytes, loadModel, decodeVideo].map((f) => typeof f).join(' '));`,
+    ]);
     expect(cjs).toBe('function function function function');
   });
 
-  it.each([['plm-ipe/gpu', 'gpu\\.js'], ['plm-ipe/ndarray', 'ndarray']])('get an error naming the optional peer from %s while it is not installed', (entry, peer) => {
-    for (const [flag, code] of [['--input-type=module', `import('${entry}').catch((e) => console.log(e.message))`], ['--input-type=commonjs', `try { require('${entry}') } catch (e) { console.log(e.message) }`]]) {
-      expect(nodeIn(consumer.dir, [flag, '-e', code]), flag).toMatch(new RegExp(`Cannot find (package|module) '${peer}'`));
+  it.each([
+    ['plm-ipe/gpu', 'gpu\\.js'],
+    ['plm-ipe/ndarray', 'ndarray'],
+  ])('get an error naming the optional peer from %s while it is not installed', (entry, peer) => {
+    for (const [flag, code] of [
+      ['--input-type=module', `import('${entry}').catch((e) => console.log(e.message))`],
+      ['--input-type=commonjs', `try { require('${entry}') } catch (e) { console.log(e.message) }`],
+    ]) {
+      expect(nodeIn(consumer.dir, [flag, '-e', code]), flag).toMatch(
+        new RegExp(`Cannot find (package|module) '${peer}'`),
+      );
     }
   });
 
   it("load no native addon and no gpu.js for import 'plm-ipe' (nor for plm-ipe/node)", () => {
-    const out = nodeIn(consumer.dir, ['--input-type=module', '-e', `
+    const out = nodeIn(consumer.dir, [
+      '--input-type=module',
+      '-e',
+      `
       const opened = []; const dlopen = process.dlopen;
       process.dlopen = function (m, file, ...rest) { opened.push(file); return dlopen.call(this, m, file, ...rest); };
       await import('plm-ipe'); await import('plm-ipe/node');
       const { createRequire } = await import('node:module');
       const cjs = createRequire(process.cwd() + '/x.js'); cjs('plm-ipe'); cjs('plm-ipe/node');
-      console.log(JSON.stringify({ opened, gpujs: Object.keys(cjs.cache).filter((k) => /gpu\\.js|[\\\\/]gl[\\\\/]/.test(k)) }));`]);
+      console.log(JSON.stringify({ opened, gpujs: Object.keys(cjs.cache).filter((k) => /gpu\\.js|[\\\\/]gl[\\\\/]/.test(k)) }));`,
+    ]);
     expect(JSON.parse(out)).toEqual({ opened: [], gpujs: [] });
   });
 
   it('run the plm-ipe bin: --help, a tiny demo, and a clear error for --backend gpu without gpu.js', () => {
-    const npx = (args: string[]) => spawnSync('npx', ['--no-install', 'plm-ipe', ...args], { cwd: consumer.dir, encoding: 'utf8' });
+    const npx = (args: string[]) =>
+      spawnSync('npx', ['--no-install', 'plm-ipe', ...args], { cwd: consumer.dir, encoding: 'utf8' });
     const help = npx(['--help']);
     expect(help.status).toBe(0);
     for (const cmd of ['demo', 'extract', 'train', 'eval', 'predict']) expect(help.stdout).toContain(cmd);
@@ -159,16 +214,23 @@ describe('bundling the root entry for the browser (nothing external)', () => {
 });
 
 describe.skipIf(!HAS_CHROMIUM)('the bundled apps in headless Chromium under a strict CSP', () => {
-  it.each(['vite', 'esbuild', 'webpack'] as const)('%s: loads the checkpoint from bytes and prints the same prediction as Node', async (name) => {
-    const built = bundles[name];
-    expect(built, `${name} build (an earlier test)`).toBeDefined();
-    const { result, log } = await runPage(built!.outDir, CSP);
-    expect(result.error, log.join('\n')).toBeUndefined();
-    expect(log.some((l) => l.includes('csp violation')), log.join('\n')).toBe(false);
-    expect(log.some((l) => l.startsWith('[log] prediction {'))).toBe(true);
-    expect(result.label).toBe(expected.label);
-    result.fused!.forEach((v, i) => expect(v, `fused[${i}]`).toBeCloseTo(expected.fused[i], 4));
-  }, 120_000);
+  it.each(['vite', 'esbuild', 'webpack'] as const)(
+    '%s: loads the checkpoint from bytes and prints the same prediction as Node',
+    async (name) => {
+      const built = bundles[name];
+      expect(built, `${name} build (an earlier test)`).toBeDefined();
+      const { result, log } = await runPage(built!.outDir, CSP);
+      expect(result.error, log.join('\n')).toBeUndefined();
+      expect(
+        log.some((l) => l.includes('csp violation')),
+        log.join('\n'),
+      ).toBe(false);
+      expect(log.some((l) => l.startsWith('[log] prediction {'))).toBe(true);
+      expect(result.label).toBe(expected.label);
+      result.fused!.forEach((v, i) => expect(v, `fused[${i}]`).toBeCloseTo(expected.fused[i], 4));
+    },
+    120_000,
+  );
 });
 
 describe.skipIf(!HAS_CHROMIUM)('the policy is enforced', () => {
@@ -185,13 +247,21 @@ describe.skipIf(!HAS_CHROMIUM)('the policy is enforced', () => {
 
   it("without 'wasm-unsafe-eval' the root's WebAssembly kernels are refused (what the docs say it needs)", async () => {
     expect(bundles.esbuild, 'esbuild build (an earlier test)').toBeDefined();
-    const server = await serveStatic(bundles.esbuild!.outDir, {}, { 'Content-Security-Policy': "default-src 'self'; script-src 'self'" });
+    const server = await serveStatic(
+      bundles.esbuild!.outDir,
+      {},
+      { 'Content-Security-Policy': "default-src 'self'; script-src 'self'" },
+    );
     const browser = await launchChromium({ webgpu: false });
     try {
       const page = await browser.context.newPage();
       await page.goto(server.url);
-      await page.waitForFunction(() => (globalThis as { __plmResult?: unknown }).__plmResult !== undefined, null, { timeout: 60_000 });
-      const result = (await page.evaluate(() => (globalThis as { __plmResult?: unknown }).__plmResult)) as { error?: string };
+      await page.waitForFunction(() => (globalThis as { __plmResult?: unknown }).__plmResult !== undefined, null, {
+        timeout: 60_000,
+      });
+      const result = (await page.evaluate(() => (globalThis as { __plmResult?: unknown }).__plmResult)) as {
+        error?: string;
+      };
       expect(result.error).toMatch(/WebAssembly.*Content Security policy/i);
     } finally {
       await browser.close();

@@ -27,8 +27,11 @@ function newestMtime(dir: string): number {
 
 function distIsStale(): boolean {
   const marker = path.join(REPO, 'dist', 'node.js');
-  return !fs.existsSync(marker) ||
-    fs.statSync(marker).mtimeMs < Math.max(newestMtime(path.join(REPO, 'src')), fs.statSync(path.join(REPO, 'tsup.config.ts')).mtimeMs);
+  return (
+    !fs.existsSync(marker) ||
+    fs.statSync(marker).mtimeMs <
+      Math.max(newestMtime(path.join(REPO, 'src')), fs.statSync(path.join(REPO, 'tsup.config.ts')).mtimeMs)
+  );
 }
 
 /**
@@ -46,7 +49,11 @@ export function ensureBuilt(): void {
       break;
     } catch {
       // A lock older than the deadline is left over from a killed run.
-      if (Date.now() > deadline || Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 180_000) fs.rmSync(lock, { recursive: true, force: true });
+      if (
+        Date.now() > deadline ||
+        Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 180_000
+      )
+        fs.rmSync(lock, { recursive: true, force: true });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     }
   }
@@ -58,10 +65,22 @@ export function ensureBuilt(): void {
 }
 
 /** Runs `npm pack` of the repo (or of `from`; dist as built) into `dir`; returns the tarball's path and sizes. */
-export function packTarball(dir: string, from = REPO): { file: string; packedBytes: number; unpackedBytes: number; files: number } {
-  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: from, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+export function packTarball(
+  dir: string,
+  from = REPO,
+): { file: string; packedBytes: number; unpackedBytes: number; files: number } {
+  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+    cwd: from,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const [info] = JSON.parse(out) as Array<{ filename: string; size: number; unpackedSize: number; entryCount: number }>;
-  return { file: path.join(dir, info.filename), packedBytes: info.size, unpackedBytes: info.unpackedSize, files: info.entryCount };
+  return {
+    file: path.join(dir, info.filename),
+    packedBytes: info.size,
+    unpackedBytes: info.unpackedSize,
+    files: info.entryCount,
+  };
 }
 
 export interface Consumer {
@@ -81,10 +100,21 @@ export function createConsumer(): Consumer {
   ensureBuilt();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plm-ipe-consumer-'));
   const tarball = packTarball(dir);
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'plm-ipe-consumer', version: '1.0.0', private: true, type: 'module' }, null, 2));
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'plm-ipe-consumer', version: '1.0.0', private: true, type: 'module' }, null, 2),
+  );
   const t0 = performance.now();
-  execFileSync('npm', ['install', tarball.file, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  return { dir, tarball, installSeconds: (performance.now() - t0) / 1000, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  execFileSync('npm', ['install', tarball.file, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return {
+    dir,
+    tarball,
+    installSeconds: (performance.now() - t0) / 1000,
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export interface InstallReport {
@@ -121,7 +151,11 @@ export function inspectInstall(dir: string): InstallReport {
         packages(p);
         continue;
       }
-      const pkg = JSON.parse(fs.readFileSync(path.join(p, 'package.json'), 'utf8')) as { name: string; version: string; scripts?: Record<string, string> };
+      const pkg = JSON.parse(fs.readFileSync(path.join(p, 'package.json'), 'utf8')) as {
+        name: string;
+        version: string;
+        scripts?: Record<string, string>;
+      };
       report.packages.push(`${pkg.name}@${pkg.version}`);
       const s = pkg.scripts ?? {};
       if (s.preinstall || s.install || s.postinstall) report.installScripts.push(pkg.name);
@@ -137,7 +171,10 @@ export function inspectInstall(dir: string): InstallReport {
 /** Runs `node` in the consumer folder; returns stdout (trimmed). Throws with stderr on failure. */
 export function nodeIn(dir: string, args: string[], env: Record<string, string> = {}): string {
   const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
-  if (r.status !== 0) throw new Error(`node ${args.slice(0, 2).join(' ')} failed (${r.status}): ${r.stderr.trim().split('\n').slice(-6).join('\n')}`);
+  if (r.status !== 0)
+    throw new Error(
+      `node ${args.slice(0, 2).join(' ')} failed (${r.status}): ${r.stderr.trim().split('\n').slice(-6).join('\n')}`,
+    );
   return r.stdout.trim();
 }
 
@@ -149,7 +186,15 @@ export function nodeIn(dir: string, args: string[], env: Record<string, string> 
 export function importMs(dir: string, specifier: string, runs = 7): { minMs: number; medianMs: number } {
   const t: number[] = [];
   for (let i = 0; i < runs; i++) {
-    t.push(Number(nodeIn(dir, ['--input-type=module', '-e', `const t0 = performance.now(); await import(${JSON.stringify(specifier)}); console.log(performance.now() - t0)`])));
+    t.push(
+      Number(
+        nodeIn(dir, [
+          '--input-type=module',
+          '-e',
+          `const t0 = performance.now(); await import(${JSON.stringify(specifier)}); console.log(performance.now() - t0)`,
+        ]),
+      ),
+    );
   }
   t.sort((x, y) => x - y);
   return { minMs: t[0], medianMs: t[Math.floor(runs / 2)] };
@@ -199,7 +244,10 @@ export function writeApp(dir: string): { expected: { fused: number[]; label: str
   fs.writeFileSync(path.join(dir, 'app.js'), APP_JS);
   fs.writeFileSync(path.join(dir, 'index.html'), pageHtml('/app.js'));
   fs.mkdirSync(path.join(dir, 'public'), { recursive: true });
-  const out = nodeIn(dir, ['--input-type=module', '-e', `
+  const out = nodeIn(dir, [
+    '--input-type=module',
+    '-e',
+    `
     import { LABELS, PLMIPE, SMALL_EXTRACT, SMALL_TRAINING, computeFeatures, demoConfig, generateDataset, makeBatch, manualSeed } from 'plm-ipe';
     import { saveModel } from 'plm-ipe/node';
     manualSeed(3);
@@ -209,7 +257,8 @@ export function writeApp(dir: string): { expected: { fused: number[]; label: str
     const video = ds.renderVideo(ds.entries[0]);
     const f = computeFeatures({ width: video.width, height: video.height, fps: video.fps, frames: video.frames }, video.landmarks, { ...SMALL_EXTRACT }, 'v');
     const fused = Array.from(plm.predictAll(makeBatch([{ id: 'v', label: 0, subject: '-', session: '-', ...f }], [0])).fused.dataSync());
-    console.log(JSON.stringify({ fused, label: LABELS[fused.indexOf(Math.max(...fused))] }));`]);
+    console.log(JSON.stringify({ fused, label: LABELS[fused.indexOf(Math.max(...fused))] }));`,
+  ]);
   return { expected: JSON.parse(out.split('\n').pop()!) };
 }
 
@@ -237,14 +286,17 @@ function jsSize(files: string[]): { bytes: number; gzipBytes: number } {
 function packagesOf(inputs: Iterable<string>): string[] {
   const names = new Set<string>();
   for (const i of inputs) {
-    const m = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(i.replace(/^.*node_modules[\\/](?=.*node_modules)/, 'node_modules/'));
+    const m = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(
+      i.replace(/^.*node_modules[\\/](?=.*node_modules)/, 'node_modules/'),
+    );
     if (m) names.add(m[1].replace(/\\/g, '/'));
   }
   return [...names].sort();
 }
 
 function copyCheckpoint(dir: string, outDir: string): void {
-  for (const f of ['model.json', 'model.safetensors']) fs.copyFileSync(path.join(dir, 'public', f), path.join(outDir, f));
+  for (const f of ['model.json', 'model.safetensors'])
+    fs.copyFileSync(path.join(dir, 'public', f), path.join(outDir, f));
 }
 
 /** esbuild: `--bundle --platform=browser --minify`, nothing external. Throws on any error (a Node built-in, a missing package). */
@@ -253,8 +305,16 @@ export async function buildWithEsbuild(dir: string): Promise<BundleResult> {
   const outDir = path.join(dir, 'dist-esbuild');
   fs.mkdirSync(outDir, { recursive: true });
   const r = await build({
-    entryPoints: [path.join(dir, 'app.js')], bundle: true, platform: 'browser', format: 'esm', minify: true, target: 'es2022',
-    outfile: path.join(outDir, 'app.js'), metafile: true, logLevel: 'silent', absWorkingDir: dir,
+    entryPoints: [path.join(dir, 'app.js')],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    minify: true,
+    target: 'es2022',
+    outfile: path.join(outDir, 'app.js'),
+    metafile: true,
+    logLevel: 'silent',
+    absWorkingDir: dir,
   });
   fs.writeFileSync(path.join(outDir, 'index.html'), pageHtml('./app.js'));
   copyCheckpoint(dir, outDir);
@@ -265,8 +325,16 @@ export async function buildWithEsbuild(dir: string): Promise<BundleResult> {
 export async function buildWithVite(dir: string): Promise<BundleResult> {
   const { build } = await import('vite');
   const outDir = path.join(dir, 'dist-vite');
-  const out = await build({ root: dir, configFile: false, logLevel: 'silent', base: './', build: { outDir, emptyOutDir: true } });
-  const outputs = (Array.isArray(out) ? out : [out]) as Array<{ output: Array<{ type: string; fileName: string; moduleIds?: string[] }> }>;
+  const out = await build({
+    root: dir,
+    configFile: false,
+    logLevel: 'silent',
+    base: './',
+    build: { outDir, emptyOutDir: true },
+  });
+  const outputs = (Array.isArray(out) ? out : [out]) as Array<{
+    output: Array<{ type: string; fileName: string; moduleIds?: string[] }>;
+  }>;
   const chunks = outputs.flatMap((o) => o.output).filter((o) => o.type === 'chunk');
   return {
     outDir,
@@ -280,12 +348,19 @@ export async function buildWithWebpack(dir: string): Promise<BundleResult> {
   const { default: webpack } = await import('webpack');
   const outDir = path.join(dir, 'dist-webpack');
   const stats = await new Promise<import('webpack').Stats>((resolve, reject) => {
-    webpack({
-      mode: 'production', context: dir, entry: './app.js', target: 'web', devtool: false,
-      output: { path: outDir, filename: 'app.js', clean: true },
-      resolve: { modules: [path.join(dir, 'node_modules')] },
-      performance: { hints: false },
-    }, (err, s) => (err || !s ? reject(err ?? new Error('webpack: no stats')) : resolve(s)));
+    webpack(
+      {
+        mode: 'production',
+        context: dir,
+        entry: './app.js',
+        target: 'web',
+        devtool: false,
+        output: { path: outDir, filename: 'app.js', clean: true },
+        resolve: { modules: [path.join(dir, 'node_modules')] },
+        performance: { hints: false },
+      },
+      (err, s) => (err || !s ? reject(err ?? new Error('webpack: no stats')) : resolve(s)),
+    );
   });
   const info = stats.toJson({ all: false, errors: true, warnings: true, modules: true, nestedModules: true });
   if (stats.hasErrors()) throw new Error(`webpack: ${info.errors!.map((e) => e.message.split('\n')[0]).join('; ')}`);
@@ -297,6 +372,10 @@ export async function buildWithWebpack(dir: string): Promise<BundleResult> {
 
 /** Runs the repo's devDependency CLI `bin` (attw, publint) on `args`; returns status and output. */
 export function runTool(bin: string, args: string[]): { status: number; output: string } {
-  const r = spawnSync(path.join(REPO, 'node_modules', '.bin', bin), args, { cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+  const r = spawnSync(path.join(REPO, 'node_modules', '.bin', bin), args, {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
   return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}` };
 }

@@ -8,10 +8,17 @@ import { barChart } from '../../src/report/svg-chart.js';
 
 /** A run over 10 videos of 5 subjects: PLM-IPE right on the first `plm` videos, LBE on the first `lbe`. */
 function outcome(fold: number, seed: number, plm: number, lbe: number): RunOutcome {
-  const videos = Array.from({ length: 10 }, (_, i) => ({ id: `f${fold}-v${i}`, subject: `f${fold}-s${i % 5}`, label: 1 }));
+  const videos = Array.from({ length: 10 }, (_, i) => ({
+    id: `f${fold}-v${i}`,
+    subject: `f${fold}-s${i % 5}`,
+    label: 1,
+  }));
   const pred = (right: number) => videos.map((_, i) => (i < right ? 1 : 0));
   return {
-    fold, seed, videos, selectedEpochs: {},
+    fold,
+    seed,
+    videos,
+    selectedEpochs: {},
     predicted: { 'PLM-IPE': pred(plm), LBE: pred(lbe) },
     scores: { 'PLM-IPE': { accuracy: plm / 10, macroF1: 0.5 }, LBE: { accuracy: lbe / 10, macroF1: 0.4 } },
   };
@@ -59,7 +66,13 @@ describe('summarizeRuns', () => {
 
 describe('barChart', () => {
   it('draws a bar and a whisker per row, escaping names', () => {
-    const svg = barChart([{ name: 'PLM-IPE', value: 60, low: 50, high: 70 }, { name: 'A<B', value: 40 }], { title: 't', yRange: [0, 100] });
+    const svg = barChart(
+      [
+        { name: 'PLM-IPE', value: 60, low: 50, high: 70 },
+        { name: 'A<B', value: 40 },
+      ],
+      { title: 't', yRange: [0, 100] },
+    );
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<rect x=/g)).toHaveLength(3); // two bars and the frame
     expect(svg).toContain('A&lt;B');
@@ -69,12 +82,16 @@ describe('barChart', () => {
 describe('shards', () => {
   it('parses I/N and the scheduler variables, with errors naming the problem', () => {
     expect(parseShard('2/8')).toEqual({ index: 2, count: 8 });
-    expect(parseShard('env', { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '8' })).toEqual({ index: 4, count: 8 });
+    expect(
+      parseShard('env', { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '8' }),
+    ).toEqual({ index: 4, count: 8 });
     expect(parseShard('env/4', { JOB_COMPLETION_INDEX: '3' })).toEqual({ index: 3, count: 4 });
     expect(() => parseShard('8/8')).toThrow(/index 8 is not below the shard count 8/);
     expect(() => parseShard('1-4')).toThrow(/--shard must be I\/N .* got '1-4'/);
     expect(() => parseShard('env', {})).toThrow(/neither SLURM_ARRAY_TASK_ID .* nor JOB_COMPLETION_INDEX/);
-    expect(() => parseShard('env', { SLURM_ARRAY_TASK_ID: 'x', SLURM_ARRAY_TASK_COUNT: '2' })).toThrow(/SLURM_ARRAY_TASK_ID must be a non-negative integer, got 'x'/);
+    expect(() => parseShard('env', { SLURM_ARRAY_TASK_ID: 'x', SLURM_ARRAY_TASK_COUNT: '2' })).toThrow(
+      /SLURM_ARRAY_TASK_ID must be a non-negative integer, got 'x'/,
+    );
   });
 
   it('every item is in exactly one shard, shards within one item of each other', () => {

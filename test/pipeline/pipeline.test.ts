@@ -6,7 +6,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDataset } from '../../src/index.js';
-import { computeFeatures, extractFeatures, pickApexClips, syntheticSources, type VideoExtractOptions, type VideoFeatures } from '../../src/pipeline/extract.js';
+import {
+  computeFeatures,
+  extractFeatures,
+  pickApexClips,
+  syntheticSources,
+  type VideoExtractOptions,
+  type VideoFeatures,
+} from '../../src/pipeline/extract.js';
 import { learningRateFactor } from '../../src/models/presets.js';
 import { createRng } from '../../src/tensor/random.js';
 import { batchIndices, makeBatch, splitFeatures } from '../../src/pipeline/dataset.js';
@@ -17,14 +24,39 @@ import { summaryText, accuracyTable } from '../../src/pipeline/report.js';
 import { SMALL_TRAINING } from '../../src/pipeline/demo-config.js';
 import { classificationReport } from '../../src/eval/metrics.js';
 
-const EXTRACT: VideoExtractOptions = { clipLength: 8, clipSize: 32, crop: 'face', normalize: 'unit', maxClips: 1, frameStep: 1, descriptorCropSize: 48 };
+const EXTRACT: VideoExtractOptions = {
+  clipLength: 8,
+  clipSize: 32,
+  crop: 'face',
+  normalize: 'unit',
+  maxClips: 1,
+  frameStep: 1,
+  descriptorCropSize: 48,
+};
 const tmp = () => mkdtempSync(join(tmpdir(), 'plm-ipe-pipeline-'));
-const tinySet = () => generateDataset({ seed: 3, subjects: 5, sessionsPerSubject: 1, outfitsPerSession: 3, size: 48, fps: 8, minSeconds: 1.2, maxSeconds: 1.5 });
+const tinySet = () =>
+  generateDataset({
+    seed: 3,
+    subjects: 5,
+    sessionsPerSubject: 1,
+    outfitsPerSession: 3,
+    size: 48,
+    fps: 8,
+    minSeconds: 1.2,
+    maxSeconds: 1.5,
+  });
 
 function fake(id: string, clips: number, frames: number, label: number): VideoFeatures {
   return {
-    id, label, subject: id, session: id, clips: new Float32Array(clips * 3 * 2 * 4 * 4).fill(label + 1), clipShape: [clips, 3, 2, 4, 4],
-    descriptors: new Float32Array(frames * 72).fill(1), valid: new Uint8Array(frames).fill(1), dim: 72,
+    id,
+    label,
+    subject: id,
+    session: id,
+    clips: new Float32Array(clips * 3 * 2 * 4 * 4).fill(label + 1),
+    clipShape: [clips, 3, 2, 4, 4],
+    descriptors: new Float32Array(frames * 72).fill(1),
+    valid: new Uint8Array(frames).fill(1),
+    dim: 72,
   };
 }
 
@@ -55,8 +87,15 @@ describe('extraction cache', () => {
     const ds = tinySet();
     const dir = tmp();
     const sources = syntheticSources(ds);
-    await expect(extractFeatures(sources, { cacheDir: dir, extract: EXTRACT, onVideo: (i) => { if (i === 5) throw new Error('simulated crash'); } }))
-      .rejects.toThrow('simulated crash');
+    await expect(
+      extractFeatures(sources, {
+        cacheDir: dir,
+        extract: EXTRACT,
+        onVideo: (i) => {
+          if (i === 5) throw new Error('simulated crash');
+        },
+      }),
+    ).rejects.toThrow('simulated crash');
     const again = await extractFeatures(sources, { cacheDir: dir, extract: EXTRACT });
     expect(again.cached).toBe(6);
     expect(again.computed).toBe(ds.entries.length - 6);
@@ -79,8 +118,12 @@ describe('clip baseline', () => {
     const diff = computeFeatures(video, video.landmarks, { ...opts, clipBaseline: 'first-frame' }, 'v');
     const [K, C, L, H, W] = raw.clipShape;
     expect(K).toBeGreaterThan(1);
-    const at = (a: Float32Array, k: number, c: number, t: number, p: number) => a[(((k * C + c) * L + t) * H * W) + p];
-    for (const [k, c, t, p] of [[0, 0, 0, 5], [0, 2, 3, 100], [K - 1, 1, L - 1, H * W - 1]]) {
+    const at = (a: Float32Array, k: number, c: number, t: number, p: number) => a[((k * C + c) * L + t) * H * W + p];
+    for (const [k, c, t, p] of [
+      [0, 0, 0, 5],
+      [0, 2, 3, 100],
+      [K - 1, 1, L - 1, H * W - 1],
+    ]) {
       expect(at(diff.clips, k, c, t, p)).toBeCloseTo(at(raw.clips, k, c, t, p) - at(raw.clips, 0, c, 0, p), 6);
     }
     expect(Array.from(diff.clips.subarray(0, H * W)).every((v) => v === 0)).toBe(true);
@@ -90,8 +133,9 @@ describe('clip baseline', () => {
   it('rejects an unknown clipBaseline, naming the option and the value', () => {
     const ds = tinySet();
     const video = ds.renderVideo(ds.entries[0]);
-    expect(() => computeFeatures(video, video.landmarks, { ...EXTRACT, clipBaseline: 'mean' as never }, 'v'))
-      .toThrow(/extract\.clipBaseline must be 'none' or 'first-frame', got "mean"/);
+    expect(() => computeFeatures(video, video.landmarks, { ...EXTRACT, clipBaseline: 'mean' as never }, 'v')).toThrow(
+      /extract\.clipBaseline must be 'none' or 'first-frame', got "mean"/,
+    );
   });
 });
 
@@ -100,7 +144,17 @@ describe('flip augmentation', () => {
     const feature = (id: string): VideoFeatures => {
       const clips = new Float32Array(2 * 3 * 2 * 2 * 4);
       clips.forEach((_, i) => (clips[i] = i));
-      return { id, label: 0, subject: id, session: '1', clips, clipShape: [2, 3, 2, 2, 4], descriptors: new Float32Array(72), valid: new Uint8Array([1]), dim: 72 };
+      return {
+        id,
+        label: 0,
+        subject: id,
+        session: '1',
+        clips,
+        clipShape: [2, 3, 2, 2, 4],
+        descriptors: new Float32Array(72),
+        valid: new Uint8Array([1]),
+        dim: 72,
+      };
     };
     const features = Array.from({ length: 40 }, (_, i) => feature(`v${i}`));
     const idx = features.map((_, i) => i);
@@ -113,7 +167,9 @@ describe('flip augmentation', () => {
     for (let v = 0; v < 40; v++) {
       const a = plain.subarray(v * per, (v + 1) * per);
       const b = flipped.subarray(v * per, (v + 1) * per);
-      const isMirror = Array.from({ length: per / 4 }, (_, r) => [3, 2, 1, 0].every((j, x) => b[r * 4 + x] === a[r * 4 + j])).every(Boolean);
+      const isMirror = Array.from({ length: per / 4 }, (_, r) =>
+        [3, 2, 1, 0].every((j, x) => b[r * 4 + x] === a[r * 4 + j]),
+      ).every(Boolean);
       const isSame = a.every((x, i) => x === b[i]);
       expect(isMirror !== isSame).toBe(true);
       if (isMirror) mirrored++;
@@ -130,7 +186,10 @@ describe('clip selection', () => {
     const base = ds.renderVideo(ds.entries[0]).landmarks[0];
     return Array.from({ length: n }, (_, t) => {
       const f = Float32Array.from(base);
-      if (moving(t)) { f[2 * 48] -= 3; f[2 * 54] += 3; }
+      if (moving(t)) {
+        f[2 * 48] -= 3;
+        f[2 * 54] += 3;
+      }
       return f;
     });
   };
@@ -143,7 +202,14 @@ describe('clip selection', () => {
     // Head motion alone (every point shifted) is not a reaction.
     const moved = track(16, () => false).map((f, t) => (t >= 8 ? f.map((v) => v + 4) : f));
     const react = track(16, (t) => t < 8 && t > 0);
-    expect(pickApexClips(moved.map((f, t) => (t < 8 ? react[t] : f)), 2, 8, 1)).toEqual([0]);
+    expect(
+      pickApexClips(
+        moved.map((f, t) => (t < 8 ? react[t] : f)),
+        2,
+        8,
+        1,
+      ),
+    ).toEqual([0]);
   });
 
   it('computeFeatures uses it, and rejects an unknown clipSelection', () => {
@@ -152,8 +218,9 @@ describe('clip selection', () => {
     const opts = { ...EXTRACT, clipLength: 4, maxClips: 1, clipSelection: 'apex' as const };
     const f = computeFeatures(video, video.landmarks, opts, 'v');
     expect(f.clipShape[0]).toBe(1);
-    expect(() => computeFeatures(video, video.landmarks, { ...opts, clipSelection: 'peak' as never }, 'v'))
-      .toThrow(/extract\.clipSelection must be 'spread' or 'apex', got "peak"/);
+    expect(() => computeFeatures(video, video.landmarks, { ...opts, clipSelection: 'peak' as never }, 'v')).toThrow(
+      /extract\.clipSelection must be 'spread' or 'apex', got "peak"/,
+    );
   });
 });
 
@@ -163,22 +230,63 @@ describe('learning-rate schedule', () => {
     expect(learningRateFactor('cosine', 6, 10)).toBeCloseTo(0.5, 12);
     expect(learningRateFactor('cosine', 10, 10)).toBeCloseTo(0.0245, 4);
     expect(learningRateFactor(undefined, 7, 10)).toBe(1);
-    expect(() => learningRateFactor('step' as never, 1, 10)).toThrow(/lrSchedule must be 'constant' or 'cosine', got "step"/);
+    expect(() => learningRateFactor('step' as never, 1, 10)).toThrow(
+      /lrSchedule must be 'constant' or 'cosine', got "step"/,
+    );
   });
 
   it('a resumed run follows the same schedule as an uninterrupted one', async () => {
     const ds = tinySet();
     const { features } = await extractFeatures(syntheticSources(ds), { cacheDir: tmp(), extract: EXTRACT });
     const split = splitFeatures(features, { seed: 1 });
-    const preset = { ...SMALL_TRAINING, lrSchedule: 'cosine' as const, landmark: { inputSize: 72, hiddenSize: 8, numClasses: 3 } };
-    const straight = await trainMethod({ method: 'LBE', preset, features, split, epochs: 3, seed: 1, checkpointDir: tmp() });
+    const preset = {
+      ...SMALL_TRAINING,
+      lrSchedule: 'cosine' as const,
+      landmark: { inputSize: 72, hiddenSize: 8, numClasses: 3 },
+    };
+    const straight = await trainMethod({
+      method: 'LBE',
+      preset,
+      features,
+      split,
+      epochs: 3,
+      seed: 1,
+      checkpointDir: tmp(),
+    });
     const dir = tmp();
-    await trainMethod({ method: 'LBE', preset, features, split, epochs: 3, seed: 1, checkpointDir: dir, onEpoch: (r) => { if (r.epoch === 2) throw new Error('simulated crash'); } }).catch(() => {});
-    const resumed = await trainMethod({ method: 'LBE', preset, features, split, epochs: 3, seed: 1, checkpointDir: dir });
+    await trainMethod({
+      method: 'LBE',
+      preset,
+      features,
+      split,
+      epochs: 3,
+      seed: 1,
+      checkpointDir: dir,
+      onEpoch: (r) => {
+        if (r.epoch === 2) throw new Error('simulated crash');
+      },
+    }).catch(() => {});
+    const resumed = await trainMethod({
+      method: 'LBE',
+      preset,
+      features,
+      split,
+      epochs: 3,
+      seed: 1,
+      checkpointDir: dir,
+    });
     expect(resumed.resumedEpochs).toBe(2);
     expect(resumed.history[2].loss).toBeCloseTo(straight.history[2].loss, 6);
     // And the schedule is applied: epoch 2's smaller steps show in epoch 3's loss (one batch per epoch here).
-    const constant = await trainMethod({ method: 'LBE', preset: { ...preset, lrSchedule: 'constant' }, features, split, epochs: 3, seed: 1, checkpointDir: tmp() });
+    const constant = await trainMethod({
+      method: 'LBE',
+      preset: { ...preset, lrSchedule: 'constant' },
+      features,
+      split,
+      epochs: 3,
+      seed: 1,
+      checkpointDir: tmp(),
+    });
     expect(constant.history[1].loss).toBeCloseTo(straight.history[1].loss, 6);
     expect(constant.history[2].loss).not.toBeCloseTo(straight.history[2].loss, 6);
   });
@@ -194,21 +302,57 @@ describe('training', () => {
     const first = await trainMethod({ method: 'LBE', preset, features, split, epochs: 2, seed: 1, checkpointDir: dir });
     expect(first.history.map((r) => r.epoch)).toEqual([1, 2]);
     expect(first.checkpoint.endsWith('epoch-002')).toBe(true);
-    const resumed = await trainMethod({ method: 'LBE', preset, features, split, epochs: 3, seed: 1, checkpointDir: dir });
+    const resumed = await trainMethod({
+      method: 'LBE',
+      preset,
+      features,
+      split,
+      epochs: 3,
+      seed: 1,
+      checkpointDir: dir,
+    });
     expect(resumed.resumedEpochs).toBe(2);
     expect(resumed.history.map((r) => r.epoch)).toEqual([1, 2, 3]);
     expect(resumed.history[0]).toEqual(first.history[0]);
-    await expect(trainMethod({ method: 'PBE', preset, features, split, epochs: 1, checkpointDir: dir })).rejects.toThrow(/belongs to method 'LBE'/);
+    await expect(
+      trainMethod({ method: 'PBE', preset, features, split, epochs: 1, checkpointDir: dir }),
+    ).rejects.toThrow(/belongs to method 'LBE'/);
     // Train accuracy on a sample: one video scores 0 or 1.
-    const sampled = await trainMethod({ method: 'LBE', preset, features, split, epochs: 1, seed: 1, checkpointDir: tmp(), trainAccuracyVideos: 1 });
+    const sampled = await trainMethod({
+      method: 'LBE',
+      preset,
+      features,
+      split,
+      epochs: 1,
+      seed: 1,
+      checkpointDir: tmp(),
+      trainAccuracyVideos: 1,
+    });
     expect([0, 1]).toContain(sampled.history[0].trainAccuracy);
-    await expect(trainMethod({ method: 'LBE', preset, features, split, epochs: 1, checkpointDir: tmp(), trainAccuracyVideos: 0.5 })).rejects.toThrow(/trainAccuracyVideos must be a positive integer, got 0.5/);
+    await expect(
+      trainMethod({
+        method: 'LBE',
+        preset,
+        features,
+        split,
+        epochs: 1,
+        checkpointDir: tmp(),
+        trainAccuracyVideos: 0.5,
+      }),
+    ).rejects.toThrow(/trainAccuracyVideos must be a positive integer, got 0.5/);
   });
 });
 
 describe('model selection on the validation part', () => {
   const rec = (epoch: number, f1: number, acc = 0.5): EpochRecord => ({
-    epoch, loss: 1, terms: {}, trainAccuracy: NaN, validationAccuracy: acc, validationMacroF1: f1, validationPredicted: [1, 1, 1], seconds: 0,
+    epoch,
+    loss: 1,
+    terms: {},
+    trainAccuracy: NaN,
+    validationAccuracy: acc,
+    validationMacroF1: f1,
+    validationPredicted: [1, 1, 1],
+    seconds: 0,
   });
 
   it('picks the best validation macro F1, then accuracy, then the earlier epoch; the last without validation', () => {
@@ -218,21 +362,32 @@ describe('model selection on the validation part', () => {
     expect(() => selectEpoch([])).toThrow(/empty history/);
   });
 
-  it('keeps the selected epoch\'s checkpoint beside the newest, returns its model, and never evaluates the test part', async () => {
+  it("keeps the selected epoch's checkpoint beside the newest, returns its model, and never evaluates the test part", async () => {
     const ds = tinySet();
     const { features } = await extractFeatures(syntheticSources(ds), { cacheDir: tmp(), extract: EXTRACT });
     const split = splitFeatures(features, { seed: 1 });
     expect(split.validation.length).toBeGreaterThan(0);
     const subjects = (idx: number[]) => new Set(idx.map((i) => features[i].subject));
-    for (const s of subjects(split.validation)) expect(subjects(split.train).has(s) || subjects(split.test).has(s)).toBe(false);
+    for (const s of subjects(split.validation))
+      expect(subjects(split.train).has(s) || subjects(split.test).has(s)).toBe(false);
     const dir = tmp();
     const preset = { ...SMALL_TRAINING, landmark: { inputSize: 72, hiddenSize: 8, numClasses: 3 } };
     // Test labels poisoned: if training looked at them (for curves or selection), nothing would change here,
     // but an out-of-range label would throw in the evaluation.
     const poisoned = features.map((f, i) => (split.test.includes(i) ? { ...f, label: 7 } : f));
-    const r = await trainMethod({ method: 'LBE', preset, features: poisoned, split, epochs: 4, seed: 1, checkpointDir: dir });
+    const r = await trainMethod({
+      method: 'LBE',
+      preset,
+      features: poisoned,
+      split,
+      epochs: 4,
+      seed: 1,
+      checkpointDir: dir,
+    });
     expect(r.selectedEpoch).toBe(selectEpoch(r.history));
-    const files = readdirSync(dir).filter((n) => n.endsWith('.safetensors') && !n.includes('optim')).sort();
+    const files = readdirSync(dir)
+      .filter((n) => n.endsWith('.safetensors') && !n.includes('optim'))
+      .sort();
     const wanted = [...new Set([r.selectedEpoch, 4])].map((e) => `epoch-00${e}.safetensors`).sort();
     expect(files).toEqual(wanted);
     expect(r.selectedCheckpoint.endsWith(`epoch-00${r.selectedEpoch}`)).toBe(true);
@@ -247,7 +402,9 @@ describe('report', () => {
     const text = summaryText({
       table1: rows(['PBE', 'LBE', 'EarlyFusion', 'LateFusion', 'PLM-IPE']),
       table2: rows(['PBE', 'LBE', 'PBE-w/-Mut', 'LBE-w/-Mut']),
-      histories: {}, testCounts: [1, 1, 2], trainCounts: [3, 3, 3],
+      histories: {},
+      testCounts: [1, 1, 2],
+      trainCounts: [3, 3, 3],
     });
     expect(text).toContain('Table 1: Performance comparison among different methods.');
     expect(text).toContain('Table 2: The ablation study of our proposed method.');

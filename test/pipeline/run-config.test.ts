@@ -8,12 +8,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PAPER_PRESET } from '../../src/models/presets.js';
 import { SMALL_TRAINING, demoConfig } from '../../src/pipeline/demo-config.js';
-import { changedDefaultsBetween, continuedTraining, readRunConfig, writeRunConfig, type RunConfig } from '../../src/pipeline/run-config.js';
+import {
+  changedDefaultsBetween,
+  continuedTraining,
+  readRunConfig,
+  writeRunConfig,
+  type RunConfig,
+} from '../../src/pipeline/run-config.js';
 import { runDemo } from '../../src/pipeline/demo.js';
 
 const runConfig = (training: RunConfig['training']): RunConfig => ({
-  format: 'plm-ipe-run', features: '/features', training, methods: ['PBE'], seed: 1, seeds: [1], folds: null, splitFile: null,
-  validationFraction: 0.15, thresholds: { negativeBelow: 40, positiveAbove: 60 },
+  format: 'plm-ipe-run',
+  features: '/features',
+  training,
+  methods: ['PBE'],
+  seed: 1,
+  seeds: [1],
+  folds: null,
+  splitFile: null,
+  validationFraction: 0.15,
+  thresholds: { negativeBelow: 40, positiveAbove: 60 },
 });
 
 describe('the collapse defaults', () => {
@@ -46,7 +60,9 @@ describe('continuedTraining', () => {
     const { classBalance: _c, klRampEpochs: _k, ...old } = SMALL_TRAINING;
     const resumedOld = continuedTraining(runConfig(old), { ...SMALL_TRAINING });
     expect([resumedOld.classBalance, resumedOld.klRampEpochs]).toEqual(['none', 0]);
-    const plain = continuedTraining(runConfig({ ...SMALL_TRAINING, classBalance: 'none', klRampEpochs: 2 }), { ...SMALL_TRAINING });
+    const plain = continuedTraining(runConfig({ ...SMALL_TRAINING, classBalance: 'none', klRampEpochs: 2 }), {
+      ...SMALL_TRAINING,
+    });
     expect([plain.classBalance, plain.klRampEpochs]).toEqual(['none', 2]);
     const kept = continuedTraining(runConfig({ ...SMALL_TRAINING }), { ...SMALL_TRAINING, epochs: 3 });
     expect([kept.classBalance, kept.klRampEpochs]).toEqual(['balanced', 4]);
@@ -57,7 +73,10 @@ describe('continuedTraining', () => {
 describe('changedDefaultsBetween (a demo folder trained before the defaults changed)', () => {
   it('names each changed-default setting on which the recorded training and this run differ', () => {
     const { classBalance: _c, klRampEpochs: _k, ...old } = SMALL_TRAINING;
-    expect(changedDefaultsBetween(old, { ...SMALL_TRAINING })).toEqual(['classBalance none -> balanced', 'klRampEpochs 0 -> 4']);
+    expect(changedDefaultsBetween(old, { ...SMALL_TRAINING })).toEqual([
+      'classBalance none -> balanced',
+      'klRampEpochs 0 -> 4',
+    ]);
     expect(changedDefaultsBetween({ ...SMALL_TRAINING }, { ...SMALL_TRAINING, epochs: 20 })).toEqual([]);
   });
 
@@ -66,7 +85,8 @@ describe('changedDefaultsBetween (a demo folder trained before the defaults chan
     const { classBalance: _c, klRampEpochs: _k, ...old } = SMALL_TRAINING;
     mkdirSync(join(out, 'report'));
     writeFileSync(join(out, 'report', 'config.json'), JSON.stringify({ training: old }));
-    await expect(runDemo({ config: demoConfig({ size: 'tiny' }), out, log: () => {} }))
-      .rejects.toThrow(`${out} holds a demo trained with other settings (classBalance none -> balanced, klRampEpochs 0 -> 4;`);
+    await expect(runDemo({ config: demoConfig({ size: 'tiny' }), out, log: () => {} })).rejects.toThrow(
+      `${out} holds a demo trained with other settings (classBalance none -> balanced, klRampEpochs 0 -> 4;`,
+    );
   });
 });

@@ -9,8 +9,23 @@ import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DescriptorStream, LandmarkEstimator, NoFaceError, PLMIPE, SMALL_EXTRACT, SMALL_TRAINING, computeFeatures, createPredictor, demoConfig, generateDataset,
-  loadPredictor as loadFromUrl, makeBatch, manualSeed, predictorFromBytes, resampleIndices, type Predictor, type SyntheticVideo,
+  DescriptorStream,
+  LandmarkEstimator,
+  NoFaceError,
+  PLMIPE,
+  SMALL_EXTRACT,
+  SMALL_TRAINING,
+  computeFeatures,
+  createPredictor,
+  demoConfig,
+  generateDataset,
+  loadPredictor as loadFromUrl,
+  makeBatch,
+  manualSeed,
+  predictorFromBytes,
+  resampleIndices,
+  type Predictor,
+  type SyntheticVideo,
 } from '../../src/index.js';
 import { loadPredictor, saveModel } from '../../src/node/index.js';
 
@@ -33,9 +48,18 @@ beforeAll(() => {
   video = ds.renderVideo(ds.entries[0]);
   plm = smallPlm();
   predictor = createPredictor(plm, { extract: { ...SMALL_EXTRACT }, fps: video.fps });
-  const f = computeFeatures({ width: video.width, height: video.height, fps: video.fps, frames: video.frames }, video.landmarks, SMALL_EXTRACT, 'v');
+  const f = computeFeatures(
+    { width: video.width, height: video.height, fps: video.fps, frames: video.frames },
+    video.landmarks,
+    SMALL_EXTRACT,
+    'v',
+  );
   const out = plm.predictAll(makeBatch([{ id: 'v', label: 0, subject: '-', session: '-', ...f }], [0]));
-  want = { fused: Array.from(out.fused.dataSync()), pixel: Array.from(out.pixel.dataSync()), landmark: Array.from(out.landmark.dataSync()) };
+  want = {
+    fused: Array.from(out.fused.dataSync()),
+    pixel: Array.from(out.pixel.dataSync()),
+    landmark: Array.from(out.landmark.dataSync()),
+  };
 });
 
 function expectRows(got: { fused: number[] | null; pixel: number[] | null; landmark: number[] | null }): void {
@@ -72,7 +96,13 @@ describe('Predictor.predict', () => {
     let t = 0;
     let resets = 0;
     const provider = {
-      detect: () => (t++ % 3 === 1 ? null : Array.from({ length: 68 }, (_, i) => [video.landmarks[0][2 * i], video.landmarks[0][2 * i + 1]] as [number, number])),
+      detect: () =>
+        t++ % 3 === 1
+          ? null
+          : Array.from(
+              { length: 68 },
+              (_, i) => [video.landmarks[0][2 * i], video.landmarks[0][2 * i + 1]] as [number, number],
+            ),
       reset: () => resets++,
     };
     const p = await predictor.predict(rgbVideo(), { provider, pixel: false });
@@ -83,15 +113,19 @@ describe('Predictor.predict', () => {
     expect(p.faceFrames).toBe(video.frames.length - Math.floor((video.frames.length + 1) / 3));
     const none = predictor.predict(rgbVideo(), { provider: { detect: () => null }, name: 'empty-room.mp4' });
     await expect(none).rejects.toBeInstanceOf(NoFaceError);
-    await expect(predictor.predict(rgbVideo(), { provider: { detect: () => null }, name: 'empty-room.mp4' })).rejects.toThrow(
-      /video 'empty-room\.mp4': no face found in any of its \d+ frames/,
-    );
+    await expect(
+      predictor.predict(rgbVideo(), { provider: { detect: () => null }, name: 'empty-room.mp4' }),
+    ).rejects.toThrow(/video 'empty-room\.mp4': no face found in any of its \d+ frames/);
   }, 60_000);
 
   it('keeps error messages short when a typed array stands where a frame or a video belongs', async () => {
     const big = new Uint8Array(1920 * 1080 * 3);
     const session = predictor.createSession();
-    const message = (p: Promise<unknown>): Promise<string> => p.then(() => 'no error', (e: Error) => e.message);
+    const message = (p: Promise<unknown>): Promise<string> =>
+      p.then(
+        () => 'no error',
+        (e: Error) => e.message,
+      );
     const errors = await Promise.all([
       message(session.push(big as never, 0)),
       message(predictor.predict(big as never)),
@@ -102,7 +136,9 @@ describe('Predictor.predict', () => {
       expect(m).toMatch(/Uint8Array of length 6220800/);
     }
     expect(errors[0]).toMatch(/PredictionSession\.push: frame expected ImageData, \{ width, height, data \}/);
-    expect(() => new DescriptorStream().push(big as never, null)).toThrow('DescriptorStream.push: frame expected { width, height, data }, got Uint8Array of length 6220800');
+    expect(() => new DescriptorStream().push(big as never, null)).toThrow(
+      'DescriptorStream.push: frame expected { width, height, data }, got Uint8Array of length 6220800',
+    );
   });
 
   it('checks the frames a session skips (between samples) too, not only every n-th frame', async () => {
@@ -120,14 +156,20 @@ describe('Predictor.predict', () => {
 describe('PredictionSession', () => {
   it('samples frames pushed at twice the model rate and ends the trial with training features', async () => {
     const results: unknown[] = [];
-    const session = predictor.createSession({ trialSeconds: video.frames.length / video.fps, onTrial: (r) => results.push(r) });
+    const session = predictor.createSession({
+      trialSeconds: video.frames.length / video.fps,
+      onTrial: (r) => results.push(r),
+    });
     expect(session.maxFrames).toBe(video.frames.length);
     const period = 1000 / video.fps;
     let ended = null;
     let sampled = 0;
     for (let t = 0; t < video.frames.length; t++) {
       const frame = { width: video.width, height: video.height, data: video.frames[t], channels: 3 as const };
-      const pts = Array.from({ length: 68 }, (_, i) => ({ x: video.landmarks[t][2 * i], y: video.landmarks[t][2 * i + 1] }));
+      const pts = Array.from({ length: 68 }, (_, i) => ({
+        x: video.landmarks[t][2 * i],
+        y: video.landmarks[t][2 * i + 1],
+      }));
       for (const half of [0, 0.5]) {
         // Camera jitter of a fraction of a millisecond must not drop a frame.
         const step = await session.push(frame, (t + half) * period + (t % 2 ? 0.3 : -0.3), { landmarks: pts });
@@ -145,8 +187,20 @@ describe('PredictionSession', () => {
 
   it('starts a trial when a face appears and ends it when the face is lost', async () => {
     const session = predictor.createSession({ trialSeconds: 10, faceLostSeconds: 0.25, pixel: false });
-    const frame = (t: number) => ({ width: video.width, height: video.height, data: video.frames[t % video.frames.length] });
-    const pts = (t: number) => Array.from({ length: 68 }, (_, i) => [video.landmarks[t % video.frames.length][2 * i], video.landmarks[t % video.frames.length][2 * i + 1]] as [number, number]);
+    const frame = (t: number) => ({
+      width: video.width,
+      height: video.height,
+      data: video.frames[t % video.frames.length],
+    });
+    const pts = (t: number) =>
+      Array.from(
+        { length: 68 },
+        (_, i) =>
+          [video.landmarks[t % video.frames.length][2 * i], video.landmarks[t % video.frames.length][2 * i + 1]] as [
+            number,
+            number,
+          ],
+      );
     const ms = (t: number) => (t * 1000) / video.fps;
     expect((await session.push(frame(0), ms(0), { landmarks: null })).trial.running).toBe(false);
     const step = await session.push(frame(1), ms(1), { landmarks: pts(1) });
@@ -158,7 +212,9 @@ describe('PredictionSession', () => {
     for (let t = 10; t < 14 && !ended; t++) ended = (await session.push(frame(t), ms(t), { landmarks: null })).ended;
     expect(ended?.reason).toBe('face-lost');
     expect(session.running).toBe(false);
-    await expect(session.push(frame(0), ms(1), { landmarks: null })).rejects.toThrow(/timestampMs expected a time after the previous frame's/);
+    await expect(session.push(frame(0), ms(1), { landmarks: null })).rejects.toThrow(
+      /timestampMs expected a time after the previous frame's/,
+    );
   }, 60_000);
 });
 
@@ -169,9 +225,15 @@ describe('loadPredictor', () => {
     // A run folder as plm-ipe demo leaves it.
     const run = path.join(tmp, 'run');
     await saveModel(smallPlm(), path.join(run, 'checkpoints', 'plm-ipe', 'epoch-002'));
-    fs.writeFileSync(path.join(run, 'checkpoints', 'plm-ipe', 'state.json'), JSON.stringify({ format: 'plm-ipe-train-state', checkpoint: 'epoch-002' }));
+    fs.writeFileSync(
+      path.join(run, 'checkpoints', 'plm-ipe', 'state.json'),
+      JSON.stringify({ format: 'plm-ipe-train-state', checkpoint: 'epoch-002' }),
+    );
     fs.mkdirSync(path.join(run, 'report'), { recursive: true });
-    fs.writeFileSync(path.join(run, 'report', 'config.json'), JSON.stringify({ extract: SMALL_EXTRACT, dataset: { fps: 8 } }));
+    fs.writeFileSync(
+      path.join(run, 'report', 'config.json'),
+      JSON.stringify({ extract: SMALL_EXTRACT, dataset: { fps: 8 } }),
+    );
     server = http.createServer((req, res) => {
       const file = path.join(run, decodeURIComponent(new URL(req.url!, 'http://x').pathname));
       if (!file.startsWith(run) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
@@ -192,9 +254,15 @@ describe('loadPredictor', () => {
     expect(fromDir.extract).toEqual(SMALL_EXTRACT);
     const fromFile = await loadPredictor(path.join(run, 'checkpoints', 'plm-ipe', 'epoch-002.safetensors'));
     const fromUrl = await loadFromUrl(`${base}/`);
-    const fromModelUrl = await loadFromUrl(`${base}/checkpoints/plm-ipe/epoch-002.json`, { config: `${base}/report/config.json` });
+    const fromModelUrl = await loadFromUrl(`${base}/checkpoints/plm-ipe/epoch-002.json`, {
+      config: `${base}/report/config.json`,
+    });
     const stem = path.join(run, 'checkpoints', 'plm-ipe', 'epoch-002');
-    const fromBytes = predictorFromBytes({ model: fs.readFileSync(`${stem}.json`, 'utf8'), weights: fs.readFileSync(`${stem}.safetensors`), config: fs.readFileSync(path.join(run, 'report', 'config.json'), 'utf8') });
+    const fromBytes = predictorFromBytes({
+      model: fs.readFileSync(`${stem}.json`, 'utf8'),
+      weights: fs.readFileSync(`${stem}.safetensors`),
+      config: fs.readFileSync(path.join(run, 'report', 'config.json'), 'utf8'),
+    });
     for (const p of [fromDir, fromFile, fromUrl, fromModelUrl, fromBytes]) {
       const r = await p.predict(rgbVideo(), { landmarks: video.landmarks });
       expectRows(r);
@@ -202,17 +270,32 @@ describe('loadPredictor', () => {
   }, 60_000);
 
   it('names what is wrong: no run, no config, a config of another run, a landmark-only checkpoint', async () => {
-    await expect(loadPredictor(path.join(tmp, 'nowhere'))).rejects.toThrow(/nowhere is not a run folder or a model file/);
-    await expect(loadPredictor(path.join(tmp, 'run'), { method: 'plmipe' })).rejects.toThrow("loadPredictor: options.method expected one of PBE, LBE, EarlyFusion, LateFusion, PLM-IPE, PBE-w/-Mut, LBE-w/-Mut, got 'plmipe'");
+    await expect(loadPredictor(path.join(tmp, 'nowhere'))).rejects.toThrow(
+      /nowhere is not a run folder or a model file/,
+    );
+    await expect(loadPredictor(path.join(tmp, 'run'), { method: 'plmipe' })).rejects.toThrow(
+      "loadPredictor: options.method expected one of PBE, LBE, EarlyFusion, LateFusion, PLM-IPE, PBE-w/-Mut, LBE-w/-Mut, got 'plmipe'",
+    );
     await expect(loadFromUrl(`${base}/nothing.json`)).rejects.toThrow(/cannot fetch .*nothing\.json: HTTP 404/);
     const stem = path.join(tmp, 'run', 'checkpoints', 'plm-ipe', 'epoch-002');
     const model = fs.readFileSync(`${stem}.json`, 'utf8');
     const weights = fs.readFileSync(`${stem}.safetensors`);
-    expect(() => predictorFromBytes({ model, weights, config: null })).toThrow(/has no run config; pass the run's report\/config\.json/);
-    expect(() => predictorFromBytes({ model, weights, config: { seed: 1 } })).toThrow(/extract expected the extraction options of a run .*got undefined/);
-    expect(() => predictorFromBytes({ model, weights, config: { extract: { ...SMALL_EXTRACT, clipSize: 112 } } })).toThrow(/C3D takes 8-frame 32x32 clips but the run's extraction makes 8-frame 112x112 clips/);
+    expect(() => predictorFromBytes({ model, weights, config: null })).toThrow(
+      /has no run config; pass the run's report\/config\.json/,
+    );
+    expect(() => predictorFromBytes({ model, weights, config: { seed: 1 } })).toThrow(
+      /extract expected the extraction options of a run .*got undefined/,
+    );
+    expect(() =>
+      predictorFromBytes({ model, weights, config: { extract: { ...SMALL_EXTRACT, clipSize: 112 } } }),
+    ).toThrow(/C3D takes 8-frame 32x32 clips but the run's extraction makes 8-frame 112x112 clips/);
     await saveModel(new LandmarkEstimator({ hiddenSize: 16 }), path.join(tmp, 'lbe'));
-    const lbe = predictorFromBytes({ model: fs.readFileSync(path.join(tmp, 'lbe.json'), 'utf8'), weights: fs.readFileSync(path.join(tmp, 'lbe.safetensors')), config: null, extract: SMALL_EXTRACT });
+    const lbe = predictorFromBytes({
+      model: fs.readFileSync(path.join(tmp, 'lbe.json'), 'utf8'),
+      weights: fs.readFileSync(path.join(tmp, 'lbe.safetensors')),
+      config: null,
+      extract: SMALL_EXTRACT,
+    });
     expect(lbe.hasPixelBranch).toBe(false);
     const r = await lbe.predict(rgbVideo(), { landmarks: video.landmarks });
     expect(r.branch).toBe('landmark');

@@ -32,8 +32,21 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** A 2 s, 8 fps, 224x224 video panning over the face at `box` of face-api's demo photo `n`. */
 async function faceVideo(n: number, box: { x: number; y: number; side: number }, file: string): Promise<string> {
-  const img = decodeJpeg(fs.readFileSync(path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', `sample${n}.jpg`)));
-  const frames = Array.from({ length: 16 }, (_, k) => cropResize(img.data, img.width, img.height, { x: box.x + 3 * k, y: box.y, width: box.side, height: box.side }, 224, 224));
+  const img = decodeJpeg(
+    fs.readFileSync(
+      path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', `sample${n}.jpg`),
+    ),
+  );
+  const frames = Array.from({ length: 16 }, (_, k) =>
+    cropResize(
+      img.data,
+      img.width,
+      img.height,
+      { x: box.x + 3 * k, y: box.y, width: box.side, height: box.side },
+      224,
+      224,
+    ),
+  );
   await encodeVideo(file, { width: 224, height: 224, fps: 8, frames });
   return file;
 }
@@ -60,7 +73,11 @@ describe.skipIf(skip !== '')('examples/service', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies of several shapes, read field by field below
   type Reply = Record<string, any>;
   const post = async (body: Uint8Array | string, url = `${base}/predict`) => {
-    const res = await fetch(url, { method: 'POST', body: body as unknown as BodyInit, headers: { 'content-type': 'application/octet-stream' } });
+    const res = await fetch(url, {
+      method: 'POST',
+      body: body as unknown as BodyInit,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     return { status: res.status, json: (await res.json()) as Reply };
   };
 

@@ -34,9 +34,15 @@ describe('tensor() from an ndarray-shaped view', () => {
   });
 
   it('names a view that reads past its data, or mismatched strides', () => {
-    expect(() => tensor({ data: new Float32Array(4), shape: [2, 3], stride: [3, 1], offset: 0 })).toThrow(/tensor: values is not a valid strided view: it addresses elements 0\.\.5 of data of length 4/);
-    expect(() => tensor({ data: new Float32Array(4), shape: [2, 2], stride: [1], offset: 0 })).toThrow(/shape has 2 axes but stride has 1/);
-    expect(() => tensor({ data: new Float32Array(4), shape: [2, 2], stride: [-2, 1], offset: 0 })).toThrow(/addresses elements -2\.\.1/);
+    expect(() => tensor({ data: new Float32Array(4), shape: [2, 3], stride: [3, 1], offset: 0 })).toThrow(
+      /tensor: values is not a valid strided view: it addresses elements 0\.\.5 of data of length 4/,
+    );
+    expect(() => tensor({ data: new Float32Array(4), shape: [2, 2], stride: [1], offset: 0 })).toThrow(
+      /shape has 2 axes but stride has 1/,
+    );
+    expect(() => tensor({ data: new Float32Array(4), shape: [2, 2], stride: [-2, 1], offset: 0 })).toThrow(
+      /addresses elements -2\.\.1/,
+    );
   });
 });
 
@@ -49,9 +55,11 @@ describe('frameFromStrided', () => {
   it('copies a cropped RGBA view into a dense frame', () => {
     const f = frameFromStrided(image.hi(3, 5, 4).lo(1, 2, 0));
     expect([f.width, f.height, f.channels]).toEqual([3, 2, 4]);
-    for (let y = 0; y < 2; y++) for (let x = 0; x < 3; x++) for (let c = 0; c < 4; c++) {
-      expect(f.data[(y * 3 + x) * 4 + c]).toBe(image.get(y + 1, x + 2, c));
-    }
+    for (let y = 0; y < 2; y++)
+      for (let x = 0; x < 3; x++)
+        for (let c = 0; c < 4; c++) {
+          expect(f.data[(y * 3 + x) * 4 + c]).toBe(image.get(y + 1, x + 2, c));
+        }
   });
 
   it("takes get-pixels' [W, H, C] order through a transpose, and 2-D gray views", () => {
@@ -69,7 +77,11 @@ describe('frameFromStrided', () => {
   });
 
   it('names a wrong shape or a non-view', () => {
-    expect(() => frameFromStrided(ndarray(rgba, [h, w * 2, 2]))).toThrow(/frameFromStrided: view\.shape expected \[H, W\], \[H, W, 1\], \[H, W, 3\] or \[H, W, 4\], got \[4, 12, 2\]/);
-    expect(() => frameFromStrided(rgba as never)).toThrow(/frameFromStrided: view expected an ndarray-shaped .*got Uint8Array of length 96/);
+    expect(() => frameFromStrided(ndarray(rgba, [h, w * 2, 2]))).toThrow(
+      /frameFromStrided: view\.shape expected \[H, W\], \[H, W, 1\], \[H, W, 3\] or \[H, W, 4\], got \[4, 12, 2\]/,
+    );
+    expect(() => frameFromStrided(rgba as never)).toThrow(
+      /frameFromStrided: view expected an ndarray-shaped .*got Uint8Array of length 96/,
+    );
   });
 });

@@ -32,15 +32,25 @@ describe('src/wasm run-time helpers', () => {
     new Float32Array(inst!.memory.buffer)[4] = 1.5;
     expect(inst!.exports.add(16)).toBe(3.5);
     expect(instantiateKernel(() => new Uint8Array([0, 1, 2]), { initial: 1, maximum: 4 })).toBeNull();
-    expect(instantiateKernel(() => { throw new Error('no'); }, { initial: 1, maximum: 4 })).toBeNull();
+    expect(
+      instantiateKernel(
+        () => {
+          throw new Error('no');
+        },
+        { initial: 1, maximum: 4 },
+      ),
+    ).toBeNull();
   });
 
   it('kernelCache builds once per key, null results included', () => {
     const built: number[] = [];
-    const get = kernelCache<number, { add: (a: number) => number }>((b) => {
-      built.push(b);
-      return b < 0 ? new Uint8Array([0]) : addModule(b);
-    }, { initial: 1, maximum: 4 });
+    const get = kernelCache<number, { add: (a: number) => number }>(
+      (b) => {
+        built.push(b);
+        return b < 0 ? new Uint8Array([0]) : addModule(b);
+      },
+      { initial: 1, maximum: 4 },
+    );
     expect(get(1)).toBe(get(1));
     expect(get(-1)).toBeNull();
     expect(get(-1)).toBeNull();

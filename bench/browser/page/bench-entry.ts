@@ -41,16 +41,32 @@ export interface BenchRow {
 function describeCase(name: string, p: Preset): { label: string; flops: number | null } {
   const { conv: c, matmul: m, lstm: l, pool: q, c3d } = p;
   switch (name) {
-    case 'conv3d': return { label: `conv3d fwd+bwd N${c.n} ${c.ci}->${c.co} ${c.d}x${c.hw}x${c.hw} k3 p1`, flops: 3 * 2 * c.n * c.co * c.ci * 27 * c.d * c.hw * c.hw };
-    case 'matmul': return { label: `matmul ${m.m}x${m.k}x${m.n}`, flops: 2 * m.m * m.k * m.n };
-    case 'lstm': return { label: `LSTM step fwd+bwd B${l.b} ${l.i}->${l.h}`, flops: 3 * 2 * l.b * 4 * l.h * (l.i + l.h) };
-    case 'maxPool': return { label: `maxPool3d fwd+bwd ${q.c}ch ${q.d}x${q.hw}x${q.hw} k2`, flops: null };
-    case 'c3dStep': return { label: `C3D train step N${c3d.n} ${c3d.d}x${c3d.hw}x${c3d.hw} ch ${c3d.channels.join('-')} +Adam`, flops: c3dFlops(c3d) };
-    default: throw new Error(`unknown bench case ${name}`);
+    case 'conv3d':
+      return {
+        label: `conv3d fwd+bwd N${c.n} ${c.ci}->${c.co} ${c.d}x${c.hw}x${c.hw} k3 p1`,
+        flops: 3 * 2 * c.n * c.co * c.ci * 27 * c.d * c.hw * c.hw,
+      };
+    case 'matmul':
+      return { label: `matmul ${m.m}x${m.k}x${m.n}`, flops: 2 * m.m * m.k * m.n };
+    case 'lstm':
+      return { label: `LSTM step fwd+bwd B${l.b} ${l.i}->${l.h}`, flops: 3 * 2 * l.b * 4 * l.h * (l.i + l.h) };
+    case 'maxPool':
+      return { label: `maxPool3d fwd+bwd ${q.c}ch ${q.d}x${q.hw}x${q.hw} k2`, flops: null };
+    case 'c3dStep':
+      return {
+        label: `C3D train step N${c3d.n} ${c3d.d}x${c3d.hw}x${c3d.hw} ch ${c3d.channels.join('-')} +Adam`,
+        flops: c3dFlops(c3d),
+      };
+    default:
+      throw new Error(`unknown bench case ${name}`);
   }
 }
 
-async function measure(make: () => Body, reps: number, warmup: number): Promise<Pick<BenchRow, 'ms' | 'firstMs' | 'samples'>> {
+async function measure(
+  make: () => Body,
+  reps: number,
+  warmup: number,
+): Promise<Pick<BenchRow, 'ms' | 'firstMs' | 'samples'>> {
   const body = make();
   let t0 = performance.now();
   await body();
@@ -66,12 +82,27 @@ async function measure(make: () => Body, reps: number, warmup: number): Promise<
   return { ms: sorted[Math.floor(sorted.length / 2)], firstMs, samples };
 }
 
-async function row(name: string, impl: string, p: Preset, make: () => Body, reps: number, warmup: number): Promise<BenchRow> {
+async function row(
+  name: string,
+  impl: string,
+  p: Preset,
+  make: () => Body,
+  reps: number,
+  warmup: number,
+): Promise<BenchRow> {
   const { label, flops } = describeCase(name, p);
   try {
     return { case: label, impl, flops, ...(await measure(make, reps, warmup)) };
   } catch (e) {
-    return { case: label, impl, flops, ms: NaN, firstMs: NaN, samples: [], error: String((e as Error)?.message ?? e).slice(0, 400) };
+    return {
+      case: label,
+      impl,
+      flops,
+      ms: NaN,
+      firstMs: NaN,
+      samples: [],
+      error: String((e as Error)?.message ?? e).slice(0, 400),
+    };
   }
 }
 
@@ -80,7 +111,10 @@ export interface BenchHooks {
   afterRow?(row: BenchRow): void;
 }
 
-export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise<{ rows: BenchRow[]; running: Record<string, string> }> {
+export async function runBench(
+  o: BenchOptions,
+  hooks: BenchHooks = {},
+): Promise<{ rows: BenchRow[]; running: Record<string, string> }> {
   const p = PRESETS[o.preset];
   if (!p) throw new Error(`unknown preset ${o.preset}`);
   const rows: BenchRow[] = [];

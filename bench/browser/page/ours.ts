@@ -2,7 +2,18 @@
 // returns the timed body, which ends in `await data()` so it measures finished device work
 // (WebGPU has no synchronous readback).
 import {
-  Adam, conv3d, crossEntropy, linear, lstmSequence, manualSeed, matmul, maxPool3d, randn, relu, tidy, type Tensor,
+  Adam,
+  conv3d,
+  crossEntropy,
+  linear,
+  lstmSequence,
+  manualSeed,
+  matmul,
+  maxPool3d,
+  randn,
+  relu,
+  tidy,
+  type Tensor,
 } from '../../../src/index.js';
 import type { Preset } from './presets.js';
 
@@ -57,7 +68,12 @@ export const OURS: Record<string, (p: Preset) => Body> = {
   },
   lstm({ lstm: l }) {
     const x = randn([l.b, 1, l.i], { requiresGrad: true });
-    const w = { weightIh: randn([4 * l.h, l.i], { requiresGrad: true }), weightHh: randn([4 * l.h, l.h], { requiresGrad: true }), biasIh: randn([4 * l.h], { requiresGrad: true }), biasHh: null };
+    const w = {
+      weightIh: randn([4 * l.h, l.i], { requiresGrad: true }),
+      weightHh: randn([4 * l.h, l.h], { requiresGrad: true }),
+      biasIh: randn([4 * l.h], { requiresGrad: true }),
+      biasHh: null,
+    };
     return async () => {
       tidy(() => lstmSequence(x, w, null, null, null).output.sum().backward());
       await readAll([x.grad, w.weightIh.grad]);
@@ -74,7 +90,12 @@ export const OURS: Record<string, (p: Preset) => Body> = {
   },
   c3dStep({ c3d: c }) {
     manualSeed(2);
-    const ws = c.channels.slice(1).map((co, i) => [randn([co, c.channels[i], 3, 3, 3], { requiresGrad: true }).mul(0.1).detach().requiresGrad_(), randn([co]).mul(0).detach().requiresGrad_()]);
+    const ws = c.channels
+      .slice(1)
+      .map((co, i) => [
+        randn([co, c.channels[i], 3, 3, 3], { requiresGrad: true }).mul(0.1).detach().requiresGrad_(),
+        randn([co]).mul(0).detach().requiresGrad_(),
+      ]);
     const feat = c3dFeatures(c);
     const head = randn([c.classes, feat]).mul(0.01).detach().requiresGrad_();
     const params = [...ws.flat(), head];

@@ -16,7 +16,11 @@ export const PEER: Record<string, (p: Preset) => Body> = {
   conv3d({ conv: c }) {
     const x = tf().randomNormal([c.n, c.d, c.hw, c.hw, c.ci]) as TF.Tensor5D;
     const w = tf().randomNormal([3, 3, 3, c.ci, c.co]) as TF.Tensor5D;
-    const g = tf().grads((a: TF.Tensor, b: TF.Tensor) => tf().conv3d(a as TF.Tensor5D, b as TF.Tensor5D, 1, 'same').sum());
+    const g = tf().grads((a: TF.Tensor, b: TF.Tensor) =>
+      tf()
+        .conv3d(a as TF.Tensor5D, b as TF.Tensor5D, 1, 'same')
+        .sum(),
+    );
     return () => readAll(g([x, w]));
   },
   matmul({ matmul: m }) {
@@ -31,25 +35,44 @@ export const PEER: Record<string, (p: Preset) => Body> = {
     const k = tf().randomNormal([l.i + l.h, 4 * l.h]);
     const bias = tf().randomNormal([4 * l.h]);
     const g = tf().grads((kk: TF.Tensor, xx: TF.Tensor) => {
-      const [, hNew] = tf().basicLSTMCell(tf().scalar(1), kk as TF.Tensor2D, bias as TF.Tensor1D, xx as TF.Tensor2D, c as TF.Tensor2D, h as TF.Tensor2D);
+      const [, hNew] = tf().basicLSTMCell(
+        tf().scalar(1),
+        kk as TF.Tensor2D,
+        bias as TF.Tensor1D,
+        xx as TF.Tensor2D,
+        c as TF.Tensor2D,
+        h as TF.Tensor2D,
+      );
       return hNew.sum();
     });
     return () => readAll(g([k, x]));
   },
   maxPool({ pool: p }) {
     const x = tf().randomNormal([1, p.d, p.hw, p.hw, p.c]) as TF.Tensor5D;
-    const g = tf().grad((a: TF.Tensor) => tf().maxPool3d(a as TF.Tensor5D, 2, 2, 'valid').sum());
+    const g = tf().grad((a: TF.Tensor) =>
+      tf()
+        .maxPool3d(a as TF.Tensor5D, 2, 2, 'valid')
+        .sum(),
+    );
     return () => readAll([g(x)]);
   },
   c3dStep({ c3d: c }) {
     const t = tf();
     const blocks = c.channels.length - 1;
-    const ws = c.channels.slice(1).map((co, i) => [t.variable(t.randomNormal([3, 3, 3, c.channels[i], co]).mul(0.1)), t.variable(t.zeros([co]))]);
+    const ws = c.channels
+      .slice(1)
+      .map((co, i) => [t.variable(t.randomNormal([3, 3, 3, c.channels[i], co]).mul(0.1)), t.variable(t.zeros([co]))]);
     const feat = c.channels[blocks] * (c.d >> (blocks - 1)) * (c.hw >> blocks) * (c.hw >> blocks);
     const head = t.variable(t.randomNormal([feat, c.classes]).mul(0.01));
     const opt = t.train.adam(1e-3);
     const x = t.randomNormal([c.n, c.d, c.hw, c.hw, c.channels[0]]) as TF.Tensor5D;
-    const labels = t.oneHot(t.tensor1d(Array.from({ length: c.n }, (_, i) => i % c.classes), 'int32'), c.classes);
+    const labels = t.oneHot(
+      t.tensor1d(
+        Array.from({ length: c.n }, (_, i) => i % c.classes),
+        'int32',
+      ),
+      c.classes,
+    );
     return async () => {
       const loss = opt.minimize(() => {
         let h: TF.Tensor5D = x;

@@ -22,13 +22,22 @@ export interface BackendChoice {
 async function softwareRenderer(mode: string): Promise<string | null> {
   let name = '';
   if (mode === 'webgpu') {
-    type Info = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
-    const gpu = (navigator as { gpu?: { requestAdapter(): Promise<{ info?: Info; isFallbackAdapter?: boolean } | null> } }).gpu;
+    type Info = {
+      vendor?: string;
+      architecture?: string;
+      device?: string;
+      description?: string;
+      isFallbackAdapter?: boolean;
+    };
+    const gpu = (
+      navigator as { gpu?: { requestAdapter(): Promise<{ info?: Info; isFallbackAdapter?: boolean } | null> } }
+    ).gpu;
     const a = await gpu?.requestAdapter().catch(() => null);
     // GPUAdapterInfo's fields are prototype getters (Object.values sees none): read them by name.
     const info = a?.info;
     name = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') : '';
-    if (!/swiftshader|llvmpipe|software/i.test(name) && (a?.isFallbackAdapter || info?.isFallbackAdapter)) name = 'software';
+    if (!/swiftshader|llvmpipe|software/i.test(name) && (a?.isFallbackAdapter || info?.isFallbackAdapter))
+      name = 'software';
   } else if (mode === 'webgl2' || mode === 'webgl') {
     const gl = document.createElement('canvas').getContext('webgl2');
     const ext = gl?.getExtension('WEBGL_debug_renderer_info');
@@ -41,13 +50,20 @@ async function softwareRenderer(mode: string): Promise<string | null> {
 
 /** Runs a 2x2 matmul on the current backend and checks it (catches modes that init but compute garbage). */
 async function smokeTest(): Promise<void> {
-  const a = tensor([[1, 2], [3, 4]]);
-  const b = tensor([[5, 6], [7, 8]]);
+  const a = tensor([
+    [1, 2],
+    [3, 4],
+  ]);
+  const b = tensor([
+    [5, 6],
+    [7, 8],
+  ]);
   const c = matmul(a, b);
   try {
     const got = Array.from(await c.data());
     const want = [19, 22, 43, 50];
-    if (got.some((v, i) => Math.abs(v - want[i]) > 1e-3)) throw new Error(`matmul check gave [${got.join(', ')}], expected [${want.join(', ')}]`);
+    if (got.some((v, i) => Math.abs(v - want[i]) > 1e-3))
+      throw new Error(`matmul check gave [${got.join(', ')}], expected [${want.join(', ')}]`);
   } finally {
     a.dispose();
     b.dispose();

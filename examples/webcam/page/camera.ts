@@ -6,13 +6,20 @@ import type { Frame } from 'plm-ipe';
 
 /** Starts the camera into `video` and resolves once it has a picture. */
 export async function startCamera(video: HTMLVideoElement): Promise<MediaStream> {
-  if (!navigator.mediaDevices?.getUserMedia) throw new Error('this browser has no camera API (navigator.mediaDevices); open the page over http://localhost or https');
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' }, audio: false });
+  if (!navigator.mediaDevices?.getUserMedia)
+    throw new Error(
+      'this browser has no camera API (navigator.mediaDevices); open the page over http://localhost or https',
+    );
+  const stream = await navigator.mediaDevices.getUserMedia({
+    video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' },
+    audio: false,
+  });
   video.srcObject = stream;
   video.muted = true;
   video.playsInline = true;
   await video.play();
-  if (video.videoWidth === 0) await new Promise<void>((resolve) => video.addEventListener('loadeddata', () => resolve(), { once: true }));
+  if (video.videoWidth === 0)
+    await new Promise<void>((resolve) => video.addEventListener('loadeddata', () => resolve(), { once: true }));
   return stream;
 }
 

@@ -39,10 +39,15 @@ export async function checkpointFromFiles(files: ArrayLike<File>): Promise<Loade
   const name = weights[0].name.replace(/\.safetensors$/, '');
   const config = configs.length ? await configs[0].text() : null;
   const predictor = predictorFromBytes({
-    model: await json[0].text(), weights: new Uint8Array(await weights[0].arrayBuffer()), config, name,
+    model: await json[0].text(),
+    weights: new Uint8Array(await weights[0].arrayBuffer()),
+    config,
+    name,
     // The page's fallback, said on screen: a pair dropped without its run gets the demo's extraction.
     extract: config ? undefined : { ...SMALL_EXTRACT },
   });
-  const extractSource = configs.length ? `dropped ${configs[0].name}` : "SMALL_EXTRACT (no config.json given: drop the run's report/config.json with the pair to use its own)";
+  const extractSource = configs.length
+    ? `dropped ${configs[0].name}`
+    : "SMALL_EXTRACT (no config.json given: drop the run's report/config.json with the pair to use its own)";
   return { predictor, extractSource, label: predictor.describe() };
 }

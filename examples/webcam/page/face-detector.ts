@@ -16,7 +16,9 @@ export interface FaceApiLoadOptions {
 }
 
 /** The provider and the TensorFlow.js backend face-api runs on (webgl, or cpu where WebGL is missing). */
-export async function loadFaceApi(options: FaceApiLoadOptions = {}): Promise<{ provider: FaceApiProvider; tfBackend: string }> {
+export async function loadFaceApi(
+  options: FaceApiLoadOptions = {},
+): Promise<{ provider: FaceApiProvider; tfBackend: string }> {
   // A computed URL keeps esbuild from bundling the 1.3 MB file into the page script.
   const url = new URL(FACE_API_URL, location.href).href;
   /* eslint-disable @typescript-eslint/no-explicit-any -- face-api's ESM build ships no usable types here */

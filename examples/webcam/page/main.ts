@@ -6,7 +6,15 @@
 // clip's worth of frames is in and while the backend is fast enough); bars and a timeline show them.
 import { alignFace, getBackend, type Point2, type Prediction, type PredictionSession } from 'plm-ipe';
 import type { GpuMode } from 'plm-ipe/gpu';
-import { CHECKPOINT_STEM, CLIP_FRAME_SIDE, CONFIG_FILE, MIN_VALID_ROWS, PIXEL_BUDGET_MS, TARGET_FPS, TRIAL_SECONDS } from '../settings.js';
+import {
+  CHECKPOINT_STEM,
+  CLIP_FRAME_SIDE,
+  CONFIG_FILE,
+  MIN_VALID_ROWS,
+  PIXEL_BUDGET_MS,
+  TARGET_FPS,
+  TRIAL_SECONDS,
+} from '../settings.js';
 import { pickBackend } from './backend.js';
 import { FrameGrabber, present, startCamera } from './camera.js';
 import { ProbabilityBars, Timeline } from './charts.js';
@@ -68,7 +76,10 @@ function showStats(): void {
   ui.backend.textContent = backendName();
   const sw = state.backend?.softwareGpu;
   ui.backend.textContent += sw ? ` on ${sw}: try ?mode=cpu` : '';
-  ui.backend.title = [...(sw ? [`${sw} is a CPU emulation of the GPU: the cpu backend (?mode=cpu) is faster here`] : []), ...(state.backend?.skipped ?? [])].join('\n');
+  ui.backend.title = [
+    ...(sw ? [`${sw} is a CPU emulation of the GPU: the cpu backend (?mode=cpu) is faster here`] : []),
+    ...(state.backend?.skipped ?? []),
+  ].join('\n');
   ui.rate.textContent = `${state.fps.toFixed(1)} / ${state.targetFps} frames/s`;
   ui.stats.textContent =
     `face-api ${state.detectMs.toFixed(0)} ms (${state.faceApiBackend ?? '…'}) · descriptor ${state.describeMs.toFixed(0)} ms · ` +
@@ -93,8 +104,12 @@ function newSession(checkpoint: LoadedCheckpoint): Session {
   const { predictor } = checkpoint;
   // The run's own frame rate when its config says it: descriptors and clips then see the motion per frame training saw.
   const live = predictor.createSession({
-    fps: TARGET_FPS, trialSeconds: TRIAL_SECONDS, faceLostSeconds: FACE_LOST_SECONDS, minValidRows: MIN_VALID_ROWS,
-    pixelFrameSide: CLIP_FRAME_SIDE, keepDetails: true,
+    fps: TARGET_FPS,
+    trialSeconds: TRIAL_SECONDS,
+    faceLostSeconds: FACE_LOST_SECONDS,
+    minValidRows: MIN_VALID_ROWS,
+    pixelFrameSide: CLIP_FRAME_SIDE,
+    keepDetails: true,
   });
   state.targetFps = live.fps;
   state.trialLength = live.maxFrames;
@@ -137,9 +152,10 @@ let session: Session | null = null;
 function show(p: Prediction, trialStart: boolean): void {
   const main = p.fused ?? p.landmark ?? p.probabilities;
   const lambda = session?.checkpoint.predictor.runner.plm?.config.lambda;
-  ui.mainBranch.textContent = p.fused && lambda !== undefined
-    ? `fused: ${lambda} × landmark + ${+(1 - lambda).toFixed(3)} × pixel`
-    : `landmark branch${state.hasPixelBranch ? (state.pixelOff ? ' (pixel branch off)' : ' (pixel branch waits for a clip)') : ''}`;
+  ui.mainBranch.textContent =
+    p.fused && lambda !== undefined
+      ? `fused: ${lambda} × landmark + ${+(1 - lambda).toFixed(3)} × pixel`
+      : `landmark branch${state.hasPixelBranch ? (state.pixelOff ? ' (pixel branch off)' : ' (pixel branch waits for a clip)') : ''}`;
   state.inferMs = p.timings.totalMs;
   state.predictionCount++;
   pushRecent(state.predictions, main);
@@ -163,10 +179,15 @@ function showTrial(s: Session, trial: { index: number; running: boolean; frames:
 }
 
 /** The last-trial line for an ended trial. */
-function endedText(r: { trial: number; reason: string; prediction: Prediction | null; startMs: number; endMs: number }, fps: number): string {
+function endedText(
+  r: { trial: number; reason: string; prediction: Prediction | null; startMs: number; endMs: number },
+  fps: number,
+): string {
   const seconds = ((r.endMs - r.startMs) / 1000 + 1 / fps).toFixed(1);
   const p = r.prediction;
-  const verdict = p ? `${p.label} ${(100 * p.probabilities[p.classIndex]).toFixed(0)}% (${p.fused ? 'fused' : 'landmark'})` : 'too short to predict';
+  const verdict = p
+    ? `${p.label} ${(100 * p.probabilities[p.classIndex]).toFixed(0)}% (${p.fused ? 'fused' : 'landmark'})`
+    : 'too short to predict';
   if (r.reason === 'complete') return `trial ${r.trial} complete (${TRIAL_SECONDS} s): ${verdict}`;
   return `trial ${r.trial} ${r.reason === 'face-lost' ? 'ended: face lost' : 'ended by Next outfit'} at ${seconds} s: ${verdict}`;
 }
@@ -221,7 +242,10 @@ async function main(): Promise<void> {
   state.backend = await pickBackend(opts.modes);
   showStats();
   setStatus('loading face-api and the checkpoint…');
-  const [face, ckpt] = await Promise.all([loadFaceApi({ tfBackend: opts.tf, inputSize: opts.inputSize }), fetchCheckpoint(`./${CHECKPOINT_STEM}`, `./${CONFIG_FILE}`)]);
+  const [face, ckpt] = await Promise.all([
+    loadFaceApi({ tfBackend: opts.tf, inputSize: opts.inputSize }),
+    fetchCheckpoint(`./${CHECKPOINT_STEM}`, `./${CONFIG_FILE}`),
+  ]);
   state.faceApiBackend = face.tfBackend;
   session = newSession(ckpt);
   setStatus('waiting for the camera…');
@@ -269,7 +293,10 @@ async function main(): Promise<void> {
       // The flow runs between per-frame aligned crops (first frame vs now): draw it through the current alignment.
       present(snapshot, ui.frame);
       fitOverlay();
-      const now = points && d?.valid ? alignFace(points, { size: s.checkpoint.predictor.extract.descriptorCropSize }).transform : undefined;
+      const now =
+        points && d?.valid
+          ? alignFace(points, { size: s.checkpoint.predictor.extract.descriptorCropSize }).transform
+          : undefined;
       drawOverlay(ctx, d, points, { scale, transform: now });
       if (step.ended) {
         ui.lastTrial.textContent = endedText(step.ended, s.live.fps);

@@ -2,7 +2,14 @@
 // flow arrows sampled on the aligned crop, and one thick main-direction arrow per moving region.
 // Everything the descriptor computed lives in crop coordinates; the inverse of the alignment
 // similarity maps it back onto the frame.
-import { REGION_COUNT, applyTransform, invertTransform, type FrameDescriptor, type Point2, type SimilarityTransform } from 'plm-ipe';
+import {
+  REGION_COUNT,
+  applyTransform,
+  invertTransform,
+  type FrameDescriptor,
+  type Point2,
+  type SimilarityTransform,
+} from 'plm-ipe';
 
 /** Golden-angle hue of region k, so neighbours differ. */
 function regionColor(k: number, alpha: number): string {
@@ -42,10 +49,16 @@ export interface OverlayDrawOptions {
 }
 
 /** Clears `ctx` and draws the landmarks and, when the descriptor is valid, its regions and flow. */
-export function drawOverlay(ctx: CanvasRenderingContext2D, d: FrameDescriptor | null, landmarks: ArrayLike<Point2> | null, o: OverlayDrawOptions): void {
+export function drawOverlay(
+  ctx: CanvasRenderingContext2D,
+  d: FrameDescriptor | null,
+  landmarks: ArrayLike<Point2> | null,
+  o: OverlayDrawOptions,
+): void {
   const { scale } = o;
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
-  const toCanvas = (inv: SimilarityTransform, pts: ArrayLike<Point2>): Point2[] => applyTransform(inv, pts).map((p) => ({ x: p.x * scale, y: p.y * scale }));
+  const toCanvas = (inv: SimilarityTransform, pts: ArrayLike<Point2>): Point2[] =>
+    applyTransform(inv, pts).map((p) => ({ x: p.x * scale, y: p.y * scale }));
   const details = d?.valid ? d.details : undefined;
   const transform = o.transform ?? d?.transform;
   if (d && details && transform) {
@@ -75,7 +88,10 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, d: FrameDescriptor | 
         const u = flow.data[2 * i];
         const v = flow.data[2 * i + 1];
         if (Math.hypot(u, v) < 0.05) continue;
-        const [a, b] = toCanvas(inv, [{ x, y }, { x: x + gain * u, y: y + gain * v }]);
+        const [a, b] = toCanvas(inv, [
+          { x, y },
+          { x: x + gain * u, y: y + gain * v },
+        ]);
         arrow(ctx, a, b, 3);
       }
     }
@@ -93,7 +109,10 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, d: FrameDescriptor | 
       }
       const th = 2 * Math.PI * d.values[k];
       const len = 12 * m;
-      const [a, b] = toCanvas(inv, [{ x: cx, y: cy }, { x: cx + len * Math.cos(th), y: cy + len * Math.sin(th) }]);
+      const [a, b] = toCanvas(inv, [
+        { x: cx, y: cy },
+        { x: cx + len * Math.cos(th), y: cy + len * Math.sin(th) },
+      ]);
       ctx.strokeStyle = regionColor(k, 1);
       arrow(ctx, a, b, 6);
     }

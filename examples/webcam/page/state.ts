@@ -56,11 +56,32 @@ export const HISTORY = 50;
 /** A fresh state, also published on `globalThis.__plmDemo`. */
 export function createState(): DemoState {
   const state: DemoState = {
-    status: 'loading', error: null, backend: null, faceApiBackend: null, checkpoint: null, extractSource: null,
-    hasPixelBranch: false, pixelOff: null,
-    frames: 0, faces: 0, validDescriptors: 0, fps: 0, targetFps: 0, detectMs: 0, describeMs: 0, inferMs: 0, pixelMsPerClip: 0,
-    trialCount: 0, trialFrames: 0, trialLength: 0,
-    predictionCount: 0, predictions: [], predictionBranches: [], landmarkPredictions: [], pixelPredictions: [], pixelRuns: 0,
+    status: 'loading',
+    error: null,
+    backend: null,
+    faceApiBackend: null,
+    checkpoint: null,
+    extractSource: null,
+    hasPixelBranch: false,
+    pixelOff: null,
+    frames: 0,
+    faces: 0,
+    validDescriptors: 0,
+    fps: 0,
+    targetFps: 0,
+    detectMs: 0,
+    describeMs: 0,
+    inferMs: 0,
+    pixelMsPerClip: 0,
+    trialCount: 0,
+    trialFrames: 0,
+    trialLength: 0,
+    predictionCount: 0,
+    predictions: [],
+    predictionBranches: [],
+    landmarkPredictions: [],
+    pixelPredictions: [],
+    pixelRuns: 0,
   };
   (globalThis as { __plmDemo?: DemoState }).__plmDemo = state;
   return state;

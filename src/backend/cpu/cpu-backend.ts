@@ -72,10 +72,25 @@ export class CpuBackend implements Backend {
   unary(op: UnaryOp, x: DataId): DataId {
     return this.box(elementwise.unary(op, this.v(x)));
   }
-  binary(op: BinaryOp, a: DataId, aShape: readonly number[], b: DataId, bShape: readonly number[], outShape: readonly number[]): DataId {
+  binary(
+    op: BinaryOp,
+    a: DataId,
+    aShape: readonly number[],
+    b: DataId,
+    bShape: readonly number[],
+    outShape: readonly number[],
+  ): DataId {
     return this.box(elementwise.binary(op, this.v(a), aShape, this.v(b), bShape, outShape));
   }
-  where(c: DataId, cShape: readonly number[], a: DataId, aShape: readonly number[], b: DataId, bShape: readonly number[], outShape: readonly number[]): DataId {
+  where(
+    c: DataId,
+    cShape: readonly number[],
+    a: DataId,
+    aShape: readonly number[],
+    b: DataId,
+    bShape: readonly number[],
+    outShape: readonly number[],
+  ): DataId {
     return this.box(elementwise.where(this.v(c), cShape, this.v(a), aShape, this.v(b), bShape, outShape));
   }
   reduce(op: ReduceOp, x: DataId, shape: readonly number[], axes: readonly number[]): DataId {
@@ -94,10 +109,27 @@ export class CpuBackend implements Backend {
     return this.box(layout.padSlice(this.v(x), shape, outShape, begin));
   }
   concat(xs: readonly DataId[], shapes: readonly (readonly number[])[], axis: number): DataId {
-    return this.box(layout.concat(xs.map((x) => this.v(x)), shapes, axis));
+    return this.box(
+      layout.concat(
+        xs.map((x) => this.v(x)),
+        shapes,
+        axis,
+      ),
+    );
   }
 
-  matmul(a: DataId, b: DataId, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, aStride: number, bStride: number): DataId {
+  matmul(
+    a: DataId,
+    b: DataId,
+    batch: number,
+    M: number,
+    N: number,
+    K: number,
+    transA: boolean,
+    transB: boolean,
+    aStride: number,
+    bStride: number,
+  ): DataId {
     const A = this.v(a);
     const B = this.v(b);
     const C = new Float32Array(batch * M * N);
@@ -145,31 +177,92 @@ export class CpuBackend implements Backend {
   }
 
   lstmLayer(
-    xTm: DataId, wIh: DataId, wHh: DataId, bIh: DataId | null, bHh: DataId | null, h0: DataId | null, c0: DataId | null,
-    maskTm: DataId | null, B: number, T: number, I: number, H: number,
+    xTm: DataId,
+    wIh: DataId,
+    wHh: DataId,
+    bIh: DataId | null,
+    bHh: DataId | null,
+    h0: DataId | null,
+    c0: DataId | null,
+    maskTm: DataId | null,
+    B: number,
+    T: number,
+    I: number,
+    H: number,
   ) {
     const o = (d: DataId | null) => (d ? this.v(d) : null);
-    const r = lstmLayerForward(this.v(xTm), this.v(wIh), this.v(wHh), o(bIh), o(bHh), o(h0), o(c0), o(maskTm), B, T, I, H);
+    const r = lstmLayerForward(
+      this.v(xTm),
+      this.v(wIh),
+      this.v(wHh),
+      o(bIh),
+      o(bHh),
+      o(h0),
+      o(c0),
+      o(maskTm),
+      B,
+      T,
+      I,
+      H,
+    );
     return { hs: this.box(r.hs), cs: this.box(r.cs), acts: this.box(r.acts) };
   }
   lstmLayerGrad(
-    dOutTm: DataId | null, dhT: DataId | null, dcT: DataId | null, xTm: DataId, wIh: DataId, wHh: DataId,
-    hs: DataId, cs: DataId, acts: DataId, maskTm: DataId | null, B: number, T: number, I: number, H: number, needDx: boolean,
+    dOutTm: DataId | null,
+    dhT: DataId | null,
+    dcT: DataId | null,
+    xTm: DataId,
+    wIh: DataId,
+    wHh: DataId,
+    hs: DataId,
+    cs: DataId,
+    acts: DataId,
+    maskTm: DataId | null,
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    needDx: boolean,
   ) {
     const o = (d: DataId | null) => (d ? this.v(d) : null);
     const fwd = { hs: this.v(hs), cs: this.v(cs), acts: this.v(acts) };
-    const g = lstmLayerBackward(o(dOutTm), o(dhT), o(dcT), this.v(xTm), this.v(wIh), this.v(wHh), fwd, o(maskTm), B, T, I, H, needDx);
+    const g = lstmLayerBackward(
+      o(dOutTm),
+      o(dhT),
+      o(dcT),
+      this.v(xTm),
+      this.v(wIh),
+      this.v(wHh),
+      fwd,
+      o(maskTm),
+      B,
+      T,
+      I,
+      H,
+      needDx,
+    );
     return {
-      dxTm: g.dxTm ? this.box(g.dxTm) : null, dWih: this.box(g.dWih), dWhh: this.box(g.dWhh),
-      dBias: this.box(g.dBias), dh0: this.box(g.dh0), dc0: this.box(g.dc0),
+      dxTm: g.dxTm ? this.box(g.dxTm) : null,
+      dWih: this.box(g.dWih),
+      dWhh: this.box(g.dWhh),
+      dBias: this.box(g.dBias),
+      dh0: this.box(g.dh0),
+      dc0: this.box(g.dc0),
     };
   }
 
-  adamUpdate(param: DataId, grad: DataId, m: DataId, v: DataId, vMax: DataId | null, _size: number, h: AdamHyper): void {
+  adamUpdate(
+    param: DataId,
+    grad: DataId,
+    m: DataId,
+    v: DataId,
+    vMax: DataId | null,
+    _size: number,
+    h: AdamHyper,
+  ): void {
     fused.adamUpdate(this.v(param), this.v(grad), this.v(m), this.v(v), vMax ? this.v(vMax) : null, h);
   }
   sgdUpdate(param: DataId, grad: DataId, buf: DataId | null, _size: number, h: SgdHyper): void {
     fused.sgdUpdate(this.v(param), this.v(grad), buf ? this.v(buf) : null, h);
   }
 }
-

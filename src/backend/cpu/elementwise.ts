@@ -68,22 +68,40 @@ export function unary(op: UnaryOp, x: Float32Array): Float32Array {
 function sameShapeFast(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): boolean {
   const n = out.length;
   switch (op) {
-    case 'add': for (let i = 0; i < n; i++) out[i] = a[i] + b[i]; return true;
-    case 'sub': for (let i = 0; i < n; i++) out[i] = a[i] - b[i]; return true;
-    case 'mul': for (let i = 0; i < n; i++) out[i] = a[i] * b[i]; return true;
-    case 'div': for (let i = 0; i < n; i++) out[i] = a[i] / b[i]; return true;
-    default: return false;
+    case 'add':
+      for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+      return true;
+    case 'sub':
+      for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+      return true;
+    case 'mul':
+      for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+      return true;
+    case 'div':
+      for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+      return true;
+    default:
+      return false;
   }
 }
 
 function scalarFast(op: BinaryOp, a: Float32Array, s: number, out: Float32Array): boolean {
   const n = out.length;
   switch (op) {
-    case 'add': for (let i = 0; i < n; i++) out[i] = a[i] + s; return true;
-    case 'sub': for (let i = 0; i < n; i++) out[i] = a[i] - s; return true;
-    case 'mul': for (let i = 0; i < n; i++) out[i] = a[i] * s; return true;
-    case 'div': for (let i = 0; i < n; i++) out[i] = a[i] / s; return true;
-    default: return false;
+    case 'add':
+      for (let i = 0; i < n; i++) out[i] = a[i] + s;
+      return true;
+    case 'sub':
+      for (let i = 0; i < n; i++) out[i] = a[i] - s;
+      return true;
+    case 'mul':
+      for (let i = 0; i < n; i++) out[i] = a[i] * s;
+      return true;
+    case 'div':
+      for (let i = 0; i < n; i++) out[i] = a[i] / s;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -120,8 +138,10 @@ function tiledFast(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32A
 
 export function binary(
   op: BinaryOp,
-  a: Float32Array, aShape: readonly number[],
-  b: Float32Array, bShape: readonly number[],
+  a: Float32Array,
+  aShape: readonly number[],
+  b: Float32Array,
+  bShape: readonly number[],
   outShape: readonly number[],
 ): Float32Array {
   const n = sizeOf(outShape);
@@ -155,14 +175,21 @@ export function binary(
 }
 
 export function where(
-  cond: Float32Array, cShape: readonly number[],
-  a: Float32Array, aShape: readonly number[],
-  b: Float32Array, bShape: readonly number[],
+  cond: Float32Array,
+  cShape: readonly number[],
+  a: Float32Array,
+  aShape: readonly number[],
+  b: Float32Array,
+  bShape: readonly number[],
   outShape: readonly number[],
 ): Float32Array {
   const n = sizeOf(outShape);
   const out = new Float32Array(n);
-  const strides = [broadcastStrides(cShape, outShape), broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)];
+  const strides = [
+    broadcastStrides(cShape, outShape),
+    broadcastStrides(aShape, outShape),
+    broadcastStrides(bShape, outShape),
+  ];
   walk(outShape, strides, (o, [oc, oa, ob], count, [ic, ia, ib]) => {
     for (let i = 0; i < count; i++) out[o + i] = cond[oc + i * ic] !== 0 ? a[oa + i * ia] : b[ob + i * ib];
   });

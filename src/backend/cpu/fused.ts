@@ -31,7 +31,12 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const tanh = (x: number): number => 2 / (1 + Math.exp(-2 * x)) - 1;
 
 export function lstmCell(
-  gates: Float32Array, cPrev: Float32Array, hPrev: Float32Array, mask: Float32Array | null, B: number, H: number,
+  gates: Float32Array,
+  cPrev: Float32Array,
+  hPrev: Float32Array,
+  mask: Float32Array | null,
+  B: number,
+  H: number,
 ): { h: Float32Array; c: Float32Array; acts: Float32Array } {
   const h = new Float32Array(B * H);
   const c = new Float32Array(B * H);
@@ -65,7 +70,13 @@ export function lstmCell(
 }
 
 export function lstmCellGrad(
-  dh: Float32Array, dc: Float32Array, acts: Float32Array, cPrev: Float32Array, mask: Float32Array | null, B: number, H: number,
+  dh: Float32Array,
+  dc: Float32Array,
+  acts: Float32Array,
+  cPrev: Float32Array,
+  mask: Float32Array | null,
+  B: number,
+  H: number,
 ): { dGates: Float32Array; dcPrev: Float32Array; dhPrevSkip: Float32Array } {
   const dGates = new Float32Array(B * 4 * H);
   const dcPrev = new Float32Array(B * H);
@@ -101,7 +112,14 @@ export function lstmCellGrad(
 }
 
 /** torch.optim.Adam's update, in place (L2 weight decay added to the gradient). */
-export function adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | null, h: AdamHyper): void {
+export function adamUpdate(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  vMax: Float32Array | null,
+  h: AdamHyper,
+): void {
   const bc1 = 1 - Math.pow(h.beta1, h.step);
   const bc2 = 1 - Math.pow(h.beta2, h.step);
   const stepSize = h.lr / bc1;

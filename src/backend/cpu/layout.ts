@@ -20,7 +20,12 @@ export function permute(x: Float32Array, shape: readonly number[], perm: readonl
   return out;
 }
 
-export function slice(x: Float32Array, shape: readonly number[], begin: readonly number[], size: readonly number[]): Float32Array {
+export function slice(
+  x: Float32Array,
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+): Float32Array {
   const strides = stridesOf(shape);
   const n = sizeOf(size);
   const out = new Float32Array(n);
@@ -32,7 +37,12 @@ export function slice(x: Float32Array, shape: readonly number[], begin: readonly
   return out;
 }
 
-export function padSlice(x: Float32Array, size: readonly number[], outShape: readonly number[], begin: readonly number[]): Float32Array {
+export function padSlice(
+  x: Float32Array,
+  size: readonly number[],
+  outShape: readonly number[],
+  begin: readonly number[],
+): Float32Array {
   const strides = stridesOf(outShape);
   const out = new Float32Array(sizeOf(outShape));
   if (x.length === 0) return out;
@@ -43,7 +53,11 @@ export function padSlice(x: Float32Array, size: readonly number[], outShape: rea
   return out;
 }
 
-export function concat(xs: readonly Float32Array[], shapes: readonly (readonly number[])[], axis: number): Float32Array {
+export function concat(
+  xs: readonly Float32Array[],
+  shapes: readonly (readonly number[])[],
+  axis: number,
+): Float32Array {
   const { outer, chunks, rowLen } = concatRows(shapes, axis);
   const out = new Float32Array(outer * rowLen);
   for (let o = 0; o < outer; o++) {

@@ -33,7 +33,18 @@ export interface LstmLayerGrads {
  * C[:, col0:col0+B] (ldc `ldc`) += Apacked [M, K] x op(B), B in the heap at `bOff`: stored
  * `[B, K]` rows when `bTrans` (ld K), else `[K, B]` with row stride `bLd`. All offsets are floats.
  */
-function stepProduct(M: number, N: number, K: number, aP: number, bOff: number, bTrans: boolean, bLd: number, cOff: number, ldc: number, acc: boolean): void {
+function stepProduct(
+  M: number,
+  N: number,
+  K: number,
+  aP: number,
+  bOff: number,
+  bTrans: boolean,
+  bLd: number,
+  cOff: number,
+  ldc: number,
+  acc: boolean,
+): void {
   const rt = getRuntime();
   runDenseProduct(rt, newJob(rt), M, N, K, { aPack: aP, b: bOff, bTrans, bLd, c: cOff, ldc, accumulate: acc });
 }
@@ -45,19 +56,35 @@ function stepProduct(M: number, N: number, K: number, aP: number, bOff: number, 
  * for all steps (one product), then each step adds W_hh h_{t-1} into its block.
  */
 export function lstmLayerForward(
-  xTm: Float32Array, wIh: Float32Array, wHh: Float32Array, bIh: Float32Array | null, bHh: Float32Array | null,
-  h0: Float32Array | null, c0: Float32Array | null, maskTm: Float32Array | null, B: number, T: number, I: number, H: number,
+  xTm: Float32Array,
+  wIh: Float32Array,
+  wHh: Float32Array,
+  bIh: Float32Array | null,
+  bHh: Float32Array | null,
+  h0: Float32Array | null,
+  c0: Float32Array | null,
+  maskTm: Float32Array | null,
+  B: number,
+  T: number,
+  I: number,
+  H: number,
 ): LstmLayerForward {
-  const G = 4 * H, TB = T * B, BH = B * H;
+  const G = 4 * H,
+    TB = T * B,
+    BH = B * H;
   const projT = inputProjection(xTm, wIh, bIh, bHh, G, TB, I);
-  const hs = new Float32Array((T + 1) * BH), cs = new Float32Array((T + 1) * BH), acts = new Float32Array(T * 5 * H * B);
+  const hs = new Float32Array((T + 1) * BH),
+    cs = new Float32Array((T + 1) * BH),
+    acts = new Float32Array(T * 5 * H * B);
   if (h0) hs.set(h0);
   if (c0) cs.set(c0);
   const fwd = { hs, cs, acts };
   const rt = getRuntime();
   rt.reset();
   const { MR } = rt.driver;
-  const aP = rt.alloc(Math.ceil(G / MR) * MR * H), gP = rt.alloc(G * TB), hP = rt.alloc(BH);
+  const aP = rt.alloc(Math.ceil(G / MR) * MR * H),
+    gP = rt.alloc(G * TB),
+    hP = rt.alloc(BH);
   packA(rt, wHh, 0, false, G, H, aP);
   rt.heap().set(projT, gP);
   for (let t = 0; t < T; t++) {
@@ -70,8 +97,13 @@ export function lstmLayerForward(
 
 /** The input projection for all steps, gate-major: `[4H, T*B]` = W_ih x^T, then the biases one at a time. */
 function inputProjection(
-  xTm: Float32Array, wIh: Float32Array, bIh: Float32Array | null, bHh: Float32Array | null,
-  G: number, TB: number, I: number,
+  xTm: Float32Array,
+  wIh: Float32Array,
+  bIh: Float32Array | null,
+  bHh: Float32Array | null,
+  G: number,
+  TB: number,
+  I: number,
 ): Float32Array {
   const projT = new Float32Array(G * TB);
   gemm(false, true, G, TB, I, wIh, xTm, projT);
@@ -90,15 +122,31 @@ function inputProjection(
  * stride T*B), writes its activations, c_t and h_t (padded rows carry the previous state).
  */
 function forwardCell(
-  heap: Float32Array, col: number, fwd: LstmLayerForward, maskTm: Float32Array | null,
-  t: number, B: number, T: number, H: number,
+  heap: Float32Array,
+  col: number,
+  fwd: LstmLayerForward,
+  maskTm: Float32Array | null,
+  t: number,
+  B: number,
+  T: number,
+  H: number,
 ): void {
   const { hs, cs, acts } = fwd;
-  const TB = T * B, BH = B * H;
-  const hPrev = t * BH, hNew = hPrev + BH, a0 = t * 5 * H * B;
+  const TB = T * B,
+    BH = B * H;
+  const hPrev = t * BH,
+    hNew = hPrev + BH,
+    a0 = t * 5 * H * B;
   for (let j = 0; j < H; j++) {
-    const gi = col + j * TB, gf = gi + H * TB, gg = gf + H * TB, go = gg + H * TB;
-    const ai = a0 + j * B, af = ai + H * B, ag = af + H * B, ao = ag + H * B, at = ao + H * B;
+    const gi = col + j * TB,
+      gf = gi + H * TB,
+      gg = gf + H * TB,
+      go = gg + H * TB;
+    const ai = a0 + j * B,
+      af = ai + H * B,
+      ag = af + H * B,
+      ao = ag + H * B,
+      at = ao + H * B;
     for (let b = 0; b < B; b++) {
       // fused.ts's sigmoid and tanh written out: this loop runs 5 exps per element and V8 did
       // not inline the calls (they showed as their own frames in a profile).
@@ -132,16 +180,31 @@ function forwardCell(
  * all steps of the gate-major dG `[4H, T*B]`.
  */
 export function lstmLayerBackward(
-  dOutTm: Float32Array | null, dhT: Float32Array | null, dcT: Float32Array | null, xTm: Float32Array, wIh: Float32Array, wHh: Float32Array,
-  fwd: LstmLayerForward, maskTm: Float32Array | null, B: number, T: number, I: number, H: number, needDx: boolean,
+  dOutTm: Float32Array | null,
+  dhT: Float32Array | null,
+  dcT: Float32Array | null,
+  xTm: Float32Array,
+  wIh: Float32Array,
+  wHh: Float32Array,
+  fwd: LstmLayerForward,
+  maskTm: Float32Array | null,
+  B: number,
+  T: number,
+  I: number,
+  H: number,
+  needDx: boolean,
 ): LstmLayerGrads {
-  const G = 4 * H, TB = T * B, BH = B * H;
+  const G = 4 * H,
+    TB = T * B,
+    BH = B * H;
   const state = { dh: dhT ? dhT.slice() : new Float32Array(BH), dc: dcT ? dcT.slice() : new Float32Array(BH) };
   const { dh } = state;
   const rt = getRuntime();
   rt.reset();
   const { MR } = rt.driver;
-  const aP = rt.alloc(Math.ceil(H / MR) * MR * G), dgP = rt.alloc(G * TB), rP = rt.alloc(BH);
+  const aP = rt.alloc(Math.ceil(H / MR) * MR * G),
+    dgP = rt.alloc(G * TB),
+    rP = rt.alloc(BH);
   packA(rt, wHh, 0, true, H, G, aP); // W_hh^T [H, 4H]
   for (let t = T - 1; t >= 0; t--) {
     const col = dgP + t * B;
@@ -161,13 +224,23 @@ export function lstmLayerBackward(
  * dh_{t-1} that does not go through W_hh (the pass-through of padded rows, else 0).
  */
 function gateGradients(
-  heap: Float32Array, col: number, state: { dh: Float32Array; dc: Float32Array }, dOutTm: Float32Array | null,
-  fwd: LstmLayerForward, maskTm: Float32Array | null, t: number, B: number, T: number, H: number,
+  heap: Float32Array,
+  col: number,
+  state: { dh: Float32Array; dc: Float32Array },
+  dOutTm: Float32Array | null,
+  fwd: LstmLayerForward,
+  maskTm: Float32Array | null,
+  t: number,
+  B: number,
+  T: number,
+  H: number,
 ): void {
   const { dh, dc } = state;
   const { cs, acts } = fwd;
-  const TB = T * B, BH = B * H;
-  const a0 = t * 5 * H * B, cPrev = t * BH;
+  const TB = T * B,
+    BH = B * H;
+  const a0 = t * 5 * H * B,
+    cPrev = t * BH;
   for (let b = 0; b < B; b++) {
     const valid = maskTm === null || maskTm[t * B + b] !== 0;
     for (let j = 0; j < H; j++) {
@@ -176,12 +249,19 @@ function gateGradients(
       const gi = col + j * TB + b;
       if (!valid) {
         // Skipped step: the state passed through, so its gradient does too; no gate gradient.
-        heap[gi] = 0; heap[gi + H * TB] = 0; heap[gi + 2 * H * TB] = 0; heap[gi + 3 * H * TB] = 0;
+        heap[gi] = 0;
+        heap[gi + H * TB] = 0;
+        heap[gi + 2 * H * TB] = 0;
+        heap[gi + 3 * H * TB] = 0;
         dh[s] = dhv;
         continue;
       }
       const ai = a0 + j * B + b;
-      const i = acts[ai], f = acts[ai + H * B], g = acts[ai + 2 * H * B], o = acts[ai + 3 * H * B], tc = acts[ai + 4 * H * B];
+      const i = acts[ai],
+        f = acts[ai + H * B],
+        g = acts[ai + 2 * H * B],
+        o = acts[ai + 3 * H * B],
+        tc = acts[ai + 4 * H * B];
       const dct = dc[s] + dhv * o * (1 - tc * tc);
       heap[gi] = dct * g * i * (1 - i);
       heap[gi + H * TB] = dct * cs[cPrev + s] * f * (1 - f);
@@ -195,10 +275,19 @@ function gateGradients(
 
 /** The weight, bias and (when `needDx`) input gradients: single products over all steps of dG `[4H, T*B]`. */
 function weightGradients(
-  dGT: Float32Array, xTm: Float32Array, wIh: Float32Array, hs: Float32Array,
-  G: number, TB: number, I: number, H: number, needDx: boolean,
+  dGT: Float32Array,
+  xTm: Float32Array,
+  wIh: Float32Array,
+  hs: Float32Array,
+  G: number,
+  TB: number,
+  I: number,
+  H: number,
+  needDx: boolean,
 ): Pick<LstmLayerGrads, 'dxTm' | 'dWih' | 'dWhh' | 'dBias'> {
-  const dWih = new Float32Array(G * I), dWhh = new Float32Array(G * H), dBias = new Float32Array(G);
+  const dWih = new Float32Array(G * I),
+    dWhh = new Float32Array(G * H),
+    dBias = new Float32Array(G);
   gemm(false, false, G, I, TB, dGT, xTm, dWih);
   gemm(false, false, G, H, TB, dGT, hs.subarray(0, TB * H), dWhh);
   for (let r = 0; r < G; r++) {

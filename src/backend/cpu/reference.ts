@@ -32,19 +32,43 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** Definition of each unary primitive. */
 export const UNARY_REFERENCE: Readonly<Record<UnaryOp, (x: number) => number>> = {
-  neg: (x) => -x, exp: Math.exp, log: Math.log, sqrt: Math.sqrt, rsqrt: (x) => 1 / Math.sqrt(x),
-  abs: Math.abs, sign: (x) => (Number.isNaN(x) ? NaN : Math.sign(x)), relu: (x) => Math.max(x, 0),
-  sigmoid, tanh: Math.tanh, square: (x) => x * x, reciprocal: (x) => 1 / x, sin: Math.sin, cos: Math.cos,
-  floor: Math.floor, ceil: Math.ceil, round: Math.round, isFinite: (x) => (Number.isFinite(x) ? 1 : 0),
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  abs: Math.abs,
+  sign: (x) => (Number.isNaN(x) ? NaN : Math.sign(x)),
+  relu: (x) => Math.max(x, 0),
+  sigmoid,
+  tanh: Math.tanh,
+  square: (x) => x * x,
+  reciprocal: (x) => 1 / x,
+  sin: Math.sin,
+  cos: Math.cos,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: Math.round,
+  isFinite: (x) => (Number.isFinite(x) ? 1 : 0),
 };
 
 /** Definition of each binary primitive (NaN in the first operand wins maximum/minimum). */
 export const BINARY_REFERENCE: Readonly<Record<BinaryOp, (a: number, b: number) => number>> = {
-  add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b, pow: Math.pow,
-  maximum: (a, b) => (Number.isNaN(a) || a >= b ? a : b), minimum: (a, b) => (Number.isNaN(a) || a <= b ? a : b),
-  eq: (a, b) => +(a === b), ne: (a, b) => +(a !== b), gt: (a, b) => +(a > b), ge: (a, b) => +(a >= b),
-  lt: (a, b) => +(a < b), le: (a, b) => +(a <= b),
-  reluGrad: (dy, y) => (y > 0 ? dy : 0), sigmoidGrad: (dy, y) => dy * y * (1 - y),
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: (a, b) => (Number.isNaN(a) || a >= b ? a : b),
+  minimum: (a, b) => (Number.isNaN(a) || a <= b ? a : b),
+  eq: (a, b) => +(a === b),
+  ne: (a, b) => +(a !== b),
+  gt: (a, b) => +(a > b),
+  ge: (a, b) => +(a >= b),
+  lt: (a, b) => +(a < b),
+  le: (a, b) => +(a <= b),
+  reluGrad: (dy, y) => (y > 0 ? dy : 0),
+  sigmoidGrad: (dy, y) => dy * y * (1 - y),
   tanhGrad: (dy, y) => dy * (1 - y * y),
 };
 
@@ -53,7 +77,11 @@ export function unaryReference(op: UnaryOp, x: ArrayLike<number>): Float64Array 
 }
 
 export function binaryReference(
-  op: BinaryOp, a: ArrayLike<number>, aShape: readonly number[], b: ArrayLike<number>, bShape: readonly number[],
+  op: BinaryOp,
+  a: ArrayLike<number>,
+  aShape: readonly number[],
+  b: ArrayLike<number>,
+  bShape: readonly number[],
   outShape: readonly number[],
 ): Float64Array {
   const f = BINARY_REFERENCE[op];
@@ -66,8 +94,13 @@ export function binaryReference(
 }
 
 export function whereReference(
-  cond: ArrayLike<number>, condShape: readonly number[], a: ArrayLike<number>, aShape: readonly number[],
-  b: ArrayLike<number>, bShape: readonly number[], outShape: readonly number[],
+  cond: ArrayLike<number>,
+  condShape: readonly number[],
+  a: ArrayLike<number>,
+  aShape: readonly number[],
+  b: ArrayLike<number>,
+  bShape: readonly number[],
+  outShape: readonly number[],
 ): Float64Array {
   const out = new Float64Array(count(outShape));
   for (let i = 0; i < out.length; i++) {
@@ -88,7 +121,10 @@ function keptIndex(idx: readonly number[], shape: readonly number[], axes: reado
 }
 
 export function reduceReference(
-  op: ReduceOp, x: ArrayLike<number>, shape: readonly number[], axes: readonly number[],
+  op: ReduceOp,
+  x: ArrayLike<number>,
+  shape: readonly number[],
+  axes: readonly number[],
 ): Float64Array {
   const init = { sum: 0, prod: 1, max: -Infinity, min: Infinity }[op];
   const out = new Float64Array(count(shape.filter((_, d) => !axes.includes(d)))).fill(init);
@@ -121,7 +157,9 @@ export function argMaxReference(x: ArrayLike<number>, shape: readonly number[], 
 }
 
 export function permuteReference(
-  x: ArrayLike<number>, shape: readonly number[], perm: readonly number[],
+  x: ArrayLike<number>,
+  shape: readonly number[],
+  perm: readonly number[],
 ): Float64Array {
   const outShape = perm.map((p) => shape[p]);
   const out = new Float64Array(x.length);
@@ -135,25 +173,45 @@ export function permuteReference(
 }
 
 export function sliceReference(
-  x: ArrayLike<number>, shape: readonly number[], begin: readonly number[], size: readonly number[],
+  x: ArrayLike<number>,
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
 ): Float64Array {
   const out = new Float64Array(count(size));
-  for (let i = 0; i < out.length; i++) out[i] = x[broadcastIndex(unravel(i, size).map((v, d) => v + begin[d]), shape)];
+  for (let i = 0; i < out.length; i++)
+    out[i] =
+      x[
+        broadcastIndex(
+          unravel(i, size).map((v, d) => v + begin[d]),
+          shape,
+        )
+      ];
   return out;
 }
 
 export function padSliceReference(
-  x: ArrayLike<number>, shape: readonly number[], outShape: readonly number[], begin: readonly number[],
+  x: ArrayLike<number>,
+  shape: readonly number[],
+  outShape: readonly number[],
+  begin: readonly number[],
 ): Float64Array {
   const out = new Float64Array(count(outShape));
   for (let i = 0; i < x.length; i++) {
-    out[broadcastIndex(unravel(i, shape).map((v, d) => v + begin[d]), outShape)] = x[i];
+    out[
+      broadcastIndex(
+        unravel(i, shape).map((v, d) => v + begin[d]),
+        outShape,
+      )
+    ] = x[i];
   }
   return out;
 }
 
 export function concatReference(
-  xs: readonly ArrayLike<number>[], shapes: readonly (readonly number[])[], axis: number,
+  xs: readonly ArrayLike<number>[],
+  shapes: readonly (readonly number[])[],
+  axis: number,
 ): Float64Array {
   const outShape = [...shapes[0]];
   outShape[axis] = shapes.reduce((s, sh) => s + sh[axis], 0);
@@ -174,8 +232,15 @@ export function concatReference(
 
 /** C[M,N] = op(A) op(B) for one matrix (row-major; A stored [K,M] if transA, B [N,K] if transB). */
 export function gemmReference(
-  transA: boolean, transB: boolean, M: number, N: number, K: number, A: ArrayLike<number>, B: ArrayLike<number>,
-  aOff = 0, bOff = 0,
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: ArrayLike<number>,
+  B: ArrayLike<number>,
+  aOff = 0,
+  bOff = 0,
 ): Float64Array {
   const C = new Float64Array(M * N);
   for (let i = 0; i < M; i++) {
@@ -194,8 +259,16 @@ export function gemmReference(
 
 /** The batched `matmul` primitive: `batch` products, batch strides 0 broadcasting one matrix. */
 export function matmulReference(
-  a: ArrayLike<number>, b: ArrayLike<number>, batch: number, M: number, N: number, K: number,
-  transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  batch: number,
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
+  aBatchStride: number,
+  bBatchStride: number,
 ): Float64Array {
   const out = new Float64Array(batch * M * N);
   for (let i = 0; i < batch; i++) {
@@ -233,7 +306,10 @@ function forEachTap(g: Conv3dGeometry, fn: (yIdx: number, xIdx: number, wIdx: nu
 }
 
 export function conv3dReference(
-  x: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLike<number> | null, g: Conv3dGeometry,
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  bias: ArrayLike<number> | null,
+  g: Conv3dGeometry,
 ): Float64Array {
   const y = new Float64Array(g.outputSize);
   forEachTap(g, (yi, xi, wi) => (y[yi] += x[xi] * w[wi]));
@@ -248,7 +324,9 @@ export function conv3dGradInputReference(dy: ArrayLike<number>, w: ArrayLike<num
 }
 
 export function conv3dGradWeightReference(
-  x: ArrayLike<number>, dy: ArrayLike<number>, g: Conv3dGeometry,
+  x: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  g: Conv3dGeometry,
 ): Float64Array {
   const dw = new Float64Array(g.weightSize);
   forEachTap(g, (yi, xi, wi) => (dw[wi] += dy[yi] * x[xi]));
@@ -259,7 +337,8 @@ export function conv3dGradWeightReference(
 
 /** Calls `fn` with each output's index, its channel plane's offset in x and its window's first (padded) cell. */
 function forEachWindow(
-  g: Pool3dGeometry, fn: (outIdx: number, planeBase: number, d0: number, h0: number, w0: number) => void,
+  g: Pool3dGeometry,
+  fn: (outIdx: number, planeBase: number, d0: number, h0: number, w0: number) => void,
 ): void {
   let oi = 0;
   for (let p = 0; p < g.batch * g.channels; p++) {
@@ -322,7 +401,9 @@ export function avgPool3dReference(x: ArrayLike<number>, g: Pool3dGeometry, coun
 }
 
 export function avgPool3dGradReference(
-  dy: ArrayLike<number>, g: Pool3dGeometry, countIncludePad: boolean,
+  dy: ArrayLike<number>,
+  g: Pool3dGeometry,
+  countIncludePad: boolean,
 ): Float64Array {
   const dx = new Float64Array(g.inputSize);
   forEachWindow(g, (oi, base, d0, h0, w0) => {
@@ -338,7 +419,11 @@ export function avgPool3dGradReference(
 
 /** Softmax (or log-softmax) along the middle axis of `[outer, axisSize, inner]`. */
 export function softmaxReference(
-  x: ArrayLike<number>, outer: number, n: number, inner: number, log: boolean,
+  x: ArrayLike<number>,
+  outer: number,
+  n: number,
+  inner: number,
+  log: boolean,
 ): Float64Array {
   const out = new Float64Array(outer * n * inner);
   for (let o = 0; o < outer; o++)
@@ -355,10 +440,16 @@ export function softmaxReference(
 
 /** The `lstmCell` primitive (gate order i, f, g, o); masked rows keep the previous state. */
 export function lstmCellReference(
-  gates: ArrayLike<number>, cPrev: ArrayLike<number>, hPrev: ArrayLike<number>, mask: ArrayLike<number> | null,
-  B: number, H: number,
+  gates: ArrayLike<number>,
+  cPrev: ArrayLike<number>,
+  hPrev: ArrayLike<number>,
+  mask: ArrayLike<number> | null,
+  B: number,
+  H: number,
 ): { h: Float64Array; c: Float64Array; acts: Float64Array } {
-  const h = new Float64Array(B * H), c = new Float64Array(B * H), acts = new Float64Array(B * 5 * H);
+  const h = new Float64Array(B * H),
+    c = new Float64Array(B * H),
+    acts = new Float64Array(B * 5 * H);
   for (let b = 0; b < B; b++)
     for (let j = 0; j < H; j++) {
       const gate = (k: number) => gates[b * 4 * H + k * H + j];
@@ -374,10 +465,17 @@ export function lstmCellReference(
 
 /** The `lstmCellGrad` primitive, from the saved activations `acts` `[B, 5H]` of `lstmCell`. */
 export function lstmCellGradReference(
-  dh: ArrayLike<number>, dc: ArrayLike<number>, acts: ArrayLike<number>, cPrev: ArrayLike<number>,
-  mask: ArrayLike<number> | null, B: number, H: number,
+  dh: ArrayLike<number>,
+  dc: ArrayLike<number>,
+  acts: ArrayLike<number>,
+  cPrev: ArrayLike<number>,
+  mask: ArrayLike<number> | null,
+  B: number,
+  H: number,
 ): { dGates: Float64Array; dcPrev: Float64Array; dhPrevSkip: Float64Array } {
-  const dGates = new Float64Array(B * 4 * H), dcPrev = new Float64Array(B * H), dhPrevSkip = new Float64Array(B * H);
+  const dGates = new Float64Array(B * 4 * H),
+    dcPrev = new Float64Array(B * H),
+    dhPrevSkip = new Float64Array(B * H);
   for (let b = 0; b < B; b++)
     for (let j = 0; j < H; j++) {
       const k = b * H + j;
@@ -389,8 +487,10 @@ export function lstmCellGradReference(
       const [i, f, g, o, tc] = [0, 1, 2, 3, 4].map((q) => acts[b * 5 * H + q * H + j]);
       const dcTotal = dc[k] + dh[k] * o * (1 - tc * tc);
       const d = [
-        dcTotal * g * i * (1 - i), dcTotal * cPrev[k] * f * (1 - f),
-        dcTotal * i * (1 - g * g), dh[k] * tc * o * (1 - o),
+        dcTotal * g * i * (1 - i),
+        dcTotal * cPrev[k] * f * (1 - f),
+        dcTotal * i * (1 - g * g),
+        dh[k] * tc * o * (1 - o),
       ];
       d.forEach((v, q) => (dGates[b * 4 * H + q * H + j] = v));
       dcPrev[k] = dcTotal * f;
@@ -402,7 +502,12 @@ export function lstmCellGradReference(
 
 /** One torch.optim.Adam step on `p`, `m`, `v` (and `vMax` with amsgrad), in place. */
 export function adamUpdateReference(
-  p: Float64Array, grad: ArrayLike<number>, m: Float64Array, v: Float64Array, vMax: Float64Array | null, h: AdamHyper,
+  p: Float64Array,
+  grad: ArrayLike<number>,
+  m: Float64Array,
+  v: Float64Array,
+  vMax: Float64Array | null,
+  h: AdamHyper,
 ): void {
   for (let i = 0; i < p.length; i++) {
     const g = grad[i] + h.weightDecay * p[i];
@@ -417,7 +522,10 @@ export function adamUpdateReference(
 
 /** One torch.optim.SGD step (momentum, dampening, Nesterov, L2 weight decay), in place. */
 export function sgdUpdateReference(
-  p: Float64Array, grad: ArrayLike<number>, buf: Float64Array | null, h: SgdHyper,
+  p: Float64Array,
+  grad: ArrayLike<number>,
+  buf: Float64Array | null,
+  h: SgdHyper,
 ): void {
   for (let i = 0; i < p.length; i++) {
     let d = grad[i] + h.weightDecay * p[i];

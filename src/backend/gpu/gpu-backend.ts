@@ -7,7 +7,15 @@ import type { AdamHyper, Backend, BinaryOp, DataId, LstmCellOutputs, ReduceOp, S
 import type { Conv3dGeometry, Pool3dGeometry } from '../../tensor/geometry.js';
 import { sizeOf } from '../../tensor/shape.js';
 import { KernelCache } from './kernel-cache.js';
-import { bestAvailable, chooseMode, probeCapabilities, warnOnce, type Capabilities, type GpuMode, type GpuModeRequest } from './mode.js';
+import {
+  bestAvailable,
+  chooseMode,
+  probeCapabilities,
+  warnOnce,
+  type Capabilities,
+  type GpuMode,
+  type GpuModeRequest,
+} from './mode.js';
 import { GpuData, readValue, readValueSync, releaseValue, type DeviceValue } from './storage.js';
 import { HOST_SHADOW_LIMIT, webgpuClasses, WebGpuValue } from './webgpu-value.js';
 import { WgslProducts, type WebGpuContext, type WgslStats } from './wgsl/runner.js';
@@ -105,7 +113,8 @@ export class GpuBackend implements Backend {
     if (this.running !== 'webgpu') return Promise.resolve();
     this.webgpuChecked ??= webgpuClasses.WebGPUContext.acquire().then(
       (context) => {
-        if (this.options.wgsl !== false) this.wgsl = new WgslProducts(context as unknown as WebGpuContext, this.options.wgslGridLimit);
+        if (this.options.wgsl !== false)
+          this.wgsl = new WgslProducts(context as unknown as WebGpuContext, this.options.wgslGridLimit);
       },
       (e: unknown) => this.leaveWebGpu(e),
     );
@@ -119,7 +128,9 @@ export class GpuBackend implements Backend {
       : message;
     const alt = bestAvailable({ ...(this.options.capabilities ?? probeCapabilities()), webgpu: false });
     if (this.live > 0 || alt === null) {
-      throw new Error(`gpu backend: webgpu: ${reason}${this.live > 0 ? ` (${this.live} tensors already live: call await ready() before making tensors)` : ''}`);
+      throw new Error(
+        `gpu backend: webgpu: ${reason}${this.live > 0 ? ` (${this.live} tensors already live: call await ready() before making tensors)` : ''}`,
+      );
     }
     this.kernels.destroy();
     this.running = alt;
@@ -142,7 +153,9 @@ export class GpuBackend implements Backend {
       if (value !== 0) a.fill(value);
       return a;
     }
-    return this.shadow(this.kernels.run('fillValue', size, {}, [new Float32Array([value])]), () => new Float32Array(size).fill(value));
+    return this.shadow(this.kernels.run('fillValue', size, {}, [new Float32Array([value])]), () =>
+      new Float32Array(size).fill(value),
+    );
   }
 
   /** WebGPU cannot read synchronously: small uploads and fills keep a host copy for readSync. */
@@ -158,7 +171,8 @@ export class GpuBackend implements Backend {
   }
 
   private data(id: DataId): GpuData {
-    if (!(id instanceof GpuData) || id.owner !== this) throw new Error('gpu backend: handle does not belong to this gpu backend (tensors from another backend?)');
+    if (!(id instanceof GpuData) || id.owner !== this)
+      throw new Error('gpu backend: handle does not belong to this gpu backend (tensors from another backend?)');
     if (id.value === null) throw new Error('gpu backend: handle used after it was disposed');
     return id;
   }
@@ -211,15 +225,33 @@ export class GpuBackend implements Backend {
     if (size === 0) return this.fill(0, 0);
     return this.box(elementwise.unary(this.device, op, this.v(x), size), size);
   }
-  binary(op: BinaryOp, a: DataId, aShape: readonly number[], b: DataId, bShape: readonly number[], outShape: readonly number[]): DataId {
+  binary(
+    op: BinaryOp,
+    a: DataId,
+    aShape: readonly number[],
+    b: DataId,
+    bShape: readonly number[],
+    outShape: readonly number[],
+  ): DataId {
     const n = sizeOf(outShape);
     if (n === 0) return this.fill(0, 0);
     return this.box(elementwise.binary(this.device, op, this.v(a), aShape, this.v(b), bShape, outShape), n);
   }
-  where(c: DataId, cShape: readonly number[], a: DataId, aShape: readonly number[], b: DataId, bShape: readonly number[], outShape: readonly number[]): DataId {
+  where(
+    c: DataId,
+    cShape: readonly number[],
+    a: DataId,
+    aShape: readonly number[],
+    b: DataId,
+    bShape: readonly number[],
+    outShape: readonly number[],
+  ): DataId {
     const n = sizeOf(outShape);
     if (n === 0) return this.fill(0, 0);
-    return this.box(elementwise.where(this.device, this.v(c), cShape, this.v(a), aShape, this.v(b), bShape, outShape), n);
+    return this.box(
+      elementwise.where(this.device, this.v(c), cShape, this.v(a), aShape, this.v(b), bShape, outShape),
+      n,
+    );
   }
   reduce(op: ReduceOp, x: DataId, shape: readonly number[], axes: readonly number[]): DataId {
     const n = sizeOf(shape.filter((_, i) => !axes.includes(i)));
@@ -246,13 +278,35 @@ export class GpuBackend implements Backend {
   }
   concat(xs: readonly DataId[], shapes: readonly (readonly number[])[], axis: number): DataId {
     const n = shapes.reduce((acc, s) => acc + sizeOf(s), 0);
-    return this.box(layout.concat(this.device, xs.map((x) => this.v(x)), shapes, axis), n);
+    return this.box(
+      layout.concat(
+        this.device,
+        xs.map((x) => this.v(x)),
+        shapes,
+        axis,
+      ),
+      n,
+    );
   }
 
   // ---- linear algebra, convolution, pooling ----
 
-  matmul(a: DataId, b: DataId, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, aStride: number, bStride: number): DataId {
-    return this.box(linalg.matmul(this.device, this.v(a), this.v(b), batch, M, N, K, transA, transB, aStride, bStride), batch * M * N);
+  matmul(
+    a: DataId,
+    b: DataId,
+    batch: number,
+    M: number,
+    N: number,
+    K: number,
+    transA: boolean,
+    transB: boolean,
+    aStride: number,
+    bStride: number,
+  ): DataId {
+    return this.box(
+      linalg.matmul(this.device, this.v(a), this.v(b), batch, M, N, K, transA, transB, aStride, bStride),
+      batch * M * N,
+    );
   }
   conv3d(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry): DataId {
     return this.box(convPool.conv3d(this.device, this.v(x), this.v(w), bias ? this.v(bias) : null, g), g.outputSize);
@@ -283,19 +337,57 @@ export class GpuBackend implements Backend {
     return this.box(fused.softmax(this.device, this.v(x), outer, axisSize, inner, log), outer * axisSize * inner);
   }
   lstmCell(gates: DataId, cPrev: DataId, hPrev: DataId, mask: DataId | null, B: number, H: number): LstmCellOutputs {
-    const r = fused.lstmCell(this.device, this.v(gates), this.v(cPrev), this.v(hPrev), mask ? this.v(mask) : null, B, H);
+    const r = fused.lstmCell(
+      this.device,
+      this.v(gates),
+      this.v(cPrev),
+      this.v(hPrev),
+      mask ? this.v(mask) : null,
+      B,
+      H,
+    );
     return { h: this.box(r.h, B * H), c: this.box(r.c, B * H), acts: this.box(r.acts, B * 5 * H) };
   }
-  lstmCellGrad(dh: DataId, dc: DataId, acts: DataId, cPrev: DataId, mask: DataId | null, B: number, H: number): { dGates: DataId; dcPrev: DataId; dhPrevSkip: DataId } {
-    const r = fused.lstmCellGrad(this.device, this.v(dh), this.v(dc), this.v(acts), this.v(cPrev), mask ? this.v(mask) : null, B, H);
-    return { dGates: this.box(r.dGates, B * 4 * H), dcPrev: this.box(r.dcPrev, B * H), dhPrevSkip: this.box(r.dhPrevSkip, B * H) };
+  lstmCellGrad(
+    dh: DataId,
+    dc: DataId,
+    acts: DataId,
+    cPrev: DataId,
+    mask: DataId | null,
+    B: number,
+    H: number,
+  ): { dGates: DataId; dcPrev: DataId; dhPrevSkip: DataId } {
+    const r = fused.lstmCellGrad(
+      this.device,
+      this.v(dh),
+      this.v(dc),
+      this.v(acts),
+      this.v(cPrev),
+      mask ? this.v(mask) : null,
+      B,
+      H,
+    );
+    return {
+      dGates: this.box(r.dGates, B * 4 * H),
+      dcPrev: this.box(r.dcPrev, B * H),
+      dhPrevSkip: this.box(r.dhPrevSkip, B * H),
+    };
   }
 
   // ---- optimizer updates: new values swapped into the given handles ----
 
   adamUpdate(param: DataId, grad: DataId, m: DataId, v: DataId, vMax: DataId | null, size: number, h: AdamHyper): void {
     if (size === 0) return;
-    const r = fused.adam(this.device, this.v(param), this.v(grad), this.v(m), this.v(v), vMax ? this.v(vMax) : null, size, h);
+    const r = fused.adam(
+      this.device,
+      this.v(param),
+      this.v(grad),
+      this.v(m),
+      this.v(v),
+      vMax ? this.v(vMax) : null,
+      size,
+      h,
+    );
     this.swap(param, r.p);
     this.swap(m, r.m);
     this.swap(v, r.v);

@@ -41,7 +41,10 @@ export class KernelCache {
   /** Kernels built so far (including evicted ones), for tests and reports. */
   builds = 0;
 
-  constructor(readonly mode: GpuMode, limit?: number) {
+  constructor(
+    readonly mode: GpuMode,
+    limit?: number,
+  ) {
     this.limit = limit ?? defaultKernelLimit(mode);
     this.gpu = new GPU({ mode } as ConstructorParameters<typeof GPU>[0]);
   }
@@ -63,7 +66,9 @@ export class KernelCache {
     // Argument sizes are part of the signature: gpu.js bakes them into the compiled kernel
     // (webasm throws when they change, GL silently reads out of bounds).
     const argSizes = args.map(argSize).join(',');
-    const key = `${name}|${size}|${argSizes}|${Object.keys(constants).map((k) => `${k}=${constants[k]}`).join(',')}`;
+    const key = `${name}|${size}|${argSizes}|${Object.keys(constants)
+      .map((k) => `${k}=${constants[k]}`)
+      .join(',')}`;
     let k = this.kernels.get(key);
     if (k) {
       // Refresh LRU position.
@@ -78,11 +83,14 @@ export class KernelCache {
         old.destroy?.();
       }
     }
-    if (this.mode === 'webgpu') return launchWebGpu(k as unknown as WebGpuShortcut, args as (Float32Array | WebGpuValue)[], size);
+    if (this.mode === 'webgpu')
+      return launchWebGpu(k as unknown as WebGpuShortcut, args as (Float32Array | WebGpuValue)[], size);
     const out = k(...args);
     if (this.onDevice) return out as DeviceValue;
     if (out instanceof Float32Array) return out;
-    throw new Error(`gpu backend internal: kernel ${name} returned ${Object.prototype.toString.call(out)} on ${this.mode}`);
+    throw new Error(
+      `gpu backend internal: kernel ${name} returned ${Object.prototype.toString.call(out)} on ${this.mode}`,
+    );
   }
 
   private build(name: KernelName, size: number, constants: Constants): CompiledKernel {
@@ -100,7 +108,10 @@ export class KernelCache {
       // 4 floats per RGBA32F texel on WebGL1/headless GL instead of 1 (4x less texture memory).
       optimizeFloatMemory: this.mode === 'headlessgl' || this.mode === 'webgl',
     };
-    const kernel = this.gpu.createKernel(KERNEL_SOURCES[name] as unknown as Parameters<GPU['createKernel']>[0], settings as never);
+    const kernel = this.gpu.createKernel(
+      KERNEL_SOURCES[name] as unknown as Parameters<GPU['createKernel']>[0],
+      settings as never,
+    );
     return kernel as unknown as CompiledKernel;
   }
 

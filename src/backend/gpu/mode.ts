@@ -24,7 +24,10 @@ export interface Capabilities {
 }
 
 export function probeCapabilities(): Capabilities {
-  const g = globalThis as { process?: { versions?: { node?: string }; env?: Record<string, string | undefined> }; window?: unknown };
+  const g = globalThis as {
+    process?: { versions?: { node?: string }; env?: Record<string, string | undefined> };
+    window?: unknown;
+  };
   const node = typeof g.window === 'undefined' && !!g.process?.versions?.node;
   const safe = (f: () => boolean): boolean => {
     try {
@@ -62,20 +65,27 @@ export function bestAvailable(c: Capabilities): GpuMode | null {
 
 export function chooseMode(requested: GpuModeRequest, c: Capabilities = probeCapabilities()): ModeChoice {
   if (!MODE_REQUESTS.includes(requested)) {
-    throw new Error(`setBackend('gpu'): unknown mode '${String(requested)}', expected one of ${MODE_REQUESTS.join(', ')}`);
+    throw new Error(
+      `setBackend('gpu'): unknown mode '${String(requested)}', expected one of ${MODE_REQUESTS.join(', ')}`,
+    );
   }
   const pick = (mode: GpuMode | null, why: string | null): ModeChoice => {
     if (mode === null) {
-      throw new Error(`setBackend('gpu'): no gpu.js mode is available here (${why ?? 'no WebGL, headless GL or WebAssembly'})`);
+      throw new Error(
+        `setBackend('gpu'): no gpu.js mode is available here (${why ?? 'no WebGL, headless GL or WebAssembly'})`,
+      );
     }
     return { requested, mode, fallback: why };
   };
   switch (requested) {
     case 'auto': {
       if (c.node && !c.headlessgl) {
-        return pick(c.webasm ? 'webasm' : null, c.display
-          ? "auto: headless GL (the 'gl' package) could not start, running webasm"
-          : 'auto: Node without a DISPLAY has no headless GL, running webasm (run under xvfb-run for headlessgl)');
+        return pick(
+          c.webasm ? 'webasm' : null,
+          c.display
+            ? "auto: headless GL (the 'gl' package) could not start, running webasm"
+            : 'auto: Node without a DISPLAY has no headless GL, running webasm (run under xvfb-run for headlessgl)',
+        );
       }
       return pick(bestAvailable(c), null);
     }
@@ -90,7 +100,10 @@ export function chooseMode(requested: GpuModeRequest, c: Capabilities = probeCap
     case 'webgl': {
       if (c[requested]) return pick(requested, null);
       const alt = bestAvailable(c);
-      return pick(alt, `${requested}: not supported in this runtime${c.node ? ' (Node has no WebGL; headlessgl is its GL)' : ''}, running ${alt}`);
+      return pick(
+        alt,
+        `${requested}: not supported in this runtime${c.node ? ' (Node has no WebGL; headlessgl is its GL)' : ''}, running ${alt}`,
+      );
     }
     case 'headlessgl': {
       if (c.headlessgl) return pick('headlessgl', null);

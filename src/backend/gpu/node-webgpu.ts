@@ -53,7 +53,8 @@ export function installNodeWebGpu(options: NodeWebGpuOptions = {}): Promise<Node
 
 async function install(options: NodeWebGpuOptions): Promise<NodeWebGpuAdapter> {
   const g = globalThis as { process?: { versions?: { node?: string } }; navigator?: { gpu?: unknown } };
-  if (!g.process?.versions?.node) throw new Error('installNodeWebGpu: only for Node (browsers have navigator.gpu already)');
+  if (!g.process?.versions?.node)
+    throw new Error('installNodeWebGpu: only for Node (browsers have navigator.gpu already)');
   if (g.navigator?.gpu) throw new Error('installNodeWebGpu: navigator.gpu is already set in this process');
   // A variable keeps bundlers and TypeScript from resolving the optional package at build time.
   const name = 'webgpu';
@@ -61,7 +62,9 @@ async function install(options: NodeWebGpuOptions): Promise<NodeWebGpuAdapter> {
   try {
     dawn = (await import(name)) as DawnModule;
   } catch (e) {
-    throw new Error(`installNodeWebGpu: the optional package 'webgpu' (Dawn for Node) could not be loaded; install it with \`npm install webgpu\` (${(e as Error).message})`);
+    throw new Error(
+      `installNodeWebGpu: the optional package 'webgpu' (Dawn for Node) could not be loaded; install it with \`npm install webgpu\` (${(e as Error).message})`,
+    );
   }
   const gpu = dawn.create(options.dawnFlags ?? []);
   const adapter = await gpu.requestAdapter();

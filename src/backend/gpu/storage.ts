@@ -62,7 +62,8 @@ export function textureToFloat32(t: DeviceTexture, size: number): Float32Array {
   let k = 0;
   const put = (x: unknown): void => {
     if (typeof x === 'number') out[k++] = x;
-    else if (x && typeof (x as ArrayLike<unknown>).length === 'number') for (const y of Array.from(x as ArrayLike<unknown>)) put(y);
+    else if (x && typeof (x as ArrayLike<unknown>).length === 'number')
+      for (const y of Array.from(x as ArrayLike<unknown>)) put(y);
   };
   put(a);
   return out;

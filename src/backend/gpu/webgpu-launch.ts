@@ -35,7 +35,8 @@ export function launchWebGpu(k: WebGpuShortcut, args: readonly LaunchArg[], size
     // Synchronous path: run() validates and submits before returning (errors throw here).
     const before = inner.outputBuffer;
     const p = inner.run(...now);
-    if (inner.outputBuffer === before) throw new Error('gpu backend (webgpu) internal: the kernel did not allocate an output buffer');
+    if (inner.outputBuffer === before)
+      throw new Error('gpu backend (webgpu) internal: the kernel did not allocate an output buffer');
     const handle = new webgpuClasses.WebGPUBufferResult({
       buffer: inner.outputBuffer,
       output: [...inner.output],
@@ -44,12 +45,17 @@ export function launchWebGpu(k: WebGpuShortcut, args: readonly LaunchArg[], size
       kernel: inner,
     });
     // gpu.js's own handle holds a second reference to the same buffer: drop it.
-    void p.then((h) => h.delete(), () => {});
+    void p.then(
+      (h) => h.delete(),
+      () => {},
+    );
     webgpuLaunchStats.immediate++;
     return new WebGpuValue(size, handle);
   }
   // First call (kernel build is asynchronous) or inputs still pending: chain on promises.
-  const ready = Promise.all(args.map((a) => (a instanceof WebGpuValue ? a.resolved() : a))).then((resolved) => k(...resolved) as Promise<WebGpuBufferResult>);
+  const ready = Promise.all(args.map((a) => (a instanceof WebGpuValue ? a.resolved() : a))).then(
+    (resolved) => k(...resolved) as Promise<WebGpuBufferResult>,
+  );
   for (const a of args) if (a instanceof WebGpuValue) a.use(ready);
   webgpuLaunchStats.deferred++;
   return new WebGpuValue(size, ready);

@@ -15,7 +15,13 @@ export interface WebGpuBufferResult {
 }
 
 interface WebGpuClasses {
-  WebGPUBufferResult: new (settings: { buffer: unknown; output: number[]; componentCount: number; context: unknown; kernel: unknown }) => WebGpuBufferResult;
+  WebGPUBufferResult: new (settings: {
+    buffer: unknown;
+    output: number[];
+    componentCount: number;
+    context: unknown;
+    kernel: unknown;
+  }) => WebGpuBufferResult;
   WebGPUContext: { acquire(): Promise<{ adapter: unknown; device: unknown }> };
 }
 
@@ -86,7 +92,9 @@ export class WebGpuValue {
 
   /** Reads the values back (waits for the producer and the copy). */
   read(): Promise<Float32Array> {
-    const r = this.resolved().then((h) => h.toArray()).then((a) => toFloat32(a, this.size));
+    const r = this.resolved()
+      .then((h) => h.toArray())
+      .then((a) => toFloat32(a, this.size));
     this.use(r);
     return r;
   }

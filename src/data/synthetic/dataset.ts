@@ -75,7 +75,11 @@ export interface SyntheticVideo extends RgbVideo {
 /** The generated dataset: the manifest and a lazy renderer. */
 export interface SyntheticDataset {
   /** The options with every default filled in. */
-  options: Required<Omit<SyntheticOptions, 'size' | 'sessionsPerSubject'>> & { width: number; height: number; sessionsPerSubject: [number, number] };
+  options: Required<Omit<SyntheticOptions, 'size' | 'sessionsPerSubject'>> & {
+    width: number;
+    height: number;
+    sessionsPerSubject: [number, number];
+  };
   /** One entry per video, in subject, session, outfit order. */
   entries: SyntheticEntry[];
   /** The subjects, by index. */
@@ -109,13 +113,19 @@ export function generateDataset(options: SyntheticOptions = {}): SyntheticDatase
   const { seed } = resolved;
   const outfits = sampleOutfits(seed, resolved.outfitPool);
   const subjects = Array.from({ length: resolved.subjects }, (_, i) => sampleSubject(seed, i));
-  const entries = listEntries(resolved, subjects, outfits, sessionCounts(seed, resolved.subjects, resolved.sessionsPerSubject));
+  const entries = listEntries(
+    resolved,
+    subjects,
+    outfits,
+    sessionCounts(seed, resolved.subjects, resolved.sessionsPerSubject),
+  );
   const byId = new Map(entries.map((e) => [e.id, e]));
   const sessions = new Map<string, Session>();
 
   const renderVideo = (ref: SyntheticEntry | string): SyntheticVideo => {
     const entry = typeof ref === 'string' ? byId.get(ref) : byId.get(ref.id);
-    if (!entry) throw new Error(`renderVideo: no synthetic entry '${typeof ref === 'string' ? ref : ref.id}' in this dataset`);
+    if (!entry)
+      throw new Error(`renderVideo: no synthetic entry '${typeof ref === 'string' ? ref : ref.id}' in this dataset`);
     const { subjectIndex, sessionIndex } = entry.synthetic;
     const subject = subjects[subjectIndex];
     let session = sessions.get(entry.session);
@@ -139,9 +149,10 @@ function resolveOptions(options: SyntheticOptions): ResolvedOptions {
   const sps: [number, number] = typeof spsRaw === 'number' ? [spsRaw, spsRaw] : [spsRaw[0], spsRaw[1]];
   const outfitsPerSession = options.outfitsPerSession ?? 15;
   const outfitPool = Math.max(options.outfitPool ?? 60, outfitsPerSession);
-  const [width, height] = typeof options.size === 'number' || options.size === undefined
-    ? [options.size ?? 112, options.size ?? 112]
-    : [options.size[0], options.size[1]];
+  const [width, height] =
+    typeof options.size === 'number' || options.size === undefined
+      ? [options.size ?? 112, options.size ?? 112]
+      : [options.size[0], options.size[1]];
   const fps = options.fps ?? 25;
   const minSeconds = options.minSeconds ?? 2;
   const maxSeconds = options.maxSeconds ?? 3;
@@ -155,7 +166,8 @@ function resolveOptions(options: SyntheticOptions): ResolvedOptions {
   if (!(expressionScale > 0 && Number.isFinite(expressionScale))) {
     fail(`expressionScale must be a positive number, got ${expressionScale}`);
   }
-  if (!(reactionGain > 0 && Number.isFinite(reactionGain))) fail(`reactionGain must be a positive number, got ${reactionGain}`);
+  if (!(reactionGain > 0 && Number.isFinite(reactionGain)))
+    fail(`reactionGain must be a positive number, got ${reactionGain}`);
   if (!(neutralBand >= 0 && neutralBand < 1)) fail(`neutralBand must be in [0, 1), got ${neutralBand}`);
   if (!(Number.isInteger(nSubjects) && nSubjects >= 1)) fail(`subjects must be a positive integer, got ${nSubjects}`);
   if (!(sps[0] >= 1 && sps[1] >= sps[0] && Number.isInteger(sps[0]) && Number.isInteger(sps[1]))) {
@@ -168,8 +180,20 @@ function resolveOptions(options: SyntheticOptions): ResolvedOptions {
     fail(`need 0 < minSeconds <= maxSeconds <= 60, got ${minSeconds} and ${maxSeconds}`);
   }
   return {
-    seed, subjects: nSubjects, sessionsPerSubject: sps, outfitsPerSession, outfitPool, width, height, fps,
-    minSeconds, maxSeconds, landmarkJitter, reactionGain, neutralBand, expressionScale,
+    seed,
+    subjects: nSubjects,
+    sessionsPerSubject: sps,
+    outfitsPerSession,
+    outfitPool,
+    width,
+    height,
+    fps,
+    minSeconds,
+    maxSeconds,
+    landmarkJitter,
+    reactionGain,
+    neutralBand,
+    expressionScale,
   };
 }
 
@@ -196,7 +220,10 @@ function sessionCounts(seed: string, nSubjects: number, sps: [number, number]): 
   const counts = Array.from({ length: nSubjects }, () => (srng() < 0.5 ? sps[0] : int(srng, sps[0], sps[1])));
   if (sps[0] === 1) {
     const need = Math.ceil(0.4 * nSubjects);
-    const order = shuffle(srng, counts.map((_, i) => i));
+    const order = shuffle(
+      srng,
+      counts.map((_, i) => i),
+    );
     let have = counts.filter((c) => c === 1).length;
     for (const i of order) {
       if (have >= need) break;
@@ -215,7 +242,10 @@ function listEntries(o: ResolvedOptions, subjects: Subject[], outfits: Outfit[],
   for (const subject of subjects) {
     const prng = createRng(`${o.seed}/scores/${subject.index}`);
     for (let session = 0; session < counts[subject.index]; session++) {
-      const shown = shuffle(prng, outfits.map((_, i) => i)).slice(0, o.outfitsPerSession);
+      const shown = shuffle(
+        prng,
+        outfits.map((_, i) => i),
+      ).slice(0, o.outfitsPerSession);
       shown.forEach((i, slot) => {
         const outfit = outfits[i];
         const [t, st] = [subject.taste, outfit.style];
@@ -246,11 +276,23 @@ function renderSynthetic(
   entry: SyntheticEntry,
   subject: Subject,
   session: Session,
-  o: { seed: string; width: number; height: number; fps: number; landmarkJitter: number; reactionGain: number; neutralBand: number; expressionScale: number },
+  o: {
+    seed: string;
+    width: number;
+    height: number;
+    fps: number;
+    landmarkJitter: number;
+    reactionGain: number;
+    neutralBand: number;
+    expressionScale: number;
+  },
 ): SyntheticVideo {
   const { width: W, height: H, fps } = o;
   const rng = createRng(`${o.seed}/video/${entry.id}`);
-  const plan = planReaction(subject, entry.score, entry.synthetic.frames, fps, rng, { gain: o.reactionGain, neutralBand: o.neutralBand });
+  const plan = planReaction(subject, entry.score, entry.synthetic.frames, fps, rng, {
+    gain: o.reactionGain,
+    neutralBand: o.neutralBand,
+  });
   const identity = identityFace(subject.shape);
   const canvas = new Canvas(W, H);
   const ctx = {
@@ -272,7 +314,10 @@ function renderSynthetic(
   for (const state of plan.frames) {
     const scale = baseScale * (1 + state.dscale);
     const pose = {
-      yaw: state.yaw, pitch: state.pitch, roll: state.roll, scale,
+      yaw: state.yaw,
+      pitch: state.pitch,
+      roll: state.roll,
+      scale,
       x: (session.faceX + state.dx) * W,
       y: (session.faceY + state.dy) * H - HEAD.cy * scale * subject.shape.length,
     };
@@ -296,5 +341,14 @@ function renderSynthetic(
     exact.push(lmExact);
     landmarks.push(lm);
   }
-  return { width: W, height: H, fps, frames, landmarks, landmarksExact: exact, expressedValence: plan.expressedValence, intensity: plan.intensity };
+  return {
+    width: W,
+    height: H,
+    fps,
+    frames,
+    landmarks,
+    landmarksExact: exact,
+    expressedValence: plan.expressedValence,
+    intensity: plan.intensity,
+  };
 }

@@ -41,7 +41,17 @@ export function meanFace3d(): Float64Array {
     out[3 * i + 2] = ellipsoidZ(x, y);
   }
   // The nose stands out of the ellipsoid; eyes sit slightly in.
-  const noseZ: Record<number, number> = { 27: 0.03, 28: 0.07, 29: 0.11, 30: 0.15, 31: 0.05, 32: 0.07, 33: 0.09, 34: 0.07, 35: 0.05 };
+  const noseZ: Record<number, number> = {
+    27: 0.03,
+    28: 0.07,
+    29: 0.11,
+    30: 0.15,
+    31: 0.05,
+    32: 0.07,
+    33: 0.09,
+    34: 0.07,
+    35: 0.05,
+  };
   for (const [k, dz] of Object.entries(noseZ)) out[3 * Number(k) + 2] += dz;
   for (let i = 36; i < 48; i++) out[3 * i + 2] -= 0.03;
   // Forehead arc: the head ellipse from the right temple over the top to the left temple.
@@ -65,7 +75,10 @@ export function meanFace3d(): Float64Array {
   set(CHEEK_L, -0.22, 0.02);
   set(CHEEK_R, 0.22, 0.02);
   // Iris centres: centroids of each eye's six points.
-  for (const [p, first] of [[IRIS_L, 36], [IRIS_R, 42]] as const) {
+  for (const [p, first] of [
+    [IRIS_L, 36],
+    [IRIS_R, 42],
+  ] as const) {
     let x = 0;
     let y = 0;
     for (let i = first; i < first + 6; i++) {
@@ -113,7 +126,10 @@ export function identityFace(shape: FaceShape): Float64Array {
     }
     return [x, y];
   };
-  for (const [first, sign, iris] of [[36, -1, IRIS_L], [42, 1, IRIS_R]] as const) {
+  for (const [first, sign, iris] of [
+    [36, -1, IRIS_L],
+    [42, 1, IRIS_R],
+  ] as const) {
     const [ex, ey] = eyeCentre(first);
     for (let i = first; i < first + 6; i++) {
       p[3 * i] = ex + (p[3 * i] - ex) * shape.eyeSize + sign * shape.eyeSpacing;
@@ -180,36 +196,115 @@ export function neutralExpression(): Expression {
 type Shape = Array<[number, number, number]>; // [point, dx, dy] in model units, x toward image-right
 
 const SMILE: Shape = [
-  [48, -0.04, -0.04], [54, 0.04, -0.04], [49, -0.015, -0.018], [53, 0.015, -0.018], [50, -0.004, -0.006], [52, 0.004, -0.006],
-  [59, -0.025, -0.012], [55, 0.025, -0.012], [58, -0.008, 0.006], [56, 0.008, 0.006], [57, 0, 0.008],
-  [60, -0.038, -0.036], [64, 0.038, -0.036], [61, -0.006, -0.01], [62, 0, -0.01], [63, 0.006, -0.01],
-  [65, 0.008, 0.012], [66, 0, 0.014], [67, -0.008, 0.012],
-  [40, 0, -0.01], [41, 0, -0.008], [46, 0, -0.008], [47, 0, -0.01], [31, -0.006, -0.004], [35, 0.006, -0.004],
+  [48, -0.04, -0.04],
+  [54, 0.04, -0.04],
+  [49, -0.015, -0.018],
+  [53, 0.015, -0.018],
+  [50, -0.004, -0.006],
+  [52, 0.004, -0.006],
+  [59, -0.025, -0.012],
+  [55, 0.025, -0.012],
+  [58, -0.008, 0.006],
+  [56, 0.008, 0.006],
+  [57, 0, 0.008],
+  [60, -0.038, -0.036],
+  [64, 0.038, -0.036],
+  [61, -0.006, -0.01],
+  [62, 0, -0.01],
+  [63, 0.006, -0.01],
+  [65, 0.008, 0.012],
+  [66, 0, 0.014],
+  [67, -0.008, 0.012],
+  [40, 0, -0.01],
+  [41, 0, -0.008],
+  [46, 0, -0.008],
+  [47, 0, -0.01],
+  [31, -0.006, -0.004],
+  [35, 0.006, -0.004],
 ];
 const BROW_RAISE: Shape = [
-  [17, 0, -0.025], [18, 0, -0.035], [19, 0, -0.042], [20, 0, -0.045], [21, 0, -0.045],
-  [22, 0, -0.045], [23, 0, -0.045], [24, 0, -0.042], [25, 0, -0.035], [26, 0, -0.025],
-  [37, 0, -0.008], [38, 0, -0.008], [43, 0, -0.008], [44, 0, -0.008],
+  [17, 0, -0.025],
+  [18, 0, -0.035],
+  [19, 0, -0.042],
+  [20, 0, -0.045],
+  [21, 0, -0.045],
+  [22, 0, -0.045],
+  [23, 0, -0.045],
+  [24, 0, -0.042],
+  [25, 0, -0.035],
+  [26, 0, -0.025],
+  [37, 0, -0.008],
+  [38, 0, -0.008],
+  [43, 0, -0.008],
+  [44, 0, -0.008],
 ];
 const FROWN_BROW: Shape = [
-  [17, 0.004, 0.01], [18, 0.006, 0.016], [19, 0.01, 0.024], [20, 0.014, 0.03], [21, 0.016, 0.032],
-  [22, -0.016, 0.032], [23, -0.014, 0.03], [24, -0.01, 0.024], [25, -0.006, 0.016], [26, -0.004, 0.01],
-  [37, 0, 0.006], [38, 0, 0.007], [43, 0, 0.007], [44, 0, 0.006],
+  [17, 0.004, 0.01],
+  [18, 0.006, 0.016],
+  [19, 0.01, 0.024],
+  [20, 0.014, 0.03],
+  [21, 0.016, 0.032],
+  [22, -0.016, 0.032],
+  [23, -0.014, 0.03],
+  [24, -0.01, 0.024],
+  [25, -0.006, 0.016],
+  [26, -0.004, 0.01],
+  [37, 0, 0.006],
+  [38, 0, 0.007],
+  [43, 0, 0.007],
+  [44, 0, 0.006],
 ];
 const FROWN_MOUTH: Shape = [
-  [48, 0.004, 0.03], [54, -0.004, 0.03], [59, 0.002, 0.014], [55, -0.002, 0.014], [60, 0.004, 0.024], [64, -0.004, 0.024],
-  [49, 0, 0.008], [53, 0, 0.008], [57, 0, -0.004], [58, 0, -0.002], [56, 0, -0.002],
+  [48, 0.004, 0.03],
+  [54, -0.004, 0.03],
+  [59, 0.002, 0.014],
+  [55, -0.002, 0.014],
+  [60, 0.004, 0.024],
+  [64, -0.004, 0.024],
+  [49, 0, 0.008],
+  [53, 0, 0.008],
+  [57, 0, -0.004],
+  [58, 0, -0.002],
+  [56, 0, -0.002],
 ];
 const LIP_PRESS: Shape = [
-  [49, 0.004, 0.012], [50, 0, 0.018], [51, 0, 0.02], [52, 0, 0.018], [53, -0.004, 0.012],
-  [55, -0.004, -0.014], [56, 0, -0.022], [57, 0, -0.024], [58, 0, -0.022], [59, 0.004, -0.014],
-  [48, 0.012, 0], [54, -0.012, 0], [60, 0.01, 0], [64, -0.01, 0],
-  [61, 0, 0.004], [62, 0, 0.004], [63, 0, 0.004], [65, 0, -0.004], [66, 0, -0.004], [67, 0, -0.004],
+  [49, 0.004, 0.012],
+  [50, 0, 0.018],
+  [51, 0, 0.02],
+  [52, 0, 0.018],
+  [53, -0.004, 0.012],
+  [55, -0.004, -0.014],
+  [56, 0, -0.022],
+  [57, 0, -0.024],
+  [58, 0, -0.022],
+  [59, 0.004, -0.014],
+  [48, 0.012, 0],
+  [54, -0.012, 0],
+  [60, 0.01, 0],
+  [64, -0.01, 0],
+  [61, 0, 0.004],
+  [62, 0, 0.004],
+  [63, 0, 0.004],
+  [65, 0, -0.004],
+  [66, 0, -0.004],
+  [67, 0, -0.004],
 ];
 const MOUTH_OPEN: Shape = [
-  [55, 0, 0.03], [56, 0, 0.04], [57, 0, 0.045], [58, 0, 0.04], [59, 0, 0.03],
-  [65, 0, 0.04], [66, 0, 0.045], [67, 0, 0.04], [5, 0, 0.012], [6, 0, 0.022], [7, 0, 0.03], [8, 0, 0.034],
-  [9, 0, 0.03], [10, 0, 0.022], [11, 0, 0.012],
+  [55, 0, 0.03],
+  [56, 0, 0.04],
+  [57, 0, 0.045],
+  [58, 0, 0.04],
+  [59, 0, 0.03],
+  [65, 0, 0.04],
+  [66, 0, 0.045],
+  [67, 0, 0.04],
+  [5, 0, 0.012],
+  [6, 0, 0.022],
+  [7, 0, 0.03],
+  [8, 0, 0.034],
+  [9, 0, 0.03],
+  [10, 0, 0.022],
+  [11, 0, 0.012],
 ];
 
 function apply(p: Float64Array, shape: Shape, amount: number, sx: number, sy: number): void {
@@ -224,7 +319,13 @@ function apply(p: Float64Array, shape: Shape, amount: number, sx: number, sy: nu
  * The face with an expression applied (a new array; `identity` is left alone). `amplitude` scales
  * every blend shape's displacement (not blinks): 1 is a natural, subtle expression.
  */
-export function expressFace(identity: Float64Array, e: Expression, shapeWidth = 1, shapeLength = 1, amplitude = 1): Float64Array {
+export function expressFace(
+  identity: Float64Array,
+  e: Expression,
+  shapeWidth = 1,
+  shapeLength = 1,
+  amplitude = 1,
+): Float64Array {
   const p = Float64Array.from(identity);
   const sx = shapeWidth * amplitude;
   const sy = shapeLength * amplitude;
@@ -236,14 +337,23 @@ export function expressFace(identity: Float64Array, e: Expression, shapeWidth = 
   apply(p, MOUTH_OPEN, e.mouthOpen, sx, sy);
   // Blink: upper lid points travel toward the lower lid (90 % so the closed eye keeps a sliver).
   if (e.blink > 0) {
-    const pairs: Array<[number, number]> = [[37, 41], [38, 40], [43, 47], [44, 46]];
+    const pairs: Array<[number, number]> = [
+      [37, 41],
+      [38, 40],
+      [43, 47],
+      [44, 46],
+    ];
     for (const [u, l] of pairs) {
       p[3 * u] += (p[3 * l] - p[3 * u]) * 0.9 * e.blink;
       p[3 * u + 1] += (p[3 * l + 1] - p[3 * u + 1]) * 0.9 * e.blink;
     }
   }
   // Lips never cross: the inner lower lip stays at or below the inner upper lip.
-  for (const [u, l] of [[61, 67], [62, 66], [63, 65]] as const) {
+  for (const [u, l] of [
+    [61, 67],
+    [62, 66],
+    [63, 65],
+  ] as const) {
     if (p[3 * l + 1] < p[3 * u + 1]) p[3 * l + 1] = p[3 * u + 1] = (p[3 * l + 1] + p[3 * u + 1]) / 2;
   }
   return p;
@@ -265,9 +375,12 @@ export interface Pose {
 export function projectFace(p: Float64Array, pose: Pose): Float64Array {
   const n = p.length / 3;
   const out = new Float64Array(n * 2);
-  const cy = Math.cos(pose.yaw), sy = Math.sin(pose.yaw);
-  const cp = Math.cos(pose.pitch), sp = Math.sin(pose.pitch);
-  const cr = Math.cos(pose.roll), sr = Math.sin(pose.roll);
+  const cy = Math.cos(pose.yaw),
+    sy = Math.sin(pose.yaw);
+  const cp = Math.cos(pose.pitch),
+    sp = Math.sin(pose.pitch);
+  const cr = Math.cos(pose.roll),
+    sr = Math.sin(pose.roll);
   const pivotY = 0.1;
   const pivotZ = -0.15;
   for (let i = 0; i < n; i++) {

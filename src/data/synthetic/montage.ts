@@ -20,7 +20,8 @@ export function tileImages(
   images.forEach((img, k) => {
     const ox = (k % columns) * (width + gap);
     const oy = Math.floor(k / columns) * (height + gap);
-    for (let y = 0; y < height; y++) data.set(img.subarray(y * width * 3, (y + 1) * width * 3), ((oy + y) * W + ox) * 3);
+    for (let y = 0; y < height; y++)
+      data.set(img.subarray(y * width * 3, (y + 1) * width * 3), ((oy + y) * W + ox) * 3);
   });
   return { width: W, height: H, data };
 }
@@ -33,7 +34,8 @@ export function peakFrame(video: SyntheticVideo): number {
   video.landmarksExact.forEach((lm, t) => {
     let d = 0;
     // Inner face only (brows, eyes, mouth): head turns move the jaw more than any expression does.
-    for (let i = 17; i < 68; i++) if (i < 27 || i > 35) d += Math.hypot(lm[2 * i] - first[2 * i], lm[2 * i + 1] - first[2 * i + 1]);
+    for (let i = 17; i < 68; i++)
+      if (i < 27 || i > 35) d += Math.hypot(lm[2 * i] - first[2 * i], lm[2 * i + 1] - first[2 * i + 1]);
     if (d > bestD) {
       bestD = d;
       best = t;
@@ -46,7 +48,10 @@ export function peakFrame(video: SyntheticVideo): number {
  * A montage of `columns` subjects (rows: positive, neutral, negative), using videos whose shown
  * reaction is strong and agrees with the score, so the picture shows what the classes look like.
  */
-export function reactionMontage(ds: SyntheticDataset, columns = 5): { width: number; height: number; data: Uint8Array } {
+export function reactionMontage(
+  ds: SyntheticDataset,
+  columns = 5,
+): { width: number; height: number; data: Uint8Array } {
   const { width, height } = ds.options;
   const picked: Uint8Array[][] = [];
   for (const subject of ds.subjects) {

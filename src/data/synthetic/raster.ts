@@ -115,7 +115,16 @@ export class Canvas {
    * Fills a rotated ellipse (`angle` in radians) with anti-aliased edges; with `clipToMask` the
    * coverage is multiplied by the mask (used to keep the iris inside the eye opening).
    */
-  fillEllipse(cx: number, cy: number, rx: number, ry: number, angle: number, color: Rgb, alpha = 1, clipToMask = false): void {
+  fillEllipse(
+    cx: number,
+    cy: number,
+    rx: number,
+    ry: number,
+    angle: number,
+    color: Rgb,
+    alpha = 1,
+    clipToMask = false,
+  ): void {
     if (alpha <= 0 || rx <= 0 || ry <= 0) return;
     const c = Math.cos(angle);
     const s = Math.sin(angle);
@@ -187,7 +196,10 @@ export class Canvas {
     const n = pts.length >> 1;
     if (n < 2 || alpha <= 0) return;
     const half = width / 2;
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      minY = Infinity,
+      maxX = -Infinity,
+      maxY = -Infinity;
     for (let i = 0; i < n; i++) {
       minX = Math.min(minX, pts[2 * i]);
       maxX = Math.max(maxX, pts[2 * i]);
@@ -205,13 +217,17 @@ export class Canvas {
         const py = y + 0.5;
         let best = Infinity;
         for (let i = 0; i + 1 < n; i++) {
-          const ax = pts[2 * i], ay = pts[2 * i + 1];
-          const bx = pts[2 * i + 2], by = pts[2 * i + 3];
-          const vx = bx - ax, vy = by - ay;
+          const ax = pts[2 * i],
+            ay = pts[2 * i + 1];
+          const bx = pts[2 * i + 2],
+            by = pts[2 * i + 3];
+          const vx = bx - ax,
+            vy = by - ay;
           const len2 = vx * vx + vy * vy;
           let t = len2 > 0 ? ((px - ax) * vx + (py - ay) * vy) / len2 : 0;
           t = t < 0 ? 0 : t > 1 ? 1 : t;
-          const dx = px - (ax + t * vx), dy = py - (ay + t * vy);
+          const dx = px - (ax + t * vx),
+            dy = py - (ay + t * vy);
           const d2 = dx * dx + dy * dy;
           if (d2 < best) best = d2;
         }

@@ -72,7 +72,14 @@ function smoothstep(x: number): number {
  * Plans one reaction video of `frameCount` frames at `fps` for a subject who rated the outfit `score`.
  * `rng` must be this video's own generator.
  */
-export function planReaction(subject: Subject, score: number, frameCount: number, fps: number, rng: Uniform, options: ReactionOptions = {}): ReactionPlan {
+export function planReaction(
+  subject: Subject,
+  score: number,
+  frameCount: number,
+  fps: number,
+  rng: Uniform,
+  options: ReactionOptions = {},
+): ReactionPlan {
   const duration = frameCount / fps;
   // The draws below come in a fixed order from the video's generator: same seed, same video.
   const { valence, magnitude, intensity, w } = sampleStrength(subject, score, rng, options);
@@ -95,7 +102,8 @@ export function planReaction(subject: Subject, score: number, frameCount: number
     const env = envelope(t) * intensity;
     // Gesture phase starts at the onset and lasts a few cycles.
     const gt = t - onset;
-    const gestureEnv = gt > 0 && gt * gestureFreq < gestureCycles ? Math.sin((Math.PI * gt * gestureFreq) / gestureCycles) : 0;
+    const gestureEnv =
+      gt > 0 && gt * gestureFreq < gestureCycles ? Math.sin((Math.PI * gt * gestureFreq) / gestureCycles) : 0;
     const wave = Math.sin(2 * Math.PI * gestureFreq * Math.max(0, gt));
     let yaw = 0.03 * rest * idle(0, t);
     let pitch = 0.02 * rest * idle(1, t);
@@ -133,8 +141,16 @@ export function planReaction(subject: Subject, score: number, frameCount: number
     let gi = 0;
     while (gi + 1 < gazeTargets.length && gazeTargets[gi + 1].t <= t) gi++;
     frames.push({
-      expression: e, yaw, pitch, roll, dx, dy, dscale, look,
-      gazeX: gazeTargets[gi].x, gazeY: gazeTargets[gi].y,
+      expression: e,
+      yaw,
+      pitch,
+      roll,
+      dx,
+      dy,
+      dscale,
+      look,
+      gazeX: gazeTargets[gi].x,
+      gazeY: gazeTargets[gi].y,
     });
   }
   return { frames, expressedValence: valence, intensity };
@@ -178,16 +194,21 @@ function sampleEnvelope(rng: Uniform, duration: number): { onset: number; envelo
 /** Idle head drift: two slow sinusoids with random phases for each of six pose axes (`k`), in -1..1. */
 function sampleIdleDrift(rng: Uniform): (k: number, t: number) => number {
   const drift = Array.from({ length: 6 }, () => ({
-    f1: uniform(rng, 0.08, 0.35), p1: uniform(rng, 0, 2 * Math.PI), f2: uniform(rng, 0.3, 0.8), p2: uniform(rng, 0, 2 * Math.PI),
+    f1: uniform(rng, 0.08, 0.35),
+    p1: uniform(rng, 0, 2 * Math.PI),
+    f2: uniform(rng, 0.3, 0.8),
+    p2: uniform(rng, 0, 2 * Math.PI),
   }));
   return (k, t) =>
-    0.65 * Math.sin(2 * Math.PI * drift[k].f1 * t + drift[k].p1) + 0.35 * Math.sin(2 * Math.PI * drift[k].f2 * t + drift[k].p2);
+    0.65 * Math.sin(2 * Math.PI * drift[k].f1 * t + drift[k].p1) +
+    0.35 * Math.sin(2 * Math.PI * drift[k].f2 * t + drift[k].p2);
 }
 
 /** Blink times (seconds): a Poisson process; each blink closes over ~2 frames and reopens over ~3. */
 function sampleBlinks(rng: Uniform, duration: number, blinkRate: number): number[] {
   const blinks: number[] = [];
-  for (let t = -Math.log(1 - rng()) / blinkRate * 0.5; t < duration; t += -Math.log(1 - rng()) / blinkRate) blinks.push(t);
+  for (let t = (-Math.log(1 - rng()) / blinkRate) * 0.5; t < duration; t += -Math.log(1 - rng()) / blinkRate)
+    blinks.push(t);
   return blinks;
 }
 
@@ -214,7 +235,9 @@ function sampleDistractors(
 
 /** Where the eyes look from time `t` on (fractions of the eye's size), starting near the centre. */
 function sampleGaze(rng: Uniform, duration: number): Array<{ t: number; x: number; y: number }> {
-  const targets: Array<{ t: number; x: number; y: number }> = [{ t: 0, x: normal(rng, 0, 0.08), y: normal(rng, 0, 0.06) }];
+  const targets: Array<{ t: number; x: number; y: number }> = [
+    { t: 0, x: normal(rng, 0, 0.08), y: normal(rng, 0, 0.06) },
+  ];
   for (let t = uniform(rng, 0.4, 1.5); t < duration; t += uniform(rng, 0.4, 2)) {
     targets.push({ t, x: normal(rng, 0, 0.12), y: normal(rng, 0.02, 0.08) });
   }

@@ -137,7 +137,7 @@ function headEllipse(P: Float64Array, pose: Pose, subject: Subject): HeadEllipse
   const chin = pt(P, 8);
   return {
     cx: (P[0] + P[32] + top[0] + chin[0]) / 4,
-    cy: top[1] + (HEAD.b * sh.length) * s,
+    cy: top[1] + HEAD.b * sh.length * s,
     a: HEAD.a * sh.width * s,
     b: HEAD.b * sh.length * s,
     top,
@@ -163,12 +163,27 @@ function drawHairBehind(canvas: Canvas, head: HeadEllipse, subject: Subject): vo
   const style = subject.hairStyle;
   const hair = subject.hair;
   if (style === 'long') {
-    const back = [hcx - ha * 1.12, hcy - hb * 0.2, hcx + ha * 1.12, hcy - hb * 0.2, hcx + ha * 1.25, H, hcx - ha * 1.25, H];
+    const back = [
+      hcx - ha * 1.12,
+      hcy - hb * 0.2,
+      hcx + ha * 1.12,
+      hcy - hb * 0.2,
+      hcx + ha * 1.25,
+      H,
+      hcx - ha * 1.25,
+      H,
+    ];
     canvas.fillPolygon(back, scale(hair, 0.85));
   } else if (style === 'bob') {
     const back = [
-      hcx - ha * 1.15, hcy - hb * 0.2, hcx + ha * 1.15, hcy - hb * 0.2,
-      hcx + ha * 1.1, hcy + hb * 0.75, hcx - ha * 1.1, hcy + hb * 0.75,
+      hcx - ha * 1.15,
+      hcy - hb * 0.2,
+      hcx + ha * 1.15,
+      hcy - hb * 0.2,
+      hcx + ha * 1.1,
+      hcy + hb * 0.75,
+      hcx - ha * 1.1,
+      hcy + hb * 0.75,
     ];
     canvas.fillPolygon(back, scale(hair, 0.85));
   }
@@ -180,7 +195,10 @@ function drawHairBehind(canvas: Canvas, head: HeadEllipse, subject: Subject): vo
 }
 
 function drawEars({ canvas, P, s }: Sketch, roll: number, skin: Rgb): void {
-  for (const [i, side] of [[1, -1], [15, 1]] as const) {
+  for (const [i, side] of [
+    [1, -1],
+    [15, 1],
+  ] as const) {
     const [x, y] = pt(P, i);
     canvas.fillEllipse(x + side * 0.025 * s, y - 0.02 * s, 0.055 * s, 0.1 * s, side * 0.2 + roll, scale(skin, 0.9));
   }
@@ -220,13 +238,18 @@ function drawCreases({ canvas, P, s }: Sketch, skin: Rgb, state: FrameState): vo
   const dark = scale(skin, 0.62);
   // Smile folds: nose wing, outward, down past the mouth corner.
   const foldAlpha = 0.1 + 0.55 * look.folds;
-  for (const [nw, mc, side] of [[31, 48, -1], [35, 54, 1]] as const) {
+  for (const [nw, mc, side] of [
+    [31, 48, -1],
+    [35, 54, 1],
+  ] as const) {
     const [ax, ay] = pt(P, nw);
     const [bx, by] = pt(P, mc);
     const bulge = (0.03 + 0.02 * look.folds) * s * side;
     canvas.strokePolyline(
       [ax + side * 0.02 * s, ay - 0.01 * s, (ax + bx) / 2 + bulge, (ay + by) / 2, bx + side * 0.02 * s, by + 0.03 * s],
-      0.018 * s, dark, foldAlpha,
+      0.018 * s,
+      dark,
+      foldAlpha,
     );
   }
   const [b21x, b21y] = pt(P, 21);
@@ -252,7 +275,10 @@ function drawCreases({ canvas, P, s }: Sketch, skin: Rgb, state: FrameState): vo
 function drawEyes({ canvas, P, s }: Sketch, subject: Subject, state: FrameState): void {
   const white: Rgb = [232, 228, 222];
   const skin = subject.skin;
-  for (const [first, iris] of [[36, IRIS_L], [42, IRIS_R]] as const) {
+  for (const [first, iris] of [
+    [36, IRIS_L],
+    [42, IRIS_R],
+  ] as const) {
     const eye = points(P, range(first, first + 5));
     const [ey0, ey1] = canvas.polygonCoverage(eye);
     canvas.blendMask(ey0, ey1, white, 1);
@@ -274,7 +300,10 @@ function drawEyes({ canvas, P, s }: Sketch, subject: Subject, state: FrameState)
 /** Brows: a band around the five brow points, thickest near the inner end. */
 function drawBrows({ canvas, P, s }: Sketch, subject: Subject): void {
   const bt = subject.browThickness * s;
-  for (const [a, dir] of [[17, 1], [22, -1]] as const) {
+  for (const [a, dir] of [
+    [17, 1],
+    [22, -1],
+  ] as const) {
     const upper: number[] = [];
     const lower: number[] = [];
     for (let k = 0; k < 5; k++) {
@@ -297,7 +326,10 @@ function drawNose({ canvas, P, s }: Sketch, skin: Rgb, session: Session): void {
   const bridge = points(P, [27, 28, 29, 30]).map((v, i) => (i % 2 ? v : v + lightSide * 0.03 * s));
   canvas.strokePolyline(bridge, 0.03 * s, dark, 0.22);
   canvas.strokePolyline(points(P, [31, 32, 33, 34, 35]), 0.012 * s, dark, 0.5);
-  for (const [a, b] of [[31, 32], [34, 35]] as const) {
+  for (const [a, b] of [
+    [31, 32],
+    [34, 35],
+  ] as const) {
     const x = (P[2 * a] + P[2 * b]) / 2;
     const y = (P[2 * a + 1] + P[2 * b + 1]) / 2 - 0.008 * s;
     canvas.fillEllipse(x, y, 0.018 * s, 0.01 * s, 0, scale(skin, 0.35), 0.8);
@@ -357,7 +389,9 @@ function applyCamera(
   const cast = session.cast;
   const sigma = session.noise;
   const nmask = noise.length - 1;
-  const g0 = cast[0] * frameGain, g1 = cast[1] * frameGain, g2 = cast[2] * frameGain;
+  const g0 = cast[0] * frameGain,
+    g1 = cast[1] * frameGain,
+    g2 = cast[2] * frameGain;
   let q = noiseOffset | 0;
   // A clamped view rounds and saturates on store, which is both the quantiser and faster than branches.
   const px = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
@@ -391,15 +425,20 @@ function applyLighting(
   let Lx = 0.6 * session.light[0];
   let Ly = 0.6 * session.light[1];
   let Lz = 0.8;
-  const cy = Math.cos(-pose.yaw), sy = Math.sin(-pose.yaw);
+  const cy = Math.cos(-pose.yaw),
+    sy = Math.sin(-pose.yaw);
   const x1r = cy * Lx + sy * Lz;
   const z1 = -sy * Lx + cy * Lz;
-  const cp = Math.cos(-pose.pitch), sp = Math.sin(-pose.pitch);
+  const cp = Math.cos(-pose.pitch),
+    sp = Math.sin(-pose.pitch);
   Ly = cp * Ly - sp * z1;
   Lz = sp * (0.6 * session.light[1]) + cp * z1;
   Lx = x1r;
-  const cr = Math.cos(-pose.roll), sr = Math.sin(-pose.roll);
-  const ia = 1 / HEAD.a, ib = 1 / HEAD.b, ic = 1 / HEAD.c;
+  const cr = Math.cos(-pose.roll),
+    sr = Math.sin(-pose.roll);
+  const ia = 1 / HEAD.a,
+    ib = 1 / HEAD.b,
+    ic = 1 / HEAD.c;
   const ambient = session.ambient;
   const diffuse = session.diffuse;
   for (let y = y0; y <= y1; y++) {
@@ -413,7 +452,9 @@ function applyLighting(
       const v = (sr * dx + cr * dy) / hb;
       let r2 = u * u + v * v;
       if (r2 > 1) r2 = 1;
-      const nx = u * ia, ny = v * ib, nz = Math.sqrt(1 - r2) * ic;
+      const nx = u * ia,
+        ny = v * ib,
+        nz = Math.sqrt(1 - r2) * ic;
       const dot = (nx * Lx + ny * Ly + nz * Lz) / Math.sqrt(nx * nx + ny * ny + nz * nz);
       const shade = ambient + diffuse * (dot > 0 ? dot : 0) - 0.12 * r2 * r2;
       const k = 1 + (shade - 1) * m;

@@ -49,9 +49,29 @@ export interface Subject {
   bias: number;
 }
 
-const SKIN_STOPS: Rgb[] = [[244, 210, 186], [226, 176, 142], [200, 140, 100], [150, 95, 62], [96, 60, 40]];
-const HAIR_COLOURS: Rgb[] = [[28, 24, 22], [52, 36, 26], [92, 62, 40], [150, 110, 70], [196, 164, 112], [130, 62, 34], [150, 148, 146]];
-const IRIS_COLOURS: Rgb[] = [[70, 45, 30], [45, 30, 20], [60, 90, 120], [80, 110, 70], [110, 85, 50]];
+const SKIN_STOPS: Rgb[] = [
+  [244, 210, 186],
+  [226, 176, 142],
+  [200, 140, 100],
+  [150, 95, 62],
+  [96, 60, 40],
+];
+const HAIR_COLOURS: Rgb[] = [
+  [28, 24, 22],
+  [52, 36, 26],
+  [92, 62, 40],
+  [150, 110, 70],
+  [196, 164, 112],
+  [130, 62, 34],
+  [150, 148, 146],
+];
+const IRIS_COLOURS: Rgb[] = [
+  [70, 45, 30],
+  [45, 30, 20],
+  [60, 90, 120],
+  [80, 110, 70],
+  [110, 85, 50],
+];
 
 function lerpRgb(a: Rgb, b: Rgb, t: number): [number, number, number] {
   return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
@@ -61,7 +81,11 @@ function sampleSkin(rng: Uniform): Rgb {
   const t = rng() * (SKIN_STOPS.length - 1);
   const i = Math.min(SKIN_STOPS.length - 2, Math.floor(t));
   const c = lerpRgb(SKIN_STOPS[i], SKIN_STOPS[i + 1], t - i);
-  return [clamp(c[0] + normal(rng, 0, 5), 0, 255), clamp(c[1] + normal(rng, 0, 5), 0, 255), clamp(c[2] + normal(rng, 0, 5), 0, 255)];
+  return [
+    clamp(c[0] + normal(rng, 0, 5), 0, 255),
+    clamp(c[1] + normal(rng, 0, 5), 0, 255),
+    clamp(c[2] + normal(rng, 0, 5), 0, 255),
+  ];
 }
 
 /** Subject `index` of the dataset drawn from `seed` (independent of every other subject). */

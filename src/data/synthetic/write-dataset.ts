@@ -81,7 +81,9 @@ async function replaceFrameFolder(final: string, video: SyntheticVideo): Promise
  */
 export async function writeDataset(dir: string, options: WriteDatasetOptions = {}): Promise<WrittenDataset> {
   if (typeof dir !== 'string' || dir === '') {
-    throw new Error(`writeDataset: dir must be a folder path (string), got ${dir === '' ? "''" : typeof dir}; the options come second: writeDataset('data/synthetic', { seed: 1 })`);
+    throw new Error(
+      `writeDataset: dir must be a folder path (string), got ${dir === '' ? "''" : typeof dir}; the options come second: writeDataset('data/synthetic', { seed: 1 })`,
+    );
   }
   const nodePath = await import('node:path');
   const fs = await import('node:fs/promises');
@@ -92,7 +94,12 @@ export async function writeDataset(dir: string, options: WriteDatasetOptions = {
   await fs.mkdir(nodePath.join(dir, 'videos'), { recursive: true });
   await fs.mkdir(nodePath.join(dir, 'landmarks'), { recursive: true });
 
-  const progress = createProgress({ total: entries.length, label: 'synthetic videos', stream: options.progress, everySeconds: 10 });
+  const progress = createProgress({
+    total: entries.length,
+    label: 'synthetic videos',
+    stream: options.progress,
+    everySeconds: 10,
+  });
   let rendered = 0;
   let pending: Promise<void> = Promise.resolve();
   for (const list of bySession(entries)) {
@@ -105,9 +112,17 @@ export async function writeDataset(dir: string, options: WriteDatasetOptions = {
         continue;
       }
       const video = ds.renderVideo(entry);
-      await writeFileAtomic(lmPath, formatLandmarks({
-        id: entry.id, width: video.width, height: video.height, fps: video.fps, landmarks: video.landmarks, exact: video.landmarksExact,
-      }));
+      await writeFileAtomic(
+        lmPath,
+        formatLandmarks({
+          id: entry.id,
+          width: video.width,
+          height: video.height,
+          fps: video.fps,
+          landmarks: video.landmarks,
+          exact: video.landmarksExact,
+        }),
+      );
       todo.push({ entry, video });
     }
     // One encode in flight while the next session renders.
@@ -116,7 +131,10 @@ export async function writeDataset(dir: string, options: WriteDatasetOptions = {
     rendered += todo.length;
     const job = async (): Promise<void> => {
       if (format === 'mp4') {
-        await encodeVideos(todo.map((t) => ({ path: nodePath.join(dir, t.entry.video), video: t.video })), { crf: options.crf });
+        await encodeVideos(
+          todo.map((t) => ({ path: nodePath.join(dir, t.entry.video), video: t.video })),
+          { crf: options.crf },
+        );
       } else {
         for (const t of todo) await replaceFrameFolder(nodePath.join(dir, t.entry.video), t.video);
       }

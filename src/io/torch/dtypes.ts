@@ -4,7 +4,8 @@
 import { bfloat16ToFloat, halfToFloat } from '../half.js';
 
 /** The element types a torch checkpoint's storages hold that this reader decodes. */
-export type TorchDtype = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type TorchDtype =
+  'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
 /** The values of one tensor: Float32Array for float dtypes; the integer dtypes keep their type (int64 as BigInt64Array, bool as Uint8Array). */
 export type TorchValues = Float32Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
@@ -25,7 +26,16 @@ export const STORAGE_DTYPES: Readonly<Record<string, TorchDtype>> = Object.freez
 
 /** Bytes per element of each dtype. */
 export const DTYPE_BYTES: Readonly<Record<TorchDtype, number>> = Object.freeze({
-  float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  float64: 8,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
 });
 
 /** True for the dtypes decoded to float32. */
@@ -100,7 +110,13 @@ export function decodeStorage(bytes: Uint8Array, dtype: TorchDtype): TorchValues
  * strides of the same rank, every element it addresses inside the storage. Returns its element count.
  * @throws naming `name` and what does not fit
  */
-export function checkView(name: string, storageNumel: number, offset: number, shape: readonly number[], stride: readonly number[]): number {
+export function checkView(
+  name: string,
+  storageNumel: number,
+  offset: number,
+  shape: readonly number[],
+  stride: readonly number[],
+): number {
   const bad = (what: string): never => {
     throw new Error(`tensor '${name}': ${what}`);
   };
@@ -116,7 +132,8 @@ export function checkView(name: string, storageNumel: number, offset: number, sh
     last += (shape[i] - 1) * stride[i];
   }
   if (!Number.isSafeInteger(numel)) bad(`has ${numel} elements`);
-  if (numel > 0 && last >= storageNumel) bad(`addresses element ${last} of a storage of ${storageNumel} elements (corrupt file?)`);
+  if (numel > 0 && last >= storageNumel)
+    bad(`addresses element ${last} of a storage of ${storageNumel} elements (corrupt file?)`);
   return numel;
 }
 
@@ -130,7 +147,13 @@ export function isContiguous(shape: readonly number[], stride: readonly number[]
 }
 
 /** The elements of a (checked) view, in row-major order: a slice for contiguous views, a strided gather otherwise. */
-export function gather(storage: TorchValues, offset: number, shape: readonly number[], stride: readonly number[], numel: number): TorchValues {
+export function gather(
+  storage: TorchValues,
+  offset: number,
+  shape: readonly number[],
+  stride: readonly number[],
+  numel: number,
+): TorchValues {
   if (isContiguous(shape, stride) || numel === 0) return storage.slice(offset, offset + numel);
   const out = new (storage.constructor as new (n: number) => TorchValues)(numel);
   const rank = shape.length;

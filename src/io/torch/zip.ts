@@ -200,7 +200,8 @@ function tables(): Uint32Array {
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[n] = c >>> 0;
   }
-  for (let n = 0; n < 256; n++) for (let k = 1; k < 8; k++) t[k * 256 + n] = (t[(k - 1) * 256 + n] >>> 8) ^ t[t[(k - 1) * 256 + n] & 0xff];
+  for (let n = 0; n < 256; n++)
+    for (let k = 1; k < 8; k++) t[k * 256 + n] = (t[(k - 1) * 256 + n] >>> 8) ^ t[t[(k - 1) * 256 + n] & 0xff];
   return (crcTables = t);
 }
 
@@ -212,8 +213,15 @@ export function crc32(bytes: Uint8Array): number {
   const end8 = bytes.length - (bytes.length % 8);
   for (; i < end8; i += 8) {
     const lo = (c ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24))) >>> 0;
-    c = t[7 * 256 + (lo & 0xff)] ^ t[6 * 256 + ((lo >>> 8) & 0xff)] ^ t[5 * 256 + ((lo >>> 16) & 0xff)] ^ t[4 * 256 + (lo >>> 24)] ^
-      t[3 * 256 + bytes[i + 4]] ^ t[2 * 256 + bytes[i + 5]] ^ t[256 + bytes[i + 6]] ^ t[bytes[i + 7]];
+    c =
+      t[7 * 256 + (lo & 0xff)] ^
+      t[6 * 256 + ((lo >>> 8) & 0xff)] ^
+      t[5 * 256 + ((lo >>> 16) & 0xff)] ^
+      t[4 * 256 + (lo >>> 24)] ^
+      t[3 * 256 + bytes[i + 4]] ^
+      t[2 * 256 + bytes[i + 5]] ^
+      t[256 + bytes[i + 6]] ^
+      t[bytes[i + 7]];
   }
   for (; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
@@ -223,17 +231,27 @@ export function crc32(bytes: Uint8Array): number {
  * The uncompressed bytes of an entry: a view of `bytes` for stored entries, a new buffer for
  * deflate ones (never more than the declared size). Checks the CRC-32 when `verify` is true.
  */
-export async function readZipEntry(bytes: Uint8Array, entry: ZipEntry, label: string, verify = true): Promise<Uint8Array> {
+export async function readZipEntry(
+  bytes: Uint8Array,
+  entry: ZipEntry,
+  label: string,
+  verify = true,
+): Promise<Uint8Array> {
   const raw = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
   const data = entry.method === 0 ? raw : await inflateRaw(raw, entry.size, `${label}: zip entry '${entry.name}'`);
-  if (verify && crc32(data) !== entry.crc32) throw new Error(`${label}: zip entry '${entry.name}' fails its CRC-32 check (corrupt file)`);
+  if (verify && crc32(data) !== entry.crc32)
+    throw new Error(`${label}: zip entry '${entry.name}' fails its CRC-32 check (corrupt file)`);
   return data;
 }
 
 /** Inflates raw deflate data to exactly `size` bytes, refusing more (a zip bomb) or fewer. */
 async function inflateRaw(raw: Uint8Array, size: number, label: string): Promise<Uint8Array> {
-  const DS = (globalThis as { DecompressionStream?: new (format: string) => TransformStream<Uint8Array, Uint8Array> }).DecompressionStream;
-  if (!DS) throw new Error(`${label} is deflate-compressed and this platform has no DecompressionStream; torch.save writes stored entries, so re-save the file with torch.save or unzip and re-zip it uncompressed`);
+  const DS = (globalThis as { DecompressionStream?: new (format: string) => TransformStream<Uint8Array, Uint8Array> })
+    .DecompressionStream;
+  if (!DS)
+    throw new Error(
+      `${label} is deflate-compressed and this platform has no DecompressionStream; torch.save writes stored entries, so re-save the file with torch.save or unzip and re-zip it uncompressed`,
+    );
   // Chunks first, one buffer at the end: memory follows what the data really inflates to.
   const chunks: Uint8Array[] = [];
   let filled = 0;
@@ -242,7 +260,8 @@ async function inflateRaw(raw: Uint8Array, size: number, label: string): Promise
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (filled + value.length > size) throw new Error(`${label} inflates past its declared ${size} bytes (corrupt file)`);
+      if (filled + value.length > size)
+        throw new Error(`${label} inflates past its declared ${size} bytes (corrupt file)`);
       chunks.push(value);
       filled += value.length;
     }

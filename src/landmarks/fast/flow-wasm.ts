@@ -108,10 +108,25 @@ function buildUpdMat(): FunctionBuilder {
       const rs = [r2, r3, r4, r5, r6];
       for (let c = 0; c < 5; c++) {
         // ((a00·R[q] + a01·R[q+1]) + a10·R[q1]) + a11·R[q1+1]
-        f.get(a00).get(q).f32LoadAsF64(4 * c).f64Mul();
-        f.get(a01).get(q).f32LoadAsF64(20 + 4 * c).f64Mul().f64Add();
-        f.get(a10).get(q1).f32LoadAsF64(4 * c).f64Mul().f64Add();
-        f.get(a11).get(q1).f32LoadAsF64(20 + 4 * c).f64Mul().f64Add();
+        f.get(a00)
+          .get(q)
+          .f32LoadAsF64(4 * c)
+          .f64Mul();
+        f.get(a01)
+          .get(q)
+          .f32LoadAsF64(20 + 4 * c)
+          .f64Mul()
+          .f64Add();
+        f.get(a10)
+          .get(q1)
+          .f32LoadAsF64(4 * c)
+          .f64Mul()
+          .f64Add();
+        f.get(a11)
+          .get(q1)
+          .f32LoadAsF64(20 + 4 * c)
+          .f64Mul()
+          .f64Add();
         f.set(rs[c]);
       }
       f.get(r0).f32LoadAsF64(8).get(r4).f64Add().f64(0.5).f64Mul().set(r4);
@@ -162,7 +177,22 @@ function buildUpdMat(): FunctionBuilder {
  */
 function emitPairs(
   f: FunctionBuilder,
-  l: { pR0: number; pR1: number; pW: number; x: number; xf: number; yf: number; wy: number; r0: number; fl: number; mo: number; cw: number; xMax: number; yMax: number; rowB: number },
+  l: {
+    pR0: number;
+    pR1: number;
+    pW: number;
+    x: number;
+    xf: number;
+    yf: number;
+    wy: number;
+    r0: number;
+    fl: number;
+    mo: number;
+    cw: number;
+    xMax: number;
+    yMax: number;
+    rowB: number;
+  },
 ): void {
   const V = () => f.local(V128);
   const [xv, yv, dx, dy, fx, fy, mask, ixy, a00, a01, a10, a11, s] = Array.from({ length: 13 }, V);
@@ -201,9 +231,26 @@ function emitPairs(
     f.get(fx).get(ixy).f64x2ConvertLowI32x4S().f64x2Sub().set(fx);
     f.get(fy).get(iy).f64x2ConvertLowI32x4S().f64x2Sub().set(fy);
     // Corner addresses (R1 itself for pixels outside, whose values are discarded).
-    for (const [lane, q] of [[0, qa], [1, qb]] as const) {
-      f.get(l.pR1).get(iy).i32x4ExtractLane(lane).get(l.pW).mul().get(ixy).i32x4ExtractLane(lane).add().i32(20).mul().add();
-      f.get(l.pR1).get(mask).i32x4ExtractLane(2 * lane).select().set(q);
+    for (const [lane, q] of [
+      [0, qa],
+      [1, qb],
+    ] as const) {
+      f.get(l.pR1)
+        .get(iy)
+        .i32x4ExtractLane(lane)
+        .get(l.pW)
+        .mul()
+        .get(ixy)
+        .i32x4ExtractLane(lane)
+        .add()
+        .i32(20)
+        .mul()
+        .add();
+      f.get(l.pR1)
+        .get(mask)
+        .i32x4ExtractLane(2 * lane)
+        .select()
+        .set(q);
     }
     f.get(qa).get(l.rowB).add().set(q1a);
     f.get(qb).get(l.rowB).add().set(q1b);
@@ -230,14 +277,30 @@ function emitPairs(
       f.f64x2Mul().f64x2Add();
       f.set(r[c]);
       // R0 of both pixels (20 bytes apart)
-      f.get(l.r0).v128Load32Zero(4 * c).set(s);
-      f.get(l.r0).get(s).v128Load32Lane(1, 20 + 4 * c).f64x2PromoteLow().set(r0v[c]);
+      f.get(l.r0)
+        .v128Load32Zero(4 * c)
+        .set(s);
+      f.get(l.r0)
+        .get(s)
+        .v128Load32Lane(1, 20 + 4 * c)
+        .f64x2PromoteLow()
+        .set(r0v[c]);
     }
     const [r2, r3, r4, r5, r6] = r;
     // inside: r4 = (R0₂ + r4)·0.5, r5 = (R0₃ + r5)·0.5, r6 = (R0₄ + r6)·0.25; outside: R0₂, R0₃, R0₄·0.5, r2 = r3 = 0
     f.get(r0v[2]).get(r4).f64x2Add().get(half).f64x2Mul().get(r0v[2]).get(mask).v128Bitselect().set(r4);
     f.get(r0v[3]).get(r5).f64x2Add().get(half).f64x2Mul().get(r0v[3]).get(mask).v128Bitselect().set(r5);
-    f.get(r0v[4]).get(r6).f64x2Add().get(quarter).f64x2Mul().get(r0v[4]).get(half).f64x2Mul().get(mask).v128Bitselect().set(r6);
+    f.get(r0v[4])
+      .get(r6)
+      .f64x2Add()
+      .get(quarter)
+      .f64x2Mul()
+      .get(r0v[4])
+      .get(half)
+      .f64x2Mul()
+      .get(mask)
+      .v128Bitselect()
+      .set(r6);
     f.get(r2).get(mask).v128And().set(r2);
     f.get(r3).get(mask).v128And().set(r3);
     f.get(r0v[0]).get(r2).f64x2Sub().get(half).f64x2Mul().set(r2);
@@ -248,8 +311,12 @@ function emitPairs(
     for (const v of r) f.get(v).get(s).f64x2Mul().set(v);
     const store = (c: number) => {
       f.set(s);
-      f.get(l.mo).get(s).v128Store32Lane(0, 4 * c);
-      f.get(l.mo).get(s).v128Store32Lane(1, 20 + 4 * c);
+      f.get(l.mo)
+        .get(s)
+        .v128Store32Lane(0, 4 * c);
+      f.get(l.mo)
+        .get(s)
+        .v128Store32Lane(1, 20 + 4 * c);
     };
     f.get(r4).get(r4).f64x2Mul().get(r6).get(r6).f64x2Mul().f64x2Add().f32x4DemoteZero();
     store(0);
@@ -351,12 +418,22 @@ function buildBoxFlow(): FunctionBuilder {
     f.get(i).i32(8).add().tee(i).get(a).ltS().brIf(0);
     f.end();
     // Window start: g = vsum[0]·(m+2) + Σ_{x=1}^{m−1} vsum[5x]
-    for (let c = 0; c < 5; c++) f.get(pV).f64Load(8 * c).get(mp2).f64Mul().set(g[c]);
+    for (let c = 0; c < 5; c++)
+      f.get(pV)
+        .f64Load(8 * c)
+        .get(mp2)
+        .f64Mul()
+        .set(g[c]);
     f.get(pV).i32(40).add().set(b);
     f.get(pV).get(pm).i32(40).mul().add().set(a);
     f.block().loop();
     f.get(b).get(a).geS().brIf(1);
-    for (let c = 0; c < 5; c++) f.get(g[c]).get(b).f64Load(8 * c).f64Add().set(g[c]);
+    for (let c = 0; c < 5; c++)
+      f.get(g[c])
+        .get(b)
+        .f64Load(8 * c)
+        .f64Add()
+        .set(g[c]);
     f.get(b).i32(40).add().set(b);
     f.br(0);
     f.end().end();
@@ -365,7 +442,15 @@ function buildBoxFlow(): FunctionBuilder {
     f.get(pV).get(pm).i32(1).add().i32(40).mul().sub().set(b);
     f.get(pFlow).get(y).get(pW).mul().i32(8).mul().add().tee(fl).get(pW).i32(8).mul().add().set(i); // i = row end
     f.loop();
-    for (let c = 0; c < 5; c++) f.get(g[c]).get(a).f64Load(8 * c).get(b).f64Load(8 * c).f64Sub().f64Add().set(g[c]);
+    for (let c = 0; c < 5; c++)
+      f.get(g[c])
+        .get(a)
+        .f64Load(8 * c)
+        .get(b)
+        .f64Load(8 * c)
+        .f64Sub()
+        .f64Add()
+        .set(g[c]);
     const G = [G11, G12, G22, H1, H2];
     for (let c = 0; c < 5; c++) f.get(g[c]).get(pScale).f64Mul().set(G[c]);
     f.f64(1).get(G11).get(G22).f64Mul().get(G12).get(G12).f64Mul().f64Sub().f64(1e-3).f64Add().f64Div().set(idet);
@@ -466,14 +551,48 @@ function buildSep(): FunctionBuilder {
 export interface FlowWasmExports {
   polyexp: (w4: number, h: number, tab: number, v: number, dst: number, plane: number, consts: number) => void;
   interleave: (src: number, dst: number, count: number) => void;
-  updmat: (R0: number, R1: number, flow: number, M: number, w: number, h: number, y0: number, y1: number, colW: number, rowW: number) => void;
+  updmat: (
+    R0: number,
+    R1: number,
+    flow: number,
+    M: number,
+    w: number,
+    h: number,
+    y0: number,
+    y1: number,
+    colW: number,
+    rowW: number,
+  ) => void;
   boxflow: (
-    R0: number, R1: number, flow: number, M: number, w: number, h: number, colW: number, rowW: number,
-    vsum: number, m: number, scale: number, update: number, minStripe: number, block: number,
+    R0: number,
+    R1: number,
+    flow: number,
+    M: number,
+    w: number,
+    h: number,
+    colW: number,
+    rowW: number,
+    vsum: number,
+    m: number,
+    scale: number,
+    update: number,
+    minStripe: number,
+    block: number,
   ) => void;
   sep: (
-    src: number, W: number, H: number, xIdx: number, xW: number, TX: number, dw: number,
-    yIdx: number, yW: number, TY: number, dh: number, tmp: number, dst: number,
+    src: number,
+    W: number,
+    H: number,
+    xIdx: number,
+    xW: number,
+    TX: number,
+    dw: number,
+    yIdx: number,
+    yW: number,
+    TY: number,
+    dh: number,
+    tmp: number,
+    dst: number,
   ) => void;
 }
 
@@ -502,9 +621,23 @@ export class FlowPyramidWasm {
   private readonly ex: FlowWasmExports;
   private readonly buf: ArrayBuffer;
   private readonly offs: {
-    consts: number; tab: number; rows: number; src: number; planes: number; R: [number, number];
-    M: number; vsum: number; colW: number; rowW: number; flows: number[];
-    imgs: [number, number]; tmp: number; taps: number; tapBytes: number; fullW: number; fullH: number;
+    consts: number;
+    tab: number;
+    rows: number;
+    src: number;
+    planes: number;
+    R: [number, number];
+    M: number;
+    vsum: number;
+    colW: number;
+    rowW: number;
+    flows: number[];
+    imgs: [number, number];
+    tmp: number;
+    taps: number;
+    tapBytes: number;
+    fullW: number;
+    fullH: number;
   };
 
   private constructor(inst: KernelInstance<FlowWasmExports>, offs: FlowPyramidWasm['offs']) {
@@ -554,7 +687,23 @@ export class FlowPyramidWasm {
     const taps = take(tapBytes);
     if (!growToFit(inst.memory, at, MAX_PAGES)) return null;
     return new FlowPyramidWasm(inst, {
-      consts, tab, rows, src, planes, R, M, vsum, colW, rowW, flows, imgs, tmp, taps, tapBytes, fullW: full.w, fullH: full.h,
+      consts,
+      tab,
+      rows,
+      src,
+      planes,
+      R,
+      M,
+      vsum,
+      colW,
+      rowW,
+      flows,
+      imgs,
+      tmp,
+      taps,
+      tapBytes,
+      fullW: full.w,
+      fullH: full.h,
     });
   }
 
@@ -632,7 +781,22 @@ export class FlowPyramidWasm {
     const minStripe = Math.max(Math.floor(1024 / w), winSize);
     for (let it = 0; it < iterations; it++) {
       const update = it < iterations - 1 ? 1 : 0;
-      this.ex.boxflow(R0, R1, flow, o.M, w, h, o.colW, o.rowW, o.vsum, m, 1 / (winSize * winSize), update, minStripe, winSize);
+      this.ex.boxflow(
+        R0,
+        R1,
+        flow,
+        o.M,
+        w,
+        h,
+        o.colW,
+        o.rowW,
+        o.vsum,
+        m,
+        1 / (winSize * winSize),
+        update,
+        minStripe,
+        winSize,
+      );
     }
   }
 }

@@ -42,17 +42,32 @@ export function buildPolyExp(n: number): FunctionBuilder {
 
   // Splat the kernel constants once.
   for (let k = 0; k <= n; k++) {
-    f.get(pK).v128Load32Splat(4 * k).set(g[k]);
-    f.get(pK).v128Load32Splat(4 * (n + 1 + k)).set(xg[k]);
-    f.get(pK).v128Load32Splat(4 * (2 * n + 2 + k)).set(xxg[k]);
+    f.get(pK)
+      .v128Load32Splat(4 * k)
+      .set(g[k]);
+    f.get(pK)
+      .v128Load32Splat(4 * (n + 1 + k))
+      .set(xg[k]);
+    f.get(pK)
+      .v128Load32Splat(4 * (2 * n + 2 + k))
+      .set(xxg[k]);
   }
   const igBase = 4 * (3 * n + 3);
   f.get(pK).v128Load32Splat(igBase).set(ig11);
-  f.get(pK).v128Load32Splat(igBase + 4).set(ig03);
-  f.get(pK).v128Load32Splat(igBase + 8).set(ig33);
-  f.get(pK).v128Load32Splat(igBase + 12).set(ig55);
+  f.get(pK)
+    .v128Load32Splat(igBase + 4)
+    .set(ig03);
+  f.get(pK)
+    .v128Load32Splat(igBase + 8)
+    .set(ig33);
+  f.get(pK)
+    .v128Load32Splat(igBase + 12)
+    .set(ig55);
   // Work rows: (width + 2n) floats each.
-  f.get(pW4).i32(8 * n).add().set(rowBytes);
+  f.get(pW4)
+    .i32(8 * n)
+    .add()
+    .set(rowBytes);
   f.get(pV).get(rowBytes).add().set(v1);
   f.get(v1).get(rowBytes).add().set(v2);
 
@@ -61,8 +76,12 @@ export function buildPolyExp(n: number): FunctionBuilder {
   f.get(y).get(pH).geS().brIf(1);
   // Source row addresses: up[k] = row y−k, dn[k] = row y+k (up[0] = dn[0] = row y).
   for (let k = 0; k <= n; k++) {
-    f.get(tabRow).i32Load(4 * (n - k)).set(up[k]);
-    f.get(tabRow).i32Load(4 * (n + k)).set(dn[k]);
+    f.get(tabRow)
+      .i32Load(4 * (n - k))
+      .set(up[k]);
+    f.get(tabRow)
+      .i32Load(4 * (n + k))
+      .set(dn[k]);
   }
 
   // Vertical pass: Σg·f, Σy·g·f, Σy²·g·f for 4 columns at a time, written from column n of the rows.
@@ -93,16 +112,41 @@ export function buildPolyExp(n: number): FunctionBuilder {
     f.i32(0).set(t);
     f.loop();
     // row[t] = row[n]; row[n + w + t] = row[n + w − 1]   (t counts bytes, 0 … 4n−4)
-    f.get(row).get(t).add().get(row).f32Load(4 * n).f32Store();
-    f.get(row).get(pW4).add().get(t).add().get(row).get(pW4).add().f32Load(4 * n - 4).f32Store(4 * n);
-    f.get(t).i32(4).add().tee(t).i32(4 * n).ltS().brIf(0);
+    f.get(row)
+      .get(t)
+      .add()
+      .get(row)
+      .f32Load(4 * n)
+      .f32Store();
+    f.get(row)
+      .get(pW4)
+      .add()
+      .get(t)
+      .add()
+      .get(row)
+      .get(pW4)
+      .add()
+      .f32Load(4 * n - 4)
+      .f32Store(4 * n);
+    f.get(t)
+      .i32(4)
+      .add()
+      .tee(t)
+      .i32(4 * n)
+      .ltS()
+      .brIf(0);
     f.end();
   }
 
   // Horizontal pass: the six moments for 4 pixels; the loads at ±k are unaligned vector loads.
   f.i32(0).set(xb);
   f.loop();
-  const at = (row: number, k: number) => f.get(row).get(xb).add().v128Load(4 * (n + k));
+  const at = (row: number, k: number) =>
+    f
+      .get(row)
+      .get(xb)
+      .add()
+      .v128Load(4 * (n + k));
   // Row v0: m0 = Σg·t, mxx = Σk²g·t, mx = Σkg·(r − l), with t = r + l.
   for (let k = 1; k <= n; k++) {
     at(pV, k).set(a[k]);
@@ -153,7 +197,10 @@ export function buildPolyExp(n: number): FunctionBuilder {
   f.get(xb).i32(16).add().tee(xb).get(pW4).ltS().brIf(0);
   f.end();
 
-  f.get(tabRow).i32(4 * (2 * n + 1)).add().set(tabRow);
+  f.get(tabRow)
+    .i32(4 * (2 * n + 1))
+    .add()
+    .set(tabRow);
   f.get(dRow).get(pW4).add().set(dRow);
   f.get(y).i32(1).add().set(y);
   f.br(0);
@@ -176,7 +223,13 @@ const instanceFor = kernelCache<number, PolyExpExports>(
  * SIMD kernel. Returns false, leaving `dst` untouched, when the kernel cannot run this case (width not
  * a multiple of 4, no WebAssembly SIMD, image too large).
  */
-export function polyExpWasm(src: Float32Array, width: number, height: number, k: PolyExpKernel, dst: Float32Array): boolean {
+export function polyExpWasm(
+  src: Float32Array,
+  width: number,
+  height: number,
+  k: PolyExpKernel,
+  dst: Float32Array,
+): boolean {
   if (width % 4 !== 0 || width < 4) return false;
   const n = k.n;
   const inst = instanceFor(n);

@@ -2,7 +2,11 @@
 // optional peers): loads `@vladmandic/face-api`'s node-wasm build, TensorFlow.js's WASM backend from
 // node_modules (no network) and the weights that ship in the face-api package, then builds the
 // browser-safe provider of ./face-api.ts on it. Exported from `plm-ipe/node`.
-import { createFaceApiProvider as createProviderOn, type FaceApiProvider, type FaceApiProviderOptions } from './face-api.js';
+import {
+  createFaceApiProvider as createProviderOn,
+  type FaceApiProvider,
+  type FaceApiProviderOptions,
+} from './face-api.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- face-api and tfjs are untyped optional peers here */
 async function importOptional(name: string): Promise<any> {
@@ -24,7 +28,9 @@ async function importOptional(name: string): Promise<any> {
 async function packageDir(name: string): Promise<string> {
   const { createRequire } = await import('node:module');
   const path = await import('node:path');
-  const from = [path.join(process.cwd(), 'index.js'), process.argv[1]].filter((f): f is string => typeof f === 'string' && f !== '');
+  const from = [path.join(process.cwd(), 'index.js'), process.argv[1]].filter(
+    (f): f is string => typeof f === 'string' && f !== '',
+  );
   for (const base of from) {
     try {
       return path.dirname(createRequire(path.resolve(base)).resolve(`${name}/package.json`));
@@ -70,7 +76,9 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
     const modelPath = options.modelPath ?? (await packageDir('@vladmandic/face-api')) + '/model';
     const detector = options.detector === 'ssd' ? faceapi.nets.ssdMobilenetv1 : faceapi.nets.tinyFaceDetector;
     await detector.loadFromDisk(modelPath);
-    await (options.tinyLandmarks ? faceapi.nets.faceLandmark68TinyNet : faceapi.nets.faceLandmark68Net).loadFromDisk(modelPath);
+    await (options.tinyLandmarks ? faceapi.nets.faceLandmark68TinyNet : faceapi.nets.faceLandmark68Net).loadFromDisk(
+      modelPath,
+    );
   }
   return createProviderOn({ ...options, faceapi });
 }

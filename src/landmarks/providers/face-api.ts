@@ -113,7 +113,15 @@ function pointsBox(points: readonly Point2[]): Box {
 export function detectorSizes(side: number, face: number | null): number[] {
   const fraction = face === null ? null : face / side;
   // Larger than the frame is fine: the detector upsamples, which is what finds a 25-px face in a 224-px frame.
-  return fraction === null ? [416, 224, 160, 608] : fraction > 0.45 ? [160, 128, 224] : fraction > 0.15 ? [224, 320, 160] : fraction > 0.08 ? [416, 320, 608] : [608, 416];
+  return fraction === null
+    ? [416, 224, 160, 608]
+    : fraction > 0.45
+      ? [160, 128, 224]
+      : fraction > 0.15
+        ? [224, 320, 160]
+        : fraction > 0.08
+          ? [416, 320, 608]
+          : [608, 416];
 }
 
 /** How the last detection's face box relates to its landmarks' bounding box, to rebuild the box from tracked points. */
@@ -229,7 +237,10 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
   const landmarkNet = options.tinyLandmarks ? faceapi.nets.faceLandmark68TinyNet : faceapi.nets.faceLandmark68Net;
   const tracking = options.track ?? true;
   const redetectEvery = options.redetectEvery ?? 10;
-  if (!Number.isInteger(redetectEvery) || redetectEvery < 1) throw new Error(`createFaceApiProvider: options.redetectEvery must be an integer >= 1, got ${String(redetectEvery)}`);
+  if (!Number.isInteger(redetectEvery) || redetectEvery < 1)
+    throw new Error(
+      `createFaceApiProvider: options.redetectEvery must be an integer >= 1, got ${String(redetectEvery)}`,
+    );
   const stats: FaceApiStats = { frames: 0, detectorRuns: 0, tracked: 0, misses: 0 };
   const state: TrackState = { tracked: null, sinceDetect: 0 };
   const detectAll = faceApiDetector(faceapi, options, stats, state);
@@ -300,7 +311,12 @@ export async function createFaceApiProvider(options: FaceApiProviderOptions = {}
 /** `faceapi` itself when it looks like a loaded face-api module; throws otherwise. */
 function checkFaceApiModule(faceapi: any): any {
   if (!faceapi || typeof faceapi !== 'object' || !(faceapi as { nets?: unknown }).nets) {
-    const got = faceapi === undefined ? 'nothing' : typeof faceapi === 'object' ? 'an object without face-api\'s nets' : typeof faceapi;
+    const got =
+      faceapi === undefined
+        ? 'nothing'
+        : typeof faceapi === 'object'
+          ? "an object without face-api's nets"
+          : typeof faceapi;
     throw new Error(
       `createFaceApiProvider: options.faceapi must be a loaded @vladmandic/face-api module with its weights loaded, got ${got}; ` +
         `in Node, import { createFaceApiProvider } from 'plm-ipe/node', which loads the package and its weights itself`,
@@ -343,7 +359,9 @@ function faceApiDetector(
     });
     stats.detectorRuns++;
     try {
-      const results: any[] = await faceapi.detectAllFaces(tensor, detectorOptions(inputSize)).withFaceLandmarks(options.tinyLandmarks ?? false);
+      const results: any[] = await faceapi
+        .detectAllFaces(tensor, detectorOptions(inputSize))
+        .withFaceLandmarks(options.tinyLandmarks ?? false);
       return results
         .map((r) => {
           const b = r.detection.box;
@@ -361,22 +379,36 @@ function faceApiDetector(
 
   return async (frame, o = {}) => {
     frameChannels(frame, 'FaceApiProvider.detectAll', 'frame');
-    if (o.inputSize !== undefined || o.pad !== undefined) return runDetector(frame, o.inputSize ?? options.inputSize ?? 416, o.pad ?? false);
+    if (o.inputSize !== undefined || o.pad !== undefined)
+      return runDetector(frame, o.inputSize ?? options.inputSize ?? 416, o.pad ?? false);
     const { tracked } = state;
     const side = Math.max(frame.width, frame.height);
-    const sizes = options.detector === 'ssd' ? [0] : options.inputSize ? [options.inputSize] : detectorSizes(side, tracked ? tracked.box.width : null);
+    const sizes =
+      options.detector === 'ssd'
+        ? [0]
+        : options.inputSize
+          ? [options.inputSize]
+          : detectorSizes(side, tracked ? tracked.box.width : null);
     for (const s of sizes) {
       const faces = await runDetector(frame, s, false);
       if (faces.length) return faces;
     }
     // A face filling the frame (a kiosk close-up) is found once it sits in a frame twice as large.
-    const padSize = options.detector === 'ssd' ? 0 : options.inputSize ?? detectorSizes(2 * side, tracked ? tracked.box.width : side * 0.8)[0];
+    const padSize =
+      options.detector === 'ssd'
+        ? 0
+        : (options.inputSize ?? detectorSizes(2 * side, tracked ? tracked.box.width : side * 0.8)[0]);
     return runDetector(frame, padSize, true);
   };
 }
 
 /** The landmark net alone on a crop around the box predicted from the track's points; null when the track is lost. */
-async function trackLandmarks(tf: any, landmarkNet: any, frame: Frame, tracked: Track | null): Promise<Point2[] | null> {
+async function trackLandmarks(
+  tf: any,
+  landmarkNet: any,
+  frame: Frame,
+  tracked: Track | null,
+): Promise<Point2[] | null> {
   if (!tracked) return null;
   const region = trackRegion(tracked, frame);
   if (!region) return null;

@@ -45,7 +45,9 @@ function defineBinary(op: BinaryOp, name: string, rule: GradRule, saves: { a: bo
     const sa = saves.a ? saveForBackward(a) : a;
     const sb = saves.b ? saveForBackward(b) : b;
     const so = saves.out ? saveForBackward(out) : out;
-    const saved = [saves.a ? sa : null, saves.b ? sb : null, saves.out ? so : null].filter((t): t is Tensor => t !== null);
+    const saved = [saves.a ? sa : null, saves.b ? sb : null, saves.out ? so : null].filter(
+      (t): t is Tensor => t !== null,
+    );
     const result = recordOp(out, {
       op: name,
       inputs: [a, b],
@@ -68,7 +70,11 @@ export const add = defineBinary('add', 'add', (dy) => [dy, dy], { a: false, b: f
 /** `a - b` with broadcasting. */
 export const sub = defineBinary('sub', 'sub', (dy) => [dy, neg(dy)], { a: false, b: false, out: false });
 /** `a * b` with broadcasting. */
-export const mul = defineBinary('mul', 'mul', (dy, a, b) => [binaryRaw('mul', dy, b), binaryRaw('mul', dy, a)], { a: true, b: true, out: false });
+export const mul = defineBinary('mul', 'mul', (dy, a, b) => [binaryRaw('mul', dy, b), binaryRaw('mul', dy, a)], {
+  a: true,
+  b: true,
+  out: false,
+});
 /** `a / b` with broadcasting. */
 export const div = defineBinary(
   'div',
@@ -89,15 +95,25 @@ export const pow = defineBinary(
     // d/da = b * a^(b-1) = b * out / a, computed without dividing by a (a may be 0).
     const bm1 = binaryRaw('sub', b, asTensor(1, b, 'pow'));
     const ga = binaryRaw('mul', dy, binaryRaw('mul', b, binaryRaw('pow', a, bm1)));
-    const gb = needB ? binaryRaw('mul', dy, binaryRaw('mul', out, wrap(a.backend.unary('log', a.dataId, a.size), a.shape, a))) : null;
+    const gb = needB
+      ? binaryRaw('mul', dy, binaryRaw('mul', out, wrap(a.backend.unary('log', a.dataId, a.size), a.shape, a)))
+      : null;
     return [ga, gb];
   },
   { a: true, b: true, out: true },
 );
 /** Elementwise maximum; ties split the gradient evenly (PyTorch). */
-export const maximum = defineBinary('maximum', 'maximum', (dy, a, b) => tieSplit(dy, a, b, 'gt'), { a: true, b: true, out: false });
+export const maximum = defineBinary('maximum', 'maximum', (dy, a, b) => tieSplit(dy, a, b, 'gt'), {
+  a: true,
+  b: true,
+  out: false,
+});
 /** Elementwise minimum; ties split the gradient evenly (PyTorch). */
-export const minimum = defineBinary('minimum', 'minimum', (dy, a, b) => tieSplit(dy, a, b, 'lt'), { a: true, b: true, out: false });
+export const minimum = defineBinary('minimum', 'minimum', (dy, a, b) => tieSplit(dy, a, b, 'lt'), {
+  a: true,
+  b: true,
+  out: false,
+});
 
 function tieSplit(dy: Tensor, a: Tensor, b: Tensor, win: 'gt' | 'lt'): [Tensor, Tensor] {
   const half = asTensor(0.5, a, 'maximum');

@@ -43,8 +43,13 @@ export function where(condition: Tensor, a: Tensor, b: Tensor): Tensor {
   checkTensor('where', 'a', a);
   checkTensor('where', 'b', b);
   const outShape = broadcastShapes('where', broadcastShapes('where', condition.shape, a.shape), b.shape);
-  if (a.backend !== b.backend || a.backend !== condition.backend) throw new Error(`where: inputs are on different backends (shapes ${fmt(a.shape)}, ${fmt(b.shape)})`);
-  const out = wrap(a.backend.where(condition.dataId, condition.shape, a.dataId, a.shape, b.dataId, b.shape, outShape), outShape, a);
+  if (a.backend !== b.backend || a.backend !== condition.backend)
+    throw new Error(`where: inputs are on different backends (shapes ${fmt(a.shape)}, ${fmt(b.shape)})`);
+  const out = wrap(
+    a.backend.where(condition.dataId, condition.shape, a.dataId, a.shape, b.dataId, b.shape, outShape),
+    outShape,
+    a,
+  );
   if (!needsGrad(a, b)) return out;
   const cond = saveForBackward(condition);
   return recordOp(out, {
@@ -54,7 +59,15 @@ export function where(condition: Tensor, a: Tensor, b: Tensor): Tensor {
     backward: (dy) => {
       const zero = zerosLike(dy);
       const mk = (t: Tensor, pick: boolean) => {
-        const id = dy.backend.where(cond.dataId, cond.shape, (pick ? dy : zero).dataId, dy.shape, (pick ? zero : dy).dataId, dy.shape, dy.shape);
+        const id = dy.backend.where(
+          cond.dataId,
+          cond.shape,
+          (pick ? dy : zero).dataId,
+          dy.shape,
+          (pick ? zero : dy).dataId,
+          dy.shape,
+          dy.shape,
+        );
         return sumToShape(wrap(id, dy.shape, dy), t.shape);
       };
       return [a.requiresGrad ? mk(a, true) : null, b.requiresGrad ? mk(b, false) : null];

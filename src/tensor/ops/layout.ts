@@ -22,7 +22,9 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (unknown >= 0) {
     const known = sizeOf(target.filter((_, i) => i !== unknown));
     if (known === 0 || x.size % known !== 0) {
-      throw new Error(`reshape: cannot infer -1 in ${fmt(shape)} for a tensor of shape ${fmt(x.shape)} (${x.size} elements)`);
+      throw new Error(
+        `reshape: cannot infer -1 in ${fmt(shape)} for a tensor of shape ${fmt(x.shape)} (${x.size} elements)`,
+      );
     }
     target[unknown] = x.size / known;
   }
@@ -50,10 +52,17 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 /** Removes dim `dim` (which must be 1), or every dim of size 1. */
 export function squeeze(x: Tensor, dim?: number): Tensor {
   checkTensor('squeeze', 'x', x);
-  if (dim === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (dim === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const a = normAxis('squeeze', dim, x.rank);
   if (x.shape[a] !== 1) return reshape(x, x.shape);
-  return reshape(x, x.shape.filter((_, i) => i !== a));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== a),
+  );
 }
 
 /** Inserts a dim of size 1 at `dim`. */
@@ -99,7 +108,9 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   checkTensor('slice', 'x', x);
   if (begin.length > x.rank || (size && size.length > x.rank)) {
-    throw new Error(`slice: begin ${fmt(begin)} / size ${fmt(size ?? [])} have more dims than the tensor's shape ${fmt(x.shape)}`);
+    throw new Error(
+      `slice: begin ${fmt(begin)} / size ${fmt(size ?? [])} have more dims than the tensor's shape ${fmt(x.shape)}`,
+    );
   }
   const b = x.shape.map((d, i) => {
     const v = begin[i] ?? 0;
@@ -111,7 +122,9 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   });
   for (let i = 0; i < x.rank; i++) {
     if (!Number.isInteger(b[i]) || !Number.isInteger(s[i]) || b[i] < 0 || s[i] < 0 || b[i] + s[i] > x.shape[i]) {
-      throw new Error(`slice: begin ${fmt(begin)} size ${fmt(size ?? [])} is out of bounds for shape ${fmt(x.shape)} (dim ${i})`);
+      throw new Error(
+        `slice: begin ${fmt(begin)} size ${fmt(size ?? [])} is out of bounds for shape ${fmt(x.shape)} (dim ${i})`,
+      );
     }
   }
   const out = wrap(x.backend.slice(x.dataId, x.shape, b, s), s, x);
@@ -132,14 +145,25 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   const axis = normAxis('concat', dim, first.rank);
   for (let i = 0; i < tensors.length; i++) {
     const t: Tensor = tensors[i];
-    if (t.backend !== first.backend) throw new Error(`concat: tensors[${i}] is on backend '${t.backend.name}', tensors[0] on '${first.backend.name}'`);
+    if (t.backend !== first.backend)
+      throw new Error(`concat: tensors[${i}] is on backend '${t.backend.name}', tensors[0] on '${first.backend.name}'`);
     if (t.rank !== first.rank || t.shape.some((d, j) => j !== axis && d !== first.shape[j])) {
-      throw new Error(`concat: tensors[${i}] has shape ${fmt(t.shape)}, incompatible with tensors[0] ${fmt(first.shape)} along dim ${axis}`);
+      throw new Error(
+        `concat: tensors[${i}] has shape ${fmt(t.shape)}, incompatible with tensors[0] ${fmt(first.shape)} along dim ${axis}`,
+      );
     }
   }
   const outShape = [...first.shape];
   outShape[axis] = tensors.reduce((n, t) => n + t.shape[axis], 0);
-  const out = wrap(first.backend.concat(tensors.map((t) => t.dataId), tensors.map((t) => t.shape), axis), outShape, first);
+  const out = wrap(
+    first.backend.concat(
+      tensors.map((t) => t.dataId),
+      tensors.map((t) => t.shape),
+      axis,
+    ),
+    outShape,
+    first,
+  );
   if (!needsGrad(...tensors)) return out;
   const sizes = tensors.map((t) => t.shape[axis]);
   return recordOp(out, {
@@ -167,7 +191,12 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const axis = normAxis('stack', dim, tensors[0].rank + 1);
-  return tidy(() => concat(tensors.map((t) => unsqueeze(t, axis)), axis)); // tidy: frees the unsqueezed views
+  return tidy(() =>
+    concat(
+      tensors.map((t) => unsqueeze(t, axis)),
+      axis,
+    ),
+  ); // tidy: frees the unsqueezed views
 }
 
 /** Broadcasts `x` to `shape` (a real copy), with the gradient summed back. */
@@ -186,7 +215,16 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
 /** A copy with its own storage. */
 export function clone(x: Tensor): Tensor {
   checkTensor('clone', 'x', x);
-  const out = wrap(x.backend.slice(x.dataId, x.shape, x.shape.map(() => 0), x.shape), x.shape, x);
+  const out = wrap(
+    x.backend.slice(
+      x.dataId,
+      x.shape,
+      x.shape.map(() => 0),
+      x.shape,
+    ),
+    x.shape,
+    x,
+  );
   if (!needsGrad(x)) return out;
   return recordOp(out, { op: 'clone', inputs: [x], backward: (dy) => [dy] });
 }

@@ -52,7 +52,11 @@ interface LstmDims {
  * @param mask `[B, T]` with 1 for valid steps and 0 for padding (valid steps must come first), or null
  */
 export function lstmSequence(
-  x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, mask: Tensor | null,
+  x: Tensor,
+  w: LstmWeights,
+  h0: Tensor | null,
+  c0: Tensor | null,
+  mask: Tensor | null,
 ): LstmSequenceResult {
   const dims = checkLstmArgs(x, w, h0, c0, mask);
   const backend = x.backend;
@@ -71,12 +75,18 @@ function checkLstmArgs(x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor 
   if (w.weightHh.rank !== 2 || w.weightHh.shape[0] !== 4 * H) {
     throw new Error(`lstm: weight_hh must be [${4 * H}, ${H}], got ${fmt(w.weightHh.shape)}`);
   }
-  for (const [name, b] of [['bias_ih', w.biasIh], ['bias_hh', w.biasHh]] as const) {
+  for (const [name, b] of [
+    ['bias_ih', w.biasIh],
+    ['bias_hh', w.biasHh],
+  ] as const) {
     if (b && (b.rank !== 1 || b.shape[0] !== 4 * H)) {
       throw new Error(`lstm: ${name} must be [${4 * H}], got ${fmt(b.shape)}`);
     }
   }
-  for (const [name, s] of [['h0', h0], ['c0', c0]] as const) {
+  for (const [name, s] of [
+    ['h0', h0],
+    ['c0', c0],
+  ] as const) {
     if (s && (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H)) {
       throw new Error(`lstm: ${name} must be [${B}, ${H}], got ${fmt(s.shape)}`);
     }
@@ -99,7 +109,12 @@ type LayerCotangents = [dOut: Tensor | null, dh: Tensor | null, dc: Tensor | nul
  * grad, releases `saved` at once).
  */
 function recordLayer(
-  x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, result: LstmSequenceResult, saved: Tensor[],
+  x: Tensor,
+  w: LstmWeights,
+  h0: Tensor | null,
+  c0: Tensor | null,
+  result: LstmSequenceResult,
+  saved: Tensor[],
   backward: (cotangents: LayerCotangents) => (Tensor | null)[],
 ): LstmSequenceResult {
   const [output, h, c] = recordMultiOutputOp([result.output, result.h, result.c], {
@@ -128,7 +143,12 @@ type StepwiseSaved = {
 
 /** The layer on a backend without the whole-layer primitives: one `lstmCell` call per step. */
 function lstmStepwise(
-  x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, mask: Tensor | null, dims: LstmDims,
+  x: Tensor,
+  w: LstmWeights,
+  h0: Tensor | null,
+  c0: Tensor | null,
+  mask: Tensor | null,
+  dims: LstmDims,
 ): LstmSequenceResult {
   const { saved: s, ...result } = tidy(() => noGrad(() => stepwiseForward(x, w, h0, c0, mask, dims)));
   const saved = [s.xTm, ...s.hs, ...s.cs, ...s.acts, ...s.masks.filter((m): m is Tensor => m !== null), s.wIh, s.wHh];
@@ -137,7 +157,12 @@ function lstmStepwise(
 
 /** Runs the recurrence. Call inside tidy + noGrad: what is neither returned nor saved is freed. */
 function stepwiseForward(
-  x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, mask: Tensor | null, dims: LstmDims,
+  x: Tensor,
+  w: LstmWeights,
+  h0: Tensor | null,
+  c0: Tensor | null,
+  mask: Tensor | null,
+  dims: LstmDims,
 ): ForwardResult<StepwiseSaved> {
   const { B, T, I, H } = dims;
   const backend = x.backend;
@@ -179,7 +204,12 @@ function stepwiseForward(
 
 /** BPTT one step at a time; a missing cotangent is left out of the sums rather than made zeros. */
 function stepwiseBackward(
-  x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, dims: LstmDims, s: StepwiseSaved,
+  x: Tensor,
+  w: LstmWeights,
+  h0: Tensor | null,
+  c0: Tensor | null,
+  dims: LstmDims,
+  s: StepwiseSaved,
   [dOut, dhT, dcT]: LayerCotangents,
 ): (Tensor | null)[] {
   const { B, T, I, H } = dims;
@@ -238,7 +268,12 @@ type WholeLayerSaved = {
  * recurrence and its BPTT are one backend call each, so a step costs no tensors or dispatches.
  */
 function lstmWholeLayer(
-  x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, mask: Tensor | null, dims: LstmDims,
+  x: Tensor,
+  w: LstmWeights,
+  h0: Tensor | null,
+  c0: Tensor | null,
+  mask: Tensor | null,
+  dims: LstmDims,
 ): LstmSequenceResult {
   const { saved: s, ...result } = tidy(() => noGrad(() => wholeLayerForward(x, w, h0, c0, mask, dims)));
   const saved = [s.xTm, s.hs, s.cs, s.acts, s.wIh, s.wHh, ...(s.maskTm ? [s.maskTm] : [])];
@@ -247,15 +282,31 @@ function lstmWholeLayer(
 
 /** One `lstmLayer` call. Call inside tidy + noGrad: what is neither returned nor saved is freed. */
 function wholeLayerForward(
-  x: Tensor, w: LstmWeights, h0: Tensor | null, c0: Tensor | null, mask: Tensor | null, { B, T, I, H }: LstmDims,
+  x: Tensor,
+  w: LstmWeights,
+  h0: Tensor | null,
+  c0: Tensor | null,
+  mask: Tensor | null,
+  { B, T, I, H }: LstmDims,
 ): ForwardResult<WholeLayerSaved> {
   const xTm = reshape(permute(x, [1, 0, 2]), [T * B, I]);
   const maskTm = mask ? permute(mask, [1, 0]) : null; // [T, B]
   const r = x.backend.lstmLayer!(
-    xTm.dataId, w.weightIh.dataId, w.weightHh.dataId, id(w.biasIh), id(w.biasHh), id(h0), id(c0), id(maskTm),
-    B, T, I, H,
+    xTm.dataId,
+    w.weightIh.dataId,
+    w.weightHh.dataId,
+    id(w.biasIh),
+    id(w.biasHh),
+    id(h0),
+    id(c0),
+    id(maskTm),
+    B,
+    T,
+    I,
+    H,
   );
-  const hs = wrap(r.hs, [T + 1, B, H], x), cs = wrap(r.cs, [T + 1, B, H], x);
+  const hs = wrap(r.hs, [T + 1, B, H], x),
+    cs = wrap(r.cs, [T + 1, B, H], x);
   let outTm = slice(hs, [1, 0, 0], [T, B, H]);
   if (maskTm) outTm = binaryRaw('mul', outTm, reshape(maskTm, [T, B, 1]));
   const last = (states: Tensor): Tensor => reshape(slice(states, [T, 0, 0], [1, B, H]), [B, H]);
@@ -273,12 +324,29 @@ function wholeLayerForward(
 
 /** One `lstmLayerGrad` call; it reads a missing cotangent as zeros, so none is allocated. */
 function wholeLayerBackward(
-  x: Tensor, w: LstmWeights, { B, T, I, H }: LstmDims, s: WholeLayerSaved, [dOut, dh, dc]: LayerCotangents,
+  x: Tensor,
+  w: LstmWeights,
+  { B, T, I, H }: LstmDims,
+  s: WholeLayerSaved,
+  [dOut, dh, dc]: LayerCotangents,
 ): (Tensor | null)[] {
   const dOutTm = dOut ? permute(reshape(dOut, [B, T, H]), [1, 0, 2]) : null;
   const g = x.backend.lstmLayerGrad!(
-    id(dOutTm), id(dh), id(dc), s.xTm.dataId, s.wIh.dataId, s.wHh.dataId, s.hs.dataId, s.cs.dataId, s.acts.dataId,
-    id(s.maskTm), B, T, I, H, x.requiresGrad,
+    id(dOutTm),
+    id(dh),
+    id(dc),
+    s.xTm.dataId,
+    s.wIh.dataId,
+    s.wHh.dataId,
+    s.hs.dataId,
+    s.cs.dataId,
+    s.acts.dataId,
+    id(s.maskTm),
+    B,
+    T,
+    I,
+    H,
+    x.requiresGrad,
   );
   const dx = g.dxTm ? permute(reshape(wrap(g.dxTm, [T * B, I], x), [T, B, I]), [1, 0, 2]) : null;
   const dBias = wrap(g.dBias, [4 * H], x);

@@ -32,7 +32,9 @@ export function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean
   const Kb = transB ? B.cols : B.rows;
   const N = transB ? B.rows : B.cols;
   if (K !== Kb) {
-    throw new Error(`${op}: inner dims do not match: a ${fmt(a.shape)}${transA ? '^T' : ''} and b ${fmt(b.shape)}${transB ? '^T' : ''} (${K} vs ${Kb})`);
+    throw new Error(
+      `${op}: inner dims do not match: a ${fmt(a.shape)}${transA ? '^T' : ''} and b ${fmt(b.shape)}${transB ? '^T' : ''} (${K} vs ${Kb})`,
+    );
   }
   const aBatch = sizeOf(A.batchShape);
   const bBatch = sizeOf(B.batchShape);
@@ -46,9 +48,22 @@ export function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean
   }
   const batch = batchShape ? sizeOf(batchShape) : -1;
   if (batchShape === null || (aBatch !== batch && aBatch !== 1) || (bBatch !== batch && bBatch !== 1)) {
-    throw new Error(`${op}: batch dims of a ${fmt(a.shape)} and b ${fmt(b.shape)} must match or one side must be a single matrix`);
+    throw new Error(
+      `${op}: batch dims of a ${fmt(a.shape)} and b ${fmt(b.shape)} must match or one side must be a single matrix`,
+    );
   }
-  const id = a.backend.matmul(a.dataId, b.dataId, batch, M, N, K, transA, transB, aBatch === 1 ? 0 : M * K, bBatch === 1 ? 0 : K * N);
+  const id = a.backend.matmul(
+    a.dataId,
+    b.dataId,
+    batch,
+    M,
+    N,
+    K,
+    transA,
+    transB,
+    aBatch === 1 ? 0 : M * K,
+    bBatch === 1 ? 0 : K * N,
+  );
   return wrap(id, [...batchShape, M, N], a);
 }
 
@@ -68,8 +83,12 @@ function unbatch(g: Tensor, target: Tensor): Tensor {
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor('matmul', 'a', a);
   checkTensor('matmul', 'b', b);
-  for (const [name, t] of [['a', a], ['b', b]] as const) {
-    if (t.rank === 0) throw new Error(`matmul: ${name} must have rank >= 1 (a scalar is not a matrix), got shape ${fmt(t.shape)}`);
+  for (const [name, t] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
+    if (t.rank === 0)
+      throw new Error(`matmul: ${name} must have rank >= 1 (a scalar is not a matrix), got shape ${fmt(t.shape)}`);
   }
   if (a.backend !== b.backend) throw new Error(`matmul: a is on '${a.backend.name}' and b on '${b.backend.name}'`);
   if (a.rank > 1 && b.rank > 1) return matmul2(a, b);
@@ -112,7 +131,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (x.rank < 1) throw new Error(`linear: x must have rank >= 1, got ${fmt(x.shape)}`);
   const [outF, inF] = weight.shape;
   if (x.shape[x.rank - 1] !== inF) {
-    throw new Error(`linear: x's last dim is ${x.shape[x.rank - 1]} (shape ${fmt(x.shape)}) but weight expects ${inF} input features (shape ${fmt(weight.shape)})`);
+    throw new Error(
+      `linear: x's last dim is ${x.shape[x.rank - 1]} (shape ${fmt(x.shape)}) but weight expects ${inF} input features (shape ${fmt(weight.shape)})`,
+    );
   }
   if (bias && (bias.rank !== 1 || bias.shape[0] !== outF)) {
     throw new Error(`linear: bias must have shape [${outF}], got ${fmt(bias.shape)}`);

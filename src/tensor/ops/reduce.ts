@@ -85,5 +85,9 @@ export function argMax(x: Tensor, dim: number): Tensor {
   checkTensor('argMax', 'x', x);
   const axis = normAxis('argMax', dim, x.rank);
   if (x.shape[axis] === 0) throw new Error(`argMax: dim ${dim} is empty in shape [${x.shape.join(', ')}]`);
-  return wrap(x.backend.argMax(x.dataId, x.shape, axis), x.shape.filter((_, i) => i !== axis), x);
+  return wrap(
+    x.backend.argMax(x.dataId, x.shape, axis),
+    x.shape.filter((_, i) => i !== axis),
+    x,
+  );
 }

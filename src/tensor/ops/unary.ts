@@ -36,11 +36,19 @@ export const exp = defineUnary('exp', (dy, _x, y) => binaryRaw('mul', dy, y), 'y
 /** Elementwise natural logarithm. */
 export const log = defineUnary('log', (dy, x) => binaryRaw('div', dy, x), 'x');
 /** Elementwise square root. */
-export const sqrt = defineUnary('sqrt', (dy, _x, y) => binaryRaw('div', dy, binaryRaw('mul', y, asTensor(2, y, 'sqrt'))), 'y');
+export const sqrt = defineUnary(
+  'sqrt',
+  (dy, _x, y) => binaryRaw('div', dy, binaryRaw('mul', y, asTensor(2, y, 'sqrt'))),
+  'y',
+);
 /** Elementwise |x|. */
 export const abs = defineUnary('abs', (dy, x) => binaryRaw('mul', dy, unaryRaw('sign', x)), 'x');
 /** Elementwise x². */
-export const square = defineUnary('square', (dy, x) => binaryRaw('mul', dy, binaryRaw('mul', x, asTensor(2, x, 'square'))), 'x');
+export const square = defineUnary(
+  'square',
+  (dy, x) => binaryRaw('mul', dy, binaryRaw('mul', x, asTensor(2, x, 'square'))),
+  'x',
+);
 /** Elementwise max(x, 0). */
 export const relu = defineUnary('relu', (dy, _x, y) => binaryRaw('reluGrad', dy, y), 'y');
 /** Elementwise 1 / (1 + e⁻ˣ). */

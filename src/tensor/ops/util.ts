@@ -15,7 +15,9 @@ export function wrap(id: DataId, shape: Shape, like: { backend: Tensor['backend'
 export function asTensor(x: Tensor | number, like: Tensor, op: string): Tensor {
   if (x instanceof Tensor) {
     if (x.backend !== like.backend) {
-      throw new Error(`${op}: tensors are on different backends ('${like.backend.name}' and '${x.backend.name}'); move one first`);
+      throw new Error(
+        `${op}: tensors are on different backends ('${like.backend.name}' and '${x.backend.name}'); move one first`,
+      );
     }
     return x;
   }

@@ -27,6 +27,9 @@ export async function buildPage(entry: string, classicScripts: readonly string[]
     logLevel: 'silent',
   });
   const scripts = classicScripts.map((s) => `<script src="${s}"></script>`).join('\n');
-  fs.writeFileSync(path.join(dir, 'index.html'), `<!doctype html><meta charset="utf-8"><title>plm-ipe</title>\n${scripts}\n<script type="module" src="/page.js"></script>\n`);
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    `<!doctype html><meta charset="utf-8"><title>plm-ipe</title>\n${scripts}\n<script type="module" src="/page.js"></script>\n`,
+  );
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

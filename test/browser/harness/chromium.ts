@@ -14,13 +14,24 @@ export const HAS_CHROMIUM = fs.existsSync(CHROMIUM_PATH);
 export const CHROMIUM_SKIP = `browser tests skipped: no Chromium at ${CHROMIUM_PATH} (install Debian's chromium or set CHROMIUM_PATH)`;
 
 /** Flags of every run. */
-export const BASE_FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const BASE_FLAGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** WebGPU in headless Chromium: without this flag `requestAdapter()` resolves null. */
 export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu'];
 
 /** For a machine with a real GPU and Vulkan driver (Linux): ANGLE and Dawn on Vulkan, no blocklist. */
-export const REAL_GPU_FLAGS = ['--use-angle=vulkan', '--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan', '--ignore-gpu-blocklist', '--enable-gpu-rasterization'];
+export const REAL_GPU_FLAGS = [
+  '--use-angle=vulkan',
+  '--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan',
+  '--ignore-gpu-blocklist',
+  '--enable-gpu-rasterization',
+];
 
 export interface LaunchOptions {
   /** Add WEBGPU_FLAGS (default true). */
@@ -41,9 +52,18 @@ export interface Launched {
 
 /** Starts Chromium with a fresh profile; `close` stops it and deletes the profile. */
 export async function launchChromium(o: LaunchOptions = {}): Promise<Launched> {
-  const flags = [...BASE_FLAGS, ...(o.webgpu === false ? [] : WEBGPU_FLAGS), ...(o.realGpu ? REAL_GPU_FLAGS : []), ...(o.extraFlags ?? [])];
+  const flags = [
+    ...BASE_FLAGS,
+    ...(o.webgpu === false ? [] : WEBGPU_FLAGS),
+    ...(o.realGpu ? REAL_GPU_FLAGS : []),
+    ...(o.extraFlags ?? []),
+  ];
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'plm-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: o.headless ?? true, args: flags });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: o.headless ?? true,
+    args: flags,
+  });
   return {
     context,
     flags,

@@ -26,7 +26,11 @@ export interface StaticServer {
  * Serves `root` on a free port; `files` maps extra URL paths (e.g. '/tf.min.js') to files elsewhere;
  * `headers` go on every response (e.g. a Content-Security-Policy).
  */
-export async function serveStatic(root: string, files: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<StaticServer> {
+export async function serveStatic(
+  root: string,
+  files: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): Promise<StaticServer> {
   const server = http.createServer((req, res) => {
     const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = files[urlPath] ?? path.join(root, path.normalize(urlPath === '/' ? '/index.html' : urlPath));

@@ -37,7 +37,9 @@ export async function openSession(entry: string, o: SessionOptions = {}): Promis
     page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
     await page.goto(server.url);
-    await page.waitForFunction(() => (globalThis as { __plmReady?: boolean }).__plmReady === true, null, { timeout: 30_000 });
+    await page.waitForFunction(() => (globalThis as { __plmReady?: boolean }).__plmReady === true, null, {
+      timeout: 30_000,
+    });
     return { page, flags: browser.flags, log, close };
   } catch (e) {
     await close();

@@ -36,7 +36,9 @@ function envOf(mode: PageGpu | 'cpu'): Env {
  */
 export function wgslCoverageGaps(r: ModeReport): string[] {
   const tiles = Object.keys(r.wgsl?.tiles ?? {});
-  const gaps = [64, 32, 16, 8, 4].filter((rows) => !tiles.some((t) => t.startsWith(`${rows}x`))).map((rows) => `no ${rows}-row tile`);
+  const gaps = [64, 32, 16, 8, 4]
+    .filter((rows) => !tiles.some((t) => t.startsWith(`${rows}x`)))
+    .map((rows) => `no ${rows}-row tile`);
   if (!tiles.some((t) => t.endsWith('split-K'))) gaps.push('no split-K');
   return gaps.map((g) => `${g} (ran: ${tiles.join(', ') || 'none'})`);
 }
@@ -65,12 +67,28 @@ export async function runConformance(mode: PageGpu | 'cpu', select: RowSelection
   const gpu = mode === 'cpu' ? null : gpuInstance(mode);
   if (gpu === null) {
     on = { env, backend: new CpuBackend(), activate: () => setBackend('cpu') };
-    report = { requested: mode, running: on.backend.mode, fallback: null, kernels: null, wgsl: null, checks: [], ms: 0 };
+    report = {
+      requested: mode,
+      running: on.backend.mode,
+      fallback: null,
+      kernels: null,
+      wgsl: null,
+      checks: [],
+      ms: 0,
+    };
   } else {
     const running = await useGpu(mode as PageGpu);
     setBackend('cpu');
     on = { env, backend: gpu, activate: async () => void (await useGpu(mode as PageGpu)) };
-    report = { requested: mode, running, fallback: gpu.fallbackReason, kernels: gpu.kernelStats(), wgsl: null, checks: [], ms: 0 };
+    report = {
+      requested: mode,
+      running,
+      fallback: gpu.fallbackReason,
+      kernels: gpu.kernelStats(),
+      wgsl: null,
+      checks: [],
+      ms: 0,
+    };
   }
   // Rows asked for by name run even where they would not by default (the folded-grid check).
   for (const row of selectRows(select, env)) report.checks.push(await runRow(row, on));

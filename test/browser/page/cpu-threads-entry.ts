@@ -20,7 +20,8 @@ async function runCpuThreads(): Promise<CpuThreadsReport> {
   const info = kernelInfo();
   startWorkers();
   const t0 = performance.now();
-  while (workerStats().ready < info.threads - 1 && performance.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+  while (workerStats().ready < info.threads - 1 && performance.now() - t0 < 10_000)
+    await new Promise((r) => setTimeout(r, 20));
   const [M, N, K] = [192, 640, 384];
   const A = new Float32Array(M * K).map((_, i) => Math.sin(i));
   const B = new Float32Array(K * N).map((_, i) => Math.cos(i * 0.7));
@@ -28,7 +29,8 @@ async function runCpuThreads(): Promise<CpuThreadsReport> {
   const before = workerStats().chunks;
   gemm(false, false, M, N, K, A, B, C);
   const workerChunks = workerStats().chunks - before;
-  let maxErr = 0, scale = 0;
+  let maxErr = 0,
+    scale = 0;
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = 0;
@@ -43,11 +45,17 @@ async function runCpuThreads(): Promise<CpuThreadsReport> {
     for (let r = 0; r < 5; r++) gemm(false, false, M, N, K, A, B, C);
     return (performance.now() - t) / 5;
   };
-  const ms1 = time(1), ms2 = time(Math.max(1, info.threads));
+  const ms1 = time(1),
+    ms2 = time(Math.max(1, info.threads));
   return {
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     hardwareConcurrency: navigator.hardwareConcurrency,
-    info, workersReady: workerStats().ready, workerChunks, maxRelErr: maxErr / scale, ms1, ms2,
+    info,
+    workersReady: workerStats().ready,
+    workerChunks,
+    maxRelErr: maxErr / scale,
+    ms1,
+    ms2,
   };
 }
 

@@ -24,19 +24,38 @@ export async function probeEnvironment(): Promise<BrowserEnvironment> {
     const a = await gpu.requestAdapter().catch(() => null);
     if (a) {
       const i = a.info ?? {};
-      webgpuAdapter = { vendor: i.vendor ?? '', architecture: i.architecture ?? '', device: i.device ?? '', description: i.description ?? '' };
+      webgpuAdapter = {
+        vendor: i.vendor ?? '',
+        architecture: i.architecture ?? '',
+        device: i.device ?? '',
+        description: i.description ?? '',
+      };
     }
   }
-  return { userAgent: navigator.userAgent, crossOriginIsolated: globalThis.crossOriginIsolated === true, hardwareConcurrency: navigator.hardwareConcurrency, webgl2Renderer, webgpuAdapter };
+  return {
+    userAgent: navigator.userAgent,
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    webgl2Renderer,
+    webgpuAdapter,
+  };
 }
 
 /** A short name for the GPU behind `env`, for file names: e.g. 'swiftshader', 'nvidia-h100'. */
 export function gpuName(env: Pick<BrowserEnvironment, 'webgpuAdapter' | 'webgl2Renderer'>): string {
-  const raw = env.webgpuAdapter ? `${env.webgpuAdapter.vendor} ${env.webgpuAdapter.architecture} ${env.webgpuAdapter.description}` : env.webgl2Renderer ?? 'none';
+  const raw = env.webgpuAdapter
+    ? `${env.webgpuAdapter.vendor} ${env.webgpuAdapter.architecture} ${env.webgpuAdapter.description}`
+    : (env.webgl2Renderer ?? 'none');
   if (/swiftshader/i.test(raw)) return 'swiftshader';
   if (/llvmpipe/i.test(raw)) return 'llvmpipe';
   const m = /(nvidia|amd|radeon|intel|apple|mali|adreno)[^,()]*/i.exec(raw);
-  return (m ? m[0] : raw).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48) || 'unknown';
+  return (
+    (m ? m[0] : raw)
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 48) || 'unknown'
+  );
 }
 
 /** True for the software renderers gpuName names (SwiftShader, Mesa llvmpipe/lavapipe): their numbers measure the CPU. */

@@ -15,7 +15,13 @@ interface Probe {
 function probe(f: { width: number; height: number; data: ArrayLike<number>; channels?: number }): Probe {
   const ch = f.channels ?? f.data.length / (f.width * f.height);
   const at = (x: number, y: number) => Array.from({ length: 3 }, (_, c) => f.data[(y * f.width + x) * ch + c]);
-  return { width: f.width, height: f.height, channels: ch, left: at(Math.floor(f.width / 4), Math.floor(f.height / 2)), right: at(Math.floor((3 * f.width) / 4), Math.floor(f.height / 2)) };
+  return {
+    width: f.width,
+    height: f.height,
+    channels: ch,
+    left: at(Math.floor(f.width / 4), Math.floor(f.height / 2)),
+    right: at(Math.floor((3 * f.width) / 4), Math.floor(f.height / 2)),
+  };
 }
 
 async function checkFrameInputs(): Promise<Record<string, Probe | string>> {

@@ -6,7 +6,10 @@ let created = 0;
 let destroyed = 0;
 
 export function installGpuBufferCounter(): void {
-  const g = globalThis as { GPUDevice?: { prototype: { createBuffer(d: unknown): unknown } }; GPUBuffer?: { prototype: { destroy(): void } } };
+  const g = globalThis as {
+    GPUDevice?: { prototype: { createBuffer(d: unknown): unknown } };
+    GPUBuffer?: { prototype: { destroy(): void } };
+  };
   if (!g.GPUDevice || !g.GPUBuffer) return;
   const create = g.GPUDevice.prototype.createBuffer;
   g.GPUDevice.prototype.createBuffer = function (this: unknown, d: unknown) {

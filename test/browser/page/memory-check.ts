@@ -2,7 +2,19 @@
 // small Linear + LSTM + Adam model, plus a Conv3d big enough to run as a tiled WGSL product on
 // WebGPU (its weight gradient with split-K scratch buffers), keep the backend's live buffers (and, on WebGPU, the real
 // GPUBuffers) at their post-warm-up count, and the loss falls. Losses are read with `await data()`.
-import { Adam, Conv3d, crossEntropy, Linear, LSTM, memory, randn, setBackend, tidy, manualSeed, type Tensor } from '../../../src/index.js';
+import {
+  Adam,
+  Conv3d,
+  crossEntropy,
+  Linear,
+  LSTM,
+  memory,
+  randn,
+  setBackend,
+  tidy,
+  manualSeed,
+  type Tensor,
+} from '../../../src/index.js';
 import { liveGpuBuffers } from './gpu-buffer-count.js';
 import { gpuInstance, useGpu } from './backends.js';
 import type { GpuModeRequest } from '../../../src/backend/gpu/index.js';
@@ -37,7 +49,9 @@ export async function runMemoryCheck(mode: GpuModeRequest, steps: number): Promi
     const head = new Linear(8, 3);
     // 1.2M multiply-adds: above the WGSL products' threshold.
     const conv = new Conv3d(2, 40, 3, { padding: 1 });
-    const opt = new Adam([...proj.parameters(), ...lstm.parameters(), ...head.parameters(), ...conv.parameters()], { lr: 0.01 });
+    const opt = new Adam([...proj.parameters(), ...lstm.parameters(), ...head.parameters(), ...conv.parameters()], {
+      lr: 0.01,
+    });
     const x = randn([4, 5, 6]);
     const clip = randn([1, 2, 4, 12, 12]);
     const targets = [0, 1, 2, 1];
@@ -74,7 +88,17 @@ export async function runMemoryCheck(mode: GpuModeRequest, steps: number): Promi
     let lastLoss = firstLoss;
     for (let i = 0; i < steps; i++) lastLoss = await step();
     await settle();
-    return { mode: mode0, steps, buffersBase, buffersAfter: memory().buffers, gpuBuffersBase, gpuBuffersAfter: liveGpuBuffers(), firstLoss, lastLoss, wgslCalls: gpuInstance(mode).wgslStats()?.calls ?? null };
+    return {
+      mode: mode0,
+      steps,
+      buffersBase,
+      buffersAfter: memory().buffers,
+      gpuBuffersBase,
+      gpuBuffersAfter: liveGpuBuffers(),
+      firstLoss,
+      lastLoss,
+      wgslCalls: gpuInstance(mode).wgslStats()?.calls ?? null,
+    };
   } finally {
     setBackend('cpu');
   }

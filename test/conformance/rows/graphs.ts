@@ -4,8 +4,28 @@
 // prove the ops' composition of primitives (and the gpu's WGSL products, which only layer-sized
 // shapes reach) where the primitive rows prove each primitive.
 import {
-  PLMIPE, Adam, add, avgPool3d, conv3d, greater, linear, logSoftmax, lstmSequence, matmul, maxPool3d, mul, randn, relu,
-  SGD, sigmoid, softmax, sum, tanh, tensor, where, type Tensor,
+  PLMIPE,
+  Adam,
+  add,
+  avgPool3d,
+  conv3d,
+  greater,
+  linear,
+  logSoftmax,
+  lstmSequence,
+  matmul,
+  maxPool3d,
+  mul,
+  randn,
+  relu,
+  SGD,
+  sigmoid,
+  softmax,
+  sum,
+  tanh,
+  tensor,
+  where,
+  type Tensor,
 } from '../../../src/index.js';
 import type { GraphRow } from '../table.js';
 import { lstmOutputs } from './lstm.js';
@@ -30,7 +50,9 @@ function grads(...ts: Tensor[]): Tensor[] {
 
 export const GRAPH_ROWS: readonly GraphRow[] = [
   {
-    kind: 'graph', name: 'conv3d fwd + grads', tol: { rtol: 1e-5, relativeTo: 'max' },
+    kind: 'graph',
+    name: 'conv3d fwd + grads',
+    tol: { rtol: 1e-5, relativeTo: 'max' },
     build() {
       const x = randn([2, 3, 5, 6, 6], { requiresGrad: true });
       const w = randn([4, 3, 3, 3, 2], { requiresGrad: true });
@@ -45,7 +67,10 @@ export const GRAPH_ROWS: readonly GraphRow[] = [
     // over several tile steps, a 32-row tile (30 output channels), an 8-row tile (grad-input's
     // 5 rows, split-K in 3 slices) and the weight gradient's split-K (4 slices). The checks
     // below cover 16-, 64- and 4-row tiles and a split forward with its bias.
-    kind: 'graph', name: 'conv3d multi-tile + grads', tol: { rtol: 1e-5, relativeTo: 'max' }, on: WGSL_SHAPES_ON,
+    kind: 'graph',
+    name: 'conv3d multi-tile + grads',
+    tol: { rtol: 1e-5, relativeTo: 'max' },
+    on: WGSL_SHAPES_ON,
     build() {
       const x = randn([2, 5, 6, 10, 10], { requiresGrad: true });
       const w = randn([30, 5, 3, 3, 3], { requiresGrad: true });
@@ -57,7 +82,10 @@ export const GRAPH_ROWS: readonly GraphRow[] = [
   {
     // A deep layer on a small clip: one output tile (16 rows) and a long K, so the forward
     // (with its bias, added by the split sum) runs split-K in 6 slices.
-    kind: 'graph', name: 'conv3d deep layer split-K + grads', tol: { rtol: 1e-5, relativeTo: 'max' }, on: WGSL_SHAPES_ON,
+    kind: 'graph',
+    name: 'conv3d deep layer split-K + grads',
+    tol: { rtol: 1e-5, relativeTo: 'max' },
+    on: WGSL_SHAPES_ON,
     build() {
       const x = randn([1, 64, 4, 4, 4], { requiresGrad: true });
       const w = randn([12, 64, 3, 3, 3], { requiresGrad: true });
@@ -68,7 +96,9 @@ export const GRAPH_ROWS: readonly GraphRow[] = [
     },
   },
   {
-    kind: 'graph', name: 'maxPool3d/avgPool3d + grads', tol: { rtol: 1e-6, relativeTo: 'max' },
+    kind: 'graph',
+    name: 'maxPool3d/avgPool3d + grads',
+    tol: { rtol: 1e-6, relativeTo: 'max' },
     build() {
       const x = randn([1, 2, 4, 5, 5], { requiresGrad: true });
       const y1 = maxPool3d(x, { kernelSize: [2, 3, 3], stride: [1, 2, 2], padding: [1, 1, 1] });
@@ -79,7 +109,9 @@ export const GRAPH_ROWS: readonly GraphRow[] = [
     },
   },
   {
-    kind: 'graph', name: 'matmul/linear + grads', tol: { rtol: 1e-5, relativeTo: 'max' },
+    kind: 'graph',
+    name: 'matmul/linear + grads',
+    tol: { rtol: 1e-5, relativeTo: 'max' },
     build() {
       const a = randn([2, 3, 5, 6], { requiresGrad: true });
       const b = randn([6, 4], { requiresGrad: true });
@@ -91,7 +123,10 @@ export const GRAPH_ROWS: readonly GraphRow[] = [
     },
   },
   {
-    kind: 'graph', name: 'matmul multi-tile batched + grads', tol: { rtol: 1e-5, relativeTo: 'max' }, on: WGSL_SHAPES_ON,
+    kind: 'graph',
+    name: 'matmul multi-tile batched + grads',
+    tol: { rtol: 1e-5, relativeTo: 'max' },
+    on: WGSL_SHAPES_ON,
     build() {
       const a = randn([3, 70, 40], { requiresGrad: true });
       const b = randn([40, 130], { requiresGrad: true });
@@ -102,7 +137,10 @@ export const GRAPH_ROWS: readonly GraphRow[] = [
   },
   {
     // A fully connected layer on a batch of 4: a 4-row tile, K 1024 in 4 slices.
-    kind: 'graph', name: 'linear small batch split-K + grads', tol: { rtol: 1e-5, relativeTo: 'max' }, on: WGSL_SHAPES_ON,
+    kind: 'graph',
+    name: 'linear small batch split-K + grads',
+    tol: { rtol: 1e-5, relativeTo: 'max' },
+    on: WGSL_SHAPES_ON,
     build() {
       const x = randn([4, 1024], { requiresGrad: true });
       const w = randn([256, 1024], { requiresGrad: true });
@@ -113,7 +151,9 @@ export const GRAPH_ROWS: readonly GraphRow[] = [
     },
   },
   {
-    kind: 'graph', name: 'softmax/logSoftmax + grads', tol: { rtol: 1e-5, atol: 1e-6, relativeTo: 'max' },
+    kind: 'graph',
+    name: 'softmax/logSoftmax + grads',
+    tol: { rtol: 1e-5, atol: 1e-6, relativeTo: 'max' },
     build() {
       const x = randn([3, 4, 5], { requiresGrad: true });
       const y1 = softmax(x, 1);
@@ -124,7 +164,9 @@ export const GRAPH_ROWS: readonly GraphRow[] = [
     },
   },
   {
-    kind: 'graph', name: 'broadcast elementwise + grads', tol: { rtol: 1e-5, atol: 1e-6, relativeTo: 'max' },
+    kind: 'graph',
+    name: 'broadcast elementwise + grads',
+    tol: { rtol: 1e-5, atol: 1e-6, relativeTo: 'max' },
     build() {
       const a = randn([2, 3, 4], { requiresGrad: true });
       const b = randn([3, 1], { requiresGrad: true });
@@ -134,16 +176,23 @@ export const GRAPH_ROWS: readonly GraphRow[] = [
     },
   },
   {
-    kind: 'graph', name: 'lstmSequence fwd + bwd (masked)', tol: { rtol: 1e-5, atol: 1e-6, relativeTo: 'max' },
+    kind: 'graph',
+    name: 'lstmSequence fwd + bwd (masked)',
+    tol: { rtol: 1e-5, atol: 1e-6, relativeTo: 'max' },
     build() {
-      const B = 2, T = 4, I = 3, H = 5;
+      const B = 2,
+        T = 4,
+        I = 3,
+        H = 5;
       const x = randn([B, T, I], { requiresGrad: true });
       const wIh = randn([4 * H, I], { requiresGrad: true });
       const wHh = randn([4 * H, H], { requiresGrad: true });
       const bIh = randn([4 * H], { requiresGrad: true });
       const bHh = randn([4 * H], { requiresGrad: true });
       const mask = tensor(new Float32Array([1, 1, 1, 1, 1, 1, 0, 0]), [B, T]);
-      const outs = lstmOutputs(lstmSequence(x, { weightIh: wIh, weightHh: wHh, biasIh: bIh, biasHh: bHh }, null, null, mask));
+      const outs = lstmOutputs(
+        lstmSequence(x, { weightIh: wIh, weightHh: wHh, biasIh: bIh, biasHh: bHh }, null, null, mask),
+      );
       add(add(probe(outs[0]), probe(outs[1])), probe(outs[2])).backward();
       return [...outs, ...grads(x, wIh, wHh, bIh, bHh)];
     },
@@ -153,7 +202,10 @@ export const GRAPH_ROWS: readonly GraphRow[] = [
     // two half-steps, eq. 8. mutualStepAsync reads its losses with `await data()`, so this runs
     // on WebGPU too. SGD (linear in the gradient) so float32 gradient rounding stays visible at
     // its own size; Adam is checked above. rtol 1e-3: the issue's tolerance for the model path.
-    kind: 'graph', name: 'PLM-IPE mutualStepAsync x2 + predictAll', tol: { rtol: 1e-3, atol: 1e-6, relativeTo: 'max' }, on: WGSL_SHAPES_ON,
+    kind: 'graph',
+    name: 'PLM-IPE mutualStepAsync x2 + predictAll',
+    tol: { rtol: 1e-3, atol: 1e-6, relativeTo: 'max' },
+    on: WGSL_SHAPES_ON,
     async build() {
       const model = new PLMIPE({
         pixel: { c3d: { width: 1 / 16, clipLength: 8, inputSize: 32, temporalPools: 3, dropout: 0 } },
@@ -172,12 +224,17 @@ export const GRAPH_ROWS: readonly GraphRow[] = [
         losses.push(r.landmark.ce, r.landmark.kl, r.pixel.ce, r.pixel.kl);
       }
       const { fused, pixel, landmark } = model.predictAll(batch);
-      const params = model.namedParameters().filter(([k]) => /conv1\.weight|fc6\.weight|weightIh/.test(k)).map(([, t]) => t);
+      const params = model
+        .namedParameters()
+        .filter(([k]) => /conv1\.weight|fc6\.weight|weightIh/.test(k))
+        .map(([, t]) => t);
       return [tensor(new Float32Array(losses), [losses.length]), fused, pixel, landmark, ...params];
     },
   },
   {
-    kind: 'graph', name: 'Adam (amsgrad) + SGD (nesterov) steps', tol: { rtol: 1e-5, atol: 1e-6, relativeTo: 'max' },
+    kind: 'graph',
+    name: 'Adam (amsgrad) + SGD (nesterov) steps',
+    tol: { rtol: 1e-5, atol: 1e-6, relativeTo: 'max' },
     build() {
       const w1 = randn([4, 3], { requiresGrad: true });
       const w2 = randn([4, 3], { requiresGrad: true });

@@ -20,7 +20,17 @@ export const triple = (v: number | readonly number[] | undefined, dflt: number):
 
 /** Symmetric spatial padding of an NDHWC tensor. */
 export function padSpatial(tf: Tf, x: TF.Tensor, p: Triple, value = 0): TF.Tensor {
-  return tf.pad(x, [[0, 0], [p[0], p[0]], [p[1], p[1]], [p[2], p[2]], [0, 0]], value);
+  return tf.pad(
+    x,
+    [
+      [0, 0],
+      [p[0], p[0]],
+      [p[1], p[1]],
+      [p[2], p[2]],
+      [0, 0],
+    ],
+    value,
+  );
 }
 
 /**

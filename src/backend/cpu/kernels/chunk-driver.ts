@@ -13,9 +13,43 @@ export interface Driver {
   /** Floats of per-thread scratch (a packed B block, one edge tile, NR rows of KC for packing). */
   scratchFloats: number;
   F: Record<
-    | 'M' | 'N' | 'K' | 'APACK' | 'C' | 'LDC' | 'ACC' | 'ROWCHUNK' | 'COLCHUNK' | 'NCOLCHUNKS' | 'NCHUNKS'
-    | 'BKIND' | 'BOFF' | 'BTRANS' | 'BLD' | 'GC' | 'GD' | 'GH' | 'GW' | 'KD' | 'KH' | 'KW' | 'SD' | 'SH' | 'SW'
-    | 'PD' | 'PH' | 'PW' | 'DD' | 'DH' | 'DW' | 'OD' | 'OH' | 'OW' | 'SCRATCH' | 'SCRATCHSTRIDE' | 'SIZE',
+    | 'M'
+    | 'N'
+    | 'K'
+    | 'APACK'
+    | 'C'
+    | 'LDC'
+    | 'ACC'
+    | 'ROWCHUNK'
+    | 'COLCHUNK'
+    | 'NCOLCHUNKS'
+    | 'NCHUNKS'
+    | 'BKIND'
+    | 'BOFF'
+    | 'BTRANS'
+    | 'BLD'
+    | 'GC'
+    | 'GD'
+    | 'GH'
+    | 'GW'
+    | 'KD'
+    | 'KH'
+    | 'KW'
+    | 'SD'
+    | 'SH'
+    | 'SW'
+    | 'PD'
+    | 'PH'
+    | 'PW'
+    | 'DD'
+    | 'DH'
+    | 'DW'
+    | 'OD'
+    | 'OH'
+    | 'OW'
+    | 'SCRATCH'
+    | 'SCRATCHSTRIDE'
+    | 'SIZE',
     number
   >;
   /** B source kinds for the `BKIND` field. */
@@ -28,8 +62,27 @@ export interface Driver {
 
 /** The wasm exports the driver calls (see gemm-module.ts); addresses are bytes. */
 export interface DriverExports {
-  macro(a: number, b: number, c: number, ldc: number, m: number, n: number, kc: number, acc: number, scratch: number): void;
-  seg(q: number, lane: number, groupLen: number, jump: number, dstStep: number, src: number, srcStep: number, count: number): void;
+  macro(
+    a: number,
+    b: number,
+    c: number,
+    ldc: number,
+    m: number,
+    n: number,
+    kc: number,
+    acc: number,
+    scratch: number,
+  ): void;
+  seg(
+    q: number,
+    lane: number,
+    groupLen: number,
+    jump: number,
+    dstStep: number,
+    src: number,
+    srcStep: number,
+    count: number,
+  ): void;
   packA4(dst: number, src: number, ldBytes: number, kc: number, dstStrideBytes: number): void;
   walk(...args: number[]): void;
 }
@@ -42,31 +95,75 @@ export interface DriverExports {
 // Its source text runs in workers, so its helpers must nest inside it.
 // eslint-disable-next-line max-lines-per-function
 export function createDriver(exports: DriverExports): Driver {
-  const macro = exports.macro, seg = exports.seg, packA4 = exports.packA4, walk = exports.walk;
+  const macro = exports.macro,
+    seg = exports.seg,
+    packA4 = exports.packA4,
+    walk = exports.walk;
   // 4x8 measured best or equal among 4x8/6x8/4x12/5x8/3x16 (19.8 GFLOP/s in-cache on one core).
-  const MR = 4, NR = 8;
+  const MR = 4,
+    NR = 8;
   // KC*MR*4 B of A (4 KB) and KC*NR*4 B of B (8 KB) per micro panel sit in L1; a KC x NC packed
   // B block (512 KB) plus an MC x KC A block (128 KB) fit the 1 MB L2.
-  const KC = 256, NC = 512, MC = 128;
+  const KC = 256,
+    NC = 512,
+    MC = 128;
   const F = {
-    M: 0, N: 1, K: 2, APACK: 3, C: 4, LDC: 5, ACC: 6, ROWCHUNK: 7, COLCHUNK: 8, NCOLCHUNKS: 9, NCHUNKS: 10,
-    BKIND: 11, BOFF: 12, BTRANS: 13, BLD: 14, GC: 15, GD: 16, GH: 17, GW: 18, KD: 19, KH: 20, KW: 21,
-    SD: 22, SH: 23, SW: 24, PD: 25, PH: 26, PW: 27, DD: 28, DH: 29, DW: 30, OD: 31, OH: 32, OW: 33,
-    SCRATCH: 34, SCRATCHSTRIDE: 35, SIZE: 36,
+    M: 0,
+    N: 1,
+    K: 2,
+    APACK: 3,
+    C: 4,
+    LDC: 5,
+    ACC: 6,
+    ROWCHUNK: 7,
+    COLCHUNK: 8,
+    NCOLCHUNKS: 9,
+    NCHUNKS: 10,
+    BKIND: 11,
+    BOFF: 12,
+    BTRANS: 13,
+    BLD: 14,
+    GC: 15,
+    GD: 16,
+    GH: 17,
+    GW: 18,
+    KD: 19,
+    KH: 20,
+    KW: 21,
+    SD: 22,
+    SH: 23,
+    SW: 24,
+    PD: 25,
+    PH: 26,
+    PW: 27,
+    DD: 28,
+    DH: 29,
+    DW: 30,
+    OD: 31,
+    OH: 32,
+    OW: 33,
+    SCRATCH: 34,
+    SCRATCHSTRIDE: 35,
+    SIZE: 36,
   };
-  const B_DENSE = 0, B_IM2COL = 1, B_IM2COL_T = 2;
+  const B_DENSE = 0,
+    B_IM2COL = 1,
+    B_IM2COL_T = 2;
 
   // Float 0 of the heap is a permanent zero: `seg` reads it with step 0 to write padding.
   const ZERO = 0;
   const BIG = 0x7fffffff;
   // Cursor of the panel writer: float index `q` and lane within the current panel row.
-  let q = 0, lane = 0, jumpBytes = 0;
+  let q = 0,
+    lane = 0,
+    jumpBytes = 0;
 
   /** Appends `count` floats (from `src`, step `step`, floats) along a row of packed panels. */
   function toPanels(src: number, step: number, count: number): void {
     if (count <= 0) return;
     seg(q * 4, lane, NR, jumpBytes, 4, src * 4, step * 4, count);
-    const total = lane + count, wraps = Math.floor(total / NR);
+    const total = lane + count,
+      wraps = Math.floor(total / NR);
     q += count + wraps * (jumpBytes >> 2);
     lane = total - wraps * NR;
   }
@@ -87,7 +184,8 @@ export function createDriver(exports: DriverExports): Driver {
 
   /** Dense B (row-major [K, N], or [N, K] when transposed) into NR-column panels. */
   function packDense(d: Int32Array, pc: number, kc: number, jc: number, nc: number, dst: number): void {
-    const off = d[F.BOFF], ld = d[F.BLD];
+    const off = d[F.BOFF],
+      ld = d[F.BLD];
     if (d[F.BTRANS] === 0) {
       jumpBytes = (kc - 1) * NR * 4;
       for (let k = 0; k < kc; k++) {
@@ -121,23 +219,67 @@ export function createDriver(exports: DriverExports): Driver {
    * row), through the wasm `walk`: from byte `dstBytes`, `groupLen` floats then a `jump` of bytes.
    */
   function walkTap(
-    d: Int32Array, kid: number, start: number, count: number, dstBytes: number, groupLen: number, jump: number,
+    d: Int32Array,
+    kid: number,
+    start: number,
+    count: number,
+    dstBytes: number,
+    groupLen: number,
+    jump: number,
   ): void {
-    const D = d[F.GD], H = d[F.GH], W = d[F.GW], kD = d[F.KD], kH = d[F.KH], kW = d[F.KW];
-    const oH = d[F.OH], oW = d[F.OW];
-    const HW = H * W, DHW = D * HW, kHW = kH * kW, kDHW = kD * kHW, ohw = oH * oW;
-    const od0 = Math.floor(start / ohw), r0 = start - od0 * ohw, oh0 = Math.floor(r0 / oW), ow0 = r0 - oh0 * oW;
+    const D = d[F.GD],
+      H = d[F.GH],
+      W = d[F.GW],
+      kD = d[F.KD],
+      kH = d[F.KH],
+      kW = d[F.KW];
+    const oH = d[F.OH],
+      oW = d[F.OW];
+    const HW = H * W,
+      DHW = D * HW,
+      kHW = kH * kW,
+      kDHW = kD * kHW,
+      ohw = oH * oW;
+    const od0 = Math.floor(start / ohw),
+      r0 = start - od0 * ohw,
+      oh0 = Math.floor(r0 / oW),
+      ow0 = r0 - oh0 * oW;
     const ci = Math.floor(kid / kDHW);
     let rem = kid - ci * kDHW;
     const kd = Math.floor(rem / kHW);
     rem -= kd * kHW;
-    const kh = Math.floor(rem / kW), kw = rem - kh * kW;
-    const offD = kd * d[F.DD] - d[F.PD], offH = kh * d[F.DH] - d[F.PH], offW = kw * d[F.DW] - d[F.PW];
+    const kh = Math.floor(rem / kW),
+      kw = rem - kh * kW;
+    const offD = kd * d[F.DD] - d[F.PD],
+      offH = kh * d[F.DH] - d[F.PH],
+      offW = kw * d[F.DW] - d[F.PW];
     const xb = d[F.BOFF] + ci * DHW;
-    const sD = d[F.SD], sH = d[F.SH], sW = d[F.SW];
+    const sD = d[F.SD],
+      sH = d[F.SH],
+      sW = d[F.SW];
     walk(
-      dstBytes, 0, groupLen, jump, 4, xb * 4, D, H, W, sD, sH, sW,
-      offD, offH, offW, oH, oW, od0, oh0, ow0, count, ZERO * 4,
+      dstBytes,
+      0,
+      groupLen,
+      jump,
+      4,
+      xb * 4,
+      D,
+      H,
+      W,
+      sD,
+      sH,
+      sW,
+      offD,
+      offH,
+      offW,
+      oH,
+      oW,
+      od0,
+      oh0,
+      ow0,
+      count,
+      ZERO * 4,
     );
   }
 
@@ -162,7 +304,10 @@ export function createDriver(exports: DriverExports): Driver {
     for (let j0 = 0; j0 < nc; j0 += NR) {
       for (let t = 0; t < NR; t++) {
         q = tmp + t * kc;
-        if (j0 + t >= nc) { toRow(ZERO, 0, kc); continue; }
+        if (j0 + t >= nc) {
+          toRow(ZERO, 0, kc);
+          continue;
+        }
         walkTap(d, jc + j0 + t, pc, kc, q * 4, BIG, 0);
       }
       const panel = dst + j0 * kc;
@@ -171,12 +316,24 @@ export function createDriver(exports: DriverExports): Driver {
   }
 
   function runChunk(d: Int32Array, chunk: number, thread: number): void {
-    const M = d[F.M], N = d[F.N], K = d[F.K], ncc = d[F.NCOLCHUNKS];
-    const rc = Math.floor(chunk / ncc), cc = chunk - rc * ncc;
-    const r0 = rc * d[F.ROWCHUNK], r1 = Math.min(M, r0 + d[F.ROWCHUNK]);
-    const c0 = cc * d[F.COLCHUNK], c1 = Math.min(N, c0 + d[F.COLCHUNK]);
-    const bufB = d[F.SCRATCH] + thread * d[F.SCRATCHSTRIDE], tile = bufB + KC * NC, tmp = tile + MR * NR;
-    const mPad = Math.ceil(M / MR) * MR, aPack = d[F.APACK], cOff = d[F.C], ldc = d[F.LDC], kind = d[F.BKIND];
+    const M = d[F.M],
+      N = d[F.N],
+      K = d[F.K],
+      ncc = d[F.NCOLCHUNKS];
+    const rc = Math.floor(chunk / ncc),
+      cc = chunk - rc * ncc;
+    const r0 = rc * d[F.ROWCHUNK],
+      r1 = Math.min(M, r0 + d[F.ROWCHUNK]);
+    const c0 = cc * d[F.COLCHUNK],
+      c1 = Math.min(N, c0 + d[F.COLCHUNK]);
+    const bufB = d[F.SCRATCH] + thread * d[F.SCRATCHSTRIDE],
+      tile = bufB + KC * NC,
+      tmp = tile + MR * NR;
+    const mPad = Math.ceil(M / MR) * MR,
+      aPack = d[F.APACK],
+      cOff = d[F.C],
+      ldc = d[F.LDC],
+      kind = d[F.BKIND];
     for (let jc = c0; jc < c1; jc += NC) {
       const nc = Math.min(NC, c1 - jc);
       for (let pc = 0; pc < K; pc += KC) {
@@ -187,11 +344,33 @@ export function createDriver(exports: DriverExports): Driver {
         const acc = d[F.ACC] !== 0 || pc > 0 ? 1 : 0;
         for (let ic = r0; ic < r1; ic += MC) {
           const mc = Math.min(MC, r1 - ic);
-          macro((aPack + pc * mPad + ic * kc) * 4, bufB * 4, (cOff + ic * ldc + jc) * 4, ldc * 4, mc, nc, kc, acc, tile * 4);
+          macro(
+            (aPack + pc * mPad + ic * kc) * 4,
+            bufB * 4,
+            (cOff + ic * ldc + jc) * 4,
+            ldc * 4,
+            mc,
+            nc,
+            kc,
+            acc,
+            tile * 4,
+          );
         }
       }
     }
   }
 
-  return { MR, NR, KC, NC, MC, scratchFloats: KC * NC + MR * NR + NR * KC + 16, F, B_DENSE, B_IM2COL, B_IM2COL_T, runChunk };
+  return {
+    MR,
+    NR,
+    KC,
+    NC,
+    MC,
+    scratchFloats: KC * NC + MR * NR + NR * KC + 16,
+    F,
+    B_DENSE,
+    B_IM2COL,
+    B_IM2COL_T,
+    runChunk,
+  };
 }

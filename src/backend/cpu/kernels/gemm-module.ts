@@ -26,10 +26,22 @@ function buildMacro({ mr, nr, fma = false }: TileShape): FunctionBuilder {
   const nv = nr / 4;
   const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [pA, pB, pC, pLdc, pM, pN, pKc, pAcc, pScratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const j = f.local(I32), i = f.local(I32), ap = f.local(I32), bp = f.local(I32);
-  const ci = f.local(I32), cj = f.local(I32), pa = f.local(I32), pb = f.local(I32), k = f.local(I32);
-  const row = f.local(I32), rows = f.local(I32), cols = f.local(I32), r = f.local(I32), qb = f.local(I32);
-  const srow = f.local(I32), t = f.local(I32);
+  const j = f.local(I32),
+    i = f.local(I32),
+    ap = f.local(I32),
+    bp = f.local(I32);
+  const ci = f.local(I32),
+    cj = f.local(I32),
+    pa = f.local(I32),
+    pb = f.local(I32),
+    k = f.local(I32);
+  const row = f.local(I32),
+    rows = f.local(I32),
+    cols = f.local(I32),
+    r = f.local(I32),
+    qb = f.local(I32);
+  const srow = f.local(I32),
+    t = f.local(I32);
   const acc: number[][] = [];
   for (let a = 0; a < mr; a++) acc.push(Array.from({ length: nv }, () => f.local(V128)));
   const bv = Array.from({ length: nv }, () => f.local(V128));
@@ -45,15 +57,27 @@ function buildMacro({ mr, nr, fma = false }: TileShape): FunctionBuilder {
   f.get(ap).set(pa).get(bp).set(pb).get(pKc).set(k);
   // The k loop: NR/4 vector loads of B, then per row one splat-load of A and NR/4 mul+add (or relaxed madd).
   f.loop();
-  for (let q = 0; q < nv; q++) f.get(pb).v128Load(16 * q).set(bv[q]);
+  for (let q = 0; q < nv; q++)
+    f.get(pb)
+      .v128Load(16 * q)
+      .set(bv[q]);
   for (let a = 0; a < mr; a++) {
-    f.get(pa).v128Load32Splat(4 * a).set(av);
+    f.get(pa)
+      .v128Load32Splat(4 * a)
+      .set(av);
     for (let q = 0; q < nv; q++) {
       if (fma) f.get(av).get(bv[q]).get(acc[a][q]).f32x4RelaxedMadd().set(acc[a][q]);
       else f.get(acc[a][q]).get(av).get(bv[q]).f32x4Mul().f32x4Add().set(acc[a][q]);
     }
   }
-  f.get(pa).i32(mr * 4).add().set(pa).get(pb).i32(nr * 4).add().set(pb);
+  f.get(pa)
+    .i32(mr * 4)
+    .add()
+    .set(pa)
+    .get(pb)
+    .i32(nr * 4)
+    .add()
+    .set(pb);
   f.get(k).i32(1).sub().tee(k).brIf(0);
   f.end();
   // Full tile: store straight into C. Edge tile: spill to scratch, merge the valid part.
@@ -62,18 +86,31 @@ function buildMacro({ mr, nr, fma = false }: TileShape): FunctionBuilder {
   f.get(pAcc).if();
   f.get(ci).set(row);
   for (let a = 0; a < mr; a++) {
-    for (let q = 0; q < nv; q++) f.get(row).get(row).v128Load(16 * q).get(acc[a][q]).f32x4Add().v128Store(16 * q);
+    for (let q = 0; q < nv; q++)
+      f.get(row)
+        .get(row)
+        .v128Load(16 * q)
+        .get(acc[a][q])
+        .f32x4Add()
+        .v128Store(16 * q);
     if (a < mr - 1) f.get(row).get(pLdc).add().set(row);
   }
   f.else();
   f.get(ci).set(row);
   for (let a = 0; a < mr; a++) {
-    for (let q = 0; q < nv; q++) f.get(row).get(acc[a][q]).v128Store(16 * q);
+    for (let q = 0; q < nv; q++)
+      f.get(row)
+        .get(acc[a][q])
+        .v128Store(16 * q);
     if (a < mr - 1) f.get(row).get(pLdc).add().set(row);
   }
   f.end();
   f.else();
-  for (let a = 0; a < mr; a++) for (let q = 0; q < nv; q++) f.get(pScratch).get(acc[a][q]).v128Store((a * nr + 4 * q) * 4);
+  for (let a = 0; a < mr; a++)
+    for (let q = 0; q < nv; q++)
+      f.get(pScratch)
+        .get(acc[a][q])
+        .v128Store((a * nr + 4 * q) * 4);
   // rows = min(MR, m - i), cols = min(NR, n - j) * 4 (bytes)
   f.get(pM).get(i).sub().tee(t).i32(mr).get(t).i32(mr).ltS().select().set(rows);
   f.get(pN).get(j).sub().tee(t).i32(nr).get(t).i32(nr).ltS().select().i32(4).mul().set(cols);
@@ -87,16 +124,36 @@ function buildMacro({ mr, nr, fma = false }: TileShape): FunctionBuilder {
   f.get(t).f32Load().f32(0).get(pAcc).select().f32Add().f32Store();
   f.get(qb).i32(4).add().tee(qb).get(cols).ltS().brIf(0);
   f.end();
-  f.get(row).get(pLdc).add().set(row).get(srow).i32(nr * 4).add().set(srow);
+  f.get(row)
+    .get(pLdc)
+    .add()
+    .set(row)
+    .get(srow)
+    .i32(nr * 4)
+    .add()
+    .set(srow);
   f.get(r).i32(1).add().tee(r).get(rows).ltS().brIf(0);
   f.end();
   f.end();
-  f.get(ap).get(pKc).i32(mr * 4).mul().add().set(ap);
+  f.get(ap)
+    .get(pKc)
+    .i32(mr * 4)
+    .mul()
+    .add()
+    .set(ap);
   f.get(ci).get(pLdc).i32(mr).mul().add().set(ci);
   f.get(i).i32(mr).add().set(i);
   f.br(0).end().end();
-  f.get(bp).get(pKc).i32(nr * 4).mul().add().set(bp);
-  f.get(cj).i32(nr * 4).add().set(cj);
+  f.get(bp)
+    .get(pKc)
+    .i32(nr * 4)
+    .mul()
+    .add()
+    .set(bp);
+  f.get(cj)
+    .i32(nr * 4)
+    .add()
+    .set(cj);
   f.get(j).i32(nr).add().set(j);
   f.br(0).end().end();
   return f;
@@ -211,8 +268,17 @@ function buildWalk(): FunctionBuilder {
   const f = new FunctionBuilder(new Array(22).fill(I32));
   const [q, lane, groupLen, jump, dstStep, xb, D, H, W, sD, sH, sW, offD, offH, offW, oH, oW, od, oh, ow, count, zero] =
     Array.from({ length: 22 }, (_, i) => i);
-  const run = f.local(I32), id = f.local(I32), ih = f.local(I32), rb = f.local(I32), iw0 = f.local(I32);
-  const lo = f.local(I32), hi = f.local(I32), tot = f.local(I32), wraps = f.local(I32), n = f.local(I32), t = f.local(I32);
+  const run = f.local(I32),
+    id = f.local(I32),
+    ih = f.local(I32),
+    rb = f.local(I32),
+    iw0 = f.local(I32);
+  const lo = f.local(I32),
+    hi = f.local(I32),
+    tot = f.local(I32),
+    wraps = f.local(I32),
+    n = f.local(I32),
+    t = f.local(I32);
   /** seg(src, step) for `n` floats, then the cursor moves exactly as seg moved it. */
   const emit = (src: () => void, step: () => void): void => {
     f.get(n).i32(0).gtS().if();
@@ -225,8 +291,12 @@ function buildWalk(): FunctionBuilder {
     f.get(tot).get(wraps).get(groupLen).mul().sub().set(lane);
     f.end();
   };
-  const zeroSrc = (): void => { f.get(zero); };
-  const noStep = (): void => { f.i32(0); };
+  const zeroSrc = (): void => {
+    f.get(zero);
+  };
+  const noStep = (): void => {
+    f.i32(0);
+  };
   f.block().loop();
   f.get(count).i32(1).ltS().brIf(1);
   // run = min(oW - ow, count)
@@ -244,13 +314,35 @@ function buildWalk(): FunctionBuilder {
   // hi = iw0 > W - 1 ? lo : max(lo, min(run, floor((W - 1 - iw0) / sW) + 1))
   f.get(lo).set(hi);
   f.get(iw0).get(W).ltS().if();
-  f.get(W).i32(1).sub().get(iw0).sub().get(sW).divS().i32(1).add().tee(t).get(run).get(t).get(run).ltS().select().tee(t);
+  f.get(W)
+    .i32(1)
+    .sub()
+    .get(iw0)
+    .sub()
+    .get(sW)
+    .divS()
+    .i32(1)
+    .add()
+    .tee(t)
+    .get(run)
+    .get(t)
+    .get(run)
+    .ltS()
+    .select()
+    .tee(t);
   f.get(lo).get(t).get(lo).gtS().select().set(hi);
   f.end();
   f.get(lo).set(n);
   emit(zeroSrc, noStep);
   f.get(hi).get(lo).sub().set(n);
-  emit(() => { f.get(rb).get(iw0).get(lo).get(sW).mul().add().i32(4).mul().add(); }, () => { f.get(sW).i32(4).mul(); });
+  emit(
+    () => {
+      f.get(rb).get(iw0).get(lo).get(sW).mul().add().i32(4).mul().add();
+    },
+    () => {
+      f.get(sW).i32(4).mul();
+    },
+  );
   f.get(run).get(hi).sub().set(n);
   emit(zeroSrc, noStep);
   f.else();
@@ -271,7 +363,8 @@ export function gemmModuleBytes(tile: TileShape, memory: MemoryImport): Uint8Arr
   if (tile.mr !== 4) throw new Error(`gemm-module: the A packers assume MR = 4, got ${tile.mr}`);
   if (tile.nr % 4 !== 0) throw new Error(`gemm-module: NR must be a multiple of 4, got ${tile.nr}`);
   const bytes = emitModule(memory, [
-    { name: 'macro', fn: buildMacro(tile) }, { name: 'seg', fn: buildSeg() },
+    { name: 'macro', fn: buildMacro(tile) },
+    { name: 'seg', fn: buildSeg() },
     { name: 'packA4', fn: buildPackA4() },
     { name: 'copy4', fn: buildCopy4() },
     { name: 'walk', fn: buildWalk() },

@@ -23,9 +23,18 @@ const THREAD_MIN_FLOPS = 4e6;
  * copied into the heap (a memcpy) so full panels pack in wasm: a 4x4 SIMD transpose for row-major
  * A, straight 4-float copies for A^T. JS loops ran ~3 ns a float here.
  */
-export function packA(rt: Runtime, src: Float32Array, off: number, trans: boolean, M: number, K: number, dst: number): void {
+export function packA(
+  rt: Runtime,
+  src: Float32Array,
+  off: number,
+  trans: boolean,
+  M: number,
+  K: number,
+  dst: number,
+): void {
   const { MR, KC } = rt.driver;
-  const mPad = Math.ceil(M / MR) * MR, full = Math.floor(M / MR) * MR;
+  const mPad = Math.ceil(M / MR) * MR,
+    full = Math.floor(M / MR) * MR;
   const mark = rt.mark();
   const raw = rt.alloc(M * K);
   const h = rt.heap();
@@ -69,10 +78,12 @@ export function newJob(rt: Runtime): Int32Array {
 export function planChunks(rt: Runtime, job: Int32Array, M: number, N: number, K: number): void {
   const { F, MR, NR } = rt.driver;
   const threads = kernelThreads();
-  let rowChunks = 1, colChunks = 1;
+  let rowChunks = 1,
+    colChunks = 1;
   if (threads > 1 && 2 * M * N * K >= THREAD_MIN_FLOPS) {
     const target = threads * 4;
-    const colTiles = Math.ceil(N / NR), rowTiles = Math.ceil(M / MR);
+    const colTiles = Math.ceil(N / NR),
+      rowTiles = Math.ceil(M / MR);
     if (colTiles >= rowTiles) colChunks = Math.min(target, colTiles);
     else rowChunks = Math.min(target, rowTiles);
   }
@@ -128,11 +139,25 @@ function checkSpan(name: string, arr: Float32Array, off: number, need: number, w
  * Float32 accumulation in blocks of 256 along K.
  */
 export function gemm(
-  transA: boolean, transB: boolean, M: number, N: number, K: number,
-  A: Float32Array, B: Float32Array, C: Float32Array, opts: GemmOptions = {},
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Float32Array,
+  B: Float32Array,
+  C: Float32Array,
+  opts: GemmOptions = {},
 ): void {
-  const aOff = opts.aOffset ?? 0, bOff = opts.bOffset ?? 0, cOff = opts.cOffset ?? 0, acc = opts.accumulate ?? false;
-  for (const [n, v] of [['M', M], ['N', N], ['K', K]] as const) {
+  const aOff = opts.aOffset ?? 0,
+    bOff = opts.bOffset ?? 0,
+    cOff = opts.cOffset ?? 0,
+    acc = opts.accumulate ?? false;
+  for (const [n, v] of [
+    ['M', M],
+    ['N', N],
+    ['K', K],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`gemm: ${n} must be a non-negative integer, got ${v}`);
   }
   checkSpan('A', A, aOff, M * K, transA ? `A^T stored [${K}, ${M}]` : `A [${M}, ${K}]`);
@@ -150,25 +175,49 @@ export function gemm(
   const rt = getRuntime();
   const { MR } = rt.driver;
   rt.reset();
-  const aP = rt.alloc(Math.ceil(M / MR) * MR * K), bP = rt.alloc(K * N), cP = rt.alloc(M * N);
+  const aP = rt.alloc(Math.ceil(M / MR) * MR * K),
+    bP = rt.alloc(K * N),
+    cP = rt.alloc(M * N);
   packA(rt, A, aOff, transA, M, K, aP);
   const h = rt.heap();
   h.set(B.subarray(bOff, bOff + K * N), bP);
   if (acc) h.set(C.subarray(cOff, cOff + M * N), cP);
-  runDenseProduct(rt, newJob(rt), M, N, K, { aPack: aP, b: bP, bTrans: transB, bLd: transB ? K : N, c: cP, ldc: N, accumulate: acc });
+  runDenseProduct(rt, newJob(rt), M, N, K, {
+    aPack: aP,
+    b: bP,
+    bTrans: transB,
+    bLd: transB ? K : N,
+    c: cP,
+    ldc: N,
+    accumulate: acc,
+  });
   C.set(rt.heap().subarray(cP, cP + M * N), cOff);
 }
 
 /** The plain loop for tiny products, where packing would cost more than the arithmetic. */
 function smallGemm(
-  transA: boolean, transB: boolean, M: number, N: number, K: number,
-  A: Float32Array, B: Float32Array, C: Float32Array, aOff: number, bOff: number, cOff: number, acc: boolean,
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Float32Array,
+  B: Float32Array,
+  C: Float32Array,
+  aOff: number,
+  bOff: number,
+  cOff: number,
+  acc: boolean,
 ): void {
-  const aI = transA ? 1 : K, aK = transA ? M : 1, bK = transB ? 1 : N, bJ = transB ? K : 1;
+  const aI = transA ? 1 : K,
+    aK = transA ? M : 1,
+    bK = transB ? 1 : N,
+    bJ = transB ? K : 1;
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = 0;
-      let pa = aOff + i * aI, pb = bOff + j * bJ;
+      let pa = aOff + i * aI,
+        pb = bOff + j * bJ;
       for (let k = 0; k < K; k++, pa += aK, pb += bK) s += A[pa] * B[pb];
       const c = cOff + i * N + j;
       C[c] = acc ? C[c] + s : s;

@@ -11,26 +11,34 @@ function expectLength(op: string, name: string, arr: { length: number }, want: n
 export function maxPool3dForward(x: Float32Array, g: Pool3dGeometry): { y: Float32Array; argmax: Int32Array } {
   const { inD: D, inH: H, inW: W, outD, outH, outW } = g;
   expectLength('maxPool3dForward', 'x', x, g.inputSize);
-  const planes = g.batch * g.channels, plane = g.inVolume;
+  const planes = g.batch * g.channels,
+    plane = g.inVolume;
   const y = new Float32Array(g.outputSize);
   const argmax = new Int32Array(y.length);
   let o = 0;
   for (let p = 0; p < planes; p++) {
     const base = p * plane;
     for (let od = 0; od < outD; od++) {
-      const d0 = Math.max(od * g.strideD - g.padD, 0), d1 = Math.min(od * g.strideD - g.padD + g.kD, D);
+      const d0 = Math.max(od * g.strideD - g.padD, 0),
+        d1 = Math.min(od * g.strideD - g.padD + g.kD, D);
       for (let oh = 0; oh < outH; oh++) {
-        const h0 = Math.max(oh * g.strideH - g.padH, 0), h1 = Math.min(oh * g.strideH - g.padH + g.kH, H);
+        const h0 = Math.max(oh * g.strideH - g.padH, 0),
+          h1 = Math.min(oh * g.strideH - g.padH + g.kH, H);
         for (let ow = 0; ow < outW; ow++, o++) {
-          const w0 = Math.max(ow * g.strideW - g.padW, 0), w1 = Math.min(ow * g.strideW - g.padW + g.kW, W);
-          let best = -Infinity, at = base + (d0 * H + h0) * W + w0;
+          const w0 = Math.max(ow * g.strideW - g.padW, 0),
+            w1 = Math.min(ow * g.strideW - g.padW + g.kW, W);
+          let best = -Infinity,
+            at = base + (d0 * H + h0) * W + w0;
           for (let d = d0; d < d1; d++) {
             for (let h = h0; h < h1; h++) {
               const row = base + (d * H + h) * W;
               for (let w = w0; w < w1; w++) {
                 const v = x[row + w];
                 // Strict > keeps the first of equal maxima; a NaN always takes over, as in PyTorch.
-                if (v > best || v !== v) { best = v; at = row + w; }
+                if (v > best || v !== v) {
+                  best = v;
+                  at = row + w;
+                }
               }
             }
           }
@@ -78,8 +86,11 @@ type AvgWindowVisit = (o: number, base: number, sd: Int32Array, sh: Int32Array, 
 /** Walks every average-pooling window: the spans are [start, end, padded size] per axis, reused between calls. */
 function forEachAvgWindow(g: Pool3dGeometry, countIncludePad: boolean, visit: AvgWindowVisit): void {
   const { inD: D, inH: H, inW: W, outD, outH, outW } = g;
-  const planes = g.batch * g.channels, plane = g.inVolume;
-  const sd = new Int32Array(3), sh = new Int32Array(3), sw = new Int32Array(3);
+  const planes = g.batch * g.channels,
+    plane = g.inVolume;
+  const sd = new Int32Array(3),
+    sh = new Int32Array(3),
+    sw = new Int32Array(3);
   let o = 0;
   for (let p = 0; p < planes; p++) {
     const base = p * plane;

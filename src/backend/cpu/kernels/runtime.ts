@@ -59,11 +59,14 @@ export function getRuntime(): Runtime {
   }
   const maxThreads = shared ? hardwareThreads() : 1;
   const fma = relaxedSimdSupported();
-  const module = new WebAssembly.Module(gemmModuleBytes({ mr: 4, nr: 8, fma }, { initial, maximum: MAX_PAGES, shared }));
+  const module = new WebAssembly.Module(
+    gemmModuleBytes({ mr: 4, nr: 8, fma }, { initial, maximum: MAX_PAGES, shared }),
+  );
   const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
   let view = new Float32Array(memory.buffer);
   const heap = (): Float32Array => {
-    if (view.buffer.byteLength !== memory.buffer.byteLength || view.byteLength === 0) view = new Float32Array(memory.buffer);
+    if (view.buffer.byteLength !== memory.buffer.byteLength || view.byteLength === 0)
+      view = new Float32Array(memory.buffer);
     return view;
   };
   const wasm = instance.exports as unknown as KernelExports;
@@ -75,18 +78,32 @@ export function getRuntime(): Runtime {
   let top = jobBase;
   const ensure = (floats: number): void => {
     if (!growToFit(memory, floats * 4, MAX_PAGES)) {
-      throw new Error(`cpu kernels: a call needs ${(floats * 4 / 2 ** 20).toFixed(0)} MiB of kernel heap, more than the 2 GiB limit`);
+      throw new Error(
+        `cpu kernels: a call needs ${((floats * 4) / 2 ** 20).toFixed(0)} MiB of kernel heap, more than the 2 GiB limit`,
+      );
     }
   };
   ensure(jobBase);
   const descBuffer = shared ? new SharedArrayBuffer(64 * 4) : new ArrayBuffer(64 * 4);
   runtime = {
-    memory, module, shared, fma, driver, wasm, maxThreads, scratchBase, scratchStride,
+    memory,
+    module,
+    shared,
+    fma,
+    driver,
+    wasm,
+    maxThreads,
+    scratchBase,
+    scratchStride,
     desc: new Int32Array(descBuffer),
     heap,
-    reset: () => { top = jobBase; },
+    reset: () => {
+      top = jobBase;
+    },
     mark: () => top,
-    release: (m: number) => { top = m; },
+    release: (m: number) => {
+      top = m;
+    },
     alloc: (floats: number) => {
       const p = top;
       top += Math.ceil(floats / 16) * 16;
@@ -109,9 +126,20 @@ export function warmUp(rt: Pick<Runtime, 'driver' | 'scratchBase' | 'heap'>): vo
   const F = driver.F;
   // A 16 x 64 x 64 product inside this thread's scratch: A at base, C at +2048, B at +8192.
   rt.heap().fill(0, base, base + driver.scratchFloats);
-  d[F.M] = 16; d[F.N] = 64; d[F.K] = 64; d[F.APACK] = base; d[F.C] = base + 2048; d[F.LDC] = 64;
-  d[F.ROWCHUNK] = 16; d[F.COLCHUNK] = 64; d[F.NCOLCHUNKS] = 1; d[F.NCHUNKS] = 1;
-  d[F.BKIND] = driver.B_DENSE; d[F.BOFF] = base + 8192; d[F.BLD] = 64;
-  d[F.SCRATCH] = base + 16384; d[F.SCRATCHSTRIDE] = 0;
+  d[F.M] = 16;
+  d[F.N] = 64;
+  d[F.K] = 64;
+  d[F.APACK] = base;
+  d[F.C] = base + 2048;
+  d[F.LDC] = 64;
+  d[F.ROWCHUNK] = 16;
+  d[F.COLCHUNK] = 64;
+  d[F.NCOLCHUNKS] = 1;
+  d[F.NCHUNKS] = 1;
+  d[F.BKIND] = driver.B_DENSE;
+  d[F.BOFF] = base + 8192;
+  d[F.BLD] = 64;
+  d[F.SCRATCH] = base + 16384;
+  d[F.SCRATCHSTRIDE] = 0;
   for (let i = 0; i < 200; i++) driver.runChunk(d, 0, 0);
 }

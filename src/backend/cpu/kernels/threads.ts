@@ -9,7 +9,13 @@ import { nodeBuiltin } from '../../../wasm/host.js';
 import { getRuntime, warmUp, type Runtime } from './runtime.js';
 
 // Control words (Int32Array on a SharedArrayBuffer).
-const SEQ = 0, NEXT = 1, DONE = 2, ACTIVE = 3, READY = 4, ERROR = 5, WORKED = 6;
+const SEQ = 0,
+  NEXT = 1,
+  DONE = 2,
+  ACTIVE = 3,
+  READY = 4,
+  ERROR = 5,
+  WORKED = 6;
 
 interface WorkerLike {
   unref(): void;
@@ -36,9 +42,10 @@ let workersFailed = false;
  */
 function workerSource(kind: 'node' | 'web'): string {
   // `__name` is what esbuild's keepNames (used by tsx) inserts into function bodies.
-  const start = kind === 'node'
-    ? "main(require('node:worker_threads').workerData);"
-    : 'self.onmessage = (e) => { self.onmessage = null; main(e.data); };';
+  const start =
+    kind === 'node'
+      ? "main(require('node:worker_threads').workerData);"
+      : 'self.onmessage = (e) => { self.onmessage = null; main(e.data); };';
   return `
 var __name = (f) => f;
 ${start}
@@ -99,22 +106,40 @@ function waitWhile(arr: Int32Array, i: number, value: number, ms: number): void 
     Atomics.wait(arr, i, value, ms);
     return;
   }
-  for (let n = 0; n < 4096 && Atomics.load(arr, i) === value; n++) { /* spin */ }
+  for (let n = 0; n < 4096 && Atomics.load(arr, i) === value; n++) {
+    /* spin */
+  }
 }
 
 function workerData(rt: Runtime, index: number): Record<string, unknown> {
-  return { module: rt.module, memory: rt.memory, ctrl, desc: rt.desc, index, scratchBase: rt.scratchBase + index * rt.scratchStride };
+  return {
+    module: rt.module,
+    memory: rt.memory,
+    ctrl,
+    desc: rt.desc,
+    index,
+    scratchBase: rt.scratchBase + index * rt.scratchStride,
+  };
 }
 
 /** Web Workers from one Blob URL, for cross-origin-isolated pages (module and memory are posted). */
 function spawnWebWorkers(rt: Runtime, count: number): void {
-  const g = globalThis as unknown as { Worker?: WebWorkerCtor; Blob?: new (parts: string[], o: { type: string }) => unknown; URL: { createObjectURL?: (b: unknown) => string } };
-  if (!g.Worker || !g.Blob || !g.URL.createObjectURL) { workersFailed = true; return; }
+  const g = globalThis as unknown as {
+    Worker?: WebWorkerCtor;
+    Blob?: new (parts: string[], o: { type: string }) => unknown;
+    URL: { createObjectURL?: (b: unknown) => string };
+  };
+  if (!g.Worker || !g.Blob || !g.URL.createObjectURL) {
+    workersFailed = true;
+    return;
+  }
   const url = g.URL.createObjectURL(new g.Blob([workerSource('web')], { type: 'text/javascript' }));
   while (workers.length < count) {
     try {
       const w = new g.Worker(url);
-      w.onerror = () => { workersFailed = true; };
+      w.onerror = () => {
+        workersFailed = true;
+      };
       w.postMessage(workerData(rt, workers.length + 1));
       workers.push({ unref() {}, on() {} });
     } catch {
@@ -125,16 +150,24 @@ function spawnWebWorkers(rt: Runtime, count: number): void {
 }
 
 function spawnWorkers(rt: Runtime, count: number): void {
-  if (!ctrl) { workersFailed = true; return; }
+  if (!ctrl) {
+    workersFailed = true;
+    return;
+  }
   const wt = nodeBuiltin<WorkerThreads>('node:worker_threads');
-  if (!wt) { spawnWebWorkers(rt, count); return; }
+  if (!wt) {
+    spawnWebWorkers(rt, count);
+    return;
+  }
   while (workers.length < count) {
     const index = workers.length + 1;
     try {
       const w = new wt.Worker(workerSource('node'), { eval: true, workerData: workerData(rt, index) });
       w.unref();
       // A dead worker never takes chunks again; running ones are counted by READY only.
-      w.on('error', () => { workersFailed = true; });
+      w.on('error', () => {
+        workersFailed = true;
+      });
       workers.push(w);
     } catch {
       workersFailed = true;

@@ -23,8 +23,20 @@ export function winogradQualifies(g: Conv3dGeometry): boolean {
 }
 
 function winogradComputes(g: Conv3dGeometry): boolean {
-  return g.kD === 3 && g.kH === 3 && g.kW === 3 && g.strideD === 1 && g.strideH === 1 && g.strideW === 1
-    && g.dilationD === 1 && g.dilationH === 1 && g.dilationW === 1 && g.outD > 0 && g.outH > 0 && g.outW > 0;
+  return (
+    g.kD === 3 &&
+    g.kH === 3 &&
+    g.kW === 3 &&
+    g.strideD === 1 &&
+    g.strideH === 1 &&
+    g.strideW === 1 &&
+    g.dilationD === 1 &&
+    g.dilationH === 1 &&
+    g.dilationW === 1 &&
+    g.outD > 0 &&
+    g.outH > 0 &&
+    g.outW > 0
+  );
 }
 
 /** Pairs transformed before their 64 values are written out, so the writes run in contiguous spans. */
@@ -38,26 +50,41 @@ function transformWeights(w: Float32Array, Co: number, Ci: number): Float32Array
   for (let p0 = 0; p0 < pairs; p0 += PAIR_BLOCK) {
     const np = Math.min(PAIR_BLOCK, pairs - p0);
     for (let q = 0; q < np; q++) {
-      const src = (p0 + q) * 27, s = q * P;
+      const src = (p0 + q) * 27,
+        s = q * P;
       // w-axis on the 9 (d, h) rows of g, into blk[s + d*16 + h*4 + 0..3].
       for (let d = 0; d < 3; d++) {
         for (let h = 0; h < 3; h++) {
-          const i = src + d * 9 + h * 3, o = s + d * 16 + h * 4;
-          const g0 = w[i], g1 = w[i + 1], g2 = w[i + 2];
-          blk[o] = g0; blk[o + 1] = 0.5 * (g0 + g1 + g2); blk[o + 2] = 0.5 * (g0 - g1 + g2); blk[o + 3] = g2;
+          const i = src + d * 9 + h * 3,
+            o = s + d * 16 + h * 4;
+          const g0 = w[i],
+            g1 = w[i + 1],
+            g2 = w[i + 2];
+          blk[o] = g0;
+          blk[o + 1] = 0.5 * (g0 + g1 + g2);
+          blk[o + 2] = 0.5 * (g0 - g1 + g2);
+          blk[o + 3] = g2;
         }
       }
       // h-axis (stride 4) on d < 3, then d-axis (stride 16) on everything.
       for (let d = 0; d < 3; d++) {
         for (let k = 0; k < 4; k++) {
           const o = s + d * 16 + k;
-          const g0 = blk[o], g1 = blk[o + 4], g2 = blk[o + 8];
-          blk[o + 4] = 0.5 * (g0 + g1 + g2); blk[o + 8] = 0.5 * (g0 - g1 + g2); blk[o + 12] = g2;
+          const g0 = blk[o],
+            g1 = blk[o + 4],
+            g2 = blk[o + 8];
+          blk[o + 4] = 0.5 * (g0 + g1 + g2);
+          blk[o + 8] = 0.5 * (g0 - g1 + g2);
+          blk[o + 12] = g2;
         }
       }
       for (let o = s; o < s + 16; o++) {
-        const g0 = blk[o], g1 = blk[o + 16], g2 = blk[o + 32];
-        blk[o + 16] = 0.5 * (g0 + g1 + g2); blk[o + 32] = 0.5 * (g0 - g1 + g2); blk[o + 48] = g2;
+        const g0 = blk[o],
+          g1 = blk[o + 16],
+          g2 = blk[o + 32];
+        blk[o + 16] = 0.5 * (g0 + g1 + g2);
+        blk[o + 32] = 0.5 * (g0 - g1 + g2);
+        blk[o + 48] = g2;
       }
     }
     for (let t = 0; t < P; t++) {
@@ -73,8 +100,14 @@ function inputAxis(s: Float32Array, stride: number, a: number, b: number): void 
   for (let i = 0; i < 4; i++) {
     for (let j = 0; j < 4; j++) {
       const o = i * a + j * b;
-      const d0 = s[o], d1 = s[o + stride], d2 = s[o + 2 * stride], d3 = s[o + 3 * stride];
-      s[o] = d0 - d2; s[o + stride] = d1 + d2; s[o + 2 * stride] = d2 - d1; s[o + 3 * stride] = d1 - d3;
+      const d0 = s[o],
+        d1 = s[o + stride],
+        d2 = s[o + 2 * stride],
+        d3 = s[o + 3 * stride];
+      s[o] = d0 - d2;
+      s[o + stride] = d1 + d2;
+      s[o + 2 * stride] = d2 - d1;
+      s[o + 3 * stride] = d1 - d3;
     }
   }
 }
@@ -86,38 +119,72 @@ function inputAxis(s: Float32Array, stride: number, a: number, b: number): void 
  * transformed input and products (at most 32 MiB). `maxTilesPerChunk` lowers the chunk (tests).
  */
 export function conv3dForwardWinograd(
-  x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv3dGeometry, maxTilesPerChunk = Infinity,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  g: Conv3dGeometry,
+  maxTilesPerChunk = Infinity,
 ): Float32Array {
   checkWinogradArgs(x, w, g);
-  const Ci = g.inChannels, Co = g.outChannels, xLen = Ci * g.inVolume;
-  const oD = g.outD, oH = g.outH, oW = g.outW, oS = g.outVolume;
+  const Ci = g.inChannels,
+    Co = g.outChannels,
+    xLen = Ci * g.inVolume;
+  const oD = g.outD,
+    oH = g.outH,
+    oW = g.outW,
+    oS = g.outVolume;
   const y = new Float32Array(g.outputSize);
   if (y.length === 0) return y;
   if (Ci === 0) {
-    if (bias) for (let n = 0; n < g.batch; n++) for (let c = 0; c < Co; c++) y.fill(bias[c], (n * Co + c) * oS, (n * Co + c + 1) * oS);
+    if (bias)
+      for (let n = 0; n < g.batch; n++)
+        for (let c = 0; c < Co; c++) y.fill(bias[c], (n * Co + c) * oS, (n * Co + c + 1) * oS);
     return y;
   }
-  const tD = Math.ceil(oD / 2), tH = Math.ceil(oH / 2), tW = Math.ceil(oW / 2), T = tD * tH * tW;
+  const tD = Math.ceil(oD / 2),
+    tH = Math.ceil(oH / 2),
+    tW = Math.ceil(oW / 2),
+    T = tD * tH * tW;
   const rt = getRuntime();
   rt.reset();
   const { aP, packSize } = packTransformedWeights(rt, w, Co, Ci);
   const Tc = Math.max(1, Math.min(T, maxTilesPerChunk, Math.floor(CHUNK_FLOATS / (P * (Ci + Co)))));
-  const vP = rt.alloc(P * Ci * Tc), mP = rt.alloc(P * Co * Tc);
+  const vP = rt.alloc(P * Ci * Tc),
+    mP = rt.alloc(P * Co * Tc);
   const job = newJob(rt);
-  const c: TileChunk = { nt: 0, tileD: new Int32Array(Tc), tileH: new Int32Array(Tc), tileW: new Int32Array(Tc), s: new Float32Array(P) };
+  const c: TileChunk = {
+    nt: 0,
+    tileD: new Int32Array(Tc),
+    tileH: new Int32Array(Tc),
+    tileW: new Int32Array(Tc),
+    s: new Float32Array(P),
+  };
   for (let n = 0; n < g.batch; n++) {
     for (let j0 = 0; j0 < T; j0 += Tc) {
       const nt = Math.min(Tc, T - j0);
       c.nt = nt;
       // Each tile's first output (d, h, w) of this chunk, computed once instead of once per channel.
       for (let jj = 0; jj < nt; jj++) {
-        const j = j0 + jj, a = Math.floor(j / (tH * tW)), r = j - a * tH * tW, b = Math.floor(r / tW);
-        c.tileD[jj] = 2 * a; c.tileH[jj] = 2 * b; c.tileW[jj] = 2 * (r - b * tW);
+        const j = j0 + jj,
+          a = Math.floor(j / (tH * tW)),
+          r = j - a * tH * tW,
+          b = Math.floor(r / tW);
+        c.tileD[jj] = 2 * a;
+        c.tileH[jj] = 2 * b;
+        c.tileW[jj] = 2 * (r - b * tW);
       }
       transformInput(x, n * xLen, g, c, rt.heap(), vP);
       // The 64 products: M[t] [Co x nt] = U[t] [Co x Ci] x V[t] [Ci x nt].
       for (let t = 0; t < P; t++) {
-        runDenseProduct(rt, job, Co, nt, Ci, { aPack: aP + t * packSize, b: vP + t * Ci * nt, bTrans: false, bLd: nt, c: mP + t * Co * nt, ldc: nt, accumulate: false });
+        runDenseProduct(rt, job, Co, nt, Ci, {
+          aPack: aP + t * packSize,
+          b: vP + t * Ci * nt,
+          bTrans: false,
+          bLd: nt,
+          c: mP + t * Co * nt,
+          ldc: nt,
+          accumulate: false,
+        });
       }
       transformOutput(y, n, g, c, rt.heap(), mP, bias);
     }
@@ -128,18 +195,25 @@ export function conv3dForwardWinograd(
 function checkWinogradArgs(x: Float32Array, w: Float32Array, g: Conv3dGeometry): void {
   const fn = 'conv3dForwardWinograd';
   if (!winogradComputes(g)) {
-    const got = `kernel ${g.kD}x${g.kH}x${g.kW}, stride ${g.strideD}x${g.strideH}x${g.strideW}, `
-      + `dilation ${g.dilationD}x${g.dilationH}x${g.dilationW}`;
+    const got =
+      `kernel ${g.kD}x${g.kH}x${g.kW}, stride ${g.strideD}x${g.strideH}x${g.strideW}, ` +
+      `dilation ${g.dilationD}x${g.dilationH}x${g.dilationW}`;
     throw new Error(`${fn}: g must be a 3x3x3 kernel with stride 1 and dilation 1, got ${got}`);
   }
-  for (const [name, arr, want] of [['x', x, g.inputSize], ['w', w, g.weightSize]] as const) {
+  for (const [name, arr, want] of [
+    ['x', x, g.inputSize],
+    ['w', w, g.weightSize],
+  ] as const) {
     if (arr.length !== want) throw new Error(`${fn}: ${name} must have ${want} elements, got ${arr.length}`);
   }
 }
 
 /** The 64 transformed weight matrices U[t] [Co x Ci], packed for the GEMM on the heap: at aP + t * packSize. */
 function packTransformedWeights(
-  rt: Runtime, w: Float32Array, Co: number, Ci: number,
+  rt: Runtime,
+  w: Float32Array,
+  Co: number,
+  Ci: number,
 ): { aP: number; packSize: number } {
   const u = transformWeights(w, Co, Ci);
   const packSize = Math.ceil(Co / rt.driver.MR) * rt.driver.MR * Ci;
@@ -159,28 +233,47 @@ interface TileChunk {
 
 /** Input transform of a chunk: V[t][ci][j] = (B^T d B)[t] of tile j's 4x4x4 input patch, into the heap at `vP`. */
 function transformInput(
-  x: Float32Array, xBase: number, g: Conv3dGeometry, c: TileChunk, h: Float32Array, vP: number,
+  x: Float32Array,
+  xBase: number,
+  g: Conv3dGeometry,
+  c: TileChunk,
+  h: Float32Array,
+  vP: number,
 ): void {
-  const Ci = g.inChannels, D = g.inD, H = g.inH, W = g.inW, HW = H * W;
+  const Ci = g.inChannels,
+    D = g.inD,
+    H = g.inH,
+    W = g.inW,
+    HW = H * W;
   const { nt, tileD, tileH, tileW, s } = c;
   for (let ci = 0; ci < Ci; ci++) {
     const xc = xBase + ci * g.inVolume;
     for (let jj = 0; jj < nt; jj++) {
-      const d0 = tileD[jj] - g.padD, h0 = tileH[jj] - g.padH, w0 = tileW[jj] - g.padW;
+      const d0 = tileD[jj] - g.padD,
+        h0 = tileH[jj] - g.padH,
+        w0 = tileW[jj] - g.padW;
       if (d0 >= 0 && d0 + 4 <= D && h0 >= 0 && h0 + 4 <= H && w0 >= 0 && w0 + 4 <= W) {
         for (let i = 0; i < 4; i++) {
           for (let k = 0; k < 4; k++) {
             // The w-axis transform is done on the way in (one pass less over s).
-            const src = xc + (d0 + i) * HW + (h0 + k) * W + w0, o = i * 16 + k * 4;
-            const a0 = x[src], a1 = x[src + 1], a2 = x[src + 2], a3 = x[src + 3];
-            s[o] = a0 - a2; s[o + 1] = a1 + a2; s[o + 2] = a2 - a1; s[o + 3] = a1 - a3;
+            const src = xc + (d0 + i) * HW + (h0 + k) * W + w0,
+              o = i * 16 + k * 4;
+            const a0 = x[src],
+              a1 = x[src + 1],
+              a2 = x[src + 2],
+              a3 = x[src + 3];
+            s[o] = a0 - a2;
+            s[o + 1] = a1 + a2;
+            s[o + 2] = a2 - a1;
+            s[o + 3] = a1 - a3;
           }
         }
       } else {
         for (let i = 0; i < 4; i++) {
           const id = d0 + i;
           for (let k = 0; k < 4; k++) {
-            const ih = h0 + k, o = i * 16 + k * 4;
+            const ih = h0 + k,
+              o = i * 16 + k * 4;
             const rowOk = id >= 0 && id < D && ih >= 0 && ih < H;
             for (let l = 0; l < 4; l++) {
               const iw = w0 + l;
@@ -203,33 +296,57 @@ function transformInput(
  * clipped at the edges, into batch item `n` of `y`.
  */
 function transformOutput(
-  y: Float32Array, n: number, g: Conv3dGeometry, c: TileChunk, h: Float32Array, mP: number,
+  y: Float32Array,
+  n: number,
+  g: Conv3dGeometry,
+  c: TileChunk,
+  h: Float32Array,
+  mP: number,
   bias: Float32Array | null,
 ): void {
-  const Co = g.outChannels, oD = g.outD, oH = g.outH, oW = g.outW, oS = g.outVolume, oHW = oH * oW;
+  const Co = g.outChannels,
+    oD = g.outD,
+    oH = g.outH,
+    oW = g.outW,
+    oS = g.outVolume,
+    oHW = oH * oW;
   const { nt, tileD, tileH, tileW, s } = c;
   for (let co = 0; co < Co; co++) {
-    const yc = (n * Co + co) * oS, bv = bias ? bias[co] : 0;
+    const yc = (n * Co + co) * oS,
+      bv = bias ? bias[co] : 0;
     for (let jj = 0; jj < nt; jj++) {
       // The w-axis transform is done on the way in from the products.
-      const base = mP + co * nt + jj, st = Co * nt;
+      const base = mP + co * nt + jj,
+        st = Co * nt;
       for (let o = 0; o < P; o += 4) {
         const q = base + o * st;
-        const m0 = h[q], m1 = h[q + st], m2 = h[q + 2 * st], m3 = h[q + 3 * st];
-        s[o] = m0 + m1 + m2; s[o + 1] = m1 - m2 - m3;
+        const m0 = h[q],
+          m1 = h[q + st],
+          m2 = h[q + 2 * st],
+          m3 = h[q + 3 * st];
+        s[o] = m0 + m1 + m2;
+        s[o + 1] = m1 - m2 - m3;
       }
       for (let i = 0; i < 4; i++) {
         for (let l = 0; l < 2; l++) {
           const o = i * 16 + l;
-          const m0 = s[o], m1 = s[o + 4], m2 = s[o + 8], m3 = s[o + 12];
-          s[o] = m0 + m1 + m2; s[o + 4] = m1 - m2 - m3;
+          const m0 = s[o],
+            m1 = s[o + 4],
+            m2 = s[o + 8],
+            m3 = s[o + 12];
+          s[o] = m0 + m1 + m2;
+          s[o + 4] = m1 - m2 - m3;
         }
       }
       for (let k = 0; k < 2; k++) {
         for (let l = 0; l < 2; l++) {
           const o = k * 4 + l;
-          const m0 = s[o], m1 = s[o + 16], m2 = s[o + 32], m3 = s[o + 48];
-          s[o] = m0 + m1 + m2; s[o + 16] = m1 - m2 - m3;
+          const m0 = s[o],
+            m1 = s[o + 16],
+            m2 = s[o + 32],
+            m3 = s[o + 48];
+          s[o] = m0 + m1 + m2;
+          s[o + 16] = m1 - m2 - m3;
         }
       }
       const ow = tileW[jj];
@@ -239,7 +356,8 @@ function transformOutput(
         for (let k = 0; k < 2; k++) {
           const oh = tileH[jj] + k;
           if (oh >= oH) break;
-          const row = yc + od * oHW + oh * oW + ow, o = i * 16 + k * 4;
+          const row = yc + od * oHW + oh * oW + ow,
+            o = i * 16 + k * 4;
           y[row] = s[o] + bv;
           if (ow + 1 < oW) y[row + 1] = s[o + 1] + bv;
         }

@@ -6,25 +6,57 @@ import type { Device } from './device.js';
 
 function convConstants(g: Conv3dGeometry): Record<string, number> {
   return {
-    N: g.batch, Ci: g.inChannels, Co: g.outChannels,
-    inD: g.inD, inH: g.inH, inW: g.inW, kD: g.kD, kH: g.kH, kW: g.kW,
-    strideD: g.strideD, strideH: g.strideH, strideW: g.strideW,
-    padD: g.padD, padH: g.padH, padW: g.padW,
-    dilD: g.dilationD, dilH: g.dilationH, dilW: g.dilationW,
-    outD: g.outD, outH: g.outH, outW: g.outW,
+    N: g.batch,
+    Ci: g.inChannels,
+    Co: g.outChannels,
+    inD: g.inD,
+    inH: g.inH,
+    inW: g.inW,
+    kD: g.kD,
+    kH: g.kH,
+    kW: g.kW,
+    strideD: g.strideD,
+    strideH: g.strideH,
+    strideW: g.strideW,
+    padD: g.padD,
+    padH: g.padH,
+    padW: g.padW,
+    dilD: g.dilationD,
+    dilH: g.dilationH,
+    dilW: g.dilationW,
+    outD: g.outD,
+    outH: g.outH,
+    outW: g.outW,
   };
 }
 
 function poolConstants(g: Pool3dGeometry): Record<string, number> {
   return {
-    inD: g.inD, inH: g.inH, inW: g.inW, kD: g.kD, kH: g.kH, kW: g.kW,
-    strideD: g.strideD, strideH: g.strideH, strideW: g.strideW,
-    padD: g.padD, padH: g.padH, padW: g.padW,
-    outD: g.outD, outH: g.outH, outW: g.outW,
+    inD: g.inD,
+    inH: g.inH,
+    inW: g.inW,
+    kD: g.kD,
+    kH: g.kH,
+    kW: g.kW,
+    strideD: g.strideD,
+    strideH: g.strideH,
+    strideW: g.strideW,
+    padD: g.padD,
+    padH: g.padH,
+    padW: g.padW,
+    outD: g.outD,
+    outH: g.outH,
+    outW: g.outW,
   };
 }
 
-export function conv3d(dev: Device, x: DeviceValue, w: DeviceValue, bias: DeviceValue | null, g: Conv3dGeometry): DeviceValue {
+export function conv3d(
+  dev: Device,
+  x: DeviceValue,
+  w: DeviceValue,
+  bias: DeviceValue | null,
+  g: Conv3dGeometry,
+): DeviceValue {
   const n = g.outputSize;
   if (n === 0) return dev.fill(0, 0);
   const tiled = dev.wgsl?.conv3d(x, w, bias, g);

@@ -24,7 +24,12 @@ export const MAX_RANK = 6;
  * rank 6 at the front, giving the constants d0..d5 and `<prefix>0..5` per input of the strided
  * kernels. Fewer real dims means fewer divisions per thread.
  */
-export function stridedConstants(op: string, outShape: readonly number[], strides: readonly (readonly number[])[], prefixes: readonly string[]): Record<string, number> {
+export function stridedConstants(
+  op: string,
+  outShape: readonly number[],
+  strides: readonly (readonly number[])[],
+  prefixes: readonly string[],
+): Record<string, number> {
   const dims: number[] = [];
   const st: number[][] = strides.map(() => []);
   for (let i = 0; i < outShape.length; i++) {
@@ -40,7 +45,9 @@ export function stridedConstants(op: string, outShape: readonly number[], stride
     }
   }
   if (dims.length > MAX_RANK) {
-    throw new Error(`gpu backend: ${op} supports at most ${MAX_RANK} non-mergeable dims, got shape [${outShape.join(', ')}]`);
+    throw new Error(
+      `gpu backend: ${op} supports at most ${MAX_RANK} non-mergeable dims, got shape [${outShape.join(', ')}]`,
+    );
   }
   const c: Record<string, number> = {};
   const pad = MAX_RANK - dims.length;

@@ -5,7 +5,14 @@ import type { AdamHyper, SgdHyper } from '../../backend.js';
 import type { DeviceValue } from '../storage.js';
 import type { Device } from './device.js';
 
-export function softmax(dev: Device, x: DeviceValue, outer: number, n: number, inner: number, log: boolean): DeviceValue {
+export function softmax(
+  dev: Device,
+  x: DeviceValue,
+  outer: number,
+  n: number,
+  inner: number,
+  log: boolean,
+): DeviceValue {
   const size = outer * n * inner;
   if (size === 0) return dev.fill(0, 0);
   const lse = dev.kernels.run('softmaxStats', outer * inner, { n, inner }, [x]);
@@ -14,7 +21,15 @@ export function softmax(dev: Device, x: DeviceValue, outer: number, n: number, i
   return out;
 }
 
-export function lstmCell(dev: Device, gates: DeviceValue, cPrev: DeviceValue, hPrev: DeviceValue, mask: DeviceValue | null, B: number, H: number): { h: DeviceValue; c: DeviceValue; acts: DeviceValue } {
+export function lstmCell(
+  dev: Device,
+  gates: DeviceValue,
+  cPrev: DeviceValue,
+  hPrev: DeviceValue,
+  mask: DeviceValue | null,
+  B: number,
+  H: number,
+): { h: DeviceValue; c: DeviceValue; acts: DeviceValue } {
   if (B * H === 0) return { h: dev.fill(0, 0), c: dev.fill(0, 0), acts: dev.fill(0, 0) };
   const base = { H, H4: 4 * H, hasMask: mask ? 1 : 0 };
   // With no mask the kernel never reads its mask argument; gates stands in.
@@ -26,19 +41,39 @@ export function lstmCell(dev: Device, gates: DeviceValue, cPrev: DeviceValue, hP
   };
 }
 
-export function lstmCellGrad(dev: Device, dh: DeviceValue, dc: DeviceValue, acts: DeviceValue, cPrev: DeviceValue, mask: DeviceValue | null, B: number, H: number): { dGates: DeviceValue; dcPrev: DeviceValue; dhPrevSkip: DeviceValue } {
+export function lstmCellGrad(
+  dev: Device,
+  dh: DeviceValue,
+  dc: DeviceValue,
+  acts: DeviceValue,
+  cPrev: DeviceValue,
+  mask: DeviceValue | null,
+  B: number,
+  H: number,
+): { dGates: DeviceValue; dcPrev: DeviceValue; dhPrevSkip: DeviceValue } {
   if (B * H === 0) return { dGates: dev.fill(0, 0), dcPrev: dev.fill(0, 0), dhPrevSkip: dev.fill(0, 0) };
   const c = { H, H4: 4 * H, H5: 5 * H, hasMask: mask ? 1 : 0 };
   const m = mask ?? dh;
   return {
     dGates: dev.kernels.run('lstmGradGates', B * 4 * H, c, [dh, dc, acts, cPrev, m]),
     dcPrev: dev.kernels.run('lstmGradState', B * H, { ...c, which: 0 }, [dh, dc, acts, m]),
-    dhPrevSkip: mask ? dev.kernels.run('lstmGradState', B * H, { ...c, which: 1 }, [dh, dc, acts, m]) : dev.fill(B * H, 0),
+    dhPrevSkip: mask
+      ? dev.kernels.run('lstmGradState', B * H, { ...c, which: 1 }, [dh, dc, acts, m])
+      : dev.fill(B * H, 0),
   };
 }
 
 /** New param, m, v (and vMax) values of one Adam step. */
-export function adam(dev: Device, p: DeviceValue, g: DeviceValue, m: DeviceValue, v: DeviceValue, vMax: DeviceValue | null, size: number, h: AdamHyper): { p: DeviceValue; m: DeviceValue; v: DeviceValue; vMax: DeviceValue | null } {
+export function adam(
+  dev: Device,
+  p: DeviceValue,
+  g: DeviceValue,
+  m: DeviceValue,
+  v: DeviceValue,
+  vMax: DeviceValue | null,
+  size: number,
+  h: AdamHyper,
+): { p: DeviceValue; m: DeviceValue; v: DeviceValue; vMax: DeviceValue | null } {
   const bc1 = 1 - Math.pow(h.beta1, h.step);
   const bc2 = 1 - Math.pow(h.beta2, h.step);
   // An argument, not constants: a new step count or learning rate must not recompile.
@@ -51,8 +86,22 @@ export function adam(dev: Device, p: DeviceValue, g: DeviceValue, m: DeviceValue
 }
 
 /** New param (and momentum buffer) values of one SGD step. */
-export function sgd(dev: Device, p: DeviceValue, g: DeviceValue, buf: DeviceValue | null, size: number, h: SgdHyper): { p: DeviceValue; buf: DeviceValue | null } {
-  const hyper = new Float32Array([h.lr, h.momentum, h.dampening, h.weightDecay, h.nesterov ? 1 : 0, h.firstStep ? 1 : 0]);
+export function sgd(
+  dev: Device,
+  p: DeviceValue,
+  g: DeviceValue,
+  buf: DeviceValue | null,
+  size: number,
+  h: SgdHyper,
+): { p: DeviceValue; buf: DeviceValue | null } {
+  const hyper = new Float32Array([
+    h.lr,
+    h.momentum,
+    h.dampening,
+    h.weightDecay,
+    h.nesterov ? 1 : 0,
+    h.firstStep ? 1 : 0,
+  ]);
   const bufNew = buf ? dev.kernels.run('sgdBuffer', size, {}, [p, g, buf, hyper]) : null;
   const pNew = dev.kernels.run('sgdParam', size, { hasBuf: buf ? 1 : 0 }, [p, g, bufNew ?? g, hyper]);
   return { p: pNew, buf: bufNew };

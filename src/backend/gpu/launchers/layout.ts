@@ -11,7 +11,13 @@ export function permute(dev: Device, x: DeviceValue, shape: readonly number[], p
   return dev.kernels.run('gatherStrided', sizeOf(outShape), { ...c, off: 0 }, [x]);
 }
 
-export function slice(dev: Device, x: DeviceValue, shape: readonly number[], begin: readonly number[], size: readonly number[]): DeviceValue {
+export function slice(
+  dev: Device,
+  x: DeviceValue,
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+): DeviceValue {
   const strides = stridesOf(shape);
   let off = 0;
   for (let i = 0; i < shape.length; i++) off += begin[i] * strides[i];
@@ -19,8 +25,15 @@ export function slice(dev: Device, x: DeviceValue, shape: readonly number[], beg
   return dev.kernels.run('gatherStrided', sizeOf(size), { ...c, off }, [x]);
 }
 
-export function padSlice(dev: Device, x: DeviceValue, shape: readonly number[], outShape: readonly number[], begin: readonly number[]): DeviceValue {
-  if (outShape.length > MAX_RANK) throw new Error(`gpu backend: padSlice supports rank <= ${MAX_RANK}, got [${outShape.join(', ')}]`);
+export function padSlice(
+  dev: Device,
+  x: DeviceValue,
+  shape: readonly number[],
+  outShape: readonly number[],
+  begin: readonly number[],
+): DeviceValue {
+  if (outShape.length > MAX_RANK)
+    throw new Error(`gpu backend: padSlice supports rank <= ${MAX_RANK}, got [${outShape.join(', ')}]`);
   const pad = MAX_RANK - outShape.length;
   const xs = stridesOf(shape);
   const c: Record<string, number> = {};
@@ -35,7 +48,12 @@ export function padSlice(dev: Device, x: DeviceValue, shape: readonly number[], 
 }
 
 /** Concat as a chain of pastes into [outer, rowLen]; equal-sized inputs share one kernel. */
-export function concat(dev: Device, xs: readonly DeviceValue[], shapes: readonly (readonly number[])[], axis: number): DeviceValue {
+export function concat(
+  dev: Device,
+  xs: readonly DeviceValue[],
+  shapes: readonly (readonly number[])[],
+  axis: number,
+): DeviceValue {
   const { outer, chunks, rowLen } = concatRows(shapes, axis);
   const n = outer * rowLen;
   let acc: DeviceValue | null = null;
@@ -44,9 +62,10 @@ export function concat(dev: Device, xs: readonly DeviceValue[], shapes: readonly
     const chunk = chunks[k];
     if (chunk === 0) continue;
     const pos = new Float32Array([at]);
-    const next: DeviceValue = acc === null
-      ? dev.kernels.run('concatFirst', n, { rowLen, chunk }, [xs[k], pos])
-      : dev.kernels.run('concatPaste', n, { rowLen, chunk }, [acc, xs[k], pos]);
+    const next: DeviceValue =
+      acc === null
+        ? dev.kernels.run('concatFirst', n, { rowLen, chunk }, [xs[k], pos])
+        : dev.kernels.run('concatPaste', n, { rowLen, chunk }, [acc, xs[k], pos]);
     if (acc !== null) dev.release(acc);
     acc = next;
     at += chunk;

@@ -4,7 +4,19 @@
 import type { DeviceValue } from '../storage.js';
 import type { Device } from './device.js';
 
-export function matmul(dev: Device, a: DeviceValue, b: DeviceValue, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, aBatch: number, bBatch: number): DeviceValue {
+export function matmul(
+  dev: Device,
+  a: DeviceValue,
+  b: DeviceValue,
+  batch: number,
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
+  aBatch: number,
+  bBatch: number,
+): DeviceValue {
   const n = batch * M * N;
   if (n === 0) return dev.fill(0, 0);
   if (K === 0) return dev.fill(n, 0);

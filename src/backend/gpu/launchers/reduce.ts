@@ -10,7 +10,13 @@ import { permute } from './layout.js';
 const REDUCE_CODES: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2, prod: 3 };
 const INIT: Record<ReduceOp, number> = { sum: 0, max: -Infinity, min: Infinity, prod: 1 };
 
-export function reduce(dev: Device, op: ReduceOp, x: DeviceValue, shape: readonly number[], axes: readonly number[]): DeviceValue {
+export function reduce(
+  dev: Device,
+  op: ReduceOp,
+  x: DeviceValue,
+  shape: readonly number[],
+  axes: readonly number[],
+): DeviceValue {
   const opCode = REDUCE_CODES[op];
   if (opCode === undefined) throw new Error(`gpu backend: unknown reduce op '${op}'`);
   const outShape = shape.filter((_, i) => !axes.includes(i));

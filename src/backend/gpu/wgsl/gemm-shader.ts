@@ -82,7 +82,10 @@ const MIN_SPLIT_K = 256;
  */
 export function chooseSplits(M: number, N: number, K: number): number {
   const [columnTiles, rowTiles] = gemmDispatch({ M, N, batch: 1, splits: 1 });
-  return Math.max(1, Math.min(MAX_SPLITS, Math.ceil(TARGET_WORKGROUPS / (columnTiles * rowTiles)), Math.floor(K / MIN_SPLIT_K)));
+  return Math.max(
+    1,
+    Math.min(MAX_SPLITS, Math.ceil(TARGET_WORKGROUPS / (columnTiles * rowTiles)), Math.floor(K / MIN_SPLIT_K)),
+  );
 }
 
 /** Tiles of C: [column tiles, row tiles, batch or splits]. */
@@ -104,7 +107,8 @@ export function foldGrid(count: number, limit: number): [number, number] {
 
 /** `n` as a WGSL u32 literal (`12u`); throws on anything that is not one. */
 export function u(n: number): string {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`gpu backend (wgsl) internal: constant ${n} is not a u32`);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new Error(`gpu backend (wgsl) internal: constant ${n} is not a u32`);
   return `${n}u`;
 }
 
@@ -129,7 +133,8 @@ export function gemmShader(s: GemmSpec, gridX: number): string {
   const tileM = ty * R;
   const tileN = tx * 4;
   const kSplit = split ? splitLength(s.K, s.splits, TK) : Math.ceil(s.K / TK) * TK;
-  const each = (n: number, f: (i: number) => string, separator = '\n'): string => Array.from({ length: n }, (_, i) => f(i)).join(separator);
+  const each = (n: number, f: (i: number) => string, separator = '\n'): string =>
+    Array.from({ length: n }, (_, i) => f(i)).join(separator);
   const plus = (v: number): string => (v ? ` + ${u(v)}` : '');
   return `${productModuleScope(s, tileM, tileN, TK, kSplit)}
 
@@ -197,8 +202,12 @@ function stagingLoops(s: GemmSpec, tileM: number, tileN: number, TK: number): st
   return `    // Stage ${tileM}x${TK} of A (k fastest: row-major A reads are contiguous) and ${TK}x${tileN}
     // of B (n fastest); outside the matrix, zeros.
     for (var r = 0u; r < ${u(aLoads)}; r = r + 1u) {
-      let e = tid + r * ${u(THREADS)};${tileM * TK < THREADS ? `
-      if (e < ${u(tileM * TK)}) {` : ' {'}
+      let e = tid + r * ${u(THREADS)};${
+        tileM * TK < THREADS
+          ? `
+      if (e < ${u(tileM * TK)}) {`
+          : ' {'
+      }
         let ka = k0 + e % ${u(TK)};
         let ma = m0 + e / ${u(TK)};
         var va = 0.0;

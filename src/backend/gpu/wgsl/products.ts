@@ -7,13 +7,28 @@ import type { Conv3dGeometry } from '../../../tensor/geometry.js';
 import { chooseSplits, u, type GemmSpec } from './gemm-shader.js';
 
 /** C[bi] = op(A[bi]) · op(B[bi]); A stored [K, M] when transA, B stored [N, K] when transB. */
-export function matmulSpec(batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, aBatch: number, bBatch: number): GemmSpec {
+export function matmulSpec(
+  batch: number,
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
+  aBatch: number,
+  bBatch: number,
+): GemmSpec {
   const aI = transA ? 1 : K;
   const aK = transA ? M : 1;
   const bK = transB ? 1 : N;
   const bJ = transB ? K : 1;
   return {
-    M, N, K, batch, splits: batch === 1 ? chooseSplits(M, N, K) : 1, inputs: 2, prelude: '',
+    M,
+    N,
+    K,
+    batch,
+    splits: batch === 1 ? chooseSplits(M, N, K) : 1,
+    inputs: 2,
+    prelude: '',
     loadA: `  return in0[bi * ${u(aBatch)} + m * ${u(aI)} + k * ${u(aK)}];`,
     columnSetup: `  let bColumn = bi * ${u(bBatch)} + n * ${u(bJ)};`,
     loadB: `        vb = in1[bColumn + k * ${u(bK)}];`,
@@ -24,12 +39,30 @@ export function matmulSpec(batch: number, M: number, N: number, K: number, trans
 /** The geometry as WGSL constants, with the derived sizes the loaders use. */
 function convConstants(g: Conv3dGeometry): string {
   const c = {
-    CI: g.inChannels, CO: g.outChannels,
-    ID: g.inD, IH: g.inH, IW: g.inW, KD: g.kD, KH: g.kH, KW: g.kW,
-    SD: g.strideD, SH: g.strideH, SW: g.strideW, PD: g.padD, PH: g.padH, PW: g.padW,
-    DD: g.dilationD, DH: g.dilationH, DW: g.dilationW, OD: g.outD, OH: g.outH, OW: g.outW,
+    CI: g.inChannels,
+    CO: g.outChannels,
+    ID: g.inD,
+    IH: g.inH,
+    IW: g.inW,
+    KD: g.kD,
+    KH: g.kH,
+    KW: g.kW,
+    SD: g.strideD,
+    SH: g.strideH,
+    SW: g.strideW,
+    PD: g.padD,
+    PH: g.padH,
+    PW: g.padW,
+    DD: g.dilationD,
+    DH: g.dilationH,
+    DW: g.dilationW,
+    OD: g.outD,
+    OH: g.outH,
+    OW: g.outW,
   };
-  return `${Object.entries(c).map(([k, v]) => `const ${k}: u32 = ${u(v)};`).join('\n')}
+  return `${Object.entries(c)
+    .map(([k, v]) => `const ${k}: u32 = ${u(v)};`)
+    .join('\n')}
 const KV: u32 = KD * KH * KW;
 const KHW: u32 = KH * KW;
 const OHW: u32 = OH * OW;

@@ -8,7 +8,15 @@
 import type { Conv3dGeometry } from '../../../tensor/geometry.js';
 import { webgpuLaunchStats } from '../webgpu-launch.js';
 import { webgpuClasses, WebGpuValue, type WebGpuBufferResult } from '../webgpu-value.js';
-import { foldGrid, gemmDispatch, gemmShader, splitSumShader, SUM_THREADS, tileShape, type GemmSpec } from './gemm-shader.js';
+import {
+  foldGrid,
+  gemmDispatch,
+  gemmShader,
+  splitSumShader,
+  SUM_THREADS,
+  tileShape,
+  type GemmSpec,
+} from './gemm-shader.js';
 import { conv3dForwardSpec, conv3dGradInputSpec, conv3dGradWeightSpec, matmulSpec } from './products.js';
 
 // The slice of the WebGPU API used here (the DOM typings of this TypeScript have none).
@@ -32,9 +40,16 @@ interface GpuEncoder {
   finish(): unknown;
 }
 interface GpuDevice {
-  readonly limits: { maxComputeWorkgroupsPerDimension: number; maxStorageBufferBindingSize: number; maxBufferSize: number };
+  readonly limits: {
+    maxComputeWorkgroupsPerDimension: number;
+    maxStorageBufferBindingSize: number;
+    maxBufferSize: number;
+  };
   createShaderModule(d: { code: string }): unknown;
-  createComputePipelineAsync(d: { layout: unknown; compute: { module: unknown; entryPoint: string } }): Promise<GpuPipeline>;
+  createComputePipelineAsync(d: {
+    layout: unknown;
+    compute: { module: unknown; entryPoint: string };
+  }): Promise<GpuPipeline>;
   createBindGroupLayout(d: { entries: { binding: number; visibility: number; buffer: { type: string } }[] }): unknown;
   createPipelineLayout(d: { bindGroupLayouts: unknown[] }): unknown;
   createBuffer(d: { size: number; usage: number }): GpuBuffer;
@@ -111,7 +126,18 @@ export class WgslProducts {
   }
 
   /** C = op(A) · op(B) per batch, or null when the shape is left to the gpu.js kernels. */
-  matmul(a: unknown, b: unknown, batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, aBatch: number, bBatch: number): WebGpuValue | null {
+  matmul(
+    a: unknown,
+    b: unknown,
+    batch: number,
+    M: number,
+    N: number,
+    K: number,
+    transA: boolean,
+    transB: boolean,
+    aBatch: number,
+    bBatch: number,
+  ): WebGpuValue | null {
     const key = `matmul ${batch} ${M} ${N} ${K} ${transA} ${transB} ${aBatch} ${bBatch}`;
     return this.run(key, () => matmulSpec(batch, M, N, K, transA, transB, aBatch, bBatch), [a, b]);
   }
@@ -177,7 +203,10 @@ export class WgslProducts {
   private pass(code: string, groups: Pass['groups'], bind: number[]): Pass {
     this.stats.pipelines++;
     const layout = this.device.createPipelineLayout({ bindGroupLayouts: [this.layout(bind.length)] });
-    const compiling = this.device.createComputePipelineAsync({ layout, compute: { module: this.device.createShaderModule({ code }), entryPoint: 'main' } });
+    const compiling = this.device.createComputePipelineAsync({
+      layout,
+      compute: { module: this.device.createShaderModule({ code }), entryPoint: 'main' },
+    });
     const pass: Pass = { pipeline: compiling, groups, bind };
     compiling.then(
       (ready) => {
@@ -197,13 +226,22 @@ export class WgslProducts {
   private launch(plan: Plan, args: readonly WebGpuValue[]): WebGpuValue {
     const maxBytes = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
     for (const bytes of plan.scratch) {
-      if (bytes > maxBytes) throw new Error(`gpu backend (webgpu): a product needs a ${bytes}-byte buffer but this device allows ${maxBytes} per storage buffer; use a smaller batch`);
+      if (bytes > maxBytes)
+        throw new Error(
+          `gpu backend (webgpu): a product needs a ${bytes}-byte buffer but this device allows ${maxBytes} per storage buffer; use a smaller batch`,
+        );
     }
     this.stats.calls++;
     const submit = (inputs: readonly WebGpuBufferResult[], pipelines: readonly GpuPipeline[]): WebGpuBufferResult => {
       if (this.context.isLost) throw new Error('gpu backend (webgpu): the WebGPU device was lost; make a new backend');
       const buffers = inputs.map((h) => (h as unknown as { buffer: GpuBuffer }).buffer);
-      for (const bytes of plan.scratch) buffers.push(this.device.createBuffer({ size: Math.max(4, bytes), usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST }));
+      for (const bytes of plan.scratch)
+        buffers.push(
+          this.device.createBuffer({
+            size: Math.max(4, bytes),
+            usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST,
+          }),
+        );
       const encoder = this.device.createCommandEncoder();
       plan.passes.forEach((p, i) => {
         const group = this.device.createBindGroup({
@@ -218,15 +256,26 @@ export class WgslProducts {
       });
       this.device.queue.submit([encoder.finish()]);
       for (let i = inputs.length; i < buffers.length - 1; i++) buffers[i].destroy();
-      return new webgpuClasses.WebGPUBufferResult({ buffer: buffers[buffers.length - 1], output: [plan.size], componentCount: 1, context: this.context, kernel: this.reader });
+      return new webgpuClasses.WebGPUBufferResult({
+        buffer: buffers[buffers.length - 1],
+        output: [plan.size],
+        componentCount: 1,
+        context: this.context,
+        kernel: this.reader,
+      });
     };
     const now = args.map((a) => a.now);
     const pipelines = plan.passes.map((p) => p.pipeline);
-    if (now.every((h): h is WebGpuBufferResult => h !== null) && pipelines.every((p): p is GpuPipeline => !(p instanceof Promise))) {
+    if (
+      now.every((h): h is WebGpuBufferResult => h !== null) &&
+      pipelines.every((p): p is GpuPipeline => !(p instanceof Promise))
+    ) {
       webgpuLaunchStats.immediate++;
       return new WebGpuValue(plan.size, submit(now, pipelines));
     }
-    const pending = Promise.all([Promise.all(args.map((a) => a.resolved())), Promise.all(pipelines)]).then(([inputs, ready]) => submit(inputs, ready));
+    const pending = Promise.all([Promise.all(args.map((a) => a.resolved())), Promise.all(pipelines)]).then(
+      ([inputs, ready]) => submit(inputs, ready),
+    );
     for (const a of args) a.use(pending);
     webgpuLaunchStats.deferred++;
     return new WebGpuValue(plan.size, pending);
@@ -242,7 +291,9 @@ export class WgslProducts {
     if (!l) {
       l = this.device.createBindGroupLayout({
         entries: Array.from({ length: count }, (_, binding) => ({
-          binding, visibility: SHADER_STAGE_COMPUTE, buffer: { type: binding === count - 1 ? 'storage' : 'read-only-storage' },
+          binding,
+          visibility: SHADER_STAGE_COMPUTE,
+          buffer: { type: binding === count - 1 ? 'storage' : 'read-only-storage' },
         })),
       });
       this.layouts.set(count, l);
@@ -252,7 +303,8 @@ export class WgslProducts {
 
   /** Copy to a staging buffer, map, copy out. */
   private async read(h: WebGpuBufferResult & { buffer: GpuBuffer }): Promise<Float32Array> {
-    if (this.context.isLost) throw new Error('gpu backend (webgpu): the WebGPU device was lost; this buffer no longer holds data');
+    if (this.context.isLost)
+      throw new Error('gpu backend (webgpu): the WebGPU device was lost; this buffer no longer holds data');
     const bytes = h.output[0] * 4;
     const staging = this.device.createBuffer({ size: Math.max(4, bytes), usage: USAGE_MAP_READ | USAGE_COPY_DST });
     try {
