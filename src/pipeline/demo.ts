@@ -59,17 +59,39 @@ export interface TrainAndReportOptions {
 /** What one trained split gives: its results, report file and per-video outcome (for the paired tests). */
 export type SplitRunResult = RunResults & { reportFile: string; outcome: RunOutcome; comparison: ComparisonSummary };
 
-/** Trains every method, evaluates, prints and writes the report. Returns the results. */
-export async function trainAndReport(options: TrainAndReportOptions): Promise<SplitRunResult> {
+const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '-');
+
+/** The progress line of one epoch (trained now, or read back with `resumed`). */
+function epochLine(name: string, epochs: number, r: EpochRecord, resumed: boolean): string {
+  const f1 = Number.isFinite(r.validationMacroF1) ? r.validationMacroF1.toFixed(2) : '-';
+  const branches = r.validationBranches
+    ? `branches val F1 pixel ${r.validationBranches.pixel.macroF1.toFixed(2)} ` +
+      `landmark ${r.validationBranches.landmark.macroF1.toFixed(2)} `
+    : '';
+  return (
+    `[${name}] epoch ${r.epoch}/${epochs} loss ${r.loss.toFixed(4)} ` +
+    `train ${pct(r.trainAccuracy)} val ${pct(r.validationAccuracy)} ` +
+    `(F1 ${f1}, predicted ${r.validationPredicted.join('/')}) ` +
+    branches +
+    (resumed ? '(from checkpoint)' : `(${r.seconds.toFixed(1)} s)`)
+  );
+}
+
+/** Every method trained (epoch picked on validation) and evaluated once on the test part. */
+interface TrainedMethods {
+  evaluations: Record<string, MethodEvaluation>;
+  histories: Record<string, EpochRecord[]>;
+  /** The selected epoch's model file per method. */
+  checkpoints: Record<string, string>;
+  selectedEpochs: Record<string, number>;
+}
+
+/** Trains (or resumes) each method in turn, then evaluates its selected epoch on the test videos. */
+async function trainAndTest(options: TrainAndReportOptions): Promise<TrainedMethods> {
   const path = await import('node:path');
   const { features, split, training, log } = options;
-  const methods = options.methods ?? TRAINED_METHODS;
-  const evaluations: Record<string, MethodEvaluation> = {};
-  const histories: Record<string, EpochRecord[]> = {};
-  const checkpoints: Record<string, string> = {};
-  const selectedEpochs: Record<string, number> = {};
-  const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '-');
-  for (const name of methods) {
+  const trained: TrainedMethods = { evaluations: {}, histories: {}, checkpoints: {}, selectedEpochs: {} };
+  for (const name of options.methods ?? TRAINED_METHODS) {
     const t0 = performance.now();
     const result = await trainMethod({
       method: name,
@@ -80,30 +102,30 @@ export async function trainAndReport(options: TrainAndReportOptions): Promise<Sp
       trainAccuracyVideos: options.trainAccuracyVideos,
       c3dWeights: options.c3dWeights,
       checkpointDir: path.join(options.out, 'checkpoints', methodFolder(name)),
-      onEpoch: (r, resumed) =>
-        log(
-          `[${name}] epoch ${r.epoch}/${training.epochs} loss ${r.loss.toFixed(4)} ` +
-            `train ${pct(r.trainAccuracy)} val ${pct(r.validationAccuracy)} (F1 ${Number.isFinite(r.validationMacroF1) ? r.validationMacroF1.toFixed(2) : '-'}, predicted ${r.validationPredicted.join('/')}) ` +
-            (r.validationBranches
-              ? `branches val F1 pixel ${r.validationBranches.pixel.macroF1.toFixed(2)} landmark ${r.validationBranches.landmark.macroF1.toFixed(2)} `
-              : '') +
-            (resumed ? '(from checkpoint)' : `(${r.seconds.toFixed(1)} s)`),
-        ),
+      onEpoch: (r, resumed) => log(epochLine(name, training.epochs, r, resumed)),
     });
     // The test videos are looked at here for the first time, with the model of the epoch validation picked.
-    evaluations[name] = evaluateMethod(result.method, features, split.test);
-    histories[name] = result.history;
-    checkpoints[name] = `${result.selectedCheckpoint}.safetensors`;
-    selectedEpochs[name] = result.selectedEpoch;
+    const evaluation = evaluateMethod(result.method, features, split.test);
+    trained.evaluations[name] = evaluation;
+    trained.histories[name] = result.history;
+    trained.checkpoints[name] = `${result.selectedCheckpoint}.safetensors`;
+    trained.selectedEpochs[name] = result.selectedEpoch;
     log(
-      `[${name}] test accuracy ${(100 * evaluations[name].report.accuracy).toFixed(2)}% (epoch ${result.selectedEpoch}` +
+      `[${name}] test accuracy ${(100 * evaluation.report.accuracy).toFixed(2)}% (epoch ${result.selectedEpoch}` +
         `${split.validation.length ? ', picked on validation' : ', the last'}) in ${formatDuration((performance.now() - t0) / 1000)}`,
     );
   }
+  return trained;
+}
+
+/** Tables 1 and 2 (PLM-IPE's branches as PBE-w/-Mut and LBE-w/-Mut) with the histories and class counts. */
+function resultTables(options: TrainAndReportOptions, trained: TrainedMethods): RunResults {
+  const { features, split } = options;
+  const { evaluations } = trained;
   const row = (name: string, ev: MethodEvaluation | undefined): ResultRow[] =>
     ev ? [{ name, report: ev.report }] : [];
   const plm = evaluations['PLM-IPE'];
-  const results: RunResults = {
+  return {
     table1: ['PBE', 'LBE', 'EarlyFusion', 'LateFusion', 'PLM-IPE'].flatMap((n) => row(n, evaluations[n])),
     table2: [
       ...row('PBE', evaluations.PBE),
@@ -115,20 +137,26 @@ export async function trainAndReport(options: TrainAndReportOptions): Promise<Sp
           ]
         : []),
     ],
-    histories,
+    histories: trained.histories,
     testCounts: classCounts(features, split.test),
     trainCounts: classCounts(features, split.train),
     validationCounts: classCounts(features, split.validation),
-    selectedEpochs,
+    selectedEpochs: trained.selectedEpochs,
   };
+}
+
+/** The per-video outcome of this (fold, seed): what the paired tests and a k-fold summary are built from. */
+function runOutcome(options: TrainAndReportOptions, trained: TrainedMethods, results: RunResults): RunOutcome {
+  const { features, split } = options;
   const predicted: Record<string, number[]> = Object.fromEntries(
-    Object.entries(evaluations).map(([n, ev]) => [n, ev.predicted]),
+    Object.entries(trained.evaluations).map(([n, ev]) => [n, ev.predicted]),
   );
+  const plm = trained.evaluations['PLM-IPE'];
   if (plm?.branches) {
     predicted['PBE-w/-Mut'] = plm.branches.pixel.predicted;
     predicted['LBE-w/-Mut'] = plm.branches.landmark.predicted;
   }
-  const outcome: RunOutcome = {
+  return {
     fold: options.fold ?? 1,
     seed: options.seed,
     videos: split.test.map((i) => ({ id: features[i].id, subject: features[i].subject, label: features[i].label })),
@@ -139,8 +167,18 @@ export async function trainAndReport(options: TrainAndReportOptions): Promise<Sp
         { accuracy: r.report.accuracy, macroF1: r.report.macroF1 },
       ]),
     ),
-    selectedEpochs,
+    selectedEpochs: trained.selectedEpochs,
   };
+}
+
+/** Trains every method, evaluates, prints and writes the report. Returns the results. */
+export async function trainAndReport(options: TrainAndReportOptions): Promise<SplitRunResult> {
+  const path = await import('node:path');
+  const { log } = options;
+  const trained = await trainAndTest(options);
+  const results = resultTables(options, trained);
+  const outcome = runOutcome(options, trained, results);
+  const { predicted } = outcome;
   for (const [name, p] of Object.entries(predicted)) {
     const c = collapsedClass(p);
     if (c !== null)
@@ -155,7 +193,7 @@ export async function trainAndReport(options: TrainAndReportOptions): Promise<Sp
     title: options.title ?? 'PLM-IPE results',
     config: options.config,
     wallSeconds,
-    checkpoints,
+    checkpoints: trained.checkpoints,
     extraMarkdown: pairs
       ? `## Paired comparisons (same test videos; p from a paired bootstrap over test subjects)\n\n${pairs}`
       : undefined,

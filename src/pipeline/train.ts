@@ -20,7 +20,7 @@ import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import type { SavableModel } from '../models/checkpoint.js';
 import { loadModelInto, saveModel } from '../models/checkpoint-node.js';
 import { balancedClassWeights, batchIndices, classCounts, makeBatch, type FeatureSplit } from './dataset.js';
-import { accuracyOf, evaluateMethod } from './evaluate.js';
+import { accuracyOf, evaluateMethod, type MethodEvaluation } from './evaluate.js';
 import { loadPretrainedC3D } from './pretrained.js';
 import type { VideoFeatures } from './extract.js';
 
@@ -204,143 +204,212 @@ const predictedCounts = (r: { confusion: number[][] }): [number, number, number]
 
 const stemOf = (epoch: number): string => `epoch-${String(epoch).padStart(3, '0')}`;
 
+/** A run's starting point: the seeded model and optimizers, with what a previous run completed read back. */
+interface RunStart {
+  method: PreferenceMethod;
+  optimizers: MethodOptimizers;
+  /** Completed epochs (resumed ones; grows as epochs finish). */
+  history: EpochRecord[];
+  /** Base path of the newest complete checkpoint ('' before the first). */
+  checkpoint: string;
+  /** Base path of the selected epoch's checkpoint ('' before the first). */
+  previousSelected: string;
+}
+
+/**
+ * Creates the checkpoint folder, the seeded model (with pretrained C3D weights) and its optimizers,
+ * and restores them from the folder's state file when a previous run left one.
+ */
+async function prepareRun(options: TrainOptions, epochs: number): Promise<RunStart> {
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  const name = options.method;
+  await fs.mkdir(options.checkpointDir, { recursive: true });
+
+  // Same seed and method, same initial weights and dropout masks.
+  manualSeed(`${options.seed ?? 0}/${name}/init`);
+  const method = createMethod(name, options.preset);
+  // Before the optimizers exist (they only hold references) and before a resume overwrites them.
+  if (options.c3dWeights !== undefined) await loadPretrainedC3D(method, options.c3dWeights);
+  const optimizers = createOptimizers(method, options.preset);
+  const start: RunStart = { method, optimizers, history: [], checkpoint: '', previousSelected: '' };
+
+  const state = await readState(options.checkpointDir, name);
+  if (state) {
+    start.checkpoint = path.join(options.checkpointDir, state.checkpoint);
+    await loadModelInto(method as SavableModel, start.checkpoint);
+    const optimFile = `${start.checkpoint}.optim.safetensors`;
+    restoreOptimizers(optimizers, await fs.readFile(optimFile), optimFile);
+    start.history.push(...state.history.slice(0, Math.min(state.epoch, epochs)));
+    if (state.selected) start.previousSelected = path.join(options.checkpointDir, state.selected);
+    for (const r of start.history) options.onEpoch?.(r, true);
+  }
+  return start;
+}
+
+/** Class weights of the preset's `classBalance`, from the training part only (never validation or test). */
+function trainingClassWeights(options: TrainOptions): number[] | undefined {
+  const classBalance = options.preset.classBalance ?? 'none';
+  if (classBalance !== 'none' && classBalance !== 'balanced')
+    throw new Error(`classBalance must be 'none' or 'balanced', got ${JSON.stringify(classBalance)}`);
+  return classBalance === 'balanced'
+    ? balancedClassWeights(classCounts(options.features, options.split.train))
+    : undefined;
+}
+
+/** What one epoch's batches need besides the run start. */
+interface EpochSettings {
+  epoch: number;
+  epochs: number;
+  batchSize: number;
+  seed: number | string;
+  classWeights: number[] | undefined;
+}
+
+/**
+ * One pass over the shuffled training part (seeded by epoch, so a resumed run draws the same
+ * batches); returns the mean of each loss term. A failing batch names the epoch, batch and the
+ * last good checkpoint.
+ */
+function trainEpoch(options: TrainOptions, run: RunStart, e: EpochSettings): Record<string, number> {
+  const { method, optimizers } = run;
+  const { preset, features, split } = options;
+  const name = options.method;
+  manualSeed(`${e.seed}/${name}/epoch/${e.epoch}`);
+  // Set from the preset every epoch (not read back from a checkpoint), so a resumed run follows the same schedule.
+  const factor = learningRateFactor(preset.lrSchedule, e.epoch, e.epochs);
+  if (optimizers.pixel) optimizers.pixel.lr = preset.pixelLr * factor;
+  if (optimizers.landmark) optimizers.landmark.lr = preset.landmarkLr * factor;
+  // Likewise the KL ramp (only PLM-IPE has a KL term).
+  if (method instanceof PLMIPE) method.klWeight = klRampFactor(preset.klRampEpochs, e.epoch);
+  method.train();
+  const sums: Record<string, number> = {};
+  const batches = batchIndices(split.train, e.batchSize, { seed: e.seed, epoch: e.epoch });
+  const flip = preset.pixelFlip ? { flip: createRng(`${e.seed}/${name}/flip/${e.epoch}`) } : {};
+  const augment = { ...flip, classWeights: e.classWeights };
+  batches.forEach((chunk, b) => {
+    const batch = makeBatch(features, chunk, augment);
+    try {
+      const losses = method.trainStep(batch, optimizers);
+      for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v;
+    } catch (err) {
+      throw new Error(
+        `training ${name} stopped in epoch ${e.epoch}, batch ${b + 1}/${batches.length}: ${(err as Error).message}` +
+          (run.checkpoint ? `; the last good checkpoint is ${run.checkpoint}` : ''),
+      );
+    } finally {
+      batch.pixel.clips?.dispose();
+      batch.landmark.descriptors.dispose();
+    }
+  });
+  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / batches.length]));
+}
+
+/** Accuracy, macro F1 and predicted counts of one validation report. */
+const validationScores = (r: MethodEvaluation['report']) => ({
+  accuracy: r.accuracy,
+  macroF1: r.macroF1,
+  predicted: predictedCounts(r),
+});
+
+/** The epoch's record: its losses, train accuracy (on `trainSample`) and the validation scores (seconds set later). */
+function epochRecord(
+  options: TrainOptions,
+  method: PreferenceMethod,
+  epoch: number,
+  terms: Record<string, number>,
+  trainSample: readonly number[],
+): EpochRecord {
+  const { features, split } = options;
+  const validationEval = split.validation.length ? evaluateMethod(method, features, split.validation) : null;
+  const validation = validationEval ? validationEval.report : null;
+  const record: EpochRecord = {
+    epoch,
+    loss: terms.loss ?? NaN,
+    terms,
+    trainAccuracy: options.skipTrainAccuracy ? NaN : accuracyOf(method, features, trainSample),
+    validationAccuracy: validation ? validation.accuracy : NaN,
+    validationMacroF1: validation ? validation.macroF1 : NaN,
+    validationPredicted: validation ? predictedCounts(validation) : [0, 0, 0],
+    seconds: 0,
+  };
+  if (validationEval?.branches) {
+    const b = validationEval.branches;
+    record.validationBranches = {
+      pixel: validationScores(b.pixel.report),
+      landmark: validationScores(b.landmark.report),
+    };
+  }
+  return record;
+}
+
+/**
+ * Writes the epoch's checkpoint and the state file pointing at it (with the selected epoch), then
+ * deletes checkpoints neither the state file nor `keepAll` needs; updates `run`'s paths.
+ */
+async function writeEpochCheckpoint(options: TrainOptions, run: RunStart, epoch: number): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  const dir = options.checkpointDir;
+  // Model, then optimizer, then the state file that points at them: a crash anywhere leaves
+  // the previous state file pointing at a complete previous checkpoint.
+  const stem = stemOf(epoch);
+  const base = path.join(dir, stem);
+  await saveModel(run.method as SavableModel, base);
+  await writeFileAtomic(`${base}.optim.safetensors`, serializeOptimizers(run.optimizers));
+  const selected = stemOf(selectEpoch(run.history));
+  const next: TrainState = {
+    format: 'plm-ipe-train-state',
+    method: options.method,
+    epoch,
+    checkpoint: stem,
+    selected,
+    history: run.history,
+  };
+  await writeFileAtomic(path.join(dir, 'state.json'), JSON.stringify(next, null, 1));
+  if (!options.keepAll) {
+    // Only the newest (resume) and the selected checkpoints are kept; the state file already points at them.
+    for (const old of [run.checkpoint, run.previousSelected]) {
+      if (!old || old === base || path.basename(old) === selected) continue;
+      for (const ext of ['.safetensors', '.json', '.optim.safetensors']) await fs.rm(`${old}${ext}`, { force: true });
+    }
+  }
+  run.checkpoint = base;
+  run.previousSelected = path.join(dir, selected);
+}
+
 /**
  * Trains (or resumes) one method and returns it with its history.
  * @example
  * const { method, history } = await trainMethod({ method: 'PLM-IPE', preset, features, split, checkpointDir: 'runs/x/plm-ipe' });
  */
 export async function trainMethod(options: TrainOptions): Promise<TrainResult> {
-  const fs = await import('node:fs/promises');
   const path = await import('node:path');
-  const { features, split, preset } = options;
+  const { split, preset } = options;
   const epochs = options.epochs ?? preset.epochs;
   const batchSize = options.batchSize ?? preset.batchSize;
   const seed = options.seed ?? 0;
-  const name = options.method;
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new Error(`epochs must be a positive integer, got ${epochs}`);
   if (split.train.length === 0) throw new Error('the training split is empty');
-  await fs.mkdir(options.checkpointDir, { recursive: true });
 
-  // Same seed and method, same initial weights and dropout masks.
-  manualSeed(`${seed}/${name}/init`);
-  const method = createMethod(name, preset);
-  // Before the optimizers exist (they only hold references) and before a resume overwrites them.
-  if (options.c3dWeights !== undefined) await loadPretrainedC3D(method, options.c3dWeights);
-  const optimizers = createOptimizers(method, preset);
-  const history: EpochRecord[] = [];
-  let checkpoint = '';
-  let previousSelected = '';
-
-  const state = await readState(options.checkpointDir, name);
-  if (state) {
-    checkpoint = path.join(options.checkpointDir, state.checkpoint);
-    await loadModelInto(method as SavableModel, checkpoint);
-    restoreOptimizers(
-      optimizers,
-      await fs.readFile(`${checkpoint}.optim.safetensors`),
-      `${checkpoint}.optim.safetensors`,
-    );
-    history.push(...state.history.slice(0, Math.min(state.epoch, epochs)));
-    if (state.selected) previousSelected = path.join(options.checkpointDir, state.selected);
-    for (const r of history) options.onEpoch?.(r, true);
-  }
+  const run = await prepareRun(options, epochs);
+  const { method, history } = run;
   const resumedEpochs = history.length;
   const trainSample = spreadSample(split.train, options.trainAccuracyVideos);
-  const classBalance = preset.classBalance ?? 'none';
-  if (classBalance !== 'none' && classBalance !== 'balanced')
-    throw new Error(`classBalance must be 'none' or 'balanced', got ${JSON.stringify(classBalance)}`);
-  // From the training part only (never validation or test), the same for every epoch and a resumed run.
-  const classWeights =
-    classBalance === 'balanced' ? balancedClassWeights(classCounts(features, split.train)) : undefined;
+  // The same for every epoch and a resumed run.
+  const classWeights = trainingClassWeights(options);
 
   for (let epoch = resumedEpochs + 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
-    manualSeed(`${seed}/${name}/epoch/${epoch}`);
-    // Set from the preset every epoch (not read back from a checkpoint), so a resumed run follows the same schedule.
-    const factor = learningRateFactor(preset.lrSchedule, epoch, epochs);
-    if (optimizers.pixel) optimizers.pixel.lr = preset.pixelLr * factor;
-    if (optimizers.landmark) optimizers.landmark.lr = preset.landmarkLr * factor;
-    // Likewise the KL ramp (only PLM-IPE has a KL term).
-    if (method instanceof PLMIPE) method.klWeight = klRampFactor(preset.klRampEpochs, epoch);
-    method.train();
-    const sums: Record<string, number> = {};
-    const batches = batchIndices(split.train, batchSize, { seed, epoch });
-    const augment = { ...(preset.pixelFlip ? { flip: createRng(`${seed}/${name}/flip/${epoch}`) } : {}), classWeights };
-    batches.forEach((chunk, b) => {
-      const batch = makeBatch(features, chunk, augment);
-      try {
-        const losses = method.trainStep(batch, optimizers);
-        for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v;
-      } catch (err) {
-        throw new Error(
-          `training ${name} stopped in epoch ${epoch}, batch ${b + 1}/${batches.length}: ${(err as Error).message}` +
-            (checkpoint ? `; the last good checkpoint is ${checkpoint}` : ''),
-        );
-      } finally {
-        batch.pixel.clips?.dispose();
-        batch.landmark.descriptors.dispose();
-      }
-    });
-    const terms = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / batches.length]));
-    const validationEval = split.validation.length ? evaluateMethod(method, features, split.validation) : null;
-    const validation = validationEval ? validationEval.report : null;
-    const record: EpochRecord = {
-      epoch,
-      loss: terms.loss ?? NaN,
-      terms,
-      trainAccuracy: options.skipTrainAccuracy ? NaN : accuracyOf(method, features, trainSample),
-      validationAccuracy: validation ? validation.accuracy : NaN,
-      validationMacroF1: validation ? validation.macroF1 : NaN,
-      validationPredicted: validation ? predictedCounts(validation) : [0, 0, 0],
-      seconds: 0,
-    };
-    if (validationEval?.branches) {
-      const b = validationEval.branches;
-      record.validationBranches = {
-        pixel: {
-          accuracy: b.pixel.report.accuracy,
-          macroF1: b.pixel.report.macroF1,
-          predicted: predictedCounts(b.pixel.report),
-        },
-        landmark: {
-          accuracy: b.landmark.report.accuracy,
-          macroF1: b.landmark.report.macroF1,
-          predicted: predictedCounts(b.landmark.report),
-        },
-      };
-    }
+    const terms = trainEpoch(options, run, { epoch, epochs, batchSize, seed, classWeights });
+    const record = epochRecord(options, method, epoch, terms, trainSample);
     record.seconds = (performance.now() - t0) / 1000;
     history.push(record);
-
-    // Model, then optimizer, then the state file that points at them: a crash anywhere leaves
-    // the previous state file pointing at a complete previous checkpoint.
-    const stem = stemOf(epoch);
-    const base = path.join(options.checkpointDir, stem);
-    await saveModel(method as SavableModel, base);
-    await writeFileAtomic(`${base}.optim.safetensors`, serializeOptimizers(optimizers));
-    const selected = stemOf(selectEpoch(history));
-    const next: TrainState = {
-      format: 'plm-ipe-train-state',
-      method: name,
-      epoch,
-      checkpoint: stem,
-      selected,
-      history,
-    };
-    await writeFileAtomic(path.join(options.checkpointDir, 'state.json'), JSON.stringify(next, null, 1));
-    if (!options.keepAll) {
-      // Only the newest (resume) and the selected checkpoints are kept; the state file already points at them.
-      for (const old of [checkpoint, previousSelected]) {
-        if (!old || old === base || path.basename(old) === selected) continue;
-        for (const ext of ['.safetensors', '.json', '.optim.safetensors']) await fs.rm(`${old}${ext}`, { force: true });
-      }
-    }
-    checkpoint = base;
-    previousSelected = path.join(options.checkpointDir, selected);
+    await writeEpochCheckpoint(options, run, epoch);
     options.onEpoch?.(record, false);
   }
   const selectedEpoch = selectEpoch(history);
   const selectedCheckpoint = path.join(options.checkpointDir, stemOf(selectedEpoch));
-  if (selectedCheckpoint !== checkpoint) await loadModelInto(method as SavableModel, selectedCheckpoint);
-  return { method, history, resumedEpochs, checkpoint, selectedEpoch, selectedCheckpoint };
+  if (selectedCheckpoint !== run.checkpoint) await loadModelInto(method as SavableModel, selectedCheckpoint);
+  return { method, history, resumedEpochs, checkpoint: run.checkpoint, selectedEpoch, selectedCheckpoint };
 }
