@@ -15,37 +15,11 @@ import {
   type C3DOptions,
   type PreferenceBatch,
 } from '../src/models/index.js';
-import { time, report, type BenchRow } from './util.js';
+import { c3dFlops, time, report, type BenchRow } from './util.js';
 
 const runPaperTfjs = process.argv.includes('--paper-tfjs');
 const SMALL: C3DOptions = { width: 1 / 8, clipLength: 8, inputSize: 32, temporalPools: 3, dropout: 0.5 };
 const SMALL_BATCH = 4;
-
-/** Multiply-adds x 2 of one C3D forward per clip: convs at their (unpooled) resolution, fc6, fc7. */
-function c3dFlops(options: C3DOptions): number {
-  const g = c3dGeometry(options);
-  const c = g.channels;
-  const {
-    clipLength: l,
-    inputSize: [h, w],
-    inChannels,
-  } = g.config;
-  const vox = (shape: number[]) => shape[1] * shape[2] * shape[3];
-  const res = [l * h * w, vox(g.pooled.pool1), vox(g.pooled.pool2), vox(g.pooled.pool3), vox(g.pooled.pool4)];
-  const conv = (cin: number, cout: number, v: number) => 2 * cin * cout * 27 * v;
-  return (
-    conv(inChannels, c.conv1, res[0]) +
-    conv(c.conv1, c.conv2, res[1]) +
-    conv(c.conv2, c.conv3, res[2]) +
-    conv(c.conv3, c.conv3, res[2]) +
-    conv(c.conv3, c.conv4, res[3]) +
-    conv(c.conv4, c.conv4, res[3]) +
-    conv(c.conv4, c.conv5, res[4]) +
-    conv(c.conv5, c.conv5, res[4]) +
-    2 * g.fc6In * g.featureSize +
-    2 * g.featureSize * g.featureSize
-  );
-}
 
 function toTf(t: Tensor, perm?: number[]): tf.Tensor {
   const x = tf.tensor(t.dataSync(), t.shape as number[]);
@@ -115,7 +89,7 @@ async function c3dCases(): Promise<{ rows: BenchRow[]; parity: number }> {
   const x = randn([SMALL_BATCH, ...model.clipShape]);
   const tx = toTf(x, [0, 2, 3, 4, 1]) as tf.Tensor5D;
   const peerModel = tfC3D(model);
-  const flops = SMALL_BATCH * c3dFlops(SMALL);
+  const flops = SMALL_BATCH * c3dFlops(c3dGeometry(SMALL));
 
   model.eval();
   const oursOut = noGrad(() => model.forward(x)).dataSync();
@@ -185,7 +159,7 @@ async function c3dCases(): Promise<{ rows: BenchRow[]; parity: number }> {
  * with --paper-tfjs (minutes), otherwise extrapolated from its small-case GFLOP/s and marked so.
  */
 async function paperC3D(peerGflops: number): Promise<BenchRow> {
-  const flops = c3dFlops({});
+  const flops = c3dFlops(c3dGeometry({}));
   manualSeed(2);
   const model = new C3D().eval();
   const x = randn([1, 3, 16, 112, 112]);

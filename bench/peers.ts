@@ -31,7 +31,7 @@ import {
 import { C3D, type C3DOptions } from '../src/models/index.js';
 import { startWorkers, workerStats } from '../src/backend/cpu/kernels/threads.js';
 import { c3dToOnnx } from './onnx/c3d-onnx.js';
-import { report, lstmTrainStep, type BenchRow } from './util.js';
+import { c3dFlops, report, lstmTrainStep, type BenchRow } from './util.js';
 import { useWholeLayerLstm } from './lstm-path.js';
 
 const argv = process.argv.slice(2);
@@ -73,32 +73,6 @@ function maxAbs(a: ArrayLike<number>): number {
 async function waitForWorkers(): Promise<void> {
   startWorkers();
   while (workerStats().ready < kernelInfo().threads - 1) await new Promise((r) => setTimeout(r, 20));
-}
-
-/** Multiply-adds x 2 of one clip through C3D's convs and fc layers (as bench/models.ts counts). */
-function c3dFlops(model: C3D): number {
-  const g = model.geometry;
-  const c = g.channels;
-  const {
-    clipLength: l,
-    inputSize: [h, w],
-    inChannels,
-  } = g.config;
-  const vox = (s: number[]) => s[1] * s[2] * s[3];
-  const r = [l * h * w, vox(g.pooled.pool1), vox(g.pooled.pool2), vox(g.pooled.pool3), vox(g.pooled.pool4)];
-  const conv = (i: number, o: number, v: number) => 2 * i * o * 27 * v;
-  return (
-    conv(inChannels, c.conv1, r[0]) +
-    conv(c.conv1, c.conv2, r[1]) +
-    conv(c.conv2, c.conv3, r[2]) +
-    conv(c.conv3, c.conv3, r[2]) +
-    conv(c.conv3, c.conv4, r[3]) +
-    conv(c.conv4, c.conv4, r[3]) +
-    conv(c.conv4, c.conv5, r[4]) +
-    conv(c.conv5, c.conv5, r[4]) +
-    2 * g.fc6In * g.featureSize +
-    2 * g.featureSize * g.featureSize
-  );
 }
 
 /** C3D clip forward: ours, onnxruntime-web, onnxruntime-node, interleaved round by round. */
@@ -162,7 +136,7 @@ async function c3dCase(): Promise<{ rows: BenchRow[]; meta: Record<string, unkno
   }
   await web.release();
   await native.release();
-  const flops = c3dFlops(model);
+  const flops = c3dFlops(model.geometry);
   const name = quick ? 'C3D clip forward (quick: w1/4 8x56x56)' : 'C3D clip forward paper 3x16x112x112';
   const note = `max |ours - peer| ${parity.web.toExponential(1)} (web) ${parity.node.toExponential(1)} (node), max |output| ${parity.outputMaxAbs.toExponential(1)}`;
   return {

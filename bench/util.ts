@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomicSync } from '../src/io/atomic-write.js';
 import { Adam, LSTM, Linear, crossEntropy, manualSeed, randn, tidy, type Tensor } from '../src/index.js';
+import type { C3DGeometry } from '../src/models/index.js';
 
 export interface Timing {
   /** Median wall time per call, milliseconds. */
@@ -106,4 +107,29 @@ export function lstmTrainStep(
       return loss.item();
     });
   return { x, y, step };
+}
+
+/** Multiply-adds x 2 of one C3D forward per clip (bench/models.ts and bench/peers.ts): convs at their (unpooled) resolution, fc6, fc7. */
+export function c3dFlops(g: C3DGeometry): number {
+  const c = g.channels;
+  const {
+    clipLength: l,
+    inputSize: [h, w],
+    inChannels,
+  } = g.config;
+  const vox = (shape: number[]) => shape[1] * shape[2] * shape[3];
+  const res = [l * h * w, vox(g.pooled.pool1), vox(g.pooled.pool2), vox(g.pooled.pool3), vox(g.pooled.pool4)];
+  const conv = (cin: number, cout: number, v: number) => 2 * cin * cout * 27 * v;
+  return (
+    conv(inChannels, c.conv1, res[0]) +
+    conv(c.conv1, c.conv2, res[1]) +
+    conv(c.conv2, c.conv3, res[2]) +
+    conv(c.conv3, c.conv3, res[2]) +
+    conv(c.conv3, c.conv4, res[3]) +
+    conv(c.conv4, c.conv4, res[3]) +
+    conv(c.conv4, c.conv5, res[4]) +
+    conv(c.conv5, c.conv5, res[4]) +
+    2 * g.fc6In * g.featureSize +
+    2 * g.featureSize * g.featureSize
+  );
 }

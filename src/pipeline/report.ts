@@ -157,16 +157,7 @@ export function reportMarkdown(results: RunResults, info: ReportInfo): string {
   }
   if (info.extraMarkdown) out.push(info.extraMarkdown, '');
   out.push('## Checkpoints', '', ...Object.entries(info.checkpoints).map(([k, v]) => `- ${k}: \`${v}\``), '');
-  out.push(
-    '## Configuration',
-    '',
-    'Also in `config.json`.',
-    '',
-    '```json',
-    JSON.stringify(info.config, null, 2),
-    '```',
-    '',
-  );
+  out.push(...configurationSection(info.config));
   return out.join('\n');
 }
 
@@ -238,16 +229,7 @@ export function comparisonMarkdown(
     ),
     '',
   ];
-  out.push(
-    '## Configuration',
-    '',
-    'Also in `config.json`.',
-    '',
-    '```json',
-    JSON.stringify(info.config, null, 2),
-    '```',
-    '',
-  );
+  out.push(...configurationSection(info.config));
   return out.join('\n');
 }
 
@@ -286,4 +268,9 @@ export async function writeComparisonReport(
   const file = path.join(dir, 'report.md');
   await writeFileAtomic(file, comparisonMarkdown(summary, outcomes, info));
   return file;
+}
+
+/** The report's last section: the run's config, as written beside it in `config.json`. */
+function configurationSection(config: unknown): string[] {
+  return ['## Configuration', '', 'Also in `config.json`.', '', '```json', JSON.stringify(config, null, 2), '```', ''];
 }

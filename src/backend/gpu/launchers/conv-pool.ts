@@ -1,14 +1,12 @@
 // Launchers of 3D convolution and pooling (kernel bodies: ../kernel-sources/conv3d.ts and
 // pool3d.ts). The frozen geometry becomes the baked constants, so the kernel cache keys on it.
-import type { Conv3dGeometry, Pool3dGeometry } from '../../../tensor/geometry.js';
+import type { Conv3dGeometry, Pool3dGeometry, WindowGeometry } from '../../../tensor/geometry.js';
 import type { DeviceValue } from '../storage.js';
 import type { Device } from './device.js';
 
-function convConstants(g: Conv3dGeometry): Record<string, number> {
+/** The window fields conv and pool kernels share. */
+function windowConstants(g: WindowGeometry): Record<string, number> {
   return {
-    N: g.batch,
-    Ci: g.inChannels,
-    Co: g.outChannels,
     inD: g.inD,
     inH: g.inH,
     inW: g.inW,
@@ -21,34 +19,18 @@ function convConstants(g: Conv3dGeometry): Record<string, number> {
     padD: g.padD,
     padH: g.padH,
     padW: g.padW,
-    dilD: g.dilationD,
-    dilH: g.dilationH,
-    dilW: g.dilationW,
     outD: g.outD,
     outH: g.outH,
     outW: g.outW,
   };
 }
 
-function poolConstants(g: Pool3dGeometry): Record<string, number> {
-  return {
-    inD: g.inD,
-    inH: g.inH,
-    inW: g.inW,
-    kD: g.kD,
-    kH: g.kH,
-    kW: g.kW,
-    strideD: g.strideD,
-    strideH: g.strideH,
-    strideW: g.strideW,
-    padD: g.padD,
-    padH: g.padH,
-    padW: g.padW,
-    outD: g.outD,
-    outH: g.outH,
-    outW: g.outW,
-  };
+function convConstants(g: Conv3dGeometry): Record<string, number> {
+  const dilations = { dilD: g.dilationD, dilH: g.dilationH, dilW: g.dilationW };
+  return { N: g.batch, Ci: g.inChannels, Co: g.outChannels, ...windowConstants(g), ...dilations };
 }
+
+const poolConstants = windowConstants;
 
 export function conv3d(
   dev: Device,
