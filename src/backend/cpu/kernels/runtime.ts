@@ -14,6 +14,17 @@ const MAX_PAGES = 32768;
 /** Every export of the kernel module: the driver's two plus the A packers. Addresses are bytes. */
 export interface KernelExports extends DriverExports, WinogradExports {
   copy4(dst: number, src: number, srcStrideBytes: number, count: number): void;
+  reluInPlace(ptr: number, count: number): void;
+  maxPoolRow(
+    y: number,
+    arg: number,
+    src: number,
+    count: number,
+    rowBytes: number,
+    planeBytes: number,
+    deep: number,
+    index: number,
+  ): void;
 }
 
 export interface Runtime {

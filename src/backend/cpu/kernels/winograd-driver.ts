@@ -1,7 +1,7 @@
 // Runs one chunk of a Winograd job on the calling thread or a worker: the weight transform of a
 // range of output channels into the GEMM's packed A layout, or a whole tile block of the forward
 // (input transform into this thread's scratch, the 64 products on the macro-kernel, output
-// transform with bias), so a block never leaves its core's cache between the three steps. Its
+// transform with bias and optional relu), so a block never leaves its core's cache between the three steps. Its
 // source text runs in workers, so `createWinogradDriver` must stay self-contained: no imports, no outer references.
 
 /** The wasm exports a Winograd chunk calls (winograd-module.ts, gemm-module.ts); addresses are bytes. */
@@ -35,6 +35,7 @@ export interface WinogradExports {
     rowBytes: number,
     planeBytes: number,
     bias: number,
+    relu: number,
   ): void;
   winoWeights(dst: number, src: number, count: number, rowBytes: number, tStride: number): void;
 }
@@ -71,7 +72,8 @@ export interface WinogradDriver {
     | 'COSPLIT'
     | 'VBASE'
     | 'VSTRIDE'
-    | 'BIAS',
+    | 'BIAS'
+    | 'RELU',
     number
   >;
   /** Job kinds for the KIND field (0 is the GEMM driver's). */
@@ -119,6 +121,7 @@ export function createWinogradDriver(
     VBASE: 25,
     VSTRIDE: 26,
     BIAS: 27,
+    RELU: 28,
     SCRATCH: 34,
     SCRATCHSTRIDE: 35,
     KIND: 36,
@@ -235,7 +238,7 @@ export function createWinogradDriver(
         bias = d[W.BIAS] < 0 ? ZERO : d[W.BIAS] + co;
       stretches(d, g0, g1, (run, gl, a, b, gi) => {
         const dst = yco + 2 * a * yPlane + 2 * b * yRow + 8 * gi;
-        winoOut(dst * 4, (mco + gl * 4) * 4, run, mt * 4, yRow * 4, yPlane * 4, bias * 4);
+        winoOut(dst * 4, (mco + gl * 4) * 4, run, mt * 4, yRow * 4, yPlane * 4, bias * 4, d[W.RELU]);
       });
     }
   }

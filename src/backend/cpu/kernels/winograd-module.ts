@@ -193,17 +193,20 @@ function hdAxes(f: FunctionBuilder, cube: number[], outs: Term[][], tmp: number[
 }
 
 /**
- * `winoOut(dst, src, count, tStride, rowBytes, planeBytes, bias)`: the output transform A^T m A of
- * `count` groups of four w-adjacent tiles of one channel, plus the f32 at `bias`. Point t of a group
+ * `winoOut(dst, src, count, tStride, rowBytes, planeBytes, bias, relu)`: the output transform A^T m A
+ * of `count` groups of four w-adjacent tiles of one channel, plus the f32 at `bias`, then max(0, .)
+ * when `relu` is not 0 (NaN and -0 give 0, as the cpu backend's relu). Point t of a group
  * is the vector at `src + t * tStride` (four tiles; the next group's 16 bytes on); the 2x2x2 outputs of
  * the four tiles go to `dst` as 2 x 2 rows of 8 floats (rows `rowBytes`, planes `planeBytes` apart).
  */
 export function buildWinoOut(): FunctionBuilder {
-  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32]);
-  const [dst, src, count, tStride, rowBytes, planeBytes, bias] = [0, 1, 2, 3, 4, 5, 6];
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [dst, src, count, tStride, rowBytes, planeBytes, bias, relu] = [0, 1, 2, 3, 4, 5, 6, 7];
   const q = f.local(I32),
     row = f.local(I32),
-    b = f.local(V128);
+    b = f.local(V128),
+    zero = f.local(V128);
+  f.v128Zero().set(zero);
   const cube = Array.from({ length: 64 }, () => f.local(V128));
   f.get(bias).v128Load32Splat(0).set(b);
   f.block().loop();
@@ -223,6 +226,9 @@ export function buildWinoOut(): FunctionBuilder {
       const w0 = r[at(2, d, h, 0)],
         w1 = r[at(2, d, h, 1)];
       f.get(w0).get(b).f32x4Add().set(w0).get(w1).get(b).f32x4Add().set(w1);
+      f.get(relu).if();
+      f.get(zero).get(w0).f32x4Pmax().set(w0).get(zero).get(w1).f32x4Pmax().set(w1);
+      f.end();
       // Interleave the tiles' two columns: outputs w = 0..7 of the row.
       f.get(row).get(w0).get(w1).shuffleF32([0, 4, 1, 5]).v128Store(0);
       f.get(row).get(w0).get(w1).shuffleF32([2, 6, 3, 7]).v128Store(16);
@@ -275,6 +281,27 @@ export function buildWinoWeights(): FunctionBuilder {
   }
   f.get(src).i32(108).add().set(src);
   f.get(dst).i32(16).add().set(dst);
+  f.get(count).i32(1).sub().set(count);
+  f.br(0).end().end();
+  return f;
+}
+
+/** `reluInPlace(ptr, count)`: max(0, x) over `count` floats from byte `ptr` (NaN and -0 give 0). */
+export function buildReluInPlace(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32]);
+  const [ptr, count] = [0, 1];
+  const zero = f.local(V128);
+  f.v128Zero().set(zero);
+  f.block().loop();
+  f.get(count).i32(4).ltS().brIf(1);
+  f.get(ptr).get(zero).get(ptr).v128Load(0).f32x4Pmax().v128Store(0);
+  f.get(ptr).i32(16).add().set(ptr);
+  f.get(count).i32(4).sub().set(count);
+  f.br(0).end().end();
+  f.block().loop();
+  f.get(count).i32(1).ltS().brIf(1);
+  f.get(ptr).get(zero).get(ptr).v128Load32Zero(0).f32x4Pmax().v128Store32Lane(0, 0);
+  f.get(ptr).i32(4).add().set(ptr);
   f.get(count).i32(1).sub().set(count);
   f.br(0).end().end();
   return f;

@@ -47,7 +47,8 @@ function winogradComputes(g: Conv3dGeometry): boolean {
  * Computes any 3x3x3, stride-1, dilation-1 geometry (any padding); throws on others. The heap holds
  * the 64 packed transformed weight matrices (64/27 of the weights), one batch item's zero-padded
  * input and padded output, and per thread one block of tiles' transformed input and products (at
- * most 8 MiB). `maxTilesPerChunk` lowers the block size (tests).
+ * most 8 MiB). `maxTilesPerChunk` lowers the block size (tests). With `relu`, max(0, y) is applied
+ * as the outputs are written (NaN and -0 give 0, as the backend's relu).
  */
 export function conv3dForwardWinograd(
   x: Float32Array,
@@ -55,6 +56,7 @@ export function conv3dForwardWinograd(
   bias: Float32Array | null,
   g: Conv3dGeometry,
   maxTilesPerChunk = Infinity,
+  relu = false,
 ): Float32Array {
   checkWinogradArgs(x, w, g);
   const Ci = g.inChannels,
@@ -65,7 +67,7 @@ export function conv3dForwardWinograd(
   if (Ci === 0) {
     if (bias)
       for (let n = 0; n < g.batch; n++)
-        for (let c = 0; c < Co; c++) y.fill(bias[c], (n * Co + c) * oS, (n * Co + c + 1) * oS);
+        for (let c = 0; c < Co; c++) y.fill(relu ? reluOf(bias[c]) : bias[c], (n * Co + c) * oS, (n * Co + c + 1) * oS);
     return y;
   }
   const rt = getRuntime();
@@ -73,6 +75,7 @@ export function conv3dForwardWinograd(
   const weights = transformWeights(rt, w, Co, Ci);
   const lay = layOut(rt, g, maxTilesPerChunk);
   const job = convJob(rt, g, weights, lay, bias);
+  job[rt.winograd.W.RELU] = relu ? 1 : 0;
   const h = rt.heap();
   h.fill(0, lay.xP, lay.xP + Ci * lay.xCh);
   for (let n = 0; n < g.batch; n++) {
@@ -82,6 +85,8 @@ export function conv3dForwardWinograd(
   }
   return y;
 }
+
+const reluOf = (v: number): number => (v > 0 ? v : 0);
 
 function checkWinogradArgs(x: Float32Array, w: Float32Array, g: Conv3dGeometry): void {
   const fn = 'conv3dForwardWinograd';
