@@ -258,6 +258,36 @@ function buildCopy4(): FunctionBuilder {
   return f;
 }
 
+/**
+ * `copyRows(dst, dstStride, src, srcStride, rows, len)`: `rows` runs of `len` floats, each `srcStride`
+ * bytes on from the last in the source and `dstStride` bytes in the destination (4 floats per step,
+ * unaligned, then the tail), so re-laying a box costs one call per plane row instead of one per row.
+ */
+function buildCopyRows(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32]);
+  const [dst, dstStride, src, srcStride, rows, len] = [0, 1, 2, 3, 4, 5];
+  const d = f.local(I32),
+    s = f.local(I32),
+    n = f.local(I32);
+  f.block().loop();
+  f.get(rows).i32(1).ltS().brIf(1);
+  f.get(dst).set(d).get(src).set(s).get(len).set(n);
+  f.block().loop();
+  f.get(n).i32(4).ltS().brIf(1);
+  f.get(d).get(s).v128Load().v128Store();
+  f.get(d).i32(16).add().set(d).get(s).i32(16).add().set(s).get(n).i32(4).sub().set(n);
+  f.br(0).end().end();
+  f.block().loop();
+  f.get(n).i32(1).ltS().brIf(1);
+  f.get(d).get(s).f32Load().f32Store();
+  f.get(d).i32(4).add().set(d).get(s).i32(4).add().set(s).get(n).i32(1).sub().set(n);
+  f.br(0).end().end();
+  f.get(dst).get(dstStride).add().set(dst).get(src).get(srcStride).add().set(src);
+  f.get(rows).i32(1).sub().set(rows);
+  f.br(0).end().end();
+  return f;
+}
+
 /** Function index of `seg` in the module (for `walk`'s calls). */
 const SEG_INDEX = 1;
 
@@ -377,6 +407,7 @@ export function gemmModuleBytes(tile: TileShape, memory: MemoryImport): Uint8Arr
     { name: 'winoWeights', fn: buildWinoWeights() },
     { name: 'reluInPlace', fn: buildReluInPlace() },
     { name: 'maxPoolRow', fn: buildMaxPoolRow() },
+    { name: 'copyRows', fn: buildCopyRows() },
   ]);
   if (!WebAssembly.validate(bytes)) throw new Error('gemm-module: emitted module does not validate');
   return bytes;

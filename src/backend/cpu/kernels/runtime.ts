@@ -15,6 +15,7 @@ const MAX_PAGES = 32768;
 export interface KernelExports extends DriverExports, WinogradExports {
   copy4(dst: number, src: number, srcStrideBytes: number, count: number): void;
   reluInPlace(ptr: number, count: number): void;
+  copyRows(dst: number, dstStride: number, src: number, srcStride: number, rows: number, len: number): void;
   maxPoolRow(
     y: number,
     arg: number,

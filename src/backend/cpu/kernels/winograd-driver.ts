@@ -79,6 +79,8 @@ export interface WinogradDriver {
   /** Job kinds for the KIND field (0 is the GEMM driver's). */
   KIND_WEIGHTS: number;
   KIND_CONV: number;
+  /** The stride (floats) between the 64 points' copies of an n-float matrix. */
+  skew(n: number): number;
   runChunk(d: Int32Array, chunk: number, thread: number): void;
 }
 
@@ -130,6 +132,15 @@ export function createWinogradDriver(
     KIND_CONV = 2;
   const ZERO = 0;
   const P = 64;
+  /**
+   * The 64 points' copies of a matrix sit `skew(n)` floats apart: an odd number of cache lines, so the
+   * transforms' 64 loads or stores per tile group fall in different cache sets (power-of-two
+   * strides put them all in one L1 set).
+   */
+  const skew = (n: number): number => {
+    const lines = Math.ceil(n / 16);
+    return 16 * (lines % 2 === 0 ? lines + 1 : lines);
+  };
 
   /** Weight transform of output-channel groups (of MR = 4) of chunk `chunk` into the packed A of all 64 points. */
   function weightsChunk(d: Int32Array, chunk: number): void {
@@ -182,10 +193,10 @@ export function createWinogradDriver(
       g1 = Math.min(d[W.NGROUPS], g0 + d[W.GPB]),
       ng = g1 - g0;
     const nbPad = Math.ceil(ng / 2) * NR;
+    const vt = skew(Ci * nbPad),
+      mt = skew(mc * nbPad);
     const V = d[W.VBASE] + thread * d[W.VSTRIDE],
-      M = V + P * Ci * nbPad;
-    const vt = Ci * nbPad,
-      mt = mc * nbPad;
+      M = V + P * vt;
     // 1. Input transform of the block's tiles, every input channel, into B panels per point.
     const xRow = d[W.XPROW],
       xPlane = d[W.XPPLANE];
@@ -248,5 +259,5 @@ export function createWinogradDriver(
     else convChunk(d, chunk, thread);
   }
 
-  return { W, KIND_WEIGHTS, KIND_CONV, runChunk };
+  return { W, KIND_WEIGHTS, KIND_CONV, skew, runChunk };
 }
