@@ -17,12 +17,14 @@ const BLOCK_FLOATS = 1 << 21;
 
 /**
  * Whether {@link conv3dForwardWinograd} computes this geometry (3x3x3, stride 1, dilation 1) and
- * is expected to beat the direct GEMM: enough channels that the JS transforms and the per-call
- * weight transform are paid back by the 3.4x fewer multiplications (measured in bench/winograd.ts).
+ * is expected to beat the direct GEMM: enough outputs per weight that the per-call weight
+ * transform (64 values per 27) is paid back. Measured (bench/winograd.ts and by hand, 2 threads):
+ * 1.2-2.6x at every C3D layer of the paper size including conv1 (3 input channels), 2.7-6x on the
+ * demo's small layers (3-16 channels, batch 16), where the direct path's im2col packing outweighs
+ * its arithmetic; slower below ~64 outputs (0.6x at 4 outputs with 64 channels, 1 with 512).
  */
 export function winogradQualifies(g: Conv3dGeometry): boolean {
-  if (!winogradComputes(g)) return false;
-  return g.inChannels >= 32 && g.outChannels >= 32 && g.batch * g.outVolume >= 512;
+  return winogradComputes(g) && g.batch * g.outVolume >= 64;
 }
 
 function winogradComputes(g: Conv3dGeometry): boolean {
