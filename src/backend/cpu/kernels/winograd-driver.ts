@@ -73,7 +73,9 @@ export interface WinogradDriver {
     | 'VBASE'
     | 'VSTRIDE'
     | 'BIAS'
-    | 'RELU',
+    | 'RELU'
+    | 'XPITEM'
+    | 'YPITEM',
     number
   >;
   /** Job kinds for the KIND field (0 is the GEMM driver's). */
@@ -124,6 +126,9 @@ export function createWinogradDriver(
     VSTRIDE: 26,
     BIAS: 27,
     RELU: 28,
+    // Batch items of one job: item i's boxes at XP + i * XPITEM and YP + i * YPITEM.
+    XPITEM: 29,
+    YPITEM: 30,
     SCRATCH: 34,
     SCRATCHSTRIDE: 35,
     KIND: 36,
@@ -181,10 +186,16 @@ export function createWinogradDriver(
     }
   }
 
-  function convChunk(d: Int32Array, chunk: number, thread: number): void {
+  function convChunk(d: Int32Array, job: number, thread: number): void {
     const Ci = d[W.CI],
       Co = d[W.CO],
       nSplit = d[W.NCOSPLIT];
+    // Chunks run item by item: (item, block, output-channel split).
+    const perItem = Math.ceil(d[W.NGROUPS] / d[W.GPB]) * nSplit,
+      item = Math.floor(job / perItem),
+      chunk = job - item * perItem;
+    const xBox = d[W.XP] + item * d[W.XPITEM],
+      yBox = d[W.YP] + item * d[W.YPITEM];
     const blk = Math.floor(chunk / nSplit),
       co0 = (chunk - blk * nSplit) * d[W.COSPLIT],
       co1 = Math.min(Co, co0 + d[W.COSPLIT]),
@@ -204,7 +215,7 @@ export function createWinogradDriver(
       const pc = Math.floor(ci / KC) * KC,
         kc = Math.min(KC, Ci - pc);
       const vci = V + pc * nbPad + (ci - pc) * NR,
-        xci = d[W.XP] + ci * d[W.XPCH];
+        xci = xBox + ci * d[W.XPCH];
       stretches(d, g0, g1, (run, gl, a, b, gi) => {
         const dst = vci + (gl >> 1) * kc * NR + (gl & 1) * 4,
           src = xci + 2 * a * xPlane + 2 * b * xRow + 8 * gi;
@@ -245,7 +256,7 @@ export function createWinogradDriver(
       yPlane = d[W.YPPLANE];
     for (let co = co0; co < co1; co++) {
       const mco = M + (co - co0) * nbPad,
-        yco = d[W.YP] + co * d[W.YPCH],
+        yco = yBox + co * d[W.YPCH],
         bias = d[W.BIAS] < 0 ? ZERO : d[W.BIAS] + co;
       stretches(d, g0, g1, (run, gl, a, b, gi) => {
         const dst = yco + 2 * a * yPlane + 2 * b * yRow + 8 * gi;

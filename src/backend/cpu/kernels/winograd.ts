@@ -14,6 +14,8 @@ import { kernelThreads, runJob } from './threads.js';
 const P = 64;
 /** A block's transformed input and products stay under this many floats (8 MiB) per thread. */
 const BLOCK_FLOATS = 1 << 21;
+/** One job's input and output boxes (all its batch items) stay under this many floats (64 MiB), or one item's. */
+const BOX_FLOATS = 1 << 24;
 
 /**
  * Whether {@link conv3dForwardWinograd} computes this geometry (3x3x3, stride 1, dilation 1) and
@@ -77,13 +79,17 @@ export function conv3dForwardWinograd(
   const weights = transformWeights(rt, w, Co, Ci);
   const lay = layOut(rt, g, maxTilesPerChunk);
   const job = convJob(rt, g, weights, lay, bias);
-  job[rt.winograd.W.RELU] = relu ? 1 : 0;
+  const W = rt.winograd.W;
+  job[W.RELU] = relu ? 1 : 0;
   const h = rt.heap();
-  h.fill(0, lay.xP, lay.xP + lay.xSize);
-  for (let n = 0; n < g.batch; n++) {
-    copyInPadded(rt, x, n, g, lay);
+  h.fill(0, lay.xP, lay.xP + lay.items * lay.xSize);
+  // One job per `lay.items` batch items: a small layer's items share one hand-over to the threads.
+  for (let n0 = 0; n0 < g.batch; n0 += lay.items) {
+    const k = Math.min(lay.items, g.batch - n0);
+    for (let i = 0; i < k; i++) copyInPadded(rt, x, n0 + i, g, lay, i);
+    job[W.NCHUNKS] = k * lay.chunksPerItem;
     runJob(rt, job);
-    copyOutCropped(rt, y, n, g, lay);
+    for (let i = 0; i < k; i++) copyOutCropped(rt, y, n0 + i, g, lay, i);
   }
   return y;
 }
@@ -164,6 +170,10 @@ interface Layout {
   yRow: number;
   /** One batch item of x on the way in, or of y on the way out, in NCDHW order. */
   stage: number;
+  /** Batch items per job (each with its own boxes, xSize and ySize floats apart) and chunks per item. */
+  items: number;
+  ySize: number;
+  chunksPerItem: number;
   tH: number;
   /** Groups of four w-adjacent tiles per tile row, in all, per block. */
   gpr: number;
@@ -178,7 +188,8 @@ interface Layout {
 /**
  * Block size: tiles per block near Co*Ci / (2 (Ci + Co)), where re-reading the packed weights once
  * per block costs about what the block's own transformed data costs, within 16-128 tiles and 8 MiB
- * per thread. When there are fewer blocks than 2 per thread, blocks split their output channels too.
+ * per thread. When a job (all its batch items) has fewer blocks than 2 per thread, blocks split their
+ * output channels too. A job holds as many batch items as fit 64 MiB of boxes.
  */
 function layOut(rt: Runtime, g: Conv3dGeometry, maxTiles: number): Layout {
   const { MR, NR } = rt.driver;
@@ -193,11 +204,6 @@ function layOut(rt: Runtime, g: Conv3dGeometry, maxTiles: number): Layout {
   while (gpb > 1 && P * (Ci + Co) * Math.ceil(gpb / 2) * NR > BLOCK_FLOATS) gpb--;
   if (gpb > 1) gpb &= ~1;
   const nBlocks = Math.ceil(nGroups / gpb);
-  const mPad = Math.ceil(Co / MR) * MR;
-  let nSplit = 1;
-  while (nBlocks * nSplit < 2 * kernelThreads() && mPad / (2 * nSplit) >= 16) nSplit *= 2;
-  const coSplit = Math.ceil(mPad / nSplit / MR) * MR;
-  nSplit = Math.ceil(Co / coSplit);
   const xCh = 8 * gpr + 2,
     xRow = Ci * xCh,
     xPlane = (2 * tH + 2) * xRow,
@@ -205,8 +211,15 @@ function layOut(rt: Runtime, g: Conv3dGeometry, maxTiles: number): Layout {
   const yCh = 8 * gpr,
     yRow = Co * yCh,
     yPlane = 2 * tH * yRow;
-  const xP = rt.alloc(xSize),
-    yP = rt.alloc(2 * tD * yPlane),
+  const ySize = 2 * tD * yPlane,
+    items = Math.max(1, Math.min(g.batch, Math.floor(BOX_FLOATS / (xSize + ySize))));
+  const mPad = Math.ceil(Co / MR) * MR;
+  let nSplit = 1;
+  while (items * nBlocks * nSplit < 2 * kernelThreads() && mPad / (2 * nSplit) >= 16) nSplit *= 2;
+  const coSplit = Math.ceil(mPad / nSplit / MR) * MR;
+  nSplit = Math.ceil(Co / coSplit);
+  const xP = rt.alloc(items * xSize),
+    yP = rt.alloc(items * ySize),
     stage = rt.alloc(Math.max(Ci * g.inVolume, Co * g.outVolume));
   const nbPad = Math.ceil(gpb / 2) * NR,
     skew = rt.winograd.skew;
@@ -223,6 +236,9 @@ function layOut(rt: Runtime, g: Conv3dGeometry, maxTiles: number): Layout {
     yPlane,
     yRow,
     stage,
+    items,
+    ySize,
+    chunksPerItem: nBlocks * nSplit,
     tH,
     gpr,
     nGroups,
@@ -266,7 +282,8 @@ function convJob(rt: Runtime, g: Conv3dGeometry, u: PackedWeights, lay: Layout, 
   job[W.VBASE] = lay.vBase;
   job[W.VSTRIDE] = lay.vStride;
   job[W.BIAS] = bP;
-  job[W.NCHUNKS] = Math.ceil(lay.nGroups / lay.gpb) * lay.nSplit;
+  job[W.XPITEM] = lay.xSize;
+  job[W.YPITEM] = lay.ySize;
   return job;
 }
 
@@ -274,7 +291,7 @@ function convJob(rt: Runtime, g: Conv3dGeometry, u: PackedWeights, lay: Layout, 
  * Batch item `n` of x into the padded input box (its padding was zeroed once per call): one copy
  * into the heap at `lay.stage`, then the wasm row copier re-lays it, one call per (d, h) row.
  */
-function copyInPadded(rt: Runtime, x: Float32Array, n: number, g: Conv3dGeometry, lay: Layout): void {
+function copyInPadded(rt: Runtime, x: Float32Array, n: number, g: Conv3dGeometry, lay: Layout, box: number): void {
   const H = g.inH,
     Wd = g.inW,
     item = g.inChannels * g.inVolume;
@@ -285,7 +302,7 @@ function copyInPadded(rt: Runtime, x: Float32Array, n: number, g: Conv3dGeometry
     wLen = Math.min(Wd, lay.xCh - g.padW);
   for (let id = 0; id < dEnd; id++) {
     for (let ih = 0; ih < hEnd; ih++) {
-      const dst = lay.xP + (id + g.padD) * lay.xPlane + (ih + g.padH) * lay.xRow + g.padW,
+      const dst = lay.xP + box * lay.xSize + (id + g.padD) * lay.xPlane + (ih + g.padH) * lay.xRow + g.padW,
         src = lay.stage + (id * H + ih) * Wd;
       rt.wasm.copyRows(dst * 4, lay.xCh * 4, src * 4, g.inVolume * 4, g.inChannels, wLen);
     }
@@ -293,14 +310,14 @@ function copyInPadded(rt: Runtime, x: Float32Array, n: number, g: Conv3dGeometry
 }
 
 /** The output boxes of batch item `n`, cropped and re-laid as [channel][d][h][w] at `lay.stage`, into y. */
-function copyOutCropped(rt: Runtime, y: Float32Array, n: number, g: Conv3dGeometry, lay: Layout): void {
+function copyOutCropped(rt: Runtime, y: Float32Array, n: number, g: Conv3dGeometry, lay: Layout, box: number): void {
   const oH = g.outH,
     oW = g.outW,
     oS = g.outVolume,
     size = g.outChannels * oS;
   for (let od = 0; od < g.outD; od++)
     for (let oh = 0; oh < oH; oh++) {
-      const src = lay.yP + od * lay.yPlane + oh * lay.yRow,
+      const src = lay.yP + box * lay.ySize + od * lay.yPlane + oh * lay.yRow,
         dst = lay.stage + (od * oH + oh) * oW;
       rt.wasm.copyRows(dst * 4, oS * 4, src * 4, lay.yCh * 4, g.outChannels, oW);
     }
