@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   conv3dForward,
   conv3dForwardWinograd,
+  conv3dGradWeightWinograd,
   conv3dGradInput,
   conv3dGradWeight,
   gemm,
@@ -44,6 +45,8 @@ function runAll(): Float32Array[] {
     ww = random(36 * 32 * 27, 7),
     bw = random(36, 8);
   out.push(conv3dForwardWinograd(xw, ww, bw, gw), conv3dForwardWinograd(xw, ww, bw, gw, 8));
+  const dyw = random(3 * 36 * 5 * 9 * 11, 9);
+  out.push(conv3dGradWeightWinograd(xw, dyw, gw), conv3dGradWeightWinograd(xw, dyw, gw, 2));
   return out;
 }
 

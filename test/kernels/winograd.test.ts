@@ -9,10 +9,13 @@ import {
   conv3dForwardWinograd,
   conv3dGradInput,
   conv3dGradWeight,
+  conv3dGradWeightGemm,
+  conv3dGradWeightWinograd,
+  winogradGradWeightQualifies,
   winogradQualifies,
 } from '../../src/backend/cpu/kernels/index.js';
 import { conv3dGeometry, type Conv3dOptions } from '../../src/tensor/geometry.js';
-import { conv3dReference } from '../../src/backend/cpu/reference.js';
+import { conv3dGradWeightReference, conv3dReference } from '../../src/backend/cpu/reference.js';
 import { maxRelErr } from '../conformance/compare.js';
 import { dot, random } from '../conformance/inputs.js';
 
@@ -126,5 +129,31 @@ describe('conv3d Winograd F(2,3)', () => {
     const plain = conv3dForwardWinograd(x, w, null, g);
     expect(plain.some(Number.isNaN)).toBe(true);
     expect(conv3dForwardWinograd(x, w, null, g, Infinity, true)).toEqual(relu(plain));
+  });
+
+  it.each(CASES)('weight gradient $name matches the reference and the direct path', (c) => {
+    const wShape = [c.co, c.x[1], 3, 3, 3];
+    const g = conv3dGeometry(c.x, wShape, c.opts);
+    const x = random(
+        c.x.reduce((a, b) => a * b),
+        21,
+      ),
+      dy = random(g.outputSize, 22);
+    const ref = conv3dGradWeightReference(x, dy, g);
+    expect(maxRelErr(conv3dGradWeightWinograd(x, dy, g), ref)).toBeLessThan(1e-5);
+    // Chunks of one group of four tiles: every chunk accumulates into dU.
+    expect(maxRelErr(conv3dGradWeightWinograd(x, dy, g, 1), ref)).toBeLessThan(1e-5);
+    expect(maxRelErr(conv3dGradWeightGemm(x, dy, g), ref)).toBeLessThan(1e-5);
+    expect(maxRelErr(conv3dGradWeight(x, dy, g), ref)).toBeLessThan(1e-5);
+  });
+
+  it('takes the Winograd weight gradient only with 4+ input channels and 64+ tiles', () => {
+    const q = (x: number[], co: number) =>
+      winogradGradWeightQualifies(conv3dGeometry(x, [co, x[1], 3, 3, 3], { padding: 1 }));
+    expect(q([16, 4, 8, 16, 16], 8)).toBe(true);
+    expect(q([16, 3, 8, 32, 32], 4)).toBe(false);
+    expect(q([1, 512, 2, 7, 7], 512)).toBe(false);
+    const g = conv3dGeometry([1, 2, 5, 5, 5], [2, 2, 3, 3, 3], { stride: 2 });
+    expect(() => conv3dGradWeightWinograd(new Float32Array(250), new Float32Array(16), g)).toThrow(/stride 2x2x2/);
   });
 });

@@ -5,7 +5,14 @@
 // Winograd transforms (winograd-module.ts) and the 2x2 max pool (pool-module.ts). Imports only the
 // byte emitter (src/wasm) and those builders.
 import { F32, FunctionBuilder, I32, V128, emitModule, type MemoryImport } from '../../../wasm/emitter.js';
-import { buildReluInPlace, buildWinoIn, buildWinoOut, buildWinoWeights } from './winograd-module.js';
+import {
+  buildReluInPlace,
+  buildWinoGradOut,
+  buildWinoIn,
+  buildWinoOut,
+  buildWinoWeights,
+  buildWinoWeightsGrad,
+} from './winograd-module.js';
 import { buildMaxPoolRow } from './pool-module.js';
 
 /** Register tile shape. MR rows of A (splatted scalars) by NR columns of B (NR/4 vectors). */
@@ -450,6 +457,8 @@ export function gemmModuleBytes(tile: TileShape, memory: MemoryImport): Uint8Arr
     { name: 'maxPoolRow', fn: buildMaxPoolRow() },
     { name: 'copyRows', fn: buildCopyRows() },
     { name: 'dotRows', fn: buildDotRows() },
+    { name: 'winoGradOut', fn: buildWinoGradOut() },
+    { name: 'winoWeightsGrad', fn: buildWinoWeightsGrad() },
   ]);
   if (!WebAssembly.validate(bytes)) throw new Error('gemm-module: emitted module does not validate');
   return bytes;

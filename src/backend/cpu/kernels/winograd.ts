@@ -29,7 +29,8 @@ export function winogradQualifies(g: Conv3dGeometry): boolean {
   return winogradComputes(g) && g.batch * g.outVolume >= 64;
 }
 
-function winogradComputes(g: Conv3dGeometry): boolean {
+/** Whether the Winograd kernels compute this geometry at all: 3x3x3, stride 1, dilation 1, a non-empty output. */
+export function winogradComputes(g: Conv3dGeometry): boolean {
   return (
     g.kD === 3 &&
     g.kH === 3 &&
