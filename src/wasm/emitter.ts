@@ -269,6 +269,40 @@ export class FunctionBuilder {
   v128And(): this {
     return this.simdOp(0x4e);
   }
+  /** v128.andnot: a & ~b (stack a, b). */
+  v128Andnot(): this {
+    return this.simdOp(0x4f);
+  }
+  i32x4Splat(): this {
+    return this.simdOp(0x11);
+  }
+  f32x4Splat(): this {
+    return this.simdOp(0x13);
+  }
+  f32x4Ne(): this {
+    return this.simdOp(0x42);
+  }
+  f32x4Nearest(): this {
+    return this.simdOp(0x6a);
+  }
+  f32x4Div(): this {
+    return this.simdOp(0xe7);
+  }
+  f32x4Min(): this {
+    return this.simdOp(0xe8);
+  }
+  f32x4Max(): this {
+    return this.simdOp(0xe9);
+  }
+  i32x4Shl(): this {
+    return this.simdOp(0xab);
+  }
+  i32x4Add(): this {
+    return this.simdOp(0xae);
+  }
+  i32x4TruncSatF32x4S(): this {
+    return this.simdOp(0xf8);
+  }
   v128Bitselect(): this {
     return this.simdOp(0x52);
   }

@@ -32,13 +32,19 @@ export function packA(
   K: number,
   dst: number,
 ): void {
+  const mark = rt.mark();
+  const raw = rt.alloc(M * K);
+  rt.heap().set(src.subarray(off, off + M * K), raw);
+  packAFromHeap(rt, raw, trans, M, K, dst);
+  rt.release(mark);
+}
+
+/** {@link packA} of an A already in the heap at float offset `raw` (no copy). */
+export function packAFromHeap(rt: Runtime, raw: number, trans: boolean, M: number, K: number, dst: number): void {
   const { MR, KC } = rt.driver;
   const mPad = Math.ceil(M / MR) * MR,
     full = Math.floor(M / MR) * MR;
-  const mark = rt.mark();
-  const raw = rt.alloc(M * K);
   const h = rt.heap();
-  h.set(src.subarray(off, off + M * K), raw);
   const w = rt.wasm;
   for (let pc = 0; pc < K; pc += KC) {
     const kc = Math.min(KC, K - pc);
@@ -56,7 +62,6 @@ export function packA(
       }
     }
   }
-  rt.release(mark);
 }
 
 const jobScratch: { job: Int32Array | null } = { job: null };

@@ -8,7 +8,7 @@ import { gemmModuleBytes } from './gemm-module.js';
 import { createDriver, type Driver, type DriverExports } from './chunk-driver.js';
 
 /** 2 GiB: byte addresses stay below 2^31, so the wasm side can use signed i32 arithmetic. */
-const MAX_PAGES = 32768;
+export const MAX_PAGES = 32768;
 
 /** Every export of the kernel module: the driver's two plus the A packers. Addresses are bytes. */
 export interface KernelExports extends DriverExports {
