@@ -175,6 +175,9 @@ export class FunctionBuilder {
   shl(): this {
     return this.op(0x74);
   }
+  shrS(): this {
+    return this.op(0x75);
+  }
   return(): this {
     return this.op(0x0f);
   }
@@ -282,26 +285,22 @@ export class FunctionBuilder {
   f32x4Ne(): this {
     return this.simdOp(0x42);
   }
-  f32x4Nearest(): this {
-    return this.simdOp(0x6a);
-  }
   f32x4Div(): this {
     return this.simdOp(0xe7);
   }
-  f32x4Min(): this {
-    return this.simdOp(0xe8);
+  /** f32x4.pmin: b < a ? b : a (one minps, unlike f32x4.min's NaN and -0 rules). */
+  f32x4Pmin(): this {
+    return this.simdOp(0xea);
   }
-  f32x4Max(): this {
-    return this.simdOp(0xe9);
+  /** f32x4.pmax: a < b ? b : a (one maxps). */
+  f32x4Pmax(): this {
+    return this.simdOp(0xeb);
   }
   i32x4Shl(): this {
     return this.simdOp(0xab);
   }
   i32x4Add(): this {
     return this.simdOp(0xae);
-  }
-  i32x4TruncSatF32x4S(): this {
-    return this.simdOp(0xf8);
   }
   v128Bitselect(): this {
     return this.simdOp(0x52);

@@ -235,9 +235,18 @@ export function lstmLayerBackward(
   return { ...weightGradients(rt, dgP, hsP, xTm, wIh, G, TB, I, H, needDx), dh0, dc0 };
 }
 
+/** `dst` `[cols, rows]` = the transpose of the heap's `src` `[rows, cols]`: four rows at a time by the wasm 4x4 transpose. */
+function transposeHeap(rt: Runtime, src: number, rows: number, cols: number, dst: number): void {
+  const full = rows - (rows % 4);
+  for (let r = 0; r < full; r += 4) rt.wasm.packA4((dst + r) * 4, (src + r * cols) * 4, cols * 4, cols, rows * 4);
+  const h = rt.heap();
+  for (let r = full; r < rows; r++) for (let c = 0; c < cols; c++) h[dst + c * rows + r] = h[src + r * cols + c];
+}
+
 /**
  * The weight, bias and (when `needDx`) input gradients from the heap's dG `[T*B, 4H]` and
- * hs `[T+1, B, H]`: dW_hh = dG^T h_{t-1} and dW_ih = dG^T x share one packing of dG^T.
+ * hs `[T+1, B, H]`. dW_hh and dW_ih come transposed from one product, [h_{t-1} | x_t]^T dG: its B
+ * operand, dG, is then split by columns, so each thread packs only its own part of it once.
  */
 function weightGradients(
   rt: Runtime,
@@ -253,8 +262,10 @@ function weightGradients(
 ): Pick<LstmLayerGrads, 'dxTm' | 'dWih' | 'dWhh' | 'dBias'> {
   const { MR } = rt.driver;
   const k = lstmKernels(rt);
-  const gT = rt.alloc(Math.ceil(G / MR) * MR * TB),
-    xP = rt.alloc(TB * I),
+  const W = H + I;
+  const hxP = rt.alloc(TB * W),
+    hxT = rt.alloc(Math.ceil(W / MR) * MR * TB),
+    dWT = rt.alloc(W * G),
     dWhhP = rt.alloc(G * H),
     dWihP = rt.alloc(G * I),
     dBiasP = rt.alloc(G),
@@ -262,10 +273,14 @@ function weightGradients(
     wiP = needDx ? rt.alloc(G * I) : 0,
     dxP = needDx ? rt.alloc(TB * I) : 0;
   let heap = rt.heap();
-  heap.set(xTm, xP);
-  packAFromHeap(rt, dgP, true, G, TB, gT);
-  product(rt, G, H, TB, { aPack: gT, b: hsP, bTrans: false, bLd: H, c: dWhhP, ldc: H, accumulate: false });
-  product(rt, G, I, TB, { aPack: gT, b: xP, bTrans: false, bLd: I, c: dWihP, ldc: I, accumulate: false });
+  for (let r = 0; r < TB; r++) {
+    heap.copyWithin(hxP + r * W, hsP + r * H, hsP + (r + 1) * H);
+    heap.set(xTm.subarray(r * I, (r + 1) * I), hxP + r * W + H);
+  }
+  packAFromHeap(rt, hxP, true, W, TB, hxT);
+  product(rt, W, G, TB, { aPack: hxT, b: dgP, bTrans: false, bLd: G, c: dWT, ldc: G, accumulate: false });
+  transposeHeap(rt, dWT, H, G, dWhhP);
+  transposeHeap(rt, dWT + H * G, I, G, dWihP);
   k.colSum(dBiasP * 4, dgP * 4, TB, G);
   if (needDx) {
     rt.heap().set(wIh, wiP);

@@ -51,14 +51,62 @@ export interface LstmKernels {
 }
 
 // Cephes' expf: exp(x) = 2^n e^r, n = round(x log2 e), r = x - n ln 2 in two parts (C1 exact in
-// float32), e^r by a degree-7 polynomial; within ~2 ulp of exp over the clamped range.
-const LOG2E = Math.LOG2E;
+// float32), e^r by a degree-7 polynomial; within ~2 ulp of exp over the clamped range. n is
+// rounded by adding 1.5 * 2^23 (whose float32 ulp is 1), which also leaves n + 0x4b400000 in the
+// sum's bits: 2^n is then two integer ops away.
 const C1 = 0.693359375;
 const C2 = -2.1219444e-4;
-const EXP_POLY = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+const EXP_POLY = [1.98756915e-4, 1.39819995e-3, 8.33345191e-3, 4.16657959e-2, 1.66666655e-1, 5.00000012e-1];
+const MAGIC = 12582912;
+const MAGIC_BITS = 0x4b400000;
 // exp(-87) ~ 1.6e-38 and exp(88) ~ 1.7e38 stay normal; past them sigmoid is 0 or 1 in float32.
 const EXP_LO = -87,
   EXP_HI = 88;
+
+/** V128 locals holding the splatted constants, set once at the top of a function. */
+interface Consts {
+  one: number;
+  two: number;
+  zero: number;
+  negOne: number;
+  negTwo: number;
+  lo: number;
+  hi: number;
+  log2e: number;
+  magic: number;
+  c1: number;
+  c2: number;
+  poly: number[];
+  /** i32x4 of 127 - MAGIC_BITS: the exponent bias once MAGIC's bits are taken off. */
+  bias: number;
+}
+
+function consts(f: FunctionBuilder): Consts {
+  const v = (x: number): number => {
+    const l = f.local(V128);
+    f.f32(x).f32x4Splat().set(l);
+    return l;
+  };
+  const bias = f.local(V128);
+  f.i32(127 - MAGIC_BITS)
+    .i32x4Splat()
+    .set(bias);
+  return {
+    one: v(1),
+    two: v(2),
+    zero: v(0),
+    negOne: v(-1),
+    negTwo: v(-2),
+    lo: v(EXP_LO),
+    hi: v(EXP_HI),
+    log2e: v(Math.LOG2E),
+    magic: v(MAGIC),
+    c1: v(C1),
+    c2: v(C2),
+    poly: EXP_POLY.map(v),
+    bias,
+  };
+}
 
 /** Scratch V128 locals the exp sequence uses. */
 interface ExpLocals {
@@ -68,187 +116,201 @@ interface ExpLocals {
   e: number;
 }
 
-function splat(f: FunctionBuilder, v: number): FunctionBuilder {
-  return f.f32(v).f32x4Splat();
-}
-
-/** `t.e = exp(-scale * x)` lane-wise, with the argument clamped to [EXP_LO, EXP_HI]. */
-function emitExpNeg(f: FunctionBuilder, x: number, scale: number, t: ExpLocals): void {
-  f.get(x);
-  splat(f, -scale).f32x4Mul();
-  splat(f, EXP_LO).f32x4Max();
-  splat(f, EXP_HI).f32x4Min().set(t.z);
-  f.get(t.z);
-  splat(f, LOG2E).f32x4Mul().f32x4Nearest().set(t.n);
-  f.get(t.z).get(t.n);
-  splat(f, C1).f32x4Mul().f32x4Sub().get(t.n);
-  splat(f, C2).f32x4Mul().f32x4Sub().set(t.r);
-  splat(f, EXP_POLY[0]);
-  for (const c of EXP_POLY.slice(1)) {
-    f.get(t.r).f32x4Mul();
-    splat(f, c).f32x4Add();
-  }
-  f.get(t.r).f32x4Mul().get(t.r).f32x4Mul().get(t.r).f32x4Add();
-  splat(f, 1).f32x4Add();
-  // 2^n from the exponent bits: (n + 127) << 23.
-  f.get(t.n).i32x4TruncSatF32x4S().i32(127).i32x4Splat().i32x4Add().i32(23).i32x4Shl();
+/** `t.e = exp(-x)` (`neg` holds -1) or `exp(-2x)` (`neg` holds -2) lane-wise, argument clamped. */
+function emitExpNeg(f: FunctionBuilder, x: number, neg: number, k: Consts, t: ExpLocals): void {
+  f.get(x).get(neg).f32x4Mul().get(k.hi).f32x4Pmin().get(k.lo).f32x4Pmax().set(t.z);
+  // n + MAGIC in t.n, then n itself in t.r for the reduction.
+  f.get(t.z).get(k.log2e).f32x4Mul().get(k.magic).f32x4Add().set(t.n);
+  f.get(t.n).get(k.magic).f32x4Sub().set(t.r);
+  f.get(t.z).get(t.r).get(k.c1).f32x4Mul().f32x4Sub().get(t.r).get(k.c2).f32x4Mul().f32x4Sub().set(t.r);
+  f.get(k.poly[0]);
+  for (const c of k.poly.slice(1)) f.get(t.r).f32x4Mul().get(c).f32x4Add();
+  f.get(t.r).f32x4Mul().get(t.r).f32x4Mul().get(t.r).f32x4Add().get(k.one).f32x4Add();
+  // 2^n = bits((n + 127) << 23).
+  f.get(t.n).get(k.bias).i32x4Add().i32(23).i32x4Shl();
   f.f32x4Mul().set(t.e);
 }
 
 /** `out = 1 / (1 + exp(-x))`, the form fused.ts uses. */
-function emitSigmoid(f: FunctionBuilder, x: number, out: number, t: ExpLocals): void {
-  emitExpNeg(f, x, 1, t);
-  splat(f, 1);
-  splat(f, 1).get(t.e).f32x4Add().f32x4Div().set(out);
+function emitSigmoid(f: FunctionBuilder, x: number, out: number, k: Consts, t: ExpLocals): void {
+  emitExpNeg(f, x, k.negOne, k, t);
+  f.get(k.one).get(k.one).get(t.e).f32x4Add().f32x4Div().set(out);
 }
 
 /** `out = 2 / (1 + exp(-2x)) - 1`, fused.ts's tanh. */
-function emitTanh(f: FunctionBuilder, x: number, out: number, t: ExpLocals): void {
-  emitExpNeg(f, x, 2, t);
-  splat(f, 2);
-  splat(f, 1).get(t.e).f32x4Add().f32x4Div();
-  splat(f, 1).f32x4Sub().set(out);
+function emitTanh(f: FunctionBuilder, x: number, out: number, k: Consts, t: ExpLocals): void {
+  emitExpNeg(f, x, k.negTwo, k, t);
+  f.get(k.two).get(k.one).get(t.e).f32x4Add().f32x4Div().get(k.one).f32x4Sub().set(out);
 }
 
 /**
- * Lane-wise stores of `vec` to `addr`, `addr + stride`, ... (bytes, local `addr` is advanced):
- * lane 0 always, lane l only while l < `valid` (the rows left before B).
+ * Lane-wise stores of `vec` to `addr`, `addr + stride`, ... (bytes): all four lanes when
+ * `valid` (the rows left before B) is at least 4, else only lanes below it. `tmp`: an i32 local.
  */
-function emitStoreLanes(f: FunctionBuilder, vec: number, addr: number, stride: number, valid: number): void {
+function emitStoreLanes(
+  f: FunctionBuilder,
+  vec: number,
+  addr: number,
+  stride: number,
+  valid: number,
+  tmp: number,
+): void {
   f.get(addr).get(vec).v128Store32Lane(0);
+  f.get(addr).set(tmp);
+  f.get(valid).i32(4).geS().if();
+  for (let l = 1; l < 4; l++) f.get(tmp).get(stride).add().tee(tmp).get(vec).v128Store32Lane(l);
+  f.else();
   for (let l = 1; l < 4; l++) {
     f.get(valid).i32(l).gtS().if();
-    f.get(addr).get(stride).add().tee(addr).get(vec).v128Store32Lane(l);
+    f.get(tmp).get(stride).add().tee(tmp).get(vec).v128Store32Lane(l);
     f.end();
   }
+  f.end();
 }
 
 /** `vec` gathered from `addr`, `addr + stride`, ... (reads all four lanes; callers leave slack). */
-function emitGather(f: FunctionBuilder, vec: number, addr: number, stride: number): void {
-  f.get(addr).v128Load32Splat().set(vec);
-  for (let l = 1; l < 4; l++) f.get(addr).get(stride).add().tee(addr).get(vec).v128Load32Lane(l).set(vec);
+function emitGather(f: FunctionBuilder, vec: number, addr: number, stride: number, tmp: number): void {
+  f.get(addr).tee(tmp).v128Load32Splat().set(vec);
+  for (let l = 1; l < 4; l++) f.get(tmp).get(stride).add().tee(tmp).get(vec).v128Load32Lane(l).set(vec);
 }
+
+// Both cells run four batch rows (b) by every unit (j), b outermost: the [B, H] and [B, 4H]
+// sides then walk four rows sequentially. With j outermost the 32 rows of a column, 4 KB apart
+// in dG, fell into one L1 set and evicted each other between stores.
 
 function buildCellForward(): FunctionBuilder {
   const f = new FunctionBuilder(new Array(12).fill(I32));
   const [gates, ldg, bias, cst, hst, hOut, cOut, acts, mask, H, Bp, B] = Array.from({ length: 12 }, (_, i) => i);
-  const [j, b, b4, gRow, gStride, aRow, aStride, sRow, h4, addr, valid] = Array.from({ length: 11 }, () =>
+  const [j, b4, gCol, gStride, aCol, aStride, sCol, bp4, hRow, cRow, valid, tmp, h4] = Array.from({ length: 13 }, () =>
     f.local(I32),
   );
-  const [bi, bf, bg, bo, z, vi, vf, vg, vo, cp, hp, cn, tc, hn, m] = Array.from({ length: 15 }, () => f.local(V128));
+  const [z, vi, vf, vg, vo, cp, hp, cn, tc, hn, m] = Array.from({ length: 11 }, () => f.local(V128));
   const t: ExpLocals = { z: f.local(V128), n: f.local(V128), r: f.local(V128), e: f.local(V128) };
+  const k = consts(f);
   f.get(H).get(ldg).mul().set(gStride);
   f.get(H).get(Bp).mul().i32(4).mul().set(aStride);
+  f.get(Bp).i32(4).mul().set(bp4);
   f.get(H).i32(4).mul().set(h4);
+  f.i32(0).set(b4);
+  f.block().loop();
+  f.get(b4).get(bp4).geS().brIf(1);
+  f.get(B).get(b4).i32(2).shrS().sub().set(valid);
+  f.get(mask).get(b4).add().v128Load().get(k.zero).f32x4Ne().set(m);
+  // Row b of the [B, H] outputs, column j = 0.
+  f.get(b4).get(H).mul().tee(tmp).get(hOut).add().set(hRow);
+  f.get(tmp).get(cOut).add().set(cRow);
+  f.get(gates).get(b4).add().set(gCol);
+  f.get(acts).get(b4).add().set(aCol);
+  f.get(b4).set(sCol);
   f.i32(0).set(j);
   f.block().loop();
   f.get(j).get(H).geS().brIf(1);
-  f.get(gates).get(j).get(ldg).mul().add().set(gRow);
-  f.get(j).get(Bp).mul().i32(4).mul().tee(sRow).get(acts).add().set(aRow);
-  [bi, bf, bg, bo].forEach((v, q) => {
-    f.get(bias).get(j).i32(4).mul().add().get(h4).i32(q).mul().add().v128Load32Splat().set(v);
-  });
-  f.i32(0).set(b);
-  f.block().loop();
-  f.get(b).get(Bp).geS().brIf(1);
-  f.get(b).i32(4).mul().set(b4);
-  const gate = (q: number, bv: number, dst: number, tanh: boolean): void => {
-    f.get(gRow).get(b4).add();
+  const gate = (q: number, dst: number, tanh: boolean): void => {
+    f.get(gCol);
     if (q > 0) f.get(gStride).i32(q).mul().add();
-    f.v128Load().get(bv).f32x4Add().set(z);
-    if (tanh) emitTanh(f, z, dst, t);
-    else emitSigmoid(f, z, dst, t);
+    f.v128Load().get(bias).get(j).i32(4).mul().add();
+    if (q > 0)
+      f.get(H)
+        .i32(4 * q)
+        .mul()
+        .add();
+    f.v128Load32Splat().f32x4Add().set(z);
+    if (tanh) emitTanh(f, z, dst, k, t);
+    else emitSigmoid(f, z, dst, k, t);
   };
-  gate(0, bi, vi, false);
-  gate(1, bf, vf, false);
-  gate(2, bg, vg, true);
-  gate(3, bo, vo, false);
-  f.get(cst).get(sRow).add().get(b4).add().v128Load().set(cp);
-  f.get(hst).get(sRow).add().get(b4).add().v128Load().set(hp);
+  gate(0, vi, false);
+  gate(1, vf, false);
+  gate(2, vg, true);
+  gate(3, vo, false);
+  f.get(cst).get(sCol).add().v128Load().set(cp);
+  f.get(hst).get(sCol).add().v128Load().set(hp);
   f.get(vf).get(cp).f32x4Mul().get(vi).get(vg).f32x4Mul().f32x4Add().set(cn);
-  emitTanh(f, cn, tc, t);
+  emitTanh(f, cn, tc, k, t);
   f.get(vo).get(tc).f32x4Mul().set(hn);
   [vi, vf, vg, vo, tc].forEach((v, q) => {
-    f.get(aRow).get(b4).add();
+    f.get(aCol);
     if (q > 0) f.get(aStride).i32(q).mul().add();
     f.get(v).v128Store();
   });
-  f.get(mask).get(b4).add().v128Load().f32(0).f32x4Splat().f32x4Ne().set(m);
   f.get(cn).get(cp).get(m).v128Bitselect().set(cn);
   f.get(hn).get(hp).get(m).v128Bitselect().set(hn);
-  f.get(cst).get(sRow).add().get(b4).add().get(cn).v128Store();
-  f.get(hst).get(sRow).add().get(b4).add().get(hn).v128Store();
-  f.get(B).get(b).sub().set(valid);
-  // [B, H] outputs: row b + l of column j.
-  f.get(cOut).get(b).get(H).mul().get(j).add().i32(4).mul().add().set(addr);
-  emitStoreLanes(f, cn, addr, h4, valid);
-  f.get(hOut).get(b).get(H).mul().get(j).add().i32(4).mul().add().set(addr);
-  emitStoreLanes(f, hn, addr, h4, valid);
-  f.get(b).i32(4).add().set(b);
-  f.br(0).end().end();
+  f.get(cst).get(sCol).add().get(cn).v128Store();
+  f.get(hst).get(sCol).add().get(hn).v128Store();
+  emitStoreLanes(f, cn, cRow, h4, valid, tmp);
+  emitStoreLanes(f, hn, hRow, h4, valid, tmp);
+  f.get(cRow).i32(4).add().set(cRow);
+  f.get(hRow).i32(4).add().set(hRow);
+  f.get(gCol).get(ldg).add().set(gCol);
+  f.get(aCol).get(bp4).add().set(aCol);
+  f.get(sCol).get(bp4).add().set(sCol);
   f.get(j).i32(1).add().set(j);
+  f.br(0).end().end();
+  f.get(b4).i32(16).add().set(b4);
   f.br(0).end().end();
   return f;
 }
-
 function buildCellBackward(): FunctionBuilder {
   const f = new FunctionBuilder(new Array(10).fill(I32));
   const [dG, dhc, dc, acts, cPrev, dOut, mask, H, Bp, B] = Array.from({ length: 10 }, (_, i) => i);
-  const [j, b, b4, aRow, aStride, sRow, h4, g4, addr, valid] = Array.from({ length: 10 }, () => f.local(I32));
-  const [m, dh, vi, vf, vg, vo, tc, cp, dcv, dct, tmp] = Array.from({ length: 11 }, () => f.local(V128));
+  const [j, b4, aCol, aStride, sCol, bp4, h4, g4, gRow, cRow, oRow, valid, addr, tmp] = Array.from({ length: 14 }, () =>
+    f.local(I32),
+  );
+  const [m, dh, vi, vf, vg, vo, tc, cp, dcv, dct, v] = Array.from({ length: 11 }, () => f.local(V128));
   const dg = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
-  const one = (): FunctionBuilder => splat(f, 1);
+  const k = consts(f);
   f.get(H).get(Bp).mul().i32(4).mul().set(aStride);
+  f.get(Bp).i32(4).mul().set(bp4);
   f.get(H).i32(4).mul().set(h4);
   f.get(h4).i32(4).mul().set(g4);
+  f.i32(0).set(b4);
+  f.block().loop();
+  f.get(b4).get(bp4).geS().brIf(1);
+  f.get(B).get(b4).i32(2).shrS().sub().set(valid);
+  f.get(mask).get(b4).add().v128Load().get(k.zero).f32x4Ne().set(m);
+  // Row b of dG [B, 4H], cPrev and dOut [B, H], at column j = 0.
+  f.get(b4).get(H).mul().tee(tmp).get(cPrev).add().set(cRow);
+  f.get(tmp).get(dOut).add().set(oRow);
+  f.get(tmp).i32(4).mul().get(dG).add().set(gRow);
+  f.get(acts).get(b4).add().set(aCol);
+  f.get(b4).set(sCol);
   f.i32(0).set(j);
   f.block().loop();
   f.get(j).get(H).geS().brIf(1);
-  f.get(j).get(Bp).mul().i32(4).mul().tee(sRow).get(acts).add().set(aRow);
-  f.i32(0).set(b);
-  f.block().loop();
-  f.get(b).get(Bp).geS().brIf(1);
-  f.get(b).i32(4).mul().set(b4);
-  f.get(B).get(b).sub().set(valid);
-  f.get(mask).get(b4).add().v128Load().f32(0).f32x4Splat().f32x4Ne().set(m);
-  f.get(dhc).get(sRow).add().get(b4).add().v128Load().set(dh);
+  f.get(dhc).get(sCol).add().v128Load().set(dh);
   // dL/d(output_t) reaches h_t only at valid rows (output_t = m_t h_t).
   f.get(dOut).if();
-  f.get(dOut).get(b).get(H).mul().get(j).add().i32(4).mul().add().set(addr);
-  emitGather(f, tmp, addr, h4);
-  f.get(dh).get(tmp).get(m).v128And().f32x4Add().set(dh);
+  emitGather(f, v, oRow, h4, tmp);
+  f.get(dh).get(v).get(m).v128And().f32x4Add().set(dh);
   f.end();
-  [vi, vf, vg, vo, tc].forEach((v, q) => {
-    f.get(aRow).get(b4).add();
+  [vi, vf, vg, vo, tc].forEach((x, q) => {
+    f.get(aCol);
     if (q > 0) f.get(aStride).i32(q).mul().add();
-    f.v128Load().set(v);
+    f.v128Load().set(x);
   });
-  f.get(cPrev).get(b).get(H).mul().get(j).add().i32(4).mul().add().set(addr);
-  emitGather(f, cp, addr, h4);
-  f.get(dc).get(sRow).add().get(b4).add().v128Load().set(dcv);
+  emitGather(f, cp, cRow, h4, tmp);
+  f.get(dc).get(sCol).add().v128Load().set(dcv);
   // fused.ts's lstmCellGrad, operation for operation.
-  f.get(dcv).get(dh).get(vo).f32x4Mul();
-  one().get(tc).get(tc).f32x4Mul().f32x4Sub().f32x4Mul().f32x4Add().set(dct);
-  f.get(dct).get(vg).f32x4Mul().get(vi).f32x4Mul();
-  one().get(vi).f32x4Sub().f32x4Mul().get(m).v128And().set(dg[0]);
-  f.get(dct).get(cp).f32x4Mul().get(vf).f32x4Mul();
-  one().get(vf).f32x4Sub().f32x4Mul().get(m).v128And().set(dg[1]);
-  f.get(dct).get(vi).f32x4Mul();
-  one().get(vg).get(vg).f32x4Mul().f32x4Sub().f32x4Mul().get(m).v128And().set(dg[2]);
-  f.get(dh).get(tc).f32x4Mul().get(vo).f32x4Mul();
-  one().get(vo).f32x4Sub().f32x4Mul().get(m).v128And().set(dg[3]);
-  f.get(dc).get(sRow).add().get(b4).add().get(dct).get(vf).f32x4Mul().get(dcv).get(m).v128Bitselect().v128Store();
-  f.get(dhc).get(sRow).add().get(b4).add().get(dh).get(m).v128Andnot().v128Store();
-  // dG row b + l, column q*H + j.
-  dg.forEach((v, q) => {
-    f.get(dG).get(b).get(g4).mul().add().get(j).i32(4).mul().add();
+  f.get(dcv).get(dh).get(vo).f32x4Mul().get(k.one).get(tc).get(tc).f32x4Mul().f32x4Sub().f32x4Mul().f32x4Add().set(dct);
+  f.get(dct).get(vg).f32x4Mul().get(vi).f32x4Mul().get(k.one).get(vi).f32x4Sub().f32x4Mul().get(m).v128And().set(dg[0]);
+  f.get(dct).get(cp).f32x4Mul().get(vf).f32x4Mul().get(k.one).get(vf).f32x4Sub().f32x4Mul().get(m).v128And().set(dg[1]);
+  f.get(dct).get(vi).f32x4Mul().get(k.one).get(vg).get(vg).f32x4Mul().f32x4Sub().f32x4Mul().get(m).v128And().set(dg[2]);
+  f.get(dh).get(tc).f32x4Mul().get(vo).f32x4Mul().get(k.one).get(vo).f32x4Sub().f32x4Mul().get(m).v128And().set(dg[3]);
+  f.get(dc).get(sCol).add().get(dct).get(vf).f32x4Mul().get(dcv).get(m).v128Bitselect().v128Store();
+  f.get(dhc).get(sCol).add().get(dh).get(m).v128Andnot().v128Store();
+  dg.forEach((x, q) => {
+    f.get(gRow);
     if (q > 0) f.get(h4).i32(q).mul().add();
     f.set(addr);
-    emitStoreLanes(f, v, addr, g4, valid);
+    emitStoreLanes(f, x, addr, g4, valid, tmp);
   });
-  f.get(b).i32(4).add().set(b);
-  f.br(0).end().end();
+  f.get(gRow).i32(4).add().set(gRow);
+  f.get(cRow).i32(4).add().set(cRow);
+  f.get(oRow).i32(4).add().set(oRow);
+  f.get(aCol).get(bp4).add().set(aCol);
+  f.get(sCol).get(bp4).add().set(sCol);
   f.get(j).i32(1).add().set(j);
+  f.br(0).end().end();
+  f.get(b4).i32(16).add().set(b4);
   f.br(0).end().end();
   return f;
 }
