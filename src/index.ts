@@ -82,6 +82,7 @@ export {
   softmax,
   logSoftmax,
   conv3d,
+  conv3dRelu,
   maxPool3d,
   avgPool3d,
   dropout,

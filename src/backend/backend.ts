@@ -183,6 +183,11 @@ export interface Backend {
    * `g.weightShape` `[Cout, Cin, kD, kH, kW]`, optional `bias` `[Cout]`; output of `g.outputShape`.
    */
   conv3d(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry): DataId;
+  /**
+   * Optional: `relu(conv3d(x, w, bias))` in one pass, max(0, y) applied as outputs are written
+   * (NaN and -0 give 0, as `unary('relu')`). Without it the op runs `conv3d`, then `unary('relu')`.
+   */
+  conv3dRelu?(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry): DataId;
   /** dL/dx of `conv3d` from dL/dy and the weights, in the input's shape. */
   conv3dGradInput(dy: DataId, w: DataId, g: Conv3dGeometry): DataId;
   /** dL/dw of `conv3d` from the input and dL/dy, in the weights' shape. */

@@ -1,5 +1,5 @@
 // Conv3d: PyTorch's nn.Conv3d (weight [out, in, kD, kH, kW], bias [out], default init).
-import { conv3d } from '../tensor/ops/conv3d.js';
+import { conv3d, conv3dRelu } from '../tensor/ops/conv3d.js';
 import { triple, type Size3 } from '../tensor/geometry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
@@ -49,6 +49,11 @@ export class Conv3d extends Module {
   /** `x` `[N, inChannels, D, H, W]` to `[N, outChannels, D', H', W']` (sizes from conv3dGeometry). */
   forward(x: Tensor): Tensor {
     return conv3d(x, this.weight, this.bias, this.options);
+  }
+
+  /** `forward(x).relu()` as one op ({@link conv3dRelu}): one pass and one tensor less on the cpu backend. */
+  forwardRelu(x: Tensor): Tensor {
+    return conv3dRelu(x, this.weight, this.bias, this.options);
   }
 
   protected override describe(): string {

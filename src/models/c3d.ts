@@ -237,11 +237,11 @@ export class C3D extends Module {
   forward(x: Tensor): Tensor {
     this.checkClips(x);
     const p = this.pools;
-    let h = maxPool3d(this.conv1.forward(x).relu(), p.pool1);
-    h = maxPool3d(this.conv2.forward(h).relu(), p.pool2);
-    h = maxPool3d(this.conv3b.forward(this.conv3a.forward(h).relu()).relu(), p.pool3);
-    h = maxPool3d(this.conv4b.forward(this.conv4a.forward(h).relu()).relu(), p.pool4);
-    h = maxPool3d(this.conv5b.forward(this.conv5a.forward(h).relu()).relu(), p.pool5);
+    let h = maxPool3d(this.conv1.forwardRelu(x), p.pool1);
+    h = maxPool3d(this.conv2.forwardRelu(h), p.pool2);
+    h = maxPool3d(this.conv3b.forwardRelu(this.conv3a.forwardRelu(h)), p.pool3);
+    h = maxPool3d(this.conv4b.forwardRelu(this.conv4a.forwardRelu(h)), p.pool4);
+    h = maxPool3d(this.conv5b.forwardRelu(this.conv5a.forwardRelu(h)), p.pool5);
     h = h.reshape([h.shape[0], this.geometry.fc6In]); // NCDHW flatten, as PyTorch's view(-1, 8192)
     h = dropout(this.fc6.forward(h).relu(), this.config.dropout, this.training);
     return dropout(this.fc7.forward(h).relu(), this.config.dropout, this.training);

@@ -172,6 +172,9 @@ export class FunctionBuilder {
   or(): this {
     return this.op(0x72);
   }
+  shrU(): this {
+    return this.op(0x76);
+  }
   shl(): this {
     return this.op(0x74);
   }
@@ -253,6 +256,10 @@ export class FunctionBuilder {
   }
   f32x4Mul(): this {
     return this.simdOp(0xe6);
+  }
+  /** f32x4.pmax: b where a < b, else a (so pmax(0, x) is 0 for NaN and -0, as `x > 0 ? x : 0`). Stack a, b. */
+  f32x4Pmax(): this {
+    return this.simdOp(0xeb);
   }
   /** Relaxed SIMD `f32x4.relaxed_madd` (a * b + c, fused or not as the engine chooses): stack a, b, c. */
   f32x4RelaxedMadd(): this {

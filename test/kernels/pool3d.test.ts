@@ -29,4 +29,31 @@ describe('pool3d', () => {
     const { argmax } = maxPool3dForward(x, g);
     for (let p = 0; p < 4; p++) expect(Math.floor(argmax[p] / 8)).toBe(p);
   });
+
+  it("C3D's 2x2 and 2x2x2 pools (the unrolled loop) resolve ties, -inf and NaN as the general loop", () => {
+    // A 2x2x2 pool written as a stride-2, kernel-2 pool with padding 0 takes the unrolled loop; the
+    // same windows with ceil mode on an odd size take the general one for the overhanging window only.
+    for (const kD of [1, 2]) {
+      const shape = [1, 2, 2 * kD + 1, 5, 7];
+      const n = shape.reduce((a, b) => a * b);
+      const x = random(n, 9).map((v) => Math.round(v * 2) / 2); // many ties
+      x[3] = NaN;
+      x[4] = NaN;
+      x[40] = -Infinity;
+      const gf = pool3dGeometry(shape, { kernelSize: [kD, 2, 2] });
+      const g = pool3dGeometry(shape, { kernelSize: [kD, 2, 2], ceilMode: true });
+      const fast = maxPool3dForward(x, gf);
+      const general = maxPool3dForward(x, g);
+      let o = 0;
+      for (let p = 0; p < 2; p++)
+        for (let d = 0; d < g.outD; d++)
+          for (let h = 0; h < g.outH; h++)
+            for (let w = 0; w < g.outW; w++, o++) {
+              if (d >= gf.outD || h >= gf.outH || w >= gf.outW) continue;
+              const f = ((p * gf.outD + d) * gf.outH + h) * gf.outW + w;
+              expect(Object.is(fast.y[f], general.y[o])).toBe(true);
+              expect(fast.argmax[f]).toBe(general.argmax[o]);
+            }
+    }
+  });
 });

@@ -1,9 +1,11 @@
-// Two threads give bit-identical results to one (chunks split C, never the K sum), workers really
+// Two threads give bit-identical results to one (chunks split C, never the K sum; Winograd blocks and
+// output-channel splits likewise), workers really
 // take chunks, and kernels still work while workers are starting. Skipped where shared memory or
 // worker_threads are missing (kernelInfo().threads === 1 by default there).
 import { describe, expect, it } from 'vitest';
 import {
   conv3dForward,
+  conv3dForwardWinograd,
   conv3dGradInput,
   conv3dGradWeight,
   gemm,
@@ -36,6 +38,12 @@ function runAll(): Float32Array[] {
     w = random(16 * 8 * 27, 4);
   const dy = random(2 * 16 * 6 * 12 * 12, 5);
   out.push(conv3dForward(x, w, null, g), conv3dGradInput(dy, w, g), conv3dGradWeight(x, dy, g));
+  // Winograd: the weight-transform job and the tile-block job (blocks split by output channel on 2 threads).
+  const gw = conv3dGeometry([1, 32, 5, 9, 11], [36, 32, 3, 3, 3], { padding: 1 });
+  const xw = random(32 * 5 * 9 * 11, 6),
+    ww = random(36 * 32 * 27, 7),
+    bw = random(36, 8);
+  out.push(conv3dForwardWinograd(xw, ww, bw, gw), conv3dForwardWinograd(xw, ww, bw, gw, 8));
   return out;
 }
 

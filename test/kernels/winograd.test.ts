@@ -85,4 +85,34 @@ describe('conv3d Winograd F(2,3)', () => {
     const g = conv3dGeometry([1, 2, 5, 5, 5], [2, 2, 3, 3, 3], { stride: 2 });
     expect(() => conv3dForwardWinograd(new Float32Array(250), new Float32Array(108), null, g)).toThrow(/stride 2x2x2/);
   });
+
+  it('applies relu as it writes the outputs, on the Winograd and the direct path (NaN and -0 give 0)', () => {
+    const relu = (a: ArrayLike<number>): Float32Array => Float32Array.from(a, (v) => (v > 0 ? v : 0));
+    const cases: Array<[number[], number]> = [
+      [[1, 32, 3, 5, 6], 33],
+      [[2, 3, 4, 5, 5], 4],
+    ];
+    for (const [xs, co] of cases) {
+      const g = conv3dGeometry(xs, [co, xs[1], 3, 3, 3], { padding: 1 });
+      const x = random(
+          xs.reduce((a, b) => a * b),
+          11,
+        ),
+        w = random(co * xs[1] * 27, 12),
+        bias = random(co, 13);
+      const want = relu(conv3dReference(x, w, bias, g));
+      const got = conv3dForward(x, w, bias, g, true);
+      expect(maxRelErr(got, want)).toBeLessThan(1e-5);
+      expect(got.every((v) => v >= 0 && !Object.is(v, -0))).toBe(true);
+      expect(maxRelErr(conv3dForwardWinograd(x, w, bias, g, 8, true), want)).toBeLessThan(1e-5);
+    }
+    // A NaN input makes NaN outputs before the relu; the relu turns them into 0 as the backend's relu does.
+    const g = conv3dGeometry([1, 32, 2, 4, 4], [32, 32, 3, 3, 3], { padding: 1 });
+    const x = random(32 * 32, 14);
+    x[5] = NaN;
+    const w = random(32 * 32 * 27, 15);
+    const plain = conv3dForwardWinograd(x, w, null, g);
+    expect(plain.some(Number.isNaN)).toBe(true);
+    expect(conv3dForwardWinograd(x, w, null, g, Infinity, true)).toEqual(relu(plain));
+  });
 });

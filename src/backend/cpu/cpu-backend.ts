@@ -142,6 +142,9 @@ export class CpuBackend implements Backend {
   conv3d(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry): DataId {
     return this.box(hot.conv3dForward(this.v(x), this.v(w), bias ? this.v(bias) : null, g));
   }
+  conv3dRelu(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry): DataId {
+    return this.box(hot.conv3dForward(this.v(x), this.v(w), bias ? this.v(bias) : null, g, true));
+  }
   conv3dGradInput(dy: DataId, w: DataId, g: Conv3dGeometry): DataId {
     return this.box(hot.conv3dGradInput(this.v(dy), this.v(w), g));
   }

@@ -9,6 +9,7 @@ import {
   add,
   avgPool3d,
   conv3d,
+  conv3dRelu,
   greater,
   linear,
   logSoftmax,
@@ -58,6 +59,20 @@ export const GRAPH_ROWS: readonly GraphRow[] = [
       const w = randn([4, 3, 3, 3, 2], { requiresGrad: true });
       const b = randn([4], { requiresGrad: true });
       const y = conv3d(x, w, b, { stride: [1, 2, 1], padding: [1, 1, 0], dilation: [1, 1, 2] });
+      probe(y).backward();
+      return [y, ...grads(x, w, b)];
+    },
+  },
+  {
+    // Fused on the cpu backend (Winograd at 32 channels), conv3d then relu on the others.
+    kind: 'graph',
+    name: 'conv3dRelu fwd + grads',
+    tol: { rtol: 1e-5, relativeTo: 'max' },
+    build() {
+      const x = randn([1, 32, 3, 5, 6], { requiresGrad: true });
+      const w = mul(randn([32, 32, 3, 3, 3]), 0.05).requiresGrad_();
+      const b = randn([32], { requiresGrad: true });
+      const y = conv3dRelu(x, w, b, { padding: 1 });
       probe(y).backward();
       return [y, ...grads(x, w, b)];
     },

@@ -11,6 +11,7 @@ import {
   clone,
   concat,
   conv3d,
+  conv3dRelu,
   cos,
   div,
   dropout,
@@ -391,8 +392,41 @@ const convRows: OpRow[] = [
       grads: false,
     },
   ),
+  ...conv3dReluRows(),
 ];
 type TF5 = import('@tensorflow/tfjs').Tensor5D;
+
+/**
+ * conv3dRelu: finite differences where every output is away from the kink (bias +-4 per channel,
+ * |conv| < 1.6, so channel 0 passes and channel 1 is cut everywhere), and against tfjs's relu(conv3d)
+ * at random values, once small and once at a size the cpu backend computes by Winograd.
+ */
+function conv3dReluRows(): OpRow[] {
+  const x = [1, 2, 3, 4, 4],
+    w = [2, 2, 3, 3, 3];
+  const awayFromKink = [
+    inp(x, { name: 'x' }),
+    inp(w, { name: 'weight', range: [-0.015, 0.015] }),
+    inp([2], { name: 'bias', values: Float32Array.from([4, -4]) }),
+  ];
+  return [
+    grad('conv3dRelu', 'conv3dRelu away from the kink', awayFromKink, (a, b, c) => conv3dRelu(a, b, c, { padding: 1 })),
+    twin(
+      'conv3dRelu',
+      'conv3dRelu pad 1 vs tfjs relu(conv3d)',
+      [inp([2, 3, 4, 5, 5], { name: 'x' }), inp([4, 3, 3, 3, 3], { name: 'weight' }), inp([4], { name: 'bias' })],
+      (a, b, c) => conv3dRelu(a, b, c, { padding: 1 }),
+      { call: (tf, a, b, c) => tf.relu(tfConv3d(tf, { padding: 1 }, a, b, c)) },
+    ),
+    twin(
+      'conv3dRelu',
+      'conv3dRelu Winograd-sized (32 -> 32 channels) vs tfjs relu(conv3d)',
+      [inp([1, 32, 4, 6, 6], { name: 'x' }), inp([32, 32, 3, 3, 3], { name: 'weight' }), inp([32], { name: 'bias' })],
+      (a, b, c) => conv3dRelu(a, b, c, { padding: 1 }),
+      { call: (tf, a, b, c) => tf.relu(tfConv3d(tf, { padding: 1 }, a, b, c)) },
+    ),
+  ];
+}
 
 // ---- pooling ----
 

@@ -49,6 +49,7 @@ export interface Driver {
     | 'OW'
     | 'SCRATCH'
     | 'SCRATCHSTRIDE'
+    | 'KIND'
     | 'SIZE',
     number
   >;
@@ -144,7 +145,9 @@ export function createDriver(exports: DriverExports): Driver {
     OW: 33,
     SCRATCH: 34,
     SCRATCHSTRIDE: 35,
-    SIZE: 36,
+    // 0: a GEMM chunk (this driver); other kinds are Winograd jobs (winograd-driver.ts).
+    KIND: 36,
+    SIZE: 37,
   };
   const B_DENSE = 0,
     B_IM2COL = 1,

@@ -1,6 +1,7 @@
 // conv3d forward, grad-input and grad-weight on the packed GEMM: im2col is never materialised,
 // the driver packs it panel by panel from the input in the wasm heap. Stride-1 grad-input is the
-// forward conv of dy with the flipped, transposed weight; other strides use GEMM + col2im.
+// forward conv of dy with the flipped, transposed weight (Winograd where it qualifies); other
+// strides use GEMM + col2im.
 // Imports only the geometry module from outside this folder; no node modules.
 import { conv3dGeometry, type Conv3dGeometry, type Shape5 } from '../../../tensor/geometry.js';
 import { packA, newJob, planChunks, runDenseProduct } from './gemm.js';
@@ -38,8 +39,14 @@ function setGeometry(rt: Runtime, job: Int32Array, g: Conv3dGeometry, xOff: numb
   job[F.OW] = g.outW;
 }
 
-/** y = W[Cout, Cin*k^3] x im2col(x)[Cin*k^3, S] (+ bias) per batch item; the heap holds one item. */
-function forward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv3dGeometry): Float32Array {
+/** y = W[Cout, Cin*k^3] x im2col(x)[Cin*k^3, S] (+ bias, then max(0, .) with `relu`) per batch item; the heap holds one item. */
+function forward(
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  g: Conv3dGeometry,
+  relu = false,
+): Float32Array {
   const rt = getRuntime();
   const { F, MR, B_IM2COL } = rt.driver;
   const M = g.outChannels,
@@ -67,24 +74,29 @@ function forward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g:
     job[F.BKIND] = B_IM2COL;
     setGeometry(rt, job, g, xP);
     runJob(rt, job);
+    if (relu) rt.wasm.reluInPlace(yP * 4, M * S);
     y.set(rt.heap().subarray(yP, yP + M * S), n * M * S);
   }
   return y;
 }
 
-/** conv3d forward: x [N,Cin,D,H,W], w [Cout,Cin,kD,kH,kW], bias [Cout] or null -> [N,Cout,oD,oH,oW]. */
+/**
+ * conv3d forward: x [N,Cin,D,H,W], w [Cout,Cin,kD,kH,kW], bias [Cout] or null -> [N,Cout,oD,oH,oW];
+ * with `relu`, max(0, y) applied as the outputs are written (NaN and -0 give 0, as the backend's relu).
+ */
 export function conv3dForward(
   x: Float32Array,
   w: Float32Array,
   bias: Float32Array | null,
   g: Conv3dGeometry,
+  relu = false,
 ): Float32Array {
   expectLength('conv3dForward', 'x', x, g.inputSize, g.inputShape);
   expectLength('conv3dForward', 'w', w, g.weightSize, g.weightShape);
   if (bias) expectLength('conv3dForward', 'bias', bias, g.outChannels, [g.outChannels]);
   // 3x3x3 stride-1 convs with enough channels take Winograd F(2,3) (3.4x fewer multiplications).
-  if (winogradQualifies(g)) return conv3dForwardWinograd(x, w, bias, g);
-  return forward(x, w, bias, g);
+  if (winogradQualifies(g)) return conv3dForwardWinograd(x, w, bias, g, Infinity, relu);
+  return forward(x, w, bias, g, relu);
 }
 
 /** conv3d forward on the direct packed GEMM whatever the shape (the path Winograd is measured against). */
@@ -164,7 +176,7 @@ export function conv3dGradInput(dy: Float32Array, w: Float32Array, g: Conv3dGeom
       },
       'conv3dGradInput',
     );
-    return forward(dy, wt, null, gt);
+    return winogradQualifies(gt) ? conv3dForwardWinograd(dy, wt, null, gt) : forward(dy, wt, null, gt);
   }
   return gradInputCol2im(dy, w, g);
 }

@@ -1,8 +1,12 @@
 // Emits the kernel module: the SIMD GEMM macro-kernel (an MR x NR register-blocked micro-kernel
 // over packed panels, edge tiles merged through a scratch tile) and the wasm halves of packing
 // (`seg` strided copies, `walk` im2col rows, `packA4` 4x4 transposes, `copy4`). Owns instruction
-// sequences only; blocking, job layout and memory live elsewhere. Imports only the byte emitter (src/wasm).
+// sequences only; blocking, job layout and memory live elsewhere. The module also carries the
+// Winograd transforms (winograd-module.ts) and the 2x2 max pool (pool-module.ts). Imports only the
+// byte emitter (src/wasm) and those builders.
 import { FunctionBuilder, I32, V128, emitModule, type MemoryImport } from '../../../wasm/emitter.js';
+import { buildReluInPlace, buildWinoIn, buildWinoOut, buildWinoWeights } from './winograd-module.js';
+import { buildMaxPoolRow } from './pool-module.js';
 
 /** Register tile shape. MR rows of A (splatted scalars) by NR columns of B (NR/4 vectors). */
 export interface TileShape {
@@ -368,6 +372,11 @@ export function gemmModuleBytes(tile: TileShape, memory: MemoryImport): Uint8Arr
     { name: 'packA4', fn: buildPackA4() },
     { name: 'copy4', fn: buildCopy4() },
     { name: 'walk', fn: buildWalk() },
+    { name: 'winoIn', fn: buildWinoIn() },
+    { name: 'winoOut', fn: buildWinoOut() },
+    { name: 'winoWeights', fn: buildWinoWeights() },
+    { name: 'reluInPlace', fn: buildReluInPlace() },
+    { name: 'maxPoolRow', fn: buildMaxPoolRow() },
   ]);
   if (!WebAssembly.validate(bytes)) throw new Error('gemm-module: emitted module does not validate');
   return bytes;

@@ -1,7 +1,9 @@
 // Max and average 3D pooling over NCDHW with PyTorch semantics (max: -inf padding, argmax as a
 // flat index into x, first maximum in (d, h, w) scan order wins, NaN propagates; avg:
-// count_include_pad). Plain loops: pooling is memory-bound. Imports only the geometry type.
+// count_include_pad). Plain loops (pooling is memory-bound), except C3D's 2x2 max pools, which run
+// on the wasm kernel (pool-module.ts). Imports only the geometry type and this folder.
 import type { Pool3dGeometry } from '../../../tensor/geometry.js';
+import { getRuntime } from './runtime.js';
 
 function expectLength(op: string, name: string, arr: { length: number }, want: number): void {
   if (arr.length !== want) throw new Error(`${op}: ${name} must have ${want} elements, got ${arr.length}`);
@@ -15,6 +17,10 @@ export function maxPool3dForward(x: Float32Array, g: Pool3dGeometry): { y: Float
     plane = g.inVolume;
   const y = new Float32Array(g.outputSize);
   const argmax = new Int32Array(y.length);
+  if (isPlain2x2(g)) {
+    maxPool2x2(x, g, y, argmax);
+    return { y, argmax };
+  }
   let o = 0;
   for (let p = 0; p < planes; p++) {
     const base = p * plane;
@@ -49,6 +55,76 @@ export function maxPool3dForward(x: Float32Array, g: Pool3dGeometry): { y: Float
     }
   }
   return { y, argmax };
+}
+
+/** C3D's pools: kernel 1x2x2 or 2x2x2, stride = kernel, no padding, every window inside x. */
+function isPlain2x2(g: Pool3dGeometry): boolean {
+  return (
+    (g.kD === 1 || g.kD === 2) &&
+    g.kH === 2 &&
+    g.kW === 2 &&
+    g.strideD === g.kD &&
+    g.strideH === 2 &&
+    g.strideW === 2 &&
+    g.padD === 0 &&
+    g.padH === 0 &&
+    g.padW === 0 &&
+    // ceil mode's last window may hang over the edge
+    g.outD * g.kD <= g.inD &&
+    g.outH * 2 <= g.inH &&
+    g.outW * 2 <= g.inW
+  );
+}
+
+/**
+ * The 2x2 (or 2x2x2) windows on the wasm kernel, four outputs per vector, comparing in the general
+ * loop's (d, h, w) order with the same rule, so ties and NaNs resolve identically. x is copied into
+ * the kernel heap one batch item at a time; the outputs past the last multiple of four in a row
+ * take the general rule in JS.
+ */
+function maxPool2x2(x: Float32Array, g: Pool3dGeometry, y: Float32Array, argmax: Int32Array): void {
+  const { inD: D, inH: H, inW: W, outD, outH, outW } = g;
+  const HW = H * W,
+    item = g.channels * D * HW,
+    outItem = g.channels * outD * outH * outW;
+  const rt = getRuntime();
+  rt.reset();
+  const xP = rt.alloc(item),
+    yP = rt.alloc(outItem),
+    aP = rt.alloc(outItem);
+  const vec = outW - (outW % 4);
+  for (let n = 0; n < g.batch; n++) {
+    const h = rt.heap();
+    h.set(x.subarray(n * item, (n + 1) * item), xP);
+    let o = 0;
+    for (let p = 0; p < g.channels; p++) {
+      for (let od = 0; od < outD; od++) {
+        for (let oh = 0; oh < outH; oh++, o += outW) {
+          const r0 = (p * D + od * g.kD) * HW + 2 * oh * W;
+          if (vec > 0) rt.wasm.maxPoolRow((yP + o) * 4, (aP + o) * 4, (xP + r0) * 4, vec, W * 4, HW * 4, g.kD - 1, r0);
+          for (let ow = vec; ow < outW; ow++) {
+            const c = r0 + 2 * ow;
+            let best = -Infinity,
+              at = c;
+            for (let d = 0; d < g.kD; d++)
+              for (let k = 0; k < 4; k++) {
+                const i = c + d * HW + (k >> 1) * W + (k & 1),
+                  v = h[xP + i];
+                if (v > best || v !== v) {
+                  best = v;
+                  at = i;
+                }
+              }
+            h[yP + o + ow] = best;
+            new Int32Array(h.buffer, (aP + o + ow) * 4, 1)[0] = at;
+          }
+        }
+      }
+    }
+    y.set(h.subarray(yP, yP + outItem), n * outItem);
+    const arg = new Int32Array(h.buffer, aP * 4, outItem);
+    for (let i = 0; i < outItem; i++) argmax[n * outItem + i] = arg[i] + n * item;
+  }
 }
 
 /** Gradient of max pooling w.r.t. x: each dy goes to its argmax (summed where windows overlap). */

@@ -6,13 +6,25 @@ import { canShareMemory, hardwareThreads, relaxedSimdSupported } from '../../../
 import { growToFit } from '../../../wasm/instance.js';
 import { gemmModuleBytes } from './gemm-module.js';
 import { createDriver, type Driver, type DriverExports } from './chunk-driver.js';
+import { createWinogradDriver, type WinogradDriver, type WinogradExports } from './winograd-driver.js';
 
 /** 2 GiB: byte addresses stay below 2^31, so the wasm side can use signed i32 arithmetic. */
 export const MAX_PAGES = 32768;
 
 /** Every export of the kernel module: the driver's two plus the A packers. Addresses are bytes. */
-export interface KernelExports extends DriverExports {
+export interface KernelExports extends DriverExports, WinogradExports {
   copy4(dst: number, src: number, srcStrideBytes: number, count: number): void;
+  reluInPlace(ptr: number, count: number): void;
+  maxPoolRow(
+    y: number,
+    arg: number,
+    src: number,
+    count: number,
+    rowBytes: number,
+    planeBytes: number,
+    deep: number,
+    index: number,
+  ): void;
 }
 
 export interface Runtime {
@@ -22,6 +34,9 @@ export interface Runtime {
   /** The macro-kernel multiplies and adds with relaxed SIMD's fused multiply-add. */
   readonly fma: boolean;
   readonly driver: Driver;
+  readonly winograd: WinogradDriver;
+  /** Runs chunk `chunk` of the job in `d` on thread `thread`: a GEMM or a Winograd chunk by its KIND field. */
+  runChunk(d: Int32Array, chunk: number, thread: number): void;
   readonly wasm: KernelExports;
   /** Job descriptor, SharedArrayBuffer-backed when `shared`. */
   readonly desc: Int32Array;
@@ -71,6 +86,8 @@ export function getRuntime(): Runtime {
   };
   const wasm = instance.exports as unknown as KernelExports;
   const driver = createDriver(wasm);
+  const winograd = createWinogradDriver(wasm, driver);
+  const runChunk = chunkRunner(driver, winograd);
   const scratchStride = Math.ceil(driver.scratchFloats / 16) * 16;
   // Floats 0..15 stay zero forever: the packers read padding from there.
   const scratchBase = 16;
@@ -91,6 +108,8 @@ export function getRuntime(): Runtime {
     shared,
     fma,
     driver,
+    winograd,
+    runChunk,
     wasm,
     maxThreads,
     scratchBase,
@@ -113,6 +132,15 @@ export function getRuntime(): Runtime {
   };
   warmUp(runtime);
   return runtime;
+}
+
+/** One entry for every job kind; also the workers' (its source text runs there). */
+export function chunkRunner(driver: Driver, winograd: WinogradDriver): (d: Int32Array, c: number, t: number) => void {
+  const KIND = driver.F.KIND;
+  return (d, c, t) => {
+    if (d[KIND] === 0) driver.runChunk(d, c, t);
+    else winograd.runChunk(d, c, t);
+  };
 }
 
 /**

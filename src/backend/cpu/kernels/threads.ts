@@ -6,7 +6,8 @@
 // them every chunk runs here.
 import { createDriver } from './chunk-driver.js';
 import { nodeBuiltin } from '../../../wasm/host.js';
-import { getRuntime, warmUp, type Runtime } from './runtime.js';
+import { createWinogradDriver } from './winograd-driver.js';
+import { chunkRunner, getRuntime, warmUp, type Runtime } from './runtime.js';
 
 // Control words (Int32Array on a SharedArrayBuffer).
 const SEQ = 0,
@@ -58,7 +59,10 @@ const heap = () => {
 };
 const createDriver = ${createDriver.toString()};
 const warmUp = ${warmUp.toString()};
+const createWinogradDriver = ${createWinogradDriver.toString()};
+const chunkRunner = ${chunkRunner.toString()};
 const driver = createDriver(instance.exports);
+const runChunk = chunkRunner(driver, createWinogradDriver(instance.exports, driver));
 warmUp({ driver, heap, scratchBase });
 Atomics.add(ctrl, ${READY}, 1);
 let seen = Atomics.load(ctrl, ${SEQ});
@@ -73,7 +77,7 @@ for (;;) {
     for (;;) {
       const c = Atomics.add(ctrl, ${NEXT}, 1);
       if (c >= n) break;
-      try { driver.runChunk(desc, c, index); } catch (e) { Atomics.store(ctrl, ${ERROR}, 1); }
+      try { runChunk(desc, c, index); } catch (e) { Atomics.store(ctrl, ${ERROR}, 1); }
       Atomics.add(ctrl, ${WORKED}, 1);
       Atomics.add(ctrl, ${DONE}, 1);
       Atomics.notify(ctrl, ${DONE});
@@ -198,14 +202,14 @@ export function runJob(rt: Runtime, job: Int32Array): void {
   const nChunks = job[rt.driver.F.NCHUNKS];
   const threads = kernelThreads();
   if (threads <= 1 || nChunks < 2 || workersFailed) {
-    for (let c = 0; c < nChunks; c++) rt.driver.runChunk(job, c, 0);
+    for (let c = 0; c < nChunks; c++) rt.runChunk(job, c, 0);
     return;
   }
   if (!ctrl) ctrl = new Int32Array(new SharedArrayBuffer(16 * 4));
   if (workers.length < threads - 1) spawnWorkers(rt, threads - 1);
   const cw = ctrl;
   if (Atomics.load(cw, READY) === 0) {
-    for (let c = 0; c < nChunks; c++) rt.driver.runChunk(job, c, 0);
+    for (let c = 0; c < nChunks; c++) rt.runChunk(job, c, 0);
     return;
   }
   // SEQ goes up by 2 per job: odd while the descriptor and counters change. Marking it odd before
@@ -224,7 +228,7 @@ export function runJob(rt: Runtime, job: Int32Array): void {
   for (;;) {
     const c = Atomics.add(cw, NEXT, 1);
     if (c >= nChunks) break;
-    rt.driver.runChunk(d, c, 0);
+    rt.runChunk(d, c, 0);
     Atomics.add(cw, DONE, 1);
   }
   for (let n = Atomics.load(cw, DONE); n < nChunks; n = Atomics.load(cw, DONE)) waitWhile(cw, DONE, n, 20);

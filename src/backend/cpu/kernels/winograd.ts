@@ -1,16 +1,19 @@
 // Winograd F(2x2x2, 3x3x3) conv3d forward for 3x3x3 kernels, stride 1, dilation 1: each 4x4x4
 // input tile gives 2x2x2 outputs with 64 element-wise products per (Cin, Cout) pair instead of
-// 216 multiply-adds; the products run as 64 batched [Cout x Cin] x [Cin x tiles] GEMMs on the
-// packed wasm kernel, the input/output transforms are adds in JS. Forward only (the gradients stay
-// on the direct path in conv3d.ts). Imports only this folder and the geometry type; no node modules.
+// 216 multiply-adds. This file lays the call out in the kernel heap (zero-padded input, transformed
+// weights, padded output, per-thread block scratch) and runs two jobs on the kernel threads:
+// the weight transform, then tile blocks that each do input transform -> 64 products -> output
+// transform in one core's cache (winograd-driver.ts; the SIMD transforms in winograd-module.ts).
+// Forward only: the gradients stay on the direct path in conv3d.ts. Imports only this folder and the geometry type.
 import type { Conv3dGeometry } from '../../../tensor/geometry.js';
-import { packA, newJob, runDenseProduct } from './gemm.js';
+import { newJob } from './gemm.js';
 import { getRuntime, type Runtime } from './runtime.js';
+import { kernelThreads, runJob } from './threads.js';
 
 /** The tile transform points: 4x4x4 = 64 per tile. */
 const P = 64;
-/** Transformed input + products of one tile chunk stay under this many floats (32 MiB). */
-const CHUNK_FLOATS = 1 << 23;
+/** A block's transformed input and products stay under this many floats (8 MiB) per thread. */
+const BLOCK_FLOATS = 1 << 21;
 
 /**
  * Whether {@link conv3dForwardWinograd} computes this geometry (3x3x3, stride 1, dilation 1) and
@@ -39,84 +42,13 @@ function winogradComputes(g: Conv3dGeometry): boolean {
   );
 }
 
-/** Pairs transformed before their 64 values are written out, so the writes run in contiguous spans. */
-const PAIR_BLOCK = 64;
-
-/** U[t][co][ci] = (G g G^T) over the three axes, G = [[1,0,0],[.5,.5,.5],[.5,-.5,.5],[0,0,1]]. */
-function transformWeights(w: Float32Array, Co: number, Ci: number): Float32Array {
-  const pairs = Co * Ci;
-  const u = new Float32Array(P * pairs);
-  const blk = new Float32Array(P * PAIR_BLOCK);
-  for (let p0 = 0; p0 < pairs; p0 += PAIR_BLOCK) {
-    const np = Math.min(PAIR_BLOCK, pairs - p0);
-    for (let q = 0; q < np; q++) {
-      const src = (p0 + q) * 27,
-        s = q * P;
-      // w-axis on the 9 (d, h) rows of g, into blk[s + d*16 + h*4 + 0..3].
-      for (let d = 0; d < 3; d++) {
-        for (let h = 0; h < 3; h++) {
-          const i = src + d * 9 + h * 3,
-            o = s + d * 16 + h * 4;
-          const g0 = w[i],
-            g1 = w[i + 1],
-            g2 = w[i + 2];
-          blk[o] = g0;
-          blk[o + 1] = 0.5 * (g0 + g1 + g2);
-          blk[o + 2] = 0.5 * (g0 - g1 + g2);
-          blk[o + 3] = g2;
-        }
-      }
-      // h-axis (stride 4) on d < 3, then d-axis (stride 16) on everything.
-      for (let d = 0; d < 3; d++) {
-        for (let k = 0; k < 4; k++) {
-          const o = s + d * 16 + k;
-          const g0 = blk[o],
-            g1 = blk[o + 4],
-            g2 = blk[o + 8];
-          blk[o + 4] = 0.5 * (g0 + g1 + g2);
-          blk[o + 8] = 0.5 * (g0 - g1 + g2);
-          blk[o + 12] = g2;
-        }
-      }
-      for (let o = s; o < s + 16; o++) {
-        const g0 = blk[o],
-          g1 = blk[o + 16],
-          g2 = blk[o + 32];
-        blk[o + 16] = 0.5 * (g0 + g1 + g2);
-        blk[o + 32] = 0.5 * (g0 - g1 + g2);
-        blk[o + 48] = g2;
-      }
-    }
-    for (let t = 0; t < P; t++) {
-      const dst = t * pairs + p0;
-      for (let q = 0; q < np; q++) u[dst + q] = blk[q * P + t];
-    }
-  }
-  return u;
-}
-
-/** In place B^T d B along one axis of a 4x4x4 tile: (d0-d2, d1+d2, d2-d1, d1-d3). */
-function inputAxis(s: Float32Array, stride: number, a: number, b: number): void {
-  for (let i = 0; i < 4; i++) {
-    for (let j = 0; j < 4; j++) {
-      const o = i * a + j * b;
-      const d0 = s[o],
-        d1 = s[o + stride],
-        d2 = s[o + 2 * stride],
-        d3 = s[o + 3 * stride];
-      s[o] = d0 - d2;
-      s[o + stride] = d1 + d2;
-      s[o + 2 * stride] = d2 - d1;
-      s[o + 3 * stride] = d1 - d3;
-    }
-  }
-}
-
 /**
  * conv3d forward by Winograd F(2x2x2, 3x3x3): x [N,Cin,D,H,W], w [Cout,Cin,3,3,3], bias or null.
  * Computes any 3x3x3, stride-1, dilation-1 geometry (any padding); throws on others. The heap holds
- * the 64 packed transformed weight matrices (64/27 of the weights) plus one chunk of tiles'
- * transformed input and products (at most 32 MiB). `maxTilesPerChunk` lowers the chunk (tests).
+ * the 64 packed transformed weight matrices (64/27 of the weights), one batch item's zero-padded
+ * input and padded output, and per thread one block of tiles' transformed input and products (at
+ * most 8 MiB). `maxTilesPerChunk` lowers the block size (tests). With `relu`, max(0, y) is applied
+ * as the outputs are written (NaN and -0 give 0, as the backend's relu).
  */
 export function conv3dForwardWinograd(
   x: Float32Array,
@@ -124,73 +56,37 @@ export function conv3dForwardWinograd(
   bias: Float32Array | null,
   g: Conv3dGeometry,
   maxTilesPerChunk = Infinity,
+  relu = false,
 ): Float32Array {
   checkWinogradArgs(x, w, g);
   const Ci = g.inChannels,
     Co = g.outChannels,
-    xLen = Ci * g.inVolume;
-  const oD = g.outD,
-    oH = g.outH,
-    oW = g.outW,
     oS = g.outVolume;
   const y = new Float32Array(g.outputSize);
   if (y.length === 0) return y;
   if (Ci === 0) {
     if (bias)
       for (let n = 0; n < g.batch; n++)
-        for (let c = 0; c < Co; c++) y.fill(bias[c], (n * Co + c) * oS, (n * Co + c + 1) * oS);
+        for (let c = 0; c < Co; c++) y.fill(relu ? reluOf(bias[c]) : bias[c], (n * Co + c) * oS, (n * Co + c + 1) * oS);
     return y;
   }
-  const tD = Math.ceil(oD / 2),
-    tH = Math.ceil(oH / 2),
-    tW = Math.ceil(oW / 2),
-    T = tD * tH * tW;
   const rt = getRuntime();
   rt.reset();
-  const { aP, packSize } = packTransformedWeights(rt, w, Co, Ci);
-  const Tc = Math.max(1, Math.min(T, maxTilesPerChunk, Math.floor(CHUNK_FLOATS / (P * (Ci + Co)))));
-  const vP = rt.alloc(P * Ci * Tc),
-    mP = rt.alloc(P * Co * Tc);
-  const job = newJob(rt);
-  const c: TileChunk = {
-    nt: 0,
-    tileD: new Int32Array(Tc),
-    tileH: new Int32Array(Tc),
-    tileW: new Int32Array(Tc),
-    s: new Float32Array(P),
-  };
+  const weights = transformWeights(rt, w, Co, Ci);
+  const lay = layOut(rt, g, maxTilesPerChunk);
+  const job = convJob(rt, g, weights, lay, bias);
+  job[rt.winograd.W.RELU] = relu ? 1 : 0;
+  const h = rt.heap();
+  h.fill(0, lay.xP, lay.xP + Ci * lay.xCh);
   for (let n = 0; n < g.batch; n++) {
-    for (let j0 = 0; j0 < T; j0 += Tc) {
-      const nt = Math.min(Tc, T - j0);
-      c.nt = nt;
-      // Each tile's first output (d, h, w) of this chunk, computed once instead of once per channel.
-      for (let jj = 0; jj < nt; jj++) {
-        const j = j0 + jj,
-          a = Math.floor(j / (tH * tW)),
-          r = j - a * tH * tW,
-          b = Math.floor(r / tW);
-        c.tileD[jj] = 2 * a;
-        c.tileH[jj] = 2 * b;
-        c.tileW[jj] = 2 * (r - b * tW);
-      }
-      transformInput(x, n * xLen, g, c, rt.heap(), vP);
-      // The 64 products: M[t] [Co x nt] = U[t] [Co x Ci] x V[t] [Ci x nt].
-      for (let t = 0; t < P; t++) {
-        runDenseProduct(rt, job, Co, nt, Ci, {
-          aPack: aP + t * packSize,
-          b: vP + t * Ci * nt,
-          bTrans: false,
-          bLd: nt,
-          c: mP + t * Co * nt,
-          ldc: nt,
-          accumulate: false,
-        });
-      }
-      transformOutput(y, n, g, c, rt.heap(), mP, bias);
-    }
+    copyInPadded(rt, x, n, g, lay);
+    runJob(rt, job);
+    copyOutCropped(rt, y, n, g, lay);
   }
   return y;
 }
+
+const reluOf = (v: number): number => (v > 0 ? v : 0);
 
 function checkWinogradArgs(x: Float32Array, w: Float32Array, g: Conv3dGeometry): void {
   const fn = 'conv3dForwardWinograd';
@@ -208,160 +104,176 @@ function checkWinogradArgs(x: Float32Array, w: Float32Array, g: Conv3dGeometry):
   }
 }
 
-/** The 64 transformed weight matrices U[t] [Co x Ci], packed for the GEMM on the heap: at aP + t * packSize. */
-function packTransformedWeights(
-  rt: Runtime,
-  w: Float32Array,
-  Co: number,
-  Ci: number,
-): { aP: number; packSize: number } {
-  const u = transformWeights(w, Co, Ci);
-  const packSize = Math.ceil(Co / rt.driver.MR) * rt.driver.MR * Ci;
+/** Where the 64 transformed weight matrices U[t] [Co x Ci] lie, packed for the GEMM: at aP + t * packSize. */
+interface PackedWeights {
+  aP: number;
+  packSize: number;
+  mPad: number;
+}
+
+/** Copies w into the heap (rows up to a multiple of MR zeroed) and runs the weight-transform job. */
+function transformWeights(rt: Runtime, w: Float32Array, Co: number, Ci: number): PackedWeights {
+  const { MR } = rt.driver;
+  const W = rt.winograd.W;
+  const mPad = Math.ceil(Co / MR) * MR,
+    packSize = mPad * Ci;
   const aP = rt.alloc(P * packSize);
-  for (let t = 0; t < P; t++) packA(rt, u, t * Co * Ci, false, Co, Ci, aP + t * packSize);
-  return { aP, packSize };
+  const mark = rt.mark();
+  const wP = rt.alloc(mPad * Ci * 27);
+  const h = rt.heap();
+  h.set(w, wP);
+  h.fill(0, wP + w.length, wP + mPad * Ci * 27);
+  const job = newJob(rt);
+  const groups = mPad / MR,
+    per = Math.ceil(groups / (4 * kernelThreads()));
+  job[W.KIND] = rt.winograd.KIND_WEIGHTS;
+  job[W.WSRC] = wP;
+  job[W.CO] = Co;
+  job[W.CI] = Ci;
+  job[W.APACK] = aP;
+  job[W.PACKSIZE] = packSize;
+  job[W.MPAD] = mPad;
+  job[W.GROUPSPERCHUNK] = per;
+  job[W.NCOGROUPS] = groups;
+  job[W.NCHUNKS] = Math.ceil(groups / per);
+  runJob(rt, job);
+  rt.release(mark);
+  return { aP, packSize, mPad };
 }
 
-/** One chunk of tiles: how many, each tile's first output (d, h, w), and the 64-float tile scratch. */
-interface TileChunk {
-  nt: number;
-  tileD: Int32Array;
-  tileH: Int32Array;
-  tileW: Int32Array;
-  s: Float32Array;
-}
-
-/** Input transform of a chunk: V[t][ci][j] = (B^T d B)[t] of tile j's 4x4x4 input patch, into the heap at `vP`. */
-function transformInput(
-  x: Float32Array,
-  xBase: number,
-  g: Conv3dGeometry,
-  c: TileChunk,
-  h: Float32Array,
-  vP: number,
-): void {
-  const Ci = g.inChannels,
-    D = g.inD,
-    H = g.inH,
-    W = g.inW,
-    HW = H * W;
-  const { nt, tileD, tileH, tileW, s } = c;
-  for (let ci = 0; ci < Ci; ci++) {
-    const xc = xBase + ci * g.inVolume;
-    for (let jj = 0; jj < nt; jj++) {
-      const d0 = tileD[jj] - g.padD,
-        h0 = tileH[jj] - g.padH,
-        w0 = tileW[jj] - g.padW;
-      if (d0 >= 0 && d0 + 4 <= D && h0 >= 0 && h0 + 4 <= H && w0 >= 0 && w0 + 4 <= W) {
-        for (let i = 0; i < 4; i++) {
-          for (let k = 0; k < 4; k++) {
-            // The w-axis transform is done on the way in (one pass less over s).
-            const src = xc + (d0 + i) * HW + (h0 + k) * W + w0,
-              o = i * 16 + k * 4;
-            const a0 = x[src],
-              a1 = x[src + 1],
-              a2 = x[src + 2],
-              a3 = x[src + 3];
-            s[o] = a0 - a2;
-            s[o + 1] = a1 + a2;
-            s[o + 2] = a2 - a1;
-            s[o + 3] = a1 - a3;
-          }
-        }
-      } else {
-        for (let i = 0; i < 4; i++) {
-          const id = d0 + i;
-          for (let k = 0; k < 4; k++) {
-            const ih = h0 + k,
-              o = i * 16 + k * 4;
-            const rowOk = id >= 0 && id < D && ih >= 0 && ih < H;
-            for (let l = 0; l < 4; l++) {
-              const iw = w0 + l;
-              s[o + l] = rowOk && iw >= 0 && iw < W ? x[xc + id * HW + ih * W + iw] : 0;
-            }
-          }
-        }
-        inputAxis(s, 1, 16, 4);
-      }
-      inputAxis(s, 4, 16, 1);
-      inputAxis(s, 16, 4, 1);
-      let dst = vP + ci * nt + jj;
-      for (let t = 0; t < P; t++, dst += Ci * nt) h[dst] = s[t];
-    }
-  }
+/** The heap layout of one call: padded input and output boxes, tile groups, blocks, per-thread scratch. */
+interface Layout {
+  /** Zero-padded input: Ci boxes of xCh floats (planes xPlane, rows xRow), tile (0,0,0) at the corner. */
+  xP: number;
+  xCh: number;
+  xPlane: number;
+  xRow: number;
+  /** Output box per channel: 2 tD x 2 tH x 8 gpr floats, cropped to the output on the way out. */
+  yP: number;
+  yCh: number;
+  yPlane: number;
+  yRow: number;
+  tH: number;
+  /** Groups of four w-adjacent tiles per tile row, in all, per block. */
+  gpr: number;
+  nGroups: number;
+  gpb: number;
+  nSplit: number;
+  coSplit: number;
+  vBase: number;
+  vStride: number;
 }
 
 /**
- * Output transform of a chunk: A^T m A of the products at `mP`, A^T = [[1,1,1,0],[0,1,-1,-1]], plus bias,
- * clipped at the edges, into batch item `n` of `y`.
+ * Block size: tiles per block near Co*Ci / (2 (Ci + Co)), where re-reading the packed weights once
+ * per block costs about what the block's own transformed data costs, within 16-128 tiles and 8 MiB
+ * per thread. When there are fewer blocks than 2 per thread, blocks split their output channels too.
  */
-function transformOutput(
-  y: Float32Array,
-  n: number,
-  g: Conv3dGeometry,
-  c: TileChunk,
-  h: Float32Array,
-  mP: number,
-  bias: Float32Array | null,
-): void {
-  const Co = g.outChannels,
-    oD = g.outD,
-    oH = g.outH,
-    oW = g.outW,
-    oS = g.outVolume,
-    oHW = oH * oW;
-  const { nt, tileD, tileH, tileW, s } = c;
-  for (let co = 0; co < Co; co++) {
-    const yc = (n * Co + co) * oS,
-      bv = bias ? bias[co] : 0;
-    for (let jj = 0; jj < nt; jj++) {
-      // The w-axis transform is done on the way in from the products.
-      const base = mP + co * nt + jj,
-        st = Co * nt;
-      for (let o = 0; o < P; o += 4) {
-        const q = base + o * st;
-        const m0 = h[q],
-          m1 = h[q + st],
-          m2 = h[q + 2 * st],
-          m3 = h[q + 3 * st];
-        s[o] = m0 + m1 + m2;
-        s[o + 1] = m1 - m2 - m3;
-      }
-      for (let i = 0; i < 4; i++) {
-        for (let l = 0; l < 2; l++) {
-          const o = i * 16 + l;
-          const m0 = s[o],
-            m1 = s[o + 4],
-            m2 = s[o + 8],
-            m3 = s[o + 12];
-          s[o] = m0 + m1 + m2;
-          s[o + 4] = m1 - m2 - m3;
-        }
-      }
-      for (let k = 0; k < 2; k++) {
-        for (let l = 0; l < 2; l++) {
-          const o = k * 4 + l;
-          const m0 = s[o],
-            m1 = s[o + 16],
-            m2 = s[o + 32],
-            m3 = s[o + 48];
-          s[o] = m0 + m1 + m2;
-          s[o + 16] = m1 - m2 - m3;
-        }
-      }
-      const ow = tileW[jj];
-      for (let i = 0; i < 2; i++) {
-        const od = tileD[jj] + i;
-        if (od >= oD) break;
-        for (let k = 0; k < 2; k++) {
-          const oh = tileH[jj] + k;
-          if (oh >= oH) break;
-          const row = yc + od * oHW + oh * oW + ow,
-            o = i * 16 + k * 4;
-          y[row] = s[o] + bv;
-          if (ow + 1 < oW) y[row + 1] = s[o + 1] + bv;
-        }
+function layOut(rt: Runtime, g: Conv3dGeometry, maxTiles: number): Layout {
+  const { MR, NR } = rt.driver;
+  const Ci = g.inChannels,
+    Co = g.outChannels;
+  const tD = Math.ceil(g.outD / 2),
+    tH = Math.ceil(g.outH / 2),
+    gpr = Math.ceil(Math.ceil(g.outW / 2) / 4);
+  const nGroups = tD * tH * gpr;
+  const ideal = Math.max(16, Math.min(128, Math.round((Co * Ci) / (2 * (Ci + Co)))));
+  let gpb = Math.max(1, Math.floor(Math.min(ideal, maxTiles) / 4));
+  while (gpb > 1 && P * (Ci + Co) * Math.ceil(gpb / 2) * NR > BLOCK_FLOATS) gpb--;
+  if (gpb > 1) gpb &= ~1;
+  const nBlocks = Math.ceil(nGroups / gpb);
+  const mPad = Math.ceil(Co / MR) * MR;
+  let nSplit = 1;
+  while (nBlocks * nSplit < 2 * kernelThreads() && mPad / (2 * nSplit) >= 16) nSplit *= 2;
+  const coSplit = Math.ceil(mPad / nSplit / MR) * MR;
+  nSplit = Math.ceil(Co / coSplit);
+  const xRow = 8 * gpr + 2,
+    xPlane = (2 * tH + 2) * xRow,
+    xCh = (2 * tD + 2) * xPlane;
+  const yRow = 8 * gpr,
+    yPlane = 2 * tH * yRow,
+    yCh = 2 * tD * yPlane;
+  const xP = rt.alloc(Ci * xCh),
+    yP = rt.alloc(Co * yCh);
+  const vStride = Math.ceil((P * (Ci + coSplit) * Math.ceil(gpb / 2) * NR) / 16) * 16;
+  const vBase = rt.alloc(vStride * rt.maxThreads);
+  return { xP, xCh, xPlane, xRow, yP, yCh, yPlane, yRow, tH, gpr, nGroups, gpb, nSplit, coSplit, vBase, vStride };
+}
+
+/** The conv job descriptor (one chunk per block and output-channel split); bias copied into the heap. */
+function convJob(rt: Runtime, g: Conv3dGeometry, u: PackedWeights, lay: Layout, bias: Float32Array | null): Int32Array {
+  const W = rt.winograd.W;
+  const job = newJob(rt);
+  let bP = -1;
+  if (bias) {
+    bP = rt.alloc(g.outChannels);
+    rt.heap().set(bias, bP);
+  }
+  job[W.KIND] = rt.winograd.KIND_CONV;
+  job[W.CO] = g.outChannels;
+  job[W.CI] = g.inChannels;
+  job[W.APACK] = u.aP;
+  job[W.PACKSIZE] = u.packSize;
+  job[W.MPAD] = u.mPad;
+  job[W.XP] = lay.xP;
+  job[W.XPCH] = lay.xCh;
+  job[W.XPPLANE] = lay.xPlane;
+  job[W.XPROW] = lay.xRow;
+  job[W.YP] = lay.yP;
+  job[W.YPCH] = lay.yCh;
+  job[W.YPPLANE] = lay.yPlane;
+  job[W.YPROW] = lay.yRow;
+  job[W.TH] = lay.tH;
+  job[W.GPR] = lay.gpr;
+  job[W.NGROUPS] = lay.nGroups;
+  job[W.GPB] = lay.gpb;
+  job[W.NCOSPLIT] = lay.nSplit;
+  job[W.COSPLIT] = lay.coSplit;
+  job[W.VBASE] = lay.vBase;
+  job[W.VSTRIDE] = lay.vStride;
+  job[W.BIAS] = bP;
+  job[W.NCHUNKS] = Math.ceil(lay.nGroups / lay.gpb) * lay.nSplit;
+  return job;
+}
+
+/** Batch item `n` of x into the padded input box (its padding was zeroed once per call). */
+function copyInPadded(rt: Runtime, x: Float32Array, n: number, g: Conv3dGeometry, lay: Layout): void {
+  const h = rt.heap();
+  const D = g.inD,
+    H = g.inH,
+    Wd = g.inW;
+  // Input rows and columns past the box are never read by a tile.
+  const dEnd = Math.min(D, lay.xCh / lay.xPlane - g.padD),
+    hEnd = Math.min(H, lay.xPlane / lay.xRow - g.padH),
+    wLen = Math.min(Wd, lay.xRow - g.padW);
+  let src = n * g.inChannels * g.inVolume;
+  for (let ci = 0; ci < g.inChannels; ci++, src += g.inVolume) {
+    for (let id = 0; id < dEnd; id++) {
+      for (let ih = 0; ih < hEnd; ih++) {
+        const s = src + (id * H + ih) * Wd,
+          dst = lay.xP + ci * lay.xCh + (id + g.padD) * lay.xPlane + (ih + g.padH) * lay.xRow + g.padW;
+        h.set(x.subarray(s, s + wLen), dst);
       }
     }
   }
+}
+
+/** The output boxes of batch item `n`, cropped to the output size, into y. */
+function copyOutCropped(rt: Runtime, y: Float32Array, n: number, g: Conv3dGeometry, lay: Layout): void {
+  const h = rt.heap();
+  const Co = g.outChannels,
+    oD = g.outD,
+    oH = g.outH,
+    oW = g.outW;
+  const base = n * Co * g.outVolume;
+  if (lay.yRow === oW && lay.yPlane === oH * oW && lay.yCh === g.outVolume) {
+    y.set(h.subarray(lay.yP, lay.yP + Co * g.outVolume), base);
+    return;
+  }
+  for (let co = 0; co < Co; co++)
+    for (let od = 0; od < oD; od++)
+      for (let oh = 0; oh < oH; oh++) {
+        const s = lay.yP + co * lay.yCh + od * lay.yPlane + oh * lay.yRow;
+        y.set(h.subarray(s, s + oW), base + ((co * oD + od) * oH + oh) * oW);
+      }
 }
