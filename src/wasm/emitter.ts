@@ -299,10 +299,6 @@ export class FunctionBuilder {
   f32x4Pmin(): this {
     return this.simdOp(0xea);
   }
-  /** f32x4.pmax: a < b ? b : a (one maxps). */
-  f32x4Pmax(): this {
-    return this.simdOp(0xeb);
-  }
   i32x4Shl(): this {
     return this.simdOp(0xab);
   }
