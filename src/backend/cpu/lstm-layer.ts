@@ -3,7 +3,7 @@
 // product accumulating into the step's gates plus one wasm SIMD cell call (lstm-module.ts), and
 // the weight gradients are single products over all steps. JavaScript only copies the inputs in
 // and the results out, once per call. Imports only the kernel internals; no node modules.
-import { newJob, packA, packAFromHeap, runDenseProduct, type DenseProduct } from './kernels/gemm.js';
+import { newJob, packA, packAFromHeap, packStackedT, runDenseProduct, type DenseProduct } from './kernels/gemm.js';
 import { lstmKernels } from './kernels/lstm-module.js';
 import { getRuntime, type Runtime } from './kernels/runtime.js';
 
@@ -101,7 +101,6 @@ export function lstmLayerForward(
     Bp = Math.ceil(B / 4) * 4,
     TBp = T * Bp;
   const rt = getRuntime();
-  const k = lstmKernels(rt);
   rt.reset();
   const { MR } = rt.driver;
   const whP = rt.alloc(Math.ceil(G / MR) * MR * H),
@@ -129,37 +128,58 @@ export function lstmLayerForward(
   maskToHeap(heap, maskP, maskTm, B, Bp, T);
   // Input projection of every step: gates [4H, T*Bp] = W_ih x^T (x rows are op(B)'s columns).
   product(rt, G, TBp, I, { aPack: wiP, b: xP, bTrans: true, bLd: I, c: gP, ldc: TBp, accumulate: false });
+  forwardSteps(rt, { whP, gP, biasP, hsP, csP, hstP, cstP, actsP, maskP }, h0 !== null, B, T, H);
+  heap = rt.heap();
+  const acts = new Float32Array(T * 5 * H * B);
+  copyRows(acts, 0, heap, actsP, T * 5 * H, B, Bp, B);
+  return {
+    hs: heap.slice(hsP, hsP + (T + 1) * BH),
+    cs: heap.slice(csP, csP + (T + 1) * BH),
+    acts,
+  };
+}
+
+/** Heap offsets (floats) of {@link lstmLayerForward}'s operands. */
+interface ForwardHeap {
+  whP: number;
+  gP: number;
+  biasP: number;
+  hsP: number;
+  csP: number;
+  hstP: number;
+  cstP: number;
+  actsP: number;
+  maskP: number;
+}
+
+/** The recurrence: per step one threaded product into the step's gates, then one cell call. */
+function forwardSteps(rt: Runtime, o: ForwardHeap, hasH0: boolean, B: number, T: number, H: number): void {
+  const k = lstmKernels(rt);
+  const G = 4 * H,
+    BH = B * H,
+    Bp = Math.ceil(B / 4) * 4,
+    TBp = T * Bp;
   for (let t = 0; t < T; t++) {
     // With no h0 the first step's recurrent term is zero: skip its product.
-    if (t > 0 || h0)
-      product(rt, G, B, H, {
-        aPack: whP,
-        b: hsP + t * BH,
-        bTrans: true,
-        bLd: H,
-        c: gP + t * Bp,
-        ldc: TBp,
-        accumulate: true,
-      });
+    if (t > 0 || hasH0) {
+      const b = o.hsP + t * BH;
+      product(rt, G, B, H, { aPack: o.whP, b, bTrans: true, bLd: H, c: o.gP + t * Bp, ldc: TBp, accumulate: true });
+    }
     k.cellForward(
-      (gP + t * Bp) * 4,
+      (o.gP + t * Bp) * 4,
       TBp * 4,
-      biasP * 4,
-      cstP * 4,
-      hstP * 4,
-      (hsP + (t + 1) * BH) * 4,
-      (csP + (t + 1) * BH) * 4,
-      (actsP + t * 5 * H * Bp) * 4,
-      (maskP + t * Bp) * 4,
+      o.biasP * 4,
+      o.cstP * 4,
+      o.hstP * 4,
+      (o.hsP + (t + 1) * BH) * 4,
+      (o.csP + (t + 1) * BH) * 4,
+      (o.actsP + t * 5 * H * Bp) * 4,
+      (o.maskP + t * Bp) * 4,
       H,
       Bp,
       B,
     );
   }
-  heap = rt.heap();
-  const acts = new Float32Array(T * 5 * H * B);
-  copyRows(acts, 0, heap, actsP, T * 5 * H, B, Bp, B);
-  return { hs: heap.slice(hsP, hsP + (T + 1) * BH), cs: heap.slice(csP, csP + (T + 1) * BH), acts };
 }
 
 /**
@@ -227,12 +247,24 @@ export function lstmLayerBackward(
       B,
     );
     // dh_{t-1} [H, B] += W_hh^T dG_t (dG_t's rows are op(B)'s columns).
-    product(rt, H, B, G, { aPack: whT, b: dG, bTrans: true, bLd: G, c: dhP, ldc: Bp, accumulate: true });
+    product(rt, H, B, G, {
+      aPack: whT,
+      b: dG,
+      bTrans: true,
+      bLd: G,
+      c: dhP,
+      ldc: Bp,
+      accumulate: true,
+    });
   }
   heap = rt.heap();
   const dh0 = fromColumns(heap, dhP, B, Bp, H),
     dc0 = fromColumns(heap, dcP, B, Bp, H);
-  return { ...weightGradients(rt, dgP, hsP, xTm, wIh, G, TB, I, H, needDx), dh0, dc0 };
+  return {
+    ...weightGradients(rt, dgP, hsP, xTm, wIh, G, TB, I, H, needDx),
+    dh0,
+    dc0,
+  };
 }
 
 /** `dst` `[cols, rows]` = the transpose of the heap's `src` `[rows, cols]`: four rows at a time by the wasm 4x4 transpose. */
@@ -263,29 +295,52 @@ function weightGradients(
   const { MR } = rt.driver;
   const k = lstmKernels(rt);
   const W = H + I;
-  const hxP = rt.alloc(TB * W),
+  const xP = rt.alloc(TB * I),
     hxT = rt.alloc(Math.ceil(W / MR) * MR * TB),
     dWT = rt.alloc(W * G),
     dWhhP = rt.alloc(G * H),
     dWihP = rt.alloc(G * I),
     dBiasP = rt.alloc(G),
+    accP = rt.alloc(2 * G),
     gN = needDx ? rt.alloc(Math.ceil(TB / MR) * MR * G) : 0,
     wiP = needDx ? rt.alloc(G * I) : 0,
     dxP = needDx ? rt.alloc(TB * I) : 0;
   let heap = rt.heap();
-  for (let r = 0; r < TB; r++) {
-    heap.copyWithin(hxP + r * W, hsP + r * H, hsP + (r + 1) * H);
-    heap.set(xTm.subarray(r * I, (r + 1) * I), hxP + r * W + H);
-  }
-  packAFromHeap(rt, hxP, true, W, TB, hxT);
-  product(rt, W, G, TB, { aPack: hxT, b: dgP, bTrans: false, bLd: G, c: dWT, ldc: G, accumulate: false });
+  heap.set(xTm, xP);
+  packStackedT(
+    rt,
+    [
+      { off: hsP, width: H },
+      { off: xP, width: I },
+    ],
+    TB,
+    hxT,
+  );
+  product(rt, W, G, TB, {
+    aPack: hxT,
+    b: dgP,
+    bTrans: false,
+    bLd: G,
+    c: dWT,
+    ldc: G,
+    accumulate: false,
+  });
   transposeHeap(rt, dWT, H, G, dWhhP);
   transposeHeap(rt, dWT + H * G, I, G, dWihP);
-  k.colSum(dBiasP * 4, dgP * 4, TB, G);
+  heap.fill(0, accP, accP + 2 * G);
+  k.colSum(dBiasP * 4, dgP * 4, TB, G, accP * 4);
   if (needDx) {
     rt.heap().set(wIh, wiP);
     packAFromHeap(rt, dgP, false, TB, G, gN);
-    product(rt, TB, I, G, { aPack: gN, b: wiP, bTrans: false, bLd: I, c: dxP, ldc: I, accumulate: false });
+    product(rt, TB, I, G, {
+      aPack: gN,
+      b: wiP,
+      bTrans: false,
+      bLd: I,
+      c: dxP,
+      ldc: I,
+      accumulate: false,
+    });
   }
   heap = rt.heap();
   return {

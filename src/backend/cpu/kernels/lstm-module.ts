@@ -46,8 +46,11 @@ export interface LstmKernels {
     Bp: number,
     B: number,
   ): void;
-  /** `dst[c] = sum_r src[r * cols + c]` in float64, rounded once; `cols` a multiple of 4. */
-  colSum(dst: number, src: number, rows: number, cols: number): void;
+  /**
+   * `dst[c] = sum_r src[r * cols + c]` in float64, rounded once; `cols` a multiple of 4, `acc`
+   * 8 * `cols` bytes of zeros (the float64 sums).
+   */
+  colSum(dst: number, src: number, rows: number, cols: number, acc: number): void;
 }
 
 // Cephes' expf: exp(x) = 2^n e^r, n = round(x log2 e), r = x - n ln 2 in two parts (C1 exact in
@@ -315,34 +318,42 @@ function buildCellBackward(): FunctionBuilder {
   return f;
 }
 
+/**
+ * Rows outermost, into float64 accumulators at `acc` (8 bytes a column, zeroed by the caller):
+ * the rows of dG are 4 KB apart, and walking one column group down them missed L1 on every row.
+ */
 function buildColSum(): FunctionBuilder {
-  const f = new FunctionBuilder([I32, I32, I32, I32]);
-  const [dst, src, rows, cols] = [0, 1, 2, 3];
-  const c = f.local(I32),
-    r = f.local(I32),
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32]);
+  const [dst, src, rows, cols, acc] = [0, 1, 2, 3, 4];
+  const r = f.local(I32),
     p = f.local(I32),
-    ld = f.local(I32);
-  const v = f.local(V128),
-    lo = f.local(V128),
-    hi = f.local(V128);
-  f.get(cols).i32(4).mul().set(ld);
-  f.i32(0).set(c);
-  f.block().loop();
-  f.get(c).get(cols).geS().brIf(1);
-  f.v128Zero().set(lo).v128Zero().set(hi);
-  f.get(src).get(c).i32(4).mul().add().set(p);
+    a = f.local(I32),
+    aEnd = f.local(I32);
+  const v = f.local(V128);
+  f.get(acc).get(cols).i32(8).mul().add().set(aEnd);
+  f.get(src).set(p);
   f.i32(0).set(r);
   f.block().loop();
   f.get(r).get(rows).geS().brIf(1);
+  f.get(acc).set(a);
+  f.block().loop();
+  f.get(a).get(aEnd).geS().brIf(1);
   f.get(p).v128Load().set(v);
-  f.get(lo).get(v).f64x2PromoteLow().f64x2Add().set(lo);
-  f.get(hi).get(v).get(v).shuffleF32([2, 3, 0, 1]).f64x2PromoteLow().f64x2Add().set(hi);
-  f.get(p).get(ld).add().set(p);
+  f.get(a).get(a).v128Load().get(v).f64x2PromoteLow().f64x2Add().v128Store();
+  f.get(a).get(a).v128Load(16).get(v).get(v).shuffleF32([2, 3, 0, 1]).f64x2PromoteLow().f64x2Add().v128Store(16);
+  f.get(p).i32(16).add().set(p);
+  f.get(a).i32(32).add().set(a);
+  f.br(0).end().end();
   f.get(r).i32(1).add().set(r);
   f.br(0).end().end();
-  f.get(dst).get(c).i32(4).mul().add();
-  f.get(lo).f32x4DemoteZero().get(hi).f32x4DemoteZero().shuffleF32([0, 1, 4, 5]).v128Store();
-  f.get(c).i32(4).add().set(c);
+  // Round each pair of sums once into dst.
+  f.get(acc).set(a).get(dst).set(p);
+  f.block().loop();
+  f.get(a).get(aEnd).geS().brIf(1);
+  f.get(p).get(a).v128Load().f32x4DemoteZero().get(a).v128Load(16).f32x4DemoteZero().shuffleF32([0, 1, 4, 5]);
+  f.v128Store();
+  f.get(p).i32(16).add().set(p);
+  f.get(a).i32(32).add().set(a);
   f.br(0).end().end();
   return f;
 }

@@ -32,6 +32,14 @@ interface WebWorkerLike {
 }
 type WebWorkerCtor = new (url: string) => WebWorkerLike;
 
+/**
+ * Atomics.load polls (~10 ns each: ~0.2 ms in all) a thread makes before it sleeps in
+ * Atomics.wait. Waking a sleeping thread took tens of µs here (a futex and, in a VM, a halted
+ * vCPU), as long as a small product's chunk; back-to-back jobs (an LSTM's 50 steps, ~0.1 ms
+ * apart) then find the other thread still polling.
+ */
+const SPIN = 20000;
+
 let wanted: number | null = null;
 let ctrl: Int32Array | null = null;
 const workers: WorkerLike[] = [];
@@ -67,6 +75,7 @@ warmUp({ driver, heap, scratchBase });
 Atomics.add(ctrl, ${READY}, 1);
 let seen = Atomics.load(ctrl, ${SEQ});
 for (;;) {
+  for (let i = 0; i < ${SPIN} && Atomics.load(ctrl, ${SEQ}) === seen; i++);
   Atomics.wait(ctrl, ${SEQ}, seen);
   seen = Atomics.load(ctrl, ${SEQ});
   // Odd: the caller is preparing the next job (see runJob); wait for it to be published.
@@ -231,6 +240,7 @@ export function runJob(rt: Runtime, job: Int32Array): void {
     rt.runChunk(d, c, 0);
     Atomics.add(cw, DONE, 1);
   }
+  for (let i = 0; i < SPIN && Atomics.load(cw, DONE) < nChunks; i++);
   for (let n = Atomics.load(cw, DONE); n < nChunks; n = Atomics.load(cw, DONE)) waitWhile(cw, DONE, n, 20);
   if (Atomics.load(cw, ERROR) !== 0) throw new Error('cpu kernels: a worker thread failed while running a chunk');
 }
