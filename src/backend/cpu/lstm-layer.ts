@@ -1,11 +1,12 @@
 // The cpu backend's whole-layer LSTM (forward and BPTT). Everything a call touches lives in the
-// kernel heap for the whole sequence: W_hh (or W_hh^T) is packed once, each step is one threaded
-// product accumulating into the step's gates plus one wasm SIMD cell call (lstm-module.ts), and
-// the weight gradients are single products over all steps. JavaScript only copies the inputs in
-// and the results out, once per call. Imports only the kernel internals; no node modules.
+// kernel heap for the whole sequence: W_hh (or W_hh^T) is packed once; the recurrence is one job
+// whose chunks are groups of batch rows, each run through every step (product, then the wasm SIMD
+// cell) on one thread (kernels/lstm-driver.ts); the weight gradients are single products over all
+// steps. JavaScript only copies the inputs in and the results out, once per call. Imports only
+// the kernel internals; no node modules.
 import { newJob, packA, packAFromHeap, packStackedT, runDenseProduct, type DenseProduct } from './kernels/gemm.js';
-import { lstmKernels } from './kernels/lstm-module.js';
 import { getRuntime, type Runtime } from './kernels/runtime.js';
+import { kernelThreads, runJob } from './kernels/threads.js';
 
 /** What {@link lstmLayerForward} returns (all time-major). */
 export interface LstmLayerForward {
@@ -128,7 +129,8 @@ export function lstmLayerForward(
   maskToHeap(heap, maskP, maskTm, B, Bp, T);
   // Input projection of every step: gates [4H, T*Bp] = W_ih x^T (x rows are op(B)'s columns).
   product(rt, G, TBp, I, { aPack: wiP, b: xP, bTrans: true, bLd: I, c: gP, ldc: TBp, accumulate: false });
-  forwardSteps(rt, { whP, gP, biasP, hsP, csP, hstP, cstP, actsP, maskP }, h0 !== null, B, T, H);
+  const heapAt = { wPack: whP, gates: gP, bias: biasP, hs: hsP, cs: csP, hst: hstP, cst: cstP, acts: actsP };
+  runRecurrence(rt, rt.lstmDriver.KIND_FORWARD, { ...heapAt, mask: maskP, dOut: 0 }, h0 === null, B, T, H);
   heap = rt.heap();
   const acts = new Float32Array(T * 5 * H * B);
   copyRows(acts, 0, heap, actsP, T * 5 * H, B, Bp, B);
@@ -139,47 +141,54 @@ export function lstmLayerForward(
   };
 }
 
-/** Heap offsets (floats) of {@link lstmLayerForward}'s operands. */
-interface ForwardHeap {
-  whP: number;
-  gP: number;
-  biasP: number;
-  hsP: number;
-  csP: number;
-  hstP: number;
-  cstP: number;
-  actsP: number;
-  maskP: number;
+/** Heap offsets (floats) of a recurrence job's operands (see lstm-driver.ts for each one's layout). */
+interface RecurrenceHeap {
+  wPack: number;
+  gates: number;
+  bias: number;
+  hs: number;
+  cs: number;
+  hst: number;
+  cst: number;
+  acts: number;
+  mask: number;
+  dOut: number;
 }
 
-/** The recurrence: per step one threaded product into the step's gates, then one cell call. */
-function forwardSteps(rt: Runtime, o: ForwardHeap, hasH0: boolean, B: number, T: number, H: number): void {
-  const k = lstmKernels(rt);
-  const G = 4 * H,
-    BH = B * H,
-    Bp = Math.ceil(B / 4) * 4,
-    TBp = T * Bp;
-  for (let t = 0; t < T; t++) {
-    // With no h0 the first step's recurrent term is zero: skip its product.
-    if (t > 0 || hasH0) {
-      const b = o.hsP + t * BH;
-      product(rt, G, B, H, { aPack: o.whP, b, bTrans: true, bLd: H, c: o.gP + t * Bp, ldc: TBp, accumulate: true });
-    }
-    k.cellForward(
-      (o.gP + t * Bp) * 4,
-      TBp * 4,
-      o.biasP * 4,
-      o.cstP * 4,
-      o.hstP * 4,
-      (o.hsP + (t + 1) * BH) * 4,
-      (o.csP + (t + 1) * BH) * 4,
-      (o.actsP + t * 5 * H * Bp) * 4,
-      (o.maskP + t * Bp) * 4,
-      H,
-      Bp,
-      B,
-    );
-  }
+/**
+ * Runs the forward or backward recurrence as one job: chunks of batch rows (a multiple of 4),
+ * two per thread so a slower core takes fewer of them; each chunk runs all T steps.
+ */
+function runRecurrence(rt: Runtime, kind: number, o: RecurrenceHeap, skip0: boolean, B: number, T: number, H: number) {
+  const { L } = rt.lstmDriver;
+  const Bp = Math.ceil(B / 4) * 4,
+    quads = Bp / 4;
+  const threads = kernelThreads();
+  const chunks = threads > 1 ? Math.min(quads, threads) : 1;
+  const group = 4 * Math.ceil(quads / chunks);
+  const job = new Int32Array(L.SIZE);
+  job[L.KIND] = kind;
+  job[L.NCHUNKS] = Math.ceil(Bp / group);
+  job[L.SCRATCH] = rt.scratchBase;
+  job[L.SCRATCHSTRIDE] = rt.scratchStride;
+  job[L.GROUP] = group;
+  job[L.B] = B;
+  job[L.BP] = Bp;
+  job[L.T] = T;
+  job[L.H] = H;
+  job[L.WPACK] = o.wPack;
+  job[L.GATES] = o.gates;
+  job[L.DG] = o.gates;
+  job[L.BIAS] = o.bias;
+  job[L.HS] = o.hs;
+  job[L.CS] = o.cs;
+  job[L.HST] = o.hst;
+  job[L.CST] = o.cst;
+  job[L.ACTS] = o.acts;
+  job[L.MASK] = o.mask;
+  job[L.DOUT] = o.dOut;
+  job[L.SKIP0] = skip0 ? 1 : 0;
+  runJob(rt, job);
 }
 
 /**
@@ -209,7 +218,6 @@ export function lstmLayerBackward(
     BH = B * H,
     Bp = Math.ceil(B / 4) * 4;
   const rt = getRuntime();
-  const k = lstmKernels(rt);
   rt.reset();
   const { MR } = rt.driver;
   // The cell gathers four rows of [B, H] arrays at a time: 4H floats of slack past their end.
@@ -232,31 +240,8 @@ export function lstmLayerBackward(
   maskToHeap(heap, maskP, maskTm, B, Bp, T);
   toColumns(heap, dhP, dhT, B, Bp, H);
   toColumns(heap, dcP, dcT, B, Bp, H);
-  for (let t = T - 1; t >= 0; t--) {
-    const dG = dgP + t * B * G;
-    k.cellBackward(
-      dG * 4,
-      dhP * 4,
-      dcP * 4,
-      (actsP + t * 5 * H * Bp) * 4,
-      (csP + t * BH) * 4,
-      dOutTm ? (dOutP + t * BH) * 4 : 0,
-      (maskP + t * Bp) * 4,
-      H,
-      Bp,
-      B,
-    );
-    // dh_{t-1} [H, B] += W_hh^T dG_t (dG_t's rows are op(B)'s columns).
-    product(rt, H, B, G, {
-      aPack: whT,
-      b: dG,
-      bTrans: true,
-      bLd: G,
-      c: dhP,
-      ldc: Bp,
-      accumulate: true,
-    });
-  }
+  const heapAt = { wPack: whT, gates: dgP, bias: 0, hs: hsP, cs: csP, hst: dhP, cst: dcP, acts: actsP };
+  runRecurrence(rt, rt.lstmDriver.KIND_BACKWARD, { ...heapAt, mask: maskP, dOut: dOutP }, false, B, T, H);
   heap = rt.heap();
   const dh0 = fromColumns(heap, dhP, B, Bp, H),
     dc0 = fromColumns(heap, dcP, B, Bp, H);
@@ -293,7 +278,6 @@ function weightGradients(
   needDx: boolean,
 ): Pick<LstmLayerGrads, 'dxTm' | 'dWih' | 'dWhh' | 'dBias'> {
   const { MR } = rt.driver;
-  const k = lstmKernels(rt);
   const W = H + I;
   const xP = rt.alloc(TB * I),
     hxT = rt.alloc(Math.ceil(W / MR) * MR * TB),
@@ -328,7 +312,7 @@ function weightGradients(
   transposeHeap(rt, dWT, H, G, dWhhP);
   transposeHeap(rt, dWT + H * G, I, G, dWihP);
   heap.fill(0, accP, accP + 2 * G);
-  k.colSum(dBiasP * 4, dgP * 4, TB, G, accP * 4);
+  rt.lstm.colSum(dBiasP * 4, dgP * 4, TB, G, accP * 4);
   if (needDx) {
     rt.heap().set(wIh, wiP);
     packAFromHeap(rt, dgP, false, TB, G, gN);

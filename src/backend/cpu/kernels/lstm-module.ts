@@ -1,10 +1,8 @@
 // The LSTM cell kernels in WebAssembly SIMD, four batch rows per f32x4, over the cpu kernels' one
 // memory: the forward cell (sigmoid and tanh through a polynomial exp, the cell update, the mask),
-// the backward gate gradients, and column sums accumulated in float64. Built and instantiated once
-// per runtime on the calling thread (the worker threads run only the GEMM module). Imports only
-// the byte emitter and the runtime; no node modules.
+// the backward gate gradients, and column sums accumulated in float64. runtime.ts instantiates the
+// module on every kernel thread (lstm-driver.ts runs it there). Imports only the byte emitter.
 import { FunctionBuilder, I32, V128, emitModule } from '../../../wasm/emitter.js';
-import { MAX_PAGES, type Runtime } from './runtime.js';
 
 /** The module's exports; every address is in bytes, every size in elements. */
 export interface LstmKernels {
@@ -12,7 +10,8 @@ export interface LstmKernels {
    * One forward step for all H units and B rows (Bp = B rounded up to 4). Gates: `[4H, Bp]` at
    * `gates`, rows `ldg` bytes apart, plus `bias` `[4H]`. State `cst`/`hst` `[H, Bp]` (read and
    * updated); h and c also go to `hOut`/`cOut` `[B, H]`; `acts` `[5H, Bp]` gets i, f, g, o,
-   * tanh(c). Rows whose `mask` `[Bp]` is 0 keep their state.
+   * tanh(c). Rows whose `mask` `[Bp]` is 0 keep their state. Only rows `r0` to `r1` (multiples of
+   * 4; `r1` at most Bp) are touched.
    */
   cellForward(
     gates: number,
@@ -27,12 +26,14 @@ export interface LstmKernels {
     H: number,
     Bp: number,
     B: number,
+    r0: number,
+    r1: number,
   ): void;
   /**
    * One backward step: from dh (`dhc` `[H, Bp]`, plus `dOut` `[B, H]` at valid rows unless 0), dc
    * (`dc` `[H, Bp]`), `acts` and c_{t-1} (`cPrev` `[B, H]`), writes the gate gradients `dG`
    * `[B, 4H]` (zero at masked rows), leaves dc_{t-1} in `dc` and the pass-through part of
-   * dh_{t-1} in `dhc` (dh at masked rows, else 0).
+   * dh_{t-1} in `dhc` (dh at masked rows, else 0). Rows `r0` to `r1` as in cellForward.
    */
   cellBackward(
     dG: number,
@@ -45,6 +46,8 @@ export interface LstmKernels {
     H: number,
     Bp: number,
     B: number,
+    r0: number,
+    r1: number,
   ): void;
   /**
    * `dst[c] = sum_r src[r * cols + c]` in float64, rounded once; `cols` a multiple of 4, `acc`
@@ -182,8 +185,11 @@ function emitGather(f: FunctionBuilder, vec: number, addr: number, stride: numbe
 // in dG, fell into one L1 set and evicted each other between stores.
 
 function buildCellForward(): FunctionBuilder {
-  const f = new FunctionBuilder(new Array(12).fill(I32));
-  const [gates, ldg, bias, cst, hst, hOut, cOut, acts, mask, H, Bp, B] = Array.from({ length: 12 }, (_, i) => i);
+  const f = new FunctionBuilder(new Array(14).fill(I32));
+  const [gates, ldg, bias, cst, hst, hOut, cOut, acts, mask, H, Bp, B, r0, r1] = Array.from(
+    { length: 14 },
+    (_, i) => i,
+  );
   const [j, b4, gCol, gStride, aCol, aStride, sCol, bp4, hRow, cRow, valid, tmp, h4] = Array.from({ length: 13 }, () =>
     f.local(I32),
   );
@@ -194,9 +200,9 @@ function buildCellForward(): FunctionBuilder {
   f.get(H).get(Bp).mul().i32(4).mul().set(aStride);
   f.get(Bp).i32(4).mul().set(bp4);
   f.get(H).i32(4).mul().set(h4);
-  f.i32(0).set(b4);
+  f.get(r0).i32(4).mul().set(b4);
   f.block().loop();
-  f.get(b4).get(bp4).geS().brIf(1);
+  f.get(b4).get(r1).i32(4).mul().geS().brIf(1);
   f.get(B).get(b4).i32(2).shrS().sub().set(valid);
   f.get(mask).get(b4).add().v128Load().get(k.zero).f32x4Ne().set(m);
   // Row b of the [B, H] outputs, column j = 0.
@@ -253,8 +259,8 @@ function buildCellForward(): FunctionBuilder {
   return f;
 }
 function buildCellBackward(): FunctionBuilder {
-  const f = new FunctionBuilder(new Array(10).fill(I32));
-  const [dG, dhc, dc, acts, cPrev, dOut, mask, H, Bp, B] = Array.from({ length: 10 }, (_, i) => i);
+  const f = new FunctionBuilder(new Array(12).fill(I32));
+  const [dG, dhc, dc, acts, cPrev, dOut, mask, H, Bp, B, r0, r1] = Array.from({ length: 12 }, (_, i) => i);
   const [j, b4, aCol, aStride, sCol, bp4, h4, g4, gRow, cRow, oRow, valid, addr, tmp] = Array.from({ length: 14 }, () =>
     f.local(I32),
   );
@@ -265,9 +271,9 @@ function buildCellBackward(): FunctionBuilder {
   f.get(Bp).i32(4).mul().set(bp4);
   f.get(H).i32(4).mul().set(h4);
   f.get(h4).i32(4).mul().set(g4);
-  f.i32(0).set(b4);
+  f.get(r0).i32(4).mul().set(b4);
   f.block().loop();
-  f.get(b4).get(bp4).geS().brIf(1);
+  f.get(b4).get(r1).i32(4).mul().geS().brIf(1);
   f.get(B).get(b4).i32(2).shrS().sub().set(valid);
   f.get(mask).get(b4).add().v128Load().get(k.zero).f32x4Ne().set(m);
   // Row b of dG [B, 4H], cPrev and dOut [B, H], at column j = 0.
@@ -358,26 +364,13 @@ function buildColSum(): FunctionBuilder {
   return f;
 }
 
-/** The module bytes, importing a memory like the runtime's. */
-export function lstmModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
-  const bytes = emitModule({ initial: 1, maximum: MAX_PAGES, shared }, [
+/** The module bytes, importing a memory like the runtime's (`maxPages` its maximum). */
+export function lstmModuleBytes(shared: boolean, maxPages: number): Uint8Array<ArrayBuffer> {
+  const bytes = emitModule({ initial: 1, maximum: maxPages, shared }, [
     { name: 'cellForward', fn: buildCellForward() },
     { name: 'cellBackward', fn: buildCellBackward() },
     { name: 'colSum', fn: buildColSum() },
   ]);
   if (!WebAssembly.validate(bytes)) throw new Error('lstm-module: emitted module does not validate');
   return bytes;
-}
-
-const instances = new WeakMap<Runtime, LstmKernels>();
-
-/** The cell kernels over `rt`'s memory, built on first use. */
-export function lstmKernels(rt: Runtime): LstmKernels {
-  let k = instances.get(rt);
-  if (!k) {
-    const module = new WebAssembly.Module(lstmModuleBytes(rt.shared));
-    k = new WebAssembly.Instance(module, { env: { mem: rt.memory } }).exports as unknown as LstmKernels;
-    instances.set(rt, k);
-  }
-  return k;
 }

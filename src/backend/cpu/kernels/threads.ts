@@ -7,6 +7,7 @@
 import { createDriver } from './chunk-driver.js';
 import { nodeBuiltin } from '../../../wasm/host.js';
 import { createWinogradDriver } from './winograd-driver.js';
+import { createLstmDriver } from './lstm-driver.js';
 import { chunkRunner, getRuntime, warmUp, type Runtime } from './runtime.js';
 
 // Control words (Int32Array on a SharedArrayBuffer).
@@ -58,8 +59,9 @@ function workerSource(kind: 'node' | 'web'): string {
   return `
 var __name = (f) => f;
 ${start}
-function main({ module, memory, ctrl, desc, index, scratchBase }) {
+function main({ module, lstmModule, memory, ctrl, desc, index, scratchBase }) {
 const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
+const lstm = new WebAssembly.Instance(lstmModule, { env: { mem: memory } }).exports;
 let view = new Float32Array(memory.buffer);
 const heap = () => {
   if (view.buffer.byteLength !== memory.buffer.byteLength) view = new Float32Array(memory.buffer);
@@ -68,9 +70,10 @@ const heap = () => {
 const createDriver = ${createDriver.toString()};
 const warmUp = ${warmUp.toString()};
 const createWinogradDriver = ${createWinogradDriver.toString()};
+const createLstmDriver = ${createLstmDriver.toString()};
 const chunkRunner = ${chunkRunner.toString()};
 const driver = createDriver(instance.exports);
-const runChunk = chunkRunner(driver, createWinogradDriver(instance.exports, driver));
+const runChunk = chunkRunner(driver, createWinogradDriver(instance.exports, driver), createLstmDriver(lstm, driver));
 warmUp({ driver, heap, scratchBase });
 Atomics.add(ctrl, ${READY}, 1);
 let seen = Atomics.load(ctrl, ${SEQ});
@@ -127,6 +130,7 @@ function waitWhile(arr: Int32Array, i: number, value: number, ms: number): void 
 function workerData(rt: Runtime, index: number): Record<string, unknown> {
   return {
     module: rt.module,
+    lstmModule: rt.lstmModule,
     memory: rt.memory,
     ctrl,
     desc: rt.desc,
