@@ -16,6 +16,8 @@ export interface LstmLayerForward {
   cs: Float32Array;
   /** `[T, 5H, B]`: i, f, g, o and tanh(c_t) per step, gate-major (backward's input). */
   acts: Float32Array;
+  /** `[B, T, H]`: the layer's output, mask_t h_t (batch-major). */
+  out: Float32Array;
 }
 
 /** What {@link lstmLayerBackward} returns. */
@@ -114,7 +116,8 @@ export function lstmLayerForward(
     hstP = rt.alloc(H * Bp),
     cstP = rt.alloc(H * Bp),
     actsP = rt.alloc(T * 5 * H * Bp),
-    maskP = rt.alloc(TBp);
+    maskP = rt.alloc(TBp),
+    outP = rt.alloc(T * BH);
   packA(rt, wHh, 0, false, G, H, whP);
   packA(rt, wIh, 0, false, G, I, wiP);
   let heap = rt.heap();
@@ -130,7 +133,7 @@ export function lstmLayerForward(
   // Input projection of every step: gates [4H, T*Bp] = W_ih x^T (x rows are op(B)'s columns).
   product(rt, G, TBp, I, { aPack: wiP, b: xP, bTrans: true, bLd: I, c: gP, ldc: TBp, accumulate: false });
   const heapAt = { wPack: whP, gates: gP, bias: biasP, hs: hsP, cs: csP, hst: hstP, cst: cstP, acts: actsP };
-  runRecurrence(rt, rt.lstmDriver.KIND_FORWARD, { ...heapAt, mask: maskP, dOut: 0 }, h0 === null, B, T, H);
+  runRecurrence(rt, rt.lstmDriver.KIND_FORWARD, { ...heapAt, mask: maskP, dOut: 0, out: outP }, h0 === null, B, T, H);
   heap = rt.heap();
   const acts = new Float32Array(T * 5 * H * B);
   copyRows(acts, 0, heap, actsP, T * 5 * H, B, Bp, B);
@@ -138,6 +141,7 @@ export function lstmLayerForward(
     hs: heap.slice(hsP, hsP + (T + 1) * BH),
     cs: heap.slice(csP, csP + (T + 1) * BH),
     acts,
+    out: heap.slice(outP, outP + T * BH),
   };
 }
 
@@ -153,6 +157,7 @@ interface RecurrenceHeap {
   acts: number;
   mask: number;
   dOut: number;
+  out: number;
 }
 
 /**
@@ -187,6 +192,7 @@ function runRecurrence(rt: Runtime, kind: number, o: RecurrenceHeap, skip0: bool
   job[L.ACTS] = o.acts;
   job[L.MASK] = o.mask;
   job[L.DOUT] = o.dOut;
+  job[L.OUT] = o.out;
   job[L.SKIP0] = skip0 ? 1 : 0;
   runJob(rt, job);
 }
@@ -205,7 +211,7 @@ export function lstmLayerBackward(
   xTm: Float32Array,
   wIh: Float32Array,
   wHh: Float32Array,
-  fwd: LstmLayerForward,
+  fwd: Pick<LstmLayerForward, 'hs' | 'cs' | 'acts'>,
   maskTm: Float32Array | null,
   B: number,
   T: number,
@@ -241,7 +247,7 @@ export function lstmLayerBackward(
   toColumns(heap, dhP, dhT, B, Bp, H);
   toColumns(heap, dcP, dcT, B, Bp, H);
   const heapAt = { wPack: whT, gates: dgP, bias: 0, hs: hsP, cs: csP, hst: dhP, cst: dcP, acts: actsP };
-  runRecurrence(rt, rt.lstmDriver.KIND_BACKWARD, { ...heapAt, mask: maskP, dOut: dOutP }, false, B, T, H);
+  runRecurrence(rt, rt.lstmDriver.KIND_BACKWARD, { ...heapAt, mask: maskP, dOut: dOutP, out: 0 }, false, B, T, H);
   heap = rt.heap();
   const dh0 = fromColumns(heap, dhP, B, Bp, H),
     dc0 = fromColumns(heap, dcP, B, Bp, H);

@@ -307,8 +307,6 @@ function wholeLayerForward(
   );
   const hs = wrap(r.hs, [T + 1, B, H], x),
     cs = wrap(r.cs, [T + 1, B, H], x);
-  let outTm = slice(hs, [1, 0, 0], [T, B, H]);
-  if (maskTm) outTm = binaryRaw('mul', outTm, reshape(maskTm, [T, B, 1]));
   const last = (states: Tensor): Tensor => reshape(slice(states, [T, 0, 0], [1, B, H]), [B, H]);
   const saved: WholeLayerSaved = {
     xTm: saveForBackward(xTm),
@@ -319,7 +317,7 @@ function wholeLayerForward(
     wIh: saveForBackward(w.weightIh),
     wHh: saveForBackward(w.weightHh),
   };
-  return { output: permute(outTm, [1, 0, 2]), h: last(hs), c: last(cs), saved };
+  return { output: wrap(r.output, [B, T, H], x), h: last(hs), c: last(cs), saved };
 }
 
 /** One `lstmLayerGrad` call; it reads a missing cotangent as zeros, so none is allocated. */

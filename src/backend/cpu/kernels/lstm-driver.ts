@@ -34,6 +34,7 @@ export interface LstmDriver {
     | 'SKIP0'
     | 'DG'
     | 'DOUT'
+    | 'OUT'
     | 'SIZE',
     number
   >;
@@ -47,7 +48,7 @@ export interface LstmDriver {
  * Builds the runner over this thread's cell kernels and GEMM driver. Forward job: GROUP rows per
  * chunk (a multiple of 4), W_hh packed at WPACK, gates `[4H, T*Bp]` at GATES, BIAS `[4H]`, hs/cs
  * `[T+1, B, H]` at HS/CS, the states `[H, Bp]` at HST/CST, ACTS `[T, 5H, Bp]`, MASK `[T, Bp]`,
- * SKIP0 = 1 when h0 is zero. Backward job: W_hh^T at WPACK, DG `[T*B, 4H]`, dh and dc `[H, Bp]` at
+ * SKIP0 = 1 when h0 is zero, OUT `[B, T, H]` the output. Backward job: W_hh^T at WPACK, DG `[T*B, 4H]`, dh and dc `[H, Bp]` at
  * HST and CST, DOUT `[T, B, H]` (0: none), ACTS, CS (c_{t-1} of each step), MASK.
  */
 // Its source text runs in workers, so its helpers must nest inside it.
@@ -76,6 +77,7 @@ export function createLstmDriver(lstm: LstmKernels, driver: Driver): LstmDriver 
     SKIP0: 54,
     DG: 55,
     DOUT: 56,
+    OUT: 57,
     SIZE: 64,
   };
   const KIND_FORWARD = 16,
@@ -129,6 +131,8 @@ export function createLstmDriver(lstm: LstmKernels, driver: Driver): LstmDriver 
         (d[L.CS] + (t + 1) * BH) * 4,
         (d[L.ACTS] + t * 5 * H * Bp) * 4,
         (d[L.MASK] + t * Bp) * 4,
+        (d[L.OUT] + t * H) * 4,
+        T * H * 4,
         H,
         Bp,
         B,

@@ -10,8 +10,9 @@ export interface LstmKernels {
    * One forward step for all H units and B rows (Bp = B rounded up to 4). Gates: `[4H, Bp]` at
    * `gates`, rows `ldg` bytes apart, plus `bias` `[4H]`. State `cst`/`hst` `[H, Bp]` (read and
    * updated); h and c also go to `hOut`/`cOut` `[B, H]`; `acts` `[5H, Bp]` gets i, f, g, o,
-   * tanh(c). Rows whose `mask` `[Bp]` is 0 keep their state. Only rows `r0` to `r1` (multiples of
-   * 4; `r1` at most Bp) are touched.
+   * tanh(c). Rows whose `mask` `[Bp]` is 0 keep their state. mask * h goes to `out` (row b at
+   * `out + b * outStride` bytes: the layer's batch-major output). Only rows `r0` to `r1` (multiples
+   * of 4; `r1` at most Bp) are touched.
    */
   cellForward(
     gates: number,
@@ -23,6 +24,8 @@ export interface LstmKernels {
     cOut: number,
     acts: number,
     mask: number,
+    out: number,
+    outStride: number,
     H: number,
     Bp: number,
     B: number,
@@ -185,13 +188,14 @@ function emitGather(f: FunctionBuilder, vec: number, addr: number, stride: numbe
 // in dG, fell into one L1 set and evicted each other between stores.
 
 function buildCellForward(): FunctionBuilder {
-  const f = new FunctionBuilder(new Array(14).fill(I32));
-  const [gates, ldg, bias, cst, hst, hOut, cOut, acts, mask, H, Bp, B, r0, r1] = Array.from(
-    { length: 14 },
+  const f = new FunctionBuilder(new Array(16).fill(I32));
+  const [gates, ldg, bias, cst, hst, hOut, cOut, acts, mask, out, outStride, H, Bp, B, r0, r1] = Array.from(
+    { length: 16 },
     (_, i) => i,
   );
-  const [j, b4, gCol, gStride, aCol, aStride, sCol, bp4, hRow, cRow, valid, tmp, h4] = Array.from({ length: 13 }, () =>
-    f.local(I32),
+  const [j, b4, gCol, gStride, aCol, aStride, sCol, bp4, hRow, cRow, oRow, valid, tmp, h4] = Array.from(
+    { length: 14 },
+    () => f.local(I32),
   );
   const [z, vi, vf, vg, vo, cp, hp, cn, tc, hn, m] = Array.from({ length: 11 }, () => f.local(V128));
   const t: ExpLocals = { z: f.local(V128), n: f.local(V128), r: f.local(V128), e: f.local(V128) };
@@ -208,6 +212,7 @@ function buildCellForward(): FunctionBuilder {
   // Row b of the [B, H] outputs, column j = 0.
   f.get(b4).get(H).mul().tee(tmp).get(hOut).add().set(hRow);
   f.get(tmp).get(cOut).add().set(cRow);
+  f.get(b4).i32(2).shrS().get(outStride).mul().get(out).add().set(oRow);
   f.get(gates).get(b4).add().set(gCol);
   f.get(acts).get(b4).add().set(aCol);
   f.get(b4).set(sCol);
@@ -247,6 +252,9 @@ function buildCellForward(): FunctionBuilder {
   f.get(hst).get(sCol).add().get(hn).v128Store();
   emitStoreLanes(f, cn, cRow, h4, valid, tmp);
   emitStoreLanes(f, hn, hRow, h4, valid, tmp);
+  f.get(hn).get(m).v128And().set(hn);
+  emitStoreLanes(f, hn, oRow, outStride, valid, tmp);
+  f.get(oRow).i32(4).add().set(oRow);
   f.get(cRow).i32(4).add().set(cRow);
   f.get(hRow).i32(4).add().set(hRow);
   f.get(gCol).get(ldg).add().set(gCol);
