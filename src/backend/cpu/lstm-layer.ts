@@ -14,7 +14,7 @@ export interface LstmLayerForward {
   hs: Float32Array;
   /** `[T + 1, B, H]`: c0 then c after each step. */
   cs: Float32Array;
-  /** `[T, 5H, B]`: i, f, g, o and tanh(c_t) per step, gate-major (backward's input). */
+  /** `[T, 4H, B]`: i, f, g, o per step, gate-major (backward's input). */
   acts: Float32Array;
   /** `[B, T, H]`: the layer's output, mask_t h_t (batch-major). */
   out: Float32Array;
@@ -115,7 +115,7 @@ export function lstmLayerForward(
     csP = rt.alloc((T + 1) * BH),
     hstP = rt.alloc(H * Bp),
     cstP = rt.alloc(H * Bp),
-    actsP = rt.alloc(T * 5 * H * Bp),
+    actsP = rt.alloc(T * 4 * H * Bp),
     maskP = rt.alloc(TBp),
     outP = rt.alloc(T * BH);
   packA(rt, wHh, 0, false, G, H, whP);
@@ -135,8 +135,8 @@ export function lstmLayerForward(
   const heapAt = { wPack: whP, gates: gP, bias: biasP, hs: hsP, cs: csP, hst: hstP, cst: cstP, acts: actsP };
   runRecurrence(rt, rt.lstmDriver.KIND_FORWARD, { ...heapAt, mask: maskP, dOut: 0, out: outP }, h0 === null, B, T, H);
   heap = rt.heap();
-  const acts = new Float32Array(T * 5 * H * B);
-  copyRows(acts, 0, heap, actsP, T * 5 * H, B, Bp, B);
+  const acts = new Float32Array(T * 4 * H * B);
+  copyRows(acts, 0, heap, actsP, T * 4 * H, B, Bp, B);
   return {
     hs: heap.slice(hsP, hsP + (T + 1) * BH),
     cs: heap.slice(csP, csP + (T + 1) * BH),
@@ -230,7 +230,7 @@ export function lstmLayerBackward(
   const slack = 4 * H;
   const whT = rt.alloc(Math.ceil(H / MR) * MR * G),
     dgP = rt.alloc(TB * G),
-    actsP = rt.alloc(T * 5 * H * Bp),
+    actsP = rt.alloc(T * 4 * H * Bp),
     hsP = rt.alloc((T + 1) * BH + slack),
     csP = rt.alloc((T + 1) * BH + slack),
     dOutP = dOutTm ? rt.alloc(T * BH + slack) : 0,
@@ -239,7 +239,7 @@ export function lstmLayerBackward(
     dcP = rt.alloc(H * Bp);
   packA(rt, wHh, 0, true, H, G, whT); // W_hh^T [H, 4H]
   let heap = rt.heap();
-  copyRows(heap, actsP, fwd.acts, 0, T * 5 * H, B, B, Bp);
+  copyRows(heap, actsP, fwd.acts, 0, T * 4 * H, B, B, Bp);
   heap.set(fwd.hs, hsP);
   heap.set(fwd.cs, csP);
   if (dOutTm) heap.set(dOutTm, dOutP);

@@ -313,7 +313,7 @@ function wholeLayerForward(
     maskTm: maskTm ? saveForBackward(maskTm) : null,
     hs: saveForBackward(hs),
     cs: saveForBackward(cs),
-    acts: saveStorageForBackward(r.acts, [T, 5 * H, B], x.backend),
+    acts: saveStorageForBackward(r.acts, [T, 4 * H, B], x.backend),
     wIh: saveForBackward(w.weightIh),
     wHh: saveForBackward(w.weightHh),
   };

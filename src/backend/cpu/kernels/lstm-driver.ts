@@ -47,7 +47,7 @@ export interface LstmDriver {
 /**
  * Builds the runner over this thread's cell kernels and GEMM driver. Forward job: GROUP rows per
  * chunk (a multiple of 4), W_hh packed at WPACK, gates `[4H, T*Bp]` at GATES, BIAS `[4H]`, hs/cs
- * `[T+1, B, H]` at HS/CS, the states `[H, Bp]` at HST/CST, ACTS `[T, 5H, Bp]`, MASK `[T, Bp]`,
+ * `[T+1, B, H]` at HS/CS, the states `[H, Bp]` at HST/CST, ACTS `[T, 4H, Bp]`, MASK `[T, Bp]`,
  * SKIP0 = 1 when h0 is zero, OUT `[B, T, H]` the output. Backward job: W_hh^T at WPACK, DG `[T*B, 4H]`, dh and dc `[H, Bp]` at
  * HST and CST, DOUT `[T, B, H]` (0: none), ACTS, CS (c_{t-1} of each step), MASK.
  */
@@ -129,7 +129,7 @@ export function createLstmDriver(lstm: LstmKernels, driver: Driver): LstmDriver 
         d[L.HST] * 4,
         (d[L.HS] + (t + 1) * BH) * 4,
         (d[L.CS] + (t + 1) * BH) * 4,
-        (d[L.ACTS] + t * 5 * H * Bp) * 4,
+        (d[L.ACTS] + t * 4 * H * Bp) * 4,
         (d[L.MASK] + t * Bp) * 4,
         (d[L.OUT] + t * H) * 4,
         T * H * 4,
@@ -157,7 +157,7 @@ export function createLstmDriver(lstm: LstmKernels, driver: Driver): LstmDriver 
         dG * 4,
         d[L.HST] * 4,
         d[L.CST] * 4,
-        (d[L.ACTS] + t * 5 * H * Bp) * 4,
+        (d[L.ACTS] + t * 4 * H * Bp) * 4,
         (d[L.CS] + t * BH) * 4,
         dOut === 0 ? 0 : (dOut + t * BH) * 4,
         (d[L.MASK] + t * Bp) * 4,

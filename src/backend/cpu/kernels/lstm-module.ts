@@ -9,8 +9,8 @@ export interface LstmKernels {
   /**
    * One forward step for all H units and B rows (Bp = B rounded up to 4). Gates: `[4H, Bp]` at
    * `gates`, rows `ldg` bytes apart, plus `bias` `[4H]`. State `cst`/`hst` `[H, Bp]` (read and
-   * updated); h and c also go to `hOut`/`cOut` `[B, H]`; `acts` `[5H, Bp]` gets i, f, g, o,
-   * tanh(c). Rows whose `mask` `[Bp]` is 0 keep their state. mask * h goes to `out` (row b at
+   * updated); h and c also go to `hOut`/`cOut` `[B, H]`; `acts` `[4H, Bp]` gets i, f, g, o
+   * (backward recomputes tanh(c) from c: a fifth of the activations less to copy out and back). Rows whose `mask` `[Bp]` is 0 keep their state. mask * h goes to `out` (row b at
    * `out + b * outStride` bytes: the layer's batch-major output). Only rows `r0` to `r1` (multiples
    * of 4; `r1` at most Bp) are touched.
    */
@@ -34,7 +34,7 @@ export interface LstmKernels {
   ): void;
   /**
    * One backward step: from dh (`dhc` `[H, Bp]`, plus `dOut` `[B, H]` at valid rows unless 0), dc
-   * (`dc` `[H, Bp]`), `acts` and c_{t-1} (`cPrev` `[B, H]`), writes the gate gradients `dG`
+   * (`dc` `[H, Bp]`), `acts`, c_{t-1} (`cPrev` `[B, H]`) and c_t (the next B*H floats), writes the gate gradients `dG`
    * `[B, 4H]` (zero at masked rows), leaves dc_{t-1} in `dc` and the pass-through part of
    * dh_{t-1} in `dhc` (dh at masked rows, else 0). Rows `r0` to `r1` as in cellForward.
    */
@@ -241,7 +241,7 @@ function buildCellForward(): FunctionBuilder {
   f.get(vf).get(cp).f32x4Mul().get(vi).get(vg).f32x4Mul().f32x4Add().set(cn);
   emitTanh(f, cn, tc, k, t);
   f.get(vo).get(tc).f32x4Mul().set(hn);
-  [vi, vf, vg, vo, tc].forEach((v, q) => {
+  [vi, vf, vg, vo].forEach((v, q) => {
     f.get(aCol);
     if (q > 0) f.get(aStride).i32(q).mul().add();
     f.get(v).v128Store();
@@ -269,12 +269,15 @@ function buildCellForward(): FunctionBuilder {
 function buildCellBackward(): FunctionBuilder {
   const f = new FunctionBuilder(new Array(12).fill(I32));
   const [dG, dhc, dc, acts, cPrev, dOut, mask, H, Bp, B, r0, r1] = Array.from({ length: 12 }, (_, i) => i);
-  const [j, b4, aCol, aStride, sCol, bp4, h4, g4, gRow, cRow, oRow, valid, addr, tmp] = Array.from({ length: 14 }, () =>
-    f.local(I32),
+  const [j, b4, aCol, aStride, sCol, bp4, h4, g4, gRow, cRow, oRow, valid, addr, tmp, bh4] = Array.from(
+    { length: 15 },
+    () => f.local(I32),
   );
   const [m, dh, vi, vf, vg, vo, tc, cp, dcv, dct, v] = Array.from({ length: 11 }, () => f.local(V128));
   const dg = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const t: ExpLocals = { z: f.local(V128), n: f.local(V128), r: f.local(V128), e: f.local(V128) };
   const k = consts(f);
+  f.get(B).get(H).mul().i32(4).mul().set(bh4);
   f.get(H).get(Bp).mul().i32(4).mul().set(aStride);
   f.get(Bp).i32(4).mul().set(bp4);
   f.get(H).i32(4).mul().set(h4);
@@ -299,11 +302,15 @@ function buildCellBackward(): FunctionBuilder {
   emitGather(f, v, oRow, h4, tmp);
   f.get(dh).get(v).get(m).v128And().f32x4Add().set(dh);
   f.end();
-  [vi, vf, vg, vo, tc].forEach((x, q) => {
+  [vi, vf, vg, vo].forEach((x, q) => {
     f.get(aCol);
     if (q > 0) f.get(aStride).i32(q).mul().add();
     f.v128Load().set(x);
   });
+  // tanh(c_t), c_t being the row after c_{t-1} in cs (valid rows; masked ones ignore it).
+  f.get(cRow).get(bh4).add().set(addr);
+  emitGather(f, v, addr, h4, tmp);
+  emitTanh(f, v, tc, k, t);
   emitGather(f, cp, cRow, h4, tmp);
   f.get(dc).get(sCol).add().v128Load().set(dcv);
   // fused.ts's lstmCellGrad, operation for operation.
