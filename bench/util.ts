@@ -46,7 +46,7 @@ export function ratio(row: BenchRow): number {
 }
 
 function gflops(flops: number | undefined, ms: number): string {
-  return flops ? (flops / ms / 1e6).toFixed(2) : '-';
+  return flops && Number.isFinite(ms) ? (flops / ms / 1e6).toFixed(2) : '-';
 }
 
 /** Prints the table and writes `bench/results/<name>.json`. */
@@ -58,9 +58,9 @@ export function report(name: string, rows: BenchRow[], meta: Record<string, unkn
     r.oursMs.toFixed(1),
     gflops(r.flops, r.oursMs),
     r.peer,
-    r.peerMs.toFixed(1),
+    Number.isFinite(r.peerMs) ? r.peerMs.toFixed(1) : '-',
     gflops(r.flops, r.peerMs),
-    `${ratio(r).toFixed(1)}x`,
+    Number.isFinite(r.peerMs) ? `${ratio(r).toFixed(1)}x` : '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');

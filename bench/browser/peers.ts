@@ -1,7 +1,7 @@
 // Browser peer bench: our C3D clip forward against onnxruntime-web in the same
 // Chromium page (served with COOP/COEP, so both use 2 threads), same weights, outputs compared.
-// Run: node --import tsx bench/browser/peers.ts [--paper] [--rounds=3]
-// (default: a half-width C3D at 16x112x112; --paper: the full 78M-parameter model)
+// Run: node --import tsx bench/browser/peers.ts [--paper] [--rounds=3] [--threads=2]
+// (default: a half-width C3D at 16x112x112; --paper: the full 78M-parameter model; --threads: both engines')
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_SKIP, HAS_CHROMIUM } from '../../test/browser/harness/chromium.js';
@@ -12,6 +12,7 @@ import { report } from '../util.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const paper = process.argv.includes('--paper');
 const rounds = Number(process.argv.find((x) => x.startsWith('--rounds='))?.slice(9) ?? 3);
+const threads = Number(process.argv.find((x) => x.startsWith('--threads='))?.slice(10) ?? 2);
 
 async function main(): Promise<void> {
   if (!HAS_CHROMIUM) {
@@ -24,11 +25,13 @@ async function main(): Promise<void> {
     files[`/ort/${f}`] = path.join(dist, f);
   const s = await openSession(path.join(root, 'bench/browser/page/peers-entry.ts'), {
     webgpu: false,
+    // Extra Chromium flags for experiments, e.g. PLM_CHROMIUM_FLAGS='--js-flags=--no-wasm-dynamic-tiering'.
+    extraFlags: process.env.PLM_CHROMIUM_FLAGS?.split(' ').filter(Boolean),
     scripts: ['/ort/ort.wasm.min.js'],
     files,
   });
   try {
-    const options: PeersOptions = { c3d: paper ? {} : { width: 0.5 }, rounds, threads: 2 };
+    const options: PeersOptions = { c3d: paper ? {} : { width: 0.5 }, rounds, threads };
     const r = await s.page.evaluate(
       (o) =>
         (globalThis as unknown as { __plm: { runPeers(o: PeersOptions): Promise<PeersReport> } }).__plm.runPeers(o),
@@ -48,7 +51,7 @@ async function main(): Promise<void> {
         {
           case: `C3D clip forward in Chromium, ${paper ? 'paper' : 'width 1/2'} 3x16x112x112`,
           ours: `plm-ipe cpu (${r.kernels.fma ? 'FMA' : 'SIMD'} x${r.kernels.threads})`,
-          peer: `onnxruntime-web ${r.ortVersion} wasm x2`,
+          peer: `onnxruntime-web ${r.ortVersion} wasm x${threads}`,
           oursMs: median(r.oursMs),
           peerMs: median(r.ortMs),
         },

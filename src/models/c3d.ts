@@ -237,14 +237,31 @@ export class C3D extends Module {
   forward(x: Tensor): Tensor {
     this.checkClips(x);
     const p = this.pools;
-    let h = maxPool3d(this.conv1.forwardRelu(x), p.pool1);
-    h = maxPool3d(this.conv2.forwardRelu(h), p.pool2);
-    h = maxPool3d(this.conv3b.forwardRelu(this.conv3a.forwardRelu(h)), p.pool3);
-    h = maxPool3d(this.conv4b.forwardRelu(this.conv4a.forwardRelu(h)), p.pool4);
-    h = maxPool3d(this.conv5b.forwardRelu(this.conv5a.forwardRelu(h)), p.pool5);
-    h = h.reshape([h.shape[0], this.geometry.fc6In]); // NCDHW flatten, as PyTorch's view(-1, 8192)
-    h = dropout(this.fc6.forward(h).relu(), this.config.dropout, this.training);
-    return dropout(this.fc7.forward(h).relu(), this.config.dropout, this.training);
+    let h = x;
+    // Without a graph (inference, noGrad, frozen layers) no op saved the previous activation, so it
+    // is freed as soon as the next layer has read it: the peak holds about two layers' activations.
+    const then = (layer: (t: Tensor) => Tensor): void => {
+      const y = layer(h);
+      if (h !== x && !y.requiresGrad) h.dispose();
+      h = y;
+    };
+    then((t) => this.conv1.forwardRelu(t));
+    then((t) => maxPool3d(t, p.pool1));
+    then((t) => this.conv2.forwardRelu(t));
+    then((t) => maxPool3d(t, p.pool2));
+    for (const [a, b, pool] of [
+      [this.conv3a, this.conv3b, p.pool3],
+      [this.conv4a, this.conv4b, p.pool4],
+      [this.conv5a, this.conv5b, p.pool5],
+    ] as const) {
+      then((t) => a.forwardRelu(t));
+      then((t) => b.forwardRelu(t));
+      then((t) => maxPool3d(t, pool));
+    }
+    then((t) => t.reshape([t.shape[0], this.geometry.fc6In])); // NCDHW flatten, as PyTorch's view(-1, 8192)
+    then((t) => dropout(this.fc6.forward(t).relu(), this.config.dropout, this.training));
+    then((t) => dropout(this.fc7.forward(t).relu(), this.config.dropout, this.training));
+    return h;
   }
 
   protected override describe(): string {

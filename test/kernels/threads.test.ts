@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   conv3dForward,
   conv3dForwardWinograd,
+  conv3dGradWeightWinograd,
   conv3dGradInput,
   conv3dGradWeight,
   gemm,
@@ -38,12 +39,14 @@ function runAll(): Float32Array[] {
     w = random(16 * 8 * 27, 4);
   const dy = random(2 * 16 * 6 * 12 * 12, 5);
   out.push(conv3dForward(x, w, null, g), conv3dGradInput(dy, w, g), conv3dGradWeight(x, dy, g));
-  // Winograd: the weight-transform job and the tile-block job (blocks split by output channel on 2 threads).
-  const gw = conv3dGeometry([1, 32, 5, 9, 11], [36, 32, 3, 3, 3], { padding: 1 });
-  const xw = random(32 * 5 * 9 * 11, 6),
+  // Winograd: the weight-transform job and the tile-block job (three batch items in one job; blocks split by output channel).
+  const gw = conv3dGeometry([3, 32, 5, 9, 11], [36, 32, 3, 3, 3], { padding: 1 });
+  const xw = random(3 * 32 * 5 * 9 * 11, 6),
     ww = random(36 * 32 * 27, 7),
     bw = random(36, 8);
   out.push(conv3dForwardWinograd(xw, ww, bw, gw), conv3dForwardWinograd(xw, ww, bw, gw, 8));
+  const dyw = random(3 * 36 * 5 * 9 * 11, 9);
+  out.push(conv3dGradWeightWinograd(xw, dyw, gw), conv3dGradWeightWinograd(xw, dyw, gw, 2));
   return out;
 }
 

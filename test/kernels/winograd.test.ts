@@ -5,13 +5,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   conv3dForward,
+  conv3dForwardGemm,
   conv3dForwardWinograd,
   conv3dGradInput,
   conv3dGradWeight,
+  conv3dGradWeightGemm,
+  conv3dGradWeightWinograd,
+  winogradGradWeightQualifies,
   winogradQualifies,
 } from '../../src/backend/cpu/kernels/index.js';
 import { conv3dGeometry, type Conv3dOptions } from '../../src/tensor/geometry.js';
-import { conv3dReference } from '../../src/backend/cpu/reference.js';
+import { conv3dGradWeightReference, conv3dReference } from '../../src/backend/cpu/reference.js';
 import { maxRelErr } from '../conformance/compare.js';
 import { dot, random } from '../conformance/inputs.js';
 
@@ -42,6 +46,7 @@ describe('conv3d Winograd F(2,3)', () => {
     expect(maxRelErr(conv3dForwardWinograd(x, w, bias, g), ref)).toBeLessThan(1e-5);
     expect(maxRelErr(conv3dForwardWinograd(x, w, null, g), conv3dReference(x, w, null, g))).toBeLessThan(1e-5);
     expect(maxRelErr(conv3dForward(x, w, bias, g), ref)).toBeLessThan(1e-5);
+    expect(maxRelErr(conv3dForwardGemm(x, w, bias, g), ref)).toBeLessThan(1e-5);
   });
 
   it('keeps the direct gradients the true gradients of the Winograd forward (adjoint identities)', () => {
@@ -72,9 +77,11 @@ describe('conv3d Winograd F(2,3)', () => {
     expect(maxRelErr(conv3dForwardWinograd(x, w, bias, g, 7), conv3dReference(x, w, bias, g))).toBeLessThan(1e-5);
   });
 
-  it('qualifies only 3x3x3 stride-1 dilation-1 convs with enough channels and outputs', () => {
+  it('qualifies only 3x3x3 stride-1 dilation-1 convs with enough outputs', () => {
     expect(winogradQualifies(conv3dGeometry([1, 64, 8, 28, 28], [128, 64, 3, 3, 3], { padding: 1 }))).toBe(true);
-    expect(winogradQualifies(conv3dGeometry([1, 3, 16, 112, 112], [64, 3, 3, 3, 3], { padding: 1 }))).toBe(false);
+    expect(winogradQualifies(conv3dGeometry([1, 3, 16, 112, 112], [64, 3, 3, 3, 3], { padding: 1 }))).toBe(true);
+    expect(winogradQualifies(conv3dGeometry([16, 3, 8, 32, 32], [4, 3, 3, 3, 3], { padding: 1 }))).toBe(true);
+    expect(winogradQualifies(conv3dGeometry([1, 64, 1, 2, 2], [64, 64, 3, 3, 3], { padding: 1 }))).toBe(false);
     expect(winogradQualifies(conv3dGeometry([1, 64, 8, 28, 28], [128, 64, 3, 3, 3], { padding: 1, stride: 2 }))).toBe(
       false,
     );
@@ -106,6 +113,14 @@ describe('conv3d Winograd F(2,3)', () => {
       expect(got.every((v) => v >= 0 && !Object.is(v, -0))).toBe(true);
       expect(maxRelErr(conv3dForwardWinograd(x, w, bias, g, 8, true), want)).toBeLessThan(1e-5);
     }
+    // The direct path's relu pass: a kernel Winograd does not compute.
+    const gd = conv3dGeometry([2, 3, 4, 5, 6], [4, 3, 2, 3, 2], { padding: 1 });
+    const xd = random(2 * 3 * 4 * 5 * 6, 16),
+      wd = random(4 * 3 * 12, 17),
+      bd = random(4, 18);
+    const direct = conv3dForward(xd, wd, bd, gd, true);
+    expect(maxRelErr(direct, relu(conv3dReference(xd, wd, bd, gd)))).toBeLessThan(1e-5);
+    expect(direct.every((v) => v >= 0 && !Object.is(v, -0))).toBe(true);
     // A NaN input makes NaN outputs before the relu; the relu turns them into 0 as the backend's relu does.
     const g = conv3dGeometry([1, 32, 2, 4, 4], [32, 32, 3, 3, 3], { padding: 1 });
     const x = random(32 * 32, 14);
@@ -114,5 +129,31 @@ describe('conv3d Winograd F(2,3)', () => {
     const plain = conv3dForwardWinograd(x, w, null, g);
     expect(plain.some(Number.isNaN)).toBe(true);
     expect(conv3dForwardWinograd(x, w, null, g, Infinity, true)).toEqual(relu(plain));
+  });
+
+  it.each(CASES)('weight gradient $name matches the reference and the direct path', (c) => {
+    const wShape = [c.co, c.x[1], 3, 3, 3];
+    const g = conv3dGeometry(c.x, wShape, c.opts);
+    const x = random(
+        c.x.reduce((a, b) => a * b),
+        21,
+      ),
+      dy = random(g.outputSize, 22);
+    const ref = conv3dGradWeightReference(x, dy, g);
+    expect(maxRelErr(conv3dGradWeightWinograd(x, dy, g), ref)).toBeLessThan(1e-5);
+    // Chunks of one group of four tiles: every chunk accumulates into dU.
+    expect(maxRelErr(conv3dGradWeightWinograd(x, dy, g, 1), ref)).toBeLessThan(1e-5);
+    expect(maxRelErr(conv3dGradWeightGemm(x, dy, g), ref)).toBeLessThan(1e-5);
+    expect(maxRelErr(conv3dGradWeight(x, dy, g), ref)).toBeLessThan(1e-5);
+  });
+
+  it('takes the Winograd weight gradient only with 4+ input channels and 64+ tiles', () => {
+    const q = (x: number[], co: number) =>
+      winogradGradWeightQualifies(conv3dGeometry(x, [co, x[1], 3, 3, 3], { padding: 1 }));
+    expect(q([16, 4, 8, 16, 16], 8)).toBe(true);
+    expect(q([16, 3, 8, 32, 32], 4)).toBe(false);
+    expect(q([1, 512, 2, 7, 7], 512)).toBe(false);
+    const g = conv3dGeometry([1, 2, 5, 5, 5], [2, 2, 3, 3, 3], { stride: 2 });
+    expect(() => conv3dGradWeightWinograd(new Float32Array(250), new Float32Array(16), g)).toThrow(/stride 2x2x2/);
   });
 });

@@ -211,7 +211,7 @@ const matmulRows = [
 );
 
 /**
- * The wasm GEMM's awkward sizes (micro-kernel edges, K blocking, long K), every transpose pair.
+ * The wasm GEMM's awkward sizes (micro-kernel edges, K blocking, long K, the 1-2 row dot path), every transpose pair.
  * f32 sums over K terms of |a*b| <= 1 err ~sqrt(K) 2^-24 typically: we see <= 5e-7 of max |ref|
  * and assert 1e-5, which still catches any wrong index. cpu only: gpu sizes are the rows above.
  */
@@ -228,6 +228,8 @@ const GEMM_SIZES: [number, number, number][] = [
   [130, 70, 9],
   [32, 256, 72],
   [64, 520, 300],
+  // One or two rows with B transposed: the dot-product path (a linear layer at batch 1), threaded by columns.
+  [2, 1000, 1027],
 ];
 const gemmRows = GEMM_SIZES.flatMap(([M, N, K]) =>
   TRANSPOSES.map(([tA, tB]) =>

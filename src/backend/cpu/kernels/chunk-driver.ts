@@ -57,6 +57,8 @@ export interface Driver {
   B_DENSE: number;
   B_IM2COL: number;
   B_IM2COL_T: number;
+  /** B^T rows read in place by dot products (a product with one or two rows of A, unpacked at APACK). */
+  B_DOT: number;
   /** Runs chunk `chunk` of the job in `d` using thread `thread`'s scratch. */
   runChunk(d: Int32Array, chunk: number, thread: number): void;
 }
@@ -86,6 +88,7 @@ export interface DriverExports {
   ): void;
   packA4(dst: number, src: number, ldBytes: number, kc: number, dstStrideBytes: number): void;
   walk(...args: number[]): void;
+  dotRows(c: number, a: number, b: number, k: number, n: number, ldb: number, acc: number): void;
 }
 
 /**
@@ -99,7 +102,8 @@ export function createDriver(exports: DriverExports): Driver {
   const macro = exports.macro,
     seg = exports.seg,
     packA4 = exports.packA4,
-    walk = exports.walk;
+    walk = exports.walk,
+    dotRows = exports.dotRows;
   // 4x8 measured best or equal among 4x8/6x8/4x12/5x8/3x16 (19.8 GFLOP/s in-cache on one core).
   const MR = 4,
     NR = 8;
@@ -151,7 +155,8 @@ export function createDriver(exports: DriverExports): Driver {
   };
   const B_DENSE = 0,
     B_IM2COL = 1,
-    B_IM2COL_T = 2;
+    B_IM2COL_T = 2,
+    B_DOT = 3;
 
   // Float 0 of the heap is a permanent zero: `seg` reads it with step 0 to write padding.
   const ZERO = 0;
@@ -318,6 +323,23 @@ export function createDriver(exports: DriverExports): Driver {
     }
   }
 
+  /** Rows r0..r1 of C over columns c0..c1 as dot products of A's rows with B^T's rows (no packing). */
+  function dotChunk(d: Int32Array, r0: number, r1: number, c0: number, c1: number): void {
+    const K = d[F.K],
+      ld = d[F.BLD],
+      ldc = d[F.LDC];
+    for (let m = r0; m < r1; m++)
+      dotRows(
+        (d[F.C] + m * ldc + c0) * 4,
+        (d[F.APACK] + m * K) * 4,
+        (d[F.BOFF] + c0 * ld) * 4,
+        K,
+        c1 - c0,
+        ld * 4,
+        d[F.ACC],
+      );
+  }
+
   function runChunk(d: Int32Array, chunk: number, thread: number): void {
     const M = d[F.M],
       N = d[F.N],
@@ -329,6 +351,10 @@ export function createDriver(exports: DriverExports): Driver {
       r1 = Math.min(M, r0 + d[F.ROWCHUNK]);
     const c0 = cc * d[F.COLCHUNK],
       c1 = Math.min(N, c0 + d[F.COLCHUNK]);
+    if (d[F.BKIND] === B_DOT) {
+      dotChunk(d, r0, r1, c0, c1);
+      return;
+    }
     const bufB = d[F.SCRATCH] + thread * d[F.SCRATCHSTRIDE],
       tile = bufB + KC * NC,
       tmp = tile + MR * NR;
@@ -374,6 +400,7 @@ export function createDriver(exports: DriverExports): Driver {
     B_DENSE,
     B_IM2COL,
     B_IM2COL_T,
+    B_DOT,
     runChunk,
   };
 }

@@ -8,6 +8,7 @@ import { packA, newJob, planChunks, runDenseProduct } from './gemm.js';
 import { getRuntime, type Runtime } from './runtime.js';
 import { runJob } from './threads.js';
 import { conv3dForwardWinograd, winogradQualifies } from './winograd.js';
+import { conv3dGradWeightWinograd, winogradGradWeightQualifies } from './winograd-grad.js';
 
 function expectLength(op: string, name: string, arr: Float32Array, want: number, shape: Shape5 | number[]): void {
   if (arr.length !== want) {
@@ -111,14 +112,29 @@ export function conv3dForwardGemm(
   return forward(x, w, bias, g);
 }
 
-/** Gradient of conv3d with respect to its weight: sum over the batch of dy[Cout, S] x im2col(x)^T. */
+/**
+ * Gradient of conv3d with respect to its weight: sum over the batch of dy[Cout, S] x im2col(x)^T, or
+ * its Winograd F(2,3) form (winograd-grad.ts) where winogradGradWeightQualifies.
+ */
 export function conv3dGradWeight(x: Float32Array, dy: Float32Array, g: Conv3dGeometry): Float32Array {
+  expectLength('conv3dGradWeight', 'x', x, g.inputSize, g.inputShape);
+  expectLength('conv3dGradWeight', 'dy', dy, g.outputSize, g.outputShape);
+  if (winogradGradWeightQualifies(g)) return conv3dGradWeightWinograd(x, dy, g);
+  return gradWeightGemm(x, dy, g);
+}
+
+/** The weight gradient on the direct GEMM whatever the shape (the path Winograd is checked against). */
+export function conv3dGradWeightGemm(x: Float32Array, dy: Float32Array, g: Conv3dGeometry): Float32Array {
+  expectLength('conv3dGradWeightGemm', 'x', x, g.inputSize, g.inputShape);
+  expectLength('conv3dGradWeightGemm', 'dy', dy, g.outputSize, g.outputShape);
+  return gradWeightGemm(x, dy, g);
+}
+
+function gradWeightGemm(x: Float32Array, dy: Float32Array, g: Conv3dGeometry): Float32Array {
   const M = g.outChannels,
     N = g.inChannels * g.kernelVolume,
     S = g.outVolume;
   const xLen = g.inChannels * g.inVolume;
-  expectLength('conv3dGradWeight', 'x', x, g.inputSize, g.inputShape);
-  expectLength('conv3dGradWeight', 'dy', dy, g.outputSize, g.outputShape);
   const dw = new Float32Array(g.weightSize);
   if (g.batch === 0 || S === 0 || dw.length === 0) return dw;
   const rt = getRuntime();

@@ -4,8 +4,15 @@
 // sequences only; blocking, job layout and memory live elsewhere. The module also carries the
 // Winograd transforms (winograd-module.ts) and the 2x2 max pool (pool-module.ts). Imports only the
 // byte emitter (src/wasm) and those builders.
-import { FunctionBuilder, I32, V128, emitModule, type MemoryImport } from '../../../wasm/emitter.js';
-import { buildReluInPlace, buildWinoIn, buildWinoOut, buildWinoWeights } from './winograd-module.js';
+import { F32, FunctionBuilder, I32, V128, emitModule, type MemoryImport } from '../../../wasm/emitter.js';
+import {
+  buildReluInPlace,
+  buildWinoGradOut,
+  buildWinoIn,
+  buildWinoOut,
+  buildWinoWeights,
+  buildWinoWeightsGrad,
+} from './winograd-module.js';
 import { buildMaxPoolRow } from './pool-module.js';
 
 /** Register tile shape. MR rows of A (splatted scalars) by NR columns of B (NR/4 vectors). */
@@ -258,6 +265,77 @@ function buildCopy4(): FunctionBuilder {
   return f;
 }
 
+/**
+ * `copyRows(dst, dstStride, src, srcStride, rows, len)`: `rows` runs of `len` floats, each `srcStride`
+ * bytes on from the last in the source and `dstStride` bytes in the destination (4 floats per step,
+ * unaligned, then the tail), so re-laying a box costs one call per plane row instead of one per row.
+ */
+function buildCopyRows(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32]);
+  const [dst, dstStride, src, srcStride, rows, len] = [0, 1, 2, 3, 4, 5];
+  const d = f.local(I32),
+    s = f.local(I32),
+    n = f.local(I32);
+  f.block().loop();
+  f.get(rows).i32(1).ltS().brIf(1);
+  f.get(dst).set(d).get(src).set(s).get(len).set(n);
+  f.block().loop();
+  f.get(n).i32(4).ltS().brIf(1);
+  f.get(d).get(s).v128Load().v128Store();
+  f.get(d).i32(16).add().set(d).get(s).i32(16).add().set(s).get(n).i32(4).sub().set(n);
+  f.br(0).end().end();
+  f.block().loop();
+  f.get(n).i32(1).ltS().brIf(1);
+  f.get(d).get(s).f32Load().f32Store();
+  f.get(d).i32(4).add().set(d).get(s).i32(4).add().set(s).get(n).i32(1).sub().set(n);
+  f.br(0).end().end();
+  f.get(dst).get(dstStride).add().set(dst).get(src).get(srcStride).add().set(src);
+  f.get(rows).i32(1).sub().set(rows);
+  f.br(0).end().end();
+  return f;
+}
+
+/**
+ * `dotRows(c, a, b, k, n, ldb, acc)`: c[j] (+)= a[0..k) . b[j*ldb ..] for j < n (`ldb` in bytes):
+ * a matrix-vector product against rows of B^T read in place, eight floats per step in two
+ * accumulators, for products with one or two rows of A, where packing B would cost more than the
+ * arithmetic.
+ */
+function buildDotRows(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32]);
+  const [c, a, b, k, n, ldb, acc] = [0, 1, 2, 3, 4, 5, 6];
+  const pa = f.local(I32),
+    pb = f.local(I32),
+    r = f.local(I32),
+    s0 = f.local(V128),
+    s1 = f.local(V128),
+    t = f.local(F32);
+  f.block().loop();
+  f.get(n).i32(1).ltS().brIf(1);
+  f.v128Zero().set(s0).v128Zero().set(s1);
+  f.get(a).set(pa).get(b).set(pb).get(k).set(r);
+  f.block().loop();
+  f.get(r).i32(8).ltS().brIf(1);
+  f.get(s0).get(pa).v128Load(0).get(pb).v128Load(0).f32x4Mul().f32x4Add().set(s0);
+  f.get(s1).get(pa).v128Load(16).get(pb).v128Load(16).f32x4Mul().f32x4Add().set(s1);
+  f.get(pa).i32(32).add().set(pa).get(pb).i32(32).add().set(pb).get(r).i32(8).sub().set(r);
+  f.br(0).end().end();
+  f.get(s0).get(s1).f32x4Add().set(s0);
+  // Horizontal sum, then the k % 8 tail.
+  f.get(s0).simdOp(0x1f, 0).get(s0).simdOp(0x1f, 1).f32Add();
+  f.get(s0).simdOp(0x1f, 2).get(s0).simdOp(0x1f, 3).f32Add().f32Add().set(t);
+  f.block().loop();
+  f.get(r).i32(1).ltS().brIf(1);
+  f.get(t).get(pa).f32Load().get(pb).f32Load().op(0x94).f32Add().set(t);
+  f.get(pa).i32(4).add().set(pa).get(pb).i32(4).add().set(pb).get(r).i32(1).sub().set(r);
+  f.br(0).end().end();
+  f.get(c).get(t).get(c).f32Load().f32(0).get(acc).select().f32Add().f32Store();
+  f.get(c).i32(4).add().set(c).get(b).get(ldb).add().set(b);
+  f.get(n).i32(1).sub().set(n);
+  f.br(0).end().end();
+  return f;
+}
+
 /** Function index of `seg` in the module (for `walk`'s calls). */
 const SEG_INDEX = 1;
 
@@ -377,6 +455,10 @@ export function gemmModuleBytes(tile: TileShape, memory: MemoryImport): Uint8Arr
     { name: 'winoWeights', fn: buildWinoWeights() },
     { name: 'reluInPlace', fn: buildReluInPlace() },
     { name: 'maxPoolRow', fn: buildMaxPoolRow() },
+    { name: 'copyRows', fn: buildCopyRows() },
+    { name: 'dotRows', fn: buildDotRows() },
+    { name: 'winoGradOut', fn: buildWinoGradOut() },
+    { name: 'winoWeightsGrad', fn: buildWinoWeightsGrad() },
   ]);
   if (!WebAssembly.validate(bytes)) throw new Error('gemm-module: emitted module does not validate');
   return bytes;

@@ -14,6 +14,8 @@ export interface GemmOptions {
 
 /** Below this many multiply-adds a plain loop beats packing: the wasm path costs ~5 µs a call, the loop ~5 ns a multiply-add. */
 const SMALL_MACS = 512;
+/** Products with at most this many rows of op(A) and a transposed B take the dot-product path. */
+const DOT_MAX_ROWS = 2;
 /** Below this many flops a job stays on the calling thread: waking a worker costs tens of µs. */
 const THREAD_MIN_FLOPS = 4e6;
 
@@ -224,6 +226,10 @@ export function gemm(
     return;
   }
   const rt = getRuntime();
+  if (transB && M <= DOT_MAX_ROWS) {
+    dotProduct(rt, transA, M, N, K, A, B, C, aOff, bOff, cOff, acc);
+    return;
+  }
   const { MR } = rt.driver;
   rt.reset();
   const aP = rt.alloc(Math.ceil(M / MR) * MR * K),
@@ -242,6 +248,48 @@ export function gemm(
     ldc: N,
     accumulate: acc,
   });
+  C.set(rt.heap().subarray(cP, cP + M * N), cOff);
+}
+
+/**
+ * C (+)= op(A) B^T for one or two rows of op(A) (a linear layer at batch 1): dot products against the
+ * rows of B^T in place, split over the threads by columns. Packing B (a transposing pass over all of
+ * it) would cost more than the arithmetic, and the 4-row micro-kernel would waste 3/4 of its work.
+ */
+function dotProduct(
+  rt: Runtime,
+  transA: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Float32Array,
+  B: Float32Array,
+  C: Float32Array,
+  aOff: number,
+  bOff: number,
+  cOff: number,
+  acc: boolean,
+): void {
+  const { F, B_DOT } = rt.driver;
+  rt.reset();
+  const aP = rt.alloc(M * K),
+    bP = rt.alloc(N * K),
+    cP = rt.alloc(M * N);
+  const h = rt.heap();
+  if (transA) for (let m = 0; m < M; m++) for (let k = 0; k < K; k++) h[aP + m * K + k] = A[aOff + k * M + m];
+  else h.set(A.subarray(aOff, aOff + M * K), aP);
+  h.set(B.subarray(bOff, bOff + N * K), bP);
+  if (acc) h.set(C.subarray(cOff, cOff + M * N), cP);
+  const job = newJob(rt);
+  planChunks(rt, job, M, N, K);
+  job[F.APACK] = aP;
+  job[F.C] = cP;
+  job[F.LDC] = N;
+  job[F.ACC] = acc ? 1 : 0;
+  job[F.BKIND] = B_DOT;
+  job[F.BOFF] = bP;
+  job[F.BLD] = K;
+  runJob(rt, job);
   C.set(rt.heap().subarray(cP, cP + M * N), cOff);
 }
 

@@ -123,7 +123,9 @@ function maxPool2x2(x: Float32Array, g: Pool3dGeometry, y: Float32Array, argmax:
     }
     y.set(h.subarray(yP, yP + outItem), n * outItem);
     const arg = new Int32Array(h.buffer, aP * 4, outItem);
-    for (let i = 0; i < outItem; i++) argmax[n * outItem + i] = arg[i] + n * item;
+    // The kernel's indices count from this batch item's first cell.
+    if (n === 0) argmax.set(arg);
+    else for (let i = 0; i < outItem; i++) argmax[n * outItem + i] = arg[i] + n * item;
   }
 }
 

@@ -73,12 +73,16 @@ export interface WinogradDriver {
     | 'VBASE'
     | 'VSTRIDE'
     | 'BIAS'
-    | 'RELU',
+    | 'RELU'
+    | 'XPITEM'
+    | 'YPITEM',
     number
   >;
   /** Job kinds for the KIND field (0 is the GEMM driver's). */
   KIND_WEIGHTS: number;
   KIND_CONV: number;
+  /** The stride (floats) between the 64 points' copies of an n-float matrix. */
+  skew(n: number): number;
   runChunk(d: Int32Array, chunk: number, thread: number): void;
 }
 
@@ -122,6 +126,9 @@ export function createWinogradDriver(
     VSTRIDE: 26,
     BIAS: 27,
     RELU: 28,
+    // Batch items of one job: item i's boxes at XP + i * XPITEM and YP + i * YPITEM.
+    XPITEM: 29,
+    YPITEM: 30,
     SCRATCH: 34,
     SCRATCHSTRIDE: 35,
     KIND: 36,
@@ -130,6 +137,15 @@ export function createWinogradDriver(
     KIND_CONV = 2;
   const ZERO = 0;
   const P = 64;
+  /**
+   * The 64 points' copies of a matrix sit `skew(n)` floats apart: an odd number of cache lines, so the
+   * transforms' 64 loads or stores per tile group fall in different cache sets (power-of-two
+   * strides put them all in one L1 set).
+   */
+  const skew = (n: number): number => {
+    const lines = Math.ceil(n / 16);
+    return 16 * (lines % 2 === 0 ? lines + 1 : lines);
+  };
 
   /** Weight transform of output-channel groups (of MR = 4) of chunk `chunk` into the packed A of all 64 points. */
   function weightsChunk(d: Int32Array, chunk: number): void {
@@ -170,10 +186,16 @@ export function createWinogradDriver(
     }
   }
 
-  function convChunk(d: Int32Array, chunk: number, thread: number): void {
+  function convChunk(d: Int32Array, job: number, thread: number): void {
     const Ci = d[W.CI],
       Co = d[W.CO],
       nSplit = d[W.NCOSPLIT];
+    // Chunks run item by item: (item, block, output-channel split).
+    const perItem = Math.ceil(d[W.NGROUPS] / d[W.GPB]) * nSplit,
+      item = Math.floor(job / perItem),
+      chunk = job - item * perItem;
+    const xBox = d[W.XP] + item * d[W.XPITEM],
+      yBox = d[W.YP] + item * d[W.YPITEM];
     const blk = Math.floor(chunk / nSplit),
       co0 = (chunk - blk * nSplit) * d[W.COSPLIT],
       co1 = Math.min(Co, co0 + d[W.COSPLIT]),
@@ -182,10 +204,10 @@ export function createWinogradDriver(
       g1 = Math.min(d[W.NGROUPS], g0 + d[W.GPB]),
       ng = g1 - g0;
     const nbPad = Math.ceil(ng / 2) * NR;
+    const vt = skew(Ci * nbPad),
+      mt = skew(mc * nbPad);
     const V = d[W.VBASE] + thread * d[W.VSTRIDE],
-      M = V + P * Ci * nbPad;
-    const vt = Ci * nbPad,
-      mt = mc * nbPad;
+      M = V + P * vt;
     // 1. Input transform of the block's tiles, every input channel, into B panels per point.
     const xRow = d[W.XPROW],
       xPlane = d[W.XPPLANE];
@@ -193,7 +215,7 @@ export function createWinogradDriver(
       const pc = Math.floor(ci / KC) * KC,
         kc = Math.min(KC, Ci - pc);
       const vci = V + pc * nbPad + (ci - pc) * NR,
-        xci = d[W.XP] + ci * d[W.XPCH];
+        xci = xBox + ci * d[W.XPCH];
       stretches(d, g0, g1, (run, gl, a, b, gi) => {
         const dst = vci + (gl >> 1) * kc * NR + (gl & 1) * 4,
           src = xci + 2 * a * xPlane + 2 * b * xRow + 8 * gi;
@@ -234,7 +256,7 @@ export function createWinogradDriver(
       yPlane = d[W.YPPLANE];
     for (let co = co0; co < co1; co++) {
       const mco = M + (co - co0) * nbPad,
-        yco = d[W.YP] + co * d[W.YPCH],
+        yco = yBox + co * d[W.YPCH],
         bias = d[W.BIAS] < 0 ? ZERO : d[W.BIAS] + co;
       stretches(d, g0, g1, (run, gl, a, b, gi) => {
         const dst = yco + 2 * a * yPlane + 2 * b * yRow + 8 * gi;
@@ -248,5 +270,5 @@ export function createWinogradDriver(
     else convChunk(d, chunk, thread);
   }
 
-  return { W, KIND_WEIGHTS, KIND_CONV, runChunk };
+  return { W, KIND_WEIGHTS, KIND_CONV, skew, runChunk };
 }

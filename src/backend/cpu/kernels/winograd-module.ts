@@ -81,36 +81,51 @@ const WEIGHT_AXIS: Term[][] = [
 /** Index of a value in a cube of side `n` (d, h, w). */
 const at = (n: number, d: number, h: number, w: number): number => (d * n + h) * n + w;
 
+/** Emits one axis: reads the input locals `rows`, writes the output locals `tmp`. */
+type AxisEmitter = (rows: number[], tmp: number[]) => void;
+
+/** An axis given as a table of terms (see {@link axis}). */
+const byTable =
+  (f: FunctionBuilder, outs: Term[][], half: number | null): AxisEmitter =>
+  (rows, tmp) => {
+    axis(f, rows, outs, tmp, half);
+  };
+
 /**
- * Applies a separable transform to a cube of vector locals (side `n` in, `outs.length` out), axis
- * w, then h, then d; returns the output cube (side outs.length) as local indices.
+ * Applies a separable transform to a cube of vector locals (side `n` in, `m` out), axis w, then h,
+ * then d; returns the output cube (side m) as local indices.
  */
-function separable(f: FunctionBuilder, cube: number[], n: number, outs: Term[][], half: number | null): number[] {
-  const m = outs.length;
+function separable(f: FunctionBuilder, cube: number[], n: number, m: number, emit: AxisEmitter): number[] {
   const fresh = (count: number): number[] => Array.from({ length: count }, () => f.local(V128));
   // w-axis: n*n rows of n -> n*n rows of m, stored as a cube [d][h][w'] of side (n, n, m).
   const s1 = fresh(n * n * m);
   for (let d = 0; d < n; d++)
     for (let h = 0; h < n; h++) {
       const rows = Array.from({ length: n }, (_, w) => cube[at(n, d, h, w)]);
-      const tmp = Array.from({ length: m }, (_, w) => s1[(d * n + h) * m + w]);
-      axis(f, rows, outs, tmp, half);
+      emit(
+        rows,
+        Array.from({ length: m }, (_, w) => s1[(d * n + h) * m + w]),
+      );
     }
   // h-axis: [d][h][w'] -> [d][h'][w'].
   const s2 = fresh(n * m * m);
   for (let d = 0; d < n; d++)
     for (let w = 0; w < m; w++) {
       const rows = Array.from({ length: n }, (_, h) => s1[(d * n + h) * m + w]);
-      const tmp = Array.from({ length: m }, (_, h) => s2[(d * m + h) * m + w]);
-      axis(f, rows, outs, tmp, half);
+      emit(
+        rows,
+        Array.from({ length: m }, (_, h) => s2[(d * m + h) * m + w]),
+      );
     }
   // d-axis: [d][h'][w'] -> [d'][h'][w'].
   const s3 = fresh(m * m * m);
   for (let h = 0; h < m; h++)
     for (let w = 0; w < m; w++) {
       const rows = Array.from({ length: n }, (_, d) => s2[(d * m + h) * m + w]);
-      const tmp = Array.from({ length: m }, (_, d) => s3[(d * m + h) * m + w]);
-      axis(f, rows, outs, tmp, half);
+      emit(
+        rows,
+        Array.from({ length: m }, (_, d) => s3[(d * m + h) * m + w]),
+      );
     }
   return s3;
 }
@@ -216,7 +231,7 @@ export function buildWinoOut(): FunctionBuilder {
     f.get(q).v128Load(0).set(cube[t]);
     if (t < 63) f.get(q).get(tStride).add().set(q);
   }
-  const r = separable(f, cube, 4, OUTPUT_AXIS, null);
+  const r = separable(f, cube, 4, 2, byTable(f, OUTPUT_AXIS, null));
   for (let d = 0; d < 2; d++)
     for (let h = 0; h < 2; h++) {
       f.get(dst);
@@ -273,7 +288,7 @@ export function buildWinoWeights(): FunctionBuilder {
         .v128Load32Lane(lane, 4 * tap)
         .set(cube[tap]);
   }
-  const u = separable(f, cube, 3, WEIGHT_AXIS, half);
+  const u = separable(f, cube, 3, 4, byTable(f, WEIGHT_AXIS, half));
   f.get(dst).set(q);
   for (let t = 0; t < 64; t++) {
     f.get(q).get(u[t]).v128Store(0);
@@ -281,6 +296,108 @@ export function buildWinoWeights(): FunctionBuilder {
   }
   f.get(src).i32(108).add().set(src);
   f.get(dst).i32(16).add().set(dst);
+  f.get(count).i32(1).sub().set(count);
+  f.br(0).end().end();
+  return f;
+}
+
+/** A dy along one axis, the adjoint of the output transform: (m0, m0 + m1, m0 - m1, -m1). */
+const GRAD_OUTPUT_AXIS: Term[][] = [
+  [[1, 0]],
+  [
+    [1, 0],
+    [1, 1],
+  ],
+  [
+    [1, 0],
+    [-1, 1],
+  ],
+  [[-1, 1]],
+];
+
+/**
+ * `winoGradOut(dst, src, count, tStride, rowBytes, planeBytes)`: the adjoint of the output
+ * transform, A dy A^T, of `count` groups of four w-adjacent tiles of one channel: the 2x2x2 dy of
+ * the four tiles is read as 2 x 2 rows of 8 floats at `src` (rows `rowBytes`, planes `planeBytes`
+ * apart; the next group 32 bytes on), point t goes to `dst + t * tStride` (the next group 16 bytes on).
+ */
+export function buildWinoGradOut(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32]);
+  const [dst, src, count, tStride, rowBytes, planeBytes] = [0, 1, 2, 3, 4, 5];
+  const q = f.local(I32),
+    row = f.local(I32),
+    lo = f.local(V128),
+    hi = f.local(V128);
+  const cube = Array.from({ length: 8 }, () => f.local(V128));
+  f.block().loop();
+  f.get(count).i32(1).ltS().brIf(1);
+  for (let d = 0; d < 2; d++)
+    for (let h = 0; h < 2; h++) {
+      f.get(src);
+      if (d > 0) f.get(planeBytes).add();
+      if (h > 0) f.get(rowBytes).add();
+      f.set(row);
+      f.get(row).v128Load(0).set(lo).get(row).v128Load(16).set(hi);
+      f.get(lo)
+        .get(hi)
+        .shuffleF32([0, 2, 4, 6])
+        .set(cube[at(2, d, h, 0)]);
+      f.get(lo)
+        .get(hi)
+        .shuffleF32([1, 3, 5, 7])
+        .set(cube[at(2, d, h, 1)]);
+    }
+  const out = separable(f, cube, 2, 4, byTable(f, GRAD_OUTPUT_AXIS, null));
+  f.get(dst).set(q);
+  for (let t = 0; t < 64; t++) {
+    f.get(q).get(out[t]).v128Store(0);
+    if (t < 63) f.get(q).get(tStride).add().set(q);
+  }
+  f.get(src).i32(32).add().set(src);
+  f.get(dst).i32(16).add().set(dst);
+  f.get(count).i32(1).sub().set(count);
+  f.br(0).end().end();
+  return f;
+}
+
+/**
+ * `winoWeightsGrad(dst, src, count, tStride)`: the adjoint of the weight transform, G^T dU G, for
+ * `count` groups of four consecutive input channels of one output channel: point t of a group is
+ * the vector at `src + t * tStride` (the next group 16 bytes on); the 27 taps of the four channels
+ * go to `dst` as four rows of 27 floats (the next group 432 bytes on): the weight layout.
+ */
+export function buildWinoWeightsGrad(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32]);
+  const [dst, src, count, tStride] = [0, 1, 2, 3];
+  const q = f.local(I32),
+    half = f.local(V128),
+    sum = f.local(V128),
+    diff = f.local(V128);
+  const cube = Array.from({ length: 64 }, () => f.local(V128));
+  splat(f.f32(0.5)).set(half);
+  // G^T along one axis: (u0 + (u1 + u2) / 2, (u1 - u2) / 2, (u1 + u2) / 2 + u3).
+  const emit: AxisEmitter = (r, tmp) => {
+    f.get(r[1]).get(r[2]).f32x4Add().get(half).f32x4Mul().set(sum);
+    f.get(r[1]).get(r[2]).f32x4Sub().get(half).f32x4Mul().set(diff);
+    f.get(r[0]).get(sum).f32x4Add().set(tmp[0]);
+    f.get(diff).set(tmp[1]);
+    f.get(sum).get(r[3]).f32x4Add().set(tmp[2]);
+  };
+  f.block().loop();
+  f.get(count).i32(1).ltS().brIf(1);
+  f.get(src).set(q);
+  for (let t = 0; t < 64; t++) {
+    f.get(q).v128Load(0).set(cube[t]);
+    if (t < 63) f.get(q).get(tStride).add().set(q);
+  }
+  const taps = separable(f, cube, 4, 3, emit);
+  for (let tap = 0; tap < 27; tap++)
+    for (let lane = 0; lane < 4; lane++)
+      f.get(dst)
+        .get(taps[tap])
+        .v128Store32Lane(lane, 4 * (lane * 27 + tap));
+  f.get(src).i32(16).add().set(src);
+  f.get(dst).i32(432).add().set(dst);
   f.get(count).i32(1).sub().set(count);
   f.br(0).end().end();
   return f;

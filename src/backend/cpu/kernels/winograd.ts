@@ -14,18 +14,23 @@ import { kernelThreads, runJob } from './threads.js';
 const P = 64;
 /** A block's transformed input and products stay under this many floats (8 MiB) per thread. */
 const BLOCK_FLOATS = 1 << 21;
+/** One job's input and output boxes (all its batch items) stay under this many floats (64 MiB), or one item's. */
+const BOX_FLOATS = 1 << 24;
 
 /**
  * Whether {@link conv3dForwardWinograd} computes this geometry (3x3x3, stride 1, dilation 1) and
- * is expected to beat the direct GEMM: enough channels that the JS transforms and the per-call
- * weight transform are paid back by the 3.4x fewer multiplications (measured in bench/winograd.ts).
+ * is expected to beat the direct GEMM: enough outputs per weight that the per-call weight
+ * transform (64 values per 27) is paid back. Measured (bench/winograd.ts and by hand, 2 threads):
+ * 1.2-2.6x at every C3D layer of the paper size including conv1 (3 input channels), 2.7-6x on the
+ * demo's small layers (3-16 channels, batch 16), where the direct path's im2col packing outweighs
+ * its arithmetic; slower below ~64 outputs (0.6x at 4 outputs with 64 channels, 1 with 512).
  */
 export function winogradQualifies(g: Conv3dGeometry): boolean {
-  if (!winogradComputes(g)) return false;
-  return g.inChannels >= 32 && g.outChannels >= 32 && g.batch * g.outVolume >= 512;
+  return winogradComputes(g) && g.batch * g.outVolume >= 64;
 }
 
-function winogradComputes(g: Conv3dGeometry): boolean {
+/** Whether the Winograd kernels compute this geometry at all: 3x3x3, stride 1, dilation 1, a non-empty output. */
+export function winogradComputes(g: Conv3dGeometry): boolean {
   return (
     g.kD === 3 &&
     g.kH === 3 &&
@@ -75,13 +80,17 @@ export function conv3dForwardWinograd(
   const weights = transformWeights(rt, w, Co, Ci);
   const lay = layOut(rt, g, maxTilesPerChunk);
   const job = convJob(rt, g, weights, lay, bias);
-  job[rt.winograd.W.RELU] = relu ? 1 : 0;
+  const W = rt.winograd.W;
+  job[W.RELU] = relu ? 1 : 0;
   const h = rt.heap();
-  h.fill(0, lay.xP, lay.xP + Ci * lay.xCh);
-  for (let n = 0; n < g.batch; n++) {
-    copyInPadded(rt, x, n, g, lay);
+  h.fill(0, lay.xP, lay.xP + lay.items * lay.xSize);
+  // One job per `lay.items` batch items: a small layer's items share one hand-over to the threads.
+  for (let n0 = 0; n0 < g.batch; n0 += lay.items) {
+    const k = Math.min(lay.items, g.batch - n0);
+    for (let i = 0; i < k; i++) copyInPadded(rt, x, n0 + i, g, lay, i);
+    job[W.NCHUNKS] = k * lay.chunksPerItem;
     runJob(rt, job);
-    copyOutCropped(rt, y, n, g, lay);
+    for (let i = 0; i < k; i++) copyOutCropped(rt, y, n0 + i, g, lay, i);
   }
   return y;
 }
@@ -116,7 +125,7 @@ function transformWeights(rt: Runtime, w: Float32Array, Co: number, Ci: number):
   const { MR } = rt.driver;
   const W = rt.winograd.W;
   const mPad = Math.ceil(Co / MR) * MR,
-    packSize = mPad * Ci;
+    packSize = rt.winograd.skew(mPad * Ci);
   const aP = rt.alloc(P * packSize);
   const mark = rt.mark();
   const wP = rt.alloc(mPad * Ci * 27);
@@ -143,16 +152,29 @@ function transformWeights(rt: Runtime, w: Float32Array, Co: number, Ci: number):
 
 /** The heap layout of one call: padded input and output boxes, tile groups, blocks, per-thread scratch. */
 interface Layout {
-  /** Zero-padded input: Ci boxes of xCh floats (planes xPlane, rows xRow), tile (0,0,0) at the corner. */
+  /**
+   * Zero-padded input, tile (0,0,0) at the corner, laid out [d][h][channel][w]: a channel's rows are
+   * xCh floats apart, h rows xRow, d planes xPlane. Interleaving the channels row by row keeps the
+   * 16 rows a tile group reads each a sequential stream over the channels (prefetched), where
+   * channel-major boxes made every channel's rows fresh cache misses (the input transform ran 10x
+   * slower than in cache).
+   */
   xP: number;
+  xSize: number;
   xCh: number;
   xPlane: number;
   xRow: number;
-  /** Output box per channel: 2 tD x 2 tH x 8 gpr floats, cropped to the output on the way out. */
+  /** Output box, 2 tD x 2 tH x 8 gpr per channel, laid out [d][h][channel][w] likewise; cropped into y on the way out. */
   yP: number;
   yCh: number;
   yPlane: number;
   yRow: number;
+  /** One batch item of x on the way in, or of y on the way out, in NCDHW order. */
+  stage: number;
+  /** Batch items per job (each with its own boxes, xSize and ySize floats apart) and chunks per item. */
+  items: number;
+  ySize: number;
+  chunksPerItem: number;
   tH: number;
   /** Groups of four w-adjacent tiles per tile row, in all, per block. */
   gpr: number;
@@ -167,7 +189,8 @@ interface Layout {
 /**
  * Block size: tiles per block near Co*Ci / (2 (Ci + Co)), where re-reading the packed weights once
  * per block costs about what the block's own transformed data costs, within 16-128 tiles and 8 MiB
- * per thread. When there are fewer blocks than 2 per thread, blocks split their output channels too.
+ * per thread. When a job (all its batch items) has fewer blocks than 2 per thread, blocks split their
+ * output channels too. A job holds as many batch items as fit 64 MiB of boxes.
  */
 function layOut(rt: Runtime, g: Conv3dGeometry, maxTiles: number): Layout {
   const { MR, NR } = rt.driver;
@@ -182,22 +205,50 @@ function layOut(rt: Runtime, g: Conv3dGeometry, maxTiles: number): Layout {
   while (gpb > 1 && P * (Ci + Co) * Math.ceil(gpb / 2) * NR > BLOCK_FLOATS) gpb--;
   if (gpb > 1) gpb &= ~1;
   const nBlocks = Math.ceil(nGroups / gpb);
+  const xCh = 8 * gpr + 2,
+    xRow = Ci * xCh,
+    xPlane = (2 * tH + 2) * xRow,
+    xSize = (2 * tD + 2) * xPlane;
+  const yCh = 8 * gpr,
+    yRow = Co * yCh,
+    yPlane = 2 * tH * yRow;
+  const ySize = 2 * tD * yPlane,
+    items = Math.max(1, Math.min(g.batch, Math.floor(BOX_FLOATS / (xSize + ySize))));
   const mPad = Math.ceil(Co / MR) * MR;
   let nSplit = 1;
-  while (nBlocks * nSplit < 2 * kernelThreads() && mPad / (2 * nSplit) >= 16) nSplit *= 2;
+  while (items * nBlocks * nSplit < 2 * kernelThreads() && mPad / (2 * nSplit) >= 16) nSplit *= 2;
   const coSplit = Math.ceil(mPad / nSplit / MR) * MR;
   nSplit = Math.ceil(Co / coSplit);
-  const xRow = 8 * gpr + 2,
-    xPlane = (2 * tH + 2) * xRow,
-    xCh = (2 * tD + 2) * xPlane;
-  const yRow = 8 * gpr,
-    yPlane = 2 * tH * yRow,
-    yCh = 2 * tD * yPlane;
-  const xP = rt.alloc(Ci * xCh),
-    yP = rt.alloc(Co * yCh);
-  const vStride = Math.ceil((P * (Ci + coSplit) * Math.ceil(gpb / 2) * NR) / 16) * 16;
+  const xP = rt.alloc(items * xSize),
+    yP = rt.alloc(items * ySize),
+    stage = rt.alloc(Math.max(Ci * g.inVolume, Co * g.outVolume));
+  const nbPad = Math.ceil(gpb / 2) * NR,
+    skew = rt.winograd.skew;
+  const vStride = P * (skew(Ci * nbPad) + skew(coSplit * nbPad));
   const vBase = rt.alloc(vStride * rt.maxThreads);
-  return { xP, xCh, xPlane, xRow, yP, yCh, yPlane, yRow, tH, gpr, nGroups, gpb, nSplit, coSplit, vBase, vStride };
+  return {
+    xP,
+    xSize,
+    xCh,
+    xPlane,
+    xRow,
+    yP,
+    yCh,
+    yPlane,
+    yRow,
+    stage,
+    items,
+    ySize,
+    chunksPerItem: nBlocks * nSplit,
+    tH,
+    gpr,
+    nGroups,
+    gpb,
+    nSplit,
+    coSplit,
+    vBase,
+    vStride,
+  };
 }
 
 /** The conv job descriptor (one chunk per block and output-channel split); bias copied into the heap. */
@@ -232,48 +283,44 @@ function convJob(rt: Runtime, g: Conv3dGeometry, u: PackedWeights, lay: Layout, 
   job[W.VBASE] = lay.vBase;
   job[W.VSTRIDE] = lay.vStride;
   job[W.BIAS] = bP;
-  job[W.NCHUNKS] = Math.ceil(lay.nGroups / lay.gpb) * lay.nSplit;
+  job[W.XPITEM] = lay.xSize;
+  job[W.YPITEM] = lay.ySize;
   return job;
 }
 
-/** Batch item `n` of x into the padded input box (its padding was zeroed once per call). */
-function copyInPadded(rt: Runtime, x: Float32Array, n: number, g: Conv3dGeometry, lay: Layout): void {
-  const h = rt.heap();
-  const D = g.inD,
-    H = g.inH,
-    Wd = g.inW;
+/**
+ * Batch item `n` of x into the padded input box (its padding was zeroed once per call): one copy
+ * into the heap at `lay.stage`, then the wasm row copier re-lays it, one call per (d, h) row.
+ */
+function copyInPadded(rt: Runtime, x: Float32Array, n: number, g: Conv3dGeometry, lay: Layout, box: number): void {
+  const H = g.inH,
+    Wd = g.inW,
+    item = g.inChannels * g.inVolume;
+  rt.heap().set(x.subarray(n * item, (n + 1) * item), lay.stage);
   // Input rows and columns past the box are never read by a tile.
-  const dEnd = Math.min(D, lay.xCh / lay.xPlane - g.padD),
+  const dEnd = Math.min(g.inD, lay.xSize / lay.xPlane - g.padD),
     hEnd = Math.min(H, lay.xPlane / lay.xRow - g.padH),
-    wLen = Math.min(Wd, lay.xRow - g.padW);
-  let src = n * g.inChannels * g.inVolume;
-  for (let ci = 0; ci < g.inChannels; ci++, src += g.inVolume) {
-    for (let id = 0; id < dEnd; id++) {
-      for (let ih = 0; ih < hEnd; ih++) {
-        const s = src + (id * H + ih) * Wd,
-          dst = lay.xP + ci * lay.xCh + (id + g.padD) * lay.xPlane + (ih + g.padH) * lay.xRow + g.padW;
-        h.set(x.subarray(s, s + wLen), dst);
-      }
+    wLen = Math.min(Wd, lay.xCh - g.padW);
+  for (let id = 0; id < dEnd; id++) {
+    for (let ih = 0; ih < hEnd; ih++) {
+      const dst = lay.xP + box * lay.xSize + (id + g.padD) * lay.xPlane + (ih + g.padH) * lay.xRow + g.padW,
+        src = lay.stage + (id * H + ih) * Wd;
+      rt.wasm.copyRows(dst * 4, lay.xCh * 4, src * 4, g.inVolume * 4, g.inChannels, wLen);
     }
   }
 }
 
-/** The output boxes of batch item `n`, cropped to the output size, into y. */
-function copyOutCropped(rt: Runtime, y: Float32Array, n: number, g: Conv3dGeometry, lay: Layout): void {
-  const h = rt.heap();
-  const Co = g.outChannels,
-    oD = g.outD,
-    oH = g.outH,
-    oW = g.outW;
-  const base = n * Co * g.outVolume;
-  if (lay.yRow === oW && lay.yPlane === oH * oW && lay.yCh === g.outVolume) {
-    y.set(h.subarray(lay.yP, lay.yP + Co * g.outVolume), base);
-    return;
-  }
-  for (let co = 0; co < Co; co++)
-    for (let od = 0; od < oD; od++)
-      for (let oh = 0; oh < oH; oh++) {
-        const s = lay.yP + co * lay.yCh + od * lay.yPlane + oh * lay.yRow;
-        y.set(h.subarray(s, s + oW), base + ((co * oD + od) * oH + oh) * oW);
-      }
+/** The output boxes of batch item `n`, cropped and re-laid as [channel][d][h][w] at `lay.stage`, into y. */
+function copyOutCropped(rt: Runtime, y: Float32Array, n: number, g: Conv3dGeometry, lay: Layout, box: number): void {
+  const oH = g.outH,
+    oW = g.outW,
+    oS = g.outVolume,
+    size = g.outChannels * oS;
+  for (let od = 0; od < g.outD; od++)
+    for (let oh = 0; oh < oH; oh++) {
+      const src = lay.yP + box * lay.ySize + od * lay.yPlane + oh * lay.yRow,
+        dst = lay.stage + (od * oH + oh) * oW;
+      rt.wasm.copyRows(dst * 4, oS * 4, src * 4, lay.yCh * 4, g.outChannels, oW);
+    }
+  y.set(rt.heap().subarray(lay.stage, lay.stage + size), n * size);
 }

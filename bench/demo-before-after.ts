@@ -1,0 +1,91 @@
+// The demo's time per training epoch, this checkout against an earlier commit, in alternating
+// runs (before, after, after, before) so load that drifts during the bench hits both sides: each
+// run is bench/demo-epoch-child.ts in a child process, the "before" one copied into a git worktree
+// of the earlier commit (under .cache/demo-before/, sharing this checkout's node_modules).
+// Results: bench/results/demo-before-after.json (per-epoch seconds of every run; rows = medians).
+// Run: node --import tsx bench/demo-before-after.ts [--before=c5e0881] [--size=tiny] [--epochs=3]
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { report, type BenchRow } from './util.js';
+
+const flag = (name: string): string | undefined =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const before = flag('before') ?? 'c5e0881';
+const size = flag('size') ?? 'tiny';
+const epochs = Number(flag('epochs') ?? 3);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const cache = path.join(root, '.cache', 'demo-before');
+
+/** A worktree of `ref` with this checkout's node_modules and the child script. */
+function beforeCheckout(ref: string): string {
+  const dir = path.join(cache, ref);
+  if (!fs.existsSync(path.join(dir, 'package.json'))) {
+    fs.mkdirSync(cache, { recursive: true });
+    execFileSync('git', ['-C', root, 'worktree', 'add', '--detach', dir, ref], { stdio: 'inherit' });
+  }
+  const nm = path.join(dir, 'node_modules');
+  if (!fs.existsSync(nm)) fs.symlinkSync(path.join(root, 'node_modules'), nm);
+  fs.copyFileSync(path.join(here, 'demo-epoch-child.ts'), path.join(dir, 'bench', 'demo-epoch-child.ts'));
+  return dir;
+}
+
+function run(checkout: string, out: string): Record<string, number[]> {
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(checkout, 'bench', 'demo-epoch-child.ts'),
+      `--out=${out}`,
+      `--size=${size}`,
+      `--epochs=${epochs}`,
+    ],
+    { cwd: checkout, encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (r.status !== 0 || !line)
+    throw new Error(`demo run in ${checkout} failed (status ${r.status}):\n${r.stderr.slice(-2000)}`);
+  return JSON.parse(line.slice(7)) as Record<string, number[]>;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function main(): void {
+  const old = beforeCheckout(before);
+  const sides = {
+    before: { dir: old, runs: [] as Record<string, number[]>[] },
+    after: { dir: root, runs: [] as Record<string, number[]>[] },
+  };
+  for (const side of ['before', 'after', 'after', 'before'] as const) {
+    const s = sides[side];
+    const load = os.loadavg()[0].toFixed(2);
+    const t = Date.now();
+    s.runs.push(run(s.dir, path.join(cache, `out-${side}-${size}`)));
+    console.log(
+      `${side}: ${((Date.now() - t) / 1000).toFixed(0)} s (load average ${load})`,
+      JSON.stringify(s.runs.at(-1)),
+    );
+  }
+  // The first run of each side also extracts features; only epoch times are compared.
+  const methods = Object.keys(sides.after.runs[0]);
+  const all = (side: 'before' | 'after', m: string): number[] => sides[side].runs.flatMap((r) => r[m] ?? []);
+  const rows: BenchRow[] = methods.map((m) => ({
+    case: `demo ${size}, ${m}: seconds per epoch (median of ${all('after', m).length})`,
+    ours: 'this checkout',
+    peer: `before (${before})`,
+    oursMs: 1000 * median(all('after', m)),
+    peerMs: 1000 * median(all('before', m)),
+  }));
+  report('demo-before-after', rows, {
+    before,
+    size,
+    epochs,
+    perEpochSeconds: { before: sides.before.runs, after: sides.after.runs },
+  });
+}
+
+main();
