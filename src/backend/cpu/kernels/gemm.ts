@@ -121,15 +121,15 @@ export function newJob(rt: Runtime): Int32Array {
 
 /**
  * Splits C (M x N) into chunks for the threads: along whichever dimension has more register
- * tiles, `perThread` (default four) chunks per thread so a slow core does not hold up the job.
+ * tiles, about four chunks per thread so a slow core does not hold up the job.
  */
-export function planChunks(rt: Runtime, job: Int32Array, M: number, N: number, K: number, perThread = 4): void {
+export function planChunks(rt: Runtime, job: Int32Array, M: number, N: number, K: number): void {
   const { F, MR, NR } = rt.driver;
   const threads = kernelThreads();
   let rowChunks = 1,
     colChunks = 1;
   if (threads > 1 && 2 * M * N * K >= THREAD_MIN_FLOPS) {
-    const target = threads * perThread;
+    const target = threads * 4;
     const colTiles = Math.ceil(N / NR),
       rowTiles = Math.ceil(M / MR);
     if (colTiles >= rowTiles) colChunks = Math.min(target, colTiles);
@@ -158,17 +158,12 @@ export interface DenseProduct {
   c: number;
   ldc: number;
   accumulate: boolean;
-  /**
-   * Chunks per thread (default 4). Each chunk packs its own copy of B's rows it needs, so a
-   * product with a tall K and a narrow B (an LSTM step's backward) wants fewer.
-   */
-  chunksPerThread?: number;
 }
 
 /** Plans and runs C (+)= A·B of a dense B on the kernel threads, reusing `job`. */
 export function runDenseProduct(rt: Runtime, job: Int32Array, M: number, N: number, K: number, p: DenseProduct): void {
   const { F, B_DENSE } = rt.driver;
-  planChunks(rt, job, M, N, K, p.chunksPerThread);
+  planChunks(rt, job, M, N, K);
   job[F.APACK] = p.aPack;
   job[F.C] = p.c;
   job[F.LDC] = p.ldc;
