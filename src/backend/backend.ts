@@ -233,8 +233,9 @@ export interface Backend {
   /**
    * Optional whole-layer LSTM forward (the cpu backend has it; without it the op runs
    * `lstmCell` per step). `xTm` `[T*B, I]` and `maskTm` `[T, B]` are time-major. Returns `hs` and
-   * `cs` `[T+1, B, H]` (the initial state, then each step's; padded steps carry the state) and
-   * `acts`, backend-private activations that only `lstmLayerGrad` reads.
+   * `cs` `[T+1, B, H]` (the initial state, then each step's; padded steps carry the state),
+   * `output` `[B, T, H]` (mask_t h_t, batch-major: the layer's output) and `acts`,
+   * backend-private activations that only `lstmLayerGrad` reads.
    */
   lstmLayer?(
     xTm: DataId,
@@ -249,7 +250,7 @@ export interface Backend {
     T: number,
     I: number,
     H: number,
-  ): { hs: DataId; cs: DataId; acts: DataId };
+  ): { hs: DataId; cs: DataId; output: DataId; acts: DataId };
   /**
    * Backward of `lstmLayer`: from dL/d(output) `[T, B, H]` (output_t = mask_t h_t) and dL/d of the
    * final h and c `[B, H]` (each may be null: zero), the gradients of x (time-major, when `needDx`),

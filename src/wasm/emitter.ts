@@ -178,6 +178,9 @@ export class FunctionBuilder {
   shl(): this {
     return this.op(0x74);
   }
+  shrS(): this {
+    return this.op(0x75);
+  }
   return(): this {
     return this.op(0x0f);
   }
@@ -275,6 +278,32 @@ export class FunctionBuilder {
   }
   v128And(): this {
     return this.simdOp(0x4e);
+  }
+  /** v128.andnot: a & ~b (stack a, b). */
+  v128Andnot(): this {
+    return this.simdOp(0x4f);
+  }
+  i32x4Splat(): this {
+    return this.simdOp(0x11);
+  }
+  f32x4Splat(): this {
+    return this.simdOp(0x13);
+  }
+  f32x4Ne(): this {
+    return this.simdOp(0x42);
+  }
+  f32x4Div(): this {
+    return this.simdOp(0xe7);
+  }
+  /** f32x4.pmin: b < a ? b : a (one minps, unlike f32x4.min's NaN and -0 rules). */
+  f32x4Pmin(): this {
+    return this.simdOp(0xea);
+  }
+  i32x4Shl(): this {
+    return this.simdOp(0xab);
+  }
+  i32x4Add(): this {
+    return this.simdOp(0xae);
   }
   v128Bitselect(): this {
     return this.simdOp(0x52);

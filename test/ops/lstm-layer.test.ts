@@ -1,13 +1,16 @@
 // The cpu backend's whole-layer LSTM (lstmLayer / lstmLayerGrad) against the per-step path
 // (lstmCell per step, which the gradcheck and tfjs parity tests pin down): outputs, final states
-// and every gradient, with initial states and a variable-length mask.
+// and every gradient, with initial states and a variable-length mask; and one kernel thread
+// against two, bit for bit (the recurrence's chunks are batch rows, never a split sum).
 import { describe, expect, it } from 'vitest';
 import { lstmSequence, manualSeed, randn, tensor, tidy, type Tensor } from '../../src/index.js';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.js';
+import { kernelInfo, setKernelThreads } from '../../src/backend/cpu/kernels/index.js';
+import { startWorkers, workerStats } from '../../src/backend/cpu/kernels/threads.js';
 
 type Fused = Pick<CpuBackend, 'lstmLayer' | 'lstmLayerGrad'>;
 
-function run(fused: boolean, masked: boolean): Float32Array[] {
+function run(fused: boolean, masked: boolean, [B, T, I, H] = [5, 7, 6, 9]): Float32Array[] {
   const proto = CpuBackend.prototype as Partial<Fused>;
   const saved = { lstmLayer: proto.lstmLayer, lstmLayerGrad: proto.lstmLayerGrad };
   if (!fused) {
@@ -18,7 +21,6 @@ function run(fused: boolean, masked: boolean): Float32Array[] {
     let out: Float32Array[] = [];
     tidy(() => {
       manualSeed(11);
-      const [B, T, I, H] = [5, 7, 6, 9];
       const g = { requiresGrad: true };
       const x = randn([B, T, I], g),
         wIh = randn([4 * H, I], g),
@@ -27,7 +29,7 @@ function run(fused: boolean, masked: boolean): Float32Array[] {
         bHh = randn([4 * H], g),
         h0 = randn([B, H], g),
         c0 = randn([B, H], g);
-      const lengths = [7, 3, 5, 1, 7];
+      const lengths = Array.from({ length: B }, (_, b) => [T, 3, 5, 1, T][b % 5]);
       const mask = masked
         ? tensor(
             lengths.flatMap((n) => Array.from({ length: T }, (_, t) => (t < n ? 1 : 0))),
@@ -70,4 +72,22 @@ describe('cpu whole-layer LSTM', () => {
       });
     });
   }
+});
+
+describe.skipIf(kernelInfo().threads < 2)('cpu whole-layer LSTM on two threads', () => {
+  it('matches one thread bit for bit, with the worker taking chunks', async () => {
+    // 18 rows: the recurrence job's two chunks are 12 and 6 rows (a padded group of 4).
+    const shape: [number, number, number, number] = [18, 6, 10, 12];
+    setKernelThreads(1);
+    const one = run(true, true, shape);
+    setKernelThreads(2);
+    startWorkers();
+    for (let i = 0; i < 200 && workerStats().ready === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    const before = workerStats().chunks;
+    let two = run(true, true, shape);
+    // A worker that is slow to wake may leave every chunk to this thread; it should not, often.
+    for (let i = 0; i < 5 && workerStats().chunks === before; i++) two = run(true, true, shape);
+    expect(workerStats().chunks).toBeGreaterThan(before);
+    one.forEach((v, i) => expect(two[i]).toEqual(v));
+  });
 });

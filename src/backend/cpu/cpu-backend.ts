@@ -208,7 +208,7 @@ export class CpuBackend implements Backend {
       I,
       H,
     );
-    return { hs: this.box(r.hs), cs: this.box(r.cs), acts: this.box(r.acts) };
+    return { hs: this.box(r.hs), cs: this.box(r.cs), output: this.box(r.out), acts: this.box(r.acts) };
   }
   lstmLayerGrad(
     dOutTm: DataId | null,

@@ -15,7 +15,9 @@ export function permute(x: Float32Array, shape: readonly number[], perm: readonl
   const src = perm.map((p) => inStrides[p]);
   const out = new Float32Array(x.length);
   walk(outShape, [src], (o, [xi], count, [is]) => {
-    for (let i = 0; i < count; i++) out[o + i] = x[xi + i * is];
+    // A run that stays contiguous (the last axis kept last) is one memcpy; short runs loop.
+    if (is === 1 && count >= 16) out.set(x.subarray(xi, xi + count), o);
+    else for (let i = 0; i < count; i++) out[o + i] = x[xi + i * is];
   });
   return out;
 }

@@ -1,11 +1,12 @@
-// The cpu backend's whole-layer LSTM (forward and BPTT) in gate-major layout: the recurrent
-// weight is packed for the SIMD kernel once per call (not once per step), each step's product
-// accumulates straight into the precomputed input projection in the kernel heap, and the cell
-// runs over heap views, so a step allocates nothing. Cell arithmetic is fused.ts's (the same
-// one-exp sigmoid/tanh in float64, rounded once), so results match the per-step path.
-// Imports only the kernel internals; no node modules.
-import { gemm, newJob, packA, runDenseProduct } from './kernels/gemm.js';
-import { getRuntime } from './kernels/runtime.js';
+// The cpu backend's whole-layer LSTM (forward and BPTT). Everything a call touches lives in the
+// kernel heap for the whole sequence: W_hh (or W_hh^T) is packed once; the recurrence is one job
+// whose chunks are groups of batch rows, each run through every step (product, then the wasm SIMD
+// cell) on one thread (kernels/lstm-driver.ts); the weight gradients are single products over all
+// steps. JavaScript only copies the inputs in and the results out, once per call. Imports only
+// the kernel internals; no node modules.
+import { newJob, packA, packAFromHeap, packStackedT, runDenseProduct, type DenseProduct } from './kernels/gemm.js';
+import { getRuntime, type Runtime } from './kernels/runtime.js';
+import { kernelThreads, runJob } from './kernels/threads.js';
 
 /** What {@link lstmLayerForward} returns (all time-major). */
 export interface LstmLayerForward {
@@ -13,8 +14,10 @@ export interface LstmLayerForward {
   hs: Float32Array;
   /** `[T + 1, B, H]`: c0 then c after each step. */
   cs: Float32Array;
-  /** `[T, 5H, B]`: i, f, g, o and tanh(c_t) per step, gate-major (backward's input). */
+  /** `[T, 4H, B]`: i, f, g, o per step, gate-major (backward's input). */
   acts: Float32Array;
+  /** `[B, T, H]`: the layer's output, mask_t h_t (batch-major). */
+  out: Float32Array;
 }
 
 /** What {@link lstmLayerBackward} returns. */
@@ -29,31 +32,58 @@ export interface LstmLayerGrads {
   dc0: Float32Array;
 }
 
-/**
- * C[:, col0:col0+B] (ldc `ldc`) += Apacked [M, K] x op(B), B in the heap at `bOff`: stored
- * `[B, K]` rows when `bTrans` (ld K), else `[K, B]` with row stride `bLd`. All offsets are floats.
- */
-function stepProduct(
-  M: number,
-  N: number,
-  K: number,
-  aP: number,
-  bOff: number,
-  bTrans: boolean,
-  bLd: number,
-  cOff: number,
-  ldc: number,
-  acc: boolean,
+/** C (+)= Apacked [M, K] x op(B) on the kernel threads; every offset in floats. */
+function product(rt: Runtime, M: number, N: number, K: number, p: DenseProduct): void {
+  runDenseProduct(rt, newJob(rt), M, N, K, p);
+}
+
+/** `[B, H]` rows into an `[H, Bp]` heap block (zeros when `src` is null; pad columns zero). */
+function toColumns(heap: Float32Array, dst: number, src: Float32Array | null, B: number, Bp: number, H: number): void {
+  heap.fill(0, dst, dst + H * Bp);
+  if (!src) return;
+  for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) heap[dst + j * Bp + b] = src[b * H + j];
+}
+
+/** An `[H, Bp]` heap block back to `[B, H]` rows. */
+function fromColumns(heap: Float32Array, src: number, B: number, Bp: number, H: number): Float32Array {
+  const out = new Float32Array(B * H);
+  for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) out[b * H + j] = heap[src + j * Bp + b];
+  return out;
+}
+
+/** `[T * B]` mask (null: all valid) as `[T, Bp]` floats in the heap. */
+function maskToHeap(heap: Float32Array, dst: number, maskTm: Float32Array | null, B: number, Bp: number, T: number) {
+  heap.fill(1, dst, dst + T * Bp);
+  if (maskTm) for (let t = 0; t < T; t++) heap.set(maskTm.subarray(t * B, (t + 1) * B), dst + t * Bp);
+}
+
+/** Rows of `width` floats from a `rows * from` layout into `rows * to` (compacting or padding with zeros). */
+function copyRows(
+  dst: Float32Array,
+  dOff: number,
+  src: Float32Array,
+  sOff: number,
+  rows: number,
+  width: number,
+  from: number,
+  to: number,
 ): void {
-  const rt = getRuntime();
-  runDenseProduct(rt, newJob(rt), M, N, K, { aPack: aP, b: bOff, bTrans, bLd, c: cOff, ldc, accumulate: acc });
+  if (from === width && to === width) {
+    dst.set(src.subarray(sOff, sOff + rows * width), dOff);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    dst.set(src.subarray(sOff + r * from, sOff + r * from + width), dOff + r * to);
+    if (to > width) dst.fill(0, dOff + r * to + width, dOff + (r + 1) * to);
+  }
 }
 
 /**
  * Forward over a whole sequence. `xTm` `[T*B, I]` time-major; weights in PyTorch layout
  * (`wIh` `[4H, I]`, `wHh` `[4H, H]`, gate order i, f, g, o); `maskTm` `[T*B]` (1 valid, 0 padded)
- * or null. Gates of step t are the column block t of a `[4H, T*B]` matrix: the input projection
- * for all steps (one product), then each step adds W_hh h_{t-1} into its block.
+ * or null. Gates of step t are the column block t of a `[4H, T*Bp]` heap matrix (Bp: B rounded up
+ * to 4, the cell's vector width): the input projection for all steps (one product), then each
+ * step adds W_hh h_{t-1} into its block and the cell (biases added there) reads it.
  */
 export function lstmLayerForward(
   xTm: Float32Array,
@@ -70,114 +100,109 @@ export function lstmLayerForward(
   H: number,
 ): LstmLayerForward {
   const G = 4 * H,
-    TB = T * B,
-    BH = B * H;
-  const projT = inputProjection(xTm, wIh, bIh, bHh, G, TB, I);
-  const hs = new Float32Array((T + 1) * BH),
-    cs = new Float32Array((T + 1) * BH),
-    acts = new Float32Array(T * 5 * H * B);
-  if (h0) hs.set(h0);
-  if (c0) cs.set(c0);
-  const fwd = { hs, cs, acts };
+    BH = B * H,
+    Bp = Math.ceil(B / 4) * 4,
+    TBp = T * Bp;
   const rt = getRuntime();
   rt.reset();
   const { MR } = rt.driver;
-  const aP = rt.alloc(Math.ceil(G / MR) * MR * H),
-    gP = rt.alloc(G * TB),
-    hP = rt.alloc(BH);
-  packA(rt, wHh, 0, false, G, H, aP);
-  rt.heap().set(projT, gP);
-  for (let t = 0; t < T; t++) {
-    rt.heap().set(hs.subarray(t * BH, (t + 1) * BH), hP);
-    stepProduct(G, B, H, aP, hP, true, H, gP + t * B, TB, true);
-    forwardCell(rt.heap(), gP + t * B, fwd, maskTm, t, B, T, H);
-  }
-  return fwd;
+  const whP = rt.alloc(Math.ceil(G / MR) * MR * H),
+    wiP = rt.alloc(Math.ceil(G / MR) * MR * I),
+    xP = rt.alloc(TBp * I),
+    gP = rt.alloc(G * TBp),
+    biasP = rt.alloc(G),
+    hsP = rt.alloc((T + 1) * BH),
+    csP = rt.alloc((T + 1) * BH),
+    hstP = rt.alloc(H * Bp),
+    cstP = rt.alloc(H * Bp),
+    actsP = rt.alloc(T * 4 * H * Bp),
+    maskP = rt.alloc(TBp),
+    outP = rt.alloc(T * BH);
+  packA(rt, wHh, 0, false, G, H, whP);
+  packA(rt, wIh, 0, false, G, I, wiP);
+  let heap = rt.heap();
+  copyRows(heap, xP, xTm, 0, T, B * I, B * I, Bp * I);
+  for (let r = 0; r < G; r++) heap[biasP + r] = (bIh ? bIh[r] : 0) + (bHh ? bHh[r] : 0);
+  heap.fill(0, hsP, hsP + BH);
+  heap.fill(0, csP, csP + BH);
+  if (h0) heap.set(h0, hsP);
+  if (c0) heap.set(c0, csP);
+  toColumns(heap, hstP, h0, B, Bp, H);
+  toColumns(heap, cstP, c0, B, Bp, H);
+  maskToHeap(heap, maskP, maskTm, B, Bp, T);
+  // Input projection of every step: gates [4H, T*Bp] = W_ih x^T (x rows are op(B)'s columns).
+  product(rt, G, TBp, I, { aPack: wiP, b: xP, bTrans: true, bLd: I, c: gP, ldc: TBp, accumulate: false });
+  const heapAt = { wPack: whP, gates: gP, bias: biasP, hs: hsP, cs: csP, hst: hstP, cst: cstP, acts: actsP };
+  runRecurrence(rt, rt.lstmDriver.KIND_FORWARD, { ...heapAt, mask: maskP, dOut: 0, out: outP }, h0 === null, B, T, H);
+  heap = rt.heap();
+  const acts = new Float32Array(T * 4 * H * B);
+  copyRows(acts, 0, heap, actsP, T * 4 * H, B, Bp, B);
+  return {
+    hs: heap.slice(hsP, hsP + (T + 1) * BH),
+    cs: heap.slice(csP, csP + (T + 1) * BH),
+    acts,
+    out: heap.slice(outP, outP + T * BH),
+  };
 }
 
-/** The input projection for all steps, gate-major: `[4H, T*B]` = W_ih x^T, then the biases one at a time. */
-function inputProjection(
-  xTm: Float32Array,
-  wIh: Float32Array,
-  bIh: Float32Array | null,
-  bHh: Float32Array | null,
-  G: number,
-  TB: number,
-  I: number,
-): Float32Array {
-  const projT = new Float32Array(G * TB);
-  gemm(false, true, G, TB, I, wIh, xTm, projT);
-  for (const b of [bIh, bHh]) {
-    if (!b) continue;
-    for (let r = 0; r < G; r++) {
-      const v = b[r];
-      for (let p = r * TB, e = p + TB; p < e; p++) projT[p] += v;
-    }
-  }
-  return projT;
+/** Heap offsets (floats) of a recurrence job's operands (see lstm-driver.ts for each one's layout). */
+interface RecurrenceHeap {
+  wPack: number;
+  gates: number;
+  bias: number;
+  hs: number;
+  cs: number;
+  hst: number;
+  cst: number;
+  acts: number;
+  mask: number;
+  dOut: number;
+  out: number;
 }
 
 /**
- * One step's cell: reads the step's gate pre-activations (column block at heap offset `col`, row
- * stride T*B), writes its activations, c_t and h_t (padded rows carry the previous state).
+ * Runs the forward or backward recurrence as one job: chunks of batch rows (a multiple of 4),
+ * two per thread so a slower core takes fewer of them; each chunk runs all T steps.
  */
-function forwardCell(
-  heap: Float32Array,
-  col: number,
-  fwd: LstmLayerForward,
-  maskTm: Float32Array | null,
-  t: number,
-  B: number,
-  T: number,
-  H: number,
-): void {
-  const { hs, cs, acts } = fwd;
-  const TB = T * B,
-    BH = B * H;
-  const hPrev = t * BH,
-    hNew = hPrev + BH,
-    a0 = t * 5 * H * B;
-  for (let j = 0; j < H; j++) {
-    const gi = col + j * TB,
-      gf = gi + H * TB,
-      gg = gf + H * TB,
-      go = gg + H * TB;
-    const ai = a0 + j * B,
-      af = ai + H * B,
-      ag = af + H * B,
-      ao = ag + H * B,
-      at = ao + H * B;
-    for (let b = 0; b < B; b++) {
-      // fused.ts's sigmoid and tanh written out: this loop runs 5 exps per element and V8 did
-      // not inline the calls (they showed as their own frames in a profile).
-      const i = 1 / (1 + Math.exp(-heap[gi + b]));
-      const f = 1 / (1 + Math.exp(-heap[gf + b]));
-      const g = 2 / (1 + Math.exp(-2 * heap[gg + b])) - 1;
-      const o = 1 / (1 + Math.exp(-heap[go + b]));
-      const s = b * H + j;
-      const cNew = f * cs[hPrev + s] + i * g;
-      const tc = 2 / (1 + Math.exp(-2 * cNew)) - 1;
-      acts[ai + b] = i;
-      acts[af + b] = f;
-      acts[ag + b] = g;
-      acts[ao + b] = o;
-      acts[at + b] = tc;
-      if (maskTm === null || maskTm[t * B + b] !== 0) {
-        cs[hNew + s] = cNew;
-        hs[hNew + s] = o * tc;
-      } else {
-        cs[hNew + s] = cs[hPrev + s];
-        hs[hNew + s] = hs[hPrev + s];
-      }
-    }
-  }
+function runRecurrence(rt: Runtime, kind: number, o: RecurrenceHeap, skip0: boolean, B: number, T: number, H: number) {
+  const { L } = rt.lstmDriver;
+  const Bp = Math.ceil(B / 4) * 4,
+    quads = Bp / 4;
+  const threads = kernelThreads();
+  const chunks = threads > 1 ? Math.min(quads, threads) : 1;
+  const group = 4 * Math.ceil(quads / chunks);
+  const job = new Int32Array(L.SIZE);
+  job[L.KIND] = kind;
+  job[L.NCHUNKS] = Math.ceil(Bp / group);
+  job[L.SCRATCH] = rt.scratchBase;
+  job[L.SCRATCHSTRIDE] = rt.scratchStride;
+  job[L.GROUP] = group;
+  job[L.B] = B;
+  job[L.BP] = Bp;
+  job[L.T] = T;
+  job[L.H] = H;
+  job[L.WPACK] = o.wPack;
+  job[L.GATES] = o.gates;
+  job[L.DG] = o.gates;
+  job[L.BIAS] = o.bias;
+  job[L.HS] = o.hs;
+  job[L.CS] = o.cs;
+  job[L.HST] = o.hst;
+  job[L.CST] = o.cst;
+  job[L.ACTS] = o.acts;
+  job[L.MASK] = o.mask;
+  job[L.DOUT] = o.dOut;
+  job[L.OUT] = o.out;
+  job[L.SKIP0] = skip0 ? 1 : 0;
+  runJob(rt, job);
 }
 
 /**
  * BPTT for {@link lstmLayerForward}. `dOutTm` `[T, B, H]` is dL/d(output_t) (output_t = m_t h_t),
- * `dhT`/`dcT` `[B, H]` the gradients of the final states (null: zero). The recurrent gradient
- * W_hh^T dG_t runs on W_hh^T packed once; the weight gradients and dx are single products over
- * all steps of the gate-major dG `[4H, T*B]`.
+ * `dhT`/`dcT` `[B, H]` the gradients of the final states (null: zero). The gate gradients of all
+ * steps go to one `[T*B, 4H]` heap matrix; each step's recurrent gradient W_hh^T dG_t (W_hh^T
+ * packed once) accumulates into the carried dh, and the weight, bias and input gradients are
+ * single products (and one column sum) over all steps.
  */
 export function lstmLayerBackward(
   dOutTm: Float32Array | null,
@@ -186,7 +211,7 @@ export function lstmLayerBackward(
   xTm: Float32Array,
   wIh: Float32Array,
   wHh: Float32Array,
-  fwd: LstmLayerForward,
+  fwd: Pick<LstmLayerForward, 'hs' | 'cs' | 'acts'>,
   maskTm: Float32Array | null,
   B: number,
   T: number,
@@ -196,109 +221,122 @@ export function lstmLayerBackward(
 ): LstmLayerGrads {
   const G = 4 * H,
     TB = T * B,
-    BH = B * H;
-  const state = { dh: dhT ? dhT.slice() : new Float32Array(BH), dc: dcT ? dcT.slice() : new Float32Array(BH) };
-  const { dh } = state;
+    BH = B * H,
+    Bp = Math.ceil(B / 4) * 4;
   const rt = getRuntime();
   rt.reset();
   const { MR } = rt.driver;
-  const aP = rt.alloc(Math.ceil(H / MR) * MR * G),
-    dgP = rt.alloc(G * TB),
-    rP = rt.alloc(BH);
-  packA(rt, wHh, 0, true, H, G, aP); // W_hh^T [H, 4H]
-  for (let t = T - 1; t >= 0; t--) {
-    const col = dgP + t * B;
-    gateGradients(rt.heap(), col, state, dOutTm, fwd, maskTm, t, B, T, H);
-    // dh_{t-1} = W_hh^T dG_t (+ the pass-through kept in dh for skipped rows): [H, B] in rP.
-    stepProduct(H, B, G, aP, col, false, TB, rP, B, false);
-    const r = rt.heap();
-    for (let j = 0; j < H; j++) for (let b = 0; b < B; b++) dh[b * H + j] += r[rP + j * B + b];
-  }
-  const dGT = rt.heap().slice(dgP, dgP + G * TB);
-  return { ...weightGradients(dGT, xTm, wIh, fwd.hs, G, TB, I, H, needDx), dh0: state.dh, dc0: state.dc };
+  // The cell gathers four rows of [B, H] arrays at a time: 4H floats of slack past their end.
+  const slack = 4 * H;
+  const whT = rt.alloc(Math.ceil(H / MR) * MR * G),
+    dgP = rt.alloc(TB * G),
+    actsP = rt.alloc(T * 4 * H * Bp),
+    hsP = rt.alloc((T + 1) * BH + slack),
+    csP = rt.alloc((T + 1) * BH + slack),
+    dOutP = dOutTm ? rt.alloc(T * BH + slack) : 0,
+    maskP = rt.alloc(T * Bp),
+    dhP = rt.alloc(H * Bp),
+    dcP = rt.alloc(H * Bp);
+  packA(rt, wHh, 0, true, H, G, whT); // W_hh^T [H, 4H]
+  let heap = rt.heap();
+  copyRows(heap, actsP, fwd.acts, 0, T * 4 * H, B, B, Bp);
+  heap.set(fwd.hs, hsP);
+  heap.set(fwd.cs, csP);
+  if (dOutTm) heap.set(dOutTm, dOutP);
+  maskToHeap(heap, maskP, maskTm, B, Bp, T);
+  toColumns(heap, dhP, dhT, B, Bp, H);
+  toColumns(heap, dcP, dcT, B, Bp, H);
+  const heapAt = { wPack: whT, gates: dgP, bias: 0, hs: hsP, cs: csP, hst: dhP, cst: dcP, acts: actsP };
+  runRecurrence(rt, rt.lstmDriver.KIND_BACKWARD, { ...heapAt, mask: maskP, dOut: dOutP, out: 0 }, false, B, T, H);
+  heap = rt.heap();
+  const dh0 = fromColumns(heap, dhP, B, Bp, H),
+    dc0 = fromColumns(heap, dcP, B, Bp, H);
+  return {
+    ...weightGradients(rt, dgP, hsP, xTm, wIh, G, TB, I, H, needDx),
+    dh0,
+    dc0,
+  };
+}
+
+/** `dst` `[cols, rows]` = the transpose of the heap's `src` `[rows, cols]`: four rows at a time by the wasm 4x4 transpose. */
+function transposeHeap(rt: Runtime, src: number, rows: number, cols: number, dst: number): void {
+  const full = rows - (rows % 4);
+  for (let r = 0; r < full; r += 4) rt.wasm.packA4((dst + r) * 4, (src + r * cols) * 4, cols * 4, cols, rows * 4);
+  const h = rt.heap();
+  for (let r = full; r < rows; r++) for (let c = 0; c < cols; c++) h[dst + c * rows + r] = h[src + r * cols + c];
 }
 
 /**
- * One step back through the cell: writes the step's gate gradients dG_t (column block at heap
- * offset `col`, row stride T*B) from dh and dc, then leaves in `state` dc_{t-1} and the part of
- * dh_{t-1} that does not go through W_hh (the pass-through of padded rows, else 0).
+ * The weight, bias and (when `needDx`) input gradients from the heap's dG `[T*B, 4H]` and
+ * hs `[T+1, B, H]`. dW_hh and dW_ih come transposed from one product, [h_{t-1} | x_t]^T dG: its B
+ * operand, dG, is then split by columns, so each thread packs only its own part of it once.
  */
-function gateGradients(
-  heap: Float32Array,
-  col: number,
-  state: { dh: Float32Array; dc: Float32Array },
-  dOutTm: Float32Array | null,
-  fwd: LstmLayerForward,
-  maskTm: Float32Array | null,
-  t: number,
-  B: number,
-  T: number,
-  H: number,
-): void {
-  const { dh, dc } = state;
-  const { cs, acts } = fwd;
-  const TB = T * B,
-    BH = B * H;
-  const a0 = t * 5 * H * B,
-    cPrev = t * BH;
-  for (let b = 0; b < B; b++) {
-    const valid = maskTm === null || maskTm[t * B + b] !== 0;
-    for (let j = 0; j < H; j++) {
-      const s = b * H + j;
-      const dhv = valid && dOutTm ? dh[s] + dOutTm[t * BH + s] : dh[s];
-      const gi = col + j * TB + b;
-      if (!valid) {
-        // Skipped step: the state passed through, so its gradient does too; no gate gradient.
-        heap[gi] = 0;
-        heap[gi + H * TB] = 0;
-        heap[gi + 2 * H * TB] = 0;
-        heap[gi + 3 * H * TB] = 0;
-        dh[s] = dhv;
-        continue;
-      }
-      const ai = a0 + j * B + b;
-      const i = acts[ai],
-        f = acts[ai + H * B],
-        g = acts[ai + 2 * H * B],
-        o = acts[ai + 3 * H * B],
-        tc = acts[ai + 4 * H * B];
-      const dct = dc[s] + dhv * o * (1 - tc * tc);
-      heap[gi] = dct * g * i * (1 - i);
-      heap[gi + H * TB] = dct * cs[cPrev + s] * f * (1 - f);
-      heap[gi + 2 * H * TB] = dct * i * (1 - g * g);
-      heap[gi + 3 * H * TB] = dhv * tc * o * (1 - o);
-      dc[s] = dct * f;
-      dh[s] = 0;
-    }
-  }
-}
-
-/** The weight, bias and (when `needDx`) input gradients: single products over all steps of dG `[4H, T*B]`. */
 function weightGradients(
-  dGT: Float32Array,
+  rt: Runtime,
+  dgP: number,
+  hsP: number,
   xTm: Float32Array,
   wIh: Float32Array,
-  hs: Float32Array,
   G: number,
   TB: number,
   I: number,
   H: number,
   needDx: boolean,
 ): Pick<LstmLayerGrads, 'dxTm' | 'dWih' | 'dWhh' | 'dBias'> {
-  const dWih = new Float32Array(G * I),
-    dWhh = new Float32Array(G * H),
-    dBias = new Float32Array(G);
-  gemm(false, false, G, I, TB, dGT, xTm, dWih);
-  gemm(false, false, G, H, TB, dGT, hs.subarray(0, TB * H), dWhh);
-  for (let r = 0; r < G; r++) {
-    let s = 0;
-    for (let p = r * TB, e = p + TB; p < e; p++) s += dGT[p];
-    dBias[r] = s;
-  }
-  let dxTm: Float32Array | null = null;
+  const { MR } = rt.driver;
+  const W = H + I;
+  const xP = rt.alloc(TB * I),
+    hxT = rt.alloc(Math.ceil(W / MR) * MR * TB),
+    dWT = rt.alloc(W * G),
+    dWhhP = rt.alloc(G * H),
+    dWihP = rt.alloc(G * I),
+    dBiasP = rt.alloc(G),
+    accP = rt.alloc(2 * G),
+    gN = needDx ? rt.alloc(Math.ceil(TB / MR) * MR * G) : 0,
+    wiP = needDx ? rt.alloc(G * I) : 0,
+    dxP = needDx ? rt.alloc(TB * I) : 0;
+  let heap = rt.heap();
+  heap.set(xTm, xP);
+  packStackedT(
+    rt,
+    [
+      { off: hsP, width: H },
+      { off: xP, width: I },
+    ],
+    TB,
+    hxT,
+  );
+  product(rt, W, G, TB, {
+    aPack: hxT,
+    b: dgP,
+    bTrans: false,
+    bLd: G,
+    c: dWT,
+    ldc: G,
+    accumulate: false,
+  });
+  transposeHeap(rt, dWT, H, G, dWhhP);
+  transposeHeap(rt, dWT + H * G, I, G, dWihP);
+  heap.fill(0, accP, accP + 2 * G);
+  rt.lstm.colSum(dBiasP * 4, dgP * 4, TB, G, accP * 4);
   if (needDx) {
-    dxTm = new Float32Array(TB * I);
-    gemm(true, false, TB, I, G, dGT, wIh, dxTm);
+    rt.heap().set(wIh, wiP);
+    packAFromHeap(rt, dgP, false, TB, G, gN);
+    product(rt, TB, I, G, {
+      aPack: gN,
+      b: wiP,
+      bTrans: false,
+      bLd: I,
+      c: dxP,
+      ldc: I,
+      accumulate: false,
+    });
   }
-  return { dxTm, dWih, dWhh, dBias };
+  heap = rt.heap();
+  return {
+    dxTm: needDx ? heap.slice(dxP, dxP + TB * I) : null,
+    dWih: heap.slice(dWihP, dWihP + G * I),
+    dWhh: heap.slice(dWhhP, dWhhP + G * H),
+    dBias: heap.slice(dBiasP, dBiasP + G),
+  };
 }

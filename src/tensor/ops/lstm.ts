@@ -307,19 +307,17 @@ function wholeLayerForward(
   );
   const hs = wrap(r.hs, [T + 1, B, H], x),
     cs = wrap(r.cs, [T + 1, B, H], x);
-  let outTm = slice(hs, [1, 0, 0], [T, B, H]);
-  if (maskTm) outTm = binaryRaw('mul', outTm, reshape(maskTm, [T, B, 1]));
   const last = (states: Tensor): Tensor => reshape(slice(states, [T, 0, 0], [1, B, H]), [B, H]);
   const saved: WholeLayerSaved = {
     xTm: saveForBackward(xTm),
     maskTm: maskTm ? saveForBackward(maskTm) : null,
     hs: saveForBackward(hs),
     cs: saveForBackward(cs),
-    acts: saveStorageForBackward(r.acts, [T, 5 * H, B], x.backend),
+    acts: saveStorageForBackward(r.acts, [T, 4 * H, B], x.backend),
     wIh: saveForBackward(w.weightIh),
     wHh: saveForBackward(w.weightHh),
   };
-  return { output: permute(outTm, [1, 0, 2]), h: last(hs), c: last(cs), saved };
+  return { output: wrap(r.output, [B, T, H], x), h: last(hs), c: last(cs), saved };
 }
 
 /** One `lstmLayerGrad` call; it reads a missing cotangent as zeros, so none is allocated. */

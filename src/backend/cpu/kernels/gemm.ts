@@ -34,13 +34,19 @@ export function packA(
   K: number,
   dst: number,
 ): void {
+  const mark = rt.mark();
+  const raw = rt.alloc(M * K);
+  rt.heap().set(src.subarray(off, off + M * K), raw);
+  packAFromHeap(rt, raw, trans, M, K, dst);
+  rt.release(mark);
+}
+
+/** {@link packA} of an A already in the heap at float offset `raw` (no copy). */
+export function packAFromHeap(rt: Runtime, raw: number, trans: boolean, M: number, K: number, dst: number): void {
   const { MR, KC } = rt.driver;
   const mPad = Math.ceil(M / MR) * MR,
     full = Math.floor(M / MR) * MR;
-  const mark = rt.mark();
-  const raw = rt.alloc(M * K);
   const h = rt.heap();
-  h.set(src.subarray(off, off + M * K), raw);
   const w = rt.wasm;
   for (let pc = 0; pc < K; pc += KC) {
     const kc = Math.min(KC, K - pc);
@@ -58,7 +64,47 @@ export function packA(
       }
     }
   }
-  rt.release(mark);
+}
+
+/**
+ * {@link packA} of op(A) = [P_0 | P_1 | ...]^T, the transpose of heap blocks P_i `[K, width_i]`
+ * (row-major at float offset `off`) set side by side: M = the sum of the widths. Panels that lie
+ * in one block go through the wasm copy; a panel straddling two blocks (a width not a multiple of
+ * MR) is gathered here.
+ */
+export function packStackedT(
+  rt: Runtime,
+  parts: readonly { off: number; width: number }[],
+  K: number,
+  dst: number,
+): void {
+  const { MR, KC } = rt.driver;
+  const M = parts.reduce((s, p) => s + p.width, 0);
+  const mPad = Math.ceil(M / MR) * MR;
+  // Row r of op(A) -> [part offset, width, column inside the part].
+  const where = (r: number): [number, number, number] => {
+    let c = r;
+    for (const p of parts) {
+      if (c < p.width) return [p.off, p.width, c];
+      c -= p.width;
+    }
+    return [-1, 0, 0];
+  };
+  const h = rt.heap();
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = Math.min(KC, K - pc);
+    for (let i0 = 0, p = dst + pc * mPad; i0 < mPad; i0 += MR, p += kc * MR) {
+      const [off, width, c] = where(i0);
+      if (off >= 0 && c + MR <= width) {
+        rt.wasm.copy4(p * 4, (off + pc * width + c) * 4, width * 4, kc);
+        continue;
+      }
+      for (let r = 0; r < MR; r++) {
+        const [o, w, cc] = where(i0 + r);
+        for (let k = 0; k < kc; k++) h[p + k * MR + r] = o >= 0 ? h[o + (pc + k) * w + cc] : 0;
+      }
+    }
+  }
 }
 
 const jobScratch: { job: Int32Array | null } = { job: null };

@@ -7,9 +7,11 @@ import { growToFit } from '../../../wasm/instance.js';
 import { gemmModuleBytes } from './gemm-module.js';
 import { createDriver, type Driver, type DriverExports } from './chunk-driver.js';
 import { createWinogradDriver, type WinogradDriver, type WinogradExports } from './winograd-driver.js';
+import { lstmModuleBytes, type LstmKernels } from './lstm-module.js';
+import { createLstmDriver, type LstmDriver } from './lstm-driver.js';
 
 /** 2 GiB: byte addresses stay below 2^31, so the wasm side can use signed i32 arithmetic. */
-const MAX_PAGES = 32768;
+export const MAX_PAGES = 32768;
 
 /** Every export of the kernel module: the driver's two plus the A packers. Addresses are bytes. */
 export interface KernelExports extends DriverExports, WinogradExports {
@@ -38,6 +40,10 @@ export interface Runtime {
   readonly fma: boolean;
   readonly driver: Driver;
   readonly winograd: WinogradDriver;
+  /** The LSTM cell module (instantiated by every worker too), its exports here, and its job runner. */
+  readonly lstmModule: WebAssembly.Module;
+  readonly lstm: LstmKernels;
+  readonly lstmDriver: LstmDriver;
   /** Runs chunk `chunk` of the job in `d` on thread `thread`: a GEMM or a Winograd chunk by its KIND field. */
   runChunk(d: Int32Array, chunk: number, thread: number): void;
   readonly wasm: KernelExports;
@@ -90,7 +96,10 @@ export function getRuntime(): Runtime {
   const wasm = instance.exports as unknown as KernelExports;
   const driver = createDriver(wasm);
   const winograd = createWinogradDriver(wasm, driver);
-  const runChunk = chunkRunner(driver, winograd);
+  const lstmModule = new WebAssembly.Module(lstmModuleBytes(shared, MAX_PAGES));
+  const lstm = new WebAssembly.Instance(lstmModule, { env: { mem: memory } }).exports as unknown as LstmKernels;
+  const lstmDriver = createLstmDriver(lstm, driver);
+  const runChunk = chunkRunner(driver, winograd, lstmDriver);
   const scratchStride = Math.ceil(driver.scratchFloats / 16) * 16;
   // Floats 0..15 stay zero forever: the packers read padding from there.
   const scratchBase = 16;
@@ -112,6 +121,9 @@ export function getRuntime(): Runtime {
     fma,
     driver,
     winograd,
+    lstmModule,
+    lstm,
+    lstmDriver,
     runChunk,
     wasm,
     maxThreads,
@@ -138,10 +150,16 @@ export function getRuntime(): Runtime {
 }
 
 /** One entry for every job kind; also the workers' (its source text runs there). */
-export function chunkRunner(driver: Driver, winograd: WinogradDriver): (d: Int32Array, c: number, t: number) => void {
+export function chunkRunner(
+  driver: Driver,
+  winograd: WinogradDriver,
+  lstm: LstmDriver,
+): (d: Int32Array, c: number, t: number) => void {
   const KIND = driver.F.KIND;
   return (d, c, t) => {
-    if (d[KIND] === 0) driver.runChunk(d, c, t);
+    const kind = d[KIND];
+    if (kind === 0) driver.runChunk(d, c, t);
+    else if (kind === lstm.KIND_FORWARD || kind === lstm.KIND_BACKWARD) lstm.runChunk(d, c, t);
     else winograd.runChunk(d, c, t);
   };
 }

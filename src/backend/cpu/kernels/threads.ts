@@ -7,6 +7,7 @@
 import { createDriver } from './chunk-driver.js';
 import { nodeBuiltin } from '../../../wasm/host.js';
 import { createWinogradDriver } from './winograd-driver.js';
+import { createLstmDriver } from './lstm-driver.js';
 import { chunkRunner, getRuntime, warmUp, type Runtime } from './runtime.js';
 
 // Control words (Int32Array on a SharedArrayBuffer).
@@ -32,6 +33,14 @@ interface WebWorkerLike {
 }
 type WebWorkerCtor = new (url: string) => WebWorkerLike;
 
+/**
+ * Atomics.load polls (~10 ns each: ~0.2 ms in all) a thread makes before it sleeps in
+ * Atomics.wait. Waking a sleeping thread took tens of µs here (a futex and, in a VM, a halted
+ * vCPU), as long as a small product's chunk; back-to-back jobs (an LSTM's 50 steps, ~0.1 ms
+ * apart) then find the other thread still polling.
+ */
+const SPIN = 20000;
+
 let wanted: number | null = null;
 let ctrl: Int32Array | null = null;
 const workers: WorkerLike[] = [];
@@ -50,8 +59,9 @@ function workerSource(kind: 'node' | 'web'): string {
   return `
 var __name = (f) => f;
 ${start}
-function main({ module, memory, ctrl, desc, index, scratchBase }) {
+function main({ module, lstmModule, memory, ctrl, desc, index, scratchBase }) {
 const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
+const lstm = new WebAssembly.Instance(lstmModule, { env: { mem: memory } }).exports;
 let view = new Float32Array(memory.buffer);
 const heap = () => {
   if (view.buffer.byteLength !== memory.buffer.byteLength) view = new Float32Array(memory.buffer);
@@ -60,13 +70,15 @@ const heap = () => {
 const createDriver = ${createDriver.toString()};
 const warmUp = ${warmUp.toString()};
 const createWinogradDriver = ${createWinogradDriver.toString()};
+const createLstmDriver = ${createLstmDriver.toString()};
 const chunkRunner = ${chunkRunner.toString()};
 const driver = createDriver(instance.exports);
-const runChunk = chunkRunner(driver, createWinogradDriver(instance.exports, driver));
+const runChunk = chunkRunner(driver, createWinogradDriver(instance.exports, driver), createLstmDriver(lstm, driver));
 warmUp({ driver, heap, scratchBase });
 Atomics.add(ctrl, ${READY}, 1);
 let seen = Atomics.load(ctrl, ${SEQ});
 for (;;) {
+  for (let i = 0; i < ${SPIN} && Atomics.load(ctrl, ${SEQ}) === seen; i++);
   Atomics.wait(ctrl, ${SEQ}, seen);
   seen = Atomics.load(ctrl, ${SEQ});
   // Odd: the caller is preparing the next job (see runJob); wait for it to be published.
@@ -118,6 +130,7 @@ function waitWhile(arr: Int32Array, i: number, value: number, ms: number): void 
 function workerData(rt: Runtime, index: number): Record<string, unknown> {
   return {
     module: rt.module,
+    lstmModule: rt.lstmModule,
     memory: rt.memory,
     ctrl,
     desc: rt.desc,
@@ -231,6 +244,7 @@ export function runJob(rt: Runtime, job: Int32Array): void {
     rt.runChunk(d, c, 0);
     Atomics.add(cw, DONE, 1);
   }
+  for (let i = 0; i < SPIN && Atomics.load(cw, DONE) < nChunks; i++);
   for (let n = Atomics.load(cw, DONE); n < nChunks; n = Atomics.load(cw, DONE)) waitWhile(cw, DONE, n, 20);
   if (Atomics.load(cw, ERROR) !== 0) throw new Error('cpu kernels: a worker thread failed while running a chunk');
 }
