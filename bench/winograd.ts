@@ -12,7 +12,7 @@ import { report, type BenchRow } from './util.js';
 
 const quick = process.argv.includes('--quick');
 const s = quick ? 4 : 1;
-// [name, Cin, Cout, D, H(=W)] of C3D's convs (conv1 has Cin 3 and stays direct by the rule).
+// [name, Cin, Cout, D, H(=W)] of C3D's convs.
 const LAYERS: Array<[string, number, number, number, number]> = [
   ['conv1', 3, 64 / s, 16, 112],
   ['conv2', 64 / s, 128 / s, 16, 56],
