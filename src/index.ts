@@ -83,6 +83,7 @@ export {
   logSoftmax,
   conv3d,
   conv3dRelu,
+  conv3dReluMaxPool,
   maxPool3d,
   avgPool3d,
   dropout,

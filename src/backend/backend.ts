@@ -188,6 +188,12 @@ export interface Backend {
    * (NaN and -0 give 0, as `unary('relu')`). Without it the op runs `conv3d`, then `unary('relu')`.
    */
   conv3dRelu?(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry): DataId;
+  /**
+   * Optional, for calls without gradients: `maxPool3d(relu(conv3d(x, w, bias)), pg)` in one call
+   * (`pg` pools g's output), without the conv output as a tensor and without the argmax; null where the
+   * backend does not fuse this geometry (the op then runs the ops one by one).
+   */
+  conv3dReluMaxPool?(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry, pg: Pool3dGeometry): DataId | null;
   /** dL/dx of `conv3d` from dL/dy and the weights, in the input's shape. */
   conv3dGradInput(dy: DataId, w: DataId, g: Conv3dGeometry): DataId;
   /** dL/dw of `conv3d` from the input and dL/dy, in the weights' shape. */

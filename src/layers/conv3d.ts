@@ -1,5 +1,6 @@
 // Conv3d: PyTorch's nn.Conv3d (weight [out, in, kD, kH, kW], bias [out], default init).
-import { conv3d, conv3dRelu } from '../tensor/ops/conv3d.js';
+import { conv3d, conv3dRelu, conv3dReluMaxPool } from '../tensor/ops/conv3d.js';
+import type { Pool3dOptions } from '../tensor/geometry.js';
 import { triple, type Size3 } from '../tensor/geometry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
@@ -54,6 +55,11 @@ export class Conv3d extends Module {
   /** `forward(x).relu()` as one op ({@link conv3dRelu}): one pass and one tensor less on the cpu backend. */
   forwardRelu(x: Tensor): Tensor {
     return conv3dRelu(x, this.weight, this.bias, this.options);
+  }
+
+  /** `maxPool3d(forwardRelu(x), pool)` ({@link conv3dReluMaxPool}: fused when no gradient is recorded). */
+  forwardReluMaxPool(x: Tensor, pool: Pool3dOptions): Tensor {
+    return conv3dReluMaxPool(x, this.weight, this.bias, this.options, pool);
   }
 
   protected override describe(): string {

@@ -3,7 +3,6 @@
 // (paper default, or width/clip/input scaled down for CPUs) and its validated geometry.
 // Imports only the tensor and layers API, never a backend.
 import { pool3dGeometry, type Pool3dOptions } from '../tensor/geometry.js';
-import { maxPool3d } from '../tensor/ops/pool3d.js';
 import { dropout } from '../tensor/ops/dropout.js';
 import { fmt } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -245,18 +244,15 @@ export class C3D extends Module {
       if (h !== x && !y.requiresGrad) h.dispose();
       h = y;
     };
-    then((t) => this.conv1.forwardRelu(t));
-    then((t) => maxPool3d(t, p.pool1));
-    then((t) => this.conv2.forwardRelu(t));
-    then((t) => maxPool3d(t, p.pool2));
+    then((t) => this.conv1.forwardReluMaxPool(t, p.pool1));
+    then((t) => this.conv2.forwardReluMaxPool(t, p.pool2));
     for (const [a, b, pool] of [
       [this.conv3a, this.conv3b, p.pool3],
       [this.conv4a, this.conv4b, p.pool4],
       [this.conv5a, this.conv5b, p.pool5],
     ] as const) {
       then((t) => a.forwardRelu(t));
-      then((t) => b.forwardRelu(t));
-      then((t) => maxPool3d(t, pool));
+      then((t) => b.forwardReluMaxPool(t, pool));
     }
     then((t) => t.reshape([t.shape[0], this.geometry.fc6In])); // NCDHW flatten, as PyTorch's view(-1, 8192)
     then((t) => dropout(this.fc6.forward(t).relu(), this.config.dropout, this.training));

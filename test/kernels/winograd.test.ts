@@ -11,10 +11,12 @@ import {
   conv3dGradWeight,
   conv3dGradWeightGemm,
   conv3dGradWeightWinograd,
+  conv3dReluMaxPoolWinograd,
+  maxPool3dForward,
   winogradGradWeightQualifies,
   winogradQualifies,
 } from '../../src/backend/cpu/kernels/index.js';
-import { conv3dGeometry, type Conv3dOptions } from '../../src/tensor/geometry.js';
+import { conv3dGeometry, pool3dGeometry, type Conv3dOptions } from '../../src/tensor/geometry.js';
 import { conv3dGradWeightReference, conv3dReference } from '../../src/backend/cpu/reference.js';
 import { maxRelErr } from '../conformance/compare.js';
 import { dot, random } from '../conformance/inputs.js';
@@ -155,5 +157,32 @@ describe('conv3d Winograd F(2,3)', () => {
     expect(q([1, 512, 2, 7, 7], 512)).toBe(false);
     const g = conv3dGeometry([1, 2, 5, 5, 5], [2, 2, 3, 3, 3], { stride: 2 });
     expect(() => conv3dGradWeightWinograd(new Float32Array(250), new Float32Array(16), g)).toThrow(/stride 2x2x2/);
+  });
+
+  it('pools the relu output in the heap exactly as the two calls do (C3D pools), or declines', () => {
+    for (const [xs, kD] of [
+      [[2, 4, 5, 9, 11], 1],
+      [[1, 6, 5, 6, 13], 2],
+    ] as Array<[number[], number]>) {
+      const g = conv3dGeometry(xs, [8, xs[1], 3, 3, 3], { padding: 1 });
+      const pg = pool3dGeometry(g.outputShape, { kernelSize: [kD, 2, 2] });
+      const x = random(
+          xs.reduce((a, b) => a * b),
+          31,
+        ),
+        w = random(8 * xs[1] * 27, 32),
+        bias = random(8, 33);
+      x[7] = NaN;
+      const want = maxPool3dForward(conv3dForwardWinograd(x, w, bias, g, Infinity, true), pg).y;
+      const got = conv3dReluMaxPoolWinograd(x, w, bias, g, pg);
+      expect(got).not.toBeNull();
+      expect(got!.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++) expect(Object.is(got![i], want[i])).toBe(true);
+    }
+    const g = conv3dGeometry([1, 2, 4, 6, 6], [3, 2, 3, 3, 3], { padding: 1 });
+    const x = random(2 * 4 * 36, 34),
+      w = random(3 * 2 * 27, 35);
+    const overlapping = pool3dGeometry(g.outputShape, { kernelSize: 3, stride: 2 });
+    expect(conv3dReluMaxPoolWinograd(x, w, null, g, overlapping)).toBeNull();
   });
 });

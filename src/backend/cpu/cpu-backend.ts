@@ -145,6 +145,10 @@ export class CpuBackend implements Backend {
   conv3dRelu(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry): DataId {
     return this.box(hot.conv3dForward(this.v(x), this.v(w), bias ? this.v(bias) : null, g, true));
   }
+  conv3dReluMaxPool(x: DataId, w: DataId, bias: DataId | null, g: Conv3dGeometry, pg: Pool3dGeometry): DataId | null {
+    const y = hot.conv3dReluMaxPoolWinograd(this.v(x), this.v(w), bias ? this.v(bias) : null, g, pg);
+    return y ? this.box(y) : null;
+  }
   conv3dGradInput(dy: DataId, w: DataId, g: Conv3dGeometry): DataId {
     return this.box(hot.conv3dGradInput(this.v(dy), this.v(w), g));
   }

@@ -4,6 +4,7 @@
 export {
   gemm,
   conv3dForward,
+  conv3dReluMaxPoolWinograd,
   conv3dGradInput,
   conv3dGradWeight,
   maxPool3dForward,

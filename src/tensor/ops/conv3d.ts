@@ -1,10 +1,17 @@
-// 3D convolution, NCDHW with weight [out, in, kD, kH, kW] (PyTorch), and the same followed by a
-// ReLU as one op. The geometry is computed once and shared by the forward and both gradient kernels.
-import { conv3dGeometry, type Conv3dGeometry, type Conv3dOptions } from '../geometry.js';
+// 3D convolution, NCDHW with weight [out, in, kD, kH, kW] (PyTorch), the same followed by a
+// ReLU as one op, and conv + ReLU + max pool (fused without gradients where the backend can). The geometry is computed once and shared by the forward and both gradient kernels.
+import {
+  conv3dGeometry,
+  pool3dGeometry,
+  type Conv3dGeometry,
+  type Conv3dOptions,
+  type Pool3dOptions,
+} from '../geometry.js';
 import { fmt } from '../shape.js';
 import { recordOp, needsGrad, saveForBackward, type Tensor } from '../tensor.js';
 import { binaryRaw } from './binary.js';
 import { unaryRaw } from './unary.js';
+import { maxPool3d } from './pool3d.js';
 import { checkTensor, wrap } from './util.js';
 
 /**
@@ -31,14 +38,43 @@ export function conv3dRelu(x: Tensor, weight: Tensor, bias?: Tensor | null, opti
   return convolve('conv3dRelu', x, weight, bias ?? null, options, true);
 }
 
-function convolve(
-  op: 'conv3d' | 'conv3dRelu',
+/**
+ * `maxPool3d(conv3dRelu(x, weight, bias, convOptions), poolOptions)`. Without gradients to record,
+ * backends that fuse it (the cpu backend, for C3D's 3x3x3 convolutions and 2x2 / 2x2x2 pools) pool
+ * the conv output where it is computed, without making it a tensor; otherwise, and whenever a
+ * gradient is needed, it runs the two ops. Same values either way.
+ * @example
+ * const h = conv3dReluMaxPool(x, w, b, { padding: 1 }, { kernelSize: [1, 2, 2] }); // C3D conv1 + pool1
+ */
+export function conv3dReluMaxPool(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  convOptions: Conv3dOptions,
+  poolOptions: Pool3dOptions,
+): Tensor {
+  const b = bias ?? null;
+  if (!needsGrad(x, weight, b) && x.backend.conv3dReluMaxPool) {
+    const g = checkedGeometry('conv3dReluMaxPool', x, weight, b, convOptions);
+    const pg = pool3dGeometry(g.outputShape, poolOptions, 'conv3dReluMaxPool');
+    const id = x.backend.conv3dReluMaxPool(x.dataId, weight.dataId, b ? b.dataId : null, g, pg);
+    if (id !== null) return wrap(id, pg.outputShape, x);
+  }
+  const h = conv3dRelu(x, weight, b, convOptions);
+  const y = maxPool3d(h, poolOptions);
+  // No graph: nothing saved the conv output.
+  if (!y.requiresGrad) h.dispose();
+  return y;
+}
+
+/** Checks the operands and returns the geometry (shared by the conv ops). */
+function checkedGeometry(
+  op: string,
   x: Tensor,
   weight: Tensor,
   bias: Tensor | null,
   options: Conv3dOptions,
-  relu: boolean,
-): Tensor {
+): Conv3dGeometry {
   checkTensor(op, 'x', x);
   checkTensor(op, 'weight', weight);
   const g = conv3dGeometry(x.shape, weight.shape, options, op);
@@ -48,6 +84,18 @@ function convolve(
       throw new Error(`${op}: bias must have shape [${g.outChannels}], got ${fmt(bias.shape)}`);
     }
   }
+  return g;
+}
+
+function convolve(
+  op: 'conv3d' | 'conv3dRelu',
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  options: Conv3dOptions,
+  relu: boolean,
+): Tensor {
+  const g = checkedGeometry(op, x, weight, bias, options);
   const out = forwardOutput(x, weight, bias, g, relu);
   if (!needsGrad(x, weight, bias)) return out;
   const sx = weight.requiresGrad ? saveForBackward(x) : null;

@@ -33,7 +33,7 @@ export {
 } from './layout.js';
 export { matmul, linear } from './matmul.js';
 export { softmax, logSoftmax } from './softmax.js';
-export { conv3d, conv3dRelu } from './conv3d.js';
+export { conv3d, conv3dRelu, conv3dReluMaxPool } from './conv3d.js';
 export { maxPool3d, avgPool3d } from './pool3d.js';
 export { dropout, where } from './dropout.js';
 export { lstmSequence, type LstmWeights, type LstmSequenceResult } from './lstm.js';

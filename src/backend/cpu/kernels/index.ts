@@ -7,7 +7,7 @@ import { kernelThreads } from './threads.js';
 export { gemm, type GemmOptions } from './gemm.js';
 export { conv3dForward, conv3dForwardGemm, conv3dGradInput, conv3dGradWeight, conv3dGradWeightGemm } from './conv3d.js';
 export { conv3dGradWeightWinograd, winogradGradWeightQualifies } from './winograd-grad.js';
-export { conv3dForwardWinograd, winogradQualifies } from './winograd.js';
+export { conv3dForwardWinograd, conv3dReluMaxPoolWinograd, winogradQualifies } from './winograd.js';
 export { maxPool3dForward, maxPool3dBackward, avgPool3dForward, avgPool3dBackward } from './pool3d.js';
 export { setKernelThreads } from './threads.js';
 

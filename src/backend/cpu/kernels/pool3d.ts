@@ -58,7 +58,7 @@ export function maxPool3dForward(x: Float32Array, g: Pool3dGeometry): { y: Float
 }
 
 /** C3D's pools: kernel 1x2x2 or 2x2x2, stride = kernel, no padding, every window inside x. */
-function isPlain2x2(g: Pool3dGeometry): boolean {
+export function isPlain2x2(g: Pool3dGeometry): boolean {
   return (
     (g.kD === 1 || g.kD === 2) &&
     g.kH === 2 &&

@@ -5,7 +5,8 @@
 // the weight transform, then tile blocks that each do input transform -> 64 products -> output
 // transform in one core's cache (winograd-driver.ts; the SIMD transforms in winograd-module.ts).
 // Forward only: the gradients stay on the direct path in conv3d.ts. Imports only this folder and the geometry type.
-import type { Conv3dGeometry } from '../../../tensor/geometry.js';
+import type { Conv3dGeometry, Pool3dGeometry } from '../../../tensor/geometry.js';
+import { isPlain2x2 } from './pool3d.js';
 import { newJob } from './gemm.js';
 import { getRuntime, type Runtime } from './runtime.js';
 import { kernelThreads, runJob } from './threads.js';
@@ -75,24 +76,103 @@ export function conv3dForwardWinograd(
         for (let c = 0; c < Co; c++) y.fill(relu ? reluOf(bias[c]) : bias[c], (n * Co + c) * oS, (n * Co + c + 1) * oS);
     return y;
   }
+  runWinograd(x, w, bias, g, maxTilesPerChunk, relu, 0, (rt, n, lay, box) => copyOutCropped(rt, y, n, g, lay, box));
+  return y;
+}
+
+/**
+ * Runs the Winograd forward of x into the output boxes, batch items `lay.items` at a time, and hands
+ * each item's box to `sink` (which copies it out, or pools it). `extraFloats` of heap are reserved
+ * after the layout, at the returned layout's `extra`, for the sink.
+ */
+function runWinograd(
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  g: Conv3dGeometry,
+  maxTilesPerChunk: number,
+  relu: boolean,
+  extraFloats: number,
+  sink: (rt: Runtime, n: number, lay: Layout & { extra: number }, box: number) => void,
+): void {
   const rt = getRuntime();
   rt.reset();
-  const weights = transformWeights(rt, w, Co, Ci);
-  const lay = layOut(rt, g, maxTilesPerChunk);
+  const weights = transformWeights(rt, w, g.outChannels, g.inChannels);
+  const lay = { ...layOut(rt, g, maxTilesPerChunk), extra: 0 };
   const job = convJob(rt, g, weights, lay, bias);
+  lay.extra = rt.alloc(extraFloats);
   const W = rt.winograd.W;
   job[W.RELU] = relu ? 1 : 0;
-  const h = rt.heap();
-  h.fill(0, lay.xP, lay.xP + lay.items * lay.xSize);
+  for (let i = 0; i < lay.items; i++) zeroPadding(rt, g, lay, i);
   // One job per `lay.items` batch items: a small layer's items share one hand-over to the threads.
   for (let n0 = 0; n0 < g.batch; n0 += lay.items) {
     const k = Math.min(lay.items, g.batch - n0);
     for (let i = 0; i < k; i++) copyInPadded(rt, x, n0 + i, g, lay, i);
     job[W.NCHUNKS] = k * lay.chunksPerItem;
     runJob(rt, job);
-    for (let i = 0; i < k; i++) copyOutCropped(rt, y, n0 + i, g, lay, i);
+    for (let i = 0; i < k; i++) sink(rt, n0 + i, lay, i);
   }
+}
+
+/**
+ * maxPool3d(relu(conv3d(x, w, bias)), pg) in one call, for C3D's pools (kernel 1x2x2 or 2x2x2, stride
+ * = kernel, no padding) on a Winograd geometry: each item's output box is pooled in the kernel heap
+ * by the wasm max pool (the general loop's scan order, ties and NaNs: values identical to the two
+ * calls), so the conv output never goes out to a JS array and back. Returns null when `pg` is not
+ * such a pool of g's output, or g is not a Winograd geometry. No argmax: for calls without gradients.
+ */
+export function conv3dReluMaxPoolWinograd(
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  g: Conv3dGeometry,
+  pg: Pool3dGeometry,
+): Float32Array | null {
+  const sameShape = pg.inputShape.every((d, i) => d === g.outputShape[i]);
+  if (!winogradComputes(g) || !sameShape || !isPlain2x2(pg) || g.inChannels === 0) return null;
+  checkWinogradArgs(x, w, g);
+  const y = new Float32Array(pg.outputSize);
+  if (y.length === 0) return y;
+  const item = g.outChannels * pg.outVolume;
+  // The sink's heap: one item's pooled output, and the kernel's argmax (unused) beside it.
+  runWinograd(x, w, bias, g, Infinity, true, 2 * item, (rt, n, lay, box) => {
+    poolBox(rt, g, pg, lay, box, lay.extra, lay.extra + item);
+    y.set(rt.heap().subarray(lay.extra, lay.extra + item), n * item);
+  });
   return y;
+}
+
+/** Max pools one output box (layout [d][h][channel][w]) into `dst` as [channel][d][h][w]. */
+function poolBox(
+  rt: Runtime,
+  g: Conv3dGeometry,
+  pg: Pool3dGeometry,
+  lay: Layout,
+  box: number,
+  dst: number,
+  arg: number,
+): void {
+  const { outD, outH, outW, kD } = pg;
+  const vec = outW - (outW % 4),
+    h = rt.heap(),
+    base = lay.yP + box * lay.ySize;
+  for (let co = 0; co < g.outChannels; co++)
+    for (let od = 0; od < outD; od++)
+      for (let oh = 0; oh < outH; oh++) {
+        const src = base + od * kD * lay.yPlane + 2 * oh * lay.yRow + co * lay.yCh,
+          o = ((co * outD + od) * outH + oh) * outW;
+        if (vec > 0)
+          rt.wasm.maxPoolRow((dst + o) * 4, (arg + o) * 4, src * 4, vec, lay.yRow * 4, lay.yPlane * 4, kD - 1, 0);
+        for (let ow = vec; ow < outW; ow++) {
+          let best = -Infinity;
+          for (let d = 0; d < kD; d++)
+            for (let k = 0; k < 4; k++) {
+              const v = h[src + d * lay.yPlane + (k >> 1) * lay.yRow + 2 * ow + (k & 1)];
+              if (v > best || v !== v) best = v;
+            }
+          h[dst + o + ow] = best;
+        }
+      }
 }
 
 const reluOf = (v: number): number => (v > 0 ? v : 0);
@@ -288,6 +368,51 @@ function convJob(rt: Runtime, g: Conv3dGeometry, u: PackedWeights, lay: Layout, 
   return job;
 }
 
+/** The input extent inside a box: planes, rows and row length copyInPadded fills (the rest is padding). */
+function interior(g: Conv3dGeometry, lay: Layout): { dEnd: number; hEnd: number; wLen: number } {
+  return {
+    dEnd: Math.min(g.inD, lay.xSize / lay.xPlane - g.padD),
+    hEnd: Math.min(g.inH, lay.xPlane / lay.xRow - g.padH),
+    wLen: Math.min(g.inW, lay.xCh - g.padW),
+  };
+}
+
+/**
+ * Zeroes the padding of input box `box` (what copyInPadded never writes): whole planes and rows
+ * outside the input, and each channel row's left and right margins (from the heap's permanent
+ * zero floats 0..15), instead of clearing the whole box on every call.
+ */
+function zeroPadding(rt: Runtime, g: Conv3dGeometry, lay: Layout, box: number): void {
+  const h = rt.heap(),
+    base = lay.xP + box * lay.xSize;
+  const Dp = lay.xSize / lay.xPlane,
+    Hp = lay.xPlane / lay.xRow;
+  const { dEnd, hEnd, wLen } = interior(g, lay);
+  const right = lay.xCh - g.padW - wLen;
+  for (let d = 0; d < Dp; d++) {
+    const plane = base + d * lay.xPlane;
+    if (d < g.padD || d >= g.padD + dEnd) {
+      h.fill(0, plane, plane + lay.xPlane);
+      continue;
+    }
+    for (let r = 0; r < Hp; r++) {
+      const row = plane + r * lay.xRow;
+      if (r < g.padH || r >= g.padH + hEnd) {
+        h.fill(0, row, row + lay.xRow);
+        continue;
+      }
+      for (const [at, len] of [
+        [row, g.padW],
+        [row + g.padW + wLen, right],
+      ]) {
+        if (len <= 0) continue;
+        if (len <= 16) rt.wasm.copyRows(at * 4, lay.xCh * 4, 0, 0, g.inChannels, len);
+        else for (let c = 0; c < g.inChannels; c++) h.fill(0, at + c * lay.xCh, at + c * lay.xCh + len);
+      }
+    }
+  }
+}
+
 /**
  * Batch item `n` of x into the padded input box (its padding was zeroed once per call): one copy
  * into the heap at `lay.stage`, then the wasm row copier re-lays it, one call per (d, h) row.
@@ -298,9 +423,7 @@ function copyInPadded(rt: Runtime, x: Float32Array, n: number, g: Conv3dGeometry
     item = g.inChannels * g.inVolume;
   rt.heap().set(x.subarray(n * item, (n + 1) * item), lay.stage);
   // Input rows and columns past the box are never read by a tile.
-  const dEnd = Math.min(g.inD, lay.xSize / lay.xPlane - g.padD),
-    hEnd = Math.min(H, lay.xPlane / lay.xRow - g.padH),
-    wLen = Math.min(Wd, lay.xCh - g.padW);
+  const { dEnd, hEnd, wLen } = interior(g, lay);
   for (let id = 0; id < dEnd; id++) {
     for (let ih = 0; ih < hEnd; ih++) {
       const dst = lay.xP + box * lay.xSize + (id + g.padD) * lay.xPlane + (ih + g.padH) * lay.xRow + g.padW,
