@@ -3,7 +3,7 @@
 // count_include_pad). Plain loops (pooling is memory-bound), except C3D's 2x2 max pools, which run
 // on the wasm kernel (pool-module.ts). Imports only the geometry type and this folder.
 import type { Pool3dGeometry } from '../../../tensor/geometry.js';
-import { getRuntime } from './runtime.js';
+import { getRuntime, type Runtime } from './runtime.js';
 
 function expectLength(op: string, name: string, arr: { length: number }, want: number): void {
   if (arr.length !== want) throw new Error(`${op}: ${name} must have ${want} elements, got ${arr.length}`);
@@ -92,7 +92,6 @@ function maxPool2x2(x: Float32Array, g: Pool3dGeometry, y: Float32Array, argmax:
   const xP = rt.alloc(item),
     yP = rt.alloc(outItem),
     aP = rt.alloc(outItem);
-  const vec = outW - (outW % 4);
   for (let n = 0; n < g.batch; n++) {
     const h = rt.heap();
     h.set(x.subarray(n * item, (n + 1) * item), xP);
@@ -101,23 +100,7 @@ function maxPool2x2(x: Float32Array, g: Pool3dGeometry, y: Float32Array, argmax:
       for (let od = 0; od < outD; od++) {
         for (let oh = 0; oh < outH; oh++, o += outW) {
           const r0 = (p * D + od * g.kD) * HW + 2 * oh * W;
-          if (vec > 0) rt.wasm.maxPoolRow((yP + o) * 4, (aP + o) * 4, (xP + r0) * 4, vec, W * 4, HW * 4, g.kD - 1, r0);
-          for (let ow = vec; ow < outW; ow++) {
-            const c = r0 + 2 * ow;
-            let best = -Infinity,
-              at = c;
-            for (let d = 0; d < g.kD; d++)
-              for (let k = 0; k < 4; k++) {
-                const i = c + d * HW + (k >> 1) * W + (k & 1),
-                  v = h[xP + i];
-                if (v > best || v !== v) {
-                  best = v;
-                  at = i;
-                }
-              }
-            h[yP + o + ow] = best;
-            new Int32Array(h.buffer, (aP + o + ow) * 4, 1)[0] = at;
-          }
+          maxPoolRow2x2(rt, yP + o, aP + o, xP + r0, outW, W, HW, g.kD, r0);
         }
       }
     }
@@ -126,6 +109,45 @@ function maxPool2x2(x: Float32Array, g: Pool3dGeometry, y: Float32Array, argmax:
     // The kernel's indices count from this batch item's first cell.
     if (n === 0) argmax.set(arg);
     else for (let i = 0; i < outItem; i++) argmax[n * outItem + i] = arg[i] + n * item;
+  }
+}
+
+/**
+ * One output row of a 2x2 (kD 1) or 2x2x2 (kD 2) pool over the kernel heap (offsets in floats):
+ * output i's window starts at `src + 2 i` (rows `row`, planes `plane` floats apart). Four outputs
+ * per vector in wasm, the last outW % 4 here by the same rule; `arg` gets each maximum's index,
+ * counted from `index0` at `src`.
+ */
+export function maxPoolRow2x2(
+  rt: Runtime,
+  y: number,
+  arg: number,
+  src: number,
+  outW: number,
+  row: number,
+  plane: number,
+  kD: number,
+  index0: number,
+): void {
+  const vec = outW - (outW % 4);
+  if (vec > 0) rt.wasm.maxPoolRow(y * 4, arg * 4, src * 4, vec, row * 4, plane * 4, kD - 1, index0);
+  if (vec === outW) return;
+  const h = rt.heap(),
+    args = new Int32Array(h.buffer);
+  for (let ow = vec; ow < outW; ow++) {
+    let best = -Infinity,
+      at = 2 * ow;
+    for (let d = 0; d < kD; d++)
+      for (let k = 0; k < 4; k++) {
+        const i = 2 * ow + d * plane + (k >> 1) * row + (k & 1),
+          v = h[src + i];
+        if (v > best || v !== v) {
+          best = v;
+          at = i;
+        }
+      }
+    h[y + ow] = best;
+    args[arg + ow] = index0 + at;
   }
 }
 

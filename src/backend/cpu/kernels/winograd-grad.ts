@@ -5,7 +5,7 @@
 // The transforms run on the calling thread (winograd-module.ts). Imports only this folder and the geometry type.
 import type { Conv3dGeometry } from '../../../tensor/geometry.js';
 import { newJob, packA, runDenseProduct } from './gemm.js';
-import { winogradComputes, winogradQualifies } from './winograd.js';
+import { boxesOf, checkWinogradArgs, copyInPadded, winogradQualifies, type Boxes } from './winograd.js';
 import { getRuntime, type Runtime } from './runtime.js';
 
 const P = 64;
@@ -24,21 +24,10 @@ export function winogradGradWeightQualifies(g: Conv3dGeometry): boolean {
 }
 
 /** Heap layout of one call: the padded boxes of one batch item, a tile chunk, dU. */
-interface GradLayout {
-  tH: number;
-  gpr: number;
-  /** x box [d][h][channel][w], zero padded, tile (0,0,0) at the corner. */
+interface GradLayout extends Boxes {
+  /** The x box (zero padded) and the dy box (zero beyond the output), one batch item each. */
   xP: number;
-  xSize: number;
-  xCh: number;
-  xRow: number;
-  xPlane: number;
-  /** dy box [d][h][channel][w] of 2 tD x 2 tH x 8 gpr, zero beyond the output. */
   yP: number;
-  ySize: number;
-  yCh: number;
-  yRow: number;
-  yPlane: number;
   stage: number;
   /** Tile groups per chunk, and the chunk's V[t] [Cin x tiles] and M[t] [Cout x tiles] point strides. */
   gpc: number;
@@ -58,21 +47,11 @@ function layOut(rt: Runtime, g: Conv3dGeometry, maxGroups: number): GradLayout {
     Co = g.outChannels,
     { MR } = rt.driver,
     skew = rt.winograd.skew;
-  const tD = Math.ceil(g.outD / 2),
-    tH = Math.ceil(g.outH / 2),
-    gpr = Math.ceil(Math.ceil(g.outW / 2) / 4);
-  const nGroups = tD * tH * gpr;
+  const boxes = boxesOf(g),
+    { nGroups, xSize, ySize } = boxes;
   const gpc = Math.max(1, Math.min(nGroups, maxGroups, Math.floor(CHUNK_FLOATS / (P * 4 * (Ci + Co)))));
   const tiles = 4 * gpc,
     ciPad = Math.ceil(Ci / 4) * 4;
-  const xCh = 8 * gpr + 2,
-    xRow = Ci * xCh,
-    xPlane = (2 * tH + 2) * xRow,
-    xSize = (2 * tD + 2) * xPlane;
-  const yCh = 8 * gpr,
-    yRow = Co * yCh,
-    yPlane = 2 * tH * yRow,
-    ySize = 2 * tD * yPlane;
   const vt = skew(Ci * tiles),
     mt = skew(Co * tiles),
     dUt = skew(Co * ciPad);
@@ -83,18 +62,9 @@ function layOut(rt: Runtime, g: Conv3dGeometry, maxGroups: number): GradLayout {
   rt.alloc(xSize + ySize + stage + P * (vt + mt + dUt) + 3 * (Co + MR) * tiles + Co * Ci * 27 + 1024);
   rt.release(mark);
   return {
-    tH,
-    gpr,
+    ...boxes,
     xP: rt.alloc(xSize),
-    xSize,
-    xCh,
-    xRow,
-    xPlane,
     yP: rt.alloc(ySize),
-    ySize,
-    yCh,
-    yRow,
-    yPlane,
     stage: rt.alloc(stage),
     gpc,
     v: rt.alloc(P * vt),
@@ -120,7 +90,10 @@ export function conv3dGradWeightWinograd(
   g: Conv3dGeometry,
   maxGroupsPerChunk = Infinity,
 ): Float32Array {
-  checkGradArgs(x, dy, g);
+  checkWinogradArgs('conv3dGradWeightWinograd', g, [
+    ['x', x, g.inputSize],
+    ['dy', dy, g.outputSize],
+  ]);
   const Ci = g.inChannels,
     Co = g.outChannels;
   const dw = new Float32Array(g.weightSize);
@@ -134,7 +107,7 @@ export function conv3dGradWeightWinograd(
   h.fill(0, lay.xP, lay.xP + lay.xSize);
   h.fill(0, lay.yP, lay.yP + lay.ySize);
   const job = newJob(rt);
-  const nGroups = Math.ceil(g.outD / 2) * lay.tH * lay.gpr;
+  const nGroups = lay.nGroups;
   let first = true;
   for (let n = 0; n < g.batch; n++) {
     copyBoxes(rt, x, dy, n, g, lay);
@@ -163,23 +136,7 @@ export function conv3dGradWeightWinograd(
   return dw;
 }
 
-function checkGradArgs(x: Float32Array, dy: Float32Array, g: Conv3dGeometry): void {
-  const fn = 'conv3dGradWeightWinograd';
-  if (!winogradComputes(g)) {
-    const got =
-      `kernel ${g.kD}x${g.kH}x${g.kW}, stride ${g.strideD}x${g.strideH}x${g.strideW}, ` +
-      `dilation ${g.dilationD}x${g.dilationH}x${g.dilationW}`;
-    throw new Error(`${fn}: g must be a 3x3x3 kernel with stride 1 and dilation 1, got ${got}`);
-  }
-  for (const [name, arr, want] of [
-    ['x', x, g.inputSize],
-    ['dy', dy, g.outputSize],
-  ] as const) {
-    if (arr.length !== want) throw new Error(`${fn}: ${name} must have ${want} elements, got ${arr.length}`);
-  }
-}
-
-/** Batch item n of x into the zero-padded x box, and of dy into the dy box, via the stage. */
+/** Batch item n of x into the zero-padded x box (as the forward does), and of dy into the dy box, via the stage. */
 function copyBoxes(
   rt: Runtime,
   x: Float32Array,
@@ -188,19 +145,9 @@ function copyBoxes(
   g: Conv3dGeometry,
   lay: GradLayout,
 ): void {
-  const Ci = g.inChannels,
-    Co = g.outChannels;
-  const w = rt.wasm;
-  rt.heap().set(x.subarray(n * Ci * g.inVolume, (n + 1) * Ci * g.inVolume), lay.stage);
-  const dEnd = Math.min(g.inD, lay.xSize / lay.xPlane - g.padD),
-    hEnd = Math.min(g.inH, lay.xPlane / lay.xRow - g.padH),
-    wLen = Math.min(g.inW, lay.xCh - g.padW);
-  for (let id = 0; id < dEnd; id++)
-    for (let ih = 0; ih < hEnd; ih++) {
-      const dst = lay.xP + (id + g.padD) * lay.xPlane + (ih + g.padH) * lay.xRow + g.padW,
-        src = lay.stage + (id * g.inH + ih) * g.inW;
-      w.copyRows(dst * 4, lay.xCh * 4, src * 4, g.inVolume * 4, Ci, wLen);
-    }
+  copyInPadded(rt, x, n, g, lay, 0);
+  const Co = g.outChannels,
+    w = rt.wasm;
   rt.heap().set(dy.subarray(n * Co * g.outVolume, (n + 1) * Co * g.outVolume), lay.stage);
   for (let od = 0; od < g.outD; od++)
     for (let oh = 0; oh < g.outH; oh++) {

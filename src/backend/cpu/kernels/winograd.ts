@@ -6,7 +6,7 @@
 // transform in one core's cache (winograd-driver.ts; the SIMD transforms in winograd-module.ts).
 // Forward only: the gradients stay on the direct path in conv3d.ts. Imports only this folder and the geometry type.
 import type { Conv3dGeometry, Pool3dGeometry } from '../../../tensor/geometry.js';
-import { isPlain2x2 } from './pool3d.js';
+import { isPlain2x2, maxPoolRow2x2 } from './pool3d.js';
 import { newJob } from './gemm.js';
 import { getRuntime, type Runtime } from './runtime.js';
 import { kernelThreads, runJob } from './threads.js';
@@ -51,9 +51,9 @@ export function winogradComputes(g: Conv3dGeometry): boolean {
 /**
  * conv3d forward by Winograd F(2x2x2, 3x3x3): x [N,Cin,D,H,W], w [Cout,Cin,3,3,3], bias or null.
  * Computes any 3x3x3, stride-1, dilation-1 geometry (any padding); throws on others. The heap holds
- * the 64 packed transformed weight matrices (64/27 of the weights), one batch item's zero-padded
- * input and padded output, and per thread one block of tiles' transformed input and products (at
- * most 8 MiB). `maxTilesPerChunk` lowers the block size (tests). With `relu`, max(0, y) is applied
+ * the 64 packed transformed weight matrices (64/27 of the weights), the zero-padded input and padded
+ * output boxes of the batch items one job covers (at most 64 MiB, or one item's), and per thread one
+ * block of tiles' transformed input and products (at most 8 MiB). `maxTilesPerChunk` lowers the block size (tests). With `relu`, max(0, y) is applied
  * as the outputs are written (NaN and -0 give 0, as the backend's relu).
  */
 export function conv3dForwardWinograd(
@@ -64,7 +64,10 @@ export function conv3dForwardWinograd(
   maxTilesPerChunk = Infinity,
   relu = false,
 ): Float32Array {
-  checkWinogradArgs(x, w, g);
+  checkWinogradArgs('conv3dForwardWinograd', g, [
+    ['x', x, g.inputSize],
+    ['w', w, g.weightSize],
+  ]);
   const Ci = g.inChannels,
     Co = g.outChannels,
     oS = g.outVolume;
@@ -130,7 +133,10 @@ export function conv3dReluMaxPoolWinograd(
 ): Float32Array | null {
   const sameShape = pg.inputShape.every((d, i) => d === g.outputShape[i]);
   if (!winogradComputes(g) || !sameShape || !isPlain2x2(pg) || g.inChannels === 0) return null;
-  checkWinogradArgs(x, w, g);
+  checkWinogradArgs('conv3dForwardWinograd', g, [
+    ['x', x, g.inputSize],
+    ['w', w, g.weightSize],
+  ]);
   const y = new Float32Array(pg.outputSize);
   if (y.length === 0) return y;
   const item = g.outChannels * pg.outVolume;
@@ -153,42 +159,31 @@ function poolBox(
   arg: number,
 ): void {
   const { outD, outH, outW, kD } = pg;
-  const vec = outW - (outW % 4),
-    h = rt.heap(),
-    base = lay.yP + box * lay.ySize;
+  const base = lay.yP + box * lay.ySize;
   for (let co = 0; co < g.outChannels; co++)
     for (let od = 0; od < outD; od++)
       for (let oh = 0; oh < outH; oh++) {
         const src = base + od * kD * lay.yPlane + 2 * oh * lay.yRow + co * lay.yCh,
           o = ((co * outD + od) * outH + oh) * outW;
-        if (vec > 0)
-          rt.wasm.maxPoolRow((dst + o) * 4, (arg + o) * 4, src * 4, vec, lay.yRow * 4, lay.yPlane * 4, kD - 1, 0);
-        for (let ow = vec; ow < outW; ow++) {
-          let best = -Infinity;
-          for (let d = 0; d < kD; d++)
-            for (let k = 0; k < 4; k++) {
-              const v = h[src + d * lay.yPlane + (k >> 1) * lay.yRow + 2 * ow + (k & 1)];
-              if (v > best || v !== v) best = v;
-            }
-          h[dst + o + ow] = best;
-        }
+        maxPoolRow2x2(rt, dst + o, arg + o, src, outW, lay.yRow, lay.yPlane, kD, 0);
       }
 }
 
 const reluOf = (v: number): number => (v > 0 ? v : 0);
 
-function checkWinogradArgs(x: Float32Array, w: Float32Array, g: Conv3dGeometry): void {
-  const fn = 'conv3dForwardWinograd';
+/** Throws, naming `fn`, unless g is a Winograd geometry and each array has its expected length. */
+export function checkWinogradArgs(
+  fn: string,
+  g: Conv3dGeometry,
+  arrays: ReadonlyArray<readonly [string, Float32Array, number]>,
+): void {
   if (!winogradComputes(g)) {
     const got =
       `kernel ${g.kD}x${g.kH}x${g.kW}, stride ${g.strideD}x${g.strideH}x${g.strideW}, ` +
       `dilation ${g.dilationD}x${g.dilationH}x${g.dilationW}`;
     throw new Error(`${fn}: g must be a 3x3x3 kernel with stride 1 and dilation 1, got ${got}`);
   }
-  for (const [name, arr, want] of [
-    ['x', x, g.inputSize],
-    ['w', w, g.weightSize],
-  ] as const) {
+  for (const [name, arr, want] of arrays) {
     if (arr.length !== want) throw new Error(`${fn}: ${name} must have ${want} elements, got ${arr.length}`);
   }
 }
@@ -231,34 +226,64 @@ function transformWeights(rt: Runtime, w: Float32Array, Co: number, Ci: number):
 }
 
 /** The heap layout of one call: padded input and output boxes, tile groups, blocks, per-thread scratch. */
-interface Layout {
+export interface Boxes {
+  /** Tile rows per d-plane (tiles cover 2 outputs per dim), groups of four w-adjacent tiles per tile row, in all. */
+  tH: number;
+  gpr: number;
+  nGroups: number;
   /**
-   * Zero-padded input, tile (0,0,0) at the corner, laid out [d][h][channel][w]: a channel's rows are
-   * xCh floats apart, h rows xRow, d planes xPlane. Interleaving the channels row by row keeps the
-   * 16 rows a tile group reads each a sequential stream over the channels (prefetched), where
+   * Zero-padded input box, tile (0,0,0) at the corner, laid out [d][h][channel][w]: a channel's rows
+   * are xCh floats apart, h rows xRow, d planes xPlane. Interleaving the channels row by row keeps
+   * the 16 rows a tile group reads each a sequential stream over the channels (prefetched), where
    * channel-major boxes made every channel's rows fresh cache misses (the input transform ran 10x
    * slower than in cache).
    */
-  xP: number;
   xSize: number;
   xCh: number;
   xPlane: number;
   xRow: number;
-  /** Output box, 2 tD x 2 tH x 8 gpr per channel, laid out [d][h][channel][w] likewise; cropped into y on the way out. */
-  yP: number;
+  /** Output (or dy) box, 2 tD x 2 tH x 8 gpr per channel, laid out [d][h][channel][w] likewise. */
+  ySize: number;
   yCh: number;
   yPlane: number;
   yRow: number;
+}
+
+/** The tile counts and box strides of a Winograd geometry (forward and weight gradient share them). */
+export function boxesOf(g: Conv3dGeometry): Boxes {
+  const tD = Math.ceil(g.outD / 2),
+    tH = Math.ceil(g.outH / 2),
+    gpr = Math.ceil(Math.ceil(g.outW / 2) / 4);
+  const xCh = 8 * gpr + 2,
+    xRow = g.inChannels * xCh,
+    xPlane = (2 * tH + 2) * xRow;
+  const yCh = 8 * gpr,
+    yRow = g.outChannels * yCh,
+    yPlane = 2 * tH * yRow;
+  return {
+    tH,
+    gpr,
+    nGroups: tD * tH * gpr,
+    xSize: (2 * tD + 2) * xPlane,
+    xCh,
+    xPlane,
+    xRow,
+    ySize: 2 * tD * yPlane,
+    yCh,
+    yPlane,
+    yRow,
+  };
+}
+
+/** The heap layout of one call: the boxes (at xP, yP), block and chunk counts, per-thread scratch. */
+interface Layout extends Boxes {
+  xP: number;
+  yP: number;
   /** One batch item of x on the way in, or of y on the way out, in NCDHW order. */
   stage: number;
   /** Batch items per job (each with its own boxes, xSize and ySize floats apart) and chunks per item. */
   items: number;
-  ySize: number;
   chunksPerItem: number;
-  tH: number;
-  /** Groups of four w-adjacent tiles per tile row, in all, per block. */
-  gpr: number;
-  nGroups: number;
   gpb: number;
   nSplit: number;
   coSplit: number;
@@ -276,24 +301,14 @@ function layOut(rt: Runtime, g: Conv3dGeometry, maxTiles: number): Layout {
   const { MR, NR } = rt.driver;
   const Ci = g.inChannels,
     Co = g.outChannels;
-  const tD = Math.ceil(g.outD / 2),
-    tH = Math.ceil(g.outH / 2),
-    gpr = Math.ceil(Math.ceil(g.outW / 2) / 4);
-  const nGroups = tD * tH * gpr;
+  const boxes = boxesOf(g),
+    { nGroups, xSize, ySize } = boxes;
   const ideal = Math.max(16, Math.min(128, Math.round((Co * Ci) / (2 * (Ci + Co)))));
   let gpb = Math.max(1, Math.floor(Math.min(ideal, maxTiles) / 4));
   while (gpb > 1 && P * (Ci + Co) * Math.ceil(gpb / 2) * NR > BLOCK_FLOATS) gpb--;
   if (gpb > 1) gpb &= ~1;
   const nBlocks = Math.ceil(nGroups / gpb);
-  const xCh = 8 * gpr + 2,
-    xRow = Ci * xCh,
-    xPlane = (2 * tH + 2) * xRow,
-    xSize = (2 * tD + 2) * xPlane;
-  const yCh = 8 * gpr,
-    yRow = Co * yCh,
-    yPlane = 2 * tH * yRow;
-  const ySize = 2 * tD * yPlane,
-    items = Math.max(1, Math.min(g.batch, Math.floor(BOX_FLOATS / (xSize + ySize))));
+  const items = Math.max(1, Math.min(g.batch, Math.floor(BOX_FLOATS / (xSize + ySize))));
   const mPad = Math.ceil(Co / MR) * MR;
   let nSplit = 1;
   while (items * nBlocks * nSplit < 2 * kernelThreads() && mPad / (2 * nSplit) >= 16) nSplit *= 2;
@@ -307,22 +322,12 @@ function layOut(rt: Runtime, g: Conv3dGeometry, maxTiles: number): Layout {
   const vStride = P * (skew(Ci * nbPad) + skew(coSplit * nbPad));
   const vBase = rt.alloc(vStride * rt.maxThreads);
   return {
+    ...boxes,
     xP,
-    xSize,
-    xCh,
-    xPlane,
-    xRow,
     yP,
-    yCh,
-    yPlane,
-    yRow,
     stage,
     items,
-    ySize,
     chunksPerItem: nBlocks * nSplit,
-    tH,
-    gpr,
-    nGroups,
     gpb,
     nSplit,
     coSplit,
@@ -369,7 +374,7 @@ function convJob(rt: Runtime, g: Conv3dGeometry, u: PackedWeights, lay: Layout, 
 }
 
 /** The input extent inside a box: planes, rows and row length copyInPadded fills (the rest is padding). */
-function interior(g: Conv3dGeometry, lay: Layout): { dEnd: number; hEnd: number; wLen: number } {
+function interior(g: Conv3dGeometry, lay: Boxes): { dEnd: number; hEnd: number; wLen: number } {
   return {
     dEnd: Math.min(g.inD, lay.xSize / lay.xPlane - g.padD),
     hEnd: Math.min(g.inH, lay.xPlane / lay.xRow - g.padH),
@@ -417,7 +422,14 @@ function zeroPadding(rt: Runtime, g: Conv3dGeometry, lay: Layout, box: number): 
  * Batch item `n` of x into the padded input box (its padding was zeroed once per call): one copy
  * into the heap at `lay.stage`, then the wasm row copier re-lays it, one call per (d, h) row.
  */
-function copyInPadded(rt: Runtime, x: Float32Array, n: number, g: Conv3dGeometry, lay: Layout, box: number): void {
+export function copyInPadded(
+  rt: Runtime,
+  x: Float32Array,
+  n: number,
+  g: Conv3dGeometry,
+  lay: Boxes & { xP: number; stage: number },
+  box: number,
+): void {
   const H = g.inH,
     Wd = g.inW,
     item = g.inChannels * g.inVolume;
