@@ -253,7 +253,20 @@ function runTorch(
   return JSON.parse(r.stdout);
 }
 
-/** Ours vs PyTorch: per round, each of our cases (median of 3) then one torch run per BLAS variant. */
+/**
+ * Each torch run times its cases after importing torch and two warm-up calls (a second or more of
+ * work); ours would otherwise start each round cold, after that process has held the cores. Here
+ * the first few steps after such a pause ran up to 1.5x slower (2 threads) for a few hundred ms,
+ * so each of our cases first runs for this long (at least twice) before it is timed.
+ */
+const WARM_MS = 1000;
+
+async function warmFor(fn: () => unknown, ms: number): Promise<void> {
+  const t0 = performance.now();
+  for (let n = 0; n < 2 || performance.now() - t0 < ms; n++) await fn();
+}
+
+/** Ours vs PyTorch: per round, each of our cases (warmed for WARM_MS, then the median of 3) then one torch run per BLAS variant. */
 async function torchCases(): Promise<{ rows: BenchRow[]; meta: Record<string, unknown> }> {
   const ours = oursTorchCases();
   const args = torchArgs();
@@ -278,6 +291,7 @@ async function torchCases(): Promise<{ rows: BenchRow[]; meta: Record<string, un
   const perStepMs: number[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const [name, fn] of Object.entries(ours)) {
+      await warmFor(fn, WARM_MS);
       const s = [await timeOnce(fn), await timeOnce(fn), await timeOnce(fn)];
       (oursMs[name] ??= []).push(median(s));
       if (name === lstmName)

@@ -1,20 +1,22 @@
 // Two threads give bit-identical results to one (chunks split C, never the K sum; Winograd blocks and
-// output-channel splits likewise), workers really
+// output-channel splits likewise; the 2x2 pool job splits channels), workers really
 // take chunks, and kernels still work while workers are starting. Skipped where shared memory or
 // worker_threads are missing (kernelInfo().threads === 1 by default there).
 import { describe, expect, it } from 'vitest';
 import {
   conv3dForward,
   conv3dForwardWinograd,
+  conv3dReluMaxPoolWinograd,
   conv3dGradWeightWinograd,
   conv3dGradInput,
   conv3dGradWeight,
   gemm,
   kernelInfo,
+  maxPool3dForward,
   setKernelThreads,
 } from '../../src/backend/cpu/kernels/index.js';
 import { startWorkers, workerStats } from '../../src/backend/cpu/kernels/threads.js';
-import { conv3dGeometry } from '../../src/tensor/geometry.js';
+import { conv3dGeometry, pool3dGeometry } from '../../src/tensor/geometry.js';
 import { random } from '../conformance/inputs.js';
 
 const multi = kernelInfo().threads > 1;
@@ -47,6 +49,17 @@ function runAll(): Float32Array[] {
   out.push(conv3dForwardWinograd(xw, ww, bw, gw), conv3dForwardWinograd(xw, ww, bw, gw, 8));
   const dyw = random(3 * 36 * 5 * 9 * 11, 9);
   out.push(conv3dGradWeightWinograd(xw, dyw, gw), conv3dGradWeightWinograd(xw, dyw, gw, 2));
+  // The pool job: channels split into chunks; rows of 7 outputs end in the driver's JS tail (on workers too).
+  const gp = pool3dGeometry([2, 12, 4, 10, 14], { kernelSize: 2 });
+  const xp = random(gp.inputSize, 10);
+  xp[17] = NaN;
+  const pooled = maxPool3dForward(xp, gp);
+  out.push(pooled.y, Float32Array.from(pooled.argmax));
+  const gf = conv3dGeometry([1, 4, 4, 10, 14], [12, 4, 3, 3, 3], { padding: 1 });
+  const pf = pool3dGeometry(gf.outputShape, { kernelSize: [1, 2, 2] });
+  const fused = conv3dReluMaxPoolWinograd(random(gf.inputSize, 11), random(gf.weightSize, 12), null, gf, pf);
+  if (!fused) throw new Error('conv3dReluMaxPoolWinograd did not fuse a 1x2x2 pool');
+  out.push(fused);
   return out;
 }
 

@@ -123,10 +123,12 @@ export function adamUpdate(
   const bc1 = 1 - Math.pow(h.beta1, h.step);
   const bc2 = 1 - Math.pow(h.beta2, h.step);
   const stepSize = h.lr / bc1;
-  const sqrtBc2 = Math.sqrt(bc2);
+  // sqrt(v) / sqrt(bc2) as sqrt(v) * (1 / sqrt(bc2)): one division fewer per element (a quarter
+  // of the loop's time). In float64 the two differ by an ulp at most, far below float32's rounding.
+  const invSqrtBc2 = 1 / Math.sqrt(bc2);
   const { beta1, beta2, eps, weightDecay } = h;
   if (!vMax && weightDecay === 0) {
-    adamPlain(p, g, m, v, beta1, beta2, eps, stepSize, sqrtBc2);
+    adamPlain(p, g, m, v, beta1, beta2, eps, stepSize, invSqrtBc2);
     return;
   }
   for (let i = 0; i < p.length; i++) {
@@ -140,13 +142,14 @@ export function adamUpdate(
       if (vi > vMax[i]) vMax[i] = vi;
       denomV = vMax[i];
     }
-    p[i] -= (stepSize * mi) / (Math.sqrt(denomV) / sqrtBc2 + eps);
+    p[i] -= (stepSize * mi) / (Math.sqrt(denomV) * invSqrtBc2 + eps);
   }
 }
 
 /**
  * adamUpdate without weight decay or amsgrad: the same operations in the same order (results
- * bit-identical), with the two per-element branches gone: 4.9 instead of 8.5 ns an element here.
+ * bit-identical), with the two per-element branches gone: 4.9 instead of 8.5 ns an element (2-core
+ * Xeon); 3.1 ns on a 2-core EPYC, where the second division took it to 4.4.
  */
 function adamPlain(
   p: Float32Array,
@@ -157,7 +160,7 @@ function adamPlain(
   beta2: number,
   eps: number,
   stepSize: number,
-  sqrtBc2: number,
+  invSqrtBc2: number,
 ): void {
   const a1 = 1 - beta1,
     a2 = 1 - beta2;
@@ -167,7 +170,7 @@ function adamPlain(
     const vi = beta2 * v[i] + a2 * grad * grad;
     m[i] = mi;
     v[i] = vi;
-    p[i] -= (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
+    p[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
   }
 }
 

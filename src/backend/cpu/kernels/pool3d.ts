@@ -1,9 +1,11 @@
 // Max and average 3D pooling over NCDHW with PyTorch semantics (max: -inf padding, argmax as a
 // flat index into x, first maximum in (d, h, w) scan order wins, NaN propagates; avg:
 // count_include_pad). Plain loops (pooling is memory-bound), except C3D's 2x2 max pools, which run
-// on the wasm kernel (pool-module.ts). Imports only the geometry type and this folder.
+// on the wasm kernel (pool-module.ts) as a job over channels on the kernel threads. Imports only
+// the geometry type and this folder.
 import type { Pool3dGeometry } from '../../../tensor/geometry.js';
 import { getRuntime, type Runtime } from './runtime.js';
+import { kernelThreads, runJob } from './threads.js';
 
 function expectLength(op: string, name: string, arr: { length: number }, want: number): void {
   if (arr.length !== want) throw new Error(`${op}: ${name} must have ${want} elements, got ${arr.length}`);
@@ -79,8 +81,7 @@ export function isPlain2x2(g: Pool3dGeometry): boolean {
 /**
  * The 2x2 (or 2x2x2) windows on the wasm kernel, four outputs per vector, comparing in the general
  * loop's (d, h, w) order with the same rule, so ties and NaNs resolve identically. x is copied into
- * the kernel heap one batch item at a time; the outputs past the last multiple of four in a row
- * take the general rule in JS.
+ * the kernel heap one batch item at a time and pooled there by {@link runPool2x2}.
  */
 function maxPool2x2(x: Float32Array, g: Pool3dGeometry, y: Float32Array, argmax: Int32Array): void {
   const { inD: D, inH: H, inW: W, outD, outH, outW } = g;
@@ -93,17 +94,22 @@ function maxPool2x2(x: Float32Array, g: Pool3dGeometry, y: Float32Array, argmax:
     yP = rt.alloc(outItem),
     aP = rt.alloc(outItem);
   for (let n = 0; n < g.batch; n++) {
+    rt.heap().set(x.subarray(n * item, (n + 1) * item), xP);
+    runPool2x2(rt, {
+      src: xP,
+      chStride: D * HW,
+      row: W,
+      plane: HW,
+      channels: g.channels,
+      kD: g.kD,
+      outD,
+      outH,
+      outW,
+      dst: yP,
+      arg: aP,
+      indexed: true,
+    });
     const h = rt.heap();
-    h.set(x.subarray(n * item, (n + 1) * item), xP);
-    let o = 0;
-    for (let p = 0; p < g.channels; p++) {
-      for (let od = 0; od < outD; od++) {
-        for (let oh = 0; oh < outH; oh++, o += outW) {
-          const r0 = (p * D + od * g.kD) * HW + 2 * oh * W;
-          maxPoolRow2x2(rt, yP + o, aP + o, xP + r0, outW, W, HW, g.kD, r0);
-        }
-      }
-    }
     y.set(h.subarray(yP, yP + outItem), n * outItem);
     const arg = new Int32Array(h.buffer, aP * 4, outItem);
     // The kernel's indices count from this batch item's first cell.
@@ -112,43 +118,52 @@ function maxPool2x2(x: Float32Array, g: Pool3dGeometry, y: Float32Array, argmax:
   }
 }
 
+/** Where a {@link runPool2x2} job reads and writes (floats in the heap). */
+export interface Pool2x2Layout {
+  /** Channel c's input starts at `src + c * chStride`; its rows `row`, its planes `plane` floats apart. */
+  src: number;
+  chStride: number;
+  row: number;
+  plane: number;
+  channels: number;
+  /** 1 (2x2 windows) or 2 (2x2x2). */
+  kD: number;
+  outD: number;
+  outH: number;
+  outW: number;
+  /** Output [channels, outD, outH, outW] and each maximum's index beside it. */
+  dst: number;
+  arg: number;
+  /** Indices count from `src` (true) or from each window row's first cell (false: not needed). */
+  indexed: boolean;
+}
+
 /**
- * One output row of a 2x2 (kD 1) or 2x2x2 (kD 2) pool over the kernel heap (offsets in floats):
- * output i's window starts at `src + 2 i` (rows `row`, planes `plane` floats apart). Four outputs
- * per vector in wasm, the last outW % 4 here by the same rule; `arg` gets each maximum's index,
- * counted from `index0` at `src`.
+ * Max pools `lay` with 2x2 (or 2x2x2) windows on the kernel threads, channels split into chunks
+ * (the Winograd driver's pool job: four outputs per vector in wasm, the rest of a row by the same
+ * rule), so ties, NaNs and indices come out as the general loop's.
  */
-export function maxPoolRow2x2(
-  rt: Runtime,
-  y: number,
-  arg: number,
-  src: number,
-  outW: number,
-  row: number,
-  plane: number,
-  kD: number,
-  index0: number,
-): void {
-  const vec = outW - (outW % 4);
-  if (vec > 0) rt.wasm.maxPoolRow(y * 4, arg * 4, src * 4, vec, row * 4, plane * 4, kD - 1, index0);
-  if (vec === outW) return;
-  const h = rt.heap(),
-    args = new Int32Array(h.buffer);
-  for (let ow = vec; ow < outW; ow++) {
-    let best = -Infinity,
-      at = 2 * ow;
-    for (let d = 0; d < kD; d++)
-      for (let k = 0; k < 4; k++) {
-        const i = 2 * ow + d * plane + (k >> 1) * row + (k & 1),
-          v = h[src + i];
-        if (v > best || v !== v) {
-          best = v;
-          at = i;
-        }
-      }
-    h[y + ow] = best;
-    args[arg + ow] = index0 + at;
-  }
+export function runPool2x2(rt: Runtime, lay: Pool2x2Layout): void {
+  const { PL, KIND_POOL } = rt.winograd;
+  const job = new Int32Array(rt.desc.length);
+  // Four chunks per thread: a slower core takes fewer of them.
+  const per = Math.max(1, Math.ceil(lay.channels / (4 * kernelThreads())));
+  job[PL.KIND] = KIND_POOL;
+  job[PL.NCHUNKS] = Math.ceil(lay.channels / per);
+  job[PL.PPER] = per;
+  job[PL.PSRC] = lay.src;
+  job[PL.PCH] = lay.chStride;
+  job[PL.PROW] = lay.row;
+  job[PL.PPLANE] = lay.plane;
+  job[PL.PKD] = lay.kD;
+  job[PL.POD] = lay.outD;
+  job[PL.POH] = lay.outH;
+  job[PL.POW] = lay.outW;
+  job[PL.PNCH] = lay.channels;
+  job[PL.PDST] = lay.dst;
+  job[PL.PARG] = lay.arg;
+  job[PL.PINDEXED] = lay.indexed ? 1 : 0;
+  if (lay.channels > 0) runJob(rt, job);
 }
 
 /** Gradient of max pooling w.r.t. x: each dy goes to its argmax (summed where windows overlap). */

@@ -95,7 +95,7 @@ export function getRuntime(): Runtime {
   };
   const wasm = instance.exports as unknown as KernelExports;
   const driver = createDriver(wasm);
-  const winograd = createWinogradDriver(wasm, driver);
+  const winograd = createWinogradDriver(wasm, driver, heap);
   const lstmModule = new WebAssembly.Module(lstmModuleBytes(shared, MAX_PAGES));
   const lstm = new WebAssembly.Instance(lstmModule, { env: { mem: memory } }).exports as unknown as LstmKernels;
   const lstmDriver = createLstmDriver(lstm, driver);

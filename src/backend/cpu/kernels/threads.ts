@@ -73,7 +73,7 @@ const createWinogradDriver = ${createWinogradDriver.toString()};
 const createLstmDriver = ${createLstmDriver.toString()};
 const chunkRunner = ${chunkRunner.toString()};
 const driver = createDriver(instance.exports);
-const runChunk = chunkRunner(driver, createWinogradDriver(instance.exports, driver), createLstmDriver(lstm, driver));
+const runChunk = chunkRunner(driver, createWinogradDriver(instance.exports, driver, heap), createLstmDriver(lstm, driver));
 warmUp({ driver, heap, scratchBase });
 Atomics.add(ctrl, ${READY}, 1);
 let seen = Atomics.load(ctrl, ${SEQ});

@@ -1,8 +1,10 @@
 // Runs one chunk of a Winograd job on the calling thread or a worker: the weight transform of a
 // range of output channels into the GEMM's packed A layout, or a whole tile block of the forward
 // (input transform into this thread's scratch, the 64 products on the macro-kernel, output
-// transform with bias and optional relu), so a block never leaves its core's cache between the three steps. Its
-// source text runs in workers, so `createWinogradDriver` must stay self-contained: no imports, no outer references.
+// transform with bias and optional relu), so a block never leaves its core's cache between the three steps;
+// or a range of channels of a 2x2 / 2x2x2 max pool in the heap (the Winograd output boxes the fused
+// conv + pool pools, and maxPool3d's own inputs). Its source text runs in workers, so
+// `createWinogradDriver` must stay self-contained: no imports, no outer references.
 
 /** The wasm exports a Winograd chunk calls (winograd-module.ts, gemm-module.ts); addresses are bytes. */
 export interface WinogradExports {
@@ -38,6 +40,16 @@ export interface WinogradExports {
     relu: number,
   ): void;
   winoWeights(dst: number, src: number, count: number, rowBytes: number, tStride: number): void;
+  maxPoolRow(
+    y: number,
+    arg: number,
+    src: number,
+    count: number,
+    rowBytes: number,
+    planeBytes: number,
+    deep: number,
+    index: number,
+  ): void;
 }
 
 /** What `createWinogradDriver` returns: the descriptor fields, the job kinds, the chunk runner. */
@@ -78,9 +90,49 @@ export interface WinogradDriver {
     | 'YPITEM',
     number
   >;
+  /**
+   * A pool job's fields (its own layout; only NCHUNKS and KIND are shared): channel c's input at
+   * PSRC + c * PCH (rows PROW, planes PPLANE floats apart), windows 2x2 or 2x2x2 (PKD), output
+   * [PNCH, POD, POH, POW] at PDST and each maximum's index at PARG (counted from PSRC when PINDEXED,
+   * else from each row's first cell), PPER channels per chunk.
+   */
+  PL: Record<
+    | 'PSRC'
+    | 'PCH'
+    | 'PROW'
+    | 'PPLANE'
+    | 'PKD'
+    | 'POD'
+    | 'POH'
+    | 'POW'
+    | 'PNCH'
+    | 'PDST'
+    | 'PARG'
+    | 'PINDEXED'
+    | 'PPER'
+    | 'NCHUNKS'
+    | 'KIND',
+    number
+  >;
   /** Job kinds for the KIND field (0 is the GEMM driver's). */
   KIND_WEIGHTS: number;
   KIND_CONV: number;
+  KIND_POOL: number;
+  /**
+   * One output row of a 2x2 (kD 1) or 2x2x2 (kD 2) pool over the heap (offsets in floats): output
+   * i's window starts at `src + 2 i`. Four outputs per vector in wasm, the last outW % 4 here by the
+   * same rule; `arg` gets each maximum's index, counted from `index0` at `src`.
+   */
+  poolRow(
+    y: number,
+    arg: number,
+    src: number,
+    outW: number,
+    row: number,
+    plane: number,
+    kD: number,
+    index0: number,
+  ): void;
   /** The stride (floats) between the 64 points' copies of an n-float matrix. */
   skew(n: number): number;
   runChunk(d: Int32Array, chunk: number, thread: number): void;
@@ -95,8 +147,9 @@ export interface WinogradDriver {
 export function createWinogradDriver(
   exports: WinogradExports,
   gemm: { KC: number; NC: number; MR: number; NR: number },
+  heap: () => Float32Array,
 ): WinogradDriver {
-  const { macro, seg, winoIn, winoOut, winoWeights } = exports;
+  const { macro, seg, winoIn, winoOut, winoWeights, maxPoolRow } = exports;
   const { KC, NC, MR, NR } = gemm;
   const W = {
     WSRC: 0,
@@ -133,8 +186,26 @@ export function createWinogradDriver(
     SCRATCHSTRIDE: 35,
     KIND: 36,
   };
+  const PL = {
+    PSRC: 0,
+    PCH: 1,
+    PROW: 2,
+    PPLANE: 3,
+    PKD: 4,
+    POD: 5,
+    POH: 6,
+    POW: 7,
+    PNCH: 8,
+    PDST: 9,
+    NCHUNKS: W.NCHUNKS,
+    PARG: 11,
+    PINDEXED: 12,
+    PPER: 13,
+    KIND: W.KIND,
+  };
   const KIND_WEIGHTS = 1,
-    KIND_CONV = 2;
+    KIND_CONV = 2,
+    KIND_POOL = 3;
   const ZERO = 0;
   const P = 64;
   /**
@@ -265,10 +336,65 @@ export function createWinogradDriver(
     }
   }
 
+  function poolRow(
+    y: number,
+    arg: number,
+    src: number,
+    outW: number,
+    row: number,
+    plane: number,
+    kD: number,
+    index0: number,
+  ): void {
+    const vec = outW - (outW % 4);
+    if (vec > 0) maxPoolRow(y * 4, arg * 4, src * 4, vec, row * 4, plane * 4, kD - 1, index0);
+    if (vec === outW) return;
+    // The tail: the wasm kernel's rule (cells in (d, h, w) order, `v > best || v != v`).
+    const h = heap(),
+      args = new Int32Array(h.buffer, h.byteOffset, h.length);
+    for (let ow = vec; ow < outW; ow++) {
+      let best = -Infinity,
+        at = 2 * ow;
+      for (let dd = 0; dd < kD; dd++)
+        for (let k = 0; k < 4; k++) {
+          const i = 2 * ow + dd * plane + (k >> 1) * row + (k & 1),
+            v = h[src + i];
+          if (v > best || v !== v) {
+            best = v;
+            at = i;
+          }
+        }
+      h[y + ow] = best;
+      args[arg + ow] = index0 + at;
+    }
+  }
+
+  /** Pools channels chunk * PPER .. of a pool job, row by row. */
+  function poolChunk(d: Int32Array, chunk: number): void {
+    const per = d[PL.PPER],
+      c0 = chunk * per,
+      c1 = Math.min(d[PL.PNCH], c0 + per);
+    const outD = d[PL.POD],
+      outH = d[PL.POH],
+      outW = d[PL.POW],
+      kD = d[PL.PKD],
+      row = d[PL.PROW],
+      plane = d[PL.PPLANE];
+    for (let c = c0; c < c1; c++)
+      for (let od = 0; od < outD; od++)
+        for (let oh = 0; oh < outH; oh++) {
+          const rel = c * d[PL.PCH] + od * kD * plane + 2 * oh * row,
+            o = ((c * outD + od) * outH + oh) * outW;
+          poolRow(d[PL.PDST] + o, d[PL.PARG] + o, d[PL.PSRC] + rel, outW, row, plane, kD, d[PL.PINDEXED] ? rel : 0);
+        }
+  }
+
   function runChunk(d: Int32Array, chunk: number, thread: number): void {
-    if (d[W.KIND] === KIND_WEIGHTS) weightsChunk(d, chunk);
+    const kind = d[W.KIND];
+    if (kind === KIND_WEIGHTS) weightsChunk(d, chunk);
+    else if (kind === KIND_POOL) poolChunk(d, chunk);
     else convChunk(d, chunk, thread);
   }
 
-  return { W, KIND_WEIGHTS, KIND_CONV, skew, runChunk };
+  return { W, PL, KIND_WEIGHTS, KIND_CONV, KIND_POOL, skew, poolRow, runChunk };
 }

@@ -6,7 +6,7 @@
 // transform in one core's cache (winograd-driver.ts; the SIMD transforms in winograd-module.ts).
 // Forward only: the gradients stay on the direct path in conv3d.ts. Imports only this folder and the geometry type.
 import type { Conv3dGeometry, Pool3dGeometry } from '../../../tensor/geometry.js';
-import { isPlain2x2, maxPoolRow2x2 } from './pool3d.js';
+import { isPlain2x2, runPool2x2 } from './pool3d.js';
 import { newJob } from './gemm.js';
 import { getRuntime, type Runtime } from './runtime.js';
 import { kernelThreads, runJob } from './threads.js';
@@ -148,7 +148,7 @@ export function conv3dReluMaxPoolWinograd(
   return y;
 }
 
-/** Max pools one output box (layout [d][h][channel][w]) into `dst` as [channel][d][h][w]. */
+/** Max pools one output box (layout [d][h][channel][w]) into `dst` as [channel][d][h][w], on the kernel threads. */
 function poolBox(
   rt: Runtime,
   g: Conv3dGeometry,
@@ -158,15 +158,20 @@ function poolBox(
   dst: number,
   arg: number,
 ): void {
-  const { outD, outH, outW, kD } = pg;
-  const base = lay.yP + box * lay.ySize;
-  for (let co = 0; co < g.outChannels; co++)
-    for (let od = 0; od < outD; od++)
-      for (let oh = 0; oh < outH; oh++) {
-        const src = base + od * kD * lay.yPlane + 2 * oh * lay.yRow + co * lay.yCh,
-          o = ((co * outD + od) * outH + oh) * outW;
-        maxPoolRow2x2(rt, dst + o, arg + o, src, outW, lay.yRow, lay.yPlane, kD, 0);
-      }
+  runPool2x2(rt, {
+    src: lay.yP + box * lay.ySize,
+    chStride: lay.yCh,
+    row: lay.yRow,
+    plane: lay.yPlane,
+    channels: g.outChannels,
+    kD: pg.kD,
+    outD: pg.outD,
+    outH: pg.outH,
+    outW: pg.outW,
+    dst,
+    arg,
+    indexed: false,
+  });
 }
 
 const reluOf = (v: number): number => (v > 0 ? v : 0);
