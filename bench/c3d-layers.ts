@@ -1,17 +1,68 @@
 // Where the paper-size C3D clip forward spends its time: each layer of C3D.forward timed on its own
 // (the same ops, in the same order, in eval mode under noGrad; the cpu backend is synchronous, so an
-// op's time is its call), median of --rounds after a warm-up.
-// The sum is about the whole forward; bench/peers.ts times the forward itself against the peers.
-// Results: bench/results/c3d-layers.json. Run: node --import tsx bench/c3d-layers.ts [--rounds=3]
-import { maxPool3d, noGrad, randn, tidy, manualSeed, kernelInfo, type Tensor } from '../src/index.js';
+// op's time is its call), median of --rounds after a warm-up; beside it, the same layer in
+// onnxruntime-node (native MLAS, same threads, identical weights written as ONNX), read from its
+// profiler (each node's kernel time; conv + ReLU and fc + ReLU are one fused node there).
+// The sums are about the whole forwards; bench/peers.ts times the forwards themselves against the peers.
+// Results: bench/results/c3d-layers.json. Run: node --import tsx bench/c3d-layers.ts [--rounds=3] [--threads=2]
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ortNode from 'onnxruntime-node';
+import { maxPool3d, noGrad, randn, tidy, manualSeed, kernelInfo, setKernelThreads, type Tensor } from '../src/index.js';
 import { C3D } from '../src/models/index.js';
 import { c3dPools } from '../src/models/c3d.js';
 import { startWorkers, workerStats } from '../src/backend/cpu/kernels/threads.js';
+import { c3dToOnnx } from './onnx/c3d-onnx.js';
 import { report, type BenchRow } from './util.js';
 
-const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3);
+const flag = (name: string): string | undefined =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const rounds = Number(flag('rounds') ?? 3);
+const threads = Number(flag('threads') ?? 2);
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * onnxruntime-node's per-node kernel times (ms, median over `rounds` runs after a warm-up run),
+ * keyed by our layer names (conv1 ... fc7, pool1 ... pool5), from its JSON profile.
+ */
+async function ortLayerMs(model: C3D, x: Tensor): Promise<Record<string, number>> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plm-ort-prof-'));
+  try {
+    const session = await ortNode.InferenceSession.create(c3dToOnnx(model, 1), {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      enableProfiling: true,
+      profileFilePrefix: path.join(dir, 'c3d'),
+    });
+    const feeds = { clip: new ortNode.Tensor('float32', x.dataSync() as Float32Array, x.shape as number[]) };
+    for (let r = 0; r <= rounds; r++) await session.run(feeds);
+    session.endProfiling();
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
+    if (!file) throw new Error(`onnxruntime-node wrote no profile into ${dir}`);
+    const events = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Array<{
+      cat?: string;
+      name?: string;
+      dur?: number;
+    }>;
+    const runs: Record<string, number[]> = {};
+    for (const e of events) {
+      // Node events are named like "Conv_conv1_out_kernel_time" or "fused Gemm_fc6_out_kernel_time".
+      const layer =
+        e.cat === 'Node' && e.name?.endsWith('_kernel_time') ? /(conv\d[ab]?|pool\d|fc\d)/.exec(e.name) : null;
+      if (layer && e.dur !== undefined) (runs[layer[1]] ??= []).push(e.dur / 1000);
+    }
+    // The first run is the warm-up.
+    return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v.slice(1))]));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function main(): Promise<void> {
+  setKernelThreads(threads);
   startWorkers();
   while (workerStats().ready < kernelInfo().threads - 1) await new Promise((r) => setTimeout(r, 20));
   manualSeed(1);
@@ -50,7 +101,7 @@ async function main(): Promise<void> {
       }),
     );
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const ort = await ortLayerMs(m, x);
   // Multiply-adds x 2 of the conv and fc layers (each output: inputs x taps), counted as the direct method does.
   const fanIn: Record<string, number> = {
     conv1: m.conv1.inChannels * 27,
@@ -64,21 +115,25 @@ async function main(): Promise<void> {
     fc6: m.geometry.fc6In,
     fc7: m.geometry.featureSize,
   };
-  const flops = layers.map(([name], i) => {
-    const k = fanIn[name.split(' ')[0]];
-    return k ? 2 * k * outSizes[i] : undefined;
+  const peer = `onnxruntime-node ${ortNode.env.versions.node} x${threads} (profiler)`;
+  const rows: BenchRow[] = layers.map(([name], i) => {
+    const key = name.split(' ')[0];
+    const k = fanIn[key];
+    return {
+      case: `C3D paper forward: ${name}`,
+      ours: 'plm-ipe cpu',
+      peer,
+      oursMs: median(ms[i]),
+      peerMs: ort[key] ?? NaN,
+      flops: k ? 2 * k * outSizes[i] : undefined,
+    };
   });
-  const rows: BenchRow[] = layers.map(([name], i) => ({
-    case: `C3D paper forward: ${name}`,
-    ours: 'plm-ipe cpu',
-    peer: '-',
-    oursMs: median(ms[i]),
-    peerMs: NaN,
-    flops: flops[i],
-  }));
   const total = rows.reduce((s, r) => s + r.oursMs, 0);
-  console.log(`kernels ${JSON.stringify(kernelInfo())}; sum of the layers ${total.toFixed(0)} ms`);
-  report('c3d-layers', rows, { rounds, totalMs: total });
+  const peerTotal = Object.values(ort).reduce((s, v) => s + v, 0);
+  console.log(
+    `kernels ${JSON.stringify(kernelInfo())}; sum of the layers ${total.toFixed(0)} ms, onnxruntime-node's nodes ${peerTotal.toFixed(0)} ms`,
+  );
+  report('c3d-layers', rows, { rounds, threads, totalMs: total, peerTotalMs: peerTotal });
 }
 
 main().then(

@@ -347,6 +347,21 @@ async function torchCases(): Promise<{ rows: BenchRow[]; meta: Record<string, un
 }
 
 /**
+ * This process's peak RSS. On Linux, VmHWM of /proc/self/status: getrusage's maxRSS survives exec,
+ * so a child spawned by this (large) bench process would report at least the parent's RSS at the
+ * fork (1.6 GiB here, for a forward that peaks near 0.6 GiB).
+ */
+function peakRssBytes(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux: fall through
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+/**
  * Child-process measurement of peak memory: `forward` (one paper clip, eval) or `train` (one
  * training step: forward, CE on a 3-way head, backward, Adam). Prints one JSON line.
  */
@@ -394,7 +409,7 @@ async function memoryChild(kind: string): Promise<void> {
       paramBytes: params * 4,
       activationBytes: convOut * 4,
       rssBeforeBytes: rssBefore,
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      maxRssBytes: peakRssBytes(),
       wasmHeapBytes: getRuntime().memory.buffer.byteLength,
     }),
   );
