@@ -1,12 +1,24 @@
 // The cpu backend's whole-layer LSTM (lstmLayer / lstmLayerGrad) against the per-step path
 // (lstmCell per step, which the gradcheck and tfjs parity tests pin down): outputs, final states
-// and every gradient, with initial states and a variable-length mask; and one kernel thread
-// against two, bit for bit (the recurrence's chunks are batch rows, never a split sum).
+// and every gradient, with initial states and a variable-length mask; one kernel thread against
+// two, bit for bit (the recurrence's chunks are batch rows, never a split sum); and the forward's
+// saved state as resident heap blocks, which the backward reads in place (bit for bit the values
+// of plain arrays, freed when the op's tensors are).
 import { describe, expect, it } from 'vitest';
 import { lstmSequence, manualSeed, randn, tensor, tidy, type Tensor } from '../../src/index.js';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.js';
-import { kernelInfo, setKernelThreads } from '../../src/backend/cpu/kernels/index.js';
+import {
+  gemm,
+  kernelInfo,
+  releaseResident,
+  residentFloats,
+  residentOffset,
+  setKernelThreads,
+} from '../../src/backend/cpu/kernels/index.js';
 import { startWorkers, workerStats } from '../../src/backend/cpu/kernels/threads.js';
+import { getRuntime } from '../../src/backend/cpu/kernels/runtime.js';
+import { lstmLayerBackward, lstmLayerForward } from '../../src/backend/cpu/lstm-layer.js';
+import { random } from '../conformance/inputs.js';
 
 type Fused = Pick<CpuBackend, 'lstmLayer' | 'lstmLayerGrad'>;
 
@@ -89,5 +101,42 @@ describe.skipIf(kernelInfo().threads < 2)('cpu whole-layer LSTM on two threads',
     for (let i = 0; i < 5 && workerStats().chunks === before; i++) two = run(true, true, shape);
     expect(workerStats().chunks).toBeGreaterThan(before);
     one.forEach((v, i) => expect(two[i]).toEqual(v));
+  });
+});
+
+describe.skipIf(!getRuntime().shared)('cpu whole-layer LSTM: resident saved state', () => {
+  it("the backward reads the forward's resident blocks in place, after other kernels used and grew the heap", () => {
+    const [B, T, I, H] = [8, 6, 10, 12]; // B a multiple of 4: the gate activations are resident too
+    const G = 4 * H;
+    const x = random(T * B * I, 1),
+      wIh = random(G * I, 2),
+      wHh = random(G * H, 3),
+      bIh = random(G, 4),
+      bHh = random(G, 5);
+    const base = residentFloats();
+    const plain = lstmLayerForward(x, wIh, wHh, bIh, bHh, null, null, null, B, T, I, H);
+    const res = lstmLayerForward(x, wIh, wHh, bIh, bHh, null, null, null, B, T, I, H, true);
+    const saved = ['hs', 'cs', 'acts', 'out'] as const;
+    for (const k of saved) {
+      expect(residentOffset(res[k]), k).toBeGreaterThan(0);
+      expect(residentOffset(plain[k]), k).toBe(-1);
+      expect(res[k], k).toEqual(plain[k]);
+    }
+    // A product much larger than the layer's arena use runs between the passes.
+    const C = new Float32Array(600 * 700);
+    gemm(false, false, 600, 700, 500, random(600 * 500, 6), random(500 * 700, 7), C);
+    const dOut = random(T * B * H, 8),
+      dhT = random(B * H, 9);
+    const gPlain = lstmLayerBackward(dOut, dhT, null, x, wIh, wHh, plain, null, B, T, I, H, true);
+    const gRes = lstmLayerBackward(dOut, dhT, null, x, wIh, wHh, res, null, B, T, I, H, true);
+    for (const k of ['dxTm', 'dWih', 'dWhh', 'dBias', 'dh0', 'dc0'] as const) expect(gRes[k], k).toEqual(gPlain[k]);
+    for (const k of saved) releaseResident(res[k]);
+    expect(residentFloats()).toBe(base);
+  });
+
+  it("frees its blocks when the op's tensors are disposed", () => {
+    const base = residentFloats();
+    run(true, true, [8, 6, 10, 12]);
+    expect(residentFloats()).toBe(base);
   });
 });

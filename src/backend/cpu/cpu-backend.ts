@@ -18,6 +18,12 @@ class CpuData {
   constructor(public values: Float32Array) {}
 }
 
+/** Frees a resident array's heap block (kernels/resident.ts) when its handle is garbage-collected without dispose. */
+const residentBlocks =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<Float32Array>((view) => hot.releaseResident(view))
+    : null;
+
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
   private live = 0;
@@ -33,7 +39,9 @@ export class CpuBackend implements Backend {
   private box(values: Float32Array): DataId {
     this.live++;
     this.bytes += values.byteLength;
-    return new CpuData(values);
+    const id = new CpuData(values);
+    if (hot.residentOffset(values) >= 0) residentBlocks?.register(id, values, id);
+    return id;
   }
 
   /** The array behind a handle (no copy). */
@@ -60,6 +68,10 @@ export class CpuBackend implements Backend {
     const a = this.v(id);
     this.live--;
     this.bytes -= a.byteLength;
+    if (hot.residentOffset(a) >= 0) {
+      residentBlocks?.unregister(id);
+      hot.releaseResident(a);
+    }
     (id as CpuData).values = new Float32Array(0);
   }
   liveBuffers(): number {
@@ -211,6 +223,7 @@ export class CpuBackend implements Backend {
       T,
       I,
       H,
+      true,
     );
     return { hs: this.box(r.hs), cs: this.box(r.cs), output: this.box(r.out), acts: this.box(r.acts) };
   }

@@ -13,4 +13,6 @@ export {
   avgPool3dBackward,
   kernelInfo,
   setKernelThreads,
+  residentOffset,
+  releaseResident,
 } from './kernels/index.js';

@@ -2,11 +2,17 @@
 // kernel heap for the whole sequence: W_hh (or W_hh^T) is packed once; the recurrence is one job
 // whose chunks are groups of batch rows, each run through every step (product, then the wasm SIMD
 // cell) on one thread (kernels/lstm-driver.ts); the weight gradients are single products over all
-// steps. JavaScript only copies the inputs in and the results out, once per call. Imports only
-// the kernel internals; no node modules.
+// steps. JavaScript only copies the inputs in and the results out, once per call; on shared
+// memory the forward's saved state and output are resident heap blocks (kernels/resident.ts) that
+// the backward reads in place, so they are never copied out and back. Imports only the kernel
+// internals; no node modules.
 import { newJob, packA, packAFromHeap, packStackedT, runDenseProduct, type DenseProduct } from './kernels/gemm.js';
+import { residentBlock, residentOffset } from './kernels/resident.js';
 import { getRuntime, type Runtime } from './kernels/runtime.js';
 import { kernelThreads, runJob } from './kernels/threads.js';
+
+/** The backward cell gathers four rows of [B, H] arrays at a time: this many rows (times H floats) of slack past their end. */
+const BACKWARD_SLACK = 4;
 
 /** What {@link lstmLayerForward} returns (all time-major). */
 export interface LstmLayerForward {
@@ -83,7 +89,10 @@ function copyRows(
  * (`wIh` `[4H, I]`, `wHh` `[4H, H]`, gate order i, f, g, o); `maskTm` `[T*B]` (1 valid, 0 padded)
  * or null. Gates of step t are the column block t of a `[4H, T*Bp]` heap matrix (Bp: B rounded up
  * to 4, the cell's vector width): the input projection for all steps (one product), then each
- * step adds W_hh h_{t-1} into its block and the cell (biases added there) reads it.
+ * step adds W_hh h_{t-1} into its block and the cell (biases added there) reads it. With
+ * `resident`, hs, cs, acts and out may be resident heap blocks (kernels/resident.ts) that the
+ * backward reads in place; the caller must then free each with `releaseResident` (the cpu
+ * backend does on dispose).
  */
 export function lstmLayerForward(
   xTm: Float32Array,
@@ -98,26 +107,35 @@ export function lstmLayerForward(
   T: number,
   I: number,
   H: number,
+  resident = false,
 ): LstmLayerForward {
   const G = 4 * H,
     BH = B * H,
     Bp = Math.ceil(B / 4) * 4,
     TBp = T * Bp;
   const rt = getRuntime();
+  // The saved state and output as resident blocks (null: the arena, copied out below). hs and cs
+  // carry the backward cell's slack; acts only when its [T, 4H, Bp] heap layout is the [T, 4H, B] result.
+  const block = (n: number, slack = 0) => (resident ? residentBlock(n, slack) : null);
+  const hsR = block((T + 1) * BH, BACKWARD_SLACK * H),
+    csR = block((T + 1) * BH, BACKWARD_SLACK * H),
+    actsR = Bp === B ? block(T * 4 * H * B) : null,
+    outR = block(T * BH);
   rt.reset();
   const { MR } = rt.driver;
+  const at = (r: Float32Array | null, floats: number) => (r ? residentOffset(r) : rt.alloc(floats));
   const whP = rt.alloc(Math.ceil(G / MR) * MR * H),
     wiP = rt.alloc(Math.ceil(G / MR) * MR * I),
     xP = rt.alloc(TBp * I),
     gP = rt.alloc(G * TBp),
     biasP = rt.alloc(G),
-    hsP = rt.alloc((T + 1) * BH),
-    csP = rt.alloc((T + 1) * BH),
+    hsP = at(hsR, (T + 1) * BH),
+    csP = at(csR, (T + 1) * BH),
     hstP = rt.alloc(H * Bp),
     cstP = rt.alloc(H * Bp),
-    actsP = rt.alloc(T * 4 * H * Bp),
+    actsP = at(actsR, T * 4 * H * Bp),
     maskP = rt.alloc(TBp),
-    outP = rt.alloc(T * BH);
+    outP = at(outR, T * BH);
   packA(rt, wHh, 0, false, G, H, whP);
   packA(rt, wIh, 0, false, G, I, wiP);
   let heap = rt.heap();
@@ -135,13 +153,16 @@ export function lstmLayerForward(
   const heapAt = { wPack: whP, gates: gP, bias: biasP, hs: hsP, cs: csP, hst: hstP, cst: cstP, acts: actsP };
   runRecurrence(rt, rt.lstmDriver.KIND_FORWARD, { ...heapAt, mask: maskP, dOut: 0, out: outP }, h0 === null, B, T, H);
   heap = rt.heap();
-  const acts = new Float32Array(T * 4 * H * B);
-  copyRows(acts, 0, heap, actsP, T * 4 * H, B, Bp, B);
+  let acts = actsR;
+  if (!acts) {
+    acts = new Float32Array(T * 4 * H * B);
+    copyRows(acts, 0, heap, actsP, T * 4 * H, B, Bp, B);
+  }
   return {
-    hs: heap.slice(hsP, hsP + (T + 1) * BH),
-    cs: heap.slice(csP, csP + (T + 1) * BH),
+    hs: hsR ?? heap.slice(hsP, hsP + (T + 1) * BH),
+    cs: csR ?? heap.slice(csP, csP + (T + 1) * BH),
     acts,
-    out: heap.slice(outP, outP + T * BH),
+    out: outR ?? heap.slice(outP, outP + T * BH),
   };
 }
 
@@ -226,22 +247,25 @@ export function lstmLayerBackward(
   const rt = getRuntime();
   rt.reset();
   const { MR } = rt.driver;
-  // The cell gathers four rows of [B, H] arrays at a time: 4H floats of slack past their end.
-  const slack = 4 * H;
+  const slack = BACKWARD_SLACK * H;
+  // The forward's resident blocks are read in place; other arrays are copied into the arena.
+  const hsRes = residentOffset(fwd.hs, slack),
+    csRes = residentOffset(fwd.cs, slack),
+    actsRes = Bp === B ? residentOffset(fwd.acts) : -1;
   const whT = rt.alloc(Math.ceil(H / MR) * MR * G),
     dgP = rt.alloc(TB * G),
-    actsP = rt.alloc(T * 4 * H * Bp),
-    hsP = rt.alloc((T + 1) * BH + slack),
-    csP = rt.alloc((T + 1) * BH + slack),
+    actsP = actsRes >= 0 ? actsRes : rt.alloc(T * 4 * H * Bp),
+    hsP = hsRes >= 0 ? hsRes : rt.alloc((T + 1) * BH + slack),
+    csP = csRes >= 0 ? csRes : rt.alloc((T + 1) * BH + slack),
     dOutP = dOutTm ? rt.alloc(T * BH + slack) : 0,
     maskP = rt.alloc(T * Bp),
     dhP = rt.alloc(H * Bp),
     dcP = rt.alloc(H * Bp);
   packA(rt, wHh, 0, true, H, G, whT); // W_hh^T [H, 4H]
   let heap = rt.heap();
-  copyRows(heap, actsP, fwd.acts, 0, T * 4 * H, B, B, Bp);
-  heap.set(fwd.hs, hsP);
-  heap.set(fwd.cs, csP);
+  if (actsRes < 0) copyRows(heap, actsP, fwd.acts, 0, T * 4 * H, B, B, Bp);
+  if (hsRes < 0) heap.set(fwd.hs, hsP);
+  if (csRes < 0) heap.set(fwd.cs, csP);
   if (dOutTm) heap.set(dOutTm, dOutP);
   maskToHeap(heap, maskP, maskTm, B, Bp, T);
   toColumns(heap, dhP, dhT, B, Bp, H);

@@ -10,6 +10,7 @@ export { conv3dGradWeightWinograd, winogradGradWeightQualifies } from './winogra
 export { conv3dForwardWinograd, conv3dReluMaxPoolWinograd, winogradQualifies } from './winograd.js';
 export { maxPool3dForward, maxPool3dBackward, avgPool3dForward, avgPool3dBackward } from './pool3d.js';
 export { setKernelThreads } from './threads.js';
+export { residentOffset, releaseResident, residentFloats } from './resident.js';
 
 /**
  * Which path runs: `simd` is true when the WebAssembly SIMD GEMM kernel compiled (always, on

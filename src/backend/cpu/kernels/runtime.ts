@@ -62,6 +62,16 @@ export interface Runtime {
   /** The arena top, to hand back temporary space with `release`. */
   mark(): number;
   release(mark: number): void;
+  /**
+   * Reserves a block of `floats` that outlives kernel calls (a tensor kept in the heap; see
+   * resident.ts), below the per-call arena, growing memory as needed. Only between calls (the
+   * arena starts above the persistent blocks). Returns a float offset, or -1 past the heap limit.
+   */
+  persist(floats: number): number;
+  /** Hands a {@link persist} block back. */
+  unpersist(offset: number, floats: number): void;
+  /** Floats held by persistent blocks (tests, memory reports). */
+  persistentFloats(): number;
 }
 
 let runtime: Runtime | null = null;
@@ -104,15 +114,8 @@ export function getRuntime(): Runtime {
   // Floats 0..15 stay zero forever: the packers read padding from there.
   const scratchBase = 16;
   const jobBase = scratchBase + scratchStride * maxThreads;
-  let top = jobBase;
-  const ensure = (floats: number): void => {
-    if (!growToFit(memory, floats * 4, MAX_PAGES)) {
-      throw new Error(
-        `cpu kernels: a call needs ${((floats * 4) / 2 ** 20).toFixed(0)} MiB of kernel heap, more than the 2 GiB limit`,
-      );
-    }
-  };
-  ensure(jobBase);
+  const heapSpace = createHeapSpace(memory, jobBase);
+  heapSpace.ensure(jobBase);
   const descBuffer = shared ? new SharedArrayBuffer(64 * 4) : new ArrayBuffer(64 * 4);
   runtime = {
     memory,
@@ -131,8 +134,40 @@ export function getRuntime(): Runtime {
     scratchStride,
     desc: new Int32Array(descBuffer),
     heap,
+    reset: heapSpace.reset,
+    mark: heapSpace.mark,
+    release: heapSpace.release,
+    alloc: heapSpace.alloc,
+    persist: heapSpace.persist,
+    unpersist: heapSpace.unpersist,
+    persistentFloats: heapSpace.persistentFloats,
+  };
+  warmUp(runtime);
+  return runtime;
+}
+
+/**
+ * The heap above `jobBase` (floats): persistent blocks (resident tensors) in [jobBase, arenaBase),
+ * reused first-fit from a sorted list of holes; above them the per-call arena, a bump allocator
+ * that every public kernel call resets.
+ */
+function createHeapSpace(memory: WebAssembly.Memory, jobBase: number) {
+  let top = jobBase,
+    arenaBase = jobBase,
+    persistent = 0;
+  const free: Array<{ off: number; size: number }> = [];
+  const ensure = (floats: number): void => {
+    if (!growToFit(memory, floats * 4, MAX_PAGES)) {
+      throw new Error(
+        `cpu kernels: a call needs ${((floats * 4) / 2 ** 20).toFixed(0)} MiB of kernel heap, more than the 2 GiB limit`,
+      );
+    }
+  };
+  const aligned = (floats: number): number => Math.ceil(floats / 16) * 16;
+  return {
+    ensure,
     reset: () => {
-      top = jobBase;
+      top = arenaBase;
     },
     mark: () => top,
     release: (m: number) => {
@@ -140,13 +175,51 @@ export function getRuntime(): Runtime {
     },
     alloc: (floats: number) => {
       const p = top;
-      top += Math.ceil(floats / 16) * 16;
+      top += aligned(floats);
       ensure(top);
       return p;
     },
+    persist: (floats: number) => {
+      const size = aligned(floats);
+      const hole = free.findIndex((f) => f.size >= size);
+      let off: number;
+      if (hole >= 0) {
+        off = free[hole].off;
+        if (free[hole].size === size) free.splice(hole, 1);
+        else free[hole] = { off: off + size, size: free[hole].size - size };
+      } else {
+        if (!growToFit(memory, (arenaBase + size) * 4, MAX_PAGES)) return -1;
+        off = arenaBase;
+        arenaBase += size;
+      }
+      persistent += size;
+      top = Math.max(top, arenaBase);
+      return off;
+    },
+    unpersist: (offset: number, floats: number) => {
+      const size = aligned(floats);
+      persistent -= size;
+      let i = free.findIndex((f) => f.off > offset);
+      if (i < 0) i = free.length;
+      free.splice(i, 0, { off: offset, size });
+      // Merge with the next hole, then the previous one.
+      if (i + 1 < free.length && free[i].off + free[i].size === free[i + 1].off) {
+        free[i].size += free[i + 1].size;
+        free.splice(i + 1, 1);
+      }
+      if (i > 0 && free[i - 1].off + free[i - 1].size === free[i].off) {
+        free[i - 1].size += free[i].size;
+        free.splice(i, 1);
+      }
+      // A hole at the top of the persistent blocks goes back to the arena.
+      const last = free[free.length - 1];
+      if (last && last.off + last.size === arenaBase) {
+        arenaBase = last.off;
+        free.pop();
+      }
+    },
+    persistentFloats: () => persistent,
   };
-  warmUp(runtime);
-  return runtime;
 }
 
 /** One entry for every job kind; also the workers' (its source text runs there). */
