@@ -20,16 +20,6 @@ export interface KernelExports extends DriverExports, WinogradExports {
   copyRows(dst: number, dstStride: number, src: number, srcStride: number, rows: number, len: number): void;
   winoGradOut(dst: number, src: number, count: number, tStride: number, rowBytes: number, planeBytes: number): void;
   winoWeightsGrad(dst: number, src: number, count: number, tStride: number): void;
-  maxPoolRow(
-    y: number,
-    arg: number,
-    src: number,
-    count: number,
-    rowBytes: number,
-    planeBytes: number,
-    deep: number,
-    index: number,
-  ): void;
 }
 
 export interface Runtime {

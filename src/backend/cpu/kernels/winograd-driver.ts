@@ -118,21 +118,6 @@ export interface WinogradDriver {
   KIND_WEIGHTS: number;
   KIND_CONV: number;
   KIND_POOL: number;
-  /**
-   * One output row of a 2x2 (kD 1) or 2x2x2 (kD 2) pool over the heap (offsets in floats): output
-   * i's window starts at `src + 2 i`. Four outputs per vector in wasm, the last outW % 4 here by the
-   * same rule; `arg` gets each maximum's index, counted from `index0` at `src`.
-   */
-  poolRow(
-    y: number,
-    arg: number,
-    src: number,
-    outW: number,
-    row: number,
-    plane: number,
-    kD: number,
-    index0: number,
-  ): void;
   /** The stride (floats) between the 64 points' copies of an n-float matrix. */
   skew(n: number): number;
   runChunk(d: Int32Array, chunk: number, thread: number): void;
@@ -336,6 +321,11 @@ export function createWinogradDriver(
     }
   }
 
+  /**
+   * One output row of a 2x2 (kD 1) or 2x2x2 (kD 2) pool over the heap (offsets in floats): output
+   * i's window starts at `src + 2 i`. Four outputs per vector in wasm, the last outW % 4 here by the
+   * same rule; `arg` gets each maximum's index, counted from `index0` at `src`.
+   */
   function poolRow(
     y: number,
     arg: number,
@@ -396,5 +386,5 @@ export function createWinogradDriver(
     else convChunk(d, chunk, thread);
   }
 
-  return { W, PL, KIND_WEIGHTS, KIND_CONV, KIND_POOL, skew, poolRow, runChunk };
+  return { W, PL, KIND_WEIGHTS, KIND_CONV, KIND_POOL, skew, runChunk };
 }
