@@ -3,6 +3,8 @@
 // (test/conformance/rows/primitives.ts); the tolerance 1e-5 of max |ref| is explained there.
 import { describe, expect, it } from 'vitest';
 import { gemm, kernelInfo } from '../../src/backend/cpu/kernels/index.js';
+import { newJob, packA, runDenseProduct } from '../../src/backend/cpu/kernels/gemm.js';
+import { getRuntime } from '../../src/backend/cpu/kernels/runtime.js';
 import { gemmReference } from '../../src/backend/cpu/reference.js';
 import { maxRelErr } from '../conformance/compare.js';
 import { random } from '../conformance/inputs.js';
@@ -47,5 +49,42 @@ describe('gemm', () => {
     expect(() => gemm(false, false, 4, 4, 4, new Float32Array(15), new Float32Array(16), new Float32Array(16))).toThrow(
       /gemm: A needs 16/,
     );
+  });
+});
+
+describe('batched dense products', () => {
+  // runDenseProduct's `batch`: products of one shape in one job, one per chunk when there are
+  // enough of them (the Winograd weight gradient's 64 points), or split as a single product otherwise.
+  it.each([
+    ['many products, one per chunk', 9, 13, 21, 300, true],
+    ['two products, split within each', 2, 37, 41, 1400, false],
+  ])('%s equal the products one at a time', (_name, count, M, N, K, bTrans) => {
+    const rt = getRuntime();
+    rt.reset();
+    const { MR } = rt.driver;
+    const aPT = Math.ceil(M / MR) * MR * K + 8,
+      bPT = K * N + 4,
+      cPT = M * N + 12;
+    const aP = rt.alloc(count * aPT),
+      b = rt.alloc(count * bPT),
+      c = rt.alloc(count * cPT);
+    const A = random(count * M * K, 5),
+      B = random(count * bPT, 6),
+      C0 = random(count * cPT, 7);
+    for (let i = 0; i < count; i++) packA(rt, A, i * M * K, false, M, K, aP + i * aPT);
+    rt.heap().set(B, b);
+    rt.heap().set(C0, c);
+    const p = { aPack: aP, b, bTrans, bLd: bTrans ? K : N, c, ldc: N, accumulate: true };
+    runDenseProduct(rt, newJob(rt), M, N, K, p, { count, a: aPT, b: bPT, c: cPT });
+    const C = rt.heap().slice(c, c + count * cPT);
+    for (let i = 0; i < count; i++) {
+      const ref = gemmReference(false, bTrans, M, N, K, A, B, i * M * K, i * bPT);
+      for (let j = 0; j < M * N; j++) ref[j] += C0[i * cPT + j];
+      expect(maxRelErr(C.subarray(i * cPT, i * cPT + M * N), ref)).toBeLessThan(1e-5);
+      // The gap between one product's C and the next is left alone.
+      expect(Array.from(C.subarray(i * cPT + M * N, (i + 1) * cPT))).toEqual(
+        Array.from(C0.subarray(i * cPT + M * N, (i + 1) * cPT)),
+      );
+    }
   });
 });

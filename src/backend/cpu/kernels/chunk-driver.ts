@@ -50,6 +50,10 @@ export interface Driver {
     | 'SCRATCH'
     | 'SCRATCHSTRIDE'
     | 'KIND'
+    | 'BATCH'
+    | 'ABATCH'
+    | 'BBATCH'
+    | 'CBATCH'
     | 'SIZE',
     number
   >;
@@ -151,7 +155,13 @@ export function createDriver(exports: DriverExports): Driver {
     SCRATCHSTRIDE: 35,
     // 0: a GEMM chunk (this driver); other kinds are Winograd jobs (winograd-driver.ts).
     KIND: 36,
-    SIZE: 37,
+    // BATCH > 1 (dense B only): that many products of one shape in one job, the next product's A,
+    // B and C ABATCH, BBATCH and CBATCH floats on; NCHUNKS counts the chunks of all of them.
+    BATCH: 37,
+    ABATCH: 38,
+    BBATCH: 39,
+    CBATCH: 40,
+    SIZE: 41,
   };
   const B_DENSE = 0,
     B_IM2COL = 1,
@@ -191,9 +201,8 @@ export function createDriver(exports: DriverExports): Driver {
   }
 
   /** Dense B (row-major [K, N], or [N, K] when transposed) into NR-column panels. */
-  function packDense(d: Int32Array, pc: number, kc: number, jc: number, nc: number, dst: number): void {
-    const off = d[F.BOFF],
-      ld = d[F.BLD];
+  function packDense(d: Int32Array, off: number, pc: number, kc: number, jc: number, nc: number, dst: number): void {
+    const ld = d[F.BLD];
     if (d[F.BTRANS] === 0) {
       jumpBytes = (kc - 1) * NR * 4;
       for (let k = 0; k < kc; k++) {
@@ -340,11 +349,16 @@ export function createDriver(exports: DriverExports): Driver {
       );
   }
 
-  function runChunk(d: Int32Array, chunk: number, thread: number): void {
+  function runChunk(d: Int32Array, job: number, thread: number): void {
     const M = d[F.M],
       N = d[F.N],
       K = d[F.K],
       ncc = d[F.NCOLCHUNKS];
+    // A batched job's chunks run product by product.
+    const batch = d[F.BATCH] > 1 ? d[F.BATCH] : 1,
+      perProduct = d[F.NCHUNKS] / batch,
+      item = Math.floor(job / perProduct),
+      chunk = job - item * perProduct;
     const rc = Math.floor(chunk / ncc),
       cc = chunk - rc * ncc;
     const r0 = rc * d[F.ROWCHUNK],
@@ -359,15 +373,16 @@ export function createDriver(exports: DriverExports): Driver {
       tile = bufB + KC * NC,
       tmp = tile + MR * NR;
     const mPad = Math.ceil(M / MR) * MR,
-      aPack = d[F.APACK],
-      cOff = d[F.C],
+      aPack = d[F.APACK] + item * d[F.ABATCH],
+      cOff = d[F.C] + item * d[F.CBATCH],
+      bOff = d[F.BOFF] + item * d[F.BBATCH],
       ldc = d[F.LDC],
       kind = d[F.BKIND];
     for (let jc = c0; jc < c1; jc += NC) {
       const nc = Math.min(NC, c1 - jc);
       for (let pc = 0; pc < K; pc += KC) {
         const kc = Math.min(KC, K - pc);
-        if (kind === B_DENSE) packDense(d, pc, kc, jc, nc, bufB);
+        if (kind === B_DENSE) packDense(d, bOff, pc, kc, jc, nc, bufB);
         else if (kind === B_IM2COL) packIm2col(d, pc, kc, jc, nc, bufB);
         else packIm2colT(d, pc, kc, jc, nc, bufB, tmp);
         const acc = d[F.ACC] !== 0 || pc > 0 ? 1 : 0;

@@ -160,10 +160,44 @@ export interface DenseProduct {
   accumulate: boolean;
 }
 
-/** Plans and runs C (+)= A·B of a dense B on the kernel threads, reusing `job`. */
-export function runDenseProduct(rt: Runtime, job: Int32Array, M: number, N: number, K: number, p: DenseProduct): void {
+/** `count` products of one shape, each one's operands `a`, `b` and `c` floats after the previous one's. */
+export interface ProductBatch {
+  count: number;
+  a: number;
+  b: number;
+  c: number;
+}
+
+/**
+ * Plans and runs C (+)= A·B of a dense B on the kernel threads, reusing `job`; with `batch`, that
+ * many products in one job (one hand-over to the threads instead of one per product; a product per
+ * chunk when there are enough of them, so no two threads pack the same B).
+ */
+export function runDenseProduct(
+  rt: Runtime,
+  job: Int32Array,
+  M: number,
+  N: number,
+  K: number,
+  p: DenseProduct,
+  batch?: ProductBatch,
+): void {
   const { F, B_DENSE } = rt.driver;
-  planChunks(rt, job, M, N, K);
+  const count = batch ? batch.count : 1;
+  if (count > 1 && count >= 2 * kernelThreads()) {
+    job[F.M] = M;
+    job[F.N] = N;
+    job[F.K] = K;
+    job[F.ROWCHUNK] = Math.ceil(M / rt.driver.MR) * rt.driver.MR;
+    job[F.COLCHUNK] = Math.ceil(N / rt.driver.NR) * rt.driver.NR;
+    job[F.NCOLCHUNKS] = 1;
+    job[F.NCHUNKS] = 1;
+  } else planChunks(rt, job, M, N, K);
+  job[F.BATCH] = count;
+  job[F.NCHUNKS] *= count;
+  job[F.ABATCH] = batch ? batch.a : 0;
+  job[F.BBATCH] = batch ? batch.b : 0;
+  job[F.CBATCH] = batch ? batch.c : 0;
   job[F.APACK] = p.aPack;
   job[F.C] = p.c;
   job[F.LDC] = p.ldc;

@@ -18,7 +18,6 @@ export interface KernelExports extends DriverExports, WinogradExports {
   copy4(dst: number, src: number, srcStrideBytes: number, count: number): void;
   reluInPlace(ptr: number, count: number): void;
   copyRows(dst: number, dstStride: number, src: number, srcStride: number, rows: number, len: number): void;
-  winoGradOut(dst: number, src: number, count: number, tStride: number, rowBytes: number, planeBytes: number): void;
   winoWeightsGrad(dst: number, src: number, count: number, tStride: number): void;
 }
 

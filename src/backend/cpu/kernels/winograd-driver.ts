@@ -3,7 +3,8 @@
 // (input transform into this thread's scratch, the 64 products on the macro-kernel, output
 // transform with bias and optional relu), so a block never leaves its core's cache between the three steps;
 // or a range of channels of a 2x2 / 2x2x2 max pool in the heap (the Winograd output boxes the fused
-// conv + pool pools, and maxPool3d's own inputs). Its source text runs in workers, so
+// conv + pool pools, and maxPool3d's own inputs); or a range of channels of the weight gradient's
+// transforms (winograd-grad.ts). Its source text runs in workers, so
 // `createWinogradDriver` must stay self-contained: no imports, no outer references.
 
 /** The wasm exports a Winograd chunk calls (winograd-module.ts, gemm-module.ts); addresses are bytes. */
@@ -40,6 +41,8 @@ export interface WinogradExports {
     relu: number,
   ): void;
   winoWeights(dst: number, src: number, count: number, rowBytes: number, tStride: number): void;
+  winoGradOut(dst: number, src: number, count: number, tStride: number, rowBytes: number, planeBytes: number): void;
+  packA4(dst: number, src: number, ldBytes: number, kc: number, dstStrideBytes: number): void;
   maxPoolRow(
     y: number,
     arg: number,
@@ -114,10 +117,46 @@ export interface WinogradDriver {
     | 'KIND',
     number
   >;
+  /**
+   * A weight-gradient transform job's fields (shared with W where the meaning is the same: CI, CO,
+   * the boxes, TH, GPR, NCHUNKS, KIND): tile groups GG0 .. GG0 + GNG of one batch item. The first
+   * NINCHUNKS chunks take CIPER input channels each into V (VBASE, points VT apart, [Ci x tiles]);
+   * each later chunk takes MR output channels into M (GMBASE, points GMT apart, [Co x tiles]) and
+   * packs those rows of every point's M into its packed A (APACK, points APT apart, MPAD rows).
+   */
+  GR: Record<
+    | 'CI'
+    | 'CO'
+    | 'APACK'
+    | 'APT'
+    | 'MPAD'
+    | 'CIPER'
+    | 'GMBASE'
+    | 'GMT'
+    | 'NCHUNKS'
+    | 'XP'
+    | 'XPCH'
+    | 'XPPLANE'
+    | 'XPROW'
+    | 'YP'
+    | 'YPCH'
+    | 'YPPLANE'
+    | 'YPROW'
+    | 'TH'
+    | 'GPR'
+    | 'GG0'
+    | 'GNG'
+    | 'VBASE'
+    | 'VT'
+    | 'NINCHUNKS'
+    | 'KIND',
+    number
+  >;
   /** Job kinds for the KIND field (0 is the GEMM driver's). */
   KIND_WEIGHTS: number;
   KIND_CONV: number;
   KIND_POOL: number;
+  KIND_GRAD: number;
   /** The stride (floats) between the 64 points' copies of an n-float matrix. */
   skew(n: number): number;
   runChunk(d: Int32Array, chunk: number, thread: number): void;
@@ -134,7 +173,7 @@ export function createWinogradDriver(
   gemm: { KC: number; NC: number; MR: number; NR: number },
   heap: () => Float32Array,
 ): WinogradDriver {
-  const { macro, seg, winoIn, winoOut, winoWeights, maxPoolRow } = exports;
+  const { macro, seg, winoIn, winoOut, winoWeights, winoGradOut, packA4, maxPoolRow } = exports;
   const { KC, NC, MR, NR } = gemm;
   const W = {
     WSRC: 0,
@@ -188,9 +227,37 @@ export function createWinogradDriver(
     PPER: 13,
     KIND: W.KIND,
   };
+  const GR = {
+    CO: W.CO,
+    CI: W.CI,
+    APACK: W.APACK,
+    APT: 4,
+    MPAD: W.MPAD,
+    CIPER: 6,
+    GMBASE: 8,
+    GMT: 9,
+    NCHUNKS: W.NCHUNKS,
+    XP: W.XP,
+    XPCH: W.XPCH,
+    XPPLANE: W.XPPLANE,
+    XPROW: W.XPROW,
+    YP: W.YP,
+    YPCH: W.YPCH,
+    YPPLANE: W.YPPLANE,
+    YPROW: W.YPROW,
+    TH: W.TH,
+    GPR: W.GPR,
+    GG0: 21,
+    GNG: 22,
+    VBASE: W.VBASE,
+    VT: 26,
+    NINCHUNKS: 27,
+    KIND: W.KIND,
+  };
   const KIND_WEIGHTS = 1,
     KIND_CONV = 2,
-    KIND_POOL = 3;
+    KIND_POOL = 3,
+    KIND_GRAD = 4;
   const ZERO = 0;
   const P = 64;
   /**
@@ -379,12 +446,74 @@ export function createWinogradDriver(
         }
   }
 
+  /**
+   * One chunk of the weight gradient's transforms: V = B^T x B of some input channels, or M = A dy
+   * A^T of MR output channels, then those M rows of every point packed for the macro-kernel (rows
+   * past Co zero). Each channel's tiles are contiguous per point (panelBytes 32: both halves of a
+   * "panel row" are the next 16 bytes).
+   */
+  function gradChunk(d: Int32Array, chunk: number): void {
+    const g0 = d[GR.GG0],
+      g1 = g0 + d[GR.GNG],
+      tiles = 4 * d[GR.GNG];
+    if (chunk < d[GR.NINCHUNKS]) {
+      const c0 = chunk * d[GR.CIPER],
+        c1 = Math.min(d[GR.CI], c0 + d[GR.CIPER]);
+      const xRow = d[GR.XPROW],
+        xPlane = d[GR.XPPLANE],
+        vt = d[GR.VT];
+      for (let ci = c0; ci < c1; ci++) {
+        const vci = d[GR.VBASE] + ci * tiles,
+          xci = d[GR.XP] + ci * d[GR.XPCH];
+        stretches(d, g0, g1, (run, gl, a, b, gi) => {
+          const src = xci + 2 * a * xPlane + 2 * b * xRow + 8 * gi;
+          winoIn((vci + 4 * gl) * 4, src * 4, run, 0, 32, xRow * 4, xPlane * 4, vt * 4);
+        });
+      }
+      return;
+    }
+    const Co = d[GR.CO],
+      co0 = (chunk - d[GR.NINCHUNKS]) * MR,
+      co1 = Math.min(Co, co0 + MR);
+    const yRow = d[GR.YPROW],
+      yPlane = d[GR.YPPLANE],
+      mBase = d[GR.GMBASE],
+      mt = d[GR.GMT];
+    for (let co = co0; co < co1; co++) {
+      const mco = mBase + co * tiles,
+        yco = d[GR.YP] + co * d[GR.YPCH];
+      stretches(d, g0, g1, (run, gl, a, b, gi) => {
+        const src = yco + 2 * a * yPlane + 2 * b * yRow + 8 * gi;
+        winoGradOut((mco + 4 * gl) * 4, src * 4, run, mt * 4, yRow * 4, yPlane * 4);
+      });
+    }
+    // The packed A layout of gemm.ts's packAFromHeap: K blocks of KC, MR rows interleaved per k.
+    const mPad = d[GR.MPAD],
+      rows = co1 - co0;
+    for (let t = 0; t < P; t++) {
+      const raw = mBase + t * mt,
+        dst = d[GR.APACK] + t * d[GR.APT];
+      for (let pc = 0; pc < tiles; pc += KC) {
+        const kc = Math.min(KC, tiles - pc),
+          p = dst + pc * mPad + co0 * kc;
+        if (rows === MR) {
+          packA4(p * 4, (raw + co0 * tiles + pc) * 4, tiles * 4, kc, 16);
+          continue;
+        }
+        const h = heap();
+        for (let k = 0; k < kc; k++)
+          for (let r = 0; r < MR; r++) h[p + k * MR + r] = r < rows ? h[raw + (co0 + r) * tiles + pc + k] : 0;
+      }
+    }
+  }
+
   function runChunk(d: Int32Array, chunk: number, thread: number): void {
     const kind = d[W.KIND];
     if (kind === KIND_WEIGHTS) weightsChunk(d, chunk);
     else if (kind === KIND_POOL) poolChunk(d, chunk);
+    else if (kind === KIND_GRAD) gradChunk(d, chunk);
     else convChunk(d, chunk, thread);
   }
 
-  return { W, PL, KIND_WEIGHTS, KIND_CONV, KIND_POOL, skew, runChunk };
+  return { W, PL, GR, KIND_WEIGHTS, KIND_CONV, KIND_POOL, KIND_GRAD, skew, runChunk };
 }

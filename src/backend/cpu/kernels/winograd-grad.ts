@@ -2,14 +2,16 @@
 // dU[t] = sum over tiles of (A dy A^T)[t] x (B^T x B)[t]^T, 64 products [Cout x tiles] x [tiles x Cin]
 // on the threaded GEMM, then dW = G^T dU G per (Cout, Cin) pair. 3.4x fewer multiplications than
 // dy x im2col(x)^T, and no im2col packing, which dominates the direct path at small channel counts.
-// The transforms run on the calling thread (winograd-module.ts). Imports only this folder and the geometry type.
+// The transforms, and the packing of each point's M for the products, are one threaded job per tile
+// chunk (winograd-driver.ts's gradChunk). Imports only this folder and the geometry type.
 import type { Conv3dGeometry } from '../../../tensor/geometry.js';
-import { newJob, packA, runDenseProduct } from './gemm.js';
+import { newJob, runDenseProduct } from './gemm.js';
 import { boxesOf, checkWinogradArgs, copyInPadded, winogradQualifies, type Boxes } from './winograd.js';
 import { getRuntime, type Runtime } from './runtime.js';
+import { kernelThreads, runJob } from './threads.js';
 
 const P = 64;
-/** One tile chunk's transformed input and dy stay under this many floats (32 MiB). */
+/** One tile chunk's transformed input and dy (and dy's packed copy) stay under this many floats (32 MiB). */
 const CHUNK_FLOATS = 1 << 23;
 
 /**
@@ -35,7 +37,10 @@ interface GradLayout extends Boxes {
   vt: number;
   m: number;
   mt: number;
+  /** Each point's M[t] packed for the macro-kernel (mPad rows), `apt` floats apart. */
   aP: number;
+  apt: number;
+  mPad: number;
   /** dU[t] [Cout x ciPad] at dU + t * dUt. */
   dU: number;
   dUt: number;
@@ -49,17 +54,19 @@ function layOut(rt: Runtime, g: Conv3dGeometry, maxGroups: number): GradLayout {
     skew = rt.winograd.skew;
   const boxes = boxesOf(g),
     { nGroups, xSize, ySize } = boxes;
-  const gpc = Math.max(1, Math.min(nGroups, maxGroups, Math.floor(CHUNK_FLOATS / (P * 4 * (Ci + Co)))));
+  const mPad = Math.ceil(Co / MR) * MR;
+  const gpc = Math.max(1, Math.min(nGroups, maxGroups, Math.floor(CHUNK_FLOATS / (P * 4 * (Ci + Co + mPad)))));
   const tiles = 4 * gpc,
     ciPad = Math.ceil(Ci / 4) * 4;
   const vt = skew(Ci * tiles),
     mt = skew(Co * tiles),
+    apt = skew(mPad * tiles),
     dUt = skew(Co * ciPad);
-  // packA copies its source (here the heap itself) into the arena first; reserve that space now so
-  // it never grows the memory while holding a view (a non-shared memory's views detach on growth).
+  // Reserve the whole call's heap now so it never grows the memory while a view is held (a
+  // non-shared memory's views detach on growth).
   const mark = rt.mark();
   const stage = Math.max(Ci * g.inVolume, Co * g.outVolume);
-  rt.alloc(xSize + ySize + stage + P * (vt + mt + dUt) + 3 * (Co + MR) * tiles + Co * Ci * 27 + 1024);
+  rt.alloc(xSize + ySize + stage + P * (vt + mt + apt + dUt) + Co * Ci * 27 + 1024);
   rt.release(mark);
   return {
     ...boxes,
@@ -71,7 +78,9 @@ function layOut(rt: Runtime, g: Conv3dGeometry, maxGroups: number): GradLayout {
     vt,
     m: rt.alloc(P * mt),
     mt,
-    aP: rt.alloc(Math.ceil(Co / MR) * MR * tiles),
+    aP: rt.alloc(P * apt),
+    apt,
+    mPad,
     dU: rt.alloc(P * dUt),
     dUt,
     ciPad,
@@ -114,19 +123,16 @@ export function conv3dGradWeightWinograd(
     for (let g0 = 0; g0 < nGroups; g0 += lay.gpc) {
       const ng = Math.min(lay.gpc, nGroups - g0);
       transformChunk(rt, g, lay, g0, ng);
-      for (let t = 0; t < P; t++) {
-        // dU[t] [Co x Ci] (+)= M[t] [Co x tiles] x V[t]^T, V[t] stored [Ci x tiles].
-        packA(rt, rt.heap(), lay.m + t * lay.mt, false, Co, 4 * ng, lay.aP);
-        runDenseProduct(rt, job, Co, Ci, 4 * ng, {
-          aPack: lay.aP,
-          b: lay.v + t * lay.vt,
-          bTrans: true,
-          bLd: 4 * ng,
-          c: lay.dU + t * lay.dUt,
-          ldc: lay.ciPad,
-          accumulate: !first,
-        });
-      }
+      // dU[t] [Co x Ci] (+)= M[t] [Co x tiles] x V[t]^T (V[t] stored [Ci x tiles]), all 64 points in one job.
+      runDenseProduct(
+        rt,
+        job,
+        Co,
+        Ci,
+        4 * ng,
+        { aPack: lay.aP, b: lay.v, bTrans: true, bLd: 4 * ng, c: lay.dU, ldc: lay.ciPad, accumulate: !first },
+        { count: P, a: lay.apt, b: lay.vt, c: lay.dUt },
+      );
       first = false;
     }
   }
@@ -157,40 +163,42 @@ function copyBoxes(
     }
 }
 
-/** V = B^T x B and M = A dy A^T of tile groups g0..g0+ng, each channel's tiles contiguous per point. */
+/**
+ * V = B^T x B and M = A dy A^T of tile groups g0..g0+ng, each channel's tiles contiguous per point,
+ * and every point's M packed for the products: one job, its chunks a few input channels or MR
+ * output channels each (several per thread, so a slower core takes fewer).
+ */
 function transformChunk(rt: Runtime, g: Conv3dGeometry, lay: GradLayout, g0: number, ng: number): void {
-  const w = rt.wasm,
-    tiles = 4 * ng;
-  for (let gr = g0; gr < g0 + ng;) {
-    const r = Math.floor(gr / lay.gpr),
-      gi = gr - r * lay.gpr,
-      run = Math.min(g0 + ng - gr, lay.gpr - gi);
-    const a = Math.floor(r / lay.tH),
-      b = r - a * lay.tH,
-      j = 4 * (gr - g0);
-    const xs = lay.xP + 2 * a * lay.xPlane + 2 * b * lay.xRow + 8 * gi;
-    // Contiguous tiles: with panelBytes 32 both halves of a "panel row" are the next 16 bytes.
-    for (let ci = 0; ci < g.inChannels; ci++)
-      w.winoIn(
-        (lay.v + ci * tiles + j) * 4,
-        (xs + ci * lay.xCh) * 4,
-        run,
-        0,
-        32,
-        lay.xRow * 4,
-        lay.xPlane * 4,
-        lay.vt * 4,
-      );
-    const ys = lay.yP + 2 * a * lay.yPlane + 2 * b * lay.yRow + 8 * gi;
-    for (let co = 0; co < g.outChannels; co++)
-      w.winoGradOut(
-        (lay.m + co * tiles + j) * 4,
-        (ys + co * lay.yCh) * 4,
-        run,
-        lay.mt * 4,
-        lay.yRow * 4,
-        lay.yPlane * 4,
-      );
-    gr += run;
-  }
+  const { GR, KIND_GRAD } = rt.winograd;
+  const Ci = g.inChannels,
+    Co = g.outChannels;
+  const job = new Int32Array(rt.desc.length);
+  const ciPer = Math.max(1, Math.ceil(Ci / (4 * kernelThreads()))),
+    nIn = Math.ceil(Ci / ciPer);
+  job[GR.KIND] = KIND_GRAD;
+  job[GR.NINCHUNKS] = nIn;
+  job[GR.NCHUNKS] = nIn + Math.ceil(Co / rt.driver.MR);
+  job[GR.CIPER] = ciPer;
+  job[GR.CI] = Ci;
+  job[GR.CO] = Co;
+  job[GR.GG0] = g0;
+  job[GR.GNG] = ng;
+  job[GR.TH] = lay.tH;
+  job[GR.GPR] = lay.gpr;
+  job[GR.XP] = lay.xP;
+  job[GR.XPCH] = lay.xCh;
+  job[GR.XPPLANE] = lay.xPlane;
+  job[GR.XPROW] = lay.xRow;
+  job[GR.YP] = lay.yP;
+  job[GR.YPCH] = lay.yCh;
+  job[GR.YPPLANE] = lay.yPlane;
+  job[GR.YPROW] = lay.yRow;
+  job[GR.VBASE] = lay.v;
+  job[GR.VT] = lay.vt;
+  job[GR.GMBASE] = lay.m;
+  job[GR.GMT] = lay.mt;
+  job[GR.APACK] = lay.aP;
+  job[GR.APT] = lay.apt;
+  job[GR.MPAD] = lay.mPad;
+  runJob(rt, job);
 }
