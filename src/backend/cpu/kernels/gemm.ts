@@ -121,14 +121,15 @@ export function newJob(rt: Runtime): Int32Array {
 
 /**
  * Splits C (M x N) into chunks for the threads: along whichever dimension has more register
- * tiles, about four chunks per thread so a slow core does not hold up the job.
+ * tiles, about four chunks per thread so a slow core does not hold up the job; one chunk for the
+ * whole product when not `split` (a batch of products that are enough chunks by themselves).
  */
-export function planChunks(rt: Runtime, job: Int32Array, M: number, N: number, K: number): void {
+export function planChunks(rt: Runtime, job: Int32Array, M: number, N: number, K: number, split = true): void {
   const { F, MR, NR } = rt.driver;
   const threads = kernelThreads();
   let rowChunks = 1,
     colChunks = 1;
-  if (threads > 1 && 2 * M * N * K >= THREAD_MIN_FLOPS) {
+  if (split && threads > 1 && 2 * M * N * K >= THREAD_MIN_FLOPS) {
     const target = threads * 4;
     const colTiles = Math.ceil(N / NR),
       rowTiles = Math.ceil(M / MR);
@@ -184,15 +185,7 @@ export function runDenseProduct(
 ): void {
   const { F, B_DENSE } = rt.driver;
   const count = batch ? batch.count : 1;
-  if (count > 1 && count >= 2 * kernelThreads()) {
-    job[F.M] = M;
-    job[F.N] = N;
-    job[F.K] = K;
-    job[F.ROWCHUNK] = Math.ceil(M / rt.driver.MR) * rt.driver.MR;
-    job[F.COLCHUNK] = Math.ceil(N / rt.driver.NR) * rt.driver.NR;
-    job[F.NCOLCHUNKS] = 1;
-    job[F.NCHUNKS] = 1;
-  } else planChunks(rt, job, M, N, K);
+  planChunks(rt, job, M, N, K, count < 2 * kernelThreads());
   job[F.BATCH] = count;
   job[F.NCHUNKS] *= count;
   job[F.ABATCH] = batch ? batch.a : 0;
