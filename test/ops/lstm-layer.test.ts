@@ -97,8 +97,9 @@ describe.skipIf(kernelInfo().threads < 2)('cpu whole-layer LSTM on two threads',
     for (let i = 0; i < 200 && workerStats().ready === 0; i++) await new Promise((r) => setTimeout(r, 25));
     const before = workerStats().chunks;
     let two = run(true, true, shape);
-    // A worker that is slow to wake may leave every chunk to this thread; it should not, often.
-    for (let i = 0; i < 5 && workerStats().chunks === before; i++) two = run(true, true, shape);
+    // A worker that is slow to wake may leave every chunk to this thread (a tiny job on a busy
+    // VM did so six times running once); it should not, often.
+    for (let i = 0; i < 50 && workerStats().chunks === before; i++) two = run(true, true, shape);
     expect(workerStats().chunks).toBeGreaterThan(before);
     one.forEach((v, i) => expect(two[i]).toEqual(v));
   });
