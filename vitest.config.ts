@@ -21,5 +21,8 @@ export default defineConfig({
     pool: 'forks',
     // The memory tests force garbage collection to prove the FinalizationRegistry frees storage.
     execArgv: ['--expose-gc'],
+    // The cpu backend recycles arrays of every size and fills those handed out uninitialized with
+    // NaN, so a kernel that leaves part of its output unwritten fails its parity test (src/backend/cpu/array-pool.ts).
+    env: { PLM_CPU_POOL_CHECK: '1' },
   },
 });

@@ -20,7 +20,7 @@ import {
 } from '../src/index.js';
 import { GpuBackend } from '../src/backend/gpu/index.js';
 import type { GpuMode } from '../src/backend/gpu/mode.js';
-import { time, report, type BenchRow } from './util.js';
+import { clearGrads, time, report, type BenchRow } from './util.js';
 
 const modes: GpuMode[] = process.env.DISPLAY ? ['webasm', 'headlessgl'] : ['webasm'];
 if (!process.env.DISPLAY) console.log('headlessgl skipped: no DISPLAY (run under xvfb-run -a)');
@@ -68,8 +68,7 @@ const cases: Case[] = [
         tidy(() => {
           conv3d(x, w, null, { padding: 1 }).sum().backward();
           const r = readBoth(x.grad, w.grad);
-          x.grad = null;
-          w.grad = null;
+          clearGrads(x, w);
           return r;
         });
     },
@@ -115,10 +114,7 @@ const cases: Case[] = [
         tidy(() => {
           lstmSequence(x, w, null, null, null).output.sum().backward();
           const r = readBoth(x.grad, w.weightIh.grad);
-          x.grad = null;
-          w.weightIh.grad = null;
-          w.weightHh.grad = null;
-          w.biasIh.grad = null;
+          clearGrads(x, w.weightIh, w.weightHh, w.biasIh);
           return r;
         });
     },
@@ -154,7 +150,7 @@ const cases: Case[] = [
         tidy(() => {
           maxPool3d(x, { kernelSize: 2 }).sum().backward();
           const r = readBoth(x.grad);
-          x.grad = null;
+          clearGrads(x);
           return r;
         });
     },

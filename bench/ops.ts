@@ -18,7 +18,7 @@ import {
   type Tensor,
 } from '../src/index.js';
 import { kernelInfo } from '../src/backend/cpu/hot-kernels.js';
-import { time, report, lstmTrainStep, type BenchRow } from './util.js';
+import { clearGrads, time, report, lstmTrainStep, type BenchRow } from './util.js';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -41,8 +41,7 @@ async function conv3dCase(name: string, cin: number, cout: number, d: number, hw
       tidy(() => {
         conv3d(x, w, null, { padding: 1 }).mul(dy).sum().backward();
         const r = x.grad!.dataSync()[0] + w.grad!.dataSync()[0];
-        x.grad = null;
-        w.grad = null;
+        clearGrads(x, w);
         return r;
       }),
     { warmup: 1, repeats: 3 },
@@ -83,7 +82,7 @@ async function maxPoolCase(): Promise<BenchRow> {
       tidy(() => {
         maxPool3d(x, { kernelSize: 2 }).sum().backward();
         const r = x.grad!.dataSync()[0];
-        x.grad = null;
+        clearGrads(x);
         return r;
       }),
     { warmup: 1, repeats: 5 },
@@ -143,7 +142,7 @@ async function linearCase(): Promise<BenchRow> {
         linear(x, fc.weight, fc.bias).sum().backward();
         const r = fc.weight.grad!.dataSync()[0];
         fc.zeroGrad();
-        x.grad = null;
+        clearGrads(x);
         return r;
       }),
     { warmup: 1, repeats: 3 },

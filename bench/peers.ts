@@ -31,7 +31,7 @@ import {
 import { C3D, type C3DOptions } from '../src/models/index.js';
 import { startWorkers, workerStats } from '../src/backend/cpu/kernels/threads.js';
 import { c3dToOnnx } from './onnx/c3d-onnx.js';
-import { c3dFlops, report, lstmTrainStep, type BenchRow } from './util.js';
+import { c3dFlops, clearGrads, report, lstmTrainStep, type BenchRow } from './util.js';
 import { useWholeLayerLstm } from './lstm-path.js';
 
 const argv = process.argv.slice(2);
@@ -197,8 +197,7 @@ function oursTorchCases(): Record<string, () => unknown> {
       tidy(() => {
         conv3d(x, w, null, { padding: 1 }).mul(dy).sum().backward();
         const r = (x.grad as Tensor).dataSync()[0] + (w.grad as Tensor).dataSync()[0];
-        x.grad = null;
-        w.grad = null;
+        clearGrads(x, w);
         return r;
       });
   }

@@ -16,6 +16,18 @@ export interface Timing {
   samples: number[];
 }
 
+/**
+ * Drops the gradients a timed step left on `tensors`, disposing them as `Optimizer.zeroGrad()`
+ * does (PyTorch's `x.grad = None` frees at once, too); a bare `x.grad = null` would leave each to
+ * the garbage collector and make the next step allocate fresh memory.
+ */
+export function clearGrads(...tensors: Tensor[]): void {
+  for (const t of tensors) {
+    t.grad?.dispose();
+    t.grad = null;
+  }
+}
+
 /** Runs `fn` `warmup` times untimed, then `repeats` times timed; returns the median. Awaits promises. */
 export async function time(fn: () => unknown, { warmup = 1, repeats = 3 } = {}): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();

@@ -124,6 +124,7 @@ export type { TorchArray, TorchStateDict, TorchReadOptions, TorchLoadOptions } f
 export type { TorchDtype, TorchValues } from './io/torch/dtypes.js';
 
 export { kernelInfo, setKernelThreads } from './backend/cpu/hot-kernels.js';
+export { setArrayPoolLimit, clearArrayPool, arrayPoolStats } from './backend/cpu/array-pool.js';
 
 // The landmark-based descriptor (paper section 3.3): alignment, 36 regions, Farneback flow, 72-d frames.
 export * from './landmarks/index.js';

@@ -9,6 +9,7 @@ import * as layout from './layout.js';
 import * as fused from './fused.js';
 import * as hot from './hot-kernels.js';
 import { lstmLayerForward, lstmLayerBackward } from './lstm-layer.js';
+import { release, takeUninitialized, takeZeroed } from './array-pool.js';
 
 function asInt32(a: Float32Array): Int32Array {
   return new Int32Array(a.buffer, a.byteOffset, a.length);
@@ -51,12 +52,12 @@ export class CpuBackend implements Backend {
   }
 
   upload(values: Float32Array): DataId {
-    return this.box(new Float32Array(values));
+    const a = takeUninitialized(values.length);
+    a.set(values);
+    return this.box(a);
   }
   fill(size: number, value: number): DataId {
-    const a = new Float32Array(size);
-    if (value !== 0) a.fill(value);
-    return this.box(a);
+    return this.box(value === 0 ? takeZeroed(size) : takeUninitialized(size).fill(value));
   }
   async read(id: DataId): Promise<Float32Array> {
     return this.readSync(id);
@@ -71,6 +72,10 @@ export class CpuBackend implements Backend {
     if (hot.residentOffset(a) >= 0) {
       residentBlocks?.unregister(id);
       hot.releaseResident(a);
+    } else {
+      // The engine disposes a handle once, when its last reference goes, and no other handle
+      // shares this array (every op makes a new one; reads and uploads copy), so it can be reused.
+      release(a);
     }
     (id as CpuData).values = new Float32Array(0);
   }
@@ -144,7 +149,8 @@ export class CpuBackend implements Backend {
   ): DataId {
     const A = this.v(a);
     const B = this.v(b);
-    const C = new Float32Array(batch * M * N);
+    // Without a K dimension the product writes nothing: C must start at zero.
+    const C = K === 0 ? takeZeroed(batch * M * N) : takeUninitialized(batch * M * N);
     for (let i = 0; i < batch; i++) {
       hot.gemm(transA, transB, M, N, K, A, B, C, { aOffset: i * aStride, bOffset: i * bStride, cOffset: i * M * N });
     }

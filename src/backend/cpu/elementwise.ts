@@ -3,6 +3,7 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { broadcastStrides, sizeOf } from '../../tensor/shape.js';
 import { walk } from './strided.js';
+import { takeUninitialized } from './array-pool.js';
 
 const UNARY: Record<UnaryOp, (x: number) => number> = {
   neg: (x) => -x,
@@ -45,7 +46,7 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
 };
 
 export function unary(op: UnaryOp, x: Float32Array): Float32Array {
-  const out = new Float32Array(x.length);
+  const out = takeUninitialized(x.length);
   switch (op) {
     case 'exp':
       for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
@@ -145,7 +146,7 @@ export function binary(
   outShape: readonly number[],
 ): Float32Array {
   const n = sizeOf(outShape);
-  const out = new Float32Array(n);
+  const out = takeUninitialized(n);
   const f = BINARY[op];
   if (!f) throw new Error(`cpu backend: unknown binary op '${op}'`);
   if (a.length === n && b.length === n) {
@@ -184,7 +185,7 @@ export function where(
   outShape: readonly number[],
 ): Float32Array {
   const n = sizeOf(outShape);
-  const out = new Float32Array(n);
+  const out = takeUninitialized(n);
   const strides = [
     broadcastStrides(cShape, outShape),
     broadcastStrides(aShape, outShape),

@@ -1,9 +1,10 @@
 // Fused row kernels of the cpu backend: softmax/logSoftmax and the LSTM cell (forward and
 // backward), plus the optimizer updates. One pass per row, no temporaries.
 import type { AdamHyper, SgdHyper } from '../backend.js';
+import { takeUninitialized, takeZeroed } from './array-pool.js';
 
 export function softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean): Float32Array {
-  const out = new Float32Array(x.length);
+  const out = takeUninitialized(x.length);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * n * inner + j;
@@ -38,9 +39,9 @@ export function lstmCell(
   B: number,
   H: number,
 ): { h: Float32Array; c: Float32Array; acts: Float32Array } {
-  const h = new Float32Array(B * H);
-  const c = new Float32Array(B * H);
-  const acts = new Float32Array(B * 5 * H);
+  const h = takeZeroed(B * H);
+  const c = takeZeroed(B * H);
+  const acts = takeZeroed(B * 5 * H);
   for (let b = 0; b < B; b++) {
     const g0 = b * 4 * H;
     const a0 = b * 5 * H;
@@ -78,9 +79,9 @@ export function lstmCellGrad(
   B: number,
   H: number,
 ): { dGates: Float32Array; dcPrev: Float32Array; dhPrevSkip: Float32Array } {
-  const dGates = new Float32Array(B * 4 * H);
-  const dcPrev = new Float32Array(B * H);
-  const dhPrevSkip = new Float32Array(B * H);
+  const dGates = takeZeroed(B * 4 * H);
+  const dcPrev = takeZeroed(B * H);
+  const dhPrevSkip = takeZeroed(B * H);
   for (let b = 0; b < B; b++) {
     const valid = mask === null || mask[b] !== 0;
     if (!valid) {

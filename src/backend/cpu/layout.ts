@@ -1,6 +1,7 @@
 // Data movement kernels of the cpu backend: permute, slice, padSlice (slice's adjoint), concat.
 import { concatRows, sizeOf, stridesOf } from '../../tensor/shape.js';
 import { walk } from './strided.js';
+import { takeUninitialized, takeZeroed } from './array-pool.js';
 
 /** The flat offset of the element at index `begin` in storage with the given strides. */
 function offsetOf(begin: readonly number[], strides: readonly number[]): number {
@@ -13,7 +14,7 @@ export function permute(x: Float32Array, shape: readonly number[], perm: readonl
   const inStrides = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]);
   const src = perm.map((p) => inStrides[p]);
-  const out = new Float32Array(x.length);
+  const out = takeUninitialized(x.length);
   walk(outShape, [src], (o, [xi], count, [is]) => {
     // A run that stays contiguous (the last axis kept last) is one memcpy; short runs loop.
     if (is === 1 && count >= 16) out.set(x.subarray(xi, xi + count), o);
@@ -30,7 +31,7 @@ export function slice(
 ): Float32Array {
   const strides = stridesOf(shape);
   const n = sizeOf(size);
-  const out = new Float32Array(n);
+  const out = takeUninitialized(n);
   if (n === 0) return out;
   const start = offsetOf(begin, strides);
   walk(size, [strides], (o, [xi], count) => {
@@ -46,7 +47,7 @@ export function padSlice(
   begin: readonly number[],
 ): Float32Array {
   const strides = stridesOf(outShape);
-  const out = new Float32Array(sizeOf(outShape));
+  const out = takeZeroed(sizeOf(outShape));
   if (x.length === 0) return out;
   const start = offsetOf(begin, strides);
   walk(size, [strides], (o, [yi], count) => {
@@ -61,7 +62,7 @@ export function concat(
   axis: number,
 ): Float32Array {
   const { outer, chunks, rowLen } = concatRows(shapes, axis);
-  const out = new Float32Array(outer * rowLen);
+  const out = takeUninitialized(outer * rowLen);
   for (let o = 0; o < outer; o++) {
     let off = o * rowLen;
     for (let k = 0; k < xs.length; k++) {

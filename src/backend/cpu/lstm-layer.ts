@@ -8,6 +8,7 @@
 // internals; no node modules.
 import { newJob, packA, packAFromHeap, packStackedT, runDenseProduct, type DenseProduct } from './kernels/gemm.js';
 import { residentBlock, residentOffset } from './kernels/resident.js';
+import { takeZeroed } from './array-pool.js';
 import { getRuntime, type Runtime } from './kernels/runtime.js';
 import { kernelThreads, runJob } from './kernels/threads.js';
 
@@ -52,7 +53,7 @@ function toColumns(heap: Float32Array, dst: number, src: Float32Array | null, B:
 
 /** An `[H, Bp]` heap block back to `[B, H]` rows. */
 function fromColumns(heap: Float32Array, src: number, B: number, Bp: number, H: number): Float32Array {
-  const out = new Float32Array(B * H);
+  const out = takeZeroed(B * H);
   for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) out[b * H + j] = heap[src + j * Bp + b];
   return out;
 }
@@ -155,7 +156,7 @@ export function lstmLayerForward(
   heap = rt.heap();
   let acts = actsR;
   if (!acts) {
-    acts = new Float32Array(T * 4 * H * B);
+    acts = takeZeroed(T * 4 * H * B);
     copyRows(acts, 0, heap, actsP, T * 4 * H, B, Bp, B);
   }
   return {

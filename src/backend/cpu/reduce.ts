@@ -3,6 +3,7 @@
 import type { ReduceOp } from '../backend.js';
 import { sizeOf } from '../../tensor/shape.js';
 import { walk } from './strided.js';
+import { takeZeroed } from './array-pool.js';
 
 export function reduce(op: ReduceOp, x: Float32Array, shape: readonly number[], axes: readonly number[]): Float32Array {
   const outShape = shape.filter((_, i) => !axes.includes(i));
@@ -62,7 +63,7 @@ export function argMax(x: Float32Array, shape: readonly number[], axis: number):
   let inner = 1;
   for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
   const n = shape[axis];
-  const out = new Float32Array(outer * inner);
+  const out = takeZeroed(outer * inner);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       let best = -Infinity;

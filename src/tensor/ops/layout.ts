@@ -205,7 +205,9 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   const target = broadcastShapes('broadcastTo', x.shape, shape);
   if (!shapesEqual(target, shape)) throw new Error(`broadcastTo: cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
   const zeros = wrap(x.backend.fill(sizeOf(shape), 0), shape, x);
-  const out = wrap(x.backend.binary('add', x.dataId, x.shape, zeros.dataId, shape, shape), shape, x);
+  // 0 + x, not x + 0: backends special-case a small second operand (a scalar, a trailing row),
+  // which is what x is here; the sum is the same either way.
+  const out = wrap(x.backend.binary('add', zeros.dataId, shape, x.dataId, x.shape, shape), shape, x);
   zeros.dispose();
   if (!needsGrad(x)) return out;
   const inShape = x.shape;

@@ -9,6 +9,7 @@ import { getRuntime, type Runtime } from './runtime.js';
 import { runJob } from './threads.js';
 import { conv3dForwardWinograd, winogradQualifies } from './winograd.js';
 import { conv3dGradWeightWinograd, winogradGradWeightQualifies } from './winograd-grad.js';
+import { takeUninitialized, takeZeroed } from '../array-pool.js';
 
 function expectLength(op: string, name: string, arr: Float32Array, want: number, shape: Shape5 | number[]): void {
   if (arr.length !== want) {
@@ -54,7 +55,7 @@ function forward(
     K = g.inChannels * g.kernelVolume,
     S = g.outVolume;
   const xLen = g.inChannels * g.inVolume;
-  const y = new Float32Array(g.outputSize);
+  const y = takeUninitialized(g.outputSize);
   if (y.length === 0) return y;
   rt.reset();
   const aP = rt.alloc(Math.ceil(M / MR) * MR * K),
@@ -135,7 +136,7 @@ function gradWeightGemm(x: Float32Array, dy: Float32Array, g: Conv3dGeometry): F
     N = g.inChannels * g.kernelVolume,
     S = g.outVolume;
   const xLen = g.inChannels * g.inVolume;
-  const dw = new Float32Array(g.weightSize);
+  const dw = takeZeroed(g.weightSize);
   if (g.batch === 0 || S === 0 || dw.length === 0) return dw;
   const rt = getRuntime();
   const { F, MR, B_IM2COL_T } = rt.driver;
@@ -208,7 +209,7 @@ function gradInputCol2im(dy: Float32Array, w: Float32Array, g: Conv3dGeometry): 
     H = g.inH,
     W = g.inW,
     xLen = g.inChannels * g.inVolume;
-  const dx = new Float32Array(g.inputSize);
+  const dx = takeZeroed(g.inputSize);
   if (dx.length === 0 || S === 0) return dx;
   // Bound the column buffer at 16 Mi floats (64 MB).
   const chunk = Math.max(NR, Math.min(S, Math.floor((1 << 24) / K / NR) * NR));

@@ -6,6 +6,7 @@
 import type { Pool3dGeometry } from '../../../tensor/geometry.js';
 import { getRuntime, type Runtime } from './runtime.js';
 import { kernelThreads, runJob } from './threads.js';
+import { takeZeroed } from '../array-pool.js';
 
 function expectLength(op: string, name: string, arr: { length: number }, want: number): void {
   if (arr.length !== want) throw new Error(`${op}: ${name} must have ${want} elements, got ${arr.length}`);
@@ -17,7 +18,7 @@ export function maxPool3dForward(x: Float32Array, g: Pool3dGeometry): { y: Float
   expectLength('maxPool3dForward', 'x', x, g.inputSize);
   const planes = g.batch * g.channels,
     plane = g.inVolume;
-  const y = new Float32Array(g.outputSize);
+  const y = takeZeroed(g.outputSize);
   const argmax = new Int32Array(y.length);
   if (isPlain2x2(g)) {
     maxPool2x2(x, g, y, argmax);
@@ -171,7 +172,7 @@ export function maxPool3dBackward(dy: Float32Array, argmax: Int32Array, g: Pool3
   const n = g.outputSize;
   expectLength('maxPool3dBackward', 'dy', dy, n);
   expectLength('maxPool3dBackward', 'argmax', argmax, n);
-  const dx = new Float32Array(g.inputSize);
+  const dx = takeZeroed(g.inputSize);
   for (let o = 0; o < n; o++) dx[argmax[o]] += dy[o];
   return dx;
 }
@@ -226,7 +227,7 @@ function forEachAvgWindow(g: Pool3dGeometry, countIncludePad: boolean, visit: Av
 export function avgPool3dForward(x: Float32Array, g: Pool3dGeometry, countIncludePad: boolean): Float32Array {
   const { inH: H, inW: W } = g;
   expectLength('avgPool3dForward', 'x', x, g.inputSize);
-  const y = new Float32Array(g.outputSize);
+  const y = takeZeroed(g.outputSize);
   forEachAvgWindow(g, countIncludePad, (o, base, sd, sh, sw, count) => {
     let s = 0;
     for (let d = sd[0]; d < sd[1]; d++) {
@@ -244,7 +245,7 @@ export function avgPool3dForward(x: Float32Array, g: Pool3dGeometry, countInclud
 export function avgPool3dBackward(dy: Float32Array, g: Pool3dGeometry, countIncludePad: boolean): Float32Array {
   const { inH: H, inW: W } = g;
   expectLength('avgPool3dBackward', 'dy', dy, g.outputSize);
-  const dx = new Float32Array(g.inputSize);
+  const dx = takeZeroed(g.inputSize);
   forEachAvgWindow(g, countIncludePad, (o, base, sd, sh, sw, count) => {
     if (count <= 0) return;
     const v = dy[o] / count;

@@ -9,6 +9,7 @@ import { newJob, runDenseProduct } from './gemm.js';
 import { boxesOf, checkWinogradArgs, copyInPadded, winogradQualifies, type Boxes } from './winograd.js';
 import { getRuntime, type Runtime } from './runtime.js';
 import { kernelThreads, runJob } from './threads.js';
+import { takeZeroed } from '../array-pool.js';
 
 const P = 64;
 /** One tile chunk's transformed input and dy (and dy's packed copy) stay under this many floats (32 MiB). */
@@ -105,7 +106,7 @@ export function conv3dGradWeightWinograd(
   ]);
   const Ci = g.inChannels,
     Co = g.outChannels;
-  const dw = new Float32Array(g.weightSize);
+  const dw = takeZeroed(g.weightSize);
   if (g.batch === 0 || g.outVolume === 0 || dw.length === 0) return dw;
   const rt = getRuntime();
   rt.reset();

@@ -10,6 +10,7 @@ import { isPlain2x2, runPool2x2 } from './pool3d.js';
 import { newJob } from './gemm.js';
 import { getRuntime, type Runtime } from './runtime.js';
 import { kernelThreads, runJob } from './threads.js';
+import { takeUninitialized, takeZeroed } from '../array-pool.js';
 
 /** The tile transform points: 4x4x4 = 64 per tile. */
 const P = 64;
@@ -71,7 +72,8 @@ export function conv3dForwardWinograd(
   const Ci = g.inChannels,
     Co = g.outChannels,
     oS = g.outVolume;
-  const y = new Float32Array(g.outputSize);
+  // Ci = 0 writes only the bias; otherwise the output boxes cover y.
+  const y = Ci === 0 ? takeZeroed(g.outputSize) : takeUninitialized(g.outputSize);
   if (y.length === 0) return y;
   if (Ci === 0) {
     if (bias)
@@ -137,7 +139,7 @@ export function conv3dReluMaxPoolWinograd(
     ['x', x, g.inputSize],
     ['w', w, g.weightSize],
   ]);
-  const y = new Float32Array(pg.outputSize);
+  const y = takeUninitialized(pg.outputSize);
   if (y.length === 0) return y;
   const item = g.outChannels * pg.outVolume;
   // The sink's heap: one item's pooled output, and the kernel's argmax (unused) beside it.
