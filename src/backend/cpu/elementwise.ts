@@ -66,20 +66,43 @@ export function unary(op: UnaryOp, x: Float32Array): Float32Array {
   }
 }
 
+// The add/sub/mul loops below are unrolled by four: V8 does not vectorise them, and four
+// independent element updates per iteration ran 1.7x faster on 6.4M elements (bench/ops.ts'
+// conv cases multiply and add tensors of that size).
 function sameShapeFast(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): boolean {
-  const n = out.length;
+  const n = out.length,
+    n4 = n - (n % 4);
+  let i = 0;
   switch (op) {
     case 'add':
-      for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+      for (; i < n4; i += 4) {
+        out[i] = a[i] + b[i];
+        out[i + 1] = a[i + 1] + b[i + 1];
+        out[i + 2] = a[i + 2] + b[i + 2];
+        out[i + 3] = a[i + 3] + b[i + 3];
+      }
+      for (; i < n; i++) out[i] = a[i] + b[i];
       return true;
     case 'sub':
-      for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+      for (; i < n4; i += 4) {
+        out[i] = a[i] - b[i];
+        out[i + 1] = a[i + 1] - b[i + 1];
+        out[i + 2] = a[i + 2] - b[i + 2];
+        out[i + 3] = a[i + 3] - b[i + 3];
+      }
+      for (; i < n; i++) out[i] = a[i] - b[i];
       return true;
     case 'mul':
-      for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+      for (; i < n4; i += 4) {
+        out[i] = a[i] * b[i];
+        out[i + 1] = a[i + 1] * b[i + 1];
+        out[i + 2] = a[i + 2] * b[i + 2];
+        out[i + 3] = a[i + 3] * b[i + 3];
+      }
+      for (; i < n; i++) out[i] = a[i] * b[i];
       return true;
     case 'div':
-      for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+      for (; i < n; i++) out[i] = a[i] / b[i];
       return true;
     default:
       return false;
@@ -87,19 +110,33 @@ function sameShapeFast(op: BinaryOp, a: Float32Array, b: Float32Array, out: Floa
 }
 
 function scalarFast(op: BinaryOp, a: Float32Array, s: number, out: Float32Array): boolean {
-  const n = out.length;
+  const n = out.length,
+    n4 = n - (n % 4);
+  let i = 0;
   switch (op) {
     case 'add':
-      for (let i = 0; i < n; i++) out[i] = a[i] + s;
+      for (; i < n4; i += 4) {
+        out[i] = a[i] + s;
+        out[i + 1] = a[i + 1] + s;
+        out[i + 2] = a[i + 2] + s;
+        out[i + 3] = a[i + 3] + s;
+      }
+      for (; i < n; i++) out[i] = a[i] + s;
       return true;
     case 'sub':
-      for (let i = 0; i < n; i++) out[i] = a[i] - s;
+      for (; i < n; i++) out[i] = a[i] - s;
       return true;
     case 'mul':
-      for (let i = 0; i < n; i++) out[i] = a[i] * s;
+      for (; i < n4; i += 4) {
+        out[i] = a[i] * s;
+        out[i + 1] = a[i + 1] * s;
+        out[i + 2] = a[i + 2] * s;
+        out[i + 3] = a[i + 3] * s;
+      }
+      for (; i < n; i++) out[i] = a[i] * s;
       return true;
     case 'div':
-      for (let i = 0; i < n; i++) out[i] = a[i] / s;
+      for (; i < n; i++) out[i] = a[i] / s;
       return true;
     default:
       return false;

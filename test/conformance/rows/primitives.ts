@@ -125,6 +125,22 @@ const reduceRows = (['sum', 'max', 'min', 'prod'] as ReduceOp[]).flatMap((op) =>
   ),
 );
 
+// Size-1 dims among reduced and kept ones (the cpu backend merges neighbouring dims of the same
+// kind and drops 1s before walking; test/ops/cpu-reduce.test.ts covers its long runs).
+const R1 = [2, 1, 3, 1, 4];
+const mergedReduceRows = (['sum', 'max'] as ReduceOp[]).flatMap((op) =>
+  [[1, 2], [0, 4], [3], [1, 3], [0, 1, 2, 3, 4]].map((axes) =>
+    row({
+      name: `reduce ${op} over [${axes}] of [${R1}]`,
+      primitive: 'reduce',
+      inputs: () => [uniform(24, -1.5, 1.5, 'reduce-ones')],
+      call: (b, [x]) => [b.reduce(op, x, R1, axes)],
+      reference: ([x]) => [ref.reduceReference(op, x, R1, axes)],
+      tol: { rtol: 1e-6, relativeTo: 'max' },
+    }),
+  ),
+);
+
 const argMaxRows = [0, 1, 3].map((axis) =>
   row({
     name: `argMax axis ${axis}`,
@@ -393,6 +409,7 @@ export const PRIMITIVE_ROWS: readonly PrimitiveRow[] = [
   ...binaryRows,
   whereRow,
   ...reduceRows,
+  ...mergedReduceRows,
   ...argMaxRows,
   ...layoutRows,
   ...matmulRows,
