@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { arrayPoolStats, clearArrayPool, full, randn, setArrayPoolLimit, tidy, zeros } from '../../src/index.js';
 import {
+  CHECK_MODE_POOL_BYTES,
   DEFAULT_POOL_BYTES,
   MIN_POOLED_BYTES,
   release,
@@ -13,7 +14,7 @@ import {
 const LARGE = 1 << 16; // 256 KiB of float32: above the pool's lower bound
 
 afterEach(() => {
-  setArrayPoolLimit(DEFAULT_POOL_BYTES);
+  setArrayPoolLimit(CHECK_MODE_POOL_BYTES);
   clearArrayPool();
 });
 
@@ -55,8 +56,10 @@ describe('cpu array pool', () => {
     c.dispose();
   });
 
-  it('runs the suite in check mode: every size pooled, recycled uninitialized arrays NaN-filled', () => {
+  it('is off by default, and on in the check mode the suite runs in (every size, NaN-filled)', () => {
+    expect(DEFAULT_POOL_BYTES).toBe(0);
     expect(process.env.PLM_CPU_POOL_CHECK).toBe('1');
+    expect(arrayPoolStats().limitBytes).toBe(CHECK_MODE_POOL_BYTES);
     expect(MIN_POOLED_BYTES).toBe(4);
     clearArrayPool();
     release(new Float32Array(LARGE).fill(5));

@@ -1,25 +1,33 @@
-// Recycles the Float32Arrays of disposed cpu tensors. A fresh large typed array is fresh pages
-// from the OS, each faulted in and zeroed by the kernel on first touch: on a 2-vCPU VM filling a
-// new 25 MB array took 28.7 ms against 3.7 ms for one used before, more than the convolution
-// that writes it. A training step makes and frees the same sizes again and again, so arrays the
-// engine has disposed wait here, by length, for the next request of that length.
+// Optional reuse of the Float32Arrays of disposed cpu tensors. A fresh large typed array is
+// fresh pages from the OS, each faulted in and zeroed on first touch (on a 2-vCPU VM a new 25 MB
+// array took 12-29 ms to fill, a used one 1-4 ms). Usually the C allocator hands back memory that
+// a collected array freed, but only once V8 has collected it; this pool makes reuse immediate:
+// arrays the engine disposed wait here, by length, for the next request of that length.
+//
+// It is off by default (limit 0). Measured (docs/backends.md): a conv2-sized forward+backward took
+// 0-14,000 page faults a step without it and 200-1,000 with it, but the benches' medians moved
+// less than their noise, and one paper-size training step's peak RSS rose by about what the pool
+// was allowed to hold (1,625 MiB off, 1,710 at 64 MiB, 1,815 at 256 MiB): the step frees sizes it
+// does not ask for again. Code that repeats one shape (an inference loop) can turn it on.
 //
 // Only arrays that nothing else can see come back: the cpu backend's own outputs, one per
 // handle (reads and uploads copy), released from `disposeData` when the last reference goes.
 
-/** What the pool may hold by default: enough for the largest layers of a paper-size C3D step. */
-export const DEFAULT_POOL_BYTES = 256 * 1024 * 1024;
+/** What the pool may hold unless set: nothing (reuse off). */
+export const DEFAULT_POOL_BYTES = 0;
+
+// Check mode, which the test suite runs in (PLM_CPU_POOL_CHECK=1, vitest.config.ts): the pool is
+// on (256 MiB), arrays of every size are recycled, and recycled arrays handed out uninitialized
+// are filled with NaN first, so an output that a kernel does not write in full fails its parity test.
+const checkMode =
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.PLM_CPU_POOL_CHECK === '1';
+export const CHECK_MODE_POOL_BYTES = 256 * 1024 * 1024;
 
 // Free arrays by length; Map order is least recently released first, which eviction drops.
 const free = new Map<number, Float32Array[]>();
 let pooledBytes = 0;
-let limitBytes = DEFAULT_POOL_BYTES;
+let limitBytes = checkMode ? CHECK_MODE_POOL_BYTES : DEFAULT_POOL_BYTES;
 let reused = 0;
-// Check mode, which the test suite runs in (PLM_CPU_POOL_CHECK=1, vitest.config.ts): arrays of
-// every size are recycled, and recycled arrays handed out uninitialized are filled with NaN first,
-// so an output that a kernel does not write in full shows up in its parity test.
-const checkMode =
-  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.PLM_CPU_POOL_CHECK === '1';
 
 /**
  * Arrays below this size come from V8 directly: their allocation is cheap and their pages warm.
@@ -75,8 +83,11 @@ function evictTo(bytes: number): void {
 }
 
 /**
- * Sets how many bytes of disposed arrays the cpu backend keeps for reuse (default 256 MiB); 0
- * turns recycling off. Lowering it frees the excess at once.
+ * Sets how many bytes of disposed arrays the cpu backend keeps for reuse (default 0: off). The
+ * pool holds arrays of 64 KiB and up, by length, dropping the lengths released longest ago first;
+ * lowering the limit frees the excess at once.
+ * @example
+ * setArrayPoolLimit(256 * 1024 * 1024); // an inference loop over one clip shape
  */
 export function setArrayPoolLimit(bytes: number): void {
   if (!Number.isFinite(bytes) || bytes < 0) {
