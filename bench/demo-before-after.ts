@@ -4,11 +4,10 @@
 // of the earlier commit (under .cache/demo-before/, sharing this checkout's node_modules).
 // Results: bench/results/demo-before-after.json (per-epoch seconds of every run; rows = medians).
 // Run: node --import tsx bench/demo-before-after.ts [--before=c5e0881] [--size=tiny] [--epochs=3]
-import { execFileSync, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { beforeCheckout, beforeCache as cache, repoRoot as root } from './before-checkout.js';
 import { report, type BenchRow } from './util.js';
 
 const flag = (name: string): string | undefined =>
@@ -16,22 +15,6 @@ const flag = (name: string): string | undefined =>
 const before = flag('before') ?? 'c5e0881';
 const size = flag('size') ?? 'tiny';
 const epochs = Number(flag('epochs') ?? 3);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
-const cache = path.join(root, '.cache', 'demo-before');
-
-/** A worktree of `ref` with this checkout's node_modules and the child script. */
-function beforeCheckout(ref: string): string {
-  const dir = path.join(cache, ref);
-  if (!fs.existsSync(path.join(dir, 'package.json'))) {
-    fs.mkdirSync(cache, { recursive: true });
-    execFileSync('git', ['-C', root, 'worktree', 'add', '--detach', dir, ref], { stdio: 'inherit' });
-  }
-  const nm = path.join(dir, 'node_modules');
-  if (!fs.existsSync(nm)) fs.symlinkSync(path.join(root, 'node_modules'), nm);
-  fs.copyFileSync(path.join(here, 'demo-epoch-child.ts'), path.join(dir, 'bench', 'demo-epoch-child.ts'));
-  return dir;
-}
 
 function run(checkout: string, out: string): Record<string, number[]> {
   const r = spawnSync(
@@ -55,7 +38,7 @@ function run(checkout: string, out: string): Record<string, number[]> {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function main(): void {
-  const old = beforeCheckout(before);
+  const old = beforeCheckout(before, ['demo-epoch-child.ts']);
   const sides = {
     before: { dir: old, runs: [] as Record<string, number[]>[] },
     after: { dir: root, runs: [] as Record<string, number[]>[] },
