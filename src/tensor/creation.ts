@@ -73,7 +73,9 @@ export function tensor(
     finalShape = shape ? [...shape] : [];
   } else if (ArrayBuffer.isView(values) || (shape && Array.isArray(values) && !Array.isArray(values[0]))) {
     const flat = values as ArrayLike<number>;
-    data = flat instanceof Float32Array ? new Float32Array(flat) : Float32Array.from(flat);
+    // Backends copy on upload (the Backend contract), so a Float32Array goes in as it is; other
+    // arrays convert in one pass (the constructor, not Float32Array.from's iterator).
+    data = flat instanceof Float32Array ? flat : new Float32Array(flat);
     finalShape = shape ? [...shape] : [data.length];
   } else if (Array.isArray(values)) {
     const inferred = inferShape(values as NestedArray);
