@@ -40,7 +40,8 @@ export const MIN_POOLED_BYTES = checkMode ? 4 : 1 << 16;
  * what it held before): for outputs the caller writes in full.
  */
 export function takeUninitialized(length: number): Float32Array {
-  const list = length * 4 >= MIN_POOLED_BYTES ? free.get(length) : undefined;
+  // `free` only ever holds arrays that `release` accepted, so small lengths find nothing here.
+  const list = free.get(length);
   const a = list?.pop();
   if (!a) return new Float32Array(length);
   if (list!.length === 0) free.delete(length);
@@ -51,9 +52,8 @@ export function takeUninitialized(length: number): Float32Array {
 
 /** A zero-filled Float32Array of `length` elements, recycled when one of that length is free. */
 export function takeZeroed(length: number): Float32Array {
-  const list = length * 4 >= MIN_POOLED_BYTES ? free.get(length) : undefined;
-  if (!list) return new Float32Array(length);
-  return takeUninitialized(length).fill(0);
+  // A fresh array is zero already; only a recycled one needs the fill.
+  return free.has(length) ? takeUninitialized(length).fill(0) : new Float32Array(length);
 }
 
 /**

@@ -32,8 +32,9 @@ export function reduce(
   fullAxes: readonly number[],
 ): Float32Array {
   const n = sizeOf(fullShape.filter((_, i) => !fullAxes.includes(i)));
-  // An empty input reduces to the identity over the output; walk returns at once on a 0 dim.
-  const { shape, axes } = fullShape.includes(0) ? { shape: fullShape, axes: fullAxes } : coalesce(fullShape, fullAxes);
+  // A 0 dim survives the merge (its product is 0), so walk visits nothing and an empty input
+  // reduces to the identity over the output.
+  const { shape, axes } = coalesce(fullShape, fullAxes);
   const init = op === 'sum' ? 0 : op === 'prod' ? 1 : op === 'max' ? -Infinity : Infinity;
   // Accumulate sums in float64: long reductions in float32 lose digits the tests can see.
   const acc = new Float64Array(n).fill(init);
