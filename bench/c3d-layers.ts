@@ -14,14 +14,12 @@ import { C3D } from '../src/models/index.js';
 import { c3dPools } from '../src/models/c3d.js';
 import { startWorkers, workerStats } from '../src/backend/cpu/kernels/threads.js';
 import { c3dToOnnx } from './onnx/c3d-onnx.js';
-import { report, type BenchRow } from './util.js';
+import { median, report, type BenchRow } from './util.js';
 
 const flag = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const rounds = Number(flag('rounds') ?? 3);
 const threads = Number(flag('threads') ?? 2);
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * onnxruntime-node's per-node kernel times (ms, median over `rounds` runs after a warm-up run),

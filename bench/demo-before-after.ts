@@ -4,38 +4,16 @@
 // of the earlier commit (under .cache/demo-before/, sharing this checkout's node_modules).
 // Results: bench/results/demo-before-after.json (per-epoch seconds of every run; rows = medians).
 // Run: node --import tsx bench/demo-before-after.ts [--before=c5e0881] [--size=tiny] [--epochs=3]
-import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { beforeCheckout, beforeCache as cache, repoRoot as root } from './before-checkout.js';
-import { report, type BenchRow } from './util.js';
+import { beforeCheckout, beforeCache as cache, repoRoot as root, runChild } from './before-checkout.js';
+import { median, report, type BenchRow } from './util.js';
 
 const flag = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const before = flag('before') ?? 'c5e0881';
 const size = flag('size') ?? 'tiny';
 const epochs = Number(flag('epochs') ?? 3);
-
-function run(checkout: string, out: string): Record<string, number[]> {
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(checkout, 'bench', 'demo-epoch-child.ts'),
-      `--out=${out}`,
-      `--size=${size}`,
-      `--epochs=${epochs}`,
-    ],
-    { cwd: checkout, encoding: 'utf8', maxBuffer: 1 << 26 },
-  );
-  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (r.status !== 0 || !line)
-    throw new Error(`demo run in ${checkout} failed (status ${r.status}):\n${r.stderr.slice(-2000)}`);
-  return JSON.parse(line.slice(7)) as Record<string, number[]>;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function main(): void {
   const old = beforeCheckout(before, ['demo-epoch-child.ts']);
@@ -47,7 +25,13 @@ function main(): void {
     const s = sides[side];
     const load = os.loadavg()[0].toFixed(2);
     const t = Date.now();
-    s.runs.push(run(s.dir, path.join(cache, `out-${side}-${size}`)));
+    s.runs.push(
+      runChild(s.dir, 'demo-epoch-child.ts', [
+        `--out=${path.join(cache, `out-${side}-${size}`)}`,
+        `--size=${size}`,
+        `--epochs=${epochs}`,
+      ]),
+    );
     console.log(
       `${side}: ${((Date.now() - t) / 1000).toFixed(0)} s (load average ${load})`,
       JSON.stringify(s.runs.at(-1)),

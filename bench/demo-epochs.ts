@@ -12,7 +12,7 @@ import { demoConfig } from '../src/pipeline/demo-config.js';
 import { runDemo } from '../src/pipeline/demo.js';
 import type { MethodName } from '../src/models/index.js';
 import { useWholeLayerLstm } from './lstm-path.js';
-import { report, type BenchRow } from './util.js';
+import { median, report, type BenchRow } from './util.js';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const epochs = Number(flag('epochs') ?? 3);
@@ -37,8 +37,6 @@ async function train(label: string, useWholeLayer: boolean): Promise<Record<stri
   });
   return seconds;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const before = await train('per-step', false);

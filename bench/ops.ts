@@ -5,20 +5,9 @@
 // Run: npm run bench            (full shapes; tfjs needs several minutes for the convs)
 //      npm run bench -- --quick (channels / 4 and shorter sequences, for a fast look)
 import * as tf from '@tensorflow/tfjs';
-import {
-  conv3d,
-  maxPool3d,
-  matmul,
-  linear,
-  Linear,
-  randn,
-  tidy,
-  manualSeed,
-  getBackend,
-  type Tensor,
-} from '../src/index.js';
+import { maxPool3d, matmul, linear, Linear, randn, tidy, manualSeed, getBackend, type Tensor } from '../src/index.js';
 import { kernelInfo } from '../src/backend/cpu/hot-kernels.js';
-import { clearGrads, time, report, lstmTrainStep, type BenchRow } from './util.js';
+import { clearGrads, convTrainStep, time, report, lstmTrainStep, type BenchRow } from './util.js';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -31,21 +20,9 @@ function toTf(t: Tensor, perm?: number[]): tf.Tensor {
 async function conv3dCase(name: string, cin: number, cout: number, d: number, hw: number): Promise<BenchRow> {
   const scale = quick ? 4 : 1;
   const [ci, co] = [cin / scale, cout / scale];
-  manualSeed(1);
-  const x = randn([1, ci, d, hw, hw], { requiresGrad: true });
-  const w = randn([co, ci, 3, 3, 3], { requiresGrad: true }).mul(0.05).detach().requiresGrad_();
-  const dy = randn([1, co, d, hw, hw]);
+  const { x, w, dy, step } = convTrainStep(ci, co, d, hw);
   const flops = 3 * 2 * co * ci * 27 * d * hw * hw; // forward, grad-input, grad-weight
-  const ours = await time(
-    () =>
-      tidy(() => {
-        conv3d(x, w, null, { padding: 1 }).mul(dy).sum().backward();
-        const r = x.grad!.dataSync()[0] + w.grad!.dataSync()[0];
-        clearGrads(x, w);
-        return r;
-      }),
-    { warmup: 1, repeats: 3 },
-  );
+  const ours = await time(step, { warmup: 1, repeats: 3 });
   const tx = toTf(x, [0, 2, 3, 4, 1]) as tf.Tensor5D; // NDHWC
   const tw = toTf(w, [2, 3, 4, 1, 0]) as tf.Tensor5D; // [kD, kH, kW, in, out]
   const tdy = toTf(dy, [0, 2, 3, 4, 1]) as tf.Tensor5D;

@@ -15,7 +15,6 @@ import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import {
-  conv3d,
   Linear,
   Adam,
   crossEntropy,
@@ -26,12 +25,11 @@ import {
   getBackend,
   kernelInfo,
   setKernelThreads,
-  type Tensor,
 } from '../src/index.js';
 import { C3D, type C3DOptions } from '../src/models/index.js';
 import { startWorkers, workerStats } from '../src/backend/cpu/kernels/threads.js';
 import { c3dToOnnx } from './onnx/c3d-onnx.js';
-import { c3dFlops, clearGrads, report, lstmTrainStep, type BenchRow } from './util.js';
+import { c3dFlops, convTrainStep, median, report, lstmTrainStep, type BenchRow } from './util.js';
 import { useWholeLayerLstm } from './lstm-path.js';
 
 const argv = process.argv.slice(2);
@@ -46,11 +44,6 @@ const repoRoot = path.resolve(here, '..');
 const PAPER: C3DOptions = {};
 const QUICK_C3D: C3DOptions = { width: 1 / 4, clipLength: 8, inputSize: 56, temporalPools: 3 };
 const c3dOptions = quick ? QUICK_C3D : PAPER;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 async function timeOnce(fn: () => unknown): Promise<number> {
   const t0 = performance.now();
@@ -188,19 +181,8 @@ function oursTorchCases(): Record<string, () => unknown> {
     const { B, T, I, H } = LSTM_SHAPE;
     out[`LSTM train step B${B} T${T} ${I}->${H} +Adam`] = lstmTrainStep(B, T, I, H).step;
   }
-  for (const [name, c] of Object.entries(CONVS)) {
-    manualSeed(1);
-    const x = randn([1, c.cin, c.d, c.hw, c.hw], { requiresGrad: true });
-    const w = randn([c.cout, c.cin, 3, 3, 3]).mul(0.05).detach().requiresGrad_();
-    const dy = randn([1, c.cout, c.d, c.hw, c.hw]);
-    out[`conv3d fwd+bwd ${name}`] = () =>
-      tidy(() => {
-        conv3d(x, w, null, { padding: 1 }).mul(dy).sum().backward();
-        const r = (x.grad as Tensor).dataSync()[0] + (w.grad as Tensor).dataSync()[0];
-        clearGrads(x, w);
-        return r;
-      });
-  }
+  for (const [name, c] of Object.entries(CONVS))
+    out[`conv3d fwd+bwd ${name}`] = convTrainStep(c.cin, c.cout, c.d, c.hw).step;
   return out;
 }
 

@@ -2,14 +2,12 @@
 // this checkout against an earlier commit, in alternating child processes (before, after, after,
 // before, ... `--pairs` times) so load that drifts during the bench hits both sides alike. Each
 // run is bench/steps-child.ts; the "before" side runs the same script copied into a git worktree
-// of the earlier commit (bench/before-checkout.ts). Rows: median over all runs of each side.
+// of the earlier commit (bench/before-checkout.ts) with this checkout's bench/util.ts. Rows: median over all runs of each side.
 // Results: bench/results/steps-before-after.json (every sample of every run).
 // Run: node --import tsx bench/steps-before-after.ts --before=570dc1b [--pairs=2] [--repeats=5]
-import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
-import * as path from 'node:path';
-import { beforeCheckout, repoRoot } from './before-checkout.js';
-import { report, type BenchRow } from './util.js';
+import { beforeCheckout, repoRoot, runChild } from './before-checkout.js';
+import { median, report, type BenchRow } from './util.js';
 
 const flag = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -18,23 +16,9 @@ if (!before) throw new Error('steps-before-after: --before=<commit> is required 
 const pairs = Number(flag('pairs') ?? 2);
 const repeats = Number(flag('repeats') ?? 5);
 
-function run(checkout: string): Record<string, number[]> {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', path.join(checkout, 'bench', 'steps-child.ts'), `--repeats=${repeats}`],
-    { cwd: checkout, encoding: 'utf8', maxBuffer: 1 << 24 },
-  );
-  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (r.status !== 0 || !line)
-    throw new Error(`steps run in ${checkout} failed (status ${r.status}):\n${r.stderr.slice(-2000)}`);
-  return JSON.parse(line.slice(7)) as Record<string, number[]>;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 function main(): void {
   const sides = {
-    before: { dir: beforeCheckout(before!, ['steps-child.ts']), runs: [] as Record<string, number[]>[] },
+    before: { dir: beforeCheckout(before!, ['steps-child.ts', 'util.ts']), runs: [] as Record<string, number[]>[] },
     after: { dir: repoRoot, runs: [] as Record<string, number[]>[] },
   };
   const order = Array.from({ length: pairs }, (_, i) =>
@@ -42,7 +26,7 @@ function main(): void {
   ).flat();
   for (const side of order) {
     const load = os.loadavg()[0].toFixed(2);
-    const r = run(sides[side].dir);
+    const r = runChild(sides[side].dir, 'steps-child.ts', [`--repeats=${repeats}`]);
     sides[side].runs.push(r);
     const medians = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(median(v).toFixed(1))]));
     console.log(`${side} (load average ${load}): ${JSON.stringify(medians)}`);

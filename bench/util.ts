@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomicSync } from '../src/io/atomic-write.js';
-import { Adam, LSTM, Linear, crossEntropy, manualSeed, randn, tidy, type Tensor } from '../src/index.js';
+import { Adam, LSTM, Linear, conv3d, crossEntropy, manualSeed, randn, tidy, type Tensor } from '../src/index.js';
 import type { C3DGeometry } from '../src/models/index.js';
 
 export interface Timing {
@@ -28,6 +28,11 @@ export function clearGrads(...tensors: Tensor[]): void {
   }
 }
 
+/** The middle value of `xs` (the upper middle of an even count). */
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
 /** Runs `fn` `warmup` times untimed, then `repeats` times timed; returns the median. Awaits promises. */
 export async function time(fn: () => unknown, { warmup = 1, repeats = 3 } = {}): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();
@@ -37,8 +42,7 @@ export async function time(fn: () => unknown, { warmup = 1, repeats = 3 } = {}):
     await fn();
     samples.push(performance.now() - t0);
   }
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { ms: sorted[Math.floor(sorted.length / 2)], samples };
+  return { ms: median(samples), samples };
 }
 
 export interface BenchRow {
@@ -92,6 +96,31 @@ export function report(name: string, rows: BenchRow[], meta: Record<string, unkn
   };
   writeFileAtomicSync(fs, path, out, JSON.stringify(body, null, 2) + '\n');
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
+}
+
+/**
+ * The conv3d forward+backward step the benches time against PyTorch and TensorFlow.js: a 3x3x3
+ * conv (padding 1, no bias) of x [1, cin, d, hw, hw], its output times a fixed dy, summed, then
+ * backward to x and w; the gradients are read and dropped (clearGrads). Seeded.
+ */
+export function convTrainStep(
+  cin: number,
+  cout: number,
+  d: number,
+  hw: number,
+): { x: Tensor; w: Tensor; dy: Tensor; step: () => number } {
+  manualSeed(1);
+  const x = randn([1, cin, d, hw, hw], { requiresGrad: true });
+  const w = randn([cout, cin, 3, 3, 3]).mul(0.05).detach().requiresGrad_();
+  const dy = randn([1, cout, d, hw, hw]);
+  const step = (): number =>
+    tidy(() => {
+      conv3d(x, w, null, { padding: 1 }).mul(dy).sum().backward();
+      const r = x.grad!.dataSync()[0] + w.grad!.dataSync()[0];
+      clearGrads(x, w);
+      return r;
+    });
+  return { x, w, dy, step };
 }
 
 /**
