@@ -39,8 +39,8 @@ export function canShareMemory(): boolean {
 }
 
 /**
- * Whether this engine compiles relaxed SIMD (Chromium by default; Node 20 only with
- * --experimental-wasm-relaxed-simd).
+ * Whether this engine compiles relaxed SIMD as it stands (Chromium and Node >= 22 by default;
+ * Node 20 only once the flag is on, see {@link useRelaxedSimd}).
  */
 export function relaxedSimdSupported(): boolean {
   const f = new FunctionBuilder([V128, V128, V128], [V128]);
@@ -50,4 +50,27 @@ export function relaxedSimdSupported(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether the kernels should multiply-add with relaxed SIMD, turning the feature on where the
+ * engine has it behind a flag. Node 20's V8 implements relaxed SIMD (shipped by default from V8
+ * 11.4, Node 22) but validates it only under --experimental-wasm-relaxed-simd; V8 reads wasm
+ * feature flags when it validates a module, so setting the flag at run time (node:v8) enables it
+ * for modules compiled afterwards, in this thread and in workers. That is a process-wide switch,
+ * so it is only flipped when the engine lacks the feature, and PLM_WASM_RELAXED_SIMD=0 in the
+ * environment keeps the plain-SIMD kernels (and the engine's flags) as they are.
+ */
+export function useRelaxedSimd(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (env?.PLM_WASM_RELAXED_SIMD === '0') return false;
+  if (relaxedSimdSupported()) return true;
+  const v8 = nodeBuiltin<{ setFlagsFromString?: (flags: string) => void }>('node:v8');
+  if (typeof v8?.setFlagsFromString !== 'function') return false;
+  try {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return relaxedSimdSupported();
 }

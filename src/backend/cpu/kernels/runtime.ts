@@ -2,7 +2,7 @@
 // them, and a bump arena over the heap that each public kernel call resets. The memory is shared
 // when worker threads can be used (Node; cross-origin-isolated pages), plain otherwise. Must not
 // import node modules.
-import { canShareMemory, hardwareThreads, relaxedSimdSupported } from '../../../wasm/host.js';
+import { canShareMemory, hardwareThreads, useRelaxedSimd } from '../../../wasm/host.js';
 import { growToFit } from '../../../wasm/instance.js';
 import { gemmModuleBytes } from './gemm-module.js';
 import { createDriver, type Driver, type DriverExports } from './chunk-driver.js';
@@ -81,7 +81,7 @@ export function getRuntime(): Runtime {
     memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES });
   }
   const maxThreads = shared ? hardwareThreads() : 1;
-  const fma = relaxedSimdSupported();
+  const fma = useRelaxedSimd();
   const module = new WebAssembly.Module(
     gemmModuleBytes({ mr: 4, nr: 8, fma }, { initial, maximum: MAX_PAGES, shared }),
   );
