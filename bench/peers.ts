@@ -4,8 +4,7 @@
 // forward+backward against PyTorch CPU (python3 with torch, when present); peak memory of the
 // paper-size forward and training step (child processes, so each peak is its own).
 // Run: npm run bench:peers [-- --quick] [--rounds=3] [--only=c3d,torch,lstm,memory] [--threads=2]
-// Our kernels use relaxed-SIMD FMA wherever the engine can (Node 20 included; results *-fma.json);
-// PLM_WASM_RELAXED_SIMD=0 runs the plain-SIMD kernels (results without -fma).
+// PLM_WASM_RELAXED_SIMD=1: our kernels with relaxed-SIMD FMA, on Node 20 too (results *-fma.json).
 // PyTorch: /usr/bin/python3 (or $PLM_BENCH_PYTHON). Debian's torch links the reference BLAS;
 // with OpenBLAS unpacked into .cache/openblas (see docs/performance.md) it is also run on that,
 // on --threads threads and on one; the fastest run is the peer.

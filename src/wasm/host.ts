@@ -40,7 +40,7 @@ export function canShareMemory(): boolean {
 
 /**
  * Whether this engine compiles relaxed SIMD as it stands (Chromium and Node >= 22 by default;
- * Node 20 only once the flag is on, see {@link useRelaxedSimd}).
+ * Node 20 only once its flag is on, see {@link useRelaxedSimd}).
  */
 export function relaxedSimdSupported(): boolean {
   const f = new FunctionBuilder([V128, V128, V128], [V128]);
@@ -53,18 +53,21 @@ export function relaxedSimdSupported(): boolean {
 }
 
 /**
- * Whether the kernels should multiply-add with relaxed SIMD, turning the feature on where the
- * engine has it behind a flag. Node 20's V8 implements relaxed SIMD (shipped by default from V8
- * 11.4, Node 22) but validates it only under --experimental-wasm-relaxed-simd; V8 reads wasm
- * feature flags when it validates a module, so setting the flag at run time (node:v8) enables it
- * for modules compiled afterwards, in this thread and in workers. That is a process-wide switch,
- * so it is only flipped when the engine lacks the feature, and PLM_WASM_RELAXED_SIMD=0 in the
- * environment keeps the plain-SIMD kernels (and the engine's flags) as they are.
+ * Whether the kernels should multiply-add with relaxed SIMD. By default: where the engine validates
+ * it as it stands. `PLM_WASM_RELAXED_SIMD=0` in the environment keeps the plain-SIMD kernels
+ * everywhere (bit-for-bit the results of engines without relaxed SIMD, e.g. the README's demo
+ * tables). `PLM_WASM_RELAXED_SIMD=1` also turns the feature on where the engine has it behind a
+ * flag: Node 20's V8 implements relaxed SIMD (shipped by default from V8 11.4, Node 22) but
+ * validates it only under --experimental-wasm-relaxed-simd, and V8 reads wasm feature flags when it
+ * validates a module, so setting the flag at run time (node:v8) enables it for modules compiled
+ * afterwards, workers included. That is a process-wide switch, hence opt-in.
  */
 export function useRelaxedSimd(): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  if (env?.PLM_WASM_RELAXED_SIMD === '0') return false;
+  const wanted = env?.PLM_WASM_RELAXED_SIMD;
+  if (wanted === '0') return false;
   if (relaxedSimdSupported()) return true;
+  if (wanted !== '1') return false;
   const v8 = nodeBuiltin<{ setFlagsFromString?: (flags: string) => void }>('node:v8');
   if (typeof v8?.setFlagsFromString !== 'function') return false;
   try {

@@ -15,9 +15,9 @@ export { residentOffset, releaseResident, residentFloats } from './resident.js';
 /**
  * Which path runs: `simd` is true when the WebAssembly SIMD GEMM kernel compiled (always, on
  * Node 20 and current browsers; the module throws at first use otherwise); `fma` when the engine
- * has relaxed SIMD and the kernel multiplies and adds with `f32x4.relaxed_madd` (Chromium, Node;
- * on Node 20 the runtime turns V8's flag on itself, and `PLM_WASM_RELAXED_SIMD=0` keeps the
- * plain-SIMD kernel); `threads` is how many threads large products
+ * has relaxed SIMD and the kernel multiplies and adds with `f32x4.relaxed_madd` (Chromium, Node 22+;
+ * Node 20 with `PLM_WASM_RELAXED_SIMD=1`, which turns V8's flag on; `PLM_WASM_RELAXED_SIMD=0`
+ * keeps the plain-SIMD kernel everywhere); `threads` is how many threads large products
  * use (1 without worker_threads + shared memory, or after setKernelThreads(1)).
  */
 export function kernelInfo(): { simd: boolean; fma: boolean; threads: number } {
